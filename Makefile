@@ -1,0 +1,48 @@
+# Upesi: `make run` starts everything with a demo workspace; `make test` runs the tests.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo .bootstrap/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/upesi
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+export COURIER_URL ?= http://localhost:8080
+export MAILROOM_URL ?= http://localhost:8090
+export WEB_URL ?= http://localhost:8000
+export FAKE_PROVIDER_URL ?= http://localhost:8070
+export SPOOL_DIR ?= var/spool
+# the demo's fake provider listens on loopback, which courier otherwise refuses to call
+export ALLOW_PRIVATE_NETWORKS ?= true
+
+.PHONY: install run test lint bench services clean
+
+.bootstrap/bin/uv:
+	python3 -m venv .bootstrap && .bootstrap/bin/pip install -q uv
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python python3.11
+	@if [ -f services/web/package.json ]; then cd services/web && npm ci --no-audit --no-fund; fi
+	touch $@
+
+services:
+	@bash deploy/ensure-services.sh
+
+run: install services
+	$(BIN)/upesi migrate
+	$(BIN)/upesi demo seed
+	@bash deploy/run-local.sh
+
+test: install services
+	$(BIN)/pytest -q tests
+
+lint: install
+	$(BIN)/ruff check shared services tests bench
+	$(BIN)/ruff format --check shared services tests bench
+	$(BIN)/mypy shared/upesi services/web/web services/mailroom/mailroom services/courier/courier
+
+bench: install services
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .bootstrap var

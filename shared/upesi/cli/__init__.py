@@ -1,0 +1,26 @@
+"""The operator's command line: `upesi <command>`. Each command lives in its own module."""
+
+import argparse
+import sys
+
+from upesi.cli import channels, demo, serve, workspaces
+from upesi.cli import migrate as migrate_cmd
+from upesi.cli.errors import CommandError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="upesi", description="Upesi: RapidPro you can run.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for module in (migrate_cmd, serve, workspaces, channels, demo):
+        module.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2

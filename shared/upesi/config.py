@@ -1,0 +1,55 @@
+"""Settings: environment variables read once into one object (ARCHITECTURE.md, fixed contracts)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    database_url: str = "postgresql://localhost/upesi"
+    redis_url: str = "redis://localhost:6379/0"
+    secret_key: str = "change-me-in-production"
+    mailroom_url: str = "http://localhost:8090"
+    mailroom_auth_token: str = "upesi-mailroom-token"
+    courier_url: str = "http://localhost:8080"
+    web_url: str = "http://localhost:8000"
+    fake_provider_url: str = "http://localhost:8070"
+    spool_dir: Path = Path("var/spool")
+    allow_private_networks: bool = False
+
+    # provider secrets, named as in the reference courier
+    facebook_application_secret: str = ""
+    facebook_webhook_secret: str = ""
+    whatsapp_admin_system_user_token: str = ""
+
+    # worker sizing
+    mailroom_workers: int = 8
+    courier_senders: int = 16
+    log_level: str = "INFO"
+
+    @property
+    def async_database_url(self) -> str:
+        """SQLAlchemy URL for asyncpg, whatever scheme the operator wrote."""
+        url = self.database_url
+        for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def asyncpg_dsn(self) -> str:
+        """Plain DSN for asyncpg.connect / create_pool."""
+        return "postgresql://" + self.async_database_url[len("postgresql+asyncpg://") :]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the CLI change the environment before a service starts)."""
+    get_settings.cache_clear()

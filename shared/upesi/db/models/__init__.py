@@ -1,0 +1,41 @@
+"""All models, imported here so Alembic and callers see one metadata."""
+
+from upesi.db.base import Base
+from upesi.db.models.channels import Channel, ChannelEvent, ChannelLog
+from upesi.db.models.contacts import (
+    Contact,
+    ContactField,
+    ContactFire,
+    ContactGroup,
+    ContactURN,
+    contact_group_contacts,
+)
+from upesi.db.models.flows import Flow, FlowRevision, FlowRun, FlowSession, FlowStart
+from upesi.db.models.msgs import Broadcast, Msg
+from upesi.db.models.orgs import APIToken, Membership, Org, User
+from upesi.db.models.triggers import Trigger
+
+__all__ = [
+    "APIToken",
+    "Base",
+    "Broadcast",
+    "Channel",
+    "ChannelEvent",
+    "ChannelLog",
+    "Contact",
+    "ContactField",
+    "ContactFire",
+    "ContactGroup",
+    "ContactURN",
+    "Flow",
+    "FlowRevision",
+    "FlowRun",
+    "FlowSession",
+    "FlowStart",
+    "Membership",
+    "Msg",
+    "Org",
+    "Trigger",
+    "User",
+    "contact_group_contacts",
+]

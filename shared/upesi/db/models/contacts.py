@@ -1,0 +1,129 @@
+"""Contacts, their URNs, fields (definitions; values live on the contact as JSONB keyed by field UUID,
+as RapidPro does, so one row read gives the whole contact), groups and scheduled fires."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr
+
+CONTACT_STATUSES = {"A": "active", "B": "blocked", "S": "stopped", "V": "archived"}
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_org_modified", "org_id", "modified_on"),)
+
+    id: Mapped[IntPK]
+    uuid: Mapped[UUIDStr]
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(String(128))
+    language: Mapped[str | None] = mapped_column(String(3))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(1), default="A", server_default="A")
+    # {field_uuid: {"text": ..., "number": ..., "datetime": ..., "state": ..., ...}} as RapidPro stores them
+    fields: Mapped[dict] = mapped_column(default=dict, server_default="{}")
+    current_session_uuid: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    current_flow_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("flows.id", ondelete="SET NULL"))
+    last_seen_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    created_on: Mapped[Created]
+    modified_on: Mapped[Modified]
+
+
+class ContactURN(Base):
+    """A URN such as tel:+250788123123. `identity` is scheme:path, unique in a workspace; a URN may exist
+    without a contact (after the contact is deleted) so history keeps its address."""
+
+    __tablename__ = "contact_urns"
+    __table_args__ = (UniqueConstraint("org_id", "identity"),)
+
+    id: Mapped[IntPK]
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    scheme: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(String(255))
+    identity: Mapped[str] = mapped_column(String(255))
+    display: Mapped[str | None] = mapped_column(String(255))
+    priority: Mapped[int] = mapped_column(Integer, default=1000, server_default="1000")
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"))
+    auth_tokens: Mapped[dict] = mapped_column(default=dict, server_default="{}")
+
+
+class ContactField(Base):
+    """A field definition. value_type: T text, N number, D datetime, S state, I district, W ward."""
+
+    __tablename__ = "contact_fields"
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
+
+    id: Mapped[IntPK]
+    uuid: Mapped[UUIDStr]
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(36))
+    value_type: Mapped[str] = mapped_column(String(1), default="T", server_default="T")
+    show_in_table: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    is_system: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    created_on: Mapped[Created]
+    modified_on: Mapped[Modified]
+
+
+contact_group_contacts = Table(
+    "contact_group_contacts",
+    Base.metadata,
+    Column("group_id", BigInteger, ForeignKey("contact_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact_id", BigInteger, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class ContactGroup(Base):
+    """group_type: M manual, Q query (smart). status: I initializing, E evaluating, R ready."""
+
+    __tablename__ = "contact_groups"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[IntPK]
+    uuid: Mapped[UUIDStr]
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    group_type: Mapped[str] = mapped_column(String(1), default="M", server_default="M")
+    query: Mapped[str | None] = mapped_column(String(10000))
+    status: Mapped[str] = mapped_column(String(1), default="R", server_default="R")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    created_on: Mapped[Created]
+    modified_on: Mapped[Modified]
+
+
+class ContactFire(Base):
+    """Scheduled work for one contact that a cron turns into tasks: T wait timeout, E wait expiration,
+    S session expiration, C campaign point. A fire whose session or sprint has moved on is stale."""
+
+    __tablename__ = "contact_fires"
+    __table_args__ = (
+        UniqueConstraint("contact_id", "fire_type", "scope"),
+        Index("ix_contact_fires_fire_on", "fire_on"),
+    )
+
+    id: Mapped[IntPK]
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    fire_type: Mapped[str] = mapped_column(String(1))
+    scope: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    session_uuid: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    sprint_uuid: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    fire_on: Mapped[datetime] = mapped_column(DateTime(timezone=True))

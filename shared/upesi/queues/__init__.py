@@ -1,0 +1,1 @@
+"""Redis queue primitives: the fair task queue, per-contact event lists and locks, courier's send queues."""

@@ -1,0 +1,65 @@
+"""Per-contact event lists and locks: one contact's events are handled in order, never by two workers at once.
+
+    c:{org}:{contact}        LIST of {"type", "task", "queued_on", "error_count"?} JSON items
+    lock:c:{org}:{contact}   a random token, set NX with an expiry; released only by its holder
+"""
+
+import asyncio
+import json
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from upesi.queues.fair import QUEUE_REALTIME, FairQueue
+
+LOCK_EXPIRY_MS = 5 * 60 * 1000
+HANDLE_CONTACT_EVENT = "handle_contact_event"
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def events_key(org_id: int, contact_id: int) -> str:
+    return f"c:{org_id}:{contact_id}"
+
+
+def lock_key(org_id: int, contact_id: int) -> str:
+    return f"lock:c:{org_id}:{contact_id}"
+
+
+def event_item(event_type: str, body: dict[str, Any], error_count: int = 0) -> str:
+    item: dict[str, Any] = {"type": event_type, "task": body, "queued_on": datetime.now(UTC).isoformat()}
+    if error_count:
+        item["error_count"] = error_count
+    return json.dumps(item, separators=(",", ":"))
+
+
+async def queue_contact_event(
+    redis: aioredis.Redis, org_id: int, contact_id: int, event_type: str, body: dict[str, Any]
+) -> None:
+    """Append an event to the contact's list and ask a realtime worker to drain it."""
+    await redis.rpush(events_key(org_id, contact_id), event_item(event_type, body))
+    await FairQueue(redis, QUEUE_REALTIME).push(org_id, HANDLE_CONTACT_EVENT, {"contact_id": contact_id}, priority=True)
+
+
+async def acquire_lock(
+    redis: aioredis.Redis, org_id: int, contact_id: int, wait_seconds: float = 10.0, expiry_ms: int = LOCK_EXPIRY_MS
+) -> str | None:
+    """The lock's token, or None if it could not be had within wait_seconds."""
+    token = secrets.token_hex(10)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        if await redis.set(lock_key(org_id, contact_id), token, nx=True, px=expiry_ms):
+            return token
+        if time.monotonic() >= deadline:
+            return None
+        await asyncio.sleep(0.02)
+
+
+async def release_lock(redis: aioredis.Redis, org_id: int, contact_id: int, token: str) -> bool:
+    return bool(await redis.eval(_RELEASE, 1, lock_key(org_id, contact_id), token))

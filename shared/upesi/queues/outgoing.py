@@ -1,0 +1,153 @@
+"""Courier's per-channel outgoing queues, filled by mailroom and drained by courier's senders:
+
+    msgs:{channel-uuid}|{tps}/1   ZSET of JSON arrays of messages, high priority (replies), scored by epoch
+    msgs:{channel-uuid}|{tps}/0   the same for bulk sends
+    msgs:active                   ZSET of queues with work, scored by the workers sending from each
+    msgs:throttled, msgs:future   queues out of their TPS budget this second, or holding only later items
+    {queue}:tps:{epoch second}    messages sent this second (expires after 10 s)
+
+A pop takes the queue with the fewest workers, so channels share senders fairly, and never sends more
+than the channel's TPS in one second.
+"""
+
+import json
+import time
+from typing import Any
+
+import redis.asyncio as aioredis
+
+ACTIVE = "msgs:active"
+THROTTLED = "msgs:throttled"
+FUTURE = "msgs:future"
+
+_PUSH = """
+local queue, priority, score, payload, tps = KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+redis.call('ZADD', queue .. '/' .. priority, score, payload)
+local sent = tonumber(redis.call('GET', queue .. ':tps:' .. ARGV[5]) or '0')
+if tps > 0 and sent >= tps then
+  redis.call('SADD', 'msgs:throttled', queue)
+else
+  redis.call('ZINCRBY', 'msgs:active', 0, queue)
+end
+return 1
+"""
+
+_POP = """
+local now, second = tonumber(ARGV[1]), ARGV[2]
+local queues = redis.call('ZRANGE', 'msgs:active', 0, 0)
+if #queues == 0 then return nil end
+local queue = queues[1]
+local tps = tonumber(string.match(queue, '|(%d+)$') or '0')
+local tps_key = queue .. ':tps:' .. second
+if tps > 0 and tonumber(redis.call('GET', tps_key) or '0') >= tps then
+  redis.call('ZREM', 'msgs:active', queue)
+  redis.call('SADD', 'msgs:throttled', queue)
+  return 'retry'
+end
+local item, key = nil, nil
+for _, p in ipairs({'/1', '/0'}) do
+  local head = redis.call('ZRANGE', queue .. p, 0, 0, 'WITHSCORES')
+  if #head > 0 and tonumber(head[2]) <= now then item, key = head[1], queue .. p break end
+end
+if item == nil then
+  redis.call('ZREM', 'msgs:active', queue)
+  if redis.call('ZCARD', queue .. '/1') + redis.call('ZCARD', queue .. '/0') > 0 then
+    redis.call('SADD', 'msgs:future', queue)
+  end
+  return 'retry'
+end
+redis.call('ZREM', key, item)
+local msgs = cjson.decode(item)
+local first = msgs[1]
+if #msgs > 1 then
+  table.remove(msgs, 1)
+  redis.call('ZADD', queue .. '/1', now + 3, cjson.encode(msgs))
+  redis.call('SADD', 'msgs:future', queue)
+end
+local cost = tonumber(first['tps_cost'] or 1)
+if cost < 1 then cost = 1 end
+redis.call('INCRBY', tps_key, cost)
+redis.call('EXPIRE', tps_key, 10)
+redis.call('ZINCRBY', 'msgs:active', 1, queue)
+return {queue, cjson.encode(first)}
+"""
+
+_COMPLETE = """
+local queue = ARGV[1]
+local score = redis.call('ZSCORE', 'msgs:active', queue)
+if score then
+  if tonumber(score) > 0 then redis.call('ZINCRBY', 'msgs:active', -1, queue) end
+  if redis.call('ZCARD', queue .. '/1') + redis.call('ZCARD', queue .. '/0') == 0 and tonumber(score) <= 1 then
+    redis.call('ZREM', 'msgs:active', queue)
+  end
+end
+return 1
+"""
+
+# Brings throttled queues and those with items now due back into rotation, keeping their worker counts.
+_DETHROTTLE = """
+local now = tonumber(ARGV[1])
+for _, queue in ipairs(redis.call('SMEMBERS', 'msgs:throttled')) do
+  redis.call('ZINCRBY', 'msgs:active', 0, queue)
+end
+redis.call('DEL', 'msgs:throttled')
+for _, queue in ipairs(redis.call('SMEMBERS', 'msgs:future')) do
+  local due = 0
+  for _, p in ipairs({'/1', '/0'}) do
+    local head = redis.call('ZRANGE', queue .. p, 0, 0, 'WITHSCORES')
+    if #head > 0 and tonumber(head[2]) <= now then due = 1 end
+  end
+  local waiting = redis.call('ZCARD', queue .. '/1') + redis.call('ZCARD', queue .. '/0')
+  if due == 1 then redis.call('ZINCRBY', 'msgs:active', 0, queue) end
+  if due == 1 or waiting == 0 then redis.call('SREM', 'msgs:future', queue) end
+end
+return 1
+"""
+
+
+def queue_name(channel_uuid: str, tps: int) -> str:
+    return f"msgs:{channel_uuid}|{tps}"
+
+
+class OutgoingQueues:
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self.redis = redis
+        self._push = redis.register_script(_PUSH)
+        self._pop = redis.register_script(_POP)
+        self._complete = redis.register_script(_COMPLETE)
+        self._dethrottle = redis.register_script(_DETHROTTLE)
+
+    async def push(self, channel_uuid: str, tps: int, msgs: list[dict[str, Any]], high_priority: bool) -> None:
+        """Queue one contact's messages as one item, so they go out in order."""
+        now = time.time()
+        payload = json.dumps(msgs, separators=(",", ":"))
+        await self._push(
+            keys=[queue_name(channel_uuid, tps)],
+            args=["1" if high_priority else "0", f"{now:.6f}", payload, tps, int(now)],
+        )
+
+    async def pop(self) -> tuple[str, dict[str, Any]] | None | str:
+        """(queue, message) to send, None when there is nothing, or "retry" when a queue was just
+        throttled or deferred and another pop may succeed."""
+        now = time.time()
+        result = await self._pop(keys=[], args=[f"{now:.6f}", int(now)])
+        if result is None:
+            return None
+        if result == "retry":
+            return "retry"
+        return result[0], json.loads(result[1])
+
+    async def complete(self, queue: str) -> None:
+        await self._complete(keys=[], args=[queue])
+
+    async def dethrottle(self) -> None:
+        await self._dethrottle(keys=[], args=[f"{time.time():.6f}"])
+
+    async def depth(self) -> dict[str, int]:
+        """Items waiting per queue, for metrics."""
+        names = set(await self.redis.zrange(ACTIVE, 0, -1)) | set(await self.redis.smembers(THROTTLED))
+        names |= set(await self.redis.smembers(FUTURE))
+        depths: dict[str, int] = {}
+        for name in names:
+            depths[name] = int(await self.redis.zcard(name + "/1")) + int(await self.redis.zcard(name + "/0"))
+        return depths

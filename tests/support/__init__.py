@@ -1,0 +1,1 @@
+"""Test support: real Postgres and Redis, servers started by the tests themselves."""

@@ -1,0 +1,69 @@
+"""Real Postgres and Redis for tests: a template database migrated once per test session and cloned
+per test, and a Redis database index of this session's own, so several test runs can share a machine."""
+
+import asyncio
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import asyncpg
+import redis
+
+PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_HOST = os.environ.get("TEST_REDIS_HOST", "127.0.0.1")
+REDIS_PORT = int(os.environ.get("TEST_REDIS_PORT", "6379"))
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pg_dsn(name: str) -> str:
+    return PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def admin(sql: str) -> None:
+    asyncio.run(_admin(sql))
+
+
+def create_template_database() -> str:
+    """A freshly migrated database to clone tests' databases from."""
+    name = f"upesi_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin(f'CREATE DATABASE "{name}"')
+    env = dict(os.environ, DATABASE_URL=pg_dsn(name))
+    subprocess.run([str(ROOT / ".venv/bin/upesi"), "migrate", "--no-create"], check=True, env=env, cwd=ROOT)
+    return name
+
+
+def clone_database(template: str) -> str:
+    name = f"upesi_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return name
+
+
+def drop_database(name: str) -> None:
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def claim_redis_db() -> int:
+    """A Redis database index (1-15) that no other test session on this machine holds."""
+    claims = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=0)
+    for index in range(1, 16):
+        if claims.set(f"upesi:test-redis-db:{index}", os.getpid(), nx=True, ex=6 * 3600):
+            return index
+    raise RuntimeError("no free Redis database index for tests (1-15 are all claimed)")
+
+
+def release_redis_db(index: int) -> None:
+    claims = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=0)
+    claims.delete(f"upesi:test-redis-db:{index}")
+
+
+def redis_url(index: int) -> str:
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{index}"
