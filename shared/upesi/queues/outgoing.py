@@ -126,7 +126,7 @@ class OutgoingQueues:
             args=["1" if high_priority else "0", f"{now:.6f}", payload, tps, int(now)],
         )
 
-    async def pop(self) -> tuple[str, dict[str, Any]] | None | str:
+    async def pop(self) -> tuple[str, dict[str, Any]] | str | None:
         """(queue, message) to send, None when there is nothing, or "retry" when a queue was just
         throttled or deferred and another pop may succeed."""
         now = time.time()

@@ -1,5 +1,4 @@
 from sqlalchemy import func, select
-
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactURN
 from upesi.db.ops.contacts import resolve_contacts
@@ -18,7 +17,7 @@ async def test_resolve_contacts_creates_once_and_finds_after(db: None) -> None:
     assert first["tel:+250788123123"].contact_id != first["telegram:1234"].contact_id
 
     async with transaction() as s:
-        again = await resolve_contacts(s, ws.org.id, urns + [parse_urn("tel:0788123124", "RW")])
+        again = await resolve_contacts(s, ws.org.id, [*urns, parse_urn("tel:0788123124", "RW")])
         names = dict((await s.execute(select(Contact.id, Contact.name))).all())
         urn_count = (await s.execute(select(func.count()).select_from(ContactURN))).scalar()
     assert again["tel:+250788123123"] == first["tel:+250788123123"].__class__(

@@ -5,7 +5,6 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
-
 from upesi.db.models import Base
 
 config = context.config

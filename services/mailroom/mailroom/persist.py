@@ -1,0 +1,409 @@
+"""Writing what sprints produced: sessions, runs, contact changes, messages and fires, one statement per
+table for a whole batch of contacts. The caller owns the transaction; outgoing messages are returned to
+be queued to courier only after it commits."""
+
+import json
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mailroom.runner import Sprint
+
+SESSION_STATUS = {"waiting": "W", "completed": "C", "interrupted": "I", "expired": "X", "failed": "F", "active": "W"}
+RUN_STATUS = {"active": "A", "waiting": "W", "completed": "C", "interrupted": "I", "expired": "X", "failed": "F"}
+CONTACT_STATUS = {"active": "A", "blocked": "B", "stopped": "S", "archived": "V"}
+ENDED = {"C", "I", "X", "F"}
+
+
+@dataclass
+class Outgoing:
+    """One contact's messages on one channel, queued to courier as one item so they go out in order."""
+
+    channel_uuid: str
+    tps: int
+    high_priority: bool
+    msgs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _dt(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def commit_sprints(
+    db: AsyncSession, org_id: int, sprints: list[Sprint], high_priority: bool = False,
+    response_to_external_id: str | None = None,
+) -> list[Outgoing]:  # fmt: skip
+    if not sprints:
+        return []
+    flow_ids = await _flow_ids(db, org_id, sprints)
+    await _interrupt_waiting(db, [s for s in sprints if s.interrupts_waiting])
+    await _upsert_sessions(db, org_id, sprints, flow_ids)
+    await _upsert_runs(db, org_id, sprints, flow_ids)
+    await _update_contacts(db, org_id, sprints, flow_ids)
+    await _apply_group_changes(db, org_id, sprints)
+    await _reset_fires(db, org_id, sprints)
+    return await _insert_messages(db, org_id, sprints, flow_ids, high_priority, response_to_external_id)
+
+
+async def _flow_ids(db: AsyncSession, org_id: int, sprints: list[Sprint]) -> dict[str, int]:
+    uuids = {run["flow"]["uuid"] for s in sprints for run in s.session.get("runs", [])}
+    if not uuids:
+        return {}
+    rows = await db.execute(
+        text("SELECT uuid::text, id FROM flows WHERE org_id = :org AND uuid = ANY(CAST(:uuids AS uuid[]))"),
+        {"org": org_id, "uuids": list(uuids)},
+    )
+    return dict(rows.tuples().all())
+
+
+def _current_run(session: dict[str, Any]) -> dict[str, Any] | None:
+    runs = session.get("runs") or []
+    for run in reversed(runs):
+        if run.get("status") in ("active", "waiting"):
+            return run
+    return runs[-1] if runs else None
+
+
+async def _interrupt_waiting(db: AsyncSession, sprints: list[Sprint]) -> None:
+    """A contact has one waiting session: starting a new one interrupts the old, with its runs."""
+    if not sprints:
+        return
+    params = {"contacts": [s.contact_id for s in sprints], "keep": [s.session["uuid"] for s in sprints]}
+    ended = await db.execute(
+        text(
+            """
+            UPDATE flow_sessions SET status = 'I', ended_on = now()
+            WHERE contact_id = ANY(:contacts) AND status = 'W' AND uuid::text <> ALL(:keep)
+            RETURNING uuid
+            """
+        ),
+        params,
+    )
+    session_uuids = [str(u) for u in ended.scalars()]
+    if session_uuids:
+        await db.execute(
+            text(
+                """
+                UPDATE flow_runs SET status = 'I', exited_on = now(), modified_on = now()
+                WHERE session_uuid = ANY(CAST(:s AS uuid[])) AND status IN ('A', 'W')
+                """
+            ),
+            {"s": session_uuids},
+        )
+
+
+async def _upsert_sessions(db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]) -> None:
+    rows = []
+    for s in sprints:
+        status = SESSION_STATUS.get(s.status, "F")
+        run = _current_run(s.session)
+        rows.append(
+            {
+                "uuid": s.session["uuid"],
+                "contact_id": s.contact_id,
+                "session_type": "V" if s.session.get("type") == "voice" else "M",
+                "status": status,
+                "current_flow_id": flow_ids.get(run["flow"]["uuid"]) if run and status == "W" else None,
+                "output": json.dumps(s.session),
+                "ended_on": _now() if status in ENDED else None,
+                "sprint": s.sprint_uuid or None,
+            }
+        )
+    await db.execute(
+        text(
+            """
+            INSERT INTO flow_sessions (uuid, org_id, contact_id, session_type, status, current_flow_id, output,
+                                       ended_on, last_sprint_uuid)
+            SELECT CAST(r->>'uuid' AS uuid), :org, (r->>'contact_id')::bigint, r->>'session_type', r->>'status',
+                   (r->>'current_flow_id')::bigint, r->'output', (r->>'ended_on')::timestamptz,
+                   CAST(r->>'sprint' AS uuid)
+            FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
+            ON CONFLICT (uuid) DO UPDATE SET status = EXCLUDED.status, current_flow_id = EXCLUDED.current_flow_id,
+                output = EXCLUDED.output, ended_on = EXCLUDED.ended_on, last_sprint_uuid = EXCLUDED.last_sprint_uuid
+            """
+        ),
+        {"org": org_id, "rows": json.dumps([dict(r, output=json.loads(r["output"])) for r in rows], default=str)},
+    )
+
+
+async def _upsert_runs(db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]) -> None:
+    rows = []
+    for s in sprints:
+        for run in s.session.get("runs", []):
+            flow_id = flow_ids.get(run["flow"]["uuid"])
+            if flow_id is None:
+                continue  # a flow missing from the workspace (e.g. simulator assets) has nothing to attach to
+            path = run.get("path") or []
+            status = RUN_STATUS.get(run.get("status", "completed"), "C")
+            responded = any(e.get("type") == "msg_received" for e in run.get("events", [])) or bool(
+                run.get("results") and any(r.get("input") for r in run["results"].values())
+            )
+            rows.append(
+                {
+                    "uuid": run["uuid"],
+                    "flow_id": flow_id,
+                    "contact_id": s.contact_id,
+                    "session_uuid": s.session["uuid"],
+                    "start_id": s.start_id,
+                    "status": status,
+                    "responded": responded,
+                    "results": run.get("results") or {},
+                    "path_nodes": [step["node_uuid"] for step in path],
+                    "path_times": [step.get("arrived_on") for step in path],
+                    "current_node_uuid": path[-1]["node_uuid"] if path and status in ("A", "W") else None,
+                    "created_on": run.get("created_on"),
+                    "exited_on": run.get("exited_on"),
+                }
+            )
+    if not rows:
+        return
+    await db.execute(
+        text(
+            """
+            INSERT INTO flow_runs (uuid, org_id, flow_id, contact_id, session_uuid, start_id, status, responded,
+                                   results, path_nodes, path_times, current_node_uuid, created_on, modified_on,
+                                   exited_on)
+            SELECT CAST(r->>'uuid' AS uuid), :org, (r->>'flow_id')::bigint, (r->>'contact_id')::bigint,
+                   CAST(r->>'session_uuid' AS uuid), (r->>'start_id')::bigint, r->>'status',
+                   (r->>'responded')::boolean, r->'results',
+                   ARRAY(SELECT CAST(x AS uuid) FROM jsonb_array_elements_text(r->'path_nodes') x),
+                   ARRAY(SELECT CAST(x AS timestamptz) FROM jsonb_array_elements_text(r->'path_times') x),
+                   CAST(r->>'current_node_uuid' AS uuid), COALESCE((r->>'created_on')::timestamptz, now()), now(),
+                   (r->>'exited_on')::timestamptz
+            FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
+            ON CONFLICT (uuid) DO UPDATE SET status = EXCLUDED.status, responded = flow_runs.responded OR EXCLUDED.responded,
+                results = EXCLUDED.results, path_nodes = EXCLUDED.path_nodes, path_times = EXCLUDED.path_times,
+                current_node_uuid = EXCLUDED.current_node_uuid, modified_on = now(), exited_on = EXCLUDED.exited_on
+            """
+        ),
+        {"org": org_id, "rows": json.dumps(rows)},
+    )
+
+
+async def _update_contacts(db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]) -> None:
+    """Contacts take the engine's view of them after the sprint (name, language, status, fields), and
+    point at their waiting session, if any."""
+    field_uuids = dict(
+        (await db.execute(text("SELECT key, uuid::text FROM contact_fields WHERE org_id = :org"), {"org": org_id}))
+        .tuples()
+        .all()
+    )
+    rows = []
+    for s in sprints:
+        c = s.contact
+        waiting = SESSION_STATUS.get(s.status) == "W"
+        run = _current_run(s.session) if waiting else None
+        rows.append(
+            {
+                "id": s.contact_id,
+                "name": c.get("name"),
+                "language": c.get("language"),
+                "timezone": c.get("timezone"),
+                "status": CONTACT_STATUS.get(c.get("status", "active"), "A"),
+                "fields": {field_uuids[k]: v for k, v in (c.get("fields") or {}).items() if k in field_uuids and v},
+                "session_uuid": s.session["uuid"] if waiting else None,
+                "flow_id": flow_ids.get(run["flow"]["uuid"]) if run else None,
+            }
+        )
+    await db.execute(
+        text(
+            """
+            UPDATE contacts c SET name = r->>'name', language = r->>'language', timezone = r->>'timezone',
+                status = r->>'status', fields = r->'fields', current_session_uuid = CAST(r->>'session_uuid' AS uuid),
+                current_flow_id = (r->>'flow_id')::bigint, modified_on = now()
+            FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
+            WHERE c.id = (r->>'id')::bigint AND c.org_id = :org
+            """
+        ),
+        {"org": org_id, "rows": json.dumps(rows)},
+    )
+
+
+async def _apply_group_changes(db: AsyncSession, org_id: int, sprints: list[Sprint]) -> None:
+    added, removed = [], []
+    for s in sprints:
+        for e in s.events:
+            if e.get("type") == "contact_groups_changed":
+                added += [(s.contact_id, g["uuid"]) for g in e.get("groups_added") or []]
+                removed += [(s.contact_id, g["uuid"]) for g in e.get("groups_removed") or []]
+    if added:
+        await db.execute(
+            text(
+                """
+                INSERT INTO contact_group_contacts (group_id, contact_id)
+                SELECT g.id, a.contact_id FROM unnest(CAST(:contacts AS bigint[]), CAST(:groups AS uuid[])) AS a(contact_id, guuid)
+                JOIN contact_groups g ON g.uuid = a.guuid AND g.org_id = :org
+                ON CONFLICT DO NOTHING
+                """
+            ),
+            {"org": org_id, "contacts": [a[0] for a in added], "groups": [a[1] for a in added]},
+        )
+    if removed:
+        await db.execute(
+            text(
+                """
+                DELETE FROM contact_group_contacts m USING contact_groups g,
+                    unnest(CAST(:contacts AS bigint[]), CAST(:groups AS uuid[])) AS r(contact_id, guuid)
+                WHERE g.uuid = r.guuid AND g.org_id = :org AND m.group_id = g.id AND m.contact_id = r.contact_id
+                """
+            ),
+            {"org": org_id, "contacts": [r[0] for r in removed], "groups": [r[1] for r in removed]},
+        )
+
+
+async def _reset_fires(db: AsyncSession, org_id: int, sprints: list[Sprint]) -> None:
+    """Old wait fires go; a waiting session gets its expiration fire (timeouts are set by courier once the
+    last message of the sprint is sent, so they count from delivery)."""
+    contact_ids = [s.contact_id for s in sprints]
+    await db.execute(
+        text("DELETE FROM contact_fires WHERE contact_id = ANY(:ids) AND fire_type IN ('T', 'E')"), {"ids": contact_ids}
+    )
+    fires = []
+    for s in sprints:
+        if SESSION_STATUS.get(s.status) != "W":
+            continue
+        expires = next(
+            (e.get("expires_on") for e in reversed(s.events) if e.get("type") in ("msg_wait", "dial_wait")), None
+        ) or (s.session.get("wait") or {}).get("expires_on")
+        if expires:
+            fires.append({"contact_id": s.contact_id, "session": s.session["uuid"], "sprint": s.sprint_uuid or None, "on": expires})
+    if fires:
+        await db.execute(
+            text(
+                """
+                INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, session_uuid, sprint_uuid, fire_on)
+                SELECT :org, (f->>'contact_id')::bigint, 'E', '', CAST(f->>'session' AS uuid), CAST(f->>'sprint' AS uuid),
+                       (f->>'on')::timestamptz
+                FROM jsonb_array_elements(CAST(:fires AS jsonb)) AS f
+                ON CONFLICT (contact_id, fire_type, scope) DO UPDATE SET session_uuid = EXCLUDED.session_uuid,
+                    sprint_uuid = EXCLUDED.sprint_uuid, fire_on = EXCLUDED.fire_on
+                """
+            ),
+            {"org": org_id, "fires": json.dumps(fires)},
+        )
+
+
+async def _insert_messages(
+    db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int], high_priority: bool,
+    response_to_external_id: str | None,
+) -> list[Outgoing]:  # fmt: skip
+    created = [(s, e) for s in sprints for e in s.events if e.get("type") == "msg_created"]
+    if not created:
+        return []
+    channel_uuids = {e["msg"]["channel"]["uuid"] for _, e in created if e["msg"].get("channel")}
+    channels = {
+        str(row.uuid): row
+        for row in await db.execute(
+            text("SELECT id, uuid, tps FROM channels WHERE org_id = :org AND uuid = ANY(CAST(:u AS uuid[])) AND is_active"),
+            {"org": org_id, "u": list(channel_uuids)},
+        )
+    }
+    identities = {e["msg"]["urn"].split("?")[0] for _, e in created if e["msg"].get("urn")}
+    urn_ids = dict(
+        (
+            await db.execute(
+                text("SELECT identity, id FROM contact_urns WHERE org_id = :org AND identity = ANY(:i)"),
+                {"org": org_id, "i": list(identities)},
+            )
+        )
+        .tuples()
+        .all()
+    )
+    rows, outgoing = [], {}
+    for s, e in created:
+        msg = e["msg"]
+        run = _current_run(s.session)
+        channel = channels.get((msg.get("channel") or {}).get("uuid", ""))
+        urn = (msg.get("urn") or "").split("?")[0]
+        sendable = channel is not None and urn in urn_ids
+        attachments = msg.get("attachments") or []
+        quick_replies = [q if isinstance(q, str) else q.get("text", "") for q in msg.get("quick_replies") or []]
+        row = {
+            "uuid": msg.get("uuid") or str(uuidlib.uuid4()),
+            "channel_id": channel.id if channel else None,
+            "contact_id": s.contact_id,
+            "urn_id": urn_ids.get(urn),
+            "flow_id": flow_ids.get(run["flow"]["uuid"]) if run else None,
+            "text": msg.get("text", ""),
+            "attachments": attachments,
+            "quick_replies": quick_replies,
+            "locale": msg.get("locale"),
+            "status": "Q" if sendable else "F",
+            "failed_reason": None if sendable else "N",
+            "high_priority": high_priority,
+            "created_on": e.get("created_on"),
+        }
+        rows.append(row)
+        if sendable:
+            assert channel is not None
+            batch = outgoing.setdefault(
+                (s.contact_id, row["channel_id"]), Outgoing(str(channel.uuid), channel.tps, high_priority)
+            )
+            batch.msgs.append(
+                {
+                    "uuid": row["uuid"],
+                    "org_id": org_id,
+                    "channel_uuid": str(channel.uuid),
+                    "contact": {"id": s.contact_id, "uuid": s.contact["uuid"]},
+                    "urn": urn,
+                    "urn_id": row["urn_id"],
+                    "text": row["text"],
+                    "attachments": attachments,
+                    "quick_replies": quick_replies,
+                    "locale": row["locale"],
+                    "high_priority": high_priority,
+                    "origin": "flow",
+                    "flow": run["flow"] if run else None,
+                    "created_on": row["created_on"],
+                    "response_to_external_id": response_to_external_id,
+                    "session": {"uuid": s.session["uuid"], "status": SESSION_STATUS.get(s.status, "C"), "sprint_uuid": s.sprint_uuid or None},
+                    "tps_cost": 1,
+                }
+            )
+    ids = await db.execute(
+        text(
+            """
+            INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, flow_id, text, attachments,
+                              quick_replies, locale, direction, status, failed_reason, high_priority, created_on,
+                              modified_on)
+            SELECT CAST(r->>'uuid' AS uuid), :org, (r->>'channel_id')::bigint, (r->>'contact_id')::bigint,
+                   (r->>'urn_id')::bigint, (r->>'flow_id')::bigint, r->>'text',
+                   ARRAY(SELECT jsonb_array_elements_text(r->'attachments')),
+                   ARRAY(SELECT jsonb_array_elements_text(r->'quick_replies')), r->>'locale', 'O', r->>'status',
+                   r->>'failed_reason', (r->>'high_priority')::boolean,
+                   COALESCE((r->>'created_on')::timestamptz, now()), now()
+            FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
+            RETURNING uuid::text, id
+            """
+        ),
+        {"org": org_id, "rows": json.dumps(rows)},
+    )
+    id_by_uuid = dict(ids.tuples().all())
+    _mark_timeouts(sprints, outgoing)
+    for batch in outgoing.values():
+        for m in batch.msgs:
+            m["id"] = id_by_uuid.get(m["uuid"])
+    return list(outgoing.values())
+
+
+def _mark_timeouts(sprints: list[Sprint], outgoing: dict[tuple[int, int], Outgoing]) -> None:
+    """The last message of a sprint that waits with a timeout carries it, so courier can start the clock
+    when the message is actually sent."""
+    timeouts = {}
+    for s in sprints:
+        for e in s.events:
+            if e.get("type") == "msg_wait" and e.get("timeout_seconds"):
+                timeouts[s.contact_id] = int(e["timeout_seconds"])
+    for (contact_id, _), batch in outgoing.items():
+        if contact_id in timeouts and batch.msgs:
+            batch.msgs[-1]["session"]["timeout"] = timeouts[contact_id]

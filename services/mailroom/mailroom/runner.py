@@ -1,0 +1,90 @@
+"""Running the engine for contacts: starting sessions and resuming them. The engine is pure and
+synchronous, so a batch of sprints runs in one worker thread, leaving the event loop free."""
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from upesi.flows.engine import Engine
+
+_engine: Engine | None = None
+
+
+def engine() -> Engine:
+    global _engine
+    if _engine is None:
+        from mailroom.webhooks import EngineHTTPClient
+
+        _engine = Engine(http=EngineHTTPClient())
+    return _engine
+
+
+@dataclass
+class Sprint:
+    """What one start or resume of one contact produced, ready to be persisted."""
+
+    contact_id: int
+    session: dict[str, Any]
+    status: str
+    contact: dict[str, Any]
+    events: list[dict[str, Any]]
+    start_id: int | None = None
+    interrupts_waiting: bool = False  # a new session replaces any waiting one
+    sprint_uuid: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _start(assets: dict, env: dict, contact_id: int, contact: dict, trigger: dict, start_id: int | None) -> Sprint:
+    session, sprint = engine().new_session(assets, contact, trigger, environment=env)
+    return Sprint(
+        contact_id=contact_id,
+        session=session.to_json(),
+        status=session.status,
+        contact=session.contact,
+        events=list(sprint.events),
+        start_id=start_id,
+        interrupts_waiting=True,
+    )
+
+
+def _resume(assets: dict, env: dict, contact_id: int, session_json: dict, resume: dict) -> Sprint:
+    session = engine().read_session(assets, session_json, environment=env)
+    sprint = engine().resume(session, resume)
+    return Sprint(
+        contact_id=contact_id,
+        session=session.to_json(),
+        status=session.status,
+        contact=session.contact,
+        events=list(sprint.events),
+    )
+
+
+async def start_sessions(
+    assets: dict, env: dict, starts: list[tuple[int, dict, dict]], start_id: int | None = None
+) -> list[Sprint]:
+    """Start a session for each (contact_id, contact JSON, trigger JSON)."""
+
+    def run() -> list[Sprint]:
+        return [_start(assets, env, cid, contact, trigger, start_id) for cid, contact, trigger in starts]
+
+    return await asyncio.to_thread(run)
+
+
+async def resume_session(assets: dict, env: dict, contact_id: int, session_json: dict, resume: dict) -> Sprint:
+    return await asyncio.to_thread(_resume, assets, env, contact_id, session_json, resume)
+
+
+def msg_trigger(flow: dict[str, str], msg: dict[str, Any], keyword: str | None, match_type: str | None) -> dict:
+    trigger: dict[str, Any] = {"type": "msg", "flow": flow, "msg": msg, "triggered_on": now_iso()}
+    if keyword:
+        trigger["keyword_match"] = {"type": "only_word" if match_type == "O" else "first_word", "keyword": keyword}
+    return trigger
+
+
+def msg_resume(msg: dict[str, Any]) -> dict:
+    return {"type": "msg", "msg": msg, "resumed_on": now_iso()}

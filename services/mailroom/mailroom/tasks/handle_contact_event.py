@@ -1,0 +1,51 @@
+"""Task `handle_contact_event`: drain one contact's event list under its lock, strictly in order.
+
+    {"type": "handle_contact_event", "task": {"contact_id": 42}}
+"""
+
+import json
+import logging
+from typing import Any
+
+from upesi.queues.contacts import HANDLE_CONTACT_EVENT, acquire_lock, event_item, events_key, release_lock
+from upesi.queues.fair import QUEUE_REALTIME, FairQueue
+from upesi.queues.redis import get_redis
+
+from mailroom.handlers import HANDLERS
+
+TYPE = HANDLE_CONTACT_EVENT
+MAX_ERRORS = 3
+log = logging.getLogger(__name__)
+
+
+async def handle(org_id: int, body: dict[str, Any]) -> None:
+    contact_id = int(body["contact_id"])
+    redis = get_redis()
+    token = await acquire_lock(redis, org_id, contact_id, wait_seconds=10)
+    if token is None:
+        # another worker holds the contact: let it finish, then try again
+        await FairQueue(redis, QUEUE_REALTIME).push(org_id, TYPE, body, priority=True)
+        return
+    try:
+        key = events_key(org_id, contact_id)
+        while (raw := await redis.lpop(key)) is not None:
+            try:
+                item = json.loads(raw)
+                event_type, task = item["type"], item["task"]
+                handler = HANDLERS[event_type]
+            except (ValueError, KeyError, TypeError):
+                log.error("malformed contact event skipped", extra={"contact_id": contact_id, "item": raw[:500]})
+                continue
+            try:
+                await handler(org_id, contact_id, task)
+            except Exception:
+                errors = int(item.get("error_count", 0)) + 1
+                if errors < MAX_ERRORS:
+                    log.exception("contact event failed, will retry", extra={"contact_id": contact_id, "type": event_type})
+                    await redis.lpush(key, event_item(event_type, task, error_count=errors))
+                    await FairQueue(redis, QUEUE_REALTIME).push(org_id, TYPE, body, priority=True)
+                else:
+                    log.exception("contact event failed too often, dropped", extra={"contact_id": contact_id, "type": event_type})
+                return
+    finally:
+        await release_lock(redis, org_id, contact_id, token)
