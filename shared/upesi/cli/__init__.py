@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from upesi.cli import channels, demo, serve, workspaces
+from upesi.cli import channels, demo, imports, serve, workspaces
 from upesi.cli import migrate as migrate_cmd
 from upesi.cli.errors import CommandError
 
@@ -11,7 +11,7 @@ from upesi.cli.errors import CommandError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="upesi", description="Upesi: RapidPro you can run.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (migrate_cmd, serve, workspaces, channels, demo):
+    for module in (migrate_cmd, serve, workspaces, channels, demo, imports):
         module.register(commands)
     return parser
 

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make run`: web, mailroom, courier and the fake provider in the background of this terminal, logs under
+# var/log/, and what to try printed once everything answers. Ctrl-C stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+mkdir -p var/log "${SPOOL_DIR:-var/spool}"
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+port_of() { python3 -c "import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).port or 80)" "$1"; }
+"$BIN/python" -m upesi.devtools.fake_provider --port "$(port_of "$FAKE_PROVIDER_URL")" >var/log/fake_provider.log 2>&1 & pids+=($!)
+"$BIN/upesi" web --port "$(port_of "$WEB_URL")" >var/log/web.log 2>&1 & pids+=($!)
+"$BIN/upesi" mailroom --port "$(port_of "$MAILROOM_URL")" >var/log/mailroom.log 2>&1 & pids+=($!)
+"$BIN/upesi" courier --port "$(port_of "$COURIER_URL")" >var/log/courier.log 2>&1 & pids+=($!)
+
+for url in "$WEB_URL/health" "$MAILROOM_URL/health" "$COURIER_URL/health" "$FAKE_PROVIDER_URL/sent"; do
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "$url" && break; sleep 0.2; done
+  curl -fs -o /dev/null "$url" || { echo "$url is not answering; see var/log/"; exit 1; }
+done
+
+"$BIN/upesi" demo-info --json > var/demo-info.json
+"$BIN/python" - <<'PY'
+import json
+d = json.load(open("var/demo-info.json"))
+ch = d["channels"][0]
+print(f"""
+Upesi is running (logs in var/log/, Ctrl-C stops everything)
+
+  web            {d['web_url']}        (API: {d['web_url']}/api/v2/)
+  mailroom       {d['mailroom_url']}   (internal; token {d['mailroom_auth_token']})
+  courier        {ch['receive_url'].split('/c/')[0]}
+  fake provider  {d['fake_provider_url']}/sent   (what courier sent)
+
+  demo login     {d['admin_email']} / {d['admin_password']}
+  API token      {d['api_token']}
+  channel        {ch['type']} {ch['address']}  receive URL: {ch['receive_url']}
+
+Try the demo conversation:
+  curl -d 'from=+15551234567&text=join' {ch['receive_url']}
+  curl -d 'from=+15551234567&text=Ana'  {ch['receive_url']}
+  curl {d['fake_provider_url']}/sent
+""")
+PY
+wait -n "${pids[@]}"
+echo "a service stopped; see var/log/" >&2
+exit 1

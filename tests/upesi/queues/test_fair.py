@@ -1,0 +1,59 @@
+import json
+
+from upesi.queues.fair import QUEUE_BATCH, FairQueue, Task
+from upesi.queues.redis import get_redis
+
+
+async def test_pop_alternates_between_owners_by_active_count(db: None) -> None:
+    q = FairQueue(get_redis(), QUEUE_BATCH)
+    for i in range(5):
+        await q.push(1, "send_broadcast_batch", {"n": i})
+    await q.push(2, "handle_contact_event", {"contact_id": 9})
+
+    owner_a, _ = await q.pop()  # type: ignore[misc]
+    owner_b, payload_b = await q.pop()  # type: ignore[misc]
+    # with one of owner 1's tasks in flight, owner 2's single task goes next
+    assert {owner_a, owner_b} == {"1", "2"}
+    assert await q.size() == 4
+
+
+async def test_high_priority_first_within_owner_and_keys_have_reference_shape(db: None) -> None:
+    redis = get_redis()
+    q = FairQueue(redis, "tasks:realtime")
+    await q.push(7, "low", {"n": 1})
+    await q.push(7, "high", {"n": 2}, priority=True)
+    assert await redis.llen("{tasks:realtime}:o:7/1") == 1
+    assert await redis.llen("{tasks:realtime}:o:7/0") == 1
+    assert await redis.zscore("{tasks:realtime}:queued", "7") == 2
+
+    owner, payload = await q.pop()  # type: ignore[misc]
+    task = Task.decode(owner, payload)
+    assert task.type == "high" and task.task == {"n": 2}
+    assert await redis.zscore("{tasks:realtime}:active", "7") == 1
+    await q.done(owner)
+    assert await redis.zscore("{tasks:realtime}:active", "7") is None
+
+
+async def test_owner_limit_and_pause(db: None) -> None:
+    q = FairQueue(get_redis(), QUEUE_BATCH, max_active_per_owner=1)
+    await q.push(1, "t", {})
+    await q.push(1, "t", {})
+    assert await q.pop() is not None
+    assert await q.pop() is None  # owner 1 is at its limit
+    await q.done("1")
+    await q.pause(1)
+    assert await q.pop() is None
+    await q.resume(1)
+    assert await q.pop() is not None
+
+
+def test_task_decode_rejects_malformed() -> None:
+    for bad in ["no-separator", "id|not json", "id|[]", 'id|{"type": 1, "task": {}}', 'id|{"type": "x"}']:
+        try:
+            Task.decode("1", bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"accepted {bad!r}")
+    task = Task.decode("3", 'abc|{"type":"x","task":{"a":1},"queued_on":"t","error_count":2}')
+    assert (task.id, task.type, task.task, task.error_count, task.owner) == ("abc", "x", {"a": 1}, 2, "3")
+    assert json.loads(task.encode().split("|", 1)[1])["error_count"] == 2
