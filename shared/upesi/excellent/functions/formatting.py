@@ -1,0 +1,1 @@
+"""Formatting builtins (filled out in a later step)."""

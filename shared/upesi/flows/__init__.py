@@ -1,0 +1,1 @@
+"""The goflow-compatible flow engine. Submodules are imported explicitly to keep startup cheap."""

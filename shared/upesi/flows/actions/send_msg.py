@@ -1,0 +1,50 @@
+"""send_msg: a message to the contact on their preferred sendable URN."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from upesi.flows.actions.base import MESSAGING
+from upesi.flows.contact import sendable_destination, urn_text
+from upesi.flows.runtime import evaluate_text, localize
+
+if TYPE_CHECKING:
+    from upesi.flows.definition import Node
+    from upesi.flows.runs import Run
+    from upesi.flows.session import Session
+
+FLOW_TYPES = MESSAGING
+REQUIRED = ("text",)
+MAX_QUICK_REPLIES = 10
+
+
+def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
+    uuid = action["uuid"]
+    texts, lang = localize(session, run, uuid, "text", [action.get("text") or ""])
+    text = evaluate_text(session, run, texts[0] if texts else "")
+    atts_src, _ = localize(session, run, uuid, "attachments", list(action.get("attachments") or []))
+    attachments = []
+    for a in atts_src:
+        v = evaluate_text(session, run, a)
+        if v:
+            attachments.append(v)
+    qr_src, _ = localize(session, run, uuid, "quick_replies", list(action.get("quick_replies") or []))
+    quick_replies = []
+    for q in qr_src[:MAX_QUICK_REPLIES]:
+        v = evaluate_text(session, run, q)
+        if v:
+            quick_replies.append({"type": "text", "text": v})
+    msg: dict[str, Any] = {"uuid": session.new_uuid()}
+    urn, channel = sendable_destination(session.contact, session.assets.channels)
+    if urn is not None and channel is not None:
+        msg["urn"] = urn_text(urn)
+        msg["channel"] = {"uuid": channel["uuid"], "name": channel.get("name", "")}
+    msg["text"] = text
+    if attachments:
+        msg["attachments"] = attachments
+    if quick_replies:
+        msg["quick_replies"] = quick_replies
+    country = (channel or {}).get("country") or session.env.default_country
+    if lang and lang != "und":
+        msg["locale"] = f"{lang}-{country}" if country else lang
+    session.log({"type": "msg_created", "msg": msg})

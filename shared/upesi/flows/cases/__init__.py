@@ -1,0 +1,9 @@
+"""Router case tests. Each is also an Excellent function returning {__default__: bool, match, extra}."""
+
+from __future__ import annotations
+
+from upesi.excellent.types.values import XFunction
+from upesi.flows.cases import dates, locations, numbers, other, text  # noqa: F401  (registering)
+from upesi.flows.cases.registry import CASE_TESTS
+
+__all__ = ["CASE_TESTS", "XFunction"]

@@ -1,0 +1,1 @@
+"""Date case tests (filled out later)."""

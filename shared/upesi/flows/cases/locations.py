@@ -1,0 +1,1 @@
+"""Location case tests (filled out later)."""

@@ -1,0 +1,60 @@
+"""Other case tests: errors, emails, groups, categories, intents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import regex
+
+from upesi.excellent.types.convert import to_text
+from upesi.excellent.types.values import XError, XObject
+from upesi.flows.cases.registry import case_test, false_result, true_result
+
+_EMAIL_RE = regex.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", regex.UNICODE)
+
+
+@case_test("has_error", 1, errors_ok=True)
+def has_error(env: Any, v: Any) -> Any:
+    if isinstance(v, XError):
+        return true_result(v.message)
+    return false_result()
+
+
+@case_test("has_email", 1)
+def has_email(env: Any, text: Any) -> Any:
+    m = _EMAIL_RE.search(to_text(text))
+    if m is None:
+        return false_result()
+    return true_result(m.group(0).rstrip("."))
+
+
+@case_test("has_group", 2, 3)
+def has_group(env: Any, groups: Any, group_uuid: Any, name: Any = None) -> Any:
+    if not isinstance(groups, list):
+        return XError("must have a list of groups as its first argument")
+    u = to_text(group_uuid)
+    for g in groups:
+        if isinstance(g, XObject) and to_text(g.get("uuid", "")) == u:
+            return true_result(g)
+    return false_result()
+
+
+@case_test("has_category", 1, None)
+def has_category(env: Any, result: Any, *categories: Any) -> Any:
+    if not isinstance(result, XObject):
+        return false_result()
+    cat = to_text(result.get("category", ""))
+    for c in categories:
+        if to_text(c).strip().lower() == cat.strip().lower():
+            return true_result(cat)
+    return false_result()
+
+
+@case_test("has_intent", 2, 3)
+def has_intent(env: Any, result: Any, *args: Any) -> Any:
+    return false_result()
+
+
+@case_test("has_top_intent", 2, 3)
+def has_top_intent(env: Any, result: Any, *args: Any) -> Any:
+    return false_result()

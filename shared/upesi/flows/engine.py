@@ -1,0 +1,95 @@
+"""The public entry point: start, resume and read sessions.
+
+    engine = Engine()
+    session, sprint = engine.new_session(assets, contact, trigger)
+    sprint = engine.resume(session, {"type": "msg", "event": {...}})
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import uuid as uuidlib
+from collections.abc import Callable
+from typing import Any
+
+from upesi.excellent.env import Environment
+from upesi.flows.assets import Assets
+from upesi.flows.clock import real_clock, uuid7
+from upesi.flows.runner import start_flow
+from upesi.flows.session import Session, Sprint
+from upesi.flows.triggers import input_from_trigger
+
+MAX_SPRINTS_PER_SESSION = 500
+
+
+class Engine:
+    def __init__(
+        self,
+        http: Any = None,
+        clock: Callable[[], Any] | None = None,
+        uuids: Callable[[], str] | None = None,
+        rng: random.Random | None = None,
+        llm: Any = None,
+    ) -> None:
+        self.http = http
+        self.clock = clock or real_clock
+        self.uuids = uuids or uuid7
+        self.rng = rng or random.Random()
+        self.llm = llm
+
+    def _env(self, environment: dict[str, Any] | None) -> Environment:
+        env = Environment.from_json(environment, now_fn=self.clock)
+        env.extra["rng"] = self.rng
+        return env
+
+    def new_session(
+        self,
+        assets: dict[str, Any] | Assets,
+        contact: dict[str, Any],
+        trigger: dict[str, Any],
+        environment: dict[str, Any] | None = None,
+        call: dict[str, Any] | None = None,
+    ) -> tuple[Session, Sprint]:
+        a = assets if isinstance(assets, Assets) else Assets(assets)
+        session = Session(
+            self,
+            a,
+            self._env(environment),
+            environment,
+            copy.deepcopy(contact),
+            copy.deepcopy(trigger),
+            self.uuids(),
+            self.clock(),
+            call=call,
+        )
+        flow_ref = trigger.get("flow") or {}
+        flow = a.flow(flow_ref["uuid"])
+        session.type = flow.type
+        session.input = input_from_trigger(trigger)
+        self._begin_sprint(session)
+        start_flow(session, flow)
+        return session, session.sprint
+
+    def resume(self, session: Session, resume: dict[str, Any]) -> Sprint:
+        from upesi.flows.resumes import apply_resume
+
+        self._begin_sprint(session)
+        apply_resume(session, resume)
+        return session.sprint
+
+    def read_session(
+        self, assets: dict[str, Any] | Assets, session_json: dict[str, Any], environment: dict[str, Any] | None = None
+    ) -> Session:
+        a = assets if isinstance(assets, Assets) else Assets(assets)
+        s = Session.from_json(self, a, session_json, environment)
+        s.env.extra["rng"] = self.rng
+        return s
+
+    def _begin_sprint(self, session: Session) -> None:
+        session.sprint = Sprint()
+        session.steps_this_sprint = 0
+        session.sprints += 1
+
+
+__all__ = ["Engine", "uuidlib"]

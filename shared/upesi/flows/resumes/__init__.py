@@ -1,0 +1,61 @@
+"""Resumes: continue a waiting session with a message, a timeout, an expiration or a dial result."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from upesi.flows.runner import end_run, execute
+from upesi.flows.triggers import msg_input
+
+if TYPE_CHECKING:
+    from upesi.flows.session import Session
+
+RESUME_TYPES = ("msg", "wait_timeout", "wait_expiration", "dial", "run_expiration")
+
+
+class ResumeError(ValueError):
+    pass
+
+
+def apply_resume(session: Session, resume: dict[str, Any]) -> None:
+    rtype = resume.get("type")
+    if rtype not in RESUME_TYPES:
+        raise ResumeError(f"unknown resume type '{rtype}'")
+    if session.status != "waiting":
+        raise ResumeError(f"only waiting sessions can be resumed, session is {session.status}")
+    run = _waiting_run(session)
+    if run is None or run.flow is None:
+        raise ResumeError("session has no waiting run")
+    session.resume = resume
+    if rtype in ("wait_expiration", "run_expiration"):
+        for r in reversed(session.runs):
+            if r.status in ("active", "waiting"):
+                end_run(session, r, "expired")
+        session.status = "expired"
+        session.wait = None
+        return
+    step = run.current_step
+    node = run.flow.node(step.node_uuid) if step else None
+    if node is None or node.router is None or node.router.wait is None:
+        raise ResumeError("waiting run isn't at a wait")
+    if rtype == "wait_timeout" and not node.router.wait.timeout:
+        raise ResumeError("can't resume with a timeout: the wait has no timeout")
+    if rtype == "msg":
+        ev = resume.get("event") or {}
+        msg = ev.get("msg") or resume.get("msg") or {}
+        session.input = msg_input(ev.get("uuid") or msg.get("uuid"), ev.get("created_on"), msg)
+        run.had_input = True
+    elif rtype == "dial":
+        session.input = None
+    session.status = "active"
+    session.wait = None
+    run.status = "active"
+    run.modified_on = session.now()
+    execute(session, run, None, resume_node=node)
+
+
+def _waiting_run(session: Session) -> Any:
+    for r in reversed(session.runs):
+        if r.status == "waiting":
+            return r
+    return None

@@ -1,0 +1,106 @@
+"""A flow run: one contact's pass through one flow (path, results, locals, status)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from upesi.flows.clock import iso, parse_iso
+from upesi.flows.definition import Flow
+
+_SNAKE_RE = re.compile(r"[^\w]+", re.UNICODE)
+MAX_RESULT_CHARS = 640
+MAX_RESULT_NAME = 64
+
+
+def result_key(name: str) -> str:
+    """Snake-case a result name: `Favorite Color` -> `favorite_color`."""
+    return _SNAKE_RE.sub("_", name.strip().lower()).strip("_")
+
+
+@dataclass
+class Step:
+    uuid: str
+    node_uuid: str
+    arrived_on: dt.datetime
+    exit_uuid: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"uuid": self.uuid, "node_uuid": self.node_uuid, "arrived_on": iso(self.arrived_on)}
+        if self.exit_uuid:
+            d["exit_uuid"] = self.exit_uuid
+        return d
+
+
+@dataclass
+class Run:
+    uuid: str
+    flow: Flow | None
+    flow_ref: dict[str, str]
+    status: str
+    created_on: dt.datetime
+    modified_on: dt.datetime
+    exited_on: dt.datetime | None = None
+    path: list[Step] = field(default_factory=list)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locals: dict[str, Any] = field(default_factory=dict)
+    parent_uuid: str = ""
+    had_input: bool = False
+    webhook: dict[str, Any] | None = None  # the last webhook call, for @webhook
+    expires_on: dt.datetime | None = None
+
+    @property
+    def current_step(self) -> Step | None:
+        return self.path[-1] if self.path else None
+
+    def node_visits(self, node_uuid: str) -> int:
+        return sum(1 for s in self.path if s.node_uuid == node_uuid)
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "uuid": self.uuid,
+            "flow": dict(self.flow_ref),
+            "path": [s.to_json() for s in self.path],
+            "status": self.status,
+            "created_on": iso(self.created_on),
+            "modified_on": iso(self.modified_on),
+            "exited_on": iso(self.exited_on) if self.exited_on else None,
+        }
+        if self.results:
+            d["results"] = self.results
+        if self.locals:
+            d["locals"] = self.locals
+        if self.parent_uuid:
+            d["parent_uuid"] = self.parent_uuid
+        if self.had_input:
+            d["had_input"] = True
+        if self.webhook is not None:
+            d["webhook"] = self.webhook
+        if self.expires_on is not None:
+            d["expires_on"] = iso(self.expires_on)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any], flow: Flow | None) -> Run:
+        return cls(
+            uuid=d["uuid"],
+            flow=flow,
+            flow_ref=dict(d.get("flow") or {}),
+            status=d.get("status") or "active",
+            created_on=parse_iso(d.get("created_on")) or dt.datetime.now(dt.UTC),
+            modified_on=parse_iso(d.get("modified_on")) or dt.datetime.now(dt.UTC),
+            exited_on=parse_iso(d.get("exited_on")),
+            path=[
+                Step(s.get("uuid", ""), s["node_uuid"], parse_iso(s.get("arrived_on")) or dt.datetime.now(dt.UTC),
+                     s.get("exit_uuid", ""))
+                for s in d.get("path") or []
+            ],
+            results=dict(d.get("results") or {}),
+            locals=dict(d.get("locals") or {}),
+            parent_uuid=d.get("parent_uuid") or "",
+            had_input=bool(d.get("had_input")),
+            webhook=d.get("webhook"),
+            expires_on=parse_iso(d.get("expires_on")),
+        )

@@ -1,0 +1,142 @@
+"""Session state: the contact, the stack of runs, the wait, the input; plus the Sprint of one start/resume."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from upesi.excellent.env import Environment
+from upesi.flows.assets import Assets
+from upesi.flows.clock import iso, parse_iso
+from upesi.flows.runs import Run
+
+if TYPE_CHECKING:
+    from upesi.flows.engine import Engine
+
+
+@dataclass
+class Sprint:
+    events: list[dict[str, Any]] = field(default_factory=list)
+    segments: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Session:
+    def __init__(
+        self,
+        engine: Engine,
+        assets: Assets,
+        env: Environment,
+        env_json: dict[str, Any] | None,
+        contact: dict[str, Any],
+        trigger: dict[str, Any],
+        uuid: str,
+        created_on: dt.datetime,
+        call: dict[str, Any] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.assets = assets
+        self.env = env
+        self.env_json = env_json
+        self.contact = contact
+        self.trigger = trigger
+        self.uuid = uuid
+        self.created_on = created_on
+        self.call = call
+        self.type = "messaging"
+        self.runs: list[Run] = []
+        self.status = "active"
+        self.input: dict[str, Any] | None = None
+        self.wait: dict[str, Any] | None = None
+        self.sprints = 0
+        self.sprint = Sprint()
+        self.steps_this_sprint = 0
+        self.resume: dict[str, Any] | None = None
+
+    # -- infrastructure used by actions and routers --
+    def now(self) -> dt.datetime:
+        return self.engine.clock()
+
+    def new_uuid(self) -> str:
+        return self.engine.uuids()
+
+    def log(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Stamp an event with uuid and created_on and add it to the current sprint."""
+        full = {"uuid": self.new_uuid(), "type": event["type"], "created_on": iso(self.now())}
+        full.update({k: v for k, v in event.items() if k != "type"})
+        self.sprint.events.append(full)
+        return full
+
+    def run_by_uuid(self, uuid: str) -> Run | None:
+        for r in self.runs:
+            if r.uuid == uuid:
+                return r
+        return None
+
+    def active_run(self) -> Run | None:
+        for r in reversed(self.runs):
+            if r.status in ("active", "waiting"):
+                return r
+        return None
+
+    def parent_of(self, run: Run) -> Run | None:
+        return self.run_by_uuid(run.parent_uuid) if run.parent_uuid else None
+
+    def child_of(self, run: Run) -> Run | None:
+        for r in reversed(self.runs):
+            if r.parent_uuid == run.uuid:
+                return r
+        return None
+
+    # -- serialisation --
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "uuid": self.uuid,
+            "type": self.type,
+            "created_on": iso(self.created_on),
+            "environment": self.env.to_json(),
+            "trigger": self.trigger,
+            "contact": copy.deepcopy(self.contact),
+            "contact_uuid": self.contact.get("uuid"),
+            "runs": [r.to_json() for r in self.runs],
+            "status": self.status,
+            "sprints": self.sprints,
+        }
+        if self.call:
+            d["call"] = self.call
+        if self.input is not None:
+            d["input"] = self.input
+        if self.wait is not None:
+            d["wait"] = self.wait
+        return d
+
+    @classmethod
+    def from_json(
+        cls, engine: Engine, assets: Assets, d: dict[str, Any], env_json: dict[str, Any] | None
+    ) -> Session:
+        env_src = env_json if env_json is not None else d.get("environment")
+        env = Environment.from_json(env_src, now_fn=engine.clock)
+        s = cls(
+            engine,
+            assets,
+            env,
+            env_src,
+            copy.deepcopy(d.get("contact") or {"uuid": d.get("contact_uuid")}),
+            d.get("trigger") or {},
+            d.get("uuid") or engine.uuids(),
+            parse_iso(d.get("created_on")) or engine.clock(),
+            call=d.get("call"),
+        )
+        s.type = d.get("type") or "messaging"
+        s.status = d.get("status") or "active"
+        s.input = d.get("input")
+        s.wait = d.get("wait")
+        s.sprints = int(d.get("sprints") or 0)
+        for rd in d.get("runs") or []:
+            flow = None
+            fu = (rd.get("flow") or {}).get("uuid")
+            if fu and assets.has_flow(fu):
+                flow = assets.flow(fu)
+            s.runs.append(Run.from_json(rd, flow))
+        return s

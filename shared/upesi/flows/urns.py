@@ -1,0 +1,55 @@
+"""URN parsing and display formatting (scheme:path?query#display)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+_SCHEME_RE = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class URN:
+    scheme: str
+    path: str
+    query: str = ""
+    display: str = ""
+
+    def identity(self) -> str:
+        return f"{self.scheme}:{self.path}"
+
+    def __str__(self) -> str:
+        s = f"{self.scheme}:{self.path}"
+        if self.query:
+            s += "?" + self.query
+        if self.display:
+            s += "#" + self.display
+        return s
+
+
+def parse_urn(s: str) -> URN | None:
+    scheme, sep, rest = s.partition(":")
+    if not sep or not _SCHEME_RE.match(scheme) or not rest:
+        return None
+    rest, _, display = rest.partition("#")
+    path, _, query = rest.partition("?")
+    if not path:
+        return None
+    return URN(scheme, path, query, display)
+
+
+def format_urn(u: URN, redact: bool = False) -> str:
+    """The human form: national phone format for tel, the display name for others that have one."""
+    if redact:
+        return "********"
+    if u.scheme == "tel":
+        try:
+            num = phonenumbers.parse(u.path, None)
+            return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL)
+        except phonenumbers.NumberParseException:
+            return u.path
+    if u.display:
+        return u.display
+    return u.path
