@@ -63,7 +63,7 @@ async def _flow_ids(db: AsyncSession, org_id: int, sprints: list[Sprint]) -> dic
         text("SELECT uuid::text, id FROM flows WHERE org_id = :org AND uuid = ANY(CAST(:uuids AS uuid[]))"),
         {"org": org_id, "uuids": list(uuids)},
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())  # type: ignore[arg-type]
 
 
 def _current_run(session: dict[str, Any]) -> dict[str, Any] | None:
@@ -195,7 +195,6 @@ async def _update_contacts(db: AsyncSession, org_id: int, sprints: list[Sprint],
     point at their waiting session, if any."""
     field_uuids = dict(
         (await db.execute(text("SELECT key, uuid::text FROM contact_fields WHERE org_id = :org"), {"org": org_id}))
-        .tuples()
         .all()
     )
     rows = []
@@ -316,7 +315,6 @@ async def _insert_messages(
                 {"org": org_id, "i": list(identities)},
             )
         )
-        .tuples()
         .all()
     )
     rows, outgoing = [], {}
@@ -388,7 +386,7 @@ async def _insert_messages(
         ),
         {"org": org_id, "rows": json.dumps(rows)},
     )
-    id_by_uuid = dict(ids.tuples().all())
+    id_by_uuid = dict(ids.all())  # type: ignore[arg-type]
     _mark_timeouts(sprints, outgoing)
     for batch in outgoing.values():
         for m in batch.msgs:
