@@ -3,6 +3,7 @@
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.models import Channel, ContactField, ContactGroup, Flow, FlowRevision, Org
 
@@ -28,7 +29,7 @@ async def load_assets(session: AsyncSession, org_id: int) -> dict[str, Any]:
     """Every active flow's latest definition, fields, groups and channels of the workspace."""
     latest = (
         select(FlowRevision.flow_id, FlowRevision.definition)
-        .distinct(FlowRevision.flow_id)
+        .ext(distinct_on(FlowRevision.flow_id))
         .join(Flow, Flow.id == FlowRevision.flow_id)
         .where(Flow.org_id == org_id, Flow.is_active)
         .order_by(FlowRevision.flow_id, FlowRevision.revision.desc())
