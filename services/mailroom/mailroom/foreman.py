@@ -16,16 +16,24 @@ IDLE_SLEEP = 0.05
 
 
 class Foreman:
-    def __init__(self, queue_name: str, workers: int, max_active_per_owner: int = 0) -> None:
+    """Workers popping one queue. Tasks in hand have their leases extended; tasks of workers that died
+    (their leases ran out) are put back by the reaper, so a killed process loses no work."""
+
+    def __init__(
+        self, queue_name: str, workers: int, max_active_per_owner: int = 0, lease_seconds: float = 60.0
+    ) -> None:
         self.queue_name = queue_name
         self.workers = workers
         self.max_active_per_owner = max_active_per_owner
+        self.lease_seconds = lease_seconds
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
+        self._in_hand: set[str] = set()
 
     def start(self) -> None:
-        queue = FairQueue(get_redis(), self.queue_name, self.max_active_per_owner)
+        queue = FairQueue(get_redis(), self.queue_name, self.max_active_per_owner, self.lease_seconds)
         self._tasks = [asyncio.create_task(self._work(queue, i)) for i in range(self.workers)]
+        self._tasks.append(asyncio.create_task(self._keep_leases(queue)))
 
     async def stop(self) -> None:
         """Let tasks in hand finish, take no new ones."""
@@ -44,10 +52,27 @@ class Foreman:
                 await asyncio.sleep(IDLE_SLEEP)
                 continue
             owner, payload = popped
+            self._in_hand.add(payload)
             try:
                 await self._perform(owner, payload)
             finally:
-                await queue.done(owner)
+                self._in_hand.discard(payload)
+                await queue.done(owner, payload)
+
+    async def _keep_leases(self, queue: FairQueue) -> None:
+        interval = max(0.2, self.lease_seconds / 4)
+        while not self._stopping.is_set():
+            try:
+                await queue.extend(list(self._in_hand))
+                reaped = await queue.reap()
+                if reaped:
+                    log.warning("requeued tasks whose worker died", extra={"queue": self.queue_name, "count": reaped})
+            except Exception:
+                log.exception("unable to keep task leases", extra={"queue": self.queue_name})
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=interval)
+            except TimeoutError:
+                pass
 
     async def _perform(self, owner: str, payload: str) -> None:
         start = time.perf_counter()

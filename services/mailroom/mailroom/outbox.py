@@ -1,5 +1,10 @@
-"""Handing committed outgoing messages to courier's per-channel queues."""
+"""Handing committed outgoing messages to courier's per-channel queues. Messages are written as I
+(initializing) and become Q once queued; a crash between the two leaves them I, and the requeue cron
+hands them over again (courier's double-send guard makes a repeat harmless)."""
 
+from sqlalchemy import text
+
+from upesi.db.engine import transaction
 from upesi.queues.outgoing import OutgoingQueues
 from upesi.queues.redis import get_redis
 
@@ -12,3 +17,9 @@ async def queue_outgoing(batches: list[Outgoing]) -> None:
     queues = OutgoingQueues(get_redis())
     for batch in batches:
         await queues.push(batch.channel_uuid, batch.tps, batch.msgs, batch.high_priority)
+    uuids = [m["uuid"] for batch in batches for m in batch.msgs]
+    async with transaction() as db:
+        await db.execute(
+            text("UPDATE msgs SET status = 'Q', modified_on = now() WHERE uuid = ANY(CAST(:u AS uuid[])) AND status = 'I'"),
+            {"u": uuids},
+        )

@@ -336,7 +336,8 @@ async def _insert_messages(
             "attachments": attachments,
             "quick_replies": quick_replies,
             "locale": msg.get("locale"),
-            "status": "Q" if sendable else "F",
+            # I until handed to courier (see outbox.queue_outgoing), so a crash in between leaves it findable
+            "status": "I" if sendable else "F",
             "failed_reason": None if sendable else "N",
             "high_priority": high_priority,
             "created_on": e.get("created_on"),

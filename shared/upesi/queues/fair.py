@@ -7,9 +7,19 @@
 
 A pop picks the owner with the fewest tasks in flight (below the per-owner limit), so one workspace's
 100,000-contact broadcast never starves another's single reply. Payloads are `<task uuid>|<json>`.
+
+Unlike the reference (where a crashed worker's task is lost), every popped task is leased:
+
+    {tasks:NAME}:inflight    HASH payload -> "<owner>\n<payload>"
+    {tasks:NAME}:leases      ZSET payload -> lease expiry (epoch seconds)
+
+A worker extends its leases while it works and releases them with done(); a lease that runs out (the
+worker was killed) puts the task back at the head of its owner's high-priority list. Delivery is therefore
+at least once, and task handlers are written to be idempotent.
 """
 
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,7 +42,7 @@ return n
 # Chooses the least-busy unpaused owner under the limit, takes its oldest high-priority task (else
 # low), counts it active and recomputes the owner's queued count from the lists (self-correcting).
 _POP = """
-local base, limit = KEYS[1], tonumber(ARGV[1])
+local base, limit, lease_until = KEYS[1], tonumber(ARGV[1]), ARGV[2]
 local owners = redis.call('ZRANGE', base .. ':queued', 0, -1)
 local best, best_active = nil, nil
 for _, owner in ipairs(owners) do
@@ -50,14 +60,51 @@ local n = redis.call('LLEN', base .. ':o:' .. best .. '/0') + redis.call('LLEN',
 if n > 0 then redis.call('ZADD', base .. ':queued', n, best) else redis.call('ZREM', base .. ':queued', best) end
 if not payload then return nil end
 redis.call('ZINCRBY', base .. ':active', 1, best)
+local id = payload
+redis.call('HSET', base .. ':inflight', id, best .. '\\n' .. payload)
+redis.call('ZADD', base .. ':leases', lease_until, id)
 return {best, payload}
 """
 
+# Releases the lease and the owner's active slot, once: a task whose lease already ran out was requeued
+# and its slot given back by the reaper.
 _DONE = """
-local base, owner = KEYS[1], ARGV[1]
+local base, owner, id = KEYS[1], ARGV[1], ARGV[2]
+if id ~= '' then
+  redis.call('ZREM', base .. ':leases', id)
+  if redis.call('HDEL', base .. ':inflight', id) == 0 then return -1 end
+end
 local active = tonumber(redis.call('ZINCRBY', base .. ':active', -1, owner))
 if active <= 0 then redis.call('ZREM', base .. ':active', owner) end
 return active
+"""
+
+_EXTEND = """
+local base, until_ = KEYS[1], ARGV[1]
+local n = 0
+for i = 2, #ARGV do n = n + redis.call('ZADD', KEYS[1] .. ':leases', 'XX', 'CH', until_, ARGV[i]) end
+return n
+"""
+
+# Puts tasks whose lease ran out back at the head of their owner's high-priority list.
+_REAP = """
+local base, now = KEYS[1], ARGV[1]
+local expired = redis.call('ZRANGEBYSCORE', base .. ':leases', '-inf', now, 'LIMIT', 0, 100)
+for _, id in ipairs(expired) do
+  redis.call('ZREM', base .. ':leases', id)
+  local entry = redis.call('HGET', base .. ':inflight', id)
+  redis.call('HDEL', base .. ':inflight', id)
+  if entry then
+    local sep = string.find(entry, '\\n', 1, true)
+    local owner, payload = string.sub(entry, 1, sep - 1), string.sub(entry, sep + 1)
+    redis.call('LPUSH', base .. ':o:' .. owner .. '/1', payload)
+    local n = redis.call('LLEN', base .. ':o:' .. owner .. '/0') + redis.call('LLEN', base .. ':o:' .. owner .. '/1')
+    redis.call('ZADD', base .. ':queued', n, owner)
+    local active = tonumber(redis.call('ZINCRBY', base .. ':active', -1, owner))
+    if active <= 0 then redis.call('ZREM', base .. ':active', owner) end
+  end
+end
+return #expired
 """
 
 
@@ -98,14 +145,19 @@ class Task:
 
 
 class FairQueue:
-    def __init__(self, redis: aioredis.Redis, name: str, max_active_per_owner: int = 0) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, name: str, max_active_per_owner: int = 0, lease_seconds: float = 60.0
+    ) -> None:
         self.redis = redis
         self.name = name
         self.base = "{" + name + "}"
         self.max_active_per_owner = max_active_per_owner
+        self.lease_seconds = lease_seconds
         self._push = redis.register_script(_PUSH)
         self._pop = redis.register_script(_POP)
         self._done = redis.register_script(_DONE)
+        self._extend = redis.register_script(_EXTEND)
+        self._reap = redis.register_script(_REAP)
 
     async def push(self, owner: int | str, task_type: str, body: dict[str, Any], priority: bool = False) -> Task:
         task = Task(type=task_type, task=body, owner=str(owner))
@@ -117,14 +169,25 @@ class FairQueue:
 
     async def pop(self) -> tuple[str, str] | None:
         """(owner, raw payload) of the next task, or None if nothing can be taken now. The caller must
-        call done(owner) when finished, whether the payload decoded or not."""
-        result = await self._pop(keys=[self.base], args=[self.max_active_per_owner])
+        call done(owner, payload) when finished, whether the payload decoded or not."""
+        lease_until = time.time() + self.lease_seconds
+        result = await self._pop(keys=[self.base], args=[self.max_active_per_owner, f"{lease_until:.3f}"])
         if not result:
             return None
         return result[0], result[1]
 
-    async def done(self, owner: str) -> None:
-        await self._done(keys=[self.base], args=[owner])
+    async def done(self, owner: str, payload: str = "") -> None:
+        await self._done(keys=[self.base], args=[owner, payload])
+
+    async def extend(self, payloads: list[str]) -> None:
+        """Keep the leases of tasks still being worked on."""
+        if payloads:
+            until = time.time() + self.lease_seconds
+            await self._extend(keys=[self.base], args=[f"{until:.3f}", *payloads])
+
+    async def reap(self) -> int:
+        """Requeue tasks whose worker stopped extending their lease; returns how many."""
+        return int(await self._reap(keys=[self.base], args=[f"{time.time():.3f}"]))
 
     async def pause(self, owner: int | str) -> None:
         await self.redis.sadd(f"{self.base}:paused", str(owner))

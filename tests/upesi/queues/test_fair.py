@@ -57,3 +57,36 @@ def test_task_decode_rejects_malformed() -> None:
     task = Task.decode("3", 'abc|{"type":"x","task":{"a":1},"queued_on":"t","error_count":2}')
     assert (task.id, task.type, task.task, task.error_count, task.owner) == ("abc", "x", {"a": 1}, 2, "3")
     assert json.loads(task.encode().split("|", 1)[1])["error_count"] == 2
+
+
+async def test_expired_lease_requeues_task_at_head_and_done_after_reap_is_harmless(db: None) -> None:
+    redis = get_redis()
+    q = FairQueue(redis, QUEUE_BATCH, lease_seconds=0.2)
+    await q.push(1, "first", {})
+    await q.push(1, "second", {})
+    owner, payload = await q.pop()  # type: ignore[misc]
+    assert Task.decode(owner, payload).type == "first"
+    assert await q.reap() == 0  # lease still running
+
+    import asyncio
+
+    await asyncio.sleep(0.3)  # the worker "died": nobody extends the lease
+    assert await q.reap() == 1
+    assert await redis.zscore("{tasks:batch}:active", "1") is None
+    again = await q.pop()
+    assert again is not None and again[1] == payload  # redelivered before "second"
+    await q.done(owner, payload)  # the late done of the dead worker's pop is a no-op...
+    await q.done(again[0], again[1])  # ...and the real one releases the slot once
+    assert await redis.zscore("{tasks:batch}:active", "1") is None
+
+
+async def test_extend_keeps_a_working_task(db: None) -> None:
+    import asyncio
+
+    q = FairQueue(get_redis(), QUEUE_BATCH, lease_seconds=0.3)
+    await q.push(1, "long", {})
+    owner, payload = await q.pop()  # type: ignore[misc]
+    for _ in range(3):
+        await asyncio.sleep(0.15)
+        await q.extend([payload])
+    assert await q.reap() == 0

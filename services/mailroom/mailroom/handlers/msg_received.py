@@ -39,6 +39,13 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
         if contact is None or not contact.is_active:
             log.info("message for a missing or deleted contact ignored", extra={"contact_id": contact_id})
             return
+        handled = (
+            await db.execute(
+                text("SELECT status FROM msgs WHERE uuid = CAST(:u AS uuid) FOR UPDATE"), {"u": task["msg_uuid"]}
+            )
+        ).scalar()
+        if handled == "H":  # redelivered after a crash: already done, in the same transaction as its effects
+            return
         await _mark_seen(db, contact_id, task, channel.id if channel else None)
         if contact.status == "S":  # a stopped contact who writes again is active again
             await db.execute(text("UPDATE contacts SET status = 'A' WHERE id = :id"), {"id": contact_id})

@@ -28,17 +28,21 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
         return
     try:
         key = events_key(org_id, contact_id)
-        while (raw := await redis.lpop(key)) is not None:
+        # peek, handle, then pop: an event is only removed once handled, so a worker killed mid-event leaves
+        # it for the redelivered task (handlers skip what they already committed)
+        while (raw := await redis.lindex(key, 0)) is not None:
             try:
                 item = json.loads(raw)
                 event_type, task = item["type"], item["task"]
                 handler = HANDLERS[event_type]
             except (ValueError, KeyError, TypeError):
                 log.error("malformed contact event skipped", extra={"contact_id": contact_id, "item": raw[:500]})
+                await redis.lpop(key)
                 continue
             try:
                 await handler(org_id, contact_id, task)
             except Exception:
+                await redis.lpop(key)
                 errors = int(item.get("error_count", 0)) + 1
                 if errors < MAX_ERRORS:
                     log.exception("contact event failed, will retry", extra={"contact_id": contact_id, "type": event_type})
@@ -47,5 +51,6 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
                 else:
                     log.exception("contact event failed too often, dropped", extra={"contact_id": contact_id, "type": event_type})
                 return
+            await redis.lpop(key)
     finally:
         await release_lock(redis, org_id, contact_id, token)
