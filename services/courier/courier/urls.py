@@ -11,4 +11,7 @@ ACTIONS: dict[str, list[str]] = {
 def callback_urls(channel_type: str, channel_uuid: str, base: str | None = None) -> dict[str, str]:
     base = (base or get_settings().courier_url).rstrip("/")
     slug = channel_type.lower()
-    return {action: f"{base}/c/{slug}/{channel_uuid}/{action}" for action in ACTIONS.get(channel_type, ["receive"])}
+    return {
+        action: f"{base}/c/{slug}/{channel_uuid}/{action}"
+        for action in ACTIONS.get(channel_type, ["receive"])
+    }

@@ -1,0 +1,161 @@
+"""The send path: a pool of workers pops messages from the fair, TPS-limited outgoing queues, sends each
+with its channel's handler, and records the result (W wired, E errored and retried by mailroom, F failed)
+through the batched status writer. A dethrottler puts throttled and deferred queues back every second."""
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from upesi.metrics import MSGS_OUT
+
+from courier import dedup
+from courier.handlers import get_handler
+from courier.handlers.base import MsgOut, SendError, SendResult
+from courier.ids import uuid7
+from courier.logs import ChannelLogBuilder
+from courier.outbound import Outbound
+from courier.runtime import Runtime
+from courier.store import PendingEvent, StatusUpdate
+
+log = logging.getLogger(__name__)
+
+IDLE_SLEEP = 0.05  # seconds a worker waits when every queue is empty or throttled
+SEND_TIMEOUT = 35.0
+
+
+class Sender:
+    def __init__(self, rt: Runtime, workers: int) -> None:
+        self.rt = rt
+        self.workers = workers
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stopping = False
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._worker()) for _ in range(self.workers)]
+        self._tasks.append(asyncio.create_task(self._dethrottler()))
+
+    async def stop(self) -> None:
+        self._stopping = True
+        await asyncio.wait(self._tasks, timeout=SEND_TIMEOUT)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _dethrottler(self) -> None:
+        while not self._stopping:
+            # just after each second boundary, when TPS budgets renew
+            await asyncio.sleep(1.0 - (time.time() % 1.0) + 0.005)
+            try:
+                await self.rt.queues.dethrottle()
+            except Exception as e:
+                log.warning("dethrottle failed", extra={"error": str(e)})
+
+    async def _worker(self) -> None:
+        while not self._stopping:
+            try:
+                popped = await self.rt.queues.pop()
+            except Exception as e:
+                log.warning("queue pop failed", extra={"error": str(e)})
+                await asyncio.sleep(1.0)
+                continue
+            if popped is None:
+                await asyncio.sleep(IDLE_SLEEP)
+                continue
+            if popped == "retry":
+                continue
+            queue, raw = popped  # type: ignore[misc]
+            try:
+                await asyncio.wait_for(self.send(raw), SEND_TIMEOUT + 5)
+            except Exception:
+                log.exception("send crashed", extra={"msg_uuid": raw.get("uuid")})
+            finally:
+                try:
+                    await self.rt.queues.complete(queue)
+                except Exception as e:
+                    log.warning("queue complete failed", extra={"error": str(e)})
+
+    async def send(self, raw: dict[str, Any]) -> str:
+        """Send one message and record its status; returns the status written."""
+        msg = MsgOut(raw)
+        channel = await self.rt.channels.by_uuid(raw.get("channel_uuid", ""))
+        redis = self.rt.redis
+        try:
+            await dedup.clear_recent(redis, raw.get("channel_uuid", ""), msg.urn)
+        except Exception:
+            pass
+        clog = ChannelLogBuilder("msg_send", channel.id if channel else None, msg_uuid=msg.uuid)
+        result = SendResult()
+        status = "W"
+        handler = get_handler(channel.channel_type) if channel else None
+        if channel is None or handler is None:
+            status = "F"
+            clog.error("channel_config", "channel is gone or has no handler")
+        elif msg.uuid and await self._was_sent(msg.uuid):
+            pass  # queued twice: the first send went out, so just say wired again
+        else:
+            clog.add_secrets(handler.redact_values(channel))
+            s = self.rt.settings
+            clog.add_secrets(
+                [s.facebook_application_secret, s.facebook_webhook_secret, s.whatsapp_admin_system_user_token]
+            )
+            out = Outbound(self.rt.http, clog, s.allow_private_networks)
+            try:
+                await asyncio.wait_for(handler.send(msg, channel, out, result), SEND_TIMEOUT)
+            except SendError as e:
+                status = "E" if e.retryable else "F"
+                clog.error(e.code, e.message, e.ext_code)
+                if e.code == "contact_stopped":
+                    await self._stop_contact(channel, msg, clog)
+            except TimeoutError:
+                status = "E"
+                clog.error("connection_failed", "send timed out")
+            except Exception as e:
+                log.exception("handler error", extra={"msg_uuid": msg.uuid})
+                status = "E"
+                clog.error("internal_error", str(e))
+        if channel is not None:
+            fire = None
+            session = msg.session
+            if status == "W" and session and session.get("timeout") and msg.contact.get("id"):
+                fire = {
+                    "org_id": raw.get("org_id", channel.org_id), "contact_id": msg.contact["id"],
+                    "session_uuid": session.get("uuid"), "sprint_uuid": session.get("sprint_uuid"),
+                    "timeout": session["timeout"],
+                }  # fmt: skip
+            update = StatusUpdate(
+                status=status, channel_id=channel.id, msg_id=msg.id, msg_uuid=msg.uuid or None,
+                external_id=result.external_ids[0] if result.external_ids else None, log_uuid=clog.uuid, fire=fire,
+            )  # fmt: skip
+            self.rt.logs.queue(clog)
+            await self.rt.statuses.submit(update)
+            MSGS_OUT.labels(channel.channel_type, channel.uuid, status).inc()
+        if status != "E" and msg.uuid:
+            try:
+                await dedup.mark_sent(redis, msg.uuid)
+            except Exception:
+                pass
+        return status
+
+    async def _was_sent(self, msg_uuid: str) -> bool:
+        try:
+            return await dedup.was_sent(self.rt.redis, msg_uuid)
+        except Exception:
+            return False
+
+    async def _stop_contact(self, channel: Any, msg: MsgOut, clog: ChannelLogBuilder) -> None:
+        await self.rt.events.submit(
+            PendingEvent(
+                uuid=uuid7(),
+                org_id=channel.org_id,
+                channel_id=channel.id,
+                channel_uuid=channel.uuid,
+                event_type="stop_contact",
+                urn=msg.urn.split("?", 1)[0],
+                extra={},
+                occurred_on=datetime.now(UTC).isoformat(),
+                contact_name=None,
+                log_uuid=clog.uuid,
+            )
+        )

@@ -1,0 +1,325 @@
+"""Database writes for what courier receives and sends, each one statement per batch whatever its size:
+incoming messages (with their contacts), channel events, and status updates (from callbacks and sends).
+
+Writes are idempotent by uuid (ON CONFLICT DO NOTHING), so a batch replayed from the spool after a partial
+success stores nothing twice and queues mailroom only for rows it actually inserted.
+"""
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from sqlalchemy import text
+from upesi.db.engine import transaction
+from upesi.db.ops.contacts import resolve_contacts
+from upesi.queues.contacts import queue_contact_event
+from upesi.queues.redis import get_redis
+from upesi.urns import URN
+
+log = logging.getLogger(__name__)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass
+class PendingMsg:
+    """An incoming message ready to store; plain data so it can be spooled as JSON."""
+
+    uuid: str
+    org_id: int
+    channel_id: int
+    channel_uuid: str
+    urn: str
+    text: str
+    attachments: list[str]
+    external_id: str | None
+    received_on: str | None
+    contact_name: str | None
+    log_uuid: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    urn_auth_tokens: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PendingEvent:
+    uuid: str
+    org_id: int
+    channel_id: int
+    channel_uuid: str
+    event_type: str
+    urn: str
+    extra: dict[str, Any]
+    occurred_on: str
+    contact_name: str | None
+    log_uuid: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class StatusUpdate:
+    """A status for an outgoing message, found by id, uuid, or (channel_id, external_id). `fire` is the
+    session timeout to schedule after a successful send: {org_id, contact_id, session_uuid, sprint_uuid, timeout}."""
+
+    status: str
+    channel_id: int
+    msg_id: int | None = None
+    msg_uuid: str | None = None
+    external_id: str | None = None
+    log_uuid: str | None = None
+    fire: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _urn(value: str) -> URN:
+    scheme, _, path = value.partition(":")
+    return URN(scheme, path)
+
+
+async def write_msgs(batch: list[PendingMsg]) -> list[dict[str, Any]]:
+    """Store messages and their contacts in one transaction, then queue msg_received for each new row.
+    Returns, per message, {msg_id, contact_id, urn_id, new_contact, inserted}."""
+    results: dict[str, dict[str, Any]] = {}
+    async with transaction() as session:
+        groups: dict[tuple[int, int], list[PendingMsg]] = {}
+        for m in batch:
+            groups.setdefault((m.org_id, m.channel_id), []).append(m)
+        resolved: dict[tuple[int, str], Any] = {}
+        for (org_id, channel_id), msgs in groups.items():
+            names = {m.urn: m.contact_name for m in msgs if m.contact_name}
+            found = await resolve_contacts(session, org_id, [_urn(m.urn) for m in msgs], channel_id, names)
+            for identity, rc in found.items():
+                resolved[(org_id, identity)] = rc
+        now = datetime.now(UTC)
+        rows = [(m, resolved[(m.org_id, m.urn)]) for m in batch if (m.org_id, m.urn) in resolved]
+        inserted = await session.execute(
+            text(
+                """
+                INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, text, attachments, direction,
+                                  status, msg_type, external_id, metadata, log_uuids, created_on, modified_on, sent_on)
+                SELECT u::uuid, o, ch, c, cu, t, ARRAY(SELECT jsonb_array_elements_text(a::jsonb)), 'I', 'P', 'T',
+                       NULLIF(e, ''), md::jsonb, ARRAY[l::uuid], :now, :now, COALESCE(r, :now)
+                FROM unnest(CAST(:uuids AS text[]), CAST(:orgs AS bigint[]), CAST(:channels AS bigint[]),
+                            CAST(:contacts AS bigint[]), CAST(:urns AS bigint[]), CAST(:texts AS text[]),
+                            CAST(:atts AS text[]), CAST(:exts AS text[]), CAST(:mds AS text[]), CAST(:logs AS text[]),
+                            CAST(:received AS timestamptz[]))
+                     AS x(u, o, ch, c, cu, t, a, e, md, l, r)
+                ON CONFLICT (uuid) DO NOTHING
+                RETURNING id, uuid::text
+                """
+            ),
+            {
+                "now": now,
+                "uuids": [m.uuid for m, _ in rows],
+                "orgs": [m.org_id for m, _ in rows],
+                "channels": [m.channel_id for m, _ in rows],
+                "contacts": [rc.contact_id for _, rc in rows],
+                "urns": [rc.urn_id for _, rc in rows],
+                "texts": [m.text.replace("\x00", "") for m, _ in rows],
+                "atts": [json.dumps(m.attachments) for m, _ in rows],
+                "exts": [m.external_id or "" for m, _ in rows],
+                "mds": [json.dumps(m.metadata) for m, _ in rows],
+                "logs": [m.log_uuid for m, _ in rows],
+                "received": [_dt(m.received_on) for m, _ in rows],
+            },
+        )
+        ids = {row.uuid: row.id for row in inserted}
+        auth = [(rc.urn_id, m.urn_auth_tokens) for m, rc in rows if m.urn_auth_tokens]
+        for urn_id, tokens in auth:
+            await session.execute(
+                text("UPDATE contact_urns SET auth_tokens = auth_tokens || CAST(:t AS jsonb) WHERE id = :id"),
+                {"t": json.dumps(tokens), "id": urn_id},
+            )
+        for m, rc in rows:
+            results[m.uuid] = {
+                "msg_id": ids.get(m.uuid),
+                "contact_id": rc.contact_id,
+                "urn_id": rc.urn_id,
+                "new_contact": rc.new_contact,
+                "inserted": m.uuid in ids,
+            }
+    redis = get_redis()
+    for m in batch:
+        r = results.get(m.uuid)
+        if not r or not r["inserted"]:
+            continue
+        await queue_contact_event(
+            redis, m.org_id, r["contact_id"], "msg_received",
+            {
+                "channel_id": m.channel_id, "channel_uuid": m.channel_uuid, "msg_id": r["msg_id"], "msg_uuid": m.uuid,
+                "msg_external_id": m.external_id or "", "urn": m.urn, "urn_id": r["urn_id"], "text": m.text,
+                "attachments": m.attachments, "new_contact": r["new_contact"],
+            },
+        )  # fmt: skip
+    return [results.get(m.uuid, {}) for m in batch]
+
+
+async def write_events(batch: list[PendingEvent]) -> list[dict[str, Any]]:
+    """Store channel events with their contacts, then queue event_received for each new row."""
+    results: dict[str, dict[str, Any]] = {}
+    async with transaction() as session:
+        groups: dict[tuple[int, int], list[PendingEvent]] = {}
+        for e in batch:
+            groups.setdefault((e.org_id, e.channel_id), []).append(e)
+        resolved: dict[tuple[int, str], Any] = {}
+        for (org_id, channel_id), events in groups.items():
+            names = {e.urn: e.contact_name for e in events if e.contact_name}
+            found = await resolve_contacts(session, org_id, [_urn(e.urn) for e in events], channel_id, names)
+            for identity, rc in found.items():
+                resolved[(org_id, identity)] = rc
+        rows = [(e, resolved[(e.org_id, e.urn)]) for e in batch if (e.org_id, e.urn) in resolved]
+        inserted = await session.execute(
+            text(
+                """
+                INSERT INTO channel_events (uuid, org_id, channel_id, event_type, contact_id, contact_urn_id, extra,
+                                            status, occurred_on, created_on)
+                SELECT u::uuid, o, ch, t, c, cu, x::jsonb, 'P', oc, now()
+                FROM unnest(CAST(:uuids AS text[]), CAST(:orgs AS bigint[]), CAST(:channels AS bigint[]),
+                            CAST(:types AS text[]), CAST(:contacts AS bigint[]), CAST(:urns AS bigint[]),
+                            CAST(:extras AS text[]), CAST(:occurred AS timestamptz[])) AS v(u, o, ch, t, c, cu, x, oc)
+                ON CONFLICT (uuid) DO NOTHING
+                RETURNING id, uuid::text
+                """
+            ),
+            {
+                "uuids": [e.uuid for e, _ in rows],
+                "orgs": [e.org_id for e, _ in rows],
+                "channels": [e.channel_id for e, _ in rows],
+                "types": [e.event_type for e, _ in rows],
+                "contacts": [rc.contact_id for _, rc in rows],
+                "urns": [rc.urn_id for _, rc in rows],
+                "extras": [json.dumps(e.extra) for e, _ in rows],
+                "occurred": [_dt(e.occurred_on) for e, _ in rows],
+            },
+        )
+        ids = {row.uuid: row.id for row in inserted}
+        for e, rc in rows:
+            results[e.uuid] = {
+                "event_id": ids.get(e.uuid), "contact_id": rc.contact_id, "urn_id": rc.urn_id,
+                "new_contact": rc.new_contact, "inserted": e.uuid in ids,
+            }  # fmt: skip
+    redis = get_redis()
+    for e in batch:
+        r = results.get(e.uuid)
+        if not r or not r["inserted"]:
+            continue
+        await queue_contact_event(
+            redis, e.org_id, r["contact_id"], "event_received",
+            {
+                "event_id": r["event_id"], "event_uuid": e.uuid, "event_type": e.event_type, "channel_id": e.channel_id,
+                "urn_id": r["urn_id"], "extra": e.extra, "new_contact": r["new_contact"], "occurred_on": e.occurred_on,
+            },
+        )  # fmt: skip
+    return [results.get(e.uuid, {}) for e in batch]
+
+
+_RESOLVE = """
+SELECT x.i AS idx, m.id
+FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::int[]) AS x(mid, mu, ch, ext, i)
+JOIN msgs m ON (x.mid IS NOT NULL AND m.id = x.mid)
+            OR (x.mid IS NULL AND x.mu IS NOT NULL AND m.uuid = x.mu::uuid)
+            OR (x.mid IS NULL AND x.mu IS NULL AND m.channel_id = x.ch AND m.external_id = x.ext)
+WHERE m.direction = 'O'
+"""
+
+# E counts an error and reschedules (5 min x attempts), becoming F on the third; sent_on set on first success
+_UPDATE = """
+UPDATE msgs m SET
+    status = CASE WHEN s.st = 'E' AND m.error_count >= 2 THEN 'F' ELSE s.st END,
+    error_count = m.error_count + CASE WHEN s.st = 'E' THEN 1 ELSE 0 END,
+    next_attempt = CASE WHEN s.st = 'E' THEN now() + interval '5 minutes' * (m.error_count + 1) ELSE m.next_attempt END,
+    failed_reason = CASE WHEN s.st = 'E' AND m.error_count >= 2 THEN 'E' ELSE m.failed_reason END,
+    sent_on = CASE WHEN s.st IN ('W', 'S', 'D', 'R') THEN COALESCE(m.sent_on, now()) ELSE m.sent_on END,
+    external_id = COALESCE(NULLIF(s.ext, ''), m.external_id),
+    log_uuids = CASE WHEN s.lu = '' THEN m.log_uuids ELSE array_append(m.log_uuids, s.lu::uuid) END,
+    modified_on = now()
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS s(id, st, ext, lu)
+WHERE m.id = s.id
+"""
+
+_FIRES = """
+INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, session_uuid, sprint_uuid, fire_on)
+SELECT o, c, 'T', '', su::uuid, sp::uuid, now() + make_interval(secs => t)
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::float8[]) AS x(o, c, su, sp, t)
+ON CONFLICT (contact_id, fire_type, scope)
+DO UPDATE SET session_uuid = EXCLUDED.session_uuid, sprint_uuid = EXCLUDED.sprint_uuid, fire_on = EXCLUDED.fire_on
+"""
+
+
+async def write_statuses(pool: asyncpg.Pool, batch: list[StatusUpdate]) -> list[int | None]:
+    """Apply status updates: resolve each to a msg id (one SELECT), then one UPDATE. Returns the msg id
+    each update applied to, None when no outgoing message matched (logged and dropped, as the reference)."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            _RESOLVE,
+            [s.msg_id for s in batch],
+            [s.msg_uuid if s.msg_id is None else None for s in batch],
+            [s.channel_id for s in batch],
+            [s.external_id for s in batch],
+            list(range(len(batch))),
+        )
+        ids: list[int | None] = [None] * len(batch)
+        for row in rows:
+            ids[row["idx"]] = row["id"]
+        # one row per message: the last update wins, as it would applied in order
+        latest: dict[int, StatusUpdate] = {}
+        for s, mid in zip(batch, ids, strict=True):
+            if mid is not None:
+                latest[mid] = s
+        if latest:
+            await conn.execute(
+                _UPDATE,
+                list(latest),
+                [s.status for s in latest.values()],
+                [s.external_id or "" for s in latest.values()],
+                [s.log_uuid or "" for s in latest.values()],
+            )
+        fires = [s.fire for s in batch if s.fire and s.status in ("W", "S", "D")]
+        if fires:
+            await conn.execute(
+                _FIRES,
+                [f["org_id"] for f in fires],
+                [f["contact_id"] for f in fires],
+                [f.get("session_uuid") for f in fires],
+                [f.get("sprint_uuid") for f in fires],
+                [float(f["timeout"]) for f in fires],
+            )
+    return ids
+
+
+def pending_msg_from_json(data: dict[str, Any]) -> PendingMsg:
+    return PendingMsg(**data)
+
+
+def pending_event_from_json(data: dict[str, Any]) -> PendingEvent:
+    return PendingEvent(**data)
+
+
+def status_from_json(data: dict[str, Any]) -> StatusUpdate:
+    return StatusUpdate(**data)
+
+
+__all__ = [
+    "PendingEvent",
+    "PendingMsg",
+    "StatusUpdate",
+    "_iso",
+    "write_events",
+    "write_msgs",
+    "write_statuses",
+]
