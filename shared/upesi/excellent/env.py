@@ -84,4 +84,6 @@ def _clean_fmt(f: str | None) -> str:
     # the conformance files annotate defaults, e.g. "tt:mm (default)"
     if not f:
         return ""
-    return f.replace(" (default)", "")
+    f = f.replace(" (default)", "")
+    # goflow's 12-hour time format constant is "h:mm aa"; some serialisations show it as "h:mm tt"
+    return "h:mm aa" if f == "h:mm tt" else f
