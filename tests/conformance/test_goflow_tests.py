@@ -35,7 +35,8 @@ def _check(case: dict[str, Any]) -> None:
         out, errors = evaluate_template(case["template"], _docs_context(), env)
         assert out == case["expected_output"], f"{out!r} != {case['expected_output']!r} ({errors})"
         return
-    env_spec = DATA["_about"]["environments"].get(case.get("env", ""), None)
+    env_key = case.get("env")
+    env_spec = env_key if isinstance(env_key, dict) else DATA["_about"]["environments"].get(env_key or "", None)
     env = make_env(env_spec, TABLE_NOW, DATA["_about"]["locations_assets"])
     fn = lookup_function(case["test"])
     assert fn is not None, f"no test {case['test']}"

@@ -17,6 +17,8 @@ SESSION_NOW = parse_goflow_time("2025-05-04T12:30:45.123456Z")
 
 def make_env(spec: dict[str, Any] | str | None, now: dt.datetime | None, locations: list[Any] | None = None) -> Environment:
     env = Environment.from_json(spec if isinstance(spec, dict) else None)
+    # the docs/test session engine has the "categorize" LLM prompt configured (as goflow's tests do)
+    env.prompts.setdefault("categorize", "Categorize the following text into one of the following: {{ .arg1 }}")
     if now is not None:
         env.now_fn = lambda: now
     if locations is not None:

@@ -111,7 +111,7 @@ def datetime_diff(env: Any, a: Any, b: Any, unit: Any) -> Any:
     if u in ("D", "W"):
         days = (d2.astimezone(d1.tzinfo).date() - d1.date()).days
         return Decimal(days if u == "D" else _trunc(days / 7))
-    secs = (d2 - d1).total_seconds()
+    secs = (d2.astimezone(dt.UTC) - d1.astimezone(dt.UTC)).total_seconds()
     return Decimal(_trunc(secs / {"h": 3600, "m": 60, "s": 1}[u]))
 
 
@@ -175,10 +175,11 @@ def date_from_parts(env: Any, y: Any, m: Any, d: Any) -> Any:
     for p in parts:
         if isinstance(p, XError):
             return p
-    try:
-        return dt.date(*parts)  # type: ignore[arg-type]
-    except ValueError:
+    y, m, d = parts  # type: ignore[misc]
+    if not (1 <= m <= 12) or not (1 <= d <= 31):  # type: ignore[operator]
         return XError("invalid value for date parts")
+    # like Go's time.Date, an overflowing day rolls into the next month (Feb 31 -> Mar 3)
+    return dt.date(y, m, 1) + dt.timedelta(days=d - 1)  # type: ignore[arg-type,operator]
 
 
 @builtin("time_from_parts", 3)

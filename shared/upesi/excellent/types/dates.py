@@ -296,8 +296,11 @@ _TOKEN_PATTERNS = {
 
 def parse_layout(text: str, tokens: list[str], tz: dt.tzinfo) -> dt.datetime | None:
     parts = []
+    has_fraction_token = any(t.startswith("f") for t in tokens)
     for t in tokens:
-        if t in _TOKEN_PATTERNS:
+        if t in ("ss", "s") and has_fraction_token:
+            parts.append(r"(?P<S>\d{2})" if t == "ss" else r"(?P<S>\d{1,2})")
+        elif t in _TOKEN_PATTERNS:
             parts.append(_TOKEN_PATTERNS[t])
         else:
             parts.append(re.escape(t))
