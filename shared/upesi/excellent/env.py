@@ -43,8 +43,10 @@ class Environment:
             timezone=tz,
             default_country=d.get("default_country") or "",
             allowed_languages=list(d.get("allowed_languages") or []),
-            decimal_symbol=nf.get("decimal_symbol") or ".",
-            digit_grouping_symbol=nf.get("digit_grouping_symbol") or ",",
+            decimal_symbol=nf.get("decimal_symbol", ".") if nf.get("decimal_symbol") is not None else ".",
+            digit_grouping_symbol=nf.get("digit_grouping_symbol", ",")
+            if nf.get("digit_grouping_symbol") is not None
+            else ",",
             redaction_policy=d.get("redaction_policy") or "none",
             input_collation=d.get("input_collation") or "default",
             prompts=dict(d.get("prompts") or {}),
@@ -84,4 +86,6 @@ def _clean_fmt(f: str | None) -> str:
     # the conformance files annotate defaults, e.g. "tt:mm (default)"
     if not f:
         return ""
-    return f.replace(" (default)", "")
+    f = f.replace(" (default)", "")
+    # goflow's 12-hour time format constant is "h:mm aa"; some serialisations show it as "h:mm tt"
+    return "h:mm aa" if f == "h:mm tt" else f

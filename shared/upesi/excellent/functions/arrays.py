@@ -35,7 +35,7 @@ def contains(env: Any, arr: Any, v: Any) -> Any:
     a = array_arg(arr)
     if isinstance(a, XError):
         return a
-    return any(equals(i, v) for i in a)
+    return any(type(i) is type(v) and equals(i, v) for i in a)
 
 
 @builtin("join", 2)
@@ -43,6 +43,9 @@ def join(env: Any, arr: Any, sep: Any) -> Any:
     a = array_arg(arr)
     if isinstance(a, XError):
         return a
+    for i in a:
+        if isinstance(i, XError):
+            return i
     return text_arg(sep).join(to_text(i) for i in a)
 
 
@@ -59,7 +62,9 @@ def sort(env: Any, arr: Any) -> Any:
         return a
     if all(isinstance(i, Decimal) for i in a):
         return sorted(a)
-    return sorted(a, key=to_text)
+    if all(isinstance(i, str) for i in a):
+        return sorted(a)
+    return XError("can't sort an array of mixed types")
 
 
 @builtin("sum", 1)
@@ -73,7 +78,9 @@ def sum_(env: Any, arr: Any) -> Any:
         if isinstance(n, XError):
             return n
         total += n
-    return total
+    from upesi.excellent.types.convert import check_number
+
+    return check_number(total)
 
 
 @builtin("unique", 1)

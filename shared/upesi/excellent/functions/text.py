@@ -22,7 +22,12 @@ def _t(v: Any) -> Any:
 
 @builtin("upper", 1)
 def upper(env: Any, s: Any) -> Any:
-    return _t(s).upper()
+    t = _t(s)
+    up = t.upper()
+    if len(up) == len(t):
+        return up
+    # Go upper-cases character by character (ß stays ß) rather than expanding
+    return "".join(c.upper() if len(c.upper()) == 1 else c for c in t)
 
 
 @builtin("lower", 1)
@@ -97,10 +102,14 @@ def _words(s: str, delims: Any) -> list[str]:
     return split_by_delimiters(s, text_arg(delims))
 
 
+_NON_DELIM_RE = regex.compile(r"[^\s\p{P}]+")
+
+
 @builtin("split", 1, 2)
-def split(env: Any, s: Any, delims: Any = None) -> Any:
-    if delims is None:
-        return split_by_delimiters(_t(s), " ")
+def split(env: Any, s: Any, delims: Any = " ") -> Any:
+    if delims is None or text_arg(delims) == "":
+        # no delimiters: split on whitespace and punctuation
+        return _NON_DELIM_RE.findall(_t(s))
     return split_by_delimiters(_t(s), text_arg(delims))
 
 
@@ -134,15 +143,11 @@ def word_slice(env: Any, s: Any, start: Any, end: Any = None, delims: Any = None
         e = int_arg(end)
         if isinstance(e, XError):
             return e
-        en = e
-        if en > 0 and en <= st:
+        en = e if e > 0 else None  # a negative end means "to the end"
+        if en is not None and en <= st:
             return XError("must have a end which is greater than the start")
     words = _words(_t(s), delims)
-    if en is None or (en == 0 and end is not None and False):
-        sel = words[st:]
-    else:
-        sel = words[st:en] if en is not None else words[st:]
-    return " ".join(sel)
+    return " ".join(words[st:en] if en is not None else words[st:])
 
 
 @builtin("remove_first_word", 1)
@@ -235,7 +240,10 @@ def percent(env: Any, n: Any) -> Any:
     d = number_arg(n)
     if isinstance(d, XError):
         return d
-    return format_decimal((d * 100).quantize(1)) + "%"
+    r = (d * 100).quantize(1, rounding="ROUND_HALF_UP")
+    if abs(r) > 2**63 - 1:
+        return XError("number out of range")
+    return format_decimal(r) + "%"
 
 
 @builtin("url_encode", 1)
@@ -245,7 +253,7 @@ def url_encode(env: Any, s: Any) -> Any:
 
 @builtin("html_decode", 1)
 def html_decode(env: Any, s: Any) -> Any:
-    return html.unescape(_t(s))
+    return html.unescape(_t(s)).replace("\xa0", " ")
 
 
 @builtin("regex_match", 2, 3)
@@ -257,7 +265,7 @@ def regex_match(env: Any, s: Any, pattern: Any, group: Any = None) -> Any:
             return gi
         g = gi
     try:
-        rx = regex.compile(_t(pattern))
+        rx = regex.compile(_t(pattern), regex.IGNORECASE)
     except regex.error:
         return XError(f"must be called with a valid regular expression, got {_t(pattern)}")
     m = rx.search(_t(s))
@@ -268,19 +276,13 @@ def regex_match(env: Any, s: Any, pattern: Any, group: Any = None) -> Any:
     return m.group(g) or ""
 
 
-_DIGIT_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
 
 
 @builtin("read_chars", 1)
 def read_chars(env: Any, s: Any) -> Any:
-    t = _t(s)
-    chars = [c for c in t if not c.isspace()]
-    if len(chars) % 3 == 0 and len(chars) > 0 and all(c.isdigit() for c in chars):
-        groups = [" , ".join(chars[i : i + 3]) for i in range(0, len(chars), 3)]
-        return " , , ".join(groups)
-    if len(chars) % 4 == 0 and len(chars) > 0:
-        groups = [" , ".join(chars[i : i + 4]) for i in range(0, len(chars), 4)]
-        return " , , ".join(groups)
-    return " , ".join(chars)
-
-
+    chars = [c for c in _t(s) if not c.isspace()]
+    # read in groups of three or four (like phone numbers) when the length allows it
+    size = 3 if len(chars) % 3 == 0 else (4 if len(chars) % 4 == 0 else 1)
+    groups = [" ".join(chars[i : i + size]) for i in range(0, len(chars), size)]
+    return " , ".join(groups)

@@ -25,6 +25,8 @@ def count(env: Any, v: Any) -> Any:
         return Decimal(len(v))
     if isinstance(v, XObject):
         return Decimal(len(v))
+    if v is None:
+        return Decimal(0)
     return XError("value isn't countable")
 
 
@@ -63,7 +65,7 @@ def parse_json(env: Any, v: Any) -> Any:
 def extract(env: Any, obj: Any, prop: Any) -> Any:
     if not isinstance(obj, XObject):
         return XError(f"can't extract from {to_text(obj)}")
-    return lookup(obj, to_text(prop), by_key=True)
+    return obj.get(to_text(prop), None)
 
 
 @builtin("extract_object", 2, None)
@@ -105,6 +107,8 @@ def foreach_value(env: Any, obj: Any, fn: Any, *extra: Any) -> Any:
 
 @builtin("keys", 1)
 def keys(env: Any, obj: Any) -> Any:
+    if obj is None:
+        return []
     if not isinstance(obj, XObject):
         return XError("requires an object")
     return sorted(obj.keys())
@@ -118,3 +122,20 @@ def legacy_add(env: Any, a: Any, b: Any) -> Any:
 
 
 _ = (dt, to_number)
+
+
+@builtin("prompt", 1, None)
+def prompt(env: Any, name: Any, *args: Any) -> Any:
+    """A prompt template configured in the environment, with Go-template style {{ .argN }} slots."""
+    import re
+
+    key = to_text(name)
+    tmpl = (getattr(env, "prompts", {}) or {}).get(key)
+    if tmpl is None:
+        return XError(f"no prompt named '{key}'")
+
+    def fill(m: re.Match[str]) -> str:
+        i = int(m.group(1)) - 1
+        return to_text(args[i]) if i < len(args) else "<no value>"
+
+    return re.sub(r"\{\{\s*\.arg(\d+)\s*\}\}", fill, tmpl)

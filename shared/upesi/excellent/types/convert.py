@@ -118,6 +118,10 @@ def truthy(v: Any) -> bool:
         return v != 0
     if isinstance(v, list):
         return len(v) > 0
+    if isinstance(v, dt.time) and not isinstance(v, dt.datetime):
+        return v != dt.time(0)
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return v != dt.date(1, 1, 1)
     if isinstance(v, XObject):
         if v.has_default:
             return truthy(v.default)

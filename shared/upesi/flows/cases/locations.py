@@ -1,1 +1,99 @@
-"""Location case tests (filled out later)."""
+"""Location case tests: has_state, has_district, has_ward against the location assets.
+
+A location matches when its name or one of its aliases appears in the text as whole words
+(case-insensitive, punctuation ignored). The match is the location's path, e.g. "Rwanda > Kigali City".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from upesi.excellent.functions.words import tokenize_words
+from upesi.excellent.types.convert import to_text
+from upesi.flows.cases.registry import case_test, false_result, true_result
+
+Loc = tuple[str, dict[str, Any]]  # (path, node)
+
+
+def _words(s: str) -> list[str]:
+    return [w.lower() for w in tokenize_words(s)]
+
+
+def _level(env: Any, level: int) -> list[Loc]:
+    """All locations at a level: 1 = states, 2 = districts, 3 = wards (0 is the country)."""
+    roots = (getattr(env, "extra", {}) or {}).get("locations") or []
+    out: list[Loc] = []
+
+    def walk(node: dict[str, Any], path: str, depth: int) -> None:
+        p = f"{path} > {node['name']}" if path else node["name"]
+        if depth == level:
+            out.append((p, node))
+            return
+        for c in node.get("children") or []:
+            walk(c, p, depth + 1)
+
+    for r in roots:
+        walk(r, "", 0)
+    return out
+
+
+def _contains_phrase(text_words: list[str], phrase: list[str]) -> bool:
+    n = len(phrase)
+    return n > 0 and any(text_words[i : i + n] == phrase for i in range(len(text_words) - n + 1))
+
+
+def _find(text: str, candidates: list[Loc]) -> Loc | None:
+    tw = _words(text)
+    stripped = text.strip().lower()
+    for path, node in candidates:  # an exact whole-text match wins
+        names = [node["name"], *(node.get("aliases") or [])]
+        if any(stripped == n.strip().lower() for n in names):
+            return path, node
+    for path, node in candidates:
+        names = [node["name"], *(node.get("aliases") or [])]
+        if any(_contains_phrase(tw, _words(n)) for n in names):
+            return path, node
+    return None
+
+
+def _children_of(parent: Loc | None, candidates: list[Loc]) -> list[Loc]:
+    if parent is None:
+        return candidates
+    return [c for c in candidates if c[0].startswith(parent[0] + " > ")]
+
+
+@case_test("has_state", 1)
+def has_state(env: Any, text: Any) -> Any:
+    found = _find(to_text(text), _level(env, 1))
+    return true_result(found[0]) if found else false_result()
+
+
+@case_test("has_district", 1, 2)
+def has_district(env: Any, text: Any, state: Any = None) -> Any:
+    districts = _level(env, 2)
+    if state is not None and to_text(state):
+        st = _find(to_text(state), _level(env, 1))
+        if st is None:
+            return false_result()
+        districts = _children_of(st, districts)
+    found = _find(to_text(text), districts)
+    return true_result(found[0]) if found else false_result()
+
+
+@case_test("has_ward", 1, 3)
+def has_ward(env: Any, text: Any, district: Any = None, state: Any = None) -> Any:
+    wards = _level(env, 3)
+    if district is not None and to_text(district):
+        districts = _level(env, 2)
+        if state is not None and to_text(state):
+            st = _find(to_text(state), _level(env, 1))
+            if st is None:
+                return false_result()
+            districts = _children_of(st, districts)
+        d = _find(to_text(district), districts)
+        if d is None:
+            found = _find(to_text(text), wards)
+            return true_result(found[0]) if found else false_result()
+        wards = _children_of(d, wards)
+    found = _find(to_text(text), wards)
+    return true_result(found[0]) if found else false_result()

@@ -6,30 +6,36 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from upesi.excellent.functions.words import tokenize_words
 from upesi.excellent.types.convert import to_number, to_text
 from upesi.excellent.types.values import XError
 from upesi.flows.cases.registry import case_test, false_result, true_result
 
+# Arabic-Indic and Extended Arabic-Indic digits read as ASCII digits
 _DIGIT_MAP = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")} | {ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")}
-_NUM_PREFIX_RE = re.compile(r"^[-+]?(\d+(?:[.,]\d+)*|\.\d+)")
+_LEADING_RE = re.compile(r"^[-+]?(?:\d+(?:\.\d+)?|\.\d+)")
+_INNER_RE = re.compile(r"\d+(?:\.\d+)?")
 
 
 def parse_fuzzy_number(env: Any, text: str) -> Decimal | None:
-    """The first number in the text: words like "24ans" give 24; grouping separators are dropped."""
-    dec = getattr(env, "decimal_symbol", ".") or "."
-    grp = getattr(env, "digit_grouping_symbol", ",") or ","
-    for word in tokenize_words(text.translate(_DIGIT_MAP)) + ([text.strip()] if text.strip().startswith((".", "-")) else []):
-        w = word.translate(_DIGIT_MAP)
-        m = _NUM_PREFIX_RE.match(w)
-        if not m:
+    """The first number in the text. "24ans" gives 24, "1,000" 1000 and "hi .51" 0.51.
+
+    The env's grouping symbol is dropped and its decimal symbol read as "." before looking.
+    """
+    dec = getattr(env, "decimal_symbol", ".")
+    grp = getattr(env, "digit_grouping_symbol", ",")
+    if not dec:
+        return None
+    text = text.translate(_DIGIT_MAP)
+    if grp:
+        text = text.replace(grp, "")
+    if dec != ".":
+        text = text.replace(".", "\x00").replace(dec, ".")
+    for chunk in text.split():
+        m = _LEADING_RE.match(chunk) or _INNER_RE.search(chunk)
+        if m is None:
             continue
-        s = m.group(0)
-        s = s.replace(grp, "") if grp else s
-        if dec != ".":
-            s = s.replace(dec, ".")
         try:
-            return Decimal(s)
+            return Decimal(m.group(0))
         except InvalidOperation:
             continue
     return None
@@ -48,10 +54,7 @@ def has_number(env: Any, text: Any) -> Any:
 
 
 def _arg(v: Any) -> Decimal | XError:
-    n = to_number(v)
-    if isinstance(n, XError):
-        return XError(f"unable to convert {to_text(v)!r} to a number".replace("'", '"'))
-    return n
+    return to_number(v)
 
 
 @case_test("has_number_between", 3)

@@ -1,0 +1,1 @@
+"""Helpers for running goflow's conformance data against the Python engine."""

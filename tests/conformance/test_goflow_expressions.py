@@ -1,0 +1,73 @@
+"""goflow expressions.json: every template case rendered (or evaluated to a value) and compared."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from upesi.excellent import XError, evaluate_template, evaluate_template_value
+
+from goflow_support.envs import DOCS_NOW, SESSION_NOW, make_env, session_locations
+from goflow_support.outcome import check_case
+from goflow_support.paths import GOFLOW, known_failures, load_json
+from goflow_support.values import decode, describe_actual, matches
+
+DATA = load_json(GOFLOW / "expressions.json")
+CASES = DATA["cases"]
+KNOWN = known_failures("expressions")
+_contexts: dict[str, Any] = {}
+
+
+def _context(name: str) -> Any:
+    if name not in _contexts:
+        raw = DATA["contexts"][name]
+        if isinstance(raw, str):  # "same as test_session ..."
+            raw = DATA["contexts"]["test_session"]
+        _contexts[name] = decode(raw)
+    return _contexts[name]
+
+
+def _env(name: str) -> Any:
+    spec = DATA["environments"].get(name)
+    now = DOCS_NOW if name == "docs_session" else SESSION_NOW
+    return make_env(spec, now, session_locations())
+
+
+def _check(case: dict[str, Any]) -> None:
+    ctx, env = _context(case["context"]), _env(case["context"])
+    template = case["template"]
+    if case.get("evaluate_as") == "value":
+        value = evaluate_template_value(template, ctx, env)
+        if case.get("error"):
+            assert isinstance(value, XError), f"expected an error, got {describe_actual(value)}"
+            return
+        assert matches(value, case["output_value"]), f"{describe_actual(value)} != {case['output_value']!r}"
+        return
+    escape = (lambda s: s.replace('"', '\\"')) if case.get("escaping") else None
+    out, errors = evaluate_template(template, ctx, env, escape=escape)
+    if case.get("error"):
+        assert errors, f"expected an error, got output {out!r}"
+        if case.get("error_message"):
+            assert str(errors[0]) == case["error_message"]
+        if case.get("error_messages"):
+            # engine-level errors (session_templates) are logged as error events with this text
+            assert [f"Error evaluating expression: {e.message}" for e in errors] == case["error_messages"]
+        if "output" in case and case["output"] is not None:
+            assert out == case["output"]
+        return
+    if case.get("nondeterministic"):
+        assert not errors and Decimal(out) >= 0
+        return
+    if "output_json" in case:
+        assert json.loads(out) == case["output_json"]
+        return
+    assert out == case["output"], f"{out!r} != {case['output']!r} (errors: {errors})"
+
+
+@pytest.mark.conformance("goflow/expressions.json")
+@pytest.mark.parametrize("idx", range(len(CASES)), ids=[f"{i:04d}" for i in range(len(CASES))])
+def test_expression(idx: int) -> None:
+    check_case(f"{idx:04d}", KNOWN, lambda: _check(CASES[idx]))
