@@ -35,7 +35,8 @@ async def load_contacts(session: AsyncSession, org_id: int, contact_ids: list[in
         .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
     )
     for contact_id, scheme, path in urns:
-        contacts[contact_id]["urns"].append(f"{scheme}:{path}")
+        if contact_id is not None:
+            contacts[contact_id]["urns"].append(f"{scheme}:{path}")
 
     groups: defaultdict[int, list[int]] = defaultdict(list)
     members = await session.execute(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from upesi.contactql import errors
-from upesi.contactql.nodes import BoolCombination, Op
+from upesi.contactql.nodes import Op
 
 
 class Tok(Enum):
@@ -103,13 +103,23 @@ class RawCondition:
     value: str
 
 
-RawNode = RawCondition | BoolCombination
+@dataclass(frozen=True)
+class RawCombination:
+    op: str  # "AND" or "OR"
+    children: tuple["RawNode", ...]
+
+
+RawNode = RawCondition | RawCombination
+
+
+MAX_DEPTH = 50  # nested parentheses; bounds recursion on untrusted input
 
 
 class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.i = 0
+        self.depth = 0
 
     @property
     def tok(self) -> Token:
@@ -142,7 +152,7 @@ class _Parser:
         while self.tok.kind is Tok.OR:
             self.advance()
             children.append(self.and_expr())
-        return children[0] if len(children) == 1 else BoolCombination("OR", tuple(children))
+        return children[0] if len(children) == 1 else RawCombination("OR", tuple(children))
 
     def and_expr(self) -> RawNode:
         children = [self.term()]
@@ -150,13 +160,21 @@ class _Parser:
             if self.tok.kind is Tok.AND:
                 self.advance()
             children.append(self.term())
-        return children[0] if len(children) == 1 else BoolCombination("AND", tuple(children))
+        return children[0] if len(children) == 1 else RawCombination("AND", tuple(children))
 
     def term(self) -> RawNode:
         tok = self.tok
         if tok.kind is Tok.LPAREN:
             self.advance()
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise errors.QueryError(
+                    errors.TOO_COMPLEX,
+                    f"query nests parentheses more than {MAX_DEPTH} deep",
+                    max_depth=MAX_DEPTH,
+                )
             node = self.or_expr()
+            self.depth -= 1
             if self.tok.kind is not Tok.RPAREN:
                 raise self.fail("')'")
             self.advance()

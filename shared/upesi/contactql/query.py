@@ -9,7 +9,7 @@ import phonenumbers
 from upesi.contactql import errors
 from upesi.contactql.errors import QueryError
 from upesi.contactql.nodes import COMPARISONS, BoolCombination, Condition, Node, Op, PropType, simplify, walk
-from upesi.contactql.parser import RawCondition, RawNode, parse_tree
+from upesi.contactql.parser import RawCombination, RawCondition, RawNode, parse_tree
 from upesi.contactql.resolver import FieldRef, Resolver
 from upesi.contactql.values import name_tokens, parse_day, parse_number
 from upesi.urns import SCHEMES
@@ -81,8 +81,8 @@ def _rewrite_phone_number(text: str, country: str | None) -> str:
 
 
 def _resolve(raw: RawNode, resolver: Resolver, seen: list[int]) -> Node:
-    if isinstance(raw, BoolCombination):
-        return BoolCombination(raw.op, tuple(_resolve(c, resolver, seen) for c in raw.children))  # type: ignore[arg-type]
+    if isinstance(raw, RawCombination):
+        return BoolCombination(raw.op, tuple(_resolve(c, resolver, seen) for c in raw.children))
     seen[0] += 1
     if seen[0] > MAX_CONDITIONS:
         raise QueryError(

@@ -8,6 +8,7 @@ flow_runs.contact_id); values inside contacts.fields are read with -> / ->> by f
 
 import uuid as uuid_mod
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     DateTime,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from upesi.contactql.nodes import BoolCombination, Condition, Node, Op, PropType
@@ -43,6 +45,7 @@ from upesi.db.models import Contact, ContactURN, FlowRun, contact_group_contacts
 _NUMBER_RE = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$"
 
 Expr = ColumnElement[bool]
+ColumnLike = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 
 def to_sql(parsed: ParsedQuery, org_id: int) -> Expr:
@@ -69,7 +72,7 @@ def _exists(*where: Expr) -> Expr:
     return exists().where(*where).correlate(Contact)
 
 
-def _text(col: ColumnElement, op: Op, value: str) -> Expr:
+def _text(col: ColumnLike, op: Op, value: str) -> Expr:
     """Single-valued text: case-insensitive, trimmed; NULL and '' both mean not set."""
     present = func.coalesce(col, "") != ""
     if value == "":
@@ -78,7 +81,7 @@ def _text(col: ColumnElement, op: Op, value: str) -> Expr:
     return eq if op is Op.EQ else not_(eq)
 
 
-def _dates(col: ColumnElement, op: Op, value: str, parsed: ParsedQuery) -> Expr:
+def _dates(col: ColumnLike, op: Op, value: str, parsed: ParsedQuery) -> Expr:
     if value == "":
         return col.is_not(None) if op is Op.NEQ else col.is_(None)
     day = parse_day(value, parsed.resolver.date_format)
@@ -101,7 +104,7 @@ def _dates(col: ColumnElement, op: Op, value: str, parsed: ParsedQuery) -> Expr:
             return col < end
 
 
-def _numbers(col: ColumnElement, op: Op, value: str) -> Expr:
+def _numbers(col: ColumnLike, op: Op, value: str) -> Expr:
     if value == "":
         return col.is_not(None) if op is Op.NEQ else col.is_(None)
     number: Decimal | None = parse_number(value)

@@ -50,7 +50,7 @@ def parse_day(value: str, date_format: str) -> date | None:
     a, b, c = m.groups()
     try:
         if len(a) == 4 or (date_format == "Y" and len(c) <= 2):
-            return date(int(a), int(b), int(c))
+            return date(_year(a), int(b), int(c))
         if len(a) > 2:
             return None
         if date_format == "M":

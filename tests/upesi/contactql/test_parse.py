@@ -188,3 +188,23 @@ def test_metadata_lists_what_the_query_uses() -> None:
 )  # fmt: skip
 def test_allow_as_group(query: str, allowed: bool) -> None:
     assert parse_query(query, RESOLVER).metadata["allow_as_group"] is allowed
+
+
+def test_deep_nesting_is_refused_not_crashing() -> None:
+    with pytest.raises(QueryError) as info:
+        parse_query("(" * 5000 + "age = 1" + ")" * 5000, RESOLVER)
+    assert info.value.code == "too_complex"
+    assert parse_query("(" * 50 + "age = 1" + ")" * 50, RESOLVER).normalized == "age = 1"
+
+
+@pytest.mark.parametrize(
+    ("value", "date_format", "day"),
+    [("27-01-2020", "D", "2020-01-27"), ("01-27-2020", "M", "2020-01-27"), ("2020-01-27", "M", "2020-01-27"),
+     ("20-01-27", "Y", "2020-01-27"), ("27.01.99", "D", "1999-01-27"), ("2020/1/2 10:30", "D", "2020-01-02"),
+     ("31-02-2020", "D", None), ("13-13-2020", "M", None), ("yesterday", "D", None), ("2020-01", "D", None)],
+)  # fmt: skip
+def test_days_are_read_in_the_workspace_date_format(value: str, date_format: str, day: str | None) -> None:
+    from upesi.contactql.values import parse_day
+
+    parsed = parse_day(value, date_format)
+    assert (parsed.isoformat() if parsed else None) == day
