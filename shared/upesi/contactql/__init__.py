@@ -12,6 +12,7 @@ from upesi.contactql.evaluate import ContactData, matches
 from upesi.contactql.loader import load_contacts
 from upesi.contactql.query import ParsedQuery, parse_query
 from upesi.contactql.resolver import FieldRef, FlowRef, GroupRef, Resolver, load_resolver
+from upesi.contactql.search import SearchResult, contact_ids_for_query, search_contacts
 from upesi.contactql.sql import to_sql
 
 __all__ = [
@@ -22,9 +23,12 @@ __all__ = [
     "ParsedQuery",
     "QueryError",
     "Resolver",
+    "SearchResult",
+    "contact_ids_for_query",
     "load_contacts",
     "load_resolver",
     "matches",
     "parse_query",
+    "search_contacts",
     "to_sql",
 ]

@@ -173,7 +173,8 @@ def _date_comparer(query_value: str, parsed: ParsedQuery) -> Comparer:
 
 def _field(cond: Condition, parsed: ParsedQuery, contact: ContactData) -> tuple[list[Any], Comparer]:
     ref = parsed.field_ref(cond)
-    raw = (contact.get("fields") or {}).get(ref.uuid, {}).get(ref.value_key)
+    stored = (contact.get("fields") or {}).get(ref.uuid)
+    raw = stored.get(ref.value_key) if isinstance(stored, dict) else None
     if ref.value_type == "N":
         number = _stored_number(raw)
         return ([number] if number is not None else []), _number_comparer(cond.value)

@@ -178,3 +178,27 @@ async def seed_other_workspace_contact(s) -> int:  # type: ignore[no-untyped-def
     s.add(contact)
     await s.flush()
     return contact.id
+
+
+async def test_sql_reads_odd_stored_values_like_python(db: None) -> None:
+    """The same odd values as test_matches, stored in Postgres: the SQL guards must agree."""
+    import uuid
+
+    from tests.upesi.contactql.test_matches import ODD_VALUES
+
+    seeded = await seed()
+    wrong = []
+    async with transaction() as s:
+        resolver = await load_resolver(s, seeded.org_id)
+        for stored, query, expected in ODD_VALUES:
+            contact = Contact(uuid=str(uuid.uuid4()), org_id=seeded.org_id, name="Odd", fields=stored)
+            s.add(contact)
+            await s.flush()
+            parsed = parse_query(query, resolver)
+            hit = await s.scalar(
+                select(Contact.id).where(to_sql(parsed, seeded.org_id), Contact.id == contact.id)
+            )
+            loaded = (await load_contacts(s, seeded.org_id, [contact.id]))[contact.id]
+            if (hit is not None) is not expected or matches(parsed, loaded) is not expected:
+                wrong.append(f"{stored} {query}: sql={hit is not None} python={matches(parsed, loaded)}")
+    assert not wrong, "\n".join(wrong)
