@@ -200,7 +200,11 @@ def _urn(cond: Condition, scheme: str | None) -> Expr:
 
 def _field(cond: Condition, parsed: ParsedQuery) -> Expr:
     ref = parsed.field_ref(cond)
-    raw = Contact.fields.op("->", return_type=JSONB)(ref.uuid).op("->>", return_type=Text)(ref.value_key)
+    # the field UUID and value key are inlined (both come from the workspace's own definitions, not the
+    # user's text) so the planner sees the same expression an expression index would be built on
+    key = literal(ref.uuid, Text(), literal_execute=True)
+    value_key = literal(ref.value_key, Text(), literal_execute=True)
+    raw = Contact.fields.op("->", return_type=JSONB)(key).op("->>", return_type=Text)(value_key)
     if ref.value_type == "N":
         # guard the cast so a stray non-numeric value reads as "not set" instead of failing the query
         number = case((raw.op("~")(_NUMBER_RE), cast(func.trim(raw), Numeric())), else_=None)
