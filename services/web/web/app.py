@@ -3,6 +3,7 @@
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+
 from upesi.db.engine import dispose_engine
 from upesi.queues.redis import close_redis
 from upesi.service import add_latency_middleware, common_router
@@ -19,12 +20,14 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Upesi", lifespan=lifespan, docs_url=None, redoc_url=None)
     add_latency_middleware(app, "web")
     app.include_router(common_router("web"))
-    _include_optional_routers(app)
+    _include_areas(app)
     return app
 
 
-def _include_optional_routers(app: FastAPI) -> None:
-    """Areas register themselves here as they are built."""
-    from web.api.v2 import router as api_v2_router
+def _include_areas(app: FastAPI) -> None:
+    """Each area of the site registers itself through its package's `install(app)`."""
+    from web import ui
+    from web.api import v2
 
-    app.include_router(api_v2_router)
+    app.include_router(v2.router)
+    ui.install(app)
