@@ -1,5 +1,8 @@
-"""RapidPro API v2, served at /api/v2/."""
+"""RapidPro API v2, served at /api/v2/. One module per endpoint; each registers itself on `router` when
+imported below."""
 
-from fastapi import APIRouter
+# endpoint modules register their routes on import
+from web.api.v2 import contacts  # noqa: F401
+from web.api.v2.routing import router
 
-router = APIRouter(prefix="/api/v2")
+__all__ = ["router"]
