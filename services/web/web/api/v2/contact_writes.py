@@ -7,7 +7,7 @@ membership is mailroom's to recalculate and is not touched.
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, contact_group_contacts
@@ -22,6 +22,7 @@ from web.api.v2.field_values import parse_value
 from web.api.v2.values import is_uuid, new_uuid
 
 UNSET: Any = object()
+NO_UUID = "00000000-0000-0000-0000-000000000000"
 
 
 @dataclass
@@ -50,8 +51,10 @@ async def resolve_groups(
                 select(ContactGroup).where(
                     ContactGroup.org_id == ctx.org_id,
                     ContactGroup.is_active.is_(True),
-                    (ContactGroup.uuid.in_(uuids) if uuids else False)
-                    | (func.lower(ContactGroup.name).in_(names)),
+                    or_(
+                        ContactGroup.uuid.in_(uuids or [NO_UUID]),
+                        func.lower(ContactGroup.name).in_(names or [""]),
+                    ),
                 )
             )
         )
