@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
-
 from upesi.db.engine import transaction
 from upesi.db.models import (
     Channel,
@@ -35,24 +34,41 @@ async def add(obj: Any) -> Any:
 
 async def contact(org_id: int, name: str = "Bob", urns: list[str] = (), **kw: Any) -> Contact:  # type: ignore[assignment]
     async with transaction() as s:
-        c = Contact(uuid=uid(), org_id=org_id, name=name, status=kw.pop("status", "A"), fields=kw.pop("fields", {}), **kw)
+        c = Contact(
+            uuid=uid(),
+            org_id=org_id,
+            name=name,
+            status=kw.pop("status", "A"),
+            fields=kw.pop("fields", {}),
+            **kw,
+        )
         s.add(c)
         await s.flush()
         for i, u in enumerate(urns):
             scheme, _, path = u.partition(":")
-            s.add(ContactURN(org_id=org_id, contact_id=c.id, scheme=scheme, path=path, identity=u, priority=1000 - i))
+            s.add(
+                ContactURN(
+                    org_id=org_id, contact_id=c.id, scheme=scheme, path=path, identity=u, priority=1000 - i
+                )
+            )
         await s.flush()
         await s.refresh(c)
     return c
 
 
-async def group(org_id: int, name: str, contacts: list[Contact] = (), group_type: str = "M", query: str | None = None) -> ContactGroup:  # type: ignore[assignment]
+async def group(
+    org_id: int, name: str, contacts: list[Contact] = (), group_type: str = "M", query: str | None = None
+) -> ContactGroup:  # type: ignore[assignment]
     async with transaction() as s:
         g = ContactGroup(uuid=uid(), org_id=org_id, name=name, group_type=group_type, query=query, status="R")
         s.add(g)
         await s.flush()
         if contacts:
-            await s.execute(insert(contact_group_contacts).values([{"group_id": g.id, "contact_id": c.id} for c in contacts]))
+            await s.execute(
+                insert(contact_group_contacts).values(
+                    [{"group_id": g.id, "contact_id": c.id} for c in contacts]
+                )
+            )
         await s.refresh(g)
     return g
 
@@ -61,7 +77,9 @@ async def field(org_id: int, key: str, name: str, value_type: str = "T") -> Cont
     return await add(ContactField(uuid=uid(), org_id=org_id, key=key, name=name, value_type=value_type))
 
 
-async def channel(org_id: int, channel_type: str = "EX", address: str = "+250788000001", schemes: list[str] | None = None) -> Channel:
+async def channel(
+    org_id: int, channel_type: str = "EX", address: str = "+250788000001", schemes: list[str] | None = None
+) -> Channel:
     return await add(
         Channel(uuid=uid(), org_id=org_id, channel_type=channel_type, name=f"{channel_type} {address}", address=address,
                 country="RW", schemes=schemes or ["tel"])
@@ -97,13 +115,22 @@ async def flow(org_id: int, name: str = "Registration", flow_type: str = "M", ar
         f = Flow(uuid=uid(), org_id=org_id, name=name, flow_type=flow_type, is_archived=archived)
         s.add(f)
         await s.flush()
-        s.add(FlowRevision(flow_id=f.id, revision=1, spec_version="14.4.2", definition=dict(FLOW_DEF, uuid=f.uuid, name=name)))
+        s.add(
+            FlowRevision(
+                flow_id=f.id,
+                revision=1,
+                spec_version="14.4.2",
+                definition=dict(FLOW_DEF, uuid=f.uuid, name=name),
+            )
+        )
         await s.flush()
         await s.refresh(f)
     return f
 
 
-async def run(org_id: int, flow: Flow, contact: Contact, status: str = "C", responded: bool = True, **kw: Any) -> FlowRun:
+async def run(
+    org_id: int, flow: Flow, contact: Contact, status: str = "C", responded: bool = True, **kw: Any
+) -> FlowRun:
     now = datetime.now(UTC)
     return await add(
         FlowRun(
@@ -117,7 +144,17 @@ async def run(org_id: int, flow: Flow, contact: Contact, status: str = "C", resp
     )  # fmt: skip
 
 
-async def msg(org_id: int, contact: Contact, text: str = "hi", direction: str = "I", status: str = "H", **kw: Any) -> Msg:
+async def msg(
+    org_id: int, contact: Contact, text: str = "hi", direction: str = "I", status: str = "H", **kw: Any
+) -> Msg:
     return await add(
-        Msg(uuid=uid(), org_id=org_id, contact_id=contact.id, text=text, direction=direction, status=status, **kw)
+        Msg(
+            uuid=uid(),
+            org_id=org_id,
+            contact_id=contact.id,
+            text=text,
+            direction=direction,
+            status=status,
+            **kw,
+        )
     )

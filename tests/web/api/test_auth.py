@@ -1,10 +1,10 @@
 import base64
 
 from sqlalchemy import select
-
-from tests.web.api.conftest import API
 from upesi.db.engine import transaction
 from upesi.db.models import APIToken
+
+from tests.web.api.conftest import API
 
 
 async def test_token_header_and_last_used(api: API) -> None:
@@ -12,7 +12,9 @@ async def test_token_header_and_last_used(api: API) -> None:
     assert resp.status_code == 200, resp.text
     assert resp.json() == {"next": None, "previous": None, "results": []}
     async with transaction() as s:
-        used = (await s.execute(select(APIToken.last_used_on).where(APIToken.key == api.ws.token))).scalar_one()
+        used = (
+            await s.execute(select(APIToken.last_used_on).where(APIToken.key == api.ws.token))
+        ).scalar_one()
     assert used is not None
 
 

@@ -1,11 +1,11 @@
 from sqlalchemy import func, select
-
-from tests.web.api import factories as f
-from tests.web.api.conftest import API
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactURN
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
+
+from tests.web.api import factories as f
+from tests.web.api.conftest import API
 
 
 async def test_list_shape_and_fields(api: API) -> None:
@@ -97,7 +97,11 @@ async def test_create_update_delete(api: API) -> None:
     assert [c["uuid"] for c in deleted] == [body["uuid"]]
     assert deleted[0]["status"] is None
     async with transaction() as s:
-        owned = (await s.execute(select(func.count()).select_from(ContactURN).where(ContactURN.contact_id.is_not(None)))).scalar()
+        owned = (
+            await s.execute(
+                select(func.count()).select_from(ContactURN).where(ContactURN.contact_id.is_not(None))
+            )
+        ).scalar()
     assert owned == 0
     assert await FairQueue(get_redis(), QUEUE_BATCH).size() == 1  # interrupt_contacts for the deleted contact
 

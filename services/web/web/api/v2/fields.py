@@ -36,7 +36,7 @@ async def serialize_fields(session: AsyncSession, fields: list[ContactField]) ->
             .where(CampaignEvent.relative_to_id.in_(ids), CampaignEvent.is_active)
             .group_by(CampaignEvent.relative_to_id)
         )
-        event_counts = dict(rows.tuples().all())
+        event_counts = dict(rows.all())
         org_id = fields[0].org_id
         group_queries = [
             q.lower()

@@ -59,7 +59,7 @@ async def latest_definitions(session: AsyncSession, flow_ids: list[int]) -> dict
         .distinct(FlowRevision.flow_id)
         .order_by(FlowRevision.flow_id, FlowRevision.revision.desc())
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def serialize_flows(session: AsyncSession, flows: list[Flow]) -> list[dict[str, Any]]:

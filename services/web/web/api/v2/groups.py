@@ -31,7 +31,7 @@ async def serialize_groups(session: AsyncSession, groups: list[ContactGroup]) ->
             .where(contact_group_contacts.c.group_id.in_(ids))
             .group_by(contact_group_contacts.c.group_id)
         )
-        counts = dict(rows.tuples().all())
+        counts = dict(rows.all())
     return [
         {
             "uuid": str(g.uuid),

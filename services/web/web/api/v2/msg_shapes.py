@@ -67,9 +67,7 @@ async def serialize_msgs(session: AsyncSession, msgs: list[Msg], anon: bool = Fa
                 await session.execute(
                     select(ContactURN.id, ContactURN.identity).where(ContactURN.id.in_(urn_ids))
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     out = []
     for m in msgs:

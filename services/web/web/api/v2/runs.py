@@ -57,9 +57,9 @@ async def serialize_runs(
     urns = await urns_by_contact(session, contact_ids)
     starts = (
         dict(
-            (await session.execute(select(FlowStart.id, FlowStart.uuid).where(FlowStart.id.in_(start_ids))))
-            .tuples()
-            .all()
+            (
+                await session.execute(select(FlowStart.id, FlowStart.uuid).where(FlowStart.id.in_(start_ids)))
+            ).all()
         )
         if start_ids
         else {}
