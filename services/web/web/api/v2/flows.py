@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Flow, FlowRevision, FlowRun
@@ -56,7 +57,7 @@ async def latest_definitions(session: AsyncSession, flow_ids: list[int]) -> dict
     rows = await session.execute(
         select(FlowRevision.flow_id, FlowRevision.definition)
         .where(FlowRevision.flow_id.in_(flow_ids))
-        .distinct(FlowRevision.flow_id)
+        .ext(distinct_on(FlowRevision.flow_id))
         .order_by(FlowRevision.flow_id, FlowRevision.revision.desc())
     )
     return dict(rows.all())
