@@ -12,7 +12,7 @@ from upesi.queues.redis import close_redis, get_redis
 from upesi.service import add_latency_middleware, common_router
 
 from mailroom.foreman import Foreman
-from mailroom.web import sim
+from mailroom.web import contact, flow, sim
 
 QUEUES = (QUEUE_REALTIME, QUEUE_BATCH, QUEUE_THROTTLED)
 
@@ -45,5 +45,6 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Upesi mailroom", lifespan=lifespan, docs_url=None, redoc_url=None)
     add_latency_middleware(app, "mailroom")
     app.include_router(common_router("mailroom", collect=collect_queue_depths))
-    app.include_router(sim.router)
+    for area in (sim, contact, flow):
+        app.include_router(area.router)
     return app
