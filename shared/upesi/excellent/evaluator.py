@@ -77,6 +77,8 @@ def lookup(target: Any, key: Any, by_key: bool) -> Any:
             return XError(f"object has no property '{k}'")
         return v
     if isinstance(target, list):
+        if by_key and not str(key).lstrip("-").isdigit():
+            return XError(f"unable to convert {describe(key)} to an integer")
         n = to_number(key)
         if isinstance(n, XError):
             return XError(f"unable to convert {describe(key)} to a number")
@@ -94,6 +96,8 @@ def _call(node: tuple[Any, ...], env: Any, scope: Scope) -> Any:
         if fnode[0] == "ref":
             return XError(f"{fnode[1].lower()} is not a function")
         return fn
+    if fnode[0] == "ref" and not isinstance(fn, XFunction | XLambda):
+        return XError(f"{fnode[1].lower()} is not a function")
     args = [evaluate(a, env, scope) for a in node[2]]
     return call_function(fn, env, args)
 

@@ -147,7 +147,7 @@ class XLambda:
         self.scope = scope
         self.evaluator = evaluator
 
-    name = "function"
+    name = "<anon>"
 
     def call(self, env: Any, args: list[Any]) -> Any:
         if len(args) != len(self.params):
