@@ -26,9 +26,15 @@ def evaluate(node: tuple[Any, ...], env: Any, scope: Scope) -> Any:
     if kind == "lit":
         return node[1]
     if kind == "ref":
-        return _resolve(node[1], scope)
+        name = node[1]
+        root = scope.root
+        if root is not None and root.deprecated_keys and name.lower() in root.deprecated_keys:
+            scope.warn(root.deprecated_keys[name.lower()])
+        return _resolve(name, scope)
     if kind == "dot":
         target = evaluate(node[1], env, scope)
+        if isinstance(target, XObject) and target.deprecated_keys and node[2].lower() in target.deprecated_keys:
+            scope.warn(target.deprecated_keys[node[2].lower()])
         return lookup(target, node[2], by_key=True)
     if kind == "idx":
         target = evaluate(node[1], env, scope)

@@ -48,7 +48,7 @@ class Run:
     locals: dict[str, Any] = field(default_factory=dict)
     parent_uuid: str = ""
     had_input: bool = False
-    webhook: dict[str, Any] | None = None  # the last webhook call, for @webhook
+    webhook: dict[str, Any] | None = None  # the last webhook call this sprint, for @webhook (not persisted)
     expires_on: dt.datetime | None = None
 
     @property
@@ -76,8 +76,6 @@ class Run:
             d["parent_uuid"] = self.parent_uuid
         if self.had_input:
             d["had_input"] = True
-        if self.webhook is not None:
-            d["webhook"] = self.webhook
         if self.expires_on is not None:
             d["expires_on"] = iso(self.expires_on)
         return d
@@ -101,6 +99,5 @@ class Run:
             locals=dict(d.get("locals") or {}),
             parent_uuid=d.get("parent_uuid") or "",
             had_input=bool(d.get("had_input")),
-            webhook=d.get("webhook"),
             expires_on=parse_iso(d.get("expires_on")),
         )
