@@ -231,13 +231,14 @@ def webhook_context(run: Run) -> Any:
     if not w:
         return None
     body = w.get("json")
+    json_value = from_json(body)
     return XObject(
         {
             "status": Decimal(w.get("status") or 0),
             "headers": XObject(dict(w.get("headers") or {})),
-            "json": from_json(body),
+            "json": json_value,
         },
-        default=f"{w.get('method', 'GET')} {w.get('url', '')}",
+        default=json_value if json_value is not None else f"{w.get('method', 'GET')} {w.get('url', '')}",
     )
 
 

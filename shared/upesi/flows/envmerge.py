@@ -14,6 +14,7 @@ from upesi.flows.contact import contact_urns
 
 def merged_env(env: Environment, contact: dict[str, Any]) -> Environment:
     merged = copy.copy(env)
+    merged.extra = dict(env.extra)
     tzname = contact.get("timezone")
     if tzname:
         tz = load_timezone(tzname)

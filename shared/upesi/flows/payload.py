@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from upesi.flows.clock import iso
@@ -20,6 +21,13 @@ def _urn_parts(s: str) -> dict[str, Any] | None:
     if u is None:
         return None
     return {"scheme": u.scheme, "path": u.path, "display": format_urn(u)}
+
+
+def _step(s: Any) -> dict[str, Any]:
+    d = {"node_uuid": s.node_uuid, "arrived_on": iso(s.arrived_on)}
+    if s.exit_uuid:
+        d["exit_uuid"] = s.exit_uuid
+    return d
 
 
 def webhook_payload(session: Session, run: Run) -> dict[str, Any]:
@@ -48,9 +56,8 @@ def webhook_payload(session: Session, run: Run) -> dict[str, Any]:
         "contact": contact,
         "flow": {"uuid": run.flow_ref.get("uuid"), "name": run.flow_ref.get("name"),
                  "revision": run.flow.revision if run.flow else 0},
-        "path": [{"node_uuid": s.node_uuid, "arrived_on": iso(s.arrived_on), "exit_uuid": s.exit_uuid or None}
-                 for s in run.path],
-        "results": run.results,
+        "path": [_step(s) for s in run.path],
+        "results": copy.deepcopy(run.results),
         "run": {"uuid": run.uuid, "created_on": iso(run.created_on)},
         "input": input_json,
         "channel": inp.get("channel") if inp else None,

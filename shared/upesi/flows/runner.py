@@ -23,7 +23,7 @@ class ChildStarted:
         self.terminal = terminal
 
 
-def new_run(session: Session, flow: Flow, parent: Run | None) -> Run:
+def new_run(session: Session, flow: Flow, parent: Run | None, terminal: bool = False) -> Run:
     now = session.now()
     run = Run(
         uuid=session.new_uuid(),
@@ -38,6 +38,8 @@ def new_run(session: Session, flow: Flow, parent: Run | None) -> Run:
     event: dict[str, Any] = {"type": "run_started", "run_uuid": run.uuid, "flow": flow.reference()}
     if parent is not None:
         event["parent_uuid"] = parent.uuid
+        if terminal:
+            event["terminal"] = True
     elif session.trigger.get("type") == "flow_action" and (session.trigger.get("run_summary") or {}).get("uuid"):
         event["parent_uuid"] = session.trigger["run_summary"]["uuid"]
     session.log(event)
@@ -120,7 +122,7 @@ def execute(session: Session, run: Run, dest: str | None, resume_node: Node | No
         if isinstance(outcome, ChildStarted):
             if outcome.terminal:
                 end_run(session, run, "completed")
-            run = new_run(session, outcome.flow, run)
+            run = new_run(session, outcome.flow, run, outcome.terminal)
             dest = run.flow.nodes[0].uuid if run.flow and run.flow.nodes else None
             continue
         if outcome is None:

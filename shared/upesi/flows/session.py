@@ -66,7 +66,9 @@ class Session:
 
         key = (self.contact.get("timezone"), tuple(self.contact.get("urns") or ()), self.contact.get("language"))
         if self._merged is None or self._merged[0] != key:
-            self._merged = (key, merged_env(self.base_env, self.contact))
+            merged = merged_env(self.base_env, self.contact)
+            merged.extra.setdefault("locations", self.assets.locations)
+            self._merged = (key, merged)
         return self._merged[1]
 
     # -- infrastructure used by actions and routers --

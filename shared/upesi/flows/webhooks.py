@@ -39,17 +39,17 @@ class WebhookCall:
             return None
 
     def event(self) -> dict[str, Any]:
-        return {
-            "type": "webhook_called",
-            "url": self.url,
-            "status_code": self.status_code,
-            "status": self.status,
-            "request": self.request,
-            "response": self.response,
-            "elapsed_ms": self.elapsed_ms,
-            "retries": 0,
-            "sizes": {"request": len(self.request.encode()), "response": len(self.response.encode())},
-        }
+        e: dict[str, Any] = {"type": "webhook_called", "url": self.url}
+        if self.status_code:
+            e["status_code"] = self.status_code
+        e["status"] = self.status
+        e["request"] = self.request
+        if self.response:
+            e["response"] = self.response
+        e["elapsed_ms"] = self.elapsed_ms
+        e["retries"] = 0
+        e["sizes"] = {"request": len(self.request.encode()), "response": len(self.response.encode())}
+        return e
 
 
 def _request_text(method: str, url: str, headers: dict[str, str], body: str, user_agent: str) -> str:

@@ -25,11 +25,11 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     hook = session.assets.resthooks.get(slug) or {"slug": slug, "subscribers": []}
     payload = webhook_payload(session, run)
     session.log({"type": "resthook_called", "resthook": slug, "payload": payload})
-    body = orjson.dumps(payload).decode()
+    body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
     calls = []
     for url in hook.get("subscribers") or []:
         wc = call(session, "POST", url, {"Content-Type": "application/json"}, body)
-        session.log(wc.event())
+        session.log({**wc.event(), "resthook": slug})
         calls.append(wc)
     result_name = action.get("result_name") or ""
     if not calls:

@@ -27,9 +27,12 @@ def validate(action: dict[str, Any], where: str) -> None:
 def save_webhook(session: Session, run: Run, node: Node, result_name: str, wc: WebhookCall) -> None:
     """@webhook for the rest of the sprint, and the result if the action names one."""
     body = wc.json()
+    small = len(wc.body) <= MAX_EXTRA_CHARS
+    # a too-big response is usable for the rest of this sprint but isn't kept on the run
     run.webhook = {"method": wc.method, "url": wc.url, "status": wc.status_code, "headers": wc.headers, "json": body}
+    run.webhook_persist = small
     if result_name:
-        extra = body if body is not None and len(wc.body) <= MAX_EXTRA_CHARS else None
+        extra = body if body is not None and small else None
         category = "Success" if wc.status == "success" else "Failure"
         set_result(session, run, node.uuid, result_name, str(wc.status_code), category,
                    input_=f"{wc.method} {wc.url}", extra=extra)
