@@ -21,8 +21,10 @@ def msg_input(
     i: dict[str, Any] = {"type": "msg", "uuid": uuid or msg.get("uuid")}
     if msg.get("channel"):
         # the channel reference is resolved against the assets (their name wins)
+        # the channel is resolved against the assets (their name wins); unknown channels are dropped
         ch = (channels or {}).get(msg["channel"].get("uuid", ""))
-        i["channel"] = {"uuid": ch["uuid"], "name": ch.get("name", "")} if ch else msg["channel"]
+        if ch:
+            i["channel"] = {"uuid": ch["uuid"], "name": ch.get("name", "")}
     i["created_on"] = created_on
     if msg.get("urn"):
         i["urn"] = msg["urn"]
