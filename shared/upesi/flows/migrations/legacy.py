@@ -197,7 +197,24 @@ def _operand(rs: dict[str, Any]) -> str:
         return "@results.transfer"
     if rtype == "group":
         return "@contact.groups"
-    return mt(op)
+    if rtype == "contact_field":
+        key = op.lstrip("@").split(".", 1)[-1].lower()
+        if key == "groups":
+            return '@(join(contact.groups, ","))'
+        from upesi.flows.contact import URN_SCHEMES
+
+        if key in URN_SCHEMES:
+            return f'@(default(urn_parts(urns.{key}).path, ""))'
+    if rtype == "form_field":
+        cfg = rs.get("config") or {}
+        inner = mt(op)[1:]
+        return f'@(field({inner}, {cfg.get("field_index", 0)}, "{cfg.get("field_delimiter", " ")}"))'
+    migrated = mt(op)
+    if rtype == "expression" and migrated.startswith("@") and not migrated.startswith("@(") and op != migrated:
+        # an expression that might error (an unset field) falls back to its original text
+        inner = migrated[1:]
+        return f'@(if(is_error({inner}), "{op}", {inner}))'
+    return migrated
 
 
 def _key(name: str) -> str:
@@ -251,24 +268,33 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
         if not args:
             case.pop("arguments")
         cases.append(case)
-    if rtype == "random":
-        router: dict[str, Any] = {"type": "random", "categories": categories}
-    else:
-        router = {"type": "switch", "categories": categories, "operand": _operand(rs), "cases": cases}
-        if default_cat is None:
-            default_cat = {"uuid": _u(), "name": "Other", "exit_uuid": _u()}
-            categories.append(default_cat)
-            exits.append({"uuid": default_cat["exit_uuid"]})
-        router["default_category_uuid"] = default_cat["uuid"]
+    router: dict[str, Any] = {"type": "random" if rtype == "random" else "switch"}
     if rtype.startswith("wait_") or rs.get("ruleset_type") is None:
         router["wait"] = {"type": "msg"}
+        hint = _HINTS.get(rtype)
+        if hint:
+            router["wait"]["hint"] = dict(hint)
         if timeout:
             router["wait"]["timeout"] = timeout
-    if label and rtype not in ("random",) or (rtype == "random" and label):
+    if label and rtype not in ("webhook", "resthook"):
         router["result_name"] = label
+    router["categories"] = categories
+    if rtype != "random":
+        router["operand"] = _operand(rs)
+        router["cases"] = cases
+        if default_cat is not None:
+            router["default_category_uuid"] = default_cat["uuid"]
+    if not node["actions"]:
+        node.pop("actions")
     node["router"] = router
     node["exits"] = exits
     return node
+
+
+_HINTS = {
+    "wait_photo": {"type": "image"}, "wait_video": {"type": "video"}, "wait_audio": {"type": "audio"},
+    "wait_gps": {"type": "location"}, "wait_recording": {"type": "audio"},
+}  # fmt: skip
 
 
 def migrate_legacy(d: dict[str, Any]) -> dict[str, Any]:
