@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from upesi.db.engine import transaction
-from upesi.flows.definition import CURRENT_SPEC_VERSION, FlowMigrationError, FlowReadError, migrate_flow
+from upesi.flows.definition import CURRENT_SPEC_VERSION, FlowMigrationError, FlowReadError, migrate_flow, read_flow
 
 from mailroom.scene import load_org_scene
 from mailroom.web.auth import require_token
@@ -32,7 +32,9 @@ class InspectRequest(BaseModel):
 @router.post("/migrate")
 async def migrate(body: MigrateRequest) -> dict[str, Any]:
     try:
-        return migrate_flow(body.flow, to_version=body.to_version)
+        migrated = migrate_flow(body.flow, to_version=body.to_version)
+        read_flow(migrated)  # what comes back must be a flow the engine can run
+        return migrated
     except (FlowMigrationError, FlowReadError, ValueError) as e:
         raise unprocessable(str(e), "flow:invalid") from e
 

@@ -18,8 +18,9 @@ def begin_wait(session: Session, run: Run, node: Node) -> bool:
     r = node.router
     assert r is not None and r.wait is not None
     w = r.wait
-    if session.pending_trigger_input and w.type == "msg":
-        # a session started by a message lets its first wait consume that message
+    if session.pending_trigger_input and w.type == "msg" and len(session.runs) == 1 and len(run.path) == 1:
+        # a session started by a message lets a wait on the flow's very first node consume that message;
+        # any later wait (after a question has been sent) waits for a new one, as goflow does
         session.pending_trigger_input = False
         run.had_input = True
         return False
