@@ -25,11 +25,13 @@ async def collect_queue_depths() -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
-    workers = get_settings().mailroom_workers
+    settings = get_settings()
+    workers, lease = settings.mailroom_workers, settings.mailroom_task_lease_seconds
+    # one workspace may hold at most half of a queue's workers, as the reference's WorkerOwnerLimit
     foremen = [
-        Foreman(QUEUE_REALTIME, workers, max_active_per_owner=max(1, workers // 2)),
-        Foreman(QUEUE_BATCH, max(2, workers // 2), max_active_per_owner=max(1, workers // 4)),
-        Foreman(QUEUE_THROTTLED, max(2, workers // 2), max_active_per_owner=max(1, workers // 4)),
+        Foreman(QUEUE_REALTIME, workers, max_active_per_owner=max(1, workers // 2), lease_seconds=lease),
+        Foreman(QUEUE_BATCH, max(2, workers // 2), max_active_per_owner=max(1, workers // 4), lease_seconds=lease),
+        Foreman(QUEUE_THROTTLED, max(2, workers // 2), max_active_per_owner=max(1, workers // 4), lease_seconds=lease),
     ]
     for f in foremen:
         f.start()

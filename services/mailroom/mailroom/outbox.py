@@ -3,7 +3,6 @@
 hands them over again (courier's double-send guard makes a repeat harmless)."""
 
 from sqlalchemy import text
-
 from upesi.db.engine import transaction
 from upesi.queues.outgoing import OutgoingQueues
 from upesi.queues.redis import get_redis

@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-
 from mailroom.app import create_app
 from upesi.db.engine import transaction
 from upesi.db.ops.contacts import resolve_contacts

@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-
 from upesi.contactql import QueryError, load_resolver, parse_query, search_contacts
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactGroup

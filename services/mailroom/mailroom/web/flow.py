@@ -8,9 +8,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
-
 from upesi.db.engine import transaction
-from upesi.flows.definition import CURRENT_SPEC_VERSION, FlowMigrationError, FlowReadError, migrate_flow, read_flow
+from upesi.flows.definition import (
+    CURRENT_SPEC_VERSION,
+    FlowMigrationError,
+    FlowReadError,
+    migrate_flow,
+    read_flow,
+)
 
 from mailroom.scene import load_org_scene
 from mailroom.web.auth import require_token

@@ -40,7 +40,7 @@ class _Ctx:
 
 def _media(m: str) -> str:
     ct, sep, url = m.partition(":")
-    if not sep or "/" not in ct and not url:
+    if not sep or ("/" not in ct and not url):
         return f"image:{MEDIA_BASE}{m}" if not m.startswith("http") else m
     if not url.startswith("http") and not url.startswith("@"):
         url = MEDIA_BASE + url
