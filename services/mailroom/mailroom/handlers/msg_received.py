@@ -64,7 +64,7 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
             )
             waiting = None
 
-        org_triggers = await triggers.load_triggers(db, org_id)
+        org_triggers = scene.triggers
         groups = await contact_group_ids(db, contact_id)
         msg = {
             "uuid": task["msg_uuid"],

@@ -51,7 +51,7 @@ async def inspect(body: InspectRequest) -> dict[str, Any]:
     assets = None
     if body.org_id is not None:
         async with transaction() as db:
-            assets = (await load_org_scene(db, body.org_id)).assets
+            assets = (await load_org_scene(db, body.org_id, max_age=0)).assets
     try:
         return inspect_flow(migrate_flow(body.flow), assets)
     except (FlowMigrationError, FlowReadError, ValueError) as e:
