@@ -5,15 +5,14 @@ message is handled and every reply is queued for courier."""
 import asyncio
 import time
 
+from sqlalchemy import text
 from support import ROOT, bench_environment, machine  # noqa: F401  (sets sys.path)
+from upesi.db.engine import dispose_engine, transaction
+from upesi.demo import DEMO_CHANNEL_UUID, seed_demo
+from upesi.queues.redis import close_redis
 
-from sqlalchemy import text  # noqa: E402
-
-from tests.mailroom.support import receive_many  # noqa: E402
-from tests.support import processes  # noqa: E402
-from upesi.db.engine import dispose_engine, transaction  # noqa: E402
-from upesi.demo import DEMO_CHANNEL_UUID, seed_demo  # noqa: E402
-from upesi.queues.redis import close_redis  # noqa: E402
+from tests.mailroom.support import receive_many
+from tests.support import processes
 
 CONTACTS = 2000
 

@@ -9,9 +9,6 @@ import time
 from pathlib import Path
 
 from sqlalchemy import text
-
-from tests.mailroom.support import receive, receive_many
-from tests.support import processes
 from upesi.db.engine import transaction
 from upesi.db.ops.channels import add_channel
 from upesi.db.ops.flows import add_keyword_trigger, save_flow
@@ -20,6 +17,9 @@ from upesi.demo import DEMO_CHANNEL_UUID, JOIN_FLOW, seed_demo
 from upesi.queues.fair import QUEUE_REALTIME, FairQueue
 from upesi.queues.outgoing import queue_name
 from upesi.queues.redis import get_redis
+
+from tests.mailroom.support import receive, receive_many
+from tests.support import processes
 
 FLOOD_CHANNEL = "3b0c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
 
@@ -61,7 +61,7 @@ async def test_single_reply_is_not_held_up_by_another_workspaces_flood(db: None,
         demo = await seed_demo(s)
     flood = 3000
     (flood_org,) = await flood_workspace(flood, "join")
-    contact_id, _ = await receive(demo.id, DEMO_CHANNEL_UUID, "tel:+15551234567", "join")
+    await receive(demo.id, DEMO_CHANNEL_UUID, "tel:+15551234567", "join")
 
     realtime = FairQueue(get_redis(), QUEUE_REALTIME)
     assert await realtime.size() == flood + 1  # the demo's one task is queued behind the whole flood

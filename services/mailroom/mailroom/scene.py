@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-
 from upesi.config import get_settings
 from upesi.db.models import Org
 
