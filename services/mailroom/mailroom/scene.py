@@ -63,7 +63,3 @@ async def waiting_session(db: AsyncSession, contact_id: int) -> Any:
         )
     ).first()
 
-
-async def contact_group_ids(db: AsyncSession, contact_id: int) -> set[int]:
-    rows = await db.execute(text("SELECT group_id FROM contact_group_contacts WHERE contact_id = :c"), {"c": contact_id})
-    return set(rows.scalars())
