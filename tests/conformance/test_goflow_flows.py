@@ -11,7 +11,6 @@ from goflow_support.normalize import diff, normalize
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
 from goflow_support.universe import MockHTTP, mock_clock, mock_uuids, seeded_rng
-
 from upesi.flows.engine import Engine
 
 FLOWS = GOFLOW / "flows"

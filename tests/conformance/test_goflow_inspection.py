@@ -6,7 +6,6 @@ import pytest
 from goflow_support.normalize import diff
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
-
 from upesi.flows.inspect import inspect_flow
 
 INSPECTION = sorted(p.stem for p in (GOFLOW / "extra" / "inspection").glob("*.json"))

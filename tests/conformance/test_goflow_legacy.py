@@ -9,7 +9,6 @@ from goflow_support.normalize import diff
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
 from goflow_support.uuids import all_strings, normalize_new_uuids
-
 from upesi.flows.migrations.legacy import _Ctx, convert_action, convert_ruleset, convert_test, migrate_legacy
 
 DIR = GOFLOW / "extra" / "legacy"

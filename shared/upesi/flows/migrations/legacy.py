@@ -40,7 +40,7 @@ class _Ctx:
 
 def _media(m: str) -> str:
     ct, sep, url = m.partition(":")
-    if not sep or "/" not in ct and not url:
+    if not sep or ("/" not in ct and not url):
         return f"image:{MEDIA_BASE}{m}" if not m.startswith("http") else m
     if not url.startswith("http") and not url.startswith("@"):
         url = MEDIA_BASE + url
@@ -139,7 +139,7 @@ def convert_action(a: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
         out["flow"] = a.get("flow")
         return out
     if t == "api":
-        return {"type": "call_webhook", "uuid": u, "method": a.get("action", "POST"), "url": mt(a.get("webhook", ""))}
+        return {"type": "call_webhook", "uuid": u, "method": a.get("action") or "POST", "url": mt(a.get("webhook", ""))}
     raise FlowMigrationError(f"unable to migrate legacy action type '{t}'")
 
 
@@ -229,8 +229,9 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     config = rs.get("config") or {}
     label = rs.get("label") or ""
     if rtype == "webhook":
-        node["actions"].append({"type": "call_webhook", "uuid": _u(), "method": config.get("webhook_action", "POST"),
-                                "url": mt(config.get("webhook", "")), "result_name": label})
+        node["actions"].append({"type": "call_webhook", "uuid": _u(),
+                                "method": config.get("webhook_action") or rs.get("webhook_action") or "POST",
+                                "url": mt(config.get("webhook") or rs.get("webhook") or ""), "result_name": label})
     elif rtype == "resthook":
         node["actions"].append({"type": "call_resthook", "uuid": _u(), "resthook": config.get("resthook", ""),
                                 "result_name": label})
