@@ -73,7 +73,7 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
                 raise FlowReadError(f"localization[{lang}]: item {item_uuid} isn't a localizable item in this flow")
             if not isinstance(props, dict):
                 raise FlowReadError(f"localization[{lang}][{item_uuid}]: must be an object")
-            for key, vals in props.items():
+            for key, _vals in props.items():
                 if not key:
                     raise FlowReadError(f"localization[{lang}][{item_uuid}]: invalid property '{key}'")
 

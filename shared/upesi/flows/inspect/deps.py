@@ -121,7 +121,7 @@ class Dependencies:
                 for t in action_templates(a):
                     template_sites.append((node.uuid, a["uuid"], None, t))
                 for lang, items in self.flow.localization.items():
-                    for prop, vals in (items.get(a["uuid"]) or {}).items():
+                    for _prop, vals in (items.get(a["uuid"]) or {}).items():
                         for v in vals if isinstance(vals, list) else []:
                             template_sites.append((node.uuid, a["uuid"], lang, v))
             r = node.router
