@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
@@ -17,11 +18,15 @@ if TYPE_CHECKING:
 FLOW_TYPES = ALL_TYPES
 REQUIRED = ("method", "url")
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
+_HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
 def validate(action: dict[str, Any], where: str) -> None:
     if action.get("method") not in METHODS:
         raise FlowReadError(f"{where}: field 'method' must be one of {' '.join(METHODS)}")
+    for name in action.get("headers") or {}:
+        if not _HEADER_NAME_RE.match(name):
+            raise FlowReadError(f"{where}: header name '{name}' is not valid")
 
 
 def save_webhook(session: Session, run: Run, node: Node, result_name: str, wc: WebhookCall) -> None:

@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 # background flows may message the contact too (RapidPro's own exports do); they just can't wait
 FLOW_TYPES = ALL_TYPES
 REQUIRED = ("text",)
+
+
+def validate(action: dict[str, Any], where: str) -> None:
+    from upesi.flows.definition.errors import FlowReadError
+
+    if not (action.get("text") or "").strip():
+        raise FlowReadError(f"{where}: field 'text' is required")
 MAX_QUICK_REPLIES = 10
 
 
