@@ -26,8 +26,10 @@ def _results(flow: Flow) -> list[dict[str, Any]]:
         for a in node.actions:
             if a["type"] == "set_run_result" and a.get("name"):
                 names.append((a["name"], [a["category"]] if a.get("category") else []))
-            elif a["type"] in ("call_webhook", "call_resthook", "call_classifier") and a.get("result_name"):
+            elif a["type"] in ("call_webhook", "call_resthook") and a.get("result_name"):
                 names.append((a["result_name"], ["Success", "Failure"]))
+            elif a["type"] == "call_classifier" and a.get("result_name"):
+                names.append((a["result_name"], ["Success", "Skipped", "Failure"]))
         for name, cats in names:
             key = result_key(name)
             r = by_key.setdefault(key, {"key": key, "name": name, "categories": [], "node_uuids": []})

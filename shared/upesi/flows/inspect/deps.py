@@ -9,11 +9,11 @@ from upesi.flows.definition import Flow
 from upesi.flows.inspect.templates import template_refs
 
 _REF_LISTS = {"groups": "group", "labels": "label", "contacts": "contact"}
-_REF_SINGLE = {"flow": "flow", "channel": "channel", "topic": "topic", "llm": "llm", "optin": "optin",
+_REF_SINGLE = {"flow": "flow", "channel": "channel", "topic": "topic", "llm": "llm",
                "template": "template", "classifier": "classifier"}  # fmt: skip
 _ASSET_KEYS = {"group": "groups", "label": "labels", "flow": "flows", "channel": "channels", "field": "fields",
                "topic": "topics", "llm": "llms", "optin": "optins", "template": "templates",
-               "classifier": "classifiers", "user": "users"}  # fmt: skip
+               "classifier": "classifiers", "user": "users", "global": "globals"}  # fmt: skip
 
 
 def action_templates(a: dict[str, Any]) -> list[str]:
@@ -118,6 +118,10 @@ class Dependencies:
                     self.locals.add(a["output_local"])
                 if a["type"] == "add_contact_urn":
                     self.locals.add("_has_urn")
+                if a["type"] == "open_ticket":
+                    self.locals.add("_new_ticket")
+                if a["type"] == "transfer_airtime":
+                    self.locals.add("_new_transfer")
                 for t in action_templates(a):
                     template_sites.append((node.uuid, a["uuid"], None, t))
                 for lang, items in self.flow.localization.items():
@@ -144,6 +148,8 @@ class Dependencies:
             for kind, key in template_refs(t):
                 if kind == "field":
                     self._add(Dependency("field", key, "", by_key=True), node_uuid, action_uuid, lang)
+                elif kind == "global":
+                    self._add(Dependency("global", key, "", by_key=True), node_uuid, action_uuid, lang)
                 elif kind == "local":
                     self.locals.add(key)
                 elif kind == "parent_result" and key not in self.parent_refs:

@@ -52,6 +52,8 @@ def template_refs(template: str) -> list[tuple[str, str]]:
                 ref = ("field", p[2])
             elif len(p) == 4 and p[0] in ("parent", "child") and p[1] == "contact" and p[2] == "fields":
                 ref = ("field", p[3])
+            elif len(p) == 2 and p[0] == "globals":
+                ref = ("global", p[1])
             elif len(p) == 2 and p[0] == "locals":
                 ref = ("local", p[1])
             elif len(p) == 3 and p[0] == "parent" and p[1] == "results":
