@@ -301,10 +301,21 @@ def build_context(session: Session, run: Run) -> XObject:
             "node": Lazy(lambda: node_context(run)),
             "globals": Lazy(lambda: globals_context(session)),
             "trigger": Lazy(lambda: trigger_context(session)),
-            "resume": Lazy(lambda: XObject({"type": (session.resume or {}).get("type", "")})),
+            "resume": Lazy(lambda: resume_context(session)),
             "ticket": Lazy(lambda: from_json((session.trigger or {}).get("ticket"))),
             "legacy_extra": Lazy(lambda: from_json((session.trigger or {}).get("params") or {})),
         }
     )
     root.deprecated_keys = {"legacy_extra": "@legacy_extra is deprecated"}
     return root
+
+
+def resume_context(session: Session) -> XObject | None:
+    r = session.resume
+    if not r:
+        return None
+    props: dict[str, Any] = {"type": r.get("type", "")}
+    dial = (r.get("event") or {}).get("dial") or r.get("dial")
+    if dial:
+        props["dial"] = XObject({"status": dial.get("status", ""), "duration": Decimal(dial.get("duration") or 0)})
+    return XObject(props)

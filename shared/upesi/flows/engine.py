@@ -72,6 +72,8 @@ class Engine:
         session.type = flow.type
         session.input = input_from_trigger(trigger, a.channels)
         session.pending_trigger_input = session.input is not None
+        if session.input and session.input.get("created_on"):
+            session.contact["last_seen_on"] = session.input["created_on"]
         self._begin_sprint(session)
         start_flow(session, flow)
         return session, session.sprint

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def msg_locale(session: Session, lang: str, channel: dict[str, Any] | None, urn: URN | None) -> str:
     """Language plus a country from the channel, the environment or the phone number itself."""
-    if not lang or lang == "und":
+    if not lang:
         return ""
     country = (channel or {}).get("country") or session.env.default_country
     if not country and urn is not None and urn.scheme == "tel":

@@ -142,12 +142,15 @@ def visit_node(session: Session, run: Run, node: Node) -> str | ChildStarted | N
     session.last_node_uuid = node.uuid
     run.path.append(Step(session.new_uuid(), node.uuid, now))
     run.modified_on = now
+    child: ChildStarted | None = None
     for action in node.actions:
         res = execute_action(session, run, node, action)
         if session.status == "failed":
             return None
         if isinstance(res, ChildStarted):
-            return res
+            child = res  # the child starts once the node's other actions have run
+    if child is not None:
+        return child
     if node.router is not None:
         if node.router.wait is not None:
             if begin_wait(session, run, node):

@@ -122,6 +122,8 @@ class Session:
         }
         if self.call:
             d["call"] = self.call
+            if self.call.get("uuid"):
+                d["call_uuid"] = self.call["uuid"]
         if self.input is not None:
             d["input"] = self.input
         if self.wait is not None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.definition.errors import FlowReadError
 from upesi.flows.runtime import evaluate_text, set_result
-from upesi.flows.webhooks import MAX_EXTRA_CHARS, WebhookCall, call, escape_url_part
+from upesi.flows.webhooks import MAX_EXTRA_CHARS, WebhookCall, call
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -45,7 +45,8 @@ def save_webhook(session: Session, run: Run, node: Node, result_name: str, wc: W
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
     method = action["method"]
-    url = evaluate_text(session, run, action["url"], escape=escape_url_part).strip()
+    # expression output isn't escaped here: flows use url_encode() where they need it
+    url = evaluate_text(session, run, action["url"]).strip()
     headers = {}
     for k, v in (action.get("headers") or {}).items():
         headers[k] = evaluate_text(session, run, v)
