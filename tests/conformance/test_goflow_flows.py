@@ -27,8 +27,9 @@ def compact_session(s: dict[str, Any]) -> dict[str, Any]:
         r = dict(r)
         r.pop("expires_on", None)
         r.pop("webhook", None)
-        if r.get("exited_on"):
+        if r.get("exited_on"):  # goflow's Compact() drops these from runs that have ended
             r.pop("path", None)
+            r.pop("locals", None)
         else:
             r["path"] = [{"arrived_on": p["arrived_on"], "node_uuid": p["node_uuid"]} for p in r.get("path") or []]
         runs.append(r)

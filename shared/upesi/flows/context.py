@@ -303,7 +303,7 @@ def build_context(session: Session, run: Run) -> XObject:
             "trigger": Lazy(lambda: trigger_context(session)),
             "resume": Lazy(lambda: resume_context(session)),
             "ticket": Lazy(lambda: from_json((session.trigger or {}).get("ticket"))),
-            "legacy_extra": Lazy(lambda: from_json((session.trigger or {}).get("params") or {})),
+            "legacy_extra": Lazy(lambda: legacy_extra(session, run)),
         }
     )
     root.deprecated_keys = {"legacy_extra": "@legacy_extra is deprecated"}
@@ -319,3 +319,14 @@ def resume_context(session: Session) -> XObject | None:
     if dial:
         props["dial"] = XObject({"status": dial.get("status", ""), "duration": Decimal(dial.get("duration") or 0)})
     return XObject(props)
+
+
+def legacy_extra(session: Session, run: Run) -> Any:
+    """@legacy_extra (old @extra): trigger params merged with the JSON extras of the run's results,
+    in the order they were saved, as RapidPro's old engine accumulated webhook responses."""
+    merged: dict[str, Any] = dict((session.trigger or {}).get("params") or {})
+    for r in sorted(run.results.values(), key=lambda r: r.get("created_on") or ""):
+        extra = r.get("extra")
+        if isinstance(extra, dict):
+            merged.update(extra)
+    return from_json(merged)

@@ -75,6 +75,10 @@ class Engine:
         if session.input and session.input.get("created_on"):
             session.contact["last_seen_on"] = session.input["created_on"]
         self._begin_sprint(session)
+        # query groups are brought up to date before the flow starts
+        from upesi.flows.groups import reevaluate_query_groups
+
+        reevaluate_query_groups(session)
         start_flow(session, flow)
         return session, session.sprint
 

@@ -35,6 +35,8 @@ def new_run(session: Session, flow: Flow, parent: Run | None, terminal: bool = F
         parent_uuid=parent.uuid if parent else "",
     )
     session.runs.append(run)
+    if parent is None and session.pending_trigger_input:
+        run.had_input = True  # a message trigger's message is this run's input
     event: dict[str, Any] = {"type": "run_started", "run_uuid": run.uuid, "flow": flow.reference()}
     if parent is not None:
         event["parent_uuid"] = parent.uuid
