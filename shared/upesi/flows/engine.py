@@ -62,7 +62,7 @@ class Engine:
             self._env(environment),
             environment,
             copy.deepcopy(contact),
-            copy.deepcopy(trigger),
+            _clean_trigger(trigger),
             self.uuids(),
             self.clock(),
             call=call,
@@ -99,8 +99,21 @@ class Engine:
 
     def _begin_sprint(self, session: Session) -> None:
         session.sprint = Sprint()
+        for r in session.runs:
+            if r.webhook is not None and not r.webhook_persist:
+                r.webhook = None  # too big to keep beyond the sprint it was called in
         session.steps_this_sprint = 0
         session.sprints += 1
 
 
 __all__ = ["Engine", "uuidlib"]
+
+
+def _clean_trigger(trigger: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the trigger as goflow keeps it: the message of a msg trigger carries no uuid of its own
+    (the msg_received event's uuid identifies it)."""
+    t = copy.deepcopy(trigger)
+    msg = (t.get("event") or {}).get("msg")
+    if isinstance(msg, dict):
+        msg.pop("uuid", None)
+    return t
