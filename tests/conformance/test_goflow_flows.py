@@ -26,10 +26,10 @@ def compact_session(s: dict[str, Any]) -> dict[str, Any]:
     for r in s.get("runs") or []:
         r = dict(r)
         r.pop("expires_on", None)
-        r.pop("webhook", None)
         if r.get("exited_on"):  # goflow's Compact() drops these from runs that have ended
             r.pop("path", None)
             r.pop("locals", None)
+            r.pop("webhook", None)
         else:
             r["path"] = [{"arrived_on": p["arrived_on"], "node_uuid": p["node_uuid"]} for p in r.get("path") or []]
         runs.append(r)
