@@ -258,17 +258,39 @@ def globals_context(session: Session) -> XObject:
     return XObject({g["key"]: g.get("value") for g in session.assets.globals})
 
 
+def _user_context(session: Session, ref: dict[str, Any] | None) -> XObject | None:
+    if not ref:
+        return None
+    user = next((u for u in session.assets.users
+                 if (ref.get("uuid") and u.get("uuid") == ref["uuid"]) or (ref.get("email") and u.get("email") == ref["email"])), ref)
+    name = user.get("name") or ""
+    return XObject({"email": user.get("email", ""), "name": name, "first_name": first_name(name)}, default=name)
+
+
+def _ticket_context(ticket: dict[str, Any] | None) -> XObject | None:
+    if not ticket:
+        return None
+    topic = ticket.get("topic")
+    return XObject({
+        "uuid": ticket.get("uuid"),
+        "topic": XObject({"uuid": topic.get("uuid"), "name": topic.get("name")}, default=topic.get("name")) if topic else None,
+        "assignee": from_json(ticket.get("assignee")),
+    })
+
+
 def trigger_context(session: Session) -> XObject:
     t = session.trigger
+    event = t.get("event") or {}
+    campaign = event.get("campaign") if t.get("type") == "campaign" else None
     return XObject(
         {
             "type": t.get("type"),
-            "params": from_json(t.get("params") or {}),
-            "keyword": t.get("keyword") or "",
-            "user": from_json(t.get("user")),
+            "params": from_json(t.get("params") or event.get("params") or {}),
+            "keyword": (t.get("keyword_match") or {}).get("keyword") or t.get("keyword") or "",
+            "user": _user_context(session, t.get("user")),
             "origin": t.get("origin") or "",
-            "ticket": from_json(t.get("ticket")),
-            "campaign": from_json(t.get("campaign")),
+            "ticket": _ticket_context(t.get("ticket")),
+            "campaign": XObject({"uuid": campaign.get("uuid"), "name": campaign.get("name")}) if campaign else None,
         }
     )
 

@@ -55,6 +55,9 @@ class Engine:
         environment: dict[str, Any] | None = None,
         call: dict[str, Any] | None = None,
     ) -> tuple[Session, Sprint]:
+        from upesi.flows.triggers import validate_trigger
+
+        validate_trigger(trigger)
         a = assets if isinstance(assets, Assets) else Assets(assets)
         session = Session(
             self,

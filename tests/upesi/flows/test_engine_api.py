@@ -7,7 +7,6 @@ import copy
 from dataclasses import dataclass
 
 import pytest
-
 from upesi.flows.definition import FlowValidationError, migrate_flow, read_flow
 from upesi.flows.engine import Engine
 from upesi.flows.resumes import ResumeError

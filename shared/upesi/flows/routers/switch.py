@@ -49,4 +49,7 @@ def route_switch(session: Session, run: Run, node: Node) -> str | None:
             )
     if r.default_category_uuid:
         return route_to_category(session, run, node, r.default_category_uuid, operand_text, operand_text, None)
+    from upesi.flows.runner import fail_session
+
+    fail_session(session, "Router failed to pick a category")
     return None
