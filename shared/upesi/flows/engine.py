@@ -89,6 +89,11 @@ class Engine:
         from upesi.flows.resumes import apply_resume
 
         self._begin_sprint(session)
+        if session.sprints > MAX_SPRINTS_PER_SESSION:
+            from upesi.flows.runner import fail_session
+
+            fail_session(session, f"Reached maximum number of sprints per session ({MAX_SPRINTS_PER_SESSION})")
+            return session.sprint
         apply_resume(session, resume)
         return session.sprint
 
