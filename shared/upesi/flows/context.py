@@ -107,7 +107,8 @@ def contact_context(session: Session, contact: dict[str, Any]) -> XObject:
         "created_on": _dt(contact.get("created_on")),
         "last_seen_on": _dt(contact.get("last_seen_on")),
         "urns": Lazy(lambda: [urn_value(session, u) for u in urns]),
-        "urn": urn_value(session, pref) if pref else None,
+        # goflow's preferred URN is one a message could go out on (it has a usable channel)
+        "urn": urn_value(session, pref) if pref is not None and channel is not None else None,
         "groups": Lazy(lambda: [XObject({"uuid": g.get("uuid"), "name": g.get("name")}) for g in contact.get("groups") or []]),
         "fields": Lazy(lambda: fields_context(session, contact)),
         "channel": Lazy(lambda: channel_context(channel)),
@@ -181,6 +182,7 @@ def run_context(session: Session, run: Run) -> XObject:
             "results": Lazy(lambda: results_context(run)),
             "created_on": run.created_on,
             "exited_on": run.exited_on,
+            "path": Lazy(lambda: [_step_context(s) for s in run.path]),
             "locals": Lazy(lambda: from_json(run.locals)),
         },
         default=Lazy(lambda: f"{contact_context(session, contact).default}@{run.flow_ref.get('name')}"),
@@ -352,3 +354,10 @@ def legacy_extra(session: Session, run: Run) -> Any:
         if isinstance(extra, dict):
             merged.update(extra)
     return from_json(merged)
+
+
+def _step_context(step: Any) -> XObject:
+    props: dict[str, Any] = {"arrived_on": step.arrived_on, "node_uuid": step.node_uuid}
+    if step.exit_uuid:
+        props["exit_uuid"] = step.exit_uuid
+    return XObject(props)
