@@ -110,10 +110,11 @@ def execute(session: Session, run: Run, dest: str | None, resume_node: Node | No
             continue
         if run.flow is None:
             return
-        node = run.flow.node(dest)
-        if node is None:
+        found = run.flow.node(dest)
+        if found is None:
             fail_session(session, f"unable to find destination node {dest}")
             return
+        node = found
         session.steps_this_sprint += 1
         if session.steps_this_sprint > MAX_STEPS_PER_SPRINT:
             fail_session(session, f"Reached maximum number of steps per sprint ({MAX_STEPS_PER_SPRINT})")
