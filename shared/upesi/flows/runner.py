@@ -141,7 +141,7 @@ def visit_node(session: Session, run: Run, node: Node) -> str | ChildStarted | N
     from upesi.flows.waits import begin_wait
 
     now = session.now()
-    session._last_operand = None  # type: ignore[attr-defined]
+    session.last_operand = None
     session.last_node_uuid = node.uuid
     run.path.append(Step(session.new_uuid(), node.uuid, now))
     run.modified_on = now
@@ -177,10 +177,10 @@ def take_exit(session: Session, run: Run, node: Node, exit_uuid: str | None) -> 
         "destination_uuid": dest,
         "time": iso(session.now()),
     }
-    operand = getattr(session, "_last_operand", None)
+    operand = session.last_operand
     if operand:
         seg["operand"] = operand
-        session._last_operand = None  # type: ignore[attr-defined]
+        session.last_operand = None
     if dest is not None:
         session.sprint.segments.append(seg)
         session.last_node_uuid = None

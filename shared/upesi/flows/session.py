@@ -55,7 +55,7 @@ class Session:
         self.steps_this_sprint = 0
         self.resume: dict[str, Any] | None = None
         self.last_node_uuid: str | None = None
-        self._last_operand: str | None = None
+        self.last_operand: str | None = None  # the switch operand, for the segment leaving the node
         self.pending_trigger_input = False
 
     @property

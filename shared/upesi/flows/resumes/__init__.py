@@ -55,7 +55,7 @@ def apply_resume(session: Session, resume: dict[str, Any]) -> None:
     run.status = "active"
     run.modified_on = session.now()
     session.last_node_uuid = node.uuid
-    session._last_operand = None
+    session.last_operand = None
     execute(session, run, None, resume_node=node)
 
 

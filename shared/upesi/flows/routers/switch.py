@@ -24,7 +24,7 @@ def route_switch(session: Session, run: Run, node: Node) -> str | None:
     assert r is not None
     operand = evaluate_value(session, run, r.operand)
     operand_text = to_text(operand)
-    session._last_operand = operand_text  # type: ignore[attr-defined]
+    session.last_operand = operand_text
     for case in r.cases:
         fn = CASE_TESTS.get(case.type)
         if fn is None:
