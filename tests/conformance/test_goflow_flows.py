@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
 import pytest
 from goflow_support.normalize import diff, normalize
 from goflow_support.outcome import check_case
@@ -26,9 +27,10 @@ def compact_session(s: dict[str, Any]) -> dict[str, Any]:
     for r in s.get("runs") or []:
         r = dict(r)
         r.pop("expires_on", None)
-        r.pop("webhook", None)
-        if r.get("exited_on"):
+        if r.get("exited_on"):  # goflow's Compact() drops these from runs that have ended
             r.pop("path", None)
+            r.pop("locals", None)
+            r.pop("webhook", None)
         else:
             r["path"] = [{"arrived_on": p["arrived_on"], "node_uuid": p["node_uuid"]} for p in r.get("path") or []]
         runs.append(r)
@@ -36,7 +38,7 @@ def compact_session(s: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _run(name: str) -> None:
+def _run(name: str, round_trip: bool = False) -> None:
     assets_name = _TEST_RE.match(name).group(1)  # type: ignore[union-attr]
     assets = load_json(FLOWS / f"{assets_name}.json")
     case = load_json(FLOWS / name)
@@ -49,6 +51,10 @@ def _run(name: str) -> None:
     outputs = case["outputs"]
     for i, expected in enumerate(outputs):
         if i > 0:
+            if round_trip:
+                # as the services do: persist the session between sprints and read it back
+                data = orjson.loads(orjson.dumps(session.to_json()))
+                session = engine.read_session(assets, data, environment=case.get("environment"))
             sprint = engine.resume(session, case["resumes"][i - 1])
         problems += [f"sprint {i} events{d}" for d in diff(normalize(sprint.events), normalize(expected["events"]))]
         problems += [f"sprint {i} segments{d}" for d in diff(normalize(sprint.segments), normalize(expected["segments"]))]
@@ -61,3 +67,9 @@ def _run(name: str) -> None:
 @pytest.mark.parametrize("name", TESTS)
 def test_runner_flow(name: str) -> None:
     check_case(name, KNOWN, lambda: _run(name))
+
+
+@pytest.mark.conformance("goflow/flows (runner tests, session JSON round trip between sprints)")
+@pytest.mark.parametrize("name", TESTS)
+def test_runner_flow_round_trip(name: str) -> None:
+    check_case(name, KNOWN, lambda: _run(name, round_trip=True))

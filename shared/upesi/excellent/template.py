@@ -191,7 +191,7 @@ def evaluate_template(
         out.append(escape(text) if escape else text)
     result = "".join(out)
     if truncate and len(result) > MAX_TEMPLATE_CHARS:
-        result = result[:MAX_TEMPLATE_CHARS]
+        result = result[: MAX_TEMPLATE_CHARS - 3] + "..."
     return result, errors
 
 

@@ -55,6 +55,9 @@ class Engine:
         environment: dict[str, Any] | None = None,
         call: dict[str, Any] | None = None,
     ) -> tuple[Session, Sprint]:
+        from upesi.flows.triggers import validate_trigger
+
+        validate_trigger(trigger)
         a = assets if isinstance(assets, Assets) else Assets(assets)
         session = Session(
             self,
@@ -62,7 +65,7 @@ class Engine:
             self._env(environment),
             environment,
             copy.deepcopy(contact),
-            copy.deepcopy(trigger),
+            _clean_trigger(trigger),
             self.uuids(),
             self.clock(),
             call=call,
@@ -72,7 +75,13 @@ class Engine:
         session.type = flow.type
         session.input = input_from_trigger(trigger, a.channels)
         session.pending_trigger_input = session.input is not None
+        if session.input and session.input.get("created_on"):
+            session.contact["last_seen_on"] = session.input["created_on"]
         self._begin_sprint(session)
+        # query groups are brought up to date before the flow starts
+        from upesi.flows.groups import reevaluate_query_groups
+
+        reevaluate_query_groups(session)
         start_flow(session, flow)
         return session, session.sprint
 
@@ -80,6 +89,11 @@ class Engine:
         from upesi.flows.resumes import apply_resume
 
         self._begin_sprint(session)
+        if session.sprints > MAX_SPRINTS_PER_SESSION:
+            from upesi.flows.runner import fail_session
+
+            fail_session(session, f"Reached maximum number of sprints per session ({MAX_SPRINTS_PER_SESSION})")
+            return session.sprint
         apply_resume(session, resume)
         return session.sprint
 
@@ -93,8 +107,21 @@ class Engine:
 
     def _begin_sprint(self, session: Session) -> None:
         session.sprint = Sprint()
+        for r in session.runs:
+            if r.webhook is not None and not r.webhook_persist:
+                r.webhook = None  # too big to keep beyond the sprint it was called in
         session.steps_this_sprint = 0
         session.sprints += 1
 
 
 __all__ = ["Engine", "uuidlib"]
+
+
+def _clean_trigger(trigger: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the trigger as goflow keeps it: the message of a msg trigger carries no uuid of its own
+    (the msg_received event's uuid identifies it)."""
+    t = copy.deepcopy(trigger)
+    msg = (t.get("event") or {}).get("msg")
+    if isinstance(msg, dict):
+        msg.pop("uuid", None)
+    return t

@@ -35,6 +35,8 @@ def new_run(session: Session, flow: Flow, parent: Run | None, terminal: bool = F
         parent_uuid=parent.uuid if parent else "",
     )
     session.runs.append(run)
+    if parent is None and session.pending_trigger_input:
+        run.had_input = True  # a message trigger's message is this run's input
     event: dict[str, Any] = {"type": "run_started", "run_uuid": run.uuid, "flow": flow.reference()}
     if parent is not None:
         event["parent_uuid"] = parent.uuid
@@ -108,10 +110,11 @@ def execute(session: Session, run: Run, dest: str | None, resume_node: Node | No
             continue
         if run.flow is None:
             return
-        node = run.flow.node(dest)
-        if node is None:
+        found = run.flow.node(dest)
+        if found is None:
             fail_session(session, f"unable to find destination node {dest}")
             return
+        node = found
         session.steps_this_sprint += 1
         if session.steps_this_sprint > MAX_STEPS_PER_SPRINT:
             fail_session(session, f"Reached maximum number of steps per sprint ({MAX_STEPS_PER_SPRINT})")
@@ -138,16 +141,19 @@ def visit_node(session: Session, run: Run, node: Node) -> str | ChildStarted | N
     from upesi.flows.waits import begin_wait
 
     now = session.now()
-    session._last_operand = None  # type: ignore[attr-defined]
+    session.last_operand = None
     session.last_node_uuid = node.uuid
     run.path.append(Step(session.new_uuid(), node.uuid, now))
     run.modified_on = now
+    child: ChildStarted | None = None
     for action in node.actions:
         res = execute_action(session, run, node, action)
         if session.status == "failed":
             return None
         if isinstance(res, ChildStarted):
-            return res
+            child = res  # the child starts once the node's other actions have run
+    if child is not None:
+        return child
     if node.router is not None:
         if node.router.wait is not None:
             if begin_wait(session, run, node):
@@ -171,10 +177,10 @@ def take_exit(session: Session, run: Run, node: Node, exit_uuid: str | None) -> 
         "destination_uuid": dest,
         "time": iso(session.now()),
     }
-    operand = getattr(session, "_last_operand", None)
+    operand = session.last_operand
     if operand:
         seg["operand"] = operand
-        session._last_operand = None  # type: ignore[attr-defined]
+        session.last_operand = None
     if dest is not None:
         session.sprint.segments.append(seg)
         session.last_node_uuid = None

@@ -55,7 +55,7 @@ class Session:
         self.steps_this_sprint = 0
         self.resume: dict[str, Any] | None = None
         self.last_node_uuid: str | None = None
-        self._last_operand: str | None = None
+        self.last_operand: str | None = None  # the switch operand, for the segment leaving the node
         self.pending_trigger_input = False
 
     @property
@@ -122,6 +122,8 @@ class Session:
         }
         if self.call:
             d["call"] = self.call
+            if self.call.get("uuid"):
+                d["call_uuid"] = self.call["uuid"]
         if self.input is not None:
             d["input"] = self.input
         if self.wait is not None:

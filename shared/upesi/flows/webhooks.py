@@ -43,13 +43,21 @@ class WebhookCall:
         if self.status_code:
             e["status_code"] = self.status_code
         e["status"] = self.status
-        e["request"] = self.request
+        e["request"] = _trace(self.request)
         if self.response:
-            e["response"] = self.response
+            e["response"] = _trace(self.response)
         e["elapsed_ms"] = self.elapsed_ms
         e["retries"] = 0
         e["sizes"] = {"request": len(self.request.encode()), "response": len(self.response.encode())}
         return e
+
+
+MAX_TRACE_CHARS = 10_000
+
+
+def _trace(s: str) -> str:
+    """Traces in events are cut to 10,000 characters (the sizes still give the full lengths)."""
+    return s if len(s) <= MAX_TRACE_CHARS else s[: MAX_TRACE_CHARS - 3] + "..."
 
 
 def _request_text(method: str, url: str, headers: dict[str, str], body: str, user_agent: str) -> str:

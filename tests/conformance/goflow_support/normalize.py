@@ -10,6 +10,9 @@ import re
 from typing import Any
 
 _V7_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# the same inside longer text (webhook request bodies, messages quoting a ticket uuid...)
+_V7_IN_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}")
+_TIME_IN_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
 TIME_KEYS = {
     "created_on", "modified_on", "exited_on", "arrived_on", "expires_on", "time", "timeout_on",
     "resumed_on", "triggered_on", "last_seen_on", "elapsed_ms",
@@ -29,6 +32,8 @@ def normalize(v: Any) -> Any:
         return [normalize(i) for i in v]
     if isinstance(v, str) and _V7_RE.match(v):
         return "<uuid>"
+    if isinstance(v, str) and len(v) > 36:
+        return _TIME_IN_TEXT.sub("<time>", _V7_IN_TEXT.sub("<uuid>", v))
     if isinstance(v, float) and v.is_integer():
         return int(v)
     return v

@@ -34,3 +34,6 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     existing.append(urn)
     session.contact["urns"] = existing
     session.log({"type": "contact_urns_changed", "urns": existing})
+    from upesi.flows.groups import reevaluate_query_groups
+
+    reevaluate_query_groups(session)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.definition.errors import FlowReadError
 from upesi.flows.runtime import evaluate_text, set_result
-from upesi.flows.webhooks import MAX_EXTRA_CHARS, WebhookCall, call, escape_url_part
+from upesi.flows.webhooks import MAX_EXTRA_CHARS, WebhookCall, call
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -17,11 +18,15 @@ if TYPE_CHECKING:
 FLOW_TYPES = ALL_TYPES
 REQUIRED = ("method", "url")
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
+_HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
 def validate(action: dict[str, Any], where: str) -> None:
     if action.get("method") not in METHODS:
         raise FlowReadError(f"{where}: field 'method' must be one of {' '.join(METHODS)}")
+    for name in action.get("headers") or {}:
+        if not _HEADER_NAME_RE.match(name):
+            raise FlowReadError(f"{where}: header name '{name}' is not valid")
 
 
 def save_webhook(session: Session, run: Run, node: Node, result_name: str, wc: WebhookCall) -> None:
@@ -40,7 +45,8 @@ def save_webhook(session: Session, run: Run, node: Node, result_name: str, wc: W
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
     method = action["method"]
-    url = evaluate_text(session, run, action["url"], escape=escape_url_part).strip()
+    # expression output isn't escaped here: flows use url_encode() where they need it
+    url = evaluate_text(session, run, action["url"]).strip()
     headers = {}
     for k, v in (action.get("headers") or {}).items():
         headers[k] = evaluate_text(session, run, v)

@@ -41,7 +41,8 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     session.log({"type": "ticket_opened", "ticket": ticket})
     if note:
         session.log({"type": "ticket_note_added", "ticket_uuid": ticket["uuid"], "note": note})
-    session.contact.setdefault("tickets", []).append(ticket)
+    contact_ticket = {"uuid": ticket["uuid"], "topic": ticket.get("topic"), "assignee": ticket.get("assignee")}
+    session.contact.setdefault("tickets", []).append(contact_ticket)
     run.locals["_new_ticket"] = ticket["uuid"]  # routers split on this since spec 14.3
     if action.get("result_name"):
         set_result(session, run, node.uuid, action["result_name"], ticket["uuid"], "Success")

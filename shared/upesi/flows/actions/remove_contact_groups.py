@@ -35,7 +35,11 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
                 continue
             targets.append(g)
     target_uuids = {g["uuid"] for g in targets}
-    removed = [{"uuid": g["uuid"], "name": g.get("name", "")} for g in current if g["uuid"] in target_uuids]
+    order = {u: i for i, u in enumerate(session.assets.groups)}
+    removed = sorted(
+        ({"uuid": g["uuid"], "name": g.get("name", "")} for g in current if g["uuid"] in target_uuids),
+        key=lambda g: order.get(g["uuid"], len(order)),
+    )
     if removed:
         session.contact["groups"] = [g for g in current if g["uuid"] not in target_uuids]
         session.log({"type": "contact_groups_changed", "groups_removed": removed})

@@ -20,6 +20,8 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     to = []
     for a in action.get("addresses") or []:
         v = evaluate_text(session, run, a).strip()
+        if v.startswith("mailto:"):  # @urns.mailto gives the URN; the address is its path
+            v = v[len("mailto:") :]
         if v:
             to.append(v)
     subj_src, _ = localize(session, run, action["uuid"], "subject", [action.get("subject") or ""])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from upesi.flows.actions.base import MESSAGING
+from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.contact import sendable_destination, urn_text
 from upesi.flows.locale import msg_locale
 from upesi.flows.runtime import evaluate_text, localize
@@ -14,8 +14,16 @@ if TYPE_CHECKING:
     from upesi.flows.runs import Run
     from upesi.flows.session import Session
 
-FLOW_TYPES = MESSAGING
+# background flows may message the contact too (RapidPro's own exports do); they just can't wait
+FLOW_TYPES = ALL_TYPES
 REQUIRED = ("text",)
+
+
+def validate(action: dict[str, Any], where: str) -> None:
+    from upesi.flows.definition.errors import FlowReadError
+
+    if not (action.get("text") or "").strip():
+        raise FlowReadError(f"{where}: field 'text' is required")
 MAX_QUICK_REPLIES = 10
 
 

@@ -34,7 +34,8 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     if not session.assets.has_flow(ref.get("uuid", "")):
         session.log(missing_dependency("flow", ref.get("uuid", ""), ref.get("name", "")))
         return
-    event: dict[str, Any] = {"type": "session_triggered", "flow": {"uuid": ref["uuid"], "name": ref.get("name", "")}}
+    flow = session.assets.flow(ref["uuid"])
+    event: dict[str, Any] = {"type": "session_triggered", "flow": {"uuid": flow.uuid, "name": flow.name}}
     groups = [{"uuid": g["uuid"], "name": g.get("name", "")} for g in resolve_group_refs(session, run, action.get("groups") or [])]
     if groups:
         event["groups"] = groups

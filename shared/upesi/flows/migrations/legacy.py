@@ -33,7 +33,7 @@ class _Ctx:
         if not isinstance(v, dict):
             return
         for lang, text in v.items():
-            if lang == self.base or text is None:
+            if lang == self.base or text is None or lang == "base":
                 continue
             self.localization.setdefault(lang, {}).setdefault(item, {})[prop] = [transform(text)]
 
@@ -139,7 +139,7 @@ def convert_action(a: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
         out["flow"] = a.get("flow")
         return out
     if t == "api":
-        return {"type": "call_webhook", "uuid": u, "method": a.get("action", "POST"), "url": mt(a.get("webhook", ""))}
+        return {"type": "call_webhook", "uuid": u, "method": a.get("action") or "POST", "url": mt(a.get("webhook", ""))}
     raise FlowMigrationError(f"unable to migrate legacy action type '{t}'")
 
 
@@ -151,7 +151,7 @@ _TESTS = {
     "date_equal": "has_date_eq", "date_after": "has_date_gt", "phone": "has_phone", "has_email": "has_email",
     "state": "has_state", "district": "has_district", "ward": "has_ward", "not_empty": "has_text",
     "in_group": "has_group", "subflow": "has_only_text", "webhook_status": "has_only_text",
-    "airtime_status": "has_only_text", "interrupted_status": "has_only_text",
+    "airtime_status": "has_category", "interrupted_status": "has_only_text",
 }  # fmt: skip
 
 
@@ -194,7 +194,7 @@ def _operand(rs: dict[str, Any]) -> str:
     if rtype in ("webhook", "resthook"):
         return f"@results.{_key(rs.get('label', ''))}.category"
     if rtype == "airtime":
-        return "@results.transfer"
+        return f"@results.{_key(rs.get('label', ''))}"
     if rtype == "group":
         return "@contact.groups"
     if rtype == "contact_field":
@@ -229,25 +229,41 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     config = rs.get("config") or {}
     label = rs.get("label") or ""
     if rtype == "webhook":
-        node["actions"].append({"type": "call_webhook", "uuid": _u(), "method": config.get("webhook_action", "POST"),
-                                "url": mt(config.get("webhook", "")), "result_name": label})
+        method = config.get("webhook_action") or rs.get("webhook_action") or "POST"
+        hook: dict[str, Any] = {"type": "call_webhook", "uuid": _u(), "method": method,
+                                "url": migrate_url(config.get("webhook") or rs.get("webhook") or "")}
+        headers = {h["name"]: mt(h.get("value", "")) for h in config.get("webhook_headers") or [] if h.get("name")}
+        if method == "POST":
+            headers["Content-Type"] = "application/json"
+            hook["headers"] = dict(sorted(headers.items()))
+            hook["body"] = LEGACY_WEBHOOK_BODY
+        elif headers:
+            hook["headers"] = dict(sorted(headers.items()))
+        hook["result_name"] = label
+        node["actions"].append(hook)
     elif rtype == "resthook":
         node["actions"].append({"type": "call_resthook", "uuid": _u(), "resthook": config.get("resthook", ""),
                                 "result_name": label})
     elif rtype == "subflow":
         node["actions"].append({"type": "enter_flow", "uuid": _u(), "flow": config.get("flow")})
+    elif rtype == "airtime":
+        amounts = {c["currency_code"]: c["amount"] for c in config.values() if isinstance(c, dict) and c.get("currency_code")}
+        node["actions"].append({"type": "transfer_airtime", "uuid": _u(), "amounts": amounts, "result_name": label})
     categories: list[dict[str, Any]] = []
     cat_by_name: dict[str, dict[str, Any]] = {}
     exits: list[dict[str, Any]] = []
     cases: list[dict[str, Any]] = []
     default_cat = None
     timeout = None
+    failure_cat = None
     for rule in rs.get("rules") or []:
         name = ctx.text(rule.get("category")) or "Other"
-        cat = cat_by_name.get(name.lower())
+        # rules share a category when they have the same name and go to the same place
+        cat_key = f"{name.lower()}|{rule.get('destination') or ''}"
+        cat = cat_by_name.get(cat_key)
         if cat is None:
             cat = {"uuid": _u(), "name": name, "exit_uuid": rule["uuid"]}
-            cat_by_name[name.lower()] = cat
+            cat_by_name[cat_key] = cat
             categories.append(cat)
             ex: dict[str, Any] = {"uuid": rule["uuid"]}
             if rule.get("destination"):
@@ -262,6 +278,10 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
         if ttype == "timeout":
             timeout = {"seconds": int(test.get("minutes", 0)) * 60, "category_uuid": cat["uuid"]}
             continue
+        if ttype in ("webhook_status", "airtime_status") and (test.get("status") or test.get("exit_status")) != "success":
+            failure_cat = cat
+            if ttype == "airtime_status":
+                continue  # airtime splits only test for success
         case_uuid = _u()
         ctype, args = convert_test(test, case_uuid, ctx)
         case: dict[str, Any] = {"uuid": case_uuid, "type": ctype, "arguments": args, "category_uuid": cat["uuid"]}
@@ -272,24 +292,70 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     if rtype.startswith("wait_") or rs.get("ruleset_type") is None:
         router["wait"] = {"type": "msg"}
         hint = _HINTS.get(rtype)
+        if rtype in ("wait_digits", "wait_digit"):
+            hint = {"type": "digits", "terminated_by": rs.get("finished_key") or "#"}
         if hint:
             router["wait"]["hint"] = dict(hint)
         if timeout:
             router["wait"]["timeout"] = timeout
-    if label and rtype not in ("webhook", "resthook"):
+    if label and rtype not in ("webhook", "resthook", "airtime"):
         router["result_name"] = label
     router["categories"] = categories
     if rtype != "random":
         router["operand"] = _operand(rs)
         router["cases"] = cases
+        if default_cat is None and failure_cat is not None:
+            default_cat = failure_cat
         if default_cat is not None:
             router["default_category_uuid"] = default_cat["uuid"]
+        elif rtype == "subflow":
+            router["default_category_uuid"] = ""
     if not node["actions"]:
         node.pop("actions")
     node["router"] = router
     node["exits"] = exits
     return node
 
+
+def migrate_url(url: str) -> str:
+    """URLs from legacy webhooks: expressions in them are URL-encoded, as the old engine did."""
+    from upesi.flows.migrations.templates import rewrite_template
+
+    migrated = mt(url)
+    if "@" not in migrated:
+        return migrated
+    return rewrite_template(migrated, lambda e: f"url_encode({e})", wrap=True)
+
+
+LEGACY_WEBHOOK_BODY = """@(json(object(
+  "contact", object("uuid", contact.uuid, "name", contact.name, "urn", contact.urn),
+  "flow", run.flow,
+  "path", run.path,
+  "results", foreach_value(results, extract_object, "category", "category_localized", "created_on", "input", "name", "node_uuid", "value"),
+  "run", object("uuid", run.uuid, "created_on", run.created_on),
+  "input", if(
+    input,
+    object(
+      "attachments", foreach(input.attachments, attachment_parts),
+      "channel", input.channel,
+      "created_on", input.created_on,
+      "text", input.text,
+      "type", input.type,
+      "urn", if(
+        input.urn,
+        object(
+          "display", default(format_urn(input.urn), ""),
+          "path", urn_parts(input.urn).path,
+          "scheme", urn_parts(input.urn).scheme
+        ),
+        null
+      ),
+      "uuid", input.uuid
+    ),
+    null
+  ),
+  "channel", default(input.channel, null)
+)))"""
 
 _HINTS = {
     "wait_photo": {"type": "image"}, "wait_video": {"type": "video"}, "wait_audio": {"type": "audio"},
@@ -310,7 +376,7 @@ def migrate_legacy(d: dict[str, Any]) -> dict[str, Any]:
     for aset in d.get("action_sets") or []:
         node = {
             "uuid": aset["uuid"],
-            "actions": [convert_action(a, ctx) for a in aset.get("actions") or []],
+            **({"actions": [convert_action(a, ctx) for a in aset["actions"]]} if aset.get("actions") else {}),
             "exits": [{"uuid": aset.get("exit_uuid") or _u(), **({"destination_uuid": aset["destination"]} if aset.get("destination") else {})}],
         }
         nodes_by_uuid[node["uuid"]] = node

@@ -159,6 +159,8 @@ def _split_on_status(d: dict[str, Any], node: dict[str, Any], operand: str) -> N
     success = next((c for c in cats if c.get("name") == "Success"), None)
     first = (r.get("cases") or [{}])[0]
     cat_uuid = success["uuid"] if success else first.get("category_uuid")
+    if not cat_uuid:
+        return  # nothing to split into (e.g. a legacy webhook node with a single category)
     case_uuid = first.get("uuid") or _new_uuid()
     old_case_uuids = {c.get("uuid") for c in r.get("cases") or []}
     r["operand"] = operand

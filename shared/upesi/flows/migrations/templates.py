@@ -9,6 +9,8 @@ from typing import Any
 # keys whose string values are not templates
 _NOT_TEMPLATES = {"uuid", "type", "name", "exit_uuid", "destination_uuid", "category_uuid", "key", "method",
                   "scheme", "local", "operation", "resthook", "status", "language", "slug"}  # fmt: skip
+CONTEXT_ROOTS = {"contact", "fields", "urns", "results", "input", "run", "child", "parent", "webhook", "trigger",
+                 "globals", "locals", "legacy_extra", "node", "resume", "ticket"}
 _STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
@@ -23,8 +25,10 @@ def rewrite_expression(expr: str, fn: Callable[[str], str]) -> str:
     return "".join(out)
 
 
-def rewrite_template(template: str, fn: Callable[[str], str]) -> str:
-    """Apply fn to every expression in a template: the bodies of @(...) and @path items."""
+def rewrite_template(template: str, fn: Callable[[str], str], wrap: bool = False) -> str:
+    """Apply fn to every expression in a template: the bodies of @(...) and @path items.
+
+    With wrap=True, fn gets whole expressions and @path items become @(...) expressions."""
     from upesi.excellent.template import parse_template
 
     if "@" not in template:
@@ -34,8 +38,13 @@ def rewrite_template(template: str, fn: Callable[[str], str]) -> str:
         if isinstance(part, str):
             out.append(part.replace("@", "@@"))
             continue
-        src = part[0]
-        if src.startswith("@("):
+        src, top = part[0], part[1]
+        if top is not None and top.lower() not in CONTEXT_ROOTS:
+            out.append(src)  # not an expression (an e-mail address, a handle...)
+            continue
+        if wrap:
+            out.append("@(" + fn(src[2:-1] if src.startswith("@(") else src[1:]) + ")")
+        elif src.startswith("@("):
             out.append("@(" + rewrite_expression(src[2:-1], fn) + ")")
         else:
             out.append("@" + fn(src[1:]))

@@ -46,6 +46,8 @@ def apply_resume(session: Session, resume: dict[str, Any]) -> None:
         msg = ev.get("msg") or resume.get("msg") or {}
         session.input = msg_input(ev.get("uuid") or msg.get("uuid"), ev.get("created_on"), msg, session.assets.channels)
         run.had_input = True
+        if session.input.get("created_on"):
+            session.contact["last_seen_on"] = session.input["created_on"]
     elif rtype == "dial":
         session.input = None
     session.status = "active"
@@ -53,7 +55,7 @@ def apply_resume(session: Session, resume: dict[str, Any]) -> None:
     run.status = "active"
     run.modified_on = session.now()
     session.last_node_uuid = node.uuid
-    session._last_operand = None
+    session.last_operand = None
     execute(session, run, None, resume_node=node)
 
 

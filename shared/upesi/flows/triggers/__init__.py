@@ -4,6 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
+TRIGGER_TYPES = ("manual", "msg", "flow_action", "campaign", "channel", "call", "chat", "ticket", "optin")
+
+
+class TriggerError(ValueError):
+    """The trigger JSON is invalid; the message lists the problems like goflow's validation."""
+
+
+def validate_trigger(t: Any) -> None:
+    if not isinstance(t, dict):
+        raise TriggerError("trigger must be an object")
+    problems = []
+    ttype = t.get("type")
+    if ttype not in TRIGGER_TYPES:
+        raise TriggerError(f"unknown trigger type '{ttype}'")
+    if not isinstance(t.get("flow"), dict) or not t["flow"].get("uuid"):
+        problems.append("field 'flow' is required")
+    if ttype == "channel" and not t.get("event"):
+        problems.append("field 'event' is required")
+    if ttype == "flow_action" and not t.get("run_summary"):
+        problems.append("field 'run_summary' is required")
+    if ttype == "ticket" and not t.get("ticket"):
+        problems.append("field 'ticket' is required")
+    if ttype == "msg" and isinstance(t.get("keyword_match"), dict) and not t["keyword_match"].get("type"):
+        problems.append("field 'keyword_match.type' is required")
+    if problems:
+        raise TriggerError(", ".join(problems))
+    if ttype == "campaign" and (t.get("event") or {}).get("type") != "campaign_fired":
+        raise TriggerError("campaign trigger event must be of type campaign_fired")
+
 
 def input_from_trigger(trigger: dict[str, Any], channels: dict[str, Any] | None = None) -> dict[str, Any] | None:
     if trigger.get("type") != "msg":
