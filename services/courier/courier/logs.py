@@ -109,6 +109,7 @@ INSERT INTO channel_logs (uuid, channel_id, log_type, http_logs, errors, is_erro
 SELECT u::uuid, c, t, h::jsonb, e::jsonb, ie, el, NULLIF(m, '')::uuid, co
 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::int[], $8::text[],
             $9::timestamptz[]) AS x(u, c, t, h, e, ie, el, m, co)
+WHERE EXISTS (SELECT 1 FROM channels WHERE id = x.c)  -- a channel deleted meanwhile must not sink the batch
 ON CONFLICT (uuid) DO NOTHING
 """
 

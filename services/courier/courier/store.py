@@ -87,8 +87,14 @@ class StatusUpdate:
 
 
 def _urn(value: str) -> URN:
-    scheme, _, path = value.partition(":")
-    return URN(scheme, path)
+    """'telegram:3527065#nicpottier' -> URN with display; the identity is what contacts are keyed by."""
+    scheme, _, rest = value.partition(":")
+    path, _, display = rest.partition("#")
+    return URN(scheme, path, display or None)
+
+
+def _identity(value: str) -> str:
+    return value.partition("#")[0]
 
 
 async def write_msgs(batch: list[PendingMsg]) -> list[dict[str, Any]]:
@@ -101,12 +107,16 @@ async def write_msgs(batch: list[PendingMsg]) -> list[dict[str, Any]]:
             groups.setdefault((m.org_id, m.channel_id), []).append(m)
         resolved: dict[tuple[int, str], Any] = {}
         for (org_id, channel_id), msgs in groups.items():
-            names = {m.urn: m.contact_name for m in msgs if m.contact_name}
+            names = {_identity(m.urn): m.contact_name for m in msgs if m.contact_name}
             found = await resolve_contacts(session, org_id, [_urn(m.urn) for m in msgs], channel_id, names)
             for identity, rc in found.items():
                 resolved[(org_id, identity)] = rc
         now = datetime.now(UTC)
-        rows = [(m, resolved[(m.org_id, m.urn)]) for m in batch if (m.org_id, m.urn) in resolved]
+        rows = [
+            (m, resolved[(m.org_id, _identity(m.urn))])
+            for m in batch
+            if (m.org_id, _identity(m.urn)) in resolved
+        ]
         inserted = await session.execute(
             text(
                 """
@@ -178,11 +188,15 @@ async def write_events(batch: list[PendingEvent]) -> list[dict[str, Any]]:
             groups.setdefault((e.org_id, e.channel_id), []).append(e)
         resolved: dict[tuple[int, str], Any] = {}
         for (org_id, channel_id), events in groups.items():
-            names = {e.urn: e.contact_name for e in events if e.contact_name}
+            names = {_identity(e.urn): e.contact_name for e in events if e.contact_name}
             found = await resolve_contacts(session, org_id, [_urn(e.urn) for e in events], channel_id, names)
             for identity, rc in found.items():
                 resolved[(org_id, identity)] = rc
-        rows = [(e, resolved[(e.org_id, e.urn)]) for e in batch if (e.org_id, e.urn) in resolved]
+        rows = [
+            (e, resolved[(e.org_id, _identity(e.urn))])
+            for e in batch
+            if (e.org_id, _identity(e.urn)) in resolved
+        ]
         inserted = await session.execute(
             text(
                 """

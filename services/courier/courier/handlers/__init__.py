@@ -5,9 +5,10 @@ from courier.handlers.base import Handler
 
 def _build() -> dict[str, Handler]:
     from courier.handlers.external import ExternalHandler
+    from courier.handlers.twilio import TwilioHandler
 
     registry: dict[str, Handler] = {}
-    for handler in (ExternalHandler(),):
+    for handler in (ExternalHandler(), TwilioHandler()):
         for code in handler.channel_types:
             registry[code] = handler
     return registry
