@@ -200,7 +200,7 @@ async def _outgoing_for_status(
                 channel_id,
                 cid,
                 st.get("external_id"),
-            )  # fmt: skip
+            )
         )
     return ids
 

@@ -1,4 +1,5 @@
 from sqlalchemy import func, select
+
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactURN
 from upesi.db.ops.contacts import resolve_contacts
