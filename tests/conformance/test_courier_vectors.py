@@ -374,11 +374,19 @@ async def run_send(h: Harness, case: dict[str, Any], data: dict[str, Any]) -> No
 
         expected_requests = case.get("expected_requests") or []
         got = h.mock.requests
-        assert len(got) == len(expected_requests), (
-            f"{len(got)} requests, expected {len(expected_requests)}: {[r['url'] for r in got]}"
-        )
-        for actual, exp in zip(got, expected_requests, strict=True):
-            _check_request(actual, exp)
+        # an empty list with mock responses means the Go case didn't assert requests; all mocks must be used
+        if expected_requests or not case.get("mock_responses"):
+            assert len(got) == len(expected_requests), (
+                f"{len(got)} requests, expected {len(expected_requests)}: {[r['url'] for r in got]}"
+            )
+            for actual, exp in zip(got, expected_requests, strict=True):
+                _check_request(actual, exp)
+        assert h.mock.unconsumed() == 0, f"{h.mock.unconsumed()} mock responses not used"
+        if case.get("expected_new_urn"):
+            identities = await conn.fetch(
+                "SELECT identity FROM contact_urns WHERE contact_id = $1", msg["contact"]["id"]
+            )
+            assert case["expected_new_urn"] in [r["identity"] for r in identities]
 
         expected_status = case.get("expected_status")
         if expected_status:
@@ -395,7 +403,8 @@ async def run_send(h: Harness, case: dict[str, Any], data: dict[str, Any]) -> No
                 assert any(e.get("ext_code") == exp["ext_code"] for e in errors), errors
         for exp in case.get("expected_log_errors") or []:
             assert any(
-                e["code"] == exp["code"] and (not exp.get("message") or e["message"] == exp["message"])
+                (not exp.get("code") or e["code"] == exp["code"])
+                and (not exp.get("message") or e["message"] == exp["message"])
                 for e in errors
             ), errors
         for secret in case.get("must_not_appear_in_logs") or []:
@@ -408,7 +417,11 @@ async def run_send(h: Harness, case: dict[str, Any], data: dict[str, Any]) -> No
 
 def _check_request(actual: dict[str, Any], exp: dict[str, Any]) -> None:
     if exp.get("path"):
-        assert actual["path"] == exp["path"], f"path {actual['path']} != {exp['path']}"
+        path = actual["path"]
+        # the Go WAC test swaps the whole Graph base (version included) for its mock server
+        if path.startswith("/v25.0/") and not exp["path"].startswith("/v25.0/"):
+            path = path[len("/v25.0") :]
+        assert path == exp["path"], f"path {actual['path']} != {exp['path']}"
     for key, value in (exp.get("headers") or {}).items():
         got = next((v for k, v in actual["headers"].items() if k.lower() == key.lower()), None)
         assert got == value, f"header {key}: {got!r} != {value!r}"

@@ -5,10 +5,11 @@ from courier.handlers.base import Handler
 
 def _build() -> dict[str, Handler]:
     from courier.handlers.external import ExternalHandler
+    from courier.handlers.meta import MetaHandler
     from courier.handlers.twilio import TwilioHandler
 
     registry: dict[str, Handler] = {}
-    for handler in (ExternalHandler(), TwilioHandler()):
+    for handler in (ExternalHandler(), TwilioHandler(), MetaHandler()):
         for code in handler.channel_types:
             registry[code] = handler
     return registry
