@@ -66,26 +66,35 @@ def case_id(stem: str, kind: str, index: int, case: dict[str, Any]) -> str:
 
 
 def _receive_mocks() -> dict[str, list[dict[str, Any]]]:
-    """Provider look-ups made while receiving: Telegram getFile, WhatsApp media ids, Messenger names."""
+    """Provider look-ups made while receiving: WhatsApp media ids (Telegram files are answered by _tg_get_file)."""
     many = 50
     mocks: dict[str, list[dict[str, Any]]] = {}
-    for file_id, file_path in TG_FILES.items():
-        mocks[f"{TELEGRAM_API}/bot*/getFile?file_id={file_id}"] = [
-            {"status": 200, "body": json.dumps({"ok": True, "result": {"file_path": file_path}})}
-        ] * many
     for kind in ("Image", "Audio", "Voice", "Video", "Document"):
         mocks[f"https://graph.facebook.com/*{kind.lower()}"] = [
             {"status": 200, "body": json.dumps({"url": f"https://foo.bar/attachmentURL_{kind}"})}
         ] * many
     mocks["https://graph.facebook.com/*"] = [
-        {
-            "status": 200,
-            "body": json.dumps(
-                {"url": "https://foo.bar/attachmentURL", "first_name": "John", "last_name": "Doe"}
-            ),
-        }
+        {"status": 200, "body": json.dumps({"url": "https://foo.bar/attachmentURL"})}
     ] * many
     return mocks
+
+
+def _tg_get_file(entry: dict[str, Any]) -> dict[str, Any]:
+    """The Telegram getFile mock described in telegram.json's notes."""
+    file_id = (entry["form"].get("file_id") or [""])[0]
+    if file_id in TG_FILES:
+        return {"status": 200, "body": json.dumps({"ok": True, "result": {"file_path": TG_FILES[file_id]}})}
+    special = {
+        "notok": {"ok": False, "result": {"file_path": "nothing"}},
+        "error": {"error_code": 500, "description": "error loading file"},
+        "nook": {},
+        "nofile": {"ok": True, "result": {}},
+    }
+    if file_id in special:
+        return {"status": 200, "body": json.dumps(special[file_id])}
+    if file_id == "invalidjson":
+        return {"status": 200, "body": "invalid"}
+    return {"status": 400, "body": "bad request"}
 
 
 class Harness:
@@ -218,7 +227,7 @@ async def run_receive(h: Harness, case: dict[str, Any], data: dict[str, Any]) ->
     conn = await connect(h.dsn)
     try:
         await _reset(conn, h.redis_url)
-        h.mock.reset(_receive_mocks())
+        h.mock.reset(_receive_mocks(), {f"{TELEGRAM_API}/bot*/getFile": _tg_get_file})
         implicit = "implicit" in case["label"]
         channel_ids = []
         if not implicit:

@@ -6,6 +6,7 @@ pattern's responses consumed in order, as the vector files describe."""
 
 import re
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -52,7 +53,7 @@ class MockProvider:
                     if "form-urlencoded" in content_type
                     else {}
                 )
-                answer = mock._answer(url)
+                answer = mock._dynamic_answer(url, entry) or mock._answer(url)
                 with mock.lock:
                     mock.requests.append(entry)
                 if answer is None:
@@ -92,10 +93,22 @@ class MockProvider:
         self.server.shutdown()
         self.server.server_close()
 
-    def reset(self, responses: dict[str, list[dict[str, Any]]] | None = None) -> None:
+    def reset(
+        self,
+        responses: dict[str, list[dict[str, Any]]] | None = None,
+        dynamic: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] | None = None,
+    ) -> None:
+        """Queue answers per URL pattern; `dynamic` answers computed from the request (a fake API)."""
         with self.lock:
             self.requests = []
             self.responses = [(p, _pattern(p), list(r)) for p, r in (responses or {}).items()]
+            self.dynamic = [(_pattern(p), fn) for p, fn in (dynamic or {}).items()]
+
+    def _dynamic_answer(self, url: str, entry: dict[str, Any]) -> dict[str, Any] | None:
+        for pattern, fn in getattr(self, "dynamic", []):
+            if pattern.match(url):
+                return fn(entry)
+        return None
 
     def _answer(self, url: str) -> dict[str, Any] | None:
         with self.lock:
