@@ -208,8 +208,8 @@ async def list_channel_logs(
             """
             SELECT id, uuid::text, log_type, http_logs, errors, is_error, elapsed_ms, msg_uuid::text, created_on
             FROM channel_logs
-            WHERE channel_id = :channel_id AND (:before_id IS NULL OR id < :before_id)
-              AND (NOT :errors_only OR is_error)
+            WHERE channel_id = :channel_id AND (CAST(:before_id AS bigint) IS NULL OR id < CAST(:before_id AS bigint))
+              AND (NOT CAST(:errors_only AS boolean) OR is_error)
             ORDER BY id DESC LIMIT :limit
             """
         ),

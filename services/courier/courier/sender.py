@@ -21,7 +21,7 @@ from courier.store import PendingEvent, StatusUpdate
 
 log = logging.getLogger(__name__)
 
-IDLE_SLEEP = 0.05  # seconds a worker waits when every queue is empty or throttled
+IDLE_SLEEP = 0.25  # seconds an idle worker waits; with many workers polling, a new message waits far less
 SEND_TIMEOUT = 35.0
 
 
