@@ -145,8 +145,10 @@ def report(request: pytest.FixtureRequest) -> Iterator[None]:
     lines.append(f"  {'ALL receive':40s} {receive[0]:4d}/{receive[1]:<4d}")
     lines.append(f"  {'ALL send':40s} {send[0]:4d}/{send[1]:<4d}")
     text = "\n".join(lines)
-    if reporter:
-        reporter.write_line(text)
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    if reporter and capture:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(text)
     (request.config.rootpath / ".pytest_cache" / "courier_conformance.txt").write_text(text + "\n")
 
 
