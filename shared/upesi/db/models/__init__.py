@@ -22,6 +22,9 @@ from upesi.db.models.labels import Label, msg_labels  # noqa: E402
 from upesi.db.models.media import Archive, Media, OptIn, Topic  # noqa: E402
 from upesi.db.models.resthooks import Resthook, ResthookSubscriber, WebhookEvent  # noqa: E402
 
+# mailroom's bulk work (issue 6)
+from upesi.db.models.batches import TaskBatch  # noqa: E402
+
 __all__ = [
     "Archive",
     "Campaign",
@@ -34,6 +37,7 @@ __all__ = [
     "ResthookSubscriber",
     "Topic",
     "WebhookEvent",
+    "TaskBatch",
     "msg_labels",
     "APIToken",
     "Base",
