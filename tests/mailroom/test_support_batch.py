@@ -151,3 +151,36 @@ async def one(sql: str, **params: Any) -> Any:
 async def scalars(sql: str, **params: Any) -> list[Any]:
     async with transaction() as db:
         return list((await db.execute(text(sql), params)).scalars())
+
+
+async def insert_broadcast(
+    org_id: int, translations: dict[str, Any], base_language: str = "eng", *,
+    contact_ids: list[int] = (), group_ids: list[int] = (), urns: list[str] = (),  # type: ignore[assignment]
+    query: str | None = None, schedule: dict[str, Any] | None = None,
+) -> int:  # fmt: skip
+    """A broadcasts row as the API writes it."""
+    async with transaction() as db:
+        bcast_id = (
+            await db.execute(
+                text(
+                    """
+                    INSERT INTO broadcasts (uuid, org_id, translations, base_language, status, urns, query, schedule)
+                    VALUES (:u, :o, CAST(:t AS jsonb), :b, 'P', :urns, :q, CAST(:s AS jsonb)) RETURNING id
+                    """
+                ),
+                {"u": str(uuid.uuid4()), "o": org_id, "t": json.dumps(translations), "b": base_language,
+                 "urns": list(urns), "q": query, "s": json.dumps(schedule) if schedule else None},
+            )
+        ).scalar_one()  # fmt: skip
+        for cid in contact_ids:
+            await db.execute(
+                text("INSERT INTO broadcast_contacts VALUES (:b, :c)"), {"b": bcast_id, "c": cid}
+            )
+        for gid in group_ids:
+            await db.execute(text("INSERT INTO broadcast_groups VALUES (:b, :g)"), {"b": bcast_id, "g": gid})
+    return bcast_id
+
+
+async def execute(sql: str, **params: Any) -> None:
+    async with transaction() as db:
+        await db.execute(text(sql), params)

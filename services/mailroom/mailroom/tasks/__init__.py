@@ -3,7 +3,13 @@
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from mailroom.tasks import handle_contact_event, start_flow, start_flow_batch
+from mailroom.tasks import (
+    handle_contact_event,
+    send_broadcast,
+    send_broadcast_batch,
+    start_flow,
+    start_flow_batch,
+)
 
 TaskHandler = Callable[[int, dict[str, Any]], Awaitable[None]]
 
@@ -11,4 +17,6 @@ TASKS: dict[str, TaskHandler] = {
     handle_contact_event.TYPE: handle_contact_event.handle,
     start_flow.TYPE: start_flow.handle,
     start_flow_batch.TYPE: start_flow_batch.handle,
+    send_broadcast.TYPE: send_broadcast.handle,
+    send_broadcast_batch.TYPE: send_broadcast_batch.handle,
 }
