@@ -5,8 +5,10 @@ from typing import Any
 
 from mailroom.tasks import (
     handle_contact_event,
+    interrupt_contacts,
     send_broadcast,
     send_broadcast_batch,
+    send_msg,
     start_flow,
     start_flow_batch,
 )
@@ -19,4 +21,6 @@ TASKS: dict[str, TaskHandler] = {
     start_flow_batch.TYPE: start_flow_batch.handle,
     send_broadcast.TYPE: send_broadcast.handle,
     send_broadcast_batch.TYPE: send_broadcast_batch.handle,
+    send_msg.TYPE: send_msg.handle,
+    interrupt_contacts.TYPE: interrupt_contacts.handle,
 }
