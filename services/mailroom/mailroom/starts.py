@@ -14,6 +14,7 @@ from upesi.queues.redis import get_redis
 
 from mailroom import batches, runner
 from mailroom.contacts import load_contacts
+from mailroom.followups import FLOW_ACTION
 from mailroom.locks import lock_contacts, unlock_contacts
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing, commit_sprints
@@ -118,8 +119,13 @@ def manual_trigger(start: StartRow) -> dict[str, Any]:
         "triggered_on": runner.now_iso(),
         "origin": ORIGINS.get(start.start_type, "api"),
     }
-    if start.params:
-        trigger["params"] = start.params
+    params = dict(start.params or {})
+    parent = params.pop(FLOW_ACTION, None)
+    if parent and parent.get("run_summary"):
+        # started by another flow's start_session action: @parent is that run
+        trigger.update(type="flow_action", run_summary=parent["run_summary"], history=parent.get("history") or {})
+    if params:
+        trigger["params"] = params
     return trigger
 
 

@@ -4,8 +4,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mailroom.tasks import (
+    bulk_campaign_trigger,
     handle_contact_event,
     interrupt_contacts,
+    schedule_campaign_event,
+    schedule_contact_fires,
     send_broadcast,
     send_broadcast_batch,
     send_msg,
@@ -23,4 +26,7 @@ TASKS: dict[str, TaskHandler] = {
     send_broadcast_batch.TYPE: send_broadcast_batch.handle,
     send_msg.TYPE: send_msg.handle,
     interrupt_contacts.TYPE: interrupt_contacts.handle,
+    schedule_campaign_event.TYPE: schedule_campaign_event.handle,
+    schedule_contact_fires.TYPE: schedule_contact_fires.handle,
+    bulk_campaign_trigger.TYPE: bulk_campaign_trigger.handle,
 }
