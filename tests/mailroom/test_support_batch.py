@@ -184,3 +184,83 @@ async def insert_broadcast(
 async def execute(sql: str, **params: Any) -> None:
     async with transaction() as db:
         await db.execute(text(sql), params)
+
+
+async def add_date_field(org_id: int, key: str = "appointment") -> str:
+    """A datetime contact field; returns its uuid."""
+    async with transaction() as db:
+        return str(
+            (
+                await db.execute(
+                    text(
+                        "INSERT INTO contact_fields (uuid, org_id, key, name, value_type) VALUES"
+                        " (gen_random_uuid(), :o, :k, :k, 'D') RETURNING uuid"
+                    ),
+                    {"o": org_id, "k": key},
+                )
+            ).scalar_one()
+        )
+
+
+async def set_date(contact_id: int, field_uuid: str, value: str | None) -> None:
+    async with transaction() as db:
+        if value is None:
+            await db.execute(
+                text("UPDATE contacts SET fields = fields - CAST(:f AS text) WHERE id = :c"),
+                {"f": field_uuid, "c": contact_id},
+            )
+        else:
+            await db.execute(
+                text(
+                    "UPDATE contacts SET fields = fields || jsonb_build_object(CAST(:f AS text), jsonb_build_object('text', CAST(:v AS text), 'datetime', CAST(:v AS text))) WHERE id = :c"
+                ),
+                {"f": field_uuid, "v": value, "c": contact_id},
+            )
+
+
+async def add_campaign_event(
+    org_id: int, group_id: int, field_uuid: str, *, offset: int, unit: str, delivery_hour: int = -1,
+    message: dict[str, str] | None = None, flow_id: int | None = None, start_mode: str = "I",
+) -> int:  # fmt: skip
+    """A campaign on the group with one event relative to the field; returns the event id."""
+    async with transaction() as db:
+        campaign_id = (
+            await db.execute(
+                text(
+                    "INSERT INTO campaigns (uuid, org_id, name, group_id) VALUES (gen_random_uuid(), :o, 'Reminders', :g) RETURNING id"
+                ),
+                {"o": org_id, "g": group_id},
+            )
+        ).scalar_one()
+        field_id = (
+            await db.execute(text("SELECT id, key FROM contact_fields WHERE uuid = :u"), {"u": field_uuid})
+        ).one()
+        return (
+            await db.execute(
+                text(
+                    """
+                    INSERT INTO campaign_events (uuid, org_id, campaign_id, relative_to_id, relative_to_key, "offset",
+                        unit, delivery_hour, event_type, flow_id, translations, base_language, start_mode)
+                    VALUES (gen_random_uuid(), :o, :c, :fid, :key, :off, :unit, :dh, :et, :flow, CAST(:tr AS jsonb),
+                        :base, :sm) RETURNING id
+                    """
+                ),
+                {"o": org_id, "c": campaign_id, "fid": field_id.id, "key": field_id.key, "off": offset, "unit": unit,
+                 "dh": delivery_hour, "et": "M" if message else "F", "flow": flow_id,
+                 "tr": json.dumps(message) if message else None, "base": next(iter(message)) if message else None,
+                 "sm": start_mode},
+            )
+        ).scalar_one()  # fmt: skip
+
+
+async def fires(fire_type: str = "C") -> list[Any]:
+    async with transaction() as db:
+        return list(
+            (
+                await db.execute(
+                    text("SELECT contact_id, scope, fire_on, session_uuid::text, sprint_uuid::text FROM contact_fires"
+                         " WHERE fire_type = :t ORDER BY contact_id"),
+                    {"t": fire_type},
+                )
+            ).all()
+        )  # fmt: skip

@@ -53,7 +53,8 @@ async def schedule_event(db: AsyncSession, org_id: int, event_id: int) -> None:
     so do future fires of this version (a member who left the group, a date that was cleared)."""
     version = (
         await db.execute(
-            text("SELECT fire_version FROM campaign_events WHERE id = :e AND org_id = :org"), {"e": event_id, "org": org_id}
+            text("SELECT fire_version FROM campaign_events WHERE id = :e AND org_id = :org"),
+            {"e": event_id, "org": org_id},
         )
     ).scalar()
     await db.execute(
@@ -67,7 +68,8 @@ async def schedule_event(db: AsyncSession, org_id: int, event_id: int) -> None:
     )
     if version is not None:
         await db.execute(
-            text(_FIRES.format(event_filter="e.id = :event", contact_filter="true")), {"org": org_id, "event": event_id}
+            text(_FIRES.format(event_filter="e.id = :event", contact_filter="true")),
+            {"org": org_id, "event": event_id},
         )
 
 
@@ -77,9 +79,12 @@ async def schedule_contacts(db: AsyncSession, org_id: int, contact_ids: list[int
     if not contact_ids:
         return
     await db.execute(
-        text("DELETE FROM contact_fires WHERE fire_type = 'C' AND contact_id = ANY(:ids) AND fire_on > now()"),
+        text(
+            "DELETE FROM contact_fires WHERE fire_type = 'C' AND contact_id = ANY(:ids) AND fire_on > now()"
+        ),
         {"ids": contact_ids},
     )
     await db.execute(
-        text(_FIRES.format(event_filter="true", contact_filter="c.id = ANY(:ids)")), {"org": org_id, "ids": contact_ids}
+        text(_FIRES.format(event_filter="true", contact_filter="c.id = ANY(:ids)")),
+        {"org": org_id, "ids": contact_ids},
     )

@@ -41,7 +41,11 @@ async def _insert_starts(db: AsyncSession, org_id: int, events: list[dict[str, A
                 "exclude_active": bool(exclusions.get("in_a_flow", False)),
                 # the key is also what ties each inserted start back to its event below
                 "params": {
-                    FLOW_ACTION: {"key": str(uuid.uuid4()), "run_summary": e.get("run_summary"), "history": e.get("history")}
+                    FLOW_ACTION: {
+                        "key": str(uuid.uuid4()),
+                        "run_summary": e.get("run_summary"),
+                        "history": e.get("history"),
+                    }
                 },
                 "contacts": [c["uuid"] for c in e.get("contacts") or []],
                 "groups": [g["uuid"] for g in e.get("groups") or []],

@@ -40,7 +40,11 @@ def next_fire(schedule: dict[str, Any], tz_name: str, after: datetime) -> dateti
         candidate = on(local_after)
         return candidate if candidate > local_after else on(local_after + timedelta(days=1))
     if period == "W":
-        days = {DAY_LETTERS.index(d) for d in (schedule.get("repeat_days_of_week") or "").upper() if d in DAY_LETTERS}
+        days = {
+            DAY_LETTERS.index(d)
+            for d in (schedule.get("repeat_days_of_week") or "").upper()
+            if d in DAY_LETTERS
+        }
         for i in range(8):
             candidate = on(local_after + timedelta(days=i))
             if candidate.weekday() in days and candidate > local_after:

@@ -123,7 +123,9 @@ def manual_trigger(start: StartRow) -> dict[str, Any]:
     parent = params.pop(FLOW_ACTION, None)
     if parent and parent.get("run_summary"):
         # started by another flow's start_session action: @parent is that run
-        trigger.update(type="flow_action", run_summary=parent["run_summary"], history=parent.get("history") or {})
+        trigger.update(
+            type="flow_action", run_summary=parent["run_summary"], history=parent.get("history") or {}
+        )
     if params:
         trigger["params"] = params
     return trigger

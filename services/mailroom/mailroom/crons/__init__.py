@@ -51,7 +51,9 @@ class CronRunner:
         while not self._stopping.is_set():
             try:
                 # the lock lasts one interval: another process that wakes in the same interval skips the job
-                if await get_redis().set(f"cron:{cron.name}", secrets.token_hex(8), nx=True, px=int(cron.interval * 1000)):
+                if await get_redis().set(
+                    f"cron:{cron.name}", secrets.token_hex(8), nx=True, px=int(cron.interval * 1000)
+                ):
                     await cron.run()
             except Exception:
                 log.exception("cron failed", extra={"cron": cron.name})

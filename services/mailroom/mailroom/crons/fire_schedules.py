@@ -40,7 +40,9 @@ async def run(now: datetime | None = None) -> int:
         for b in due:
             nxt = next_fire(b.schedule, b.timezone, now)
             await db.execute(
-                text("UPDATE broadcasts SET schedule = CAST(:s AS jsonb), modified_on = now() WHERE id = :id"),
+                text(
+                    "UPDATE broadcasts SET schedule = CAST(:s AS jsonb), modified_on = now() WHERE id = :id"
+                ),
                 {"s": json.dumps(dict(b.schedule, next_fire=nxt.isoformat() if nxt else None)), "id": b.id},
             )
             copy_id = (

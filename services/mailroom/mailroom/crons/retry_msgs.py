@@ -40,18 +40,22 @@ async def requeue_stuck() -> int:
     """Returns how many messages were queued again."""
     async with transaction() as db:
         ids = (
-            await db.execute(
-                text(
-                    f"""
+            (
+                await db.execute(
+                    text(
+                        f"""
                     UPDATE msgs SET modified_on = now() WHERE id IN (
                         SELECT id FROM msgs WHERE direction = 'O' AND status = 'I'
                           AND modified_on < now() - interval '{STUCK_AFTER}' ORDER BY id LIMIT {LIMIT}
                         FOR UPDATE SKIP LOCKED)
                     RETURNING id
                     """
+                    )
                 )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         rows = (await db.execute(text(_SELECT), {"ids": list(ids)})).all() if ids else []
     await queue_outgoing(_batches(rows))
     if rows:
@@ -63,17 +67,21 @@ async def retry_errored() -> int:
     """Errored messages due a retry become I (claimed) and are queued; returns how many."""
     async with transaction() as db:
         ids = (
-            await db.execute(
-                text(
-                    f"""
+            (
+                await db.execute(
+                    text(
+                        f"""
                     UPDATE msgs SET status = 'I', next_attempt = NULL, modified_on = now() WHERE id IN (
                         SELECT id FROM msgs WHERE status = 'E' AND direction = 'O' AND next_attempt <= now()
                         ORDER BY next_attempt LIMIT {LIMIT} FOR UPDATE SKIP LOCKED)
                     RETURNING id
                     """
+                    )
                 )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         rows = (await db.execute(text(_SELECT), {"ids": list(ids)})).all() if ids else []
     await queue_outgoing(_batches(rows, resend=True))
     return len(rows)
@@ -83,7 +91,9 @@ def _batches(rows: list[Any], resend: bool = False) -> list[Outgoing]:
     """One courier item per contact and channel, messages in id order so they go out in order."""
     grouped: dict[tuple[int, str], Outgoing] = {}
     for r in rows:
-        batch = grouped.setdefault((r.contact_id, r.channel_uuid), Outgoing(r.channel_uuid, r.tps, r.high_priority))
+        batch = grouped.setdefault(
+            (r.contact_id, r.channel_uuid), Outgoing(r.channel_uuid, r.tps, r.high_priority)
+        )
         batch.msgs.append(
             {
                 "id": r.id,

@@ -56,10 +56,16 @@ async def _resume(org_id: int, contact_id: int, task: dict[str, Any], resume_typ
         resume = {"type": resume_type, "resumed_on": runner.now_iso()}
         try:
             sprint = await runner.resume_session(
-                scene.assets, scene.environment, contact_id, dict(session.output, contact=contacts[contact_id]), resume
+                scene.assets,
+                scene.environment,
+                contact_id,
+                dict(session.output, contact=contacts[contact_id]),
+                resume,
             )
         except ResumeError as e:  # e.g. a timeout for a wait whose flow was edited to have none
-            log.warning("wait fire could not resume the session", extra={"contact_id": contact_id, "error": str(e)})
+            log.warning(
+                "wait fire could not resume the session", extra={"contact_id": contact_id, "error": str(e)}
+            )
             return
         outgoing = await commit_sprints(db, org_id, [sprint])
     await queue_outgoing(outgoing)

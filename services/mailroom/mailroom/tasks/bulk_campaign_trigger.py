@@ -45,7 +45,9 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
         candidates = await _fire_contacts(fire_ids, until)
         tokens, skipped = await lock_contacts(redis, org_id, candidates, LOCK_WAIT_SECONDS)
         if skipped:
-            log.warning("campaign fires postponed: contacts locked", extra={"event_id": event_id, "contacts": skipped})
+            log.warning(
+                "campaign fires postponed: contacts locked", extra={"event_id": event_id, "contacts": skipped}
+            )
     outgoing: list[Outgoing] = []
     try:
         async with transaction() as db:
@@ -114,11 +116,11 @@ async def _postpone(db: AsyncSession, org_id: int, fire_ids: list[int], until: d
     await db.execute(
         text(
             """
-            UPDATE contact_fires SET fire_on = now() + CAST(:later AS interval)
+            UPDATE contact_fires SET fire_on = now() + :later
             WHERE id = ANY(:ids) AND fire_on = :until AND org_id = :org
             """
         ),
-        {"ids": fire_ids, "until": until, "org": org_id, "later": f"{int(RETRY_LOCKED_AFTER.total_seconds())} seconds"},
+        {"ids": fire_ids, "until": until, "org": org_id, "later": RETRY_LOCKED_AFTER},
     )
 
 
@@ -139,7 +141,9 @@ async def _send_message(db: AsyncSession, org_id: int, event: Any, contact_ids: 
         return []
     base = event.base_language or next(iter(translations))
     msgs = [compose(templates, translations, base, contacts[c]) for c in contact_ids if c in contacts]
-    return await insert_msgs(db, org_id, msgs, await destinations(db, org_id, contact_ids), origin="broadcast")
+    return await insert_msgs(
+        db, org_id, msgs, await destinations(db, org_id, contact_ids), origin="broadcast"
+    )
 
 
 async def _start_flow(db: AsyncSession, org_id: int, event: Any, contact_ids: list[int]) -> list[Outgoing]:
