@@ -113,7 +113,12 @@ def contact_context(session: Session, contact: dict[str, Any]) -> XObject:
         "channel": Lazy(lambda: channel_context(channel)),
         "tickets": Lazy(lambda: [from_json(t) for t in contact.get("tickets") or []]),
     }
-    return XObject(props, default=default)
+    ctx = XObject(props, default=default)
+    ctx.deprecated_keys = {
+        "id": "@contact.id is deprecated, use @contact.ref instead",
+        "tickets": "@contact.tickets is deprecated, use @ticket instead",
+    }
+    return ctx
 
 
 def result_context(r: dict[str, Any]) -> XObject:
@@ -182,9 +187,9 @@ def run_context(session: Session, run: Run) -> XObject:
     )
 
 
-def related_run_context(session: Session, run: Run, contact: dict[str, Any]) -> XObject:
+def related_run_context(session: Session, run: Run, contact: dict[str, Any], role: str = "child") -> XObject:
     cctx = contact_context(session, contact)
-    return XObject(
+    ctx = XObject(
         {
             "uuid": run.uuid,
             "contact": cctx,
@@ -197,6 +202,8 @@ def related_run_context(session: Session, run: Run, contact: dict[str, Any]) -> 
         },
         default=f"{cctx.default}@{run.flow_ref.get('name')}",
     )
+    ctx.deprecated_keys = {"run": f"@{role}.run.status is deprecated, use @{role}.status instead"}
+    return ctx
 
 
 def parent_from_trigger(session: Session) -> XObject | None:
@@ -216,7 +223,7 @@ def parent_from_trigger(session: Session) -> XObject | None:
         modified_on=session.created_on,
         results=summary.get("results") or {},
     )
-    return related_run_context(session, run, summary.get("contact") or {})
+    return related_run_context(session, run, summary.get("contact") or {}, "parent")
 
 
 def webhook_context(run: Run) -> Any:
@@ -224,13 +231,14 @@ def webhook_context(run: Run) -> Any:
     if not w:
         return None
     body = w.get("json")
+    json_value = from_json(body)
     return XObject(
         {
             "status": Decimal(w.get("status") or 0),
             "headers": XObject(dict(w.get("headers") or {})),
-            "json": from_json(body),
+            "json": json_value,
         },
-        default=f"{w.get('method', 'GET')} {w.get('url', '')}",
+        default=json_value if json_value is not None else f"{w.get('method', 'GET')} {w.get('url', '')}",
     )
 
 
@@ -275,10 +283,10 @@ def build_context(session: Session, run: Run) -> XObject:
     def parent() -> Any:
         p = session.parent_of(run)
         if p is not None:
-            return related_run_context(session, p, contact)
+            return related_run_context(session, p, contact, "parent")
         return parent_from_trigger(session)
 
-    return XObject(
+    root = XObject(
         {
             "contact": Lazy(lambda: contact_context(session, contact)),
             "fields": Lazy(lambda: fields_context(session, contact)),
@@ -298,3 +306,5 @@ def build_context(session: Session, run: Run) -> XObject:
             "legacy_extra": Lazy(lambda: from_json((session.trigger or {}).get("params") or {})),
         }
     )
+    root.deprecated_keys = {"legacy_extra": "@legacy_extra is deprecated"}
+    return root

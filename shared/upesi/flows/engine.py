@@ -31,12 +31,16 @@ class Engine:
         uuids: Callable[[], str] | None = None,
         rng: random.Random | None = None,
         llm: Any = None,
+        airtime: Any = None,
+        user_agent: str = "Upesi/0.1 (+https://upesi.org)",
     ) -> None:
         self.http = http
         self.clock = clock or real_clock
         self.uuids = uuids or uuid7
         self.rng = rng or random.Random()
-        self.llm = llm
+        self.llm = llm  # callable(llm_asset, instructions, input) -> (output, {"input": n, "output": n})
+        self.airtime = airtime  # callable(urn, amounts) -> airtime_created payload
+        self.user_agent = user_agent
 
     def _env(self, environment: dict[str, Any] | None) -> Environment:
         env = Environment.from_json(environment, now_fn=self.clock)
@@ -66,7 +70,8 @@ class Engine:
         flow_ref = trigger.get("flow") or {}
         flow = a.flow(flow_ref["uuid"])
         session.type = flow.type
-        session.input = input_from_trigger(trigger)
+        session.input = input_from_trigger(trigger, a.channels)
+        session.pending_trigger_input = session.input is not None
         self._begin_sprint(session)
         start_flow(session, flow)
         return session, session.sprint
@@ -83,7 +88,7 @@ class Engine:
     ) -> Session:
         a = assets if isinstance(assets, Assets) else Assets(assets)
         s = Session.from_json(self, a, session_json, environment)
-        s.env.extra["rng"] = self.rng
+        s.base_env.extra["rng"] = self.rng
         return s
 
     def _begin_sprint(self, session: Session) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from upesi.flows.events import error_event
+from upesi.flows.events import error_event, missing_dependency
 
 if TYPE_CHECKING:
     from upesi.flows.runs import Run
@@ -20,9 +20,7 @@ def resolve_group_refs(session: Session, run: Run, refs: list[dict[str, Any]]) -
         if ref.get("uuid"):
             g = session.assets.groups.get(ref["uuid"])
             if g is None:
-                session.log(
-                    error_event(f"missing dependency: group[uuid={ref['uuid']},name={ref.get('name', '')}]", "dependency_missing")
-                )
+                session.log(missing_dependency("group", ref["uuid"], ref.get("name", "")))
                 continue
             out.append(g)
         elif ref.get("name_match"):

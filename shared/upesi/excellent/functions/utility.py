@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from upesi.excellent.evaluator import call_function, lookup
+from upesi.excellent.evaluator import call_function
 from upesi.excellent.functions.registry import builtin
 from upesi.excellent.types.convert import from_json, to_json_text, to_number, to_text, truthy
 from upesi.excellent.types.values import XError, XObject

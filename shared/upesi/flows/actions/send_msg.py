@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import MESSAGING
 from upesi.flows.contact import sendable_destination, urn_text
+from upesi.flows.locale import msg_locale
 from upesi.flows.runtime import evaluate_text, localize
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         v = evaluate_text(session, run, q)
         if v:
             quick_replies.append({"type": "text", "text": v})
-    msg: dict[str, Any] = {"uuid": session.new_uuid()}
+    msg: dict[str, Any] = {}
     urn, channel = sendable_destination(session.contact, session.assets.channels)
     if urn is not None and channel is not None:
         msg["urn"] = urn_text(urn)
@@ -44,7 +45,11 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         msg["attachments"] = attachments
     if quick_replies:
         msg["quick_replies"] = quick_replies
-    country = (channel or {}).get("country") or session.env.default_country
-    if lang and lang != "und":
-        msg["locale"] = f"{lang}-{country}" if country else lang
+    locale = msg_locale(session, lang, channel, urn)
+    if locale:
+        msg["locale"] = locale
+    if urn is None or channel is None:
+        msg["unsendable_reason"] = "no_route"
+    elif (session.contact.get("status") or "active") != "active":
+        msg["unsendable_reason"] = "contact_status"
     session.log({"type": "msg_created", "msg": msg})

@@ -74,7 +74,7 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
             if not isinstance(props, dict):
                 raise FlowReadError(f"localization[{lang}][{item_uuid}]: must be an object")
             for key, vals in props.items():
-                if not key or not isinstance(vals, list):
+                if not key:
                     raise FlowReadError(f"localization[{lang}][{item_uuid}]: invalid property '{key}'")
 
 

@@ -18,6 +18,12 @@ def begin_wait(session: Session, run: Run, node: Node) -> bool:
     r = node.router
     assert r is not None and r.wait is not None
     w = r.wait
+    if session.pending_trigger_input and w.type == "msg" and len(session.runs) == 1 and len(run.path) == 1:
+        # a session started by a message lets a wait on the flow's very first node consume that message;
+        # any later wait (after a question has been sent) waits for a new one, as goflow does
+        session.pending_trigger_input = False
+        run.had_input = True
+        return False
     now = session.now()
     minutes = run.flow.expire_minutes() if run.flow else 60 * 24 * 3
     expires_on = now + dt.timedelta(minutes=minutes)
