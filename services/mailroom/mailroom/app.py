@@ -11,6 +11,7 @@ from upesi.queues.fair import QUEUE_BATCH, QUEUE_REALTIME, QUEUE_THROTTLED, Fair
 from upesi.queues.redis import close_redis, get_redis
 from upesi.service import add_latency_middleware, common_router
 
+from mailroom.crons import CronRunner
 from mailroom.foreman import Foreman
 from mailroom.web import contact, flow, sim
 
@@ -36,7 +37,10 @@ async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
     for f in foremen:
         f.start()
     app.state.foremen = foremen
+    crons = CronRunner()
+    crons.start()
     yield
+    await crons.stop()
     for f in foremen:
         await f.stop()
     await dispose_engine()

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mailroom.followups import apply_followups
 from mailroom.runner import Sprint
 
 SESSION_STATUS = {"waiting": "W", "completed": "C", "interrupted": "I", "expired": "X", "failed": "F", "active": "W"}
@@ -52,6 +53,7 @@ async def commit_sprints(
     await _update_contacts(db, org_id, sprints, flow_ids)
     await _apply_group_changes(db, org_id, sprints)
     await _reset_fires(db, org_id, sprints)
+    await apply_followups(db, org_id, sprints)  # campaign fires of changed contacts, flow-action starts
     return await _insert_messages(db, org_id, sprints, flow_ids, high_priority, response_to_external_id)
 
 

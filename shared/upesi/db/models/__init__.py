@@ -3,6 +3,7 @@
 from upesi.db.base import Base
 
 # tables the API needs (issue 7)
+from upesi.db.models.batches import TaskBatch  # mailroom's bulk work (issue 6)
 from upesi.db.models.campaigns import Campaign, CampaignEvent
 from upesi.db.models.channels import Channel, ChannelEvent, ChannelLog
 from upesi.db.models.contacts import (
@@ -51,6 +52,7 @@ __all__ = [
     "Org",
     "Resthook",
     "ResthookSubscriber",
+    "TaskBatch",
     "Topic",
     "Trigger",
     "User",
