@@ -76,6 +76,15 @@ def _current_run(session: dict[str, Any]) -> dict[str, Any] | None:
     return runs[-1] if runs else None
 
 
+def _session_status(sprint: Sprint) -> str:
+    """The engine ends an expired session as completed with expired runs; RapidPro records it as X."""
+    status = SESSION_STATUS.get(sprint.status, "F")
+    runs = sprint.session.get("runs") or []
+    if status == "C" and runs and runs[0].get("status") == "expired":
+        return "X"
+    return status
+
+
 async def _interrupt_waiting(db: AsyncSession, sprints: list[Sprint]) -> None:
     """A contact has one waiting session: starting a new one interrupts the old, with its runs."""
     if not sprints:
@@ -107,7 +116,7 @@ async def _interrupt_waiting(db: AsyncSession, sprints: list[Sprint]) -> None:
 async def _upsert_sessions(db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]) -> None:
     rows = []
     for s in sprints:
-        status = SESSION_STATUS.get(s.status, "F")
+        status = _session_status(s)
         run = _current_run(s.session)
         rows.append(
             {

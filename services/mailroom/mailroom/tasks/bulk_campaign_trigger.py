@@ -10,6 +10,7 @@ nothing. A fire of an older event version, or of an event deleted or archived si
 """
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -158,7 +159,14 @@ async def _start_flow(db: AsyncSession, org_id: int, event: Any, contact_ids: li
     trigger = {
         "type": "campaign",
         "flow": {"uuid": event.flow_uuid, "name": event.flow_name},
-        "event": {"uuid": event.uuid, "campaign": {"uuid": event.campaign_uuid, "name": event.campaign_name}},
+        # the engine's campaign_fired event shape (goflow reads a campaign trigger's event as one)
+        "event": {
+            "uuid": str(uuid.uuid4()),
+            "type": "campaign_fired",
+            "created_on": runner.now_iso(),
+            "campaign": {"uuid": event.campaign_uuid, "name": event.campaign_name},
+            "point_uuid": event.uuid,
+        },
         "triggered_on": runner.now_iso(),
     }
     starts = [(c, contacts[c], trigger) for c in contact_ids if c in contacts]
