@@ -65,3 +65,10 @@ def reevaluate_query_groups(session: Session) -> None:
     if removed:
         event["groups_removed"] = removed
     session.log(event)
+
+
+def removal_order(assets: Any, groups: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Groups a contact leaves all at once, as goflow lists them: query groups, then the others."""
+    refs = [{"uuid": g["uuid"], "name": g.get("name", "")} for g in groups]
+    is_query = {u: bool(g.get("query")) for u, g in assets.groups.items()}
+    return [r for r in refs if is_query.get(r["uuid"])] + [r for r in refs if not is_query.get(r["uuid"])]
