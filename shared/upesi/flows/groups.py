@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def resolve_group_refs(session: Session, run: Run, refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Group assets for refs {uuid,name} or {name_match}; missing ones log a dependency error."""
-    from upesi.flows.runtime import evaluate_text
+    from upesi.flows.runtime import evaluate_or_skip
 
     out = []
     for ref in refs:
@@ -24,7 +24,9 @@ def resolve_group_refs(session: Session, run: Run, refs: list[dict[str, Any]]) -
                 continue
             out.append(g)
         elif ref.get("name_match"):
-            name = evaluate_text(session, run, ref["name_match"])
+            name = evaluate_or_skip(session, run, ref["name_match"])
+            if name is None:
+                continue
             g = session.assets.group_by_name(name)
             if g is None:
                 session.log(error_event(f"no such group with name '{name}'"))

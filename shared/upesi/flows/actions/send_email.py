@@ -28,6 +28,11 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     body_src, _ = localize(session, run, action["uuid"], "body", [action.get("body") or ""])
     subject = evaluate_text(session, run, subj_src[0]).replace("\n", " ").strip()
     body = evaluate_text(session, run, body_src[0])
+    if not subject:
+        from upesi.flows.events import error_event
+
+        session.log(error_event("Email subject evaluated to empty string, skipping"))
+        return
     if not to:
         return
     session.log({"type": "email_sent", "to": to, "subject": subject, "body": body})

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.events import error_event
-from upesi.flows.runtime import evaluate_text
+from upesi.flows.runtime import evaluate_or_skip
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -18,7 +18,10 @@ REQUIRED = ("language",)
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
-    lang = evaluate_text(session, run, action.get("language") or "").strip()
+    raw = evaluate_or_skip(session, run, action.get("language") or "")
+    if raw is None:
+        return
+    lang = raw.strip()
     if lang and not (len(lang) == 3 and lang.isalpha()):
         session.log(error_event(f"'{lang}' is not a valid language code"))
         return
