@@ -29,7 +29,7 @@ def resolve_group_refs(session: Session, run: Run, refs: list[dict[str, Any]]) -
                 continue
             g = session.assets.group_by_name(name)
             if g is None:
-                session.log(error_event(f"no such group with name '{name}'"))
+                session.log(error_event(f"No such group with name '{name}'", "group:missing", {"name": name}))
                 continue
             out.append(g)
     return out

@@ -22,6 +22,6 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     audios, lang = localize(session, run, action["uuid"], "audio_url", [action.get("audio_url") or ""])
     audio = evaluate_text(session, run, audios[0])
     if not audio:
-        session.log(error_event("Can't play message without audio URL"))
+        session.log(error_event("Audio URL evaluated to empty, skipping"))
         return
     session.log({"type": "ivr_created", "msg": ivr_msg(session, "", audio, lang)})

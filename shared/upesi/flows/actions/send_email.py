@@ -26,7 +26,8 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
             to.append(v)
     subj_src, _ = localize(session, run, action["uuid"], "subject", [action.get("subject") or ""])
     body_src, _ = localize(session, run, action["uuid"], "body", [action.get("body") or ""])
-    subject = evaluate_text(session, run, subj_src[0]).replace("\n", " ").strip()
+    # a subject is one line: runs of whitespace (tabs, newlines) become single spaces
+    subject = " ".join(evaluate_text(session, run, subj_src[0]).split())
     body = evaluate_text(session, run, body_src[0])
     if not subject:
         from upesi.flows.events import error_event
