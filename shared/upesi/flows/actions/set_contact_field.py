@@ -36,6 +36,8 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         return
     if new is None:
         fields.pop(key, None)
+        if not fields:
+            session.contact.pop("fields", None)
     else:
         fields[key] = new
     session.log({"type": "contact_field_changed", "field": {"key": key, "name": fdef.get("name", "")}, "value": new})

@@ -32,6 +32,6 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         if groups:
             from upesi.flows.groups import removal_order
 
-            session.contact["groups"] = []
+            session.contact.pop("groups", None)
             removed = removal_order(session.assets, groups)
             session.log({"type": "contact_groups_changed", "groups_removed": removed})
