@@ -22,6 +22,11 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     if ch is None:
         session.log(missing_dependency("channel", ref.get("uuid", ""), ref.get("name", "")))
         return
+    if "send" not in (ch.get("roles") or ["send"]):
+        from upesi.flows.events import error_event
+
+        session.log(error_event("Can't set channel that can't send as the preferred channel"))
+        return
     set_channel_affinity(session, ch)
 
 

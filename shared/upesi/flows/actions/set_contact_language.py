@@ -22,7 +22,10 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     if raw is None:
         return
     lang = raw.strip()
-    if lang and not (len(lang) == 3 and lang.isalpha()):
+    if lang and len(lang) != 3:
+        session.log(error_event(f"iso-639-3 codes must be 3 characters, got: {lang}"))
+        return
+    if lang and not lang.isalpha():
         session.log(error_event(f"'{lang}' is not a valid language code"))
         return
     if lang == (session.contact.get("language") or ""):

@@ -23,7 +23,7 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         return
     tz = raw.strip()
     if tz and load_timezone(tz) is None:
-        session.log(error_event(f"unrecognized timezone: '{tz}'"))
+        session.log(error_event(f"Unrecognized timezone: '{tz}'", "timezone:invalid", {"timezone": tz}))
         return
     if tz == (session.contact.get("timezone") or ""):
         return
