@@ -74,7 +74,7 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         from upesi.flows.actions.templating import apply_template
         from upesi.flows.runtime import run_languages
 
-        tried = [locale] + run_languages(session, run) if locale else run_languages(session, run)
+        tried = [locale, *run_languages(session, run)] if locale else run_languages(session, run)
         apply_template(session, run, action, msg, channel, tried)
     if urn is None or channel is None:
         msg["unsendable_reason"] = "no_route"
