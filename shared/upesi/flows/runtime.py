@@ -23,12 +23,19 @@ def context_for(session: Session, run: Run) -> XObject:
 
 
 def evaluate_text(
-    session: Session, run: Run, template: str, escape: Callable[[str], str] | None = None, log: bool = True
+    session: Session,
+    run: Run,
+    template: str,
+    escape: Callable[[str], str] | None = None,
+    log: bool = True,
+    truncate: bool = True,
 ) -> str:
     if "@" not in template:
         return template
     warnings: list[str] = []
-    text, errors = evaluate_template(template, context_for(session, run), session.env, escape=escape, warnings=warnings)
+    text, errors = evaluate_template(
+        template, context_for(session, run), session.env, escape=escape, warnings=warnings, truncate=truncate
+    )
     if log:
         _log_warnings(session, warnings)
         for e in errors:

@@ -86,6 +86,11 @@ def _response_text(status: int, headers: dict[str, str], body: bytes) -> str:
     return "\r\n".join(lines) + "\r\n\r\n" + text
 
 
+def request_text(method: str, url: str, headers: dict[str, str], body: str, user_agent: str) -> str:
+    """The request as it will be traced (and measured against the size limit)."""
+    return _request_text(method, url, headers, body, user_agent)
+
+
 def call(session: Session, method: str, url: str, headers: dict[str, str], body: str) -> WebhookCall:
     engine = session.engine
     request = _request_text(method, url, headers, body, engine.user_agent)

@@ -34,6 +34,7 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
                 continue
             lb = next((x for x in session.assets.labels.values() if x.get("name", "").lower() == name.lower()), None)
             if lb is None:
+                session.log(error_event(f"No such label with name '{name}'", "label:missing", {"name": name}))
                 continue
         labels.append({"uuid": lb["uuid"], "name": lb.get("name", "")})
     if labels:

@@ -50,7 +50,8 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     headers = {}
     for k, v in (action.get("headers") or {}).items():
         headers[k] = evaluate_text(session, run, v)
-    body = evaluate_text(session, run, action.get("body") or "")
+    # bodies may be longer than ordinary templates; the request size limit applies instead
+    body = evaluate_text(session, run, action.get("body") or "", truncate=False)
     from upesi.flows.events import error_event
 
     if not url:
@@ -60,7 +61,9 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     if problem is not None:
         session.log(problem)
         return
-    size = len(method) + len(url) + len(body.encode()) + sum(len(k) + len(v) for k, v in headers.items())
+    from upesi.flows.webhooks import request_text
+
+    size = len(request_text(method, url, headers, body, session.engine.user_agent).encode())
     if size > MAX_REQUEST_BYTES:
         session.log(error_event(f"Webhook request evaluated to {size} bytes, exceeding the limit of {MAX_REQUEST_BYTES}",
                                 "webhook:request_size", {"limit": str(MAX_REQUEST_BYTES), "size": str(size)}))

@@ -17,9 +17,14 @@ REQUIRED = ("addresses", "subject")
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
+    from upesi.flows.events import error_event
+
     to = []
     for a in action.get("addresses") or []:
         v = evaluate_text(session, run, a).strip()
+        if not v:
+            session.log(error_event("Email address evaluated to empty string, skipping"))
+            continue
         if v.startswith("mailto:"):  # @urns.mailto gives the URN; the address is its path
             v = v[len("mailto:") :]
         if v:
@@ -30,9 +35,10 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     subject = " ".join(evaluate_text(session, run, subj_src[0]).split())
     body = evaluate_text(session, run, body_src[0])
     if not subject:
-        from upesi.flows.events import error_event
-
         session.log(error_event("Email subject evaluated to empty string, skipping"))
+        return
+    if not body.strip():
+        session.log(error_event("Email body evaluated to empty string, skipping"))
         return
     if not to:
         return
