@@ -77,12 +77,18 @@ def _run_events(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, A
         trigger["type"] = "msg"
         trigger["event"] = {"type": "msg_received", "uuid": "01969b47-0583-76f8-924e-9de1a11831b3",
                             "created_on": "2025-05-04T12:30:46.123456789Z", "msg": INPUT_MSG}
-    env = {"redaction_policy": "urns"} if case.get("redact_urns") else None
+    env: dict[str, Any] = {"allowed_languages": ["eng", "spa"]}
+    if case.get("redact_urns"):
+        env["redaction_policy"] = "urns"
+    contact = copy.deepcopy(case.get("contact") or CONTACT)
+    if case.get("localization"):
+        # goflow's action tests run localized cases for a Spanish-speaking contact
+        contact["language"] = "spa"
     call = {"uuid": "01978a2f-ad9a-7f2e-ad44-6e7547078cec", "urn": "tel:+12065551212",
             "channel": {"uuid": "57f1078f-88aa-46f4-a59a-948a5739c03d", "name": "My Android Phone"}} if voice else None
     engine = Engine(http=MockHTTP(case.get("http_mocks")), clock=mock_clock(), uuids=mock_uuids(), rng=seeded_rng(),
                     user_agent="goflow-testing")
-    session, sprint = engine.new_session(assets, case.get("contact") or CONTACT, trigger, environment=env, call=call)
+    session, sprint = engine.new_session(assets, contact, trigger, environment=env, call=call)
     # the expected events leave out the tester run's own start and end
     own = session.runs[0].uuid
     events = [e for e in sprint.events if not (e["type"] in ("run_started", "run_ended") and e.get("run_uuid") == own)]
