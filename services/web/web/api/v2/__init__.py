@@ -4,18 +4,26 @@ imported below."""
 # endpoint modules register their routes on import
 from web.api.v2 import (  # noqa: F401
     broadcasts,
+    campaign_events,
+    campaigns,
+    catalogues,
+    channel_events,
     channels,
     contact_actions,
     contacts,
+    definitions,
     fields,
     flow_starts,
     flows,
     globals,
     groups,
     labels,
+    media,
     message_actions,
     messages,
+    resthooks,
     runs,
+    users,
     workspace,
 )
 from web.api.v2.routing import router
