@@ -12,6 +12,7 @@ from web.api.v2 import (  # noqa: F401
     contact_actions,
     contacts,
     definitions,
+    docs,
     fields,
     flow_starts,
     flows,
