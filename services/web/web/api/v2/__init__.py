@@ -3,12 +3,14 @@ imported below."""
 
 # endpoint modules register their routes on import
 from web.api.v2 import (  # noqa: F401
+    archives,
+    boundaries,
     broadcasts,
     campaign_events,
     campaigns,
-    catalogues,
     channel_events,
     channels,
+    classifiers,
     contact_actions,
     contacts,
     definitions,
@@ -22,8 +24,12 @@ from web.api.v2 import (  # noqa: F401
     media,
     message_actions,
     messages,
+    optins,
+    resthook_events,
+    resthook_subscribers,
     resthooks,
     runs,
+    topics,
     users,
     workspace,
 )
