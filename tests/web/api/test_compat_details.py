@@ -87,3 +87,37 @@ async def test_errors_and_lookups(api: API) -> None:
     }
     resp = await api.get("runs.json", flow=f.uid(), contact=f.uid())
     assert resp.json() == {"detail": "You may only specify one of the contact, flow parameters"}
+
+
+async def test_anonymous_workspace_refuses_broadcast_urns(api: API) -> None:
+    async with transaction() as s:
+        (await s.get(Org, api.ws.org_id)).is_anon = True
+    resp = await api.post("broadcasts.json", {"urns": ["tel:+250788123123"], "text": "hi"})
+    assert resp.status_code == 400
+    assert resp.json()["urns"] == ["Referencing by URN not allowed for anonymous organizations"]
+
+
+async def test_urn_claimed_between_validation_and_write_is_refused(api: API) -> None:
+    """The upsert only takes orphaned URNs or the contact's own; anything else is a 400 and nothing is left behind."""
+
+    from upesi.db.models import Contact
+    from upesi.urns import parse_urn
+    from web.api.v2.auth import APIContext
+    from web.api.v2.contact_writes import ContactChanges, apply_changes
+    from web.api.v2.errors import APIError
+
+    owner = await f.contact(api.ws.org_id, "Owner", ["tel:+250788123123"])
+    async with transaction() as s:
+        org = await s.get(Org, api.ws.org_id)
+    ctx = APIContext(org=org, user=None, role="administrator", token_id=0)  # type: ignore[arg-type]
+    try:
+        async with transaction() as s:
+            await apply_changes(
+                s, ctx, None, ContactChanges(name="Thief", urns=[parse_urn("tel:+250788123123")])
+            )
+        raise AssertionError("expected a 400")
+    except APIError as e:
+        assert e.status == 400 and e.body == {"urns": ["URN is in use by another contact."]}
+    async with transaction() as s:
+        names = (await s.execute(select(Contact.name).where(Contact.org_id == api.ws.org_id))).scalars().all()
+    assert names == [owner.name]

@@ -17,7 +17,7 @@ from upesi.urns import URN, URNError, parse_urn
 
 from web.api.v2 import body as b
 from web.api.v2.auth import APIContext
-from web.api.v2.errors import Errors
+from web.api.v2.errors import Errors, field_error
 from web.api.v2.field_values import parse_value
 from web.api.v2.values import is_uuid, new_uuid
 
@@ -190,12 +190,15 @@ async def _set_urns(session: AsyncSession, ctx: APIContext, contact_id: int, urn
         ]
     )  # fmt: skip
     # an orphaned URN (its contact was deleted) is taken over; one owned by another contact is not
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=["org_id", "identity"],
         set_={"contact_id": stmt.excluded.contact_id, "priority": stmt.excluded.priority},
         where=(ContactURN.contact_id.is_(None)) | (ContactURN.contact_id == contact_id),
-    )
-    await session.execute(stmt)
+    ).returning(ContactURN.id)
+    taken = await session.execute(upsert)
+    if len(taken.all()) != len(urns):
+        # another request claimed one of these URNs since validation; the caller's transaction rolls back
+        raise field_error("urns", "URN is in use by another contact.")
 
 
 async def _set_manual_groups(session: AsyncSession, contact_id: int, group_ids: list[int]) -> None:

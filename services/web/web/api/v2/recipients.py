@@ -31,7 +31,11 @@ async def validate_recipients(
     session: AsyncSession, ctx: APIContext, data: dict[str, Any], errors: Errors
 ) -> Recipients:
     recipients = Recipients()
-    for raw in b.string_list(data, "urns", errors) or []:
+    raw_urns = b.string_list(data, "urns", errors) or []
+    if raw_urns and ctx.org.is_anon:
+        errors.add("urns", "Referencing by URN not allowed for anonymous organizations")
+        raw_urns = []
+    for raw in raw_urns:
         try:
             recipients.urns.append(parse_urn(raw, ctx.org.country).identity)
         except URNError:

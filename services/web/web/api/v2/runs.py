@@ -55,7 +55,7 @@ async def serialize_runs(
         else {}
     )
     urns = await urns_by_contact(session, contact_ids)
-    starts = (
+    starts: dict[int, str] = (
         dict(
             (
                 await session.execute(select(FlowStart.id, FlowStart.uuid).where(FlowStart.id.in_(start_ids)))
