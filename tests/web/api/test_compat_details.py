@@ -121,3 +121,14 @@ async def test_urn_claimed_between_validation_and_write_is_refused(api: API) -> 
     async with transaction() as s:
         names = (await s.execute(select(Contact.name).where(Contact.org_id == api.ws.org_id))).scalars().all()
     assert names == [owner.name]
+
+
+async def test_form_encoded_bodies(api: API) -> None:
+    resp = await api.client.post(
+        "/api/v2/broadcasts.json", data={"urns": ["tel:+250788123123", "tel:+250788123124"], "text": "Hi"},
+        headers=api.headers(),
+    )  # fmt: skip
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["urns"] == ["tel:+250788123123", "tel:+250788123124"]
+    resp = await api.client.post("/api/v2/groups.json", data={"name": "Form"}, headers=api.headers())
+    assert resp.status_code == 201 and resp.json()["name"] == "Form"
