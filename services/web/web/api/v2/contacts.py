@@ -20,7 +20,7 @@ from web.api.v2.contact_writes import (
     interrupt,
     validate_changes,
 )
-from web.api.v2.errors import field_error, invalid, not_found
+from web.api.v2.errors import detail, field_error, invalid, not_found
 from web.api.v2.field_values import serialize_value
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.permissions import has_permission
@@ -164,7 +164,7 @@ async def write_contact(request: Request, ctx: APIContext) -> Any:
         if found and contact is None and found[0] == "uuid":
             raise not_found()
         if contact is not None and not has_permission(ctx.role, "contacts.contact_update"):
-            raise field_error("non_field_errors", "You do not have permission to perform this action.")
+            raise detail(403, "You do not have permission to perform this action.")
         url_urn = found[1] if found and found[0] == "urn" and contact is None else None
         if found and found[0] == "urn" and "urns" in data:
             raise field_error("urns", "Field not allowed when using URN in URL")

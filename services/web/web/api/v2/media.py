@@ -2,6 +2,7 @@
 broadcasts take as attachments. Files are stored under MEDIA_DIR (default var/media) and served,
 without authentication as providers must fetch them, at /api/v2/media/<uuid>/<filename>."""
 
+import asyncio
 import os
 import re
 from pathlib import Path
@@ -49,16 +50,15 @@ async def upload(request: Request, ctx: APIContext) -> Any:
     filename = safe_filename(upload.filename or "file")
     relative = Path(str(ctx.org_id)) / uuid / filename
     target = media_dir() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # read in chunks so an oversized upload is refused without holding more than the limit in memory
+    chunks: list[bytes] = []
     size = 0
-    with open(target, "wb") as out:  # noqa: ASYNC230 - small chunks from an already-spooled upload
-        while chunk := await upload.read(CHUNK):
-            size += len(chunk)
-            if size > MAX_BYTES:
-                out.close()
-                target.unlink(missing_ok=True)
-                raise field_error("file", f"Limit for file uploads is {MAX_BYTES // (1024 * 1024)} MB.")
-            out.write(chunk)
+    while chunk := await upload.read(CHUNK):
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise field_error("file", f"Limit for file uploads is {MAX_BYTES // (1024 * 1024)} MB.")
+        chunks.append(chunk)
+    await asyncio.to_thread(_write, target, b"".join(chunks))
     url = f"{get_settings().web_url.rstrip('/')}/api/v2/media/{uuid}/{filename}"
     async with transaction() as session:
         media = Media(uuid=uuid, org_id=ctx.org_id, content_type=content_type, filename=filename, path=str(relative),
@@ -67,6 +67,11 @@ async def upload(request: Request, ctx: APIContext) -> Any:
     return created(
         {"uuid": uuid, "content_type": content_type, "url": url, "filename": filename, "size": size}
     )
+
+
+def _write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
 
 
 @router.get("/media/{uuid}/{filename}", include_in_schema=False)
