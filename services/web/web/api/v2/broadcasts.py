@@ -45,7 +45,7 @@ async def serialize_broadcasts(session: AsyncSession, broadcasts: list[Broadcast
         rows = await session.execute(
             select(Msg.broadcast_id, func.count()).where(Msg.broadcast_id.in_(ids)).group_by(Msg.broadcast_id)
         )
-        started = dict(rows.all())
+        started = {bid: count for bid, count in rows if bid is not None}
     out = []
     for b in broadcasts:
         trans = b.translations or {}

@@ -40,13 +40,13 @@ async def serialize_events(session: AsyncSession, events: list[CampaignEvent]) -
         {
             "uuid": str(e.uuid),
             "campaign": campaigns.get(e.campaign_id),
-            "relative_to": fields.get(e.relative_to_id)
+            "relative_to": fields.get(e.relative_to_id or 0)
             if e.relative_to_id
             else {"key": e.relative_to_key, "name": SYSTEM_DATES.get(e.relative_to_key, e.relative_to_key)},
             "offset": e.offset,
             "unit": UNITS.get(e.unit, "days"),
             "delivery_hour": e.delivery_hour,
-            "flow": flows.get(e.flow_id) if e.event_type == "F" else None,
+            "flow": flows.get(e.flow_id) if e.event_type == "F" and e.flow_id else None,
             "message": e.translations if e.event_type == "M" else None,
             "created_on": fmt_dt(e.created_on),
         }

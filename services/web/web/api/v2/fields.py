@@ -36,7 +36,7 @@ async def serialize_fields(session: AsyncSession, fields: list[ContactField]) ->
             .where(CampaignEvent.relative_to_id.in_(ids), CampaignEvent.is_active)
             .group_by(CampaignEvent.relative_to_id)
         )
-        event_counts = dict(rows.all())
+        event_counts = {field_id: count for field_id, count in rows if field_id is not None}
         org_id = fields[0].org_id
         group_queries = [
             q.lower()
@@ -47,6 +47,7 @@ async def serialize_fields(session: AsyncSession, fields: list[ContactField]) ->
                     )
                 )
             ).scalars()
+            if q
         ]
     return [
         {

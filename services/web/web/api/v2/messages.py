@@ -43,7 +43,7 @@ async def list_messages(request: Request, ctx: APIContext) -> dict[str, Any]:
     params.exclusive(request, ("contact", "folder", "label", "broadcast"))
     folder = (params.get(request, "folder") or "").lower()
     stmt = select(Msg).where(Msg.org_id == ctx.org_id)
-    sort = [Msg.created_on, Msg.id]
+    sort: list[Any] = [Msg.created_on, Msg.id]
     if folder:
         if folder not in FOLDERS:
             return empty_page()

@@ -68,7 +68,7 @@ def _decode(cursor: str) -> tuple[list[Any], bool]:
 async def paginate(
     session: AsyncSession,
     request: Request,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     sort: Sequence[Any],
     key: Callable[[Any], Sequence[Any]],
     *,

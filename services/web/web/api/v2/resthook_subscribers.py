@@ -4,7 +4,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from fastapi import Request
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from upesi.db.engine import transaction
 from upesi.db.models import Resthook, ResthookSubscriber
 
@@ -97,7 +97,7 @@ async def unsubscribe(request: Request, ctx: APIContext) -> Any:
     except ValueError as e:
         raise not_found() from e
     async with transaction() as session:
-        result = await session.execute(
+        result: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
             update(ResthookSubscriber)
             .where(
                 ResthookSubscriber.id == sub_id,

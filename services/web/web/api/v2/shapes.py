@@ -38,7 +38,8 @@ async def urns_by_contact(session: AsyncSession, contact_ids: Iterable[int]) -> 
         .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
     )
     for contact_id, identity in rows:
-        result[contact_id].append(identity)
+        if contact_id is not None:
+            result[contact_id].append(identity)
     return result
 
 
