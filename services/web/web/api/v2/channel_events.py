@@ -11,6 +11,7 @@ from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import endpoint
+from web.api.v2.scoping import in_org
 from web.api.v2.shapes import refs_by_id
 from web.api.v2.values import fmt_dt
 
@@ -18,16 +19,14 @@ from web.api.v2.values import fmt_dt
 @endpoint("channel_events", "GET", "channels.channelevent_list", summary="List channel events",
           params=["id", "contact", "before", "after"])  # fmt: skip
 async def list_channel_events(request: Request, ctx: APIContext) -> dict[str, Any]:
-    stmt = select(ChannelEvent).where(ChannelEvent.org_id == ctx.org_id)
+    stmt = select(ChannelEvent).where(in_org(ctx, ChannelEvent))
     try:
         if (event_id := params.get_int(request, "id")) is not None:
             stmt = stmt.where(ChannelEvent.id == event_id)
         if contact := params.get_uuid(request, "contact"):
             stmt = stmt.where(
                 ChannelEvent.contact_id
-                == select(Contact.id)
-                .where(Contact.org_id == ctx.org_id, Contact.uuid == contact)
-                .scalar_subquery()
+                == select(Contact.id).where(in_org(ctx, Contact), Contact.uuid == contact).scalar_subquery()
             )
         if before := params.get_date(request, "before"):
             stmt = stmt.where(ChannelEvent.created_on <= before)

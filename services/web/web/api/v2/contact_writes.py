@@ -19,6 +19,7 @@ from web.api.v2 import body as b
 from web.api.v2.auth import APIContext
 from web.api.v2.errors import Errors, field_error
 from web.api.v2.field_values import parse_value
+from web.api.v2.scoping import in_org
 from web.api.v2.values import is_uuid, new_uuid
 
 UNSET: Any = object()
@@ -49,7 +50,7 @@ async def resolve_groups(
         (
             await session.execute(
                 select(ContactGroup).where(
-                    ContactGroup.org_id == ctx.org_id,
+                    in_org(ctx, ContactGroup),
                     ContactGroup.is_active.is_(True),
                     or_(
                         ContactGroup.uuid.in_(uuids or [NO_UUID]),
@@ -98,7 +99,7 @@ async def validate_changes(
         if not errors.fields.get("urns"):
             owned = await session.execute(
                 select(ContactURN.identity).where(
-                    ContactURN.org_id == ctx.org_id,
+                    in_org(ctx, ContactURN),
                     ContactURN.identity.in_([u.identity for u in parsed]),
                     ContactURN.contact_id.is_not(None),
                     ContactURN.contact_id != (contact.id if contact else -1),
@@ -123,7 +124,7 @@ async def validate_changes(
                 (
                     await session.execute(
                         select(ContactField).where(
-                            ContactField.org_id == ctx.org_id,
+                            in_org(ctx, ContactField),
                             ContactField.is_active.is_(True),
                             ContactField.key.in_(list(raw_fields)),
                         )
@@ -256,7 +257,7 @@ async def delete_contacts(session: AsyncSession, ctx: APIContext, contact_ids: l
     mailroom to interrupt their sessions once the transaction has committed."""
     await session.execute(
         update(Contact)
-        .where(Contact.id.in_(contact_ids), Contact.org_id == ctx.org_id)
+        .where(Contact.id.in_(contact_ids), in_org(ctx, Contact))
         .values(is_active=False, name=None, fields={}, current_flow_id=None, modified_on=func.now())
     )
     await session.execute(

@@ -25,7 +25,7 @@ from web.api.v2.field_values import serialize_value
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.permissions import has_permission
 from web.api.v2.routing import created, endpoint, no_content
-from web.api.v2.scoping import org_select
+from web.api.v2.scoping import in_org, org_select
 from web.api.v2.shapes import groups_by_contact, refs_by_id, urns_by_contact
 from web.api.v2.values import fmt_dt, is_uuid
 
@@ -97,7 +97,7 @@ def _deleted_shape(c: Contact) -> dict[str, Any]:
 )  # fmt: skip
 async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
     deleted = params.get_bool(request, "deleted") is True
-    stmt = select(Contact).where(Contact.org_id == ctx.org_id, Contact.is_active.is_(not deleted))
+    stmt = select(Contact).where(in_org(ctx, Contact), Contact.is_active.is_(not deleted))
     try:
         if uuid := params.get_uuid(request, "uuid"):
             stmt = stmt.where(Contact.uuid == uuid)
@@ -109,7 +109,7 @@ async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
             except URNError:
                 return empty_page()
             stmt = stmt.where(
-                exists().where(ContactURN.contact_id == Contact.id, ContactURN.org_id == ctx.org_id,
+                exists().where(ContactURN.contact_id == Contact.id, in_org(ctx, ContactURN),
                                ContactURN.identity == identity)
             )  # fmt: skip
         if group := params.get(request, "group"):
@@ -118,7 +118,7 @@ async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
                 exists()
                 .where(contact_group_contacts.c.contact_id == Contact.id)
                 .where(contact_group_contacts.c.group_id == ContactGroup.id)
-                .where(ContactGroup.org_id == ctx.org_id, ContactGroup.is_active.is_(True), group_cond)
+                .where(in_org(ctx, ContactGroup), ContactGroup.is_active.is_(True), group_cond)
             )
         if before := params.get_date(request, "before"):
             stmt = stmt.where(Contact.modified_on <= before)
@@ -136,7 +136,7 @@ async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
 
 
 async def _find(session: AsyncSession, ctx: APIContext, name: str, value: str) -> Contact | None:
-    stmt = select(Contact).where(Contact.org_id == ctx.org_id, Contact.is_active.is_(True))
+    stmt = select(Contact).where(in_org(ctx, Contact), Contact.is_active.is_(True))
     if name == "uuid":
         stmt = stmt.where(Contact.uuid == value)
     else:
@@ -147,7 +147,7 @@ async def _find(session: AsyncSession, ctx: APIContext, name: str, value: str) -
         except URNError as e:
             raise invalid(f"Param 'urn': {value} is not a valid URN.") from e
         stmt = stmt.join(ContactURN, ContactURN.contact_id == Contact.id).where(
-            ContactURN.org_id == ctx.org_id, ContactURN.identity == identity
+            in_org(ctx, ContactURN), ContactURN.identity == identity
         )
     return (await session.execute(stmt.limit(1))).scalar_one_or_none()
 

@@ -14,6 +14,7 @@ from web.api.v2 import body as b
 from web.api.v2.auth import APIContext
 from web.api.v2.contact_writes import resolve_groups
 from web.api.v2.errors import Errors
+from web.api.v2.scoping import in_org
 from web.api.v2.values import is_uuid
 
 
@@ -45,7 +46,7 @@ async def validate_recipients(
         uuids = [r for r in contact_refs if is_uuid(r)]
         rows = await session.execute(
             select(Contact.uuid, Contact.id).where(
-                Contact.org_id == ctx.org_id,
+                in_org(ctx, Contact),
                 Contact.is_active,
                 Contact.uuid.in_(uuids or ["00000000-0000-0000-0000-000000000000"]),
             )

@@ -11,6 +11,7 @@ from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import endpoint
+from web.api.v2.scoping import in_org
 from web.api.v2.values import fmt_dt
 
 
@@ -21,7 +22,7 @@ async def list_events(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = (
         select(WebhookEvent, Resthook.slug)
         .join(Resthook, Resthook.id == WebhookEvent.resthook_id)
-        .where(WebhookEvent.org_id == ctx.org_id, Resthook.org_id == ctx.org_id)
+        .where(in_org(ctx, WebhookEvent), in_org(ctx, Resthook))
     )
     if slug := params.get(request, "resthook"):
         stmt = stmt.where(Resthook.slug == slug)

@@ -14,7 +14,7 @@ from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors, invalid, not_found
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import created, endpoint, no_content
-from web.api.v2.scoping import org_select
+from web.api.v2.scoping import in_org, org_select
 from web.api.v2.values import fmt_dt
 
 
@@ -33,7 +33,7 @@ async def list_subscribers(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = (
         select(ResthookSubscriber, Resthook.slug)
         .join(Resthook, Resthook.id == ResthookSubscriber.resthook_id)
-        .where(Resthook.org_id == ctx.org_id, Resthook.is_active, ResthookSubscriber.is_active)
+        .where(in_org(ctx, Resthook), Resthook.is_active, ResthookSubscriber.is_active)
     )
     if (sub_id := params.get_int(request, "id")) is not None:
         stmt = stmt.where(ResthookSubscriber.id == sub_id)

@@ -11,6 +11,7 @@ from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import endpoint
+from web.api.v2.scoping import in_org
 from web.api.v2.values import fmt_dt
 
 
@@ -19,7 +20,7 @@ async def list_users(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = (
         select(User, Membership.role)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.org_id == ctx.org_id, User.is_active)
+        .where(in_org(ctx, Membership), User.is_active)
     )
     if uuids := params.get_uuids(request, "uuid"):
         stmt = stmt.where(User.uuid.in_(uuids))
