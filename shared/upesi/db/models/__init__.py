@@ -3,6 +3,7 @@
 from upesi.db.base import Base
 from upesi.db.models.campaigns import Campaign, CampaignEvent
 from upesi.db.models.channels import Channel, ChannelEvent, ChannelLog
+from upesi.db.models.contact_notes import ContactNote
 from upesi.db.models.contacts import (
     Contact,
     ContactField,
@@ -34,6 +35,7 @@ __all__ = [
     "ContactField",
     "ContactFire",
     "ContactGroup",
+    "ContactNote",
     "ContactURN",
     "Flow",
     "FlowRevision",

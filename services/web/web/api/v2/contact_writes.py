@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, contact_group_contacts
+from upesi.db.models import (
+    Contact,
+    ContactField,
+    ContactGroup,
+    ContactNote,
+    ContactURN,
+    contact_group_contacts,
+)
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
 from upesi.urns import URN, URNError, parse_urn
@@ -24,6 +31,7 @@ from web.api.v2.values import is_uuid, new_uuid
 
 UNSET: Any = object()
 NO_UUID = "00000000-0000-0000-0000-000000000000"
+MAX_NOTE = 10_000
 
 
 @dataclass
@@ -33,6 +41,7 @@ class ContactChanges:
     urns: list[URN] | None = None
     group_ids: list[int] | None = None
     fields: dict[str, dict[str, Any] | None] | None = None  # field uuid -> stored value or None to clear
+    note: str | None = None
 
 
 async def resolve_groups(
@@ -141,6 +150,9 @@ async def validate_changes(
                     errors.add("fields", f"Invalid contact field key: {key}")
                     continue
                 changes.fields[str(field.uuid)] = parse_value(field.value_type, value)
+    changes.note = (
+        b.string(data, "note", errors, max_length=MAX_NOTE, allow_null=True, allow_blank=True) or None
+    )
     errors.raise_if_any()
     return changes
 
@@ -170,6 +182,13 @@ async def apply_changes(
         await _set_urns(session, ctx, contact.id, changes.urns)
     if changes.group_ids is not None:
         await _set_manual_groups(session, contact.id, changes.group_ids)
+    if changes.note:
+        session.add(
+            ContactNote(
+                org_id=ctx.org_id, contact_id=contact.id, text=changes.note, created_by_id=ctx.user_id
+            )
+        )
+        await session.flush()
     await session.refresh(contact)
     return contact
 

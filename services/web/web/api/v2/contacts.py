@@ -26,7 +26,7 @@ from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.permissions import has_permission
 from web.api.v2.routing import created, endpoint, no_content
 from web.api.v2.scoping import in_org, org_select
-from web.api.v2.shapes import groups_by_contact, refs_by_id, urns_by_contact
+from web.api.v2.shapes import groups_by_contact, notes_by_contact, refs_by_id, urns_by_contact
 from web.api.v2.values import fmt_dt, is_uuid
 
 LOOKUPS = ("uuid", "urn")
@@ -39,6 +39,7 @@ async def serialize_contacts(
     ids = [c.id for c in contacts]
     urns = await urns_by_contact(session, ids)
     groups = await groups_by_contact(session, ids)
+    notes = await notes_by_contact(session, ids)
     flows = await refs_by_id(session, Flow, (c.current_flow_id for c in contacts))
     fields = (
         (
@@ -66,7 +67,7 @@ async def serialize_contacts(
                 "language": c.language,
                 "urns": contact_urns,
                 "groups": groups.get(c.id, []),
-                "notes": [],
+                "notes": notes.get(c.id, []),
                 "fields": {
                     f.key: serialize_value(f.value_type, (c.fields or {}).get(str(f.uuid))) for f in fields
                 },
