@@ -3,7 +3,7 @@
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, Flow, contact_group_contacts
@@ -114,7 +114,7 @@ async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
                                ContactURN.identity == identity)
             )  # fmt: skip
         if group := params.get(request, "group"):
-            group_cond = ContactGroup.uuid == group if is_uuid(group) else ContactGroup.name.ilike(group)
+            group_cond = ContactGroup.uuid == group if is_uuid(group) else func.lower(ContactGroup.name) == group.lower()
             stmt = stmt.where(
                 exists()
                 .where(contact_group_contacts.c.contact_id == Contact.id)
