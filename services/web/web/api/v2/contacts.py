@@ -114,7 +114,11 @@ async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
                                ContactURN.identity == identity)
             )  # fmt: skip
         if group := params.get(request, "group"):
-            group_cond = ContactGroup.uuid == group if is_uuid(group) else func.lower(ContactGroup.name) == group.lower()
+            group_cond = (
+                ContactGroup.uuid == group
+                if is_uuid(group)
+                else func.lower(ContactGroup.name) == group.lower()
+            )
             stmt = stmt.where(
                 exists()
                 .where(contact_group_contacts.c.contact_id == Contact.id)

@@ -23,6 +23,53 @@ PARAM_DOCS = {
 }
 ERROR = {"type": "object", "properties": {"detail": {"type": "string"}}}
 
+# the fields of each endpoint's objects, as the serializers write them (documentation only)
+SHAPES: dict[str, list[str]] = {
+    "archives": ["type", "start_date", "period", "record_count", "size", "hash", "download_url"],
+    "boundaries": ["osm_id", "name", "parent", "level", "aliases", "geometry"],
+    "broadcasts": ["id", "uuid", "status", "progress", "urns", "contacts", "groups", "text", "attachments",
+                   "quick_replies", "base_language", "created_on"],
+    "campaigns": ["uuid", "name", "archived", "group", "created_on"],
+    "campaign_events": ["uuid", "campaign", "relative_to", "offset", "unit", "delivery_hour", "flow", "message",
+                        "created_on"],
+    "channels": ["uuid", "name", "address", "type", "country", "device", "last_seen", "created_on"],
+    "channel_events": ["id", "type", "contact", "channel", "extra", "occurred_on", "created_on"],
+    "classifiers": ["uuid", "name", "type", "intents", "created_on"],
+    "contacts": ["uuid", "name", "status", "language", "urns", "groups", "notes", "fields", "flow", "created_on",
+                 "modified_on", "last_seen_on", "blocked", "stopped", "anon_display", "ref"],
+    "fields": ["key", "name", "type", "featured", "priority", "usages", "agent_access", "label", "value_type"],
+    "flow_starts": ["id", "uuid", "flow", "status", "progress", "groups", "contacts", "urns", "restart_participants",
+                    "exclude_active", "params", "extra", "created_on", "modified_on"],
+    "flows": ["uuid", "name", "type", "archived", "labels", "expires", "runs", "results", "parent_refs", "created_on",
+              "modified_on"],
+    "globals": ["key", "name", "value", "modified_on"],
+    "groups": ["uuid", "name", "query", "status", "system", "count"],
+    "labels": ["uuid", "name", "count"],
+    "media": ["uuid", "content_type", "url", "filename", "size"],
+    "messages": ["id", "uuid", "broadcast", "contact", "urn", "channel", "direction", "type", "status", "archived",
+                 "visibility", "text", "labels", "flow", "attachments", "quick_replies", "created_on", "sent_on",
+                 "modified_on", "media"],
+    "optins": ["uuid", "name", "created_on"],
+    "resthook_events": ["resthook", "data", "created_on"],
+    "resthook_subscribers": ["id", "resthook", "target_url", "created_on"],
+    "resthooks": ["resthook", "created_on", "modified_on"],
+    "runs": ["id", "uuid", "flow", "contact", "start", "responded", "path", "values", "created_on", "modified_on",
+             "exited_on", "exit_type"],
+    "topics": ["uuid", "name", "counts", "system", "created_on"],
+    "users": ["uuid", "email", "first_name", "last_name", "role", "team", "avatar", "created_on"],
+    "workspace": ["uuid", "name", "country", "languages", "primary_language", "timezone", "date_style", "credits",
+                  "anon"],
+}  # fmt: skip
+
+
+def _schema(name: str) -> dict[str, Any]:
+    return {"type": "object", "properties": {f: {} for f in SHAPES.get(name, [])}}
+
+
+def _page(name: str) -> dict[str, Any]:
+    return {"allOf": [{"$ref": "#/components/schemas/Page"},
+                      {"type": "object", "properties": {"results": {"type": "array", "items": _schema(name)}}}]}  # fmt: skip
+
 
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/api/v2"
@@ -52,12 +99,17 @@ def _operation(name: str, op: Any) -> dict[str, Any]:
         },
     }
     if op.method == "GET":
+        single = name in ("workspace", "org", "definitions")
+        schema = _schema("workspace" if name == "org" else name) if single else _page(name)
         responses["200"] = {
-            "description": "A page of results (or one object)",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}},
+            "description": "One object" if single else "A page of results",
+            "content": {"application/json": {"schema": schema}},
         }
     elif op.method == "POST":
-        responses["201"] = {"description": "Created"}
+        responses["201"] = {
+            "description": "Created",
+            "content": {"application/json": {"schema": _schema(name)}},
+        }
         responses["200"] = {"description": "Updated (with a lookup parameter), or action failures"}
         responses["204"] = {"description": "Action done"}
     else:
