@@ -23,7 +23,9 @@ async def test_openapi_and_explorer(api: API) -> None:
     assert "multipart/form-data" in spec["paths"]["/media.json"]["post"]["requestBody"]["content"]
     page = spec["paths"]["/contacts.json"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert "urns" in page["allOf"][1]["properties"]["results"]["items"]["properties"]
-    workspace = spec["paths"]["/workspace.json"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    workspace = spec["paths"]["/workspace.json"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]
     assert "anon" in workspace["properties"]
     page = await api.client.get("/api/v2/explorer/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]

@@ -96,3 +96,60 @@ async def test_temba_client_end_to_end(api: API, tmp_path: Path) -> None:
     assert seen["bad_request"] == {"urns": ["URN is in use by another contact."]}
     assert seen["not_found"] is True
     assert [c.uuid for c in seen["deleted"]] == [seen["contact"].uuid]
+
+
+def drive_more(client: TembaClient, flow_uuid: str, msg_id: int) -> dict:
+    """The rest of the client's surface: campaigns, globals, labels, bulk message actions, runs, exports."""
+    seen: dict = {}
+    client.create_field("EDD", "datetime")
+    group = client.create_group("Mothers")
+    campaign = client.create_campaign("ANC", group)
+    event = client.create_campaign_event(campaign, "edd", -7, "days", 9, message="Visit soon")
+    seen["event"] = client.update_campaign_event(event, "edd", 1, "weeks", -1, flow=flow_uuid)
+    seen["events"] = client.get_campaign_events(campaign=campaign).all()
+    seen["campaigns"] = client.get_campaigns().all()
+    glob = client.create_global("CHT URL", "https://cht.example.com")
+    seen["global"] = client.update_global(glob, "https://cht2.example.com")
+    label = client.create_label("Spam")
+    client.bulk_label_messages([msg_id], label=label)
+    client.bulk_archive_messages([msg_id])
+    seen["archived"] = client.get_messages(folder="archived").all()
+    seen["labels"] = client.get_labels().all()
+    seen["runs"] = client.get_runs(flow=flow_uuid, responded=True).all()
+    seen["export"] = client.get_definitions(flows=[flow_uuid])
+    seen["archives"] = client.get_archives().all()
+    seen["boundaries"] = client.get_boundaries().all()
+    seen["classifiers"] = client.get_classifiers().all()
+    seen["resthooks"] = client.get_resthooks().all()
+    seen["channels"] = client.get_channels().all()
+    client.delete_campaign_event(event)
+    seen["events_after"] = client.get_campaign_events().all()
+    return seen
+
+
+@pytest.mark.timeout(120)
+async def test_temba_client_rest_of_surface(api: API, tmp_path: Path) -> None:
+    flow = await f.flow(api.ws.org_id, "Reminder")
+    await f.channel(api.ws.org_id)
+    bob = await f.contact(api.ws.org_id, "Bob", ["tel:+250788123123"])
+    run = await f.run(api.ws.org_id, flow, bob)
+    msg = await f.msg(api.ws.org_id, bob, "hello")
+    port = free_port()
+    with service("web", port, log=tmp_path / "web.log"):
+        client = TembaClient(f"http://127.0.0.1:{port}", api.ws.token)
+        seen = await asyncio.to_thread(drive_more, client, flow.uuid, msg.id)
+
+    assert (
+        seen["event"].flow.uuid == flow.uuid and seen["event"].unit == "weeks" and seen["event"].offset == 1
+    )
+    assert [e.uuid for e in seen["events"]] == [seen["event"].uuid]
+    assert [c.name for c in seen["campaigns"]] == ["ANC"]
+    assert seen["global"].value == "https://cht2.example.com"
+    assert [m.uuid for m in seen["archived"]] == [msg.uuid]
+    assert [(lb.name, lb.count) for lb in seen["labels"]] == [("Spam", 1)]
+    assert [r.uuid for r in seen["runs"]] == [run.uuid]
+    assert seen["runs"][0].values["age_group"].category == "Young"
+    assert [fl["uuid"] for fl in seen["export"].flows] == [flow.uuid]
+    assert seen["archives"] == [] and seen["boundaries"] == [] and seen["classifiers"] == []
+    assert seen["resthooks"] == [] and len(seen["channels"]) == 1
+    assert seen["events_after"] == []
