@@ -15,14 +15,33 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
 import httpx
+import redis
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_DSN = os.environ.get("BENCH_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+
+
+@contextmanager
+def claimed_redis_db() -> Iterator[str]:
+    """A Redis database index no test session or other bench holds (the tests' claim keys in db 0), flushed
+    after use, so throttle counters and queued tasks never leak into someone else's run."""
+    claims = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=0)
+    for index in range(15, 0, -1):
+        if claims.set(f"upesi:test-redis-db:{index}", f"bench-{os.getpid()}", nx=True, ex=3600):
+            try:
+                yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{index}"
+            finally:
+                redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=index).flushdb()
+                claims.delete(f"upesi:test-redis-db:{index}")
+            return
+    raise RuntimeError("no free Redis database index")
 
 
 def free_port() -> int:
@@ -145,7 +164,12 @@ def main() -> None:
 
     db = f"upesi_bench_api_{uuid.uuid4().hex[:8]}"
     dsn = ADMIN_DSN.rsplit("/", 1)[0] + "/" + db
-    env = dict(os.environ, DATABASE_URL=dsn, REDIS_URL=REDIS_URL)
+    with claimed_redis_db() as redis_url:
+        env = dict(os.environ, DATABASE_URL=dsn, REDIS_URL=redis_url)
+        run(args, dsn, env, db)
+
+
+def run(args: argparse.Namespace, dsn: str, env: dict[str, str], db: str) -> None:
     asyncio.run(_admin(f'CREATE DATABASE "{db}"'))
     web = None
     try:
