@@ -89,6 +89,3 @@ async def linked_refs(
     for owner_id, uuid, name in rows:
         result[owner_id].append({"uuid": str(uuid), "name": name})
     return result
-
-
-__all__ = ["Recipients", "linked_refs", "save_links", "validate_recipients"]
