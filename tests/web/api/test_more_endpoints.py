@@ -1,6 +1,6 @@
 from datetime import UTC, date, datetime
 
-from upesi.db.models import Archive, ChannelEvent, OptIn, Resthook, WebhookEvent
+from upesi.db.models import Archive, ChannelEvent, OptIn, Resthook, Topic, WebhookEvent
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
@@ -151,3 +151,20 @@ async def test_definitions(api: API) -> None:
     assert (await api.get("definitions.json", flow=flow.uuid, token=api.other.token)).json()["flows"] == []
     assert (await api.get("definitions.json", flow=flow.uuid, dependencies="bogus")).status_code == 400
     assert (await api.get("definitions.json", token=api.ws.tokens["agent"])).status_code == 403
+
+
+async def test_system_objects_cannot_be_modified(api: API) -> None:
+    general = await f.add(Topic(uuid=f.uid(), org_id=api.ws.org_id, name="General", is_system=True))
+    resp = await api.post("topics.json", {"name": "Renamed"}, uuid=general.uuid)
+    assert resp.status_code == 403
+    assert resp.json() == {"detail": "Cannot modify system object."}
+    from upesi.db.models import ContactField
+
+    await f.add(
+        ContactField(
+            uuid=f.uid(), org_id=api.ws.org_id, key="last_seen_on", name="Last Seen On", is_system=True
+        )
+    )
+    resp = await api.post("fields.json", {"name": "Seen"}, key="last_seen_on")
+    assert resp.status_code == 403 and resp.json() == {"detail": "Cannot modify system object."}
+    assert "last_seen_on" not in [x["key"] for x in (await api.get("fields.json")).json()["results"]]

@@ -9,6 +9,7 @@ from upesi.db.models import Topic
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body
+from web.api.v2.errors import detail
 from web.api.v2.groups import validate_name
 from web.api.v2.limits import check_limit
 from web.api.v2.pagination import paginate
@@ -48,6 +49,8 @@ async def write_topic(request: Request, ctx: APIContext) -> Any:
     found = params.lookup(request, ("uuid",))
     async with transaction() as session:
         topic = await get_or_404(session, ctx, Topic, Topic.uuid == found[1]) if found else None
+        if topic is not None and topic.is_system:
+            raise detail(403, "Cannot modify system object.")
         name = await validate_name(session, ctx, data, Topic, topic)
         if topic is None:
             await check_limit(session, ctx, "topics", Topic)
