@@ -32,6 +32,11 @@ def drive(client: TembaClient, flow_uuid: str) -> dict:
     client.bulk_add_contacts([contact], group)
     seen["group_members"] = client.get_contacts(group=group).all()
     seen["all_contacts"] = client.get_contacts().all()
+    # resuming a walk later from a saved cursor, as sync jobs do
+    fetches = client.get_contacts().iterfetches()
+    first_page = next(fetches)
+    resumed = next(client.get_contacts().iterfetches(resume_cursor=fetches.get_cursor()))
+    seen["resume"] = ([c.uuid for c in first_page], [c.uuid for c in resumed])
     seen["start"] = client.create_flow_start(flow_uuid, urns=["tel:+250788123124"], restart_participants=False,
                                              params={"source": "cht"})  # fmt: skip
     seen["broadcast"] = client.create_broadcast("Hello", urns=["tel:+250788123123"])
@@ -84,6 +89,8 @@ async def test_temba_client_end_to_end(api: API, tmp_path: Path) -> None:
     assert seen["updated"].name == "Anne" and seen["updated"].uuid == seen["contact"].uuid
     assert [c.uuid for c in seen["group_members"]] == [seen["contact"].uuid]
     assert len(seen["all_contacts"]) == 301  # two pages followed through `next`
+    first_page, resumed = seen["resume"]
+    assert len(first_page) == 250 and len(resumed) == 51 and not set(first_page) & set(resumed)
     assert seen["start"].status == "pending" and seen["start"].flow.uuid == flow.uuid
     assert seen["broadcast"].status == "pending" and seen["broadcast"].text == {"eng": "Hello"}
     assert seen["message"].status == "queued" and seen["message"].text == "Hi Ann"
