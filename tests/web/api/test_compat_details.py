@@ -132,3 +132,13 @@ async def test_form_encoded_bodies(api: API) -> None:
     assert resp.json()["urns"] == ["tel:+250788123123", "tel:+250788123124"]
     resp = await api.client.post("/api/v2/groups.json", data={"name": "Form"}, headers=api.headers())
     assert resp.status_code == 201 and resp.json()["name"] == "Form"
+
+
+async def test_concurrent_creates_with_the_same_name_give_one_object(api: API) -> None:
+    import asyncio
+
+    responses = await asyncio.gather(*(api.post("groups.json", {"name": "Same"}) for _ in range(4)))
+    codes = sorted(r.status_code for r in responses)
+    assert codes.count(201) == 1
+    assert set(codes) <= {201, 400, 409}
+    assert [g["name"] for g in (await api.get("groups.json")).json()["results"]] == ["Same"]
