@@ -405,6 +405,12 @@ async def run_send(h: Harness, case: dict[str, Any], data: dict[str, Any]) -> No
         errors = [e for r in logs for e in r["errors"]]
         if case.get("expected_error"):
             exp = case["expected_error"]
+            if exp["send_error"] == "contact_stopped":  # the sender records the opt-out for mailroom
+                stops = await conn.fetchval(
+                    "SELECT count(*) FROM channel_events WHERE event_type = 'stop_contact' AND contact_id = $1",
+                    msg["contact"]["id"],
+                )
+                assert stops == 1, "contact_stopped send wrote no stop_contact event"
             assert any(e["code"] == exp["send_error"] for e in errors), errors
             if exp.get("ext_code"):
                 assert any(e.get("ext_code") == exp["ext_code"] for e in errors), errors
