@@ -12,10 +12,12 @@ reference answers 400; the implicit "invalid channel" cases are checked for 404 
 import asyncio
 import json
 import re
+import subprocess
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -98,11 +100,25 @@ def _tg_get_file(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 class Harness:
-    def __init__(self, url: str, dsn: str, redis_url: str, mock: MockProvider) -> None:
-        self.url = url
-        self.dsn = dsn
-        self.redis_url = redis_url
+    """One courier process for the whole module, restarted if it goes away: on a shared machine another
+    session may stop processes, and one lost process must not fail hundreds of cases."""
+
+    def __init__(self, env: dict[str, str], log: Path, stack: ExitStack, mock: MockProvider) -> None:
+        self.env = env
+        self.log = log
+        self.stack = stack
+        self.dsn = env["DATABASE_URL"]
+        self.redis_url = env["REDIS_URL"]
         self.mock = mock
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+
+    def ensure_running(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            return
+        port = free_port()
+        self.proc = self.stack.enter_context(service("courier", port, self.env, log=self.log))
+        self.url = f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +126,6 @@ def harness(template_db: str, redis_db: int, tmp_path_factory: pytest.TempPathFa
     db_name = services.clone_database(template_db)
     tmp = tmp_path_factory.mktemp("courier-conformance")
     mock = MockProvider().start()
-    port = free_port()
     env = {
         "DATABASE_URL": services.pg_dsn(db_name),
         "REDIS_URL": services.redis_url(redis_db),
@@ -125,8 +140,10 @@ def harness(template_db: str, redis_db: int, tmp_path_factory: pytest.TempPathFa
         "WHATSAPP_ADMIN_SYSTEM_USER_TOKEN": "wac_admin_system_user_token",
     }
     try:
-        with service("courier", port, env, log=tmp / "courier.log"):
-            yield Harness(f"http://127.0.0.1:{port}", env["DATABASE_URL"], env["REDIS_URL"], mock)
+        with ExitStack() as stack:
+            harness = Harness(env, tmp / "courier.log", stack, mock)
+            harness.ensure_running()
+            yield harness
     finally:
         mock.stop()
         services.drop_database(db_name)
@@ -461,6 +478,7 @@ def _check_request(actual: dict[str, Any], exp: dict[str, Any]) -> None:
 
 @pytest.fixture
 async def h(harness: Harness) -> AsyncIterator[Harness]:
+    harness.ensure_running()
     yield harness
 
 
