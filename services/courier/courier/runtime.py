@@ -117,10 +117,10 @@ class Runtime:
             try:
                 results.append((await write([item]))[0])
             except Exception:
-                self.spool.write(kind, [item.to_json()])
+                await asyncio.to_thread(self.spool.write, kind, [item.to_json()])  # fsync off the event loop
                 results.append(SPOOLED)
         if len(batch) == 1:
-            self.spool.write(kind, [batch[0].to_json()])
+            await asyncio.to_thread(self.spool.write, kind, [batch[0].to_json()])
             results = [SPOOLED]
         return results
 
