@@ -223,3 +223,15 @@ async def test_third_send_error_fails_the_message(s: Setup) -> None:
     finally:
         await conn.close()
     assert (row["status"], row["failed_reason"]) == ("F", "E")
+
+
+async def test_messages_for_a_removed_channel_fail_instead_of_staying_queued(s: Setup) -> None:
+    channel_id, channel_uuid = await _channel(s, "EX", {"send_url": s.provider + "/send", "method": "POST"})
+    conn = await connect(s.dsn)
+    try:
+        await conn.execute("UPDATE channels SET is_active = false WHERE id = $1", channel_id)
+    finally:
+        await conn.close()
+    rows = await _queue(s, channel_id, channel_uuid, 10, ["nowhere to go"], "tel:+250788888888")
+    await wait_for(lambda: _count(s, "SELECT count(*) FROM msgs WHERE id = $1 AND status = 'F'", rows[0][0]))
+    assert [r for r in await _sent(s) if r["form"].get("text") == "nowhere to go"] == []

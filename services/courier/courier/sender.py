@@ -131,6 +131,11 @@ class Sender:
             self.rt.logs.queue(clog)
             await self.rt.statuses.submit(update)
             MSGS_OUT.labels(channel.channel_type, channel.uuid, status).inc()
+        elif msg.id is not None or msg.uuid:
+            # the channel is gone (deleted or deactivated): fail the message rather than leave it queued
+            await self.rt.statuses.submit(
+                StatusUpdate(status="F", channel_id=0, msg_id=msg.id, msg_uuid=msg.uuid or None)
+            )
         if channel is not None and status == "W" and result.new_urn and msg.contact.get("id"):
             await self._add_urn(channel, msg.contact["id"], result.new_urn)
         if status != "E" and msg.uuid:
