@@ -504,3 +504,42 @@ async def test_vector(
     RESULTS[key][0] += 1
     if cid in KNOWN_FAILURES:
         pytest.fail(f"{cid} ({case['label']}) passes now: remove it from conformance_known_failures.py")
+
+
+async def test_new_messenger_contact_is_named_from_the_graph_api(h: Harness) -> None:
+    """Not a vector: the reference names new Messenger contacts with a Graph lookup (DescribeURN)."""
+    import hashlib
+    import hmac
+
+    conn = await connect(h.dsn)
+    try:
+        await _reset(conn, h.redis_url)
+        channel = {"uuid": str(uuid.uuid4()), "type": "FBA", "address": "1234567890", "schemes": ["facebook"],
+                   "config": {"auth_token": "a123"}}  # fmt: skip
+        await _add_channel(conn, channel)
+        h.mock.reset(
+            {
+                "https://graph.facebook.com/v25.0/5678?*": [
+                    {"status": 200, "body": '{"first_name": "John", "last_name": "Doe"}'}
+                ]
+            }
+        )
+        body = json.dumps({"object": "page", "entry": [{"id": "1234567890", "time": 1459991487970, "messaging": [
+            {"message": {"text": "Hello", "mid": "mid.1"}, "recipient": {"id": "1234567890"}, "sender": {"id": "5678"},
+             "timestamp": 1459991487970}]}]})  # fmt: skip
+        signature = "sha256=" + hmac.new(b"fb_app_secret", body.encode(), hashlib.sha256).hexdigest()
+        async with httpx.AsyncClient(timeout=20) as client:
+            resp = await client.post(
+                h.url + "/c/fba/receive",
+                content=body,
+                headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+            )
+        assert resp.status_code == 200 and "Events Handled" in resp.text
+        assert await conn.fetchval("SELECT name FROM contacts") == "John Doe"
+        assert h.mock.requests[0]["query"]["fields"] == ["first_name,last_name"]
+        logs = await _wait_logs(conn, "log_type = 'multi_receive'")
+        assert logs and "a123" not in json.dumps(
+            [dict(r) for r in logs], default=str
+        )  # the page token is redacted
+    finally:
+        await conn.close()
