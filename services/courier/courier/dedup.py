@@ -30,7 +30,7 @@ async def claim_external_id(
     current, previous = _keys("seen-external-ids", EXTERNAL_INTERVAL)
     earlier = await redis.hget(previous, field)
     if earlier:
-        return earlier
+        return str(earlier)
     pipe = redis.pipeline()
     pipe.hsetnx(current, field, msg_uuid)
     pipe.hget(current, field)

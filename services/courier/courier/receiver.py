@@ -131,7 +131,7 @@ class Receiver:
         clog = ChannelLogBuilder(route.log_type, channel.id if channel else None)
         clog.add_secrets(self._secrets(handler, channel))
         ctx = ReceiveContext(
-            out=Outbound(self.rt.http, clog, self.rt.settings.allow_private_networks),
+            out=Outbound(self.rt.session, clog, self.rt.settings.allow_private_networks),
             clog=clog,
             channels=self.rt.channels,
         )
@@ -204,7 +204,7 @@ class Receiver:
             return
         identities = [i.urn.partition("#")[0] for i in wanted]
         try:
-            rows = await self.rt.pool.fetch(
+            rows = await self.rt.db.fetch(
                 """SELECT o.is_anon, u.identity FROM orgs o
                    LEFT JOIN contact_urns u ON u.org_id = o.id AND u.identity = ANY($2::text[])
                    WHERE o.id = $1""",

@@ -100,7 +100,7 @@ class Sender:
             clog.add_secrets(
                 [s.facebook_application_secret, s.facebook_webhook_secret, s.whatsapp_admin_system_user_token]
             )
-            out = Outbound(self.rt.http, clog, s.allow_private_networks)
+            out = Outbound(self.rt.session, clog, s.allow_private_networks)
             try:
                 await asyncio.wait_for(handler.send(msg, channel, out, result), SEND_TIMEOUT)
             except SendError as e:
@@ -150,7 +150,7 @@ class Sender:
         unless some contact already has it. The reference asks mailroom to do this (contact_changed)."""
         scheme, _, path = urn.partition(":")
         try:
-            await self.rt.pool.execute(
+            await self.rt.db.execute(
                 """INSERT INTO contact_urns (org_id, contact_id, scheme, path, identity, priority, channel_id, auth_tokens)
                    VALUES ($1, $2, $3, $4, $5, 999, $6, '{}') ON CONFLICT (org_id, identity) DO NOTHING""",
                 channel.org_id, contact_id, scheme, path, urn, channel.id,
