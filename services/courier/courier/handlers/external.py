@@ -143,7 +143,8 @@ class ExternalHandler(Handler):
     def write_response(
         self, request: Request, channel: ChannelRec | None, items: list[Item]
     ) -> Response | None:
-        if channel and channel.cfg("mo_response"):
+        # a configured answer replaces the JSON only for incoming messages, as the reference
+        if channel and channel.cfg("mo_response") and any(isinstance(i, MsgIn) for i in items):
             return Response(
                 channel.cfg("mo_response"), 200, channel.cfg("mo_response_content_type", "text/plain")
             )
