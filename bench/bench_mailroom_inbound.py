@@ -3,6 +3,7 @@
 message is handled and every reply is queued for courier."""
 
 import asyncio
+import os
 import time
 
 from sqlalchemy import text
@@ -15,6 +16,7 @@ from tests.mailroom.support import receive_many
 from tests.support import processes
 
 CONTACTS = 2000
+WORKERS = os.environ.get("BENCH_MAILROOM_WORKERS", "32")
 
 
 async def pending(org_id: int) -> int:
@@ -32,7 +34,7 @@ async def main() -> None:
         org = await seed_demo(s)
     await receive_many(org.id, DEMO_CHANNEL_UUID, CONTACTS, "join", first_number=1)
     port = processes.free_port()
-    with processes.service("mailroom", port, {"MAILROOM_WORKERS": "8"}):
+    with processes.service("mailroom", port, {"MAILROOM_WORKERS": WORKERS}):
         start = time.perf_counter()
         while await pending(org.id):
             await asyncio.sleep(0.05)
@@ -40,7 +42,7 @@ async def main() -> None:
     await dispose_engine()
     await close_redis()
     print(f"mailroom inbound: {CONTACTS} keyword messages -> flow start + reply queued in {elapsed:.1f}s = "
-          f"{CONTACTS / elapsed:.0f} msgs/s (1 process, 8 realtime workers; {machine()})")  # fmt: skip
+          f"{CONTACTS / elapsed:.0f} msgs/s (1 process, {WORKERS} realtime workers; {machine()})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from upesi.flows.assets import Assets
 from upesi.flows.engine import Engine
 
 _engine: Engine | None = None
@@ -40,7 +41,7 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _start(assets: dict, env: dict, contact_id: int, contact: dict, trigger: dict, start_id: int | None) -> Sprint:
+def _start(assets: Assets, env: dict, contact_id: int, contact: dict, trigger: dict, start_id: int | None) -> Sprint:
     session, sprint = engine().new_session(assets, contact, trigger, environment=env)
     return Sprint(
         contact_id=contact_id,
@@ -54,7 +55,7 @@ def _start(assets: dict, env: dict, contact_id: int, contact: dict, trigger: dic
     )
 
 
-def _resume(assets: dict, env: dict, contact_id: int, session_json: dict, resume: dict) -> Sprint:
+def _resume(assets: Assets, env: dict, contact_id: int, session_json: dict, resume: dict) -> Sprint:
     session = engine().read_session(assets, session_json, environment=env)
     sprint = engine().resume(session, resume)
     return Sprint(
@@ -67,19 +68,27 @@ def _resume(assets: dict, env: dict, contact_id: int, session_json: dict, resume
     )
 
 
+def engine_assets(assets: dict | Assets) -> Assets:
+    """Parsed once per call (or once per scene when the caller passes its Assets), not once per contact."""
+    return assets if isinstance(assets, Assets) else Assets(assets)
+
+
 async def start_sessions(
-    assets: dict, env: dict, starts: list[tuple[int, dict, dict]], start_id: int | None = None
+    assets: dict | Assets, env: dict, starts: list[tuple[int, dict, dict]], start_id: int | None = None
 ) -> list[Sprint]:
     """Start a session for each (contact_id, contact JSON, trigger JSON)."""
+    parsed = engine_assets(assets)
 
     def run() -> list[Sprint]:
-        return [_start(assets, env, cid, contact, trigger, start_id) for cid, contact, trigger in starts]
+        return [_start(parsed, env, cid, contact, trigger, start_id) for cid, contact, trigger in starts]
 
     return await asyncio.to_thread(run)
 
 
-async def resume_session(assets: dict, env: dict, contact_id: int, session_json: dict, resume: dict) -> Sprint:
-    return await asyncio.to_thread(_resume, assets, env, contact_id, session_json, resume)
+async def resume_session(
+    assets: dict | Assets, env: dict, contact_id: int, session_json: dict, resume: dict
+) -> Sprint:
+    return await asyncio.to_thread(_resume, engine_assets(assets), env, contact_id, session_json, resume)
 
 
 def msg_trigger(flow: dict[str, str], msg: dict[str, Any], keyword: str | None, match_type: str | None) -> dict:

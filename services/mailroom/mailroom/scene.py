@@ -3,13 +3,14 @@ channels, triggers) are kept per workspace for a few seconds: reading every flow
 message would dominate inbound handling, and a flow saved in the editor is live within ASSET_TTL."""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.config import get_settings
 from upesi.db.models import Org
+from upesi.flows.assets import Assets
 
 from mailroom.assets import environment_for, load_assets
 from mailroom.triggers import TriggerRow, load_triggers
@@ -24,6 +25,11 @@ class OrgScene:
     environment: dict[str, Any]
     triggers: list[TriggerRow]
     loaded_at: float
+    # the same assets as the engine reads them, each flow parsed once for the scene's lifetime
+    engine_assets: Assets = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.engine_assets = Assets(self.assets)
 
 
 _scenes: dict[tuple[str, int], OrgScene] = {}

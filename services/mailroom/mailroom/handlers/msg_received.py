@@ -90,13 +90,13 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
                 flow_ref, msg, keyword[1] if keyword and trigger is keyword[0] else None, trigger.match_type
             )
             sprints = await runner.start_sessions(
-                scene.assets, scene.environment, [(contact_id, contacts[contact_id], engine_trigger)]
+                scene.engine_assets, scene.environment, [(contact_id, contacts[contact_id], engine_trigger)]
             )
         elif waiting is not None:
             session_json = dict(waiting.output, contact=contacts[contact_id])
             sprints = [
                 await runner.resume_session(
-                    scene.assets, scene.environment, contact_id, session_json, runner.msg_resume(msg)
+                    scene.engine_assets, scene.environment, contact_id, session_json, runner.msg_resume(msg)
                 )
             ]
         if sprints:
