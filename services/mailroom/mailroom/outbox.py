@@ -24,8 +24,6 @@ async def queue_outgoing(batches: list[Outgoing]) -> None:
         # a lost marker only means the requeue cron hands the message over again: no need to wait for fsync
         await db.execute(text("SET LOCAL synchronous_commit TO OFF"))
         await db.execute(
-            text(
-                "UPDATE msgs SET status = 'Q', modified_on = now() WHERE uuid = ANY(CAST(:u AS uuid[])) AND status = 'I'"
-            ),
+            text("UPDATE msgs SET status = 'Q', modified_on = now() WHERE uuid = ANY(CAST(:u AS uuid[])) AND status = 'I'"),
             {"u": uuids},
         )
