@@ -149,3 +149,30 @@ async def test_flow_event_starts_the_flow_and_a_flow_setting_the_date_schedules_
     runs = await scalars("SELECT flow_id FROM flow_runs WHERE contact_id = :c", c=c)
     assert runs == [ws["hello_id"]]
     assert [m["text"] for m in await sent_msgs()] == ["Hello C0, code "]
+
+
+async def test_schedule_campaigns_cron_notices_new_edited_and_deleted_events(db: None) -> None:
+    from mailroom.crons import schedule_campaigns
+
+    ws, field, event, appointment = await appointment_setup(1)
+    await set_date(ws["contact_ids"][0], field, iso(appointment))
+    assert await schedule_campaigns.run() == 1  # a new event: its fires get computed
+    assert await schedule_campaigns.run() == 1  # still queued, not yet done: asked again (harmless)
+    await run_tasks()
+    [fire] = await fires()
+    assert fire.scope == f"{event}:0"
+    assert await schedule_campaigns.run() == 0  # up to date
+
+    # web edits the event (new offset, bumped version) without telling mailroom
+    await execute('UPDATE campaign_events SET "offset" = -48, fire_version = 1 WHERE id = :e', e=event)
+    assert await schedule_campaigns.run() == 1
+    await run_tasks()
+    [fire] = await fires()
+    assert (fire.scope, fire.fire_on) == (f"{event}:1", appointment - timedelta(hours=48))
+
+    # and deletes it
+    await execute("UPDATE campaign_events SET is_active = false WHERE id = :e", e=event)
+    assert await schedule_campaigns.run() == 1
+    await run_tasks()
+    assert await fires() == []
+    assert await schedule_campaigns.run() == 0

@@ -48,15 +48,22 @@ ON CONFLICT (contact_id, fire_type, scope) DO UPDATE SET fire_on = EXCLUDED.fire
 """
 
 
-async def schedule_event(db: AsyncSession, org_id: int, event_id: int) -> None:
+async def schedule_event(db: AsyncSession, org_id: int, event_id: int) -> tuple[int | None, bool]:
     """(Re)compute every group member's fire for one event. Fires of other versions of the event go, and
-    so do future fires of this version (a member who left the group, a date that was cleared)."""
-    version = (
+    so do future fires of this version (a member who left the group, a date that was cleared). Returns
+    (the event's fire_version, whether it is live)."""
+    event = (
         await db.execute(
-            text("SELECT fire_version FROM campaign_events WHERE id = :e AND org_id = :org"),
+            text(
+                """
+                SELECT e.fire_version, e.is_active AND c.is_active AND NOT c.is_archived AS live
+                FROM campaign_events e JOIN campaigns c ON c.id = e.campaign_id WHERE e.id = :e AND e.org_id = :org
+                """
+            ),
             {"e": event_id, "org": org_id},
         )
-    ).scalar()
+    ).first()
+    version = event.fire_version if event else None
     await db.execute(
         text(
             """
@@ -71,6 +78,7 @@ async def schedule_event(db: AsyncSession, org_id: int, event_id: int) -> None:
             text(_FIRES.format(event_filter="e.id = :event", contact_filter="true")),
             {"org": org_id, "event": event_id},
         )
+    return version, bool(event and event.live)
 
 
 async def schedule_contacts(db: AsyncSession, org_id: int, contact_ids: list[int]) -> None:
