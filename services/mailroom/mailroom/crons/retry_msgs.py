@@ -3,8 +3,9 @@
 - requeue_stuck: outgoing messages left in I (written, but the writer died before queueing them to
   courier) for more than a minute are queued again.
 - retry_errored: errored messages (E) whose next_attempt has come are queued again.
-- queue_pending: flow starts and broadcasts still pending (P) get their task pushed: starts created by a
-  flow's start_session action at once, others (the API pushes those itself) after a minute.
+- queue_pending: flow starts and broadcasts still pending (P) get their task pushed: those created by a
+  flow's actions at once (new rows; for broadcasts that includes the API's, which it pushes itself: the
+  second push finds the work done), others after a minute.
 """
 
 import logging
@@ -140,7 +141,7 @@ async def queue_pending() -> int:
                     """
                     UPDATE broadcasts SET modified_on = now() WHERE id IN (
                         SELECT id FROM broadcasts WHERE status = 'P' AND schedule IS NULL AND is_active
-                          AND modified_on < now() - interval '1 minute'
+                          AND (modified_on = created_on OR modified_on < now() - interval '1 minute')
                         LIMIT 1000 FOR UPDATE SKIP LOCKED)
                     RETURNING id, org_id
                     """
