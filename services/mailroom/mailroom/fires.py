@@ -11,6 +11,7 @@ their work is queued, and picks them up again should that work be lost), then:
   deletes the rows it handles in its own transaction (so a redelivered task does nothing twice).
 """
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from upesi.queues.redis import get_redis
 LIMIT = 10_000
 RETRY_AFTER = timedelta(minutes=10)
 CAMPAIGN_BATCH = 100
+QUEUE_CHUNK = 200
 WAIT_EVENTS = {"T": "wait_timeout", "E": "wait_expired", "S": "wait_expired"}
 CAMPAIGN_TASK = "bulk_campaign_trigger"
 log = logging.getLogger(__name__)
@@ -60,9 +62,17 @@ async def _queue_waits(fires: list[Any], until: datetime) -> None:
     if not fires:
         return
     redis = get_redis()
-    for f in fires:
-        body = {"contact_id": f.contact_id, "session_uuid": f.session_uuid, "sprint_uuid": f.sprint_uuid}
-        await queue_contact_event(redis, f.org_id, f.contact_id, WAIT_EVENTS[f.fire_type], body)
+    # concurrently, a chunk at a time: each is two round trips, and a cron run may claim thousands
+    for i in range(0, len(fires), QUEUE_CHUNK):
+        await asyncio.gather(
+            *(
+                queue_contact_event(
+                    redis, f.org_id, f.contact_id, WAIT_EVENTS[f.fire_type],
+                    {"contact_id": f.contact_id, "session_uuid": f.session_uuid, "sprint_uuid": f.sprint_uuid},
+                )
+                for f in fires[i : i + QUEUE_CHUNK]
+            )
+        )  # fmt: skip
     # queued first, deleted after: a crash in between queues them again, which the staleness check absorbs.
     # A row rewritten meanwhile (a new wait) has another fire_on and stays.
     async with transaction() as db:
