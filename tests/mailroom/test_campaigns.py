@@ -1,6 +1,7 @@
 """Campaigns: fires computed for group members, recalculated on change, turned into messages or flow starts
 by the fire_contacts cron; stale fires do nothing."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from mailroom import campaigns
@@ -176,3 +177,25 @@ async def test_schedule_campaigns_cron_notices_new_edited_and_deleted_events(db:
     await run_tasks()
     assert await fires() == []
     assert await schedule_campaigns.run() == 0
+
+
+async def test_claimed_fire_survives_a_recalculation_unless_its_time_moves(db: None) -> None:
+    ws, field, event, _ = await appointment_setup(2)
+    c = ws["contact_ids"]
+    appointment = datetime.now(UTC) + timedelta(hours=24, seconds=2)  # the reminder is due in 2 s
+    for cid in c:
+        await set_date(cid, field, iso(appointment))
+    await schedule_campaign_event.handle(ws["org_id"], {"event_id": event})
+    assert len(await fires()) == 2
+    await asyncio.sleep(2.5)
+    assert await fires_mod.fire_due() == 2  # claimed, task queued
+
+    # before the task runs: c0 is recalculated with the same date (its fire stays claimed), c1's date moves
+    later = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
+    await set_date(c[1], field, iso(later))
+    async with transaction() as db:
+        await campaigns.schedule_contacts(db, ws["org_id"], c)
+    await run_tasks()
+    assert [m["contact"]["id"] for m in await sent_msgs()] == [c[0]]
+    [left] = await fires()
+    assert (left.contact_id, left.fire_on) == (c[1], later - timedelta(hours=24))

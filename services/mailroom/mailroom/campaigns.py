@@ -5,6 +5,7 @@ delivery hour in the workspace's timezone when one is set and the unit is days o
 Fires are computed in SQL, one statement for a whole event or a whole batch of contacts. Only future
 fires are written: a date already past has nothing left to schedule. An event edited through the API
 gets a new fire_version, which makes fires of the old version stale (the fire task ignores them).
+A fire claimed by the fire cron (see mailroom.fires) is left alone unless its time moves, which unclaims it.
 """
 
 from sqlalchemy import text
@@ -44,7 +45,7 @@ WITH ev AS (
 )
 INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, fire_on)
 SELECT org_id, contact_id, 'C', scope, fire_on FROM fires WHERE fire_on > now()
-ON CONFLICT (contact_id, fire_type, scope) DO UPDATE SET fire_on = EXCLUDED.fire_on
+ON CONFLICT (contact_id, fire_type, scope) DO UPDATE SET fire_on = EXCLUDED.fire_on, sprint_uuid = NULL
 """
 
 
@@ -68,7 +69,7 @@ async def schedule_event(db: AsyncSession, org_id: int, event_id: int) -> tuple[
         text(
             """
             DELETE FROM contact_fires WHERE fire_type = 'C' AND scope LIKE :prefix
-              AND (scope <> :scope OR fire_on > now())
+              AND (scope <> :scope OR (fire_on > now() AND sprint_uuid IS NULL))
             """
         ),
         {"prefix": f"{event_id}:%", "scope": f"{event_id}:{version}"},
@@ -89,6 +90,7 @@ async def schedule_contacts(db: AsyncSession, org_id: int, contact_ids: list[int
     await db.execute(
         text(
             "DELETE FROM contact_fires WHERE fire_type = 'C' AND contact_id = ANY(:ids) AND fire_on > now()"
+            " AND sprint_uuid IS NULL"
         ),
         {"ids": contact_ids},
     )
