@@ -50,6 +50,7 @@ async def test_start_to_a_group_in_batches_with_progress(db: None, monkeypatch) 
     assert runs == [start_id] * 5
     statuses = await scalars("SELECT DISTINCT status FROM msgs WHERE direction = 'O'")
     assert statuses == ["Q"]
+    assert await get_redis().keys("lock:c:*") == []  # every contact lock released
 
 
 async def test_batch_run_twice_starts_contacts_once(db: None) -> None:

@@ -28,7 +28,7 @@ from upesi.queues.redis import get_redis
 LIMIT = 10_000
 RETRY_AFTER = timedelta(minutes=10)
 CAMPAIGN_BATCH = 100
-QUEUE_CHUNK = 200
+QUEUE_CHUNK = 20  # the process shares one Redis pool (100 connections) with its workers
 WAIT_EVENTS = {"T": "wait_timeout", "E": "wait_expired", "S": "wait_expired"}
 CAMPAIGN_TASK = "bulk_campaign_trigger"
 log = logging.getLogger(__name__)

@@ -2,8 +2,6 @@
 (initializing) and become Q once queued; a crash between the two leaves them I, and the requeue cron
 hands them over again (courier's double-send guard makes a repeat harmless)."""
 
-import asyncio
-
 from sqlalchemy import text
 from upesi.db.engine import transaction
 from upesi.queues.outgoing import OutgoingQueues
@@ -16,9 +14,8 @@ async def queue_outgoing(batches: list[Outgoing]) -> None:
     if not batches:
         return
     queues = OutgoingQueues(get_redis())
-    # each item is one contact's messages, independent of the others: push them concurrently (a bulk
-    # batch has 25-100 of them, one round trip each)
-    await asyncio.gather(*(queues.push(b.channel_uuid, b.tps, b.msgs, b.high_priority) for b in batches))
+    for batch in batches:
+        await queues.push(batch.channel_uuid, batch.tps, batch.msgs, batch.high_priority)
     uuids = [m["uuid"] for batch in batches for m in batch.msgs]
     async with transaction() as db:
         # a lost marker only means the requeue cron hands the message over again: no need to wait for fsync
