@@ -1,6 +1,7 @@
 """Campaigns: fires computed for group members, recalculated on change, turned into messages or flow starts
 by the fire_contacts cron; stale fires do nothing."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from mailroom import campaigns
@@ -149,3 +150,52 @@ async def test_flow_event_starts_the_flow_and_a_flow_setting_the_date_schedules_
     runs = await scalars("SELECT flow_id FROM flow_runs WHERE contact_id = :c", c=c)
     assert runs == [ws["hello_id"]]
     assert [m["text"] for m in await sent_msgs()] == ["Hello C0, code "]
+
+
+async def test_schedule_campaigns_cron_notices_new_edited_and_deleted_events(db: None) -> None:
+    from mailroom.crons import schedule_campaigns
+
+    ws, field, event, appointment = await appointment_setup(1)
+    await set_date(ws["contact_ids"][0], field, iso(appointment))
+    assert await schedule_campaigns.run() == 1  # a new event: its fires get computed
+    assert await schedule_campaigns.run() == 1  # still queued, not yet done: asked again (harmless)
+    await run_tasks()
+    [fire] = await fires()
+    assert fire.scope == f"{event}:0"
+    assert await schedule_campaigns.run() == 0  # up to date
+
+    # web edits the event (new offset, bumped version) without telling mailroom
+    await execute('UPDATE campaign_events SET "offset" = -48, fire_version = 1 WHERE id = :e', e=event)
+    assert await schedule_campaigns.run() == 1
+    await run_tasks()
+    [fire] = await fires()
+    assert (fire.scope, fire.fire_on) == (f"{event}:1", appointment - timedelta(hours=48))
+
+    # and deletes it
+    await execute("UPDATE campaign_events SET is_active = false WHERE id = :e", e=event)
+    assert await schedule_campaigns.run() == 1
+    await run_tasks()
+    assert await fires() == []
+    assert await schedule_campaigns.run() == 0
+
+
+async def test_claimed_fire_survives_a_recalculation_unless_its_time_moves(db: None) -> None:
+    ws, field, event, _ = await appointment_setup(2)
+    c = ws["contact_ids"]
+    appointment = datetime.now(UTC) + timedelta(hours=24, seconds=2)  # the reminder is due in 2 s
+    for cid in c:
+        await set_date(cid, field, iso(appointment))
+    await schedule_campaign_event.handle(ws["org_id"], {"event_id": event})
+    assert len(await fires()) == 2
+    await asyncio.sleep(2.5)
+    assert await fires_mod.fire_due() == 2  # claimed, task queued
+
+    # before the task runs: c0 is recalculated with the same date (its fire stays claimed), c1's date moves
+    later = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
+    await set_date(c[1], field, iso(later))
+    async with transaction() as db:
+        await campaigns.schedule_contacts(db, ws["org_id"], c)
+    await run_tasks()
+    assert [m["contact"]["id"] for m in await sent_msgs()] == [c[0]]
+    [left] = await fires()
+    assert (left.contact_id, left.fire_on) == (c[1], later - timedelta(hours=24))

@@ -166,3 +166,47 @@ async def test_cron_runner_runs_each_cron_once_per_interval_across_runners(db: N
         await r.stop()
     # two runners over ~1.2 s of 0.5 s intervals: 2 or 3 runs, never one per runner per tick
     assert 2 <= len(calls) <= 3
+
+
+def actions_flow(flow_uuid: str, actions: list[dict]) -> dict:
+    """A flow of one node with these actions."""
+    return {
+        "uuid": flow_uuid, "name": "Actions " + flow_uuid[-4:], "spec_version": "14.4.2", "language": "eng",
+        "type": "messaging", "revision": 1, "expire_after_minutes": 10080, "localization": {},
+        "nodes": [{"uuid": flow_uuid[:-4] + "f002", "actions": actions,
+                   "exits": [{"uuid": flow_uuid[:-4] + "f003", "destination_uuid": None}]}],
+        "_ui": {"nodes": {}},
+    }  # fmt: skip
+
+
+async def test_start_session_and_send_broadcast_actions_of_a_real_flow(db: None) -> None:
+    from mailroom import starts
+    from upesi.db.ops.flows import save_flow
+
+    from tests.mailroom.test_support_batch import insert_start
+
+    ws = await workspace(3)
+    c = ws["contact_ids"]
+    c1_uuid, c2_uuid = await scalars(
+        "SELECT uuid::text FROM contacts WHERE id = ANY(:c) ORDER BY id", c=c[1:]
+    )
+    flow = actions_flow(
+        "9d1c2b3a-0000-4000-8000-00000000f001",
+        [
+            {"uuid": "9d1c2b3a-0000-4000-8000-00000000f101", "type": "start_session",
+             "flow": {"uuid": HELLO_FLOW_UUID, "name": "Hello"}, "contacts": [{"uuid": c1_uuid, "name": "C1"}],
+             "groups": [], "create_contact": False},
+            {"uuid": "9d1c2b3a-0000-4000-8000-00000000f102", "type": "send_broadcast", "text": "News from @contact.name",
+             "contacts": [{"uuid": c2_uuid, "name": "C2"}], "groups": [], "attachments": [], "quick_replies": []},
+        ],
+    )  # fmt: skip
+    async with transaction() as db:
+        parent = await save_flow(db, ws["org_id"], flow)
+    await starts.split_start(ws["org_id"], await insert_start(ws["org_id"], parent.id, contact_ids=[c[0]]))
+    await run_tasks()
+    assert await retry_msgs.queue_pending() == 2  # the flow-action start and broadcast
+    await run_tasks()
+    texts = {m["contact"]["id"]: m["text"] for m in await sent_msgs()}
+    assert texts == {c[1]: "Hello C1, code ", c[2]: "News from C0"}
+    child = await one("SELECT s.start_type, s.status FROM flow_starts s WHERE s.start_type = 'F'")
+    assert (child.start_type, child.status) == ("F", "C")

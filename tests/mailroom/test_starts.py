@@ -50,6 +50,7 @@ async def test_start_to_a_group_in_batches_with_progress(db: None, monkeypatch) 
     assert runs == [start_id] * 5
     statuses = await scalars("SELECT DISTINCT status FROM msgs WHERE direction = 'O'")
     assert statuses == ["Q"]
+    assert await get_redis().keys("lock:c:*") == []  # every contact lock released
 
 
 async def test_batch_run_twice_starts_contacts_once(db: None) -> None:
@@ -133,3 +134,26 @@ async def test_urns_and_query_recipients_and_locked_contacts_skipped(db: None, m
         "SELECT status, contact_count, contacts_done FROM flow_starts WHERE id = :i", i=start_id
     )
     assert (start.status, start.contact_count, start.contacts_done) == ("C", 3, 3)
+
+
+async def test_lost_batches_are_queued_again_and_done_ones_not_redone(db: None, monkeypatch) -> None:
+    from mailroom.crons import retry_msgs
+
+    from tests.mailroom.test_support_batch import execute
+
+    monkeypatch.setattr(starts, "BATCH_SIZE", 2)
+    ws = await workspace(3)
+    start_id = await insert_start(ws["org_id"], ws["hello_id"], contact_ids=ws["contact_ids"])
+    await starts.split_start(ws["org_id"], start_id)
+    await run_tasks(max_tasks=1)  # the realtime batch of one contact is done; the other batch's task is lost
+    await get_redis().flushdb()
+    assert await retry_msgs.queue_pending() == 0  # progress was recent
+    await execute(
+        "UPDATE flow_starts SET modified_on = now() - interval '10 minutes' WHERE id = :s", s=start_id
+    )
+    assert await retry_msgs.queue_pending() == 1
+    ran = await run_tasks()
+    assert [t.type for t in ran] == ["start_flow", "start_flow_batch"]  # only the unfinished batch
+    start = await one("SELECT status, contacts_done FROM flow_starts WHERE id = :i", i=start_id)
+    assert (start.status, start.contacts_done) == ("C", 3)
+    assert len(await scalars("SELECT id FROM flow_runs WHERE start_id = :s", s=start_id)) == 3

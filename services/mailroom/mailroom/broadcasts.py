@@ -126,6 +126,9 @@ def compose(
         contact_uuid=contact["uuid"],
         text=templates.evaluate(content.get("text") or "", contact),
         attachments=[templates.evaluate(a, contact) for a in content.get("attachments") or []],
-        quick_replies=[templates.evaluate(q, contact) for q in content.get("quick_replies") or []],
+        quick_replies=[
+            templates.evaluate(q if isinstance(q, str) else q.get("text", ""), contact)
+            for q in content.get("quick_replies") or []
+        ],
         locale=lang if lang and lang != "und" else None,
     )

@@ -5,6 +5,7 @@ delivery hour in the workspace's timezone when one is set and the unit is days o
 Fires are computed in SQL, one statement for a whole event or a whole batch of contacts. Only future
 fires are written: a date already past has nothing left to schedule. An event edited through the API
 gets a new fire_version, which makes fires of the old version stale (the fire task ignores them).
+A fire claimed by the fire cron (see mailroom.fires) is left alone unless its time moves, which unclaims it.
 """
 
 from sqlalchemy import text
@@ -44,24 +45,31 @@ WITH ev AS (
 )
 INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, fire_on)
 SELECT org_id, contact_id, 'C', scope, fire_on FROM fires WHERE fire_on > now()
-ON CONFLICT (contact_id, fire_type, scope) DO UPDATE SET fire_on = EXCLUDED.fire_on
+ON CONFLICT (contact_id, fire_type, scope) DO UPDATE SET fire_on = EXCLUDED.fire_on, sprint_uuid = NULL
 """
 
 
-async def schedule_event(db: AsyncSession, org_id: int, event_id: int) -> None:
+async def schedule_event(db: AsyncSession, org_id: int, event_id: int) -> tuple[int | None, bool]:
     """(Re)compute every group member's fire for one event. Fires of other versions of the event go, and
-    so do future fires of this version (a member who left the group, a date that was cleared)."""
-    version = (
+    so do future fires of this version (a member who left the group, a date that was cleared). Returns
+    (the event's fire_version, whether it is live)."""
+    event = (
         await db.execute(
-            text("SELECT fire_version FROM campaign_events WHERE id = :e AND org_id = :org"),
+            text(
+                """
+                SELECT e.fire_version, e.is_active AND c.is_active AND NOT c.is_archived AS live
+                FROM campaign_events e JOIN campaigns c ON c.id = e.campaign_id WHERE e.id = :e AND e.org_id = :org
+                """
+            ),
             {"e": event_id, "org": org_id},
         )
-    ).scalar()
+    ).first()
+    version = event.fire_version if event else None
     await db.execute(
         text(
             """
             DELETE FROM contact_fires WHERE fire_type = 'C' AND scope LIKE :prefix
-              AND (scope <> :scope OR fire_on > now())
+              AND (scope <> :scope OR (fire_on > now() AND sprint_uuid IS NULL))
             """
         ),
         {"prefix": f"{event_id}:%", "scope": f"{event_id}:{version}"},
@@ -71,6 +79,7 @@ async def schedule_event(db: AsyncSession, org_id: int, event_id: int) -> None:
             text(_FIRES.format(event_filter="e.id = :event", contact_filter="true")),
             {"org": org_id, "event": event_id},
         )
+    return version, bool(event and event.live)
 
 
 async def schedule_contacts(db: AsyncSession, org_id: int, contact_ids: list[int]) -> None:
@@ -81,6 +90,7 @@ async def schedule_contacts(db: AsyncSession, org_id: int, contact_ids: list[int
     await db.execute(
         text(
             "DELETE FROM contact_fires WHERE fire_type = 'C' AND contact_id = ANY(:ids) AND fire_on > now()"
+            " AND sprint_uuid IS NULL"
         ),
         {"ids": contact_ids},
     )

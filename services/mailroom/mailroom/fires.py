@@ -7,11 +7,15 @@ their work is queued, and picks them up again should that work be lost), then:
   `wait_expired` events on the contact's event list, handled in order with the contact's other events;
   the handler ignores a fire whose session or sprint is no longer the contact's current one. The rows
   are deleted once queued.
-- C (campaign) fires become `bulk_campaign_trigger` tasks of up to 100 contacts per event; the task
-  deletes the rows it handles in its own transaction (so a redelivered task does nothing twice).
+- C (campaign) fires become `bulk_campaign_trigger` tasks of up to 100 contacts per event. The claim is
+  also written in the fire's sprint_uuid (unused by campaign fires): the task deletes the rows still
+  carrying its claim in its own transaction (so a redelivered task does nothing twice), and a fire
+  rescheduled meanwhile (the contact's date moved) loses the claim and waits for its new time.
 """
 
+import asyncio
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +28,7 @@ from upesi.queues.redis import get_redis
 LIMIT = 10_000
 RETRY_AFTER = timedelta(minutes=10)
 CAMPAIGN_BATCH = 100
+QUEUE_CHUNK = 20  # the process shares one Redis pool (100 connections) with its workers
 WAIT_EVENTS = {"T": "wait_timeout", "E": "wait_expired", "S": "wait_expired"}
 CAMPAIGN_TASK = "bulk_campaign_trigger"
 log = logging.getLogger(__name__)
@@ -33,18 +38,21 @@ async def fire_due(now: datetime | None = None) -> int:
     """Queue the work of every fire due by `now`; returns how many fires were claimed."""
     now = now or datetime.now(UTC)
     until = now + RETRY_AFTER
+    claim = str(uuid.uuid4())
     async with transaction() as db:
         fires = (
             await db.execute(
                 text(
                     """
-                    UPDATE contact_fires SET fire_on = :until WHERE id IN (
+                    UPDATE contact_fires SET fire_on = :until,
+                        sprint_uuid = CASE WHEN fire_type = 'C' THEN CAST(:claim AS uuid) ELSE sprint_uuid END
+                    WHERE id IN (
                         SELECT id FROM contact_fires WHERE fire_on <= :now ORDER BY fire_on LIMIT :limit
                         FOR UPDATE SKIP LOCKED)
                     RETURNING id, org_id, contact_id, fire_type, scope, session_uuid::text, sprint_uuid::text
                     """
                 ),
-                {"now": now, "until": until, "limit": LIMIT},
+                {"now": now, "until": until, "limit": LIMIT, "claim": claim},
             )
         ).all()
     if not fires:
@@ -52,7 +60,7 @@ async def fire_due(now: datetime | None = None) -> int:
     waits = [f for f in fires if f.fire_type in WAIT_EVENTS]
     campaign = [f for f in fires if f.fire_type == "C"]
     await _queue_waits(waits, until)
-    await _queue_campaign(campaign, until)
+    await _queue_campaign(campaign, claim)
     return len(fires)
 
 
@@ -60,9 +68,17 @@ async def _queue_waits(fires: list[Any], until: datetime) -> None:
     if not fires:
         return
     redis = get_redis()
-    for f in fires:
-        body = {"contact_id": f.contact_id, "session_uuid": f.session_uuid, "sprint_uuid": f.sprint_uuid}
-        await queue_contact_event(redis, f.org_id, f.contact_id, WAIT_EVENTS[f.fire_type], body)
+    # concurrently, a chunk at a time: each is two round trips, and a cron run may claim thousands
+    for i in range(0, len(fires), QUEUE_CHUNK):
+        await asyncio.gather(
+            *(
+                queue_contact_event(
+                    redis, f.org_id, f.contact_id, WAIT_EVENTS[f.fire_type],
+                    {"contact_id": f.contact_id, "session_uuid": f.session_uuid, "sprint_uuid": f.sprint_uuid},
+                )
+                for f in fires[i : i + QUEUE_CHUNK]
+            )
+        )  # fmt: skip
     # queued first, deleted after: a crash in between queues them again, which the staleness check absorbs.
     # A row rewritten meanwhile (a new wait) has another fire_on and stays.
     async with transaction() as db:
@@ -72,7 +88,7 @@ async def _queue_waits(fires: list[Any], until: datetime) -> None:
         )
 
 
-async def _queue_campaign(fires: list[Any], until: datetime) -> None:
+async def _queue_campaign(fires: list[Any], claim: str) -> None:
     by_event: dict[tuple[int, str], list[Any]] = {}
     for f in fires:
         by_event.setdefault((f.org_id, f.scope), []).append(f)
@@ -88,7 +104,7 @@ async def _queue_campaign(fires: list[Any], until: datetime) -> None:
                     "event_id": int(event_id),
                     "fire_version": int(version or 0),
                     "fire_ids": [f.id for f in chunk],
-                    "claimed_until": until.isoformat(),
+                    "claim": claim,
                 },
                 priority=True,
             )

@@ -1,8 +1,9 @@
 """What a batch of sprints asks of the bulk machinery, written in the sprints' own transaction:
 
 - contacts whose fields or groups changed get their campaign fires recomputed;
-- each session_triggered event (a flow's start_session action) becomes a flow start of type F, pending;
-  the queue_pending cron pushes its start_flow task once this transaction has committed.
+- each session_triggered event (a flow's start_session action) becomes a flow start of type F, pending,
+  and each broadcast_created event (a flow's send_broadcast action) a pending broadcast; the
+  queue_pending cron pushes their tasks once this transaction has committed.
 """
 
 import json
@@ -26,6 +27,64 @@ async def apply_followups(db: AsyncSession, org_id: int, sprints: list[Sprint]) 
     triggered = [e for s in sprints for e in s.events if e.get("type") == "session_triggered"]
     if triggered:
         await _insert_starts(db, org_id, triggered)
+    broadcasts = [e for s in sprints for e in s.events if e.get("type") == "broadcast_created"]
+    if broadcasts:
+        await _insert_broadcasts(db, org_id, broadcasts)
+
+
+async def _insert_broadcasts(db: AsyncSession, org_id: int, events: list[dict[str, Any]]) -> None:
+    rows = [
+        {
+            "key": str(uuid.uuid4()),  # ties each inserted broadcast back to its event
+            "translations": {
+                lang: {
+                    "text": t.get("text") or "",
+                    "attachments": list(t.get("attachments") or []),
+                    "quick_replies": [
+                        q.get("text", "") if isinstance(q, dict) else q for q in t.get("quick_replies") or []
+                    ],
+                }
+                for lang, t in (e.get("translations") or {}).items()
+            },
+            "base_language": e.get("base_language") or "und",
+            "urns": list(e.get("urns") or []),
+            "query": e.get("contact_query") or None,
+            "contacts": [c["uuid"] for c in e.get("contacts") or []],
+            "groups": [g["uuid"] for g in e.get("groups") or []],
+        }
+        for e in events
+        if e.get("translations")
+    ]
+    if not rows:
+        return
+    await db.execute(
+        text(
+            """
+            WITH r AS (
+                SELECT value AS v FROM jsonb_array_elements(CAST(:rows AS jsonb))
+            ), ins AS (
+                INSERT INTO broadcasts (uuid, org_id, translations, base_language, status, urns, query, is_active)
+                SELECT CAST(r.v->>'key' AS uuid), :org, r.v->'translations', r.v->>'base_language', 'P',
+                       ARRAY(SELECT jsonb_array_elements_text(r.v->'urns')), r.v->>'query', true
+                FROM r
+                RETURNING id, uuid
+            ), linked AS (
+                SELECT ins.id, r.v FROM ins JOIN r ON CAST(r.v->>'key' AS uuid) = ins.uuid
+            ), c AS (
+                INSERT INTO broadcast_contacts (broadcast_id, contact_id)
+                SELECT DISTINCT l.id, ct.id FROM linked l
+                JOIN contacts ct ON ct.org_id = :org
+                 AND ct.uuid::text IN (SELECT jsonb_array_elements_text(l.v->'contacts'))
+                ON CONFLICT DO NOTHING
+            )
+            INSERT INTO broadcast_groups (broadcast_id, group_id)
+            SELECT DISTINCT l.id, g.id FROM linked l
+            JOIN contact_groups g ON g.org_id = :org AND g.uuid::text IN (SELECT jsonb_array_elements_text(l.v->'groups'))
+            ON CONFLICT DO NOTHING
+            """
+        ),
+        {"org": org_id, "rows": json.dumps(rows)},
+    )
 
 
 async def _insert_starts(db: AsyncSession, org_id: int, events: list[dict[str, Any]]) -> None:

@@ -6,7 +6,13 @@ import secrets
 import time
 
 import redis.asyncio as aioredis
-from upesi.queues.contacts import LOCK_EXPIRY_MS, lock_key, release_lock
+from upesi.queues.contacts import LOCK_EXPIRY_MS, lock_key
+
+# the same compare-and-delete as upesi.queues.contacts.release_lock
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 RETRY_SLEEP = 0.05
 
@@ -38,4 +44,10 @@ async def lock_contacts(
 
 
 async def unlock_contacts(redis: aioredis.Redis, org_id: int, tokens: dict[int, str]) -> None:
-    await asyncio.gather(*(release_lock(redis, org_id, cid, token) for cid, token in tokens.items()))
+    """Release the locks still holding our tokens (as release_lock does), in one pipeline."""
+    if not tokens:
+        return
+    async with redis.pipeline(transaction=False) as pipe:
+        for cid, token in tokens.items():
+            pipe.eval(_RELEASE, 1, lock_key(org_id, cid), token)
+        await pipe.execute()

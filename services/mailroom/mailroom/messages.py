@@ -181,7 +181,7 @@ async def insert_msgs(
         ),
         {"org": org_id, "bcast": broadcast_id, "rows": json.dumps(rows), "created": created_on},
     )
-    id_by_uuid = dict(ids.all())  # type: ignore[arg-type]
+    id_by_uuid: dict[str, int] = {u: i for u, i in ids.all()}
     for batch in outgoing:
         for msg in batch.msgs:
             msg["id"] = id_by_uuid.get(msg["uuid"])

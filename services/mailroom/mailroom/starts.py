@@ -183,5 +183,19 @@ async def _start_contacts(
     scene = await load_org_scene(db, org_id)
     contacts = await load_contacts(db, org_id, contact_ids)
     starts = [(cid, contacts[cid], manual_trigger(start)) for cid in contact_ids if cid in contacts]
-    sprints = await runner.start_sessions(scene.assets, scene.environment, starts, start_id=start.id)
+    try:
+        sprints = await runner.start_sessions(scene.assets, scene.environment, starts, start_id=start.id)
+    except Exception:
+        # one contact the engine can't start must not hold back the other 24: start them one by one
+        log.exception("batch start failed, starting contacts one at a time", extra={"start_id": start.id})
+        sprints = []
+        for one in starts:
+            try:
+                sprints += await runner.start_sessions(
+                    scene.assets, scene.environment, [one], start_id=start.id
+                )
+            except Exception:
+                log.exception(
+                    "contact could not be started", extra={"start_id": start.id, "contact_id": one[0]}
+                )
     return await commit_sprints(db, org_id, sprints)

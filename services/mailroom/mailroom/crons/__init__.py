@@ -23,11 +23,12 @@ class Cron:
 
 
 def all_crons() -> list[Cron]:
-    from mailroom.crons import fire_contacts, fire_schedules, retry_msgs
+    from mailroom.crons import fire_contacts, fire_schedules, retry_msgs, schedule_campaigns
 
     return [
         Cron("fire_contacts", fire_contacts.INTERVAL, fire_contacts.run),
         Cron("fire_schedules", fire_schedules.INTERVAL, fire_schedules.run),
+        Cron("schedule_campaigns", schedule_campaigns.INTERVAL, schedule_campaigns.run),
         Cron("requeue_stuck", retry_msgs.INTERVAL, retry_msgs.requeue_stuck),
         Cron("retry_errored", retry_msgs.INTERVAL, retry_msgs.retry_errored),
         Cron("queue_pending", retry_msgs.PENDING_INTERVAL, retry_msgs.queue_pending),

@@ -3,8 +3,10 @@
 - requeue_stuck: outgoing messages left in I (written, but the writer died before queueing them to
   courier) for more than a minute are queued again.
 - retry_errored: errored messages (E) whose next_attempt has come are queued again.
-- queue_pending: flow starts and broadcasts still pending (P) get their task pushed: starts created by a
-  flow's start_session action at once, others (the API pushes those itself) after a minute.
+- queue_pending: flow starts and broadcasts still pending (P) get their task pushed: those created by a
+  flow's actions at once (new rows; for broadcasts that includes the API's, which it pushes itself: the
+  second push finds the work done), others after a minute; and starts and broadcasts still unfinished
+  five minutes after their last progress, whose parent task then queues the batches not yet done.
 """
 
 import logging
@@ -140,7 +142,33 @@ async def queue_pending() -> int:
                     """
                     UPDATE broadcasts SET modified_on = now() WHERE id IN (
                         SELECT id FROM broadcasts WHERE status = 'P' AND schedule IS NULL AND is_active
-                          AND modified_on < now() - interval '1 minute'
+                          AND (modified_on = created_on OR modified_on < now() - interval '1 minute')
+                        LIMIT 1000 FOR UPDATE SKIP LOCKED)
+                    RETURNING id, org_id
+                    """
+                )
+            )
+        ).all()
+        # split jobs with batches still not done after a while (a batch task failed, or was lost): the parent
+        # task queues the unfinished batches again, and done ones are never redone
+        starts += (
+            await db.execute(
+                text(
+                    """
+                    UPDATE flow_starts SET modified_on = now() WHERE id IN (
+                        SELECT id FROM flow_starts WHERE status IN ('Q', 'S') AND modified_on < now() - interval '5 minutes'
+                        LIMIT 1000 FOR UPDATE SKIP LOCKED)
+                    RETURNING id, org_id
+                    """
+                )
+            )
+        ).all()
+        bcasts += (
+            await db.execute(
+                text(
+                    """
+                    UPDATE broadcasts SET modified_on = now() WHERE id IN (
+                        SELECT id FROM broadcasts WHERE status IN ('Q', 'S') AND modified_on < now() - interval '5 minutes'
                         LIMIT 1000 FOR UPDATE SKIP LOCKED)
                     RETURNING id, org_id
                     """

@@ -2,7 +2,7 @@
 contacts whose fires came due: send its message, or start its flow.
 
     {"type": "bulk_campaign_trigger", "task": {"event_id": 4, "fire_version": 1, "fire_ids": [88, 89],
-     "claimed_until": "2026-11-23T10:10:00+00:00"}}
+     "claim": "0b5e…"}}
 
 The fires are deleted in the transaction that does the work, and only fires still as the cron claimed
 them are done: a redelivered task, or a fire rescheduled since (the contact's date changed), does
@@ -11,7 +11,7 @@ nothing. A fire of an older event version, or of an event deleted or archived si
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -37,13 +37,13 @@ log = logging.getLogger(__name__)
 async def handle(org_id: int, body: dict[str, Any]) -> None:
     event_id, version = int(body["event_id"]), int(body["fire_version"])
     fire_ids = [int(i) for i in body["fire_ids"]]
-    until = datetime.fromisoformat(body["claimed_until"])
+    claim = str(body["claim"])
     event = await _load_event(org_id, event_id)
     redis = get_redis()
     tokens: dict[int, str] = {}
     if event is not None and event.event_type == "F":
         # a flow start touches the contact's session: hold the contacts' locks, as handling their events does
-        candidates = await _fire_contacts(fire_ids, until)
+        candidates = await _fire_contacts(fire_ids, claim)
         tokens, skipped = await lock_contacts(redis, org_id, candidates, LOCK_WAIT_SECONDS)
         if skipped:
             log.warning(
@@ -53,9 +53,9 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
     try:
         async with transaction() as db:
             locked = set(tokens) if event is not None and event.event_type == "F" else None
-            contact_ids = await _claim(db, fire_ids, until, locked)
+            contact_ids = await _claim(db, fire_ids, claim, locked)
             if locked is not None:
-                await _postpone(db, org_id, fire_ids, until)
+                await _postpone(db, org_id, fire_ids, claim)
             if event is None or event.fire_version != version or not contact_ids:
                 return  # stale: the claimed fires are gone and nothing is done
             contact_ids = await _active(db, contact_ids)
@@ -88,40 +88,42 @@ async def _load_event(org_id: int, event_id: int) -> Any:
         ).first()
 
 
-async def _fire_contacts(fire_ids: list[int], until: datetime) -> list[int]:
+async def _fire_contacts(fire_ids: list[int], claim: str) -> list[int]:
     async with transaction() as db:
         rows = await db.execute(
-            text("SELECT contact_id FROM contact_fires WHERE id = ANY(:ids) AND fire_on = :until"),
-            {"ids": fire_ids, "until": until},
+            text(
+                "SELECT contact_id FROM contact_fires WHERE id = ANY(:ids) AND sprint_uuid = CAST(:claim AS uuid)"
+            ),
+            {"ids": fire_ids, "claim": claim},
         )
         return sorted(set(rows.scalars()))
 
 
-async def _claim(db: AsyncSession, fire_ids: list[int], until: datetime, only: set[int] | None) -> list[int]:
+async def _claim(db: AsyncSession, fire_ids: list[int], claim: str, only: set[int] | None) -> list[int]:
     rows = await db.execute(
         text(
             """
-            DELETE FROM contact_fires WHERE id = ANY(:ids) AND fire_on = :until
+            DELETE FROM contact_fires WHERE id = ANY(:ids) AND sprint_uuid = CAST(:claim AS uuid)
               AND (CAST(:only AS bigint[]) IS NULL OR contact_id = ANY(CAST(:only AS bigint[])))
             RETURNING contact_id
             """
         ),
-        {"ids": fire_ids, "until": until, "only": sorted(only) if only is not None else None},
+        {"ids": fire_ids, "claim": claim, "only": sorted(only) if only is not None else None},
     )
     return sorted(set(rows.scalars()))
 
 
-async def _postpone(db: AsyncSession, org_id: int, fire_ids: list[int], until: datetime) -> None:
+async def _postpone(db: AsyncSession, org_id: int, fire_ids: list[int], claim: str) -> None:
     """Fires of contacts that stayed locked (the claimed ones are deleted by now) are tried again a minute
     from now."""
     await db.execute(
         text(
             """
-            UPDATE contact_fires SET fire_on = now() + :later
-            WHERE id = ANY(:ids) AND fire_on = :until AND org_id = :org
+            UPDATE contact_fires SET fire_on = now() + :later, sprint_uuid = NULL
+            WHERE id = ANY(:ids) AND sprint_uuid = CAST(:claim AS uuid) AND org_id = :org
             """
         ),
-        {"ids": fire_ids, "until": until, "org": org_id, "later": RETRY_LOCKED_AFTER},
+        {"ids": fire_ids, "claim": claim, "org": org_id, "later": RETRY_LOCKED_AFTER},
     )
 
 

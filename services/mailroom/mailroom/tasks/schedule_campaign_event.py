@@ -9,10 +9,13 @@ from typing import Any
 from upesi.db.engine import transaction
 
 from mailroom.campaigns import schedule_event
+from mailroom.crons.schedule_campaigns import mark_scheduled
 
 TYPE = "schedule_campaign_event"
 
 
 async def handle(org_id: int, body: dict[str, Any]) -> None:
+    event_id = int(body["event_id"])
     async with transaction() as db:
-        await schedule_event(db, org_id, int(body["event_id"]))
+        version, live = await schedule_event(db, org_id, event_id)
+    await mark_scheduled(event_id, version, live)
