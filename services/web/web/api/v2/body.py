@@ -1,0 +1,136 @@
+"""Reading and validating JSON request bodies with DRF's error messages."""
+
+import json
+from typing import Any
+
+from fastapi import Request
+
+from web.api.v2.errors import APIError, Errors, invalid
+from web.api.v2.values import parse_bool
+
+REQUIRED = "This field is required."
+NULL = "This field may not be null."
+BLANK = "This field may not be blank."
+
+
+async def read_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError as e:
+        raise invalid(f"JSON parse error - {e}") from e
+    if not isinstance(data, dict):
+        raise APIError(
+            400,
+            {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {type(data).__name__}."]},
+        )
+    return data
+
+
+def string(
+    data: dict[str, Any], name: str, errors: Errors, *, required: bool = False, max_length: int | None = None,
+    allow_blank: bool = False, allow_null: bool = False,
+) -> str | None:  # fmt: skip
+    if name not in data:
+        if required:
+            errors.add(name, REQUIRED)
+        return None
+    value = data[name]
+    if value is None:
+        if not allow_null:
+            errors.add(name, NULL)
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        errors.add(name, "Not a valid string.")
+        return None
+    value = value.strip()
+    if not value and not allow_blank:
+        errors.add(name, BLANK)
+        return None
+    if max_length is not None and len(value) > max_length:
+        errors.add(name, f"Ensure this field has no more than {max_length} characters.")
+        return None
+    return value
+
+
+def boolean(data: dict[str, Any], name: str, errors: Errors, default: bool | None = None) -> bool | None:
+    if name not in data or data[name] is None:
+        return default
+    value = parse_bool(data[name])
+    if value is None:
+        errors.add(name, "Must be a valid boolean.")
+        return default
+    return value
+
+
+def integer(data: dict[str, Any], name: str, errors: Errors, *, required: bool = False) -> int | None:
+    if name not in data or data[name] is None:
+        if required:
+            errors.add(name, REQUIRED)
+        return None
+    value = data[name]
+    if isinstance(value, bool):
+        errors.add(name, "A valid integer is required.")
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        errors.add(name, "A valid integer is required.")
+        return None
+
+
+def string_list(
+    data: dict[str, Any], name: str, errors: Errors, *, max_items: int = 100, required: bool = False
+) -> list[str] | None:
+    """A list of strings; a single string is taken as a one-item list (DRF's ListField does not, but
+    form-style clients send it and it is unambiguous)."""
+    if name not in data or data[name] is None:
+        if required:
+            errors.add(name, REQUIRED)
+        return None
+    value = data[name]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(
+        isinstance(v, (str, int)) and not isinstance(v, bool) for v in value
+    ):
+        errors.add(name, "Not a valid list.")
+        return None
+    if len(value) > max_items:
+        errors.add(name, f"Ensure this field has no more than {max_items} elements.")
+        return None
+    return [str(v).strip() for v in value]
+
+
+def translations(
+    data: dict[str, Any], name: str, errors: Errors, default_lang: str, *, max_length: int | None = None,
+    required: bool = False,
+) -> dict[str, str] | None:  # fmt: skip
+    """Translatable text: {"eng": "...", "fra": "..."}, or a plain string taken as the default language."""
+    if name not in data or data[name] is None:
+        if required:
+            errors.add(name, REQUIRED)
+        return None
+    value = data[name]
+    if isinstance(value, str):
+        value = {default_lang: value}
+    if not isinstance(value, dict) or not value:
+        errors.add(name, "Must be a string or a non-empty dict of translations.")
+        return None
+    result: dict[str, str] = {}
+    for lang, text in value.items():
+        if not isinstance(lang, str) or not (len(lang) == 3 or lang == "base"):
+            errors.add(name, f"{lang!r} is not a valid language code.")
+            return None
+        if not isinstance(text, str):
+            errors.add(name, f"Translation for {lang!r} must be a string.")
+            return None
+        if max_length is not None and len(text) > max_length:
+            errors.add(name, f"Ensure translations have no more than {max_length} characters.")
+            return None
+        result[lang] = text
+    return result

@@ -1,0 +1,264 @@
+"""Creating, updating and deleting contacts for the contacts and contact_actions endpoints.
+
+RapidPro routes these through mailroom; here they are direct, batched statements. Smart (query) group
+membership is mailroom's to recalculate and is not touched.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, contact_group_contacts
+from upesi.queues.fair import QUEUE_BATCH, FairQueue
+from upesi.queues.redis import get_redis
+from upesi.urns import URN, URNError, parse_urn
+
+from web.api.v2 import body as b
+from web.api.v2.auth import APIContext
+from web.api.v2.errors import Errors
+from web.api.v2.field_values import parse_value
+from web.api.v2.values import is_uuid, new_uuid
+
+UNSET: Any = object()
+NO_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass
+class ContactChanges:
+    name: Any = UNSET
+    language: Any = UNSET
+    urns: list[URN] | None = None
+    group_ids: list[int] | None = None
+    fields: dict[str, dict[str, Any] | None] | None = None  # field uuid -> stored value or None to clear
+
+
+async def resolve_groups(
+    session: AsyncSession,
+    ctx: APIContext,
+    refs: list[str],
+    errors: Errors,
+    field: str,
+    manual_only: bool = True,
+) -> list[ContactGroup]:
+    """Groups named by UUID or name, in one query; unknown or smart groups are field errors."""
+    uuids = [r for r in refs if is_uuid(r)]
+    names = [r.lower() for r in refs if not is_uuid(r)]
+    rows = (
+        (
+            await session.execute(
+                select(ContactGroup).where(
+                    ContactGroup.org_id == ctx.org_id,
+                    ContactGroup.is_active.is_(True),
+                    or_(
+                        ContactGroup.uuid.in_(uuids or [NO_UUID]),
+                        func.lower(ContactGroup.name).in_(names or [""]),
+                    ),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    by_ref = {str(g.uuid): g for g in rows} | {g.name.lower(): g for g in rows}
+    found = []
+    for ref in refs:
+        group = by_ref.get(ref if is_uuid(ref) else ref.lower())
+        if group is None:
+            errors.add(field, f"No such object: {ref}")
+        elif manual_only and group.group_type != "M":
+            errors.add(field, f"Contact group must not be query based: {ref}")
+        else:
+            found.append(group)
+    return found
+
+
+async def validate_changes(
+    session: AsyncSession, ctx: APIContext, data: dict[str, Any], contact: Contact | None, url_urn: str | None
+) -> ContactChanges:
+    errors = Errors()
+    changes = ContactChanges()
+    if "name" in data:
+        changes.name = b.string(data, "name", errors, max_length=64, allow_blank=True, allow_null=True)
+    if "language" in data:
+        language = b.string(data, "language", errors, allow_null=True, allow_blank=True)
+        if language and (len(language) != 3 or not language.isalpha()):
+            errors.add("language", "Ensure this field has no more than 3 characters.")
+        changes.language = language.lower() if language else None
+
+    raw_urns = [url_urn] if url_urn else b.string_list(data, "urns", errors)
+    if raw_urns is not None:
+        parsed: list[URN] = []
+        for raw in raw_urns:
+            try:
+                parsed.append(parse_urn(raw, ctx.org.country))
+            except URNError:
+                errors.add("urns", f"Invalid URN: {raw}. Ensure phone numbers contain country codes.")
+        if not errors.fields.get("urns"):
+            owned = await session.execute(
+                select(ContactURN.identity).where(
+                    ContactURN.org_id == ctx.org_id,
+                    ContactURN.identity.in_([u.identity for u in parsed]),
+                    ContactURN.contact_id.is_not(None),
+                    ContactURN.contact_id != (contact.id if contact else -1),
+                )
+            )
+            if owned.first() is not None:
+                errors.add("urns", "URN is in use by another contact.")
+        changes.urns = list({u.identity: u for u in parsed}.values())
+
+    group_refs = b.string_list(data, "groups", errors)
+    if group_refs is not None:
+        changes.group_ids = [g.id for g in await resolve_groups(session, ctx, group_refs, errors, "groups")]
+
+    if "fields" in data and data["fields"] is not None:
+        raw_fields = data["fields"]
+        if not isinstance(raw_fields, dict):
+            errors.add("fields", "Must be a dict of field keys to values.")
+        elif len(raw_fields) > 100:
+            errors.add("fields", "Ensure this field has no more than 100 elements.")
+        else:
+            defs = (
+                (
+                    await session.execute(
+                        select(ContactField).where(
+                            ContactField.org_id == ctx.org_id,
+                            ContactField.is_active.is_(True),
+                            ContactField.key.in_(list(raw_fields)),
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            by_key = {f.key: f for f in defs}
+            changes.fields = {}
+            for key, value in raw_fields.items():
+                field = by_key.get(key)
+                if field is None:
+                    errors.add("fields", f"Invalid contact field key: {key}")
+                    continue
+                changes.fields[str(field.uuid)] = parse_value(field.value_type, value)
+    errors.raise_if_any()
+    return changes
+
+
+async def apply_changes(
+    session: AsyncSession, ctx: APIContext, contact: Contact | None, changes: ContactChanges
+) -> Contact:
+    if contact is None:
+        contact = Contact(uuid=new_uuid(), org_id=ctx.org_id, status="A", fields={}, is_active=True)
+        session.add(contact)
+    if changes.name is not UNSET:
+        contact.name = changes.name or None
+    if changes.language is not UNSET:
+        contact.language = changes.language
+    if changes.fields:
+        merged = dict(contact.fields or {})
+        for field_uuid, value in changes.fields.items():
+            if value is None:
+                merged.pop(field_uuid, None)
+            else:
+                merged[field_uuid] = value
+        contact.fields = merged
+    contact.modified_on = func.now()
+    await session.flush()
+
+    if changes.urns is not None:
+        await _set_urns(session, ctx, contact.id, changes.urns)
+    if changes.group_ids is not None:
+        await _set_manual_groups(session, contact.id, changes.group_ids)
+    await session.refresh(contact)
+    return contact
+
+
+async def _set_urns(session: AsyncSession, ctx: APIContext, contact_id: int, urns: list[URN]) -> None:
+    identities = [u.identity for u in urns]
+    await session.execute(
+        update(ContactURN)
+        .where(ContactURN.contact_id == contact_id, ContactURN.identity.not_in(identities or [""]))
+        .values(contact_id=None)
+    )
+    if not urns:
+        return
+    stmt = pg_insert(ContactURN).values(
+        [
+            {"org_id": ctx.org_id, "contact_id": contact_id, "scheme": u.scheme, "path": u.path,
+             "identity": u.identity, "display": u.display, "priority": 1000 - i, "auth_tokens": {}}
+            for i, u in enumerate(urns)
+        ]
+    )  # fmt: skip
+    # an orphaned URN (its contact was deleted) is taken over; one owned by another contact is not
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["org_id", "identity"],
+        set_={"contact_id": stmt.excluded.contact_id, "priority": stmt.excluded.priority},
+        where=(ContactURN.contact_id.is_(None)) | (ContactURN.contact_id == contact_id),
+    )
+    await session.execute(stmt)
+
+
+async def _set_manual_groups(session: AsyncSession, contact_id: int, group_ids: list[int]) -> None:
+    manual = select(ContactGroup.id).where(ContactGroup.group_type == "M")
+    await session.execute(
+        delete(contact_group_contacts).where(
+            contact_group_contacts.c.contact_id == contact_id,
+            contact_group_contacts.c.group_id.in_(manual),
+            contact_group_contacts.c.group_id.not_in(group_ids or [-1]),
+        )
+    )
+    if group_ids:
+        await session.execute(
+            pg_insert(contact_group_contacts)
+            .values([{"group_id": g, "contact_id": contact_id} for g in group_ids])
+            .on_conflict_do_nothing()
+        )
+
+
+async def add_to_group(session: AsyncSession, group_id: int, contact_ids: list[int]) -> None:
+    if contact_ids:
+        await session.execute(
+            pg_insert(contact_group_contacts)
+            .values([{"group_id": group_id, "contact_id": c} for c in contact_ids])
+            .on_conflict_do_nothing()
+        )
+        await touch(session, contact_ids)
+
+
+async def remove_from_group(session: AsyncSession, group_id: int, contact_ids: list[int]) -> None:
+    await session.execute(
+        delete(contact_group_contacts).where(
+            contact_group_contacts.c.group_id == group_id,
+            contact_group_contacts.c.contact_id.in_(contact_ids),
+        )
+    )
+    await touch(session, contact_ids)
+
+
+async def touch(session: AsyncSession, contact_ids: list[int]) -> None:
+    await session.execute(update(Contact).where(Contact.id.in_(contact_ids)).values(modified_on=func.now()))
+
+
+async def interrupt(ctx: APIContext, contact_ids: list[int]) -> None:
+    """Mailroom ends the contacts' sessions (contract: interrupt_contacts on tasks:batch)."""
+    if contact_ids:
+        await FairQueue(get_redis(), QUEUE_BATCH).push(
+            ctx.org_id, "interrupt_contacts", {"contact_ids": contact_ids}
+        )
+
+
+async def delete_contacts(session: AsyncSession, ctx: APIContext, contact_ids: list[int]) -> None:
+    """Soft delete as RapidPro's release: the row stays inactive with its personal data cleared, URNs are
+    detached (kept so message history keeps its addresses) and group memberships go. The caller asks
+    mailroom to interrupt their sessions once the transaction has committed."""
+    await session.execute(
+        update(Contact)
+        .where(Contact.id.in_(contact_ids), Contact.org_id == ctx.org_id)
+        .values(is_active=False, name=None, fields={}, current_flow_id=None, modified_on=func.now())
+    )
+    await session.execute(
+        update(ContactURN).where(ContactURN.contact_id.in_(contact_ids)).values(contact_id=None)
+    )
+    await session.execute(
+        delete(contact_group_contacts).where(contact_group_contacts.c.contact_id.in_(contact_ids))
+    )

@@ -1,0 +1,189 @@
+"""contacts: list (GET), create or update (POST, ?uuid= or ?urn=), delete (DELETE)."""
+
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from upesi.db.engine import transaction
+from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, Flow, contact_group_contacts
+from upesi.db.models.contacts import CONTACT_STATUSES
+from upesi.urns import URNError, parse_urn
+
+from web.api.v2 import params
+from web.api.v2.auth import APIContext
+from web.api.v2.body import read_body
+from web.api.v2.contact_writes import (
+    ContactChanges,
+    apply_changes,
+    delete_contacts,
+    interrupt,
+    validate_changes,
+)
+from web.api.v2.errors import field_error, invalid, not_found
+from web.api.v2.field_values import serialize_value
+from web.api.v2.pagination import empty_page, paginate
+from web.api.v2.permissions import has_permission
+from web.api.v2.routing import created, endpoint, no_content
+from web.api.v2.scoping import org_select
+from web.api.v2.shapes import groups_by_contact, refs_by_id, urns_by_contact
+from web.api.v2.values import fmt_dt, is_uuid
+
+LOOKUPS = ("uuid", "urn")
+
+
+async def serialize_contacts(
+    session: AsyncSession, ctx: APIContext, contacts: list[Contact]
+) -> list[dict[str, Any]]:
+    """Contacts in the API shape; URNs, groups, flows and fields come in one query each for the page."""
+    ids = [c.id for c in contacts]
+    urns = await urns_by_contact(session, ids)
+    groups = await groups_by_contact(session, ids)
+    flows = await refs_by_id(session, Flow, (c.current_flow_id for c in contacts))
+    fields = (
+        (
+            await session.execute(
+                org_select(ctx, ContactField).order_by(ContactField.priority.desc(), ContactField.key)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    anon = ctx.org.is_anon
+    out = []
+    for c in contacts:
+        if not c.is_active:
+            out.append(_deleted_shape(c))
+            continue
+        contact_urns = urns.get(c.id, [])
+        if anon:
+            contact_urns = [u.split(":", 1)[0] + ":********" for u in contact_urns]
+        out.append(
+            {
+                "uuid": str(c.uuid),
+                "name": c.name,
+                "status": CONTACT_STATUSES.get(c.status, "active"),
+                "language": c.language,
+                "urns": contact_urns,
+                "groups": groups.get(c.id, []),
+                "notes": [],
+                "fields": {
+                    f.key: serialize_value(f.value_type, (c.fields or {}).get(str(f.uuid))) for f in fields
+                },
+                "flow": flows.get(c.current_flow_id) if c.current_flow_id else None,
+                "created_on": fmt_dt(c.created_on),
+                "modified_on": fmt_dt(c.modified_on),
+                "last_seen_on": fmt_dt(c.last_seen_on),
+                "blocked": c.status == "B",
+                "stopped": c.status == "S",
+                "anon_display": f"{c.id:010d}" if anon else None,
+                "ref": None,
+            }
+        )
+    return out
+
+
+def _deleted_shape(c: Contact) -> dict[str, Any]:
+    return {
+        "uuid": str(c.uuid), "name": None, "status": None, "language": None, "urns": [], "groups": [], "notes": [],
+        "fields": {}, "flow": None, "created_on": fmt_dt(c.created_on), "modified_on": fmt_dt(c.modified_on),
+        "last_seen_on": None, "blocked": None, "stopped": None, "anon_display": None, "ref": None,
+    }  # fmt: skip
+
+
+@endpoint(
+    "contacts", "GET", "contacts.contact_list", scope="v2.contacts", summary="List contacts",
+    params=["uuid", "urn", "group", "deleted", "before", "after", "reverse"],
+)  # fmt: skip
+async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
+    deleted = params.get_bool(request, "deleted") is True
+    stmt = select(Contact).where(Contact.org_id == ctx.org_id, Contact.is_active.is_(not deleted))
+    try:
+        if uuid := params.get_uuid(request, "uuid"):
+            stmt = stmt.where(Contact.uuid == uuid)
+        if urn := params.get(request, "urn"):
+            if ctx.org.is_anon:
+                raise invalid("URN lookups not allowed for anonymous organizations")
+            try:
+                identity = parse_urn(urn, ctx.org.country).identity
+            except URNError:
+                return empty_page()
+            stmt = stmt.where(
+                exists().where(ContactURN.contact_id == Contact.id, ContactURN.org_id == ctx.org_id,
+                               ContactURN.identity == identity)
+            )  # fmt: skip
+        if group := params.get(request, "group"):
+            group_cond = ContactGroup.uuid == group if is_uuid(group) else ContactGroup.name.ilike(group)
+            stmt = stmt.where(
+                exists()
+                .where(contact_group_contacts.c.contact_id == Contact.id)
+                .where(contact_group_contacts.c.group_id == ContactGroup.id)
+                .where(ContactGroup.org_id == ctx.org_id, ContactGroup.is_active.is_(True), group_cond)
+            )
+        if before := params.get_date(request, "before"):
+            stmt = stmt.where(Contact.modified_on <= before)
+        if after := params.get_date(request, "after"):
+            stmt = stmt.where(Contact.modified_on >= after)
+    except params.EmptyResult:
+        return empty_page()
+    reverse = params.get_bool(request, "reverse") is True
+    async with transaction() as session:
+        page = await paginate(
+            session, request, stmt, [Contact.modified_on, Contact.id], lambda c: (c.modified_on, c.id),
+            descending=not reverse,
+        )  # fmt: skip
+        return page.response(await serialize_contacts(session, ctx, page.rows))
+
+
+async def _find(session: AsyncSession, ctx: APIContext, name: str, value: str) -> Contact | None:
+    stmt = select(Contact).where(Contact.org_id == ctx.org_id, Contact.is_active.is_(True))
+    if name == "uuid":
+        stmt = stmt.where(Contact.uuid == value)
+    else:
+        if ctx.org.is_anon:
+            raise invalid("URN lookups not allowed for anonymous organizations")
+        try:
+            identity = parse_urn(value, ctx.org.country).identity
+        except URNError as e:
+            raise invalid(f"Param 'urn': {value} is not a valid URN.") from e
+        stmt = stmt.join(ContactURN, ContactURN.contact_id == Contact.id).where(
+            ContactURN.org_id == ctx.org_id, ContactURN.identity == identity
+        )
+    return (await session.execute(stmt.limit(1))).scalar_one_or_none()
+
+
+@endpoint(
+    "contacts", "POST", "contacts.contact_create", scope="v2.contacts", summary="Create or update a contact",
+    params=["uuid", "urn"], body=["name", "language", "urns", "groups", "fields", "note"],
+)  # fmt: skip
+async def write_contact(request: Request, ctx: APIContext) -> Any:
+    data = await read_body(request)
+    found = params.lookup(request, LOOKUPS)
+    async with transaction() as session:
+        contact = await _find(session, ctx, *found) if found else None
+        if found and contact is None and found[0] == "uuid":
+            raise not_found()
+        if contact is not None and not has_permission(ctx.role, "contacts.contact_update"):
+            raise field_error("non_field_errors", "You do not have permission to perform this action.")
+        url_urn = found[1] if found and found[0] == "urn" and contact is None else None
+        if found and found[0] == "urn" and "urns" in data:
+            raise field_error("urns", "Field not allowed when using URN in URL")
+        changes: ContactChanges = await validate_changes(session, ctx, data, contact, url_urn)
+        contact_obj = await apply_changes(session, ctx, contact, changes)
+        shape = (await serialize_contacts(session, ctx, [contact_obj]))[0]
+    return shape if contact is not None else created(shape)
+
+
+@endpoint("contacts", "DELETE", "contacts.contact_delete", scope="v2.contacts", summary="Delete a contact",
+          params=["uuid", "urn"])  # fmt: skip
+async def delete_contact(request: Request, ctx: APIContext) -> Any:
+    found = params.lookup(request, LOOKUPS)
+    if found is None:
+        raise invalid("URL must contain one of the following parameters: " + ", ".join(LOOKUPS))
+    async with transaction() as session:
+        contact = await _find(session, ctx, *found)
+        if contact is None:
+            raise not_found()
+        await delete_contacts(session, ctx, [contact.id])
+    await interrupt(ctx, [contact.id])
+    return no_content()

@@ -1,0 +1,86 @@
+"""labels: list (GET), create or rename (POST, ?uuid=), delete (DELETE)."""
+
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from upesi.db.engine import transaction
+from upesi.db.models import Label, msg_labels
+
+from web.api.v2 import params
+from web.api.v2.auth import APIContext
+from web.api.v2.body import read_body
+from web.api.v2.errors import invalid
+from web.api.v2.groups import validate_name
+from web.api.v2.limits import check_limit
+from web.api.v2.pagination import paginate
+from web.api.v2.routing import created, endpoint, no_content
+from web.api.v2.scoping import get_or_404, org_select
+from web.api.v2.values import new_uuid
+
+
+async def serialize_labels(session: AsyncSession, labels: list[Label]) -> list[dict[str, Any]]:
+    ids = [label.id for label in labels]
+    counts: dict[int, int] = {}
+    if ids:
+        rows = await session.execute(
+            select(msg_labels.c.label_id, func.count())
+            .where(msg_labels.c.label_id.in_(ids))
+            .group_by(msg_labels.c.label_id)
+        )
+        counts = dict(rows.all())
+    return [
+        {"uuid": str(label.uuid), "name": label.name, "count": counts.get(label.id, 0)} for label in labels
+    ]
+
+
+@endpoint("labels", "GET", "msgs.label_list", summary="List message labels", params=["uuid", "name"])
+async def list_labels(request: Request, ctx: APIContext) -> dict[str, Any]:
+    params.exclusive(request, ("uuid", "name"))
+    stmt = org_select(ctx, Label)
+    if uuid := params.get_uuid(request, "uuid"):
+        stmt = stmt.where(Label.uuid == uuid)
+    if name := params.get(request, "name"):
+        stmt = stmt.where(func.lower(Label.name) == name.lower())
+    async with transaction() as session:
+        page = await paginate(
+            session, request, stmt, [Label.created_on, Label.id], lambda x: (x.created_on, x.id)
+        )
+        return page.response(await serialize_labels(session, page.rows))
+
+
+@endpoint(
+    "labels", "POST", "msgs.label_create", summary="Create or rename a label", params=["uuid"], body=["name"]
+)
+async def write_label(request: Request, ctx: APIContext) -> Any:
+    data = await read_body(request)
+    found = params.lookup(request, ("uuid",))
+    async with transaction() as session:
+        label = await get_or_404(session, ctx, Label, Label.uuid == found[1]) if found else None
+        name = await validate_name(session, ctx, data, Label, label)
+        if label is None:
+            await check_limit(session, ctx, "labels", Label)
+            label = Label(uuid=new_uuid(), org_id=ctx.org_id, name=name)
+            session.add(label)
+        else:
+            label.name = name
+            label.modified_on = func.now()
+        await session.flush()
+        await session.refresh(label)
+        shape = (await serialize_labels(session, [label]))[0]
+    return shape if found else created(shape)
+
+
+@endpoint("labels", "DELETE", "msgs.label_delete", summary="Delete a label", params=["uuid"])
+async def delete_label(request: Request, ctx: APIContext) -> Any:
+    found = params.lookup(request, ("uuid",))
+    if found is None:
+        raise invalid("URL must contain one of the following parameters: uuid")
+    async with transaction() as session:
+        label = await get_or_404(session, ctx, Label, Label.uuid == found[1])
+        await session.execute(
+            update(Label).where(Label.id == label.id).values(is_active=False, modified_on=func.now())
+        )
+        await session.execute(delete(msg_labels).where(msg_labels.c.label_id == label.id))
+    return no_content()

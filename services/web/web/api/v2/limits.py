@@ -1,0 +1,28 @@
+"""Workspace limits (RapidPro's org.limits): creating past one answers 409. A workspace may override the
+defaults in config["limits"]."""
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from web.api.v2.auth import APIContext
+from web.api.v2.errors import detail
+
+DEFAULT_LIMITS = {
+    "fields": 250,
+    "groups": 250,
+    "labels": 250,
+    "globals": 250,
+    "topics": 250,
+    "resthooks": 250,
+}
+
+
+async def check_limit(session: AsyncSession, ctx: APIContext, kind: str, model: Any) -> None:
+    limit = int(((ctx.org.config or {}).get("limits") or {}).get(kind, DEFAULT_LIMITS[kind]))
+    stmt = select(func.count()).select_from(model).where(model.org_id == ctx.org_id)
+    if hasattr(model, "is_active"):
+        stmt = stmt.where(model.is_active.is_(True))
+    if (await session.execute(stmt)).scalar_one() >= limit:
+        raise detail(409, "Cannot create object because workspace has reached limit.")

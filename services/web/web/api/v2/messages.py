@@ -1,0 +1,208 @@
+"""messages: list (GET) by folder, contact, label or broadcast; send one (POST)."""
+
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import exists, func, select
+from upesi.db.engine import transaction
+from upesi.db.models import Channel, Contact, ContactURN, Label, Media, Msg, msg_labels
+from upesi.queues.fair import QUEUE_BATCH, FairQueue
+from upesi.queues.redis import get_redis
+
+from web.api.v2 import params
+from web.api.v2.auth import APIContext
+from web.api.v2.body import read_body, string, string_list
+from web.api.v2.errors import Errors
+from web.api.v2.msg_shapes import serialize_msgs
+from web.api.v2.pagination import empty_page, paginate
+from web.api.v2.routing import created, endpoint
+from web.api.v2.values import is_uuid, new_uuid
+
+OUT_SENT = ("W", "S", "D", "R")
+FOLDERS = {
+    "inbox": lambda: (
+        (Msg.direction == "I") & (Msg.visibility == "V") & (Msg.status == "H") & Msg.flow_id.is_(None)
+    ),
+    "flows": lambda: (
+        (Msg.direction == "I") & (Msg.visibility == "V") & (Msg.status == "H") & Msg.flow_id.is_not(None)
+    ),
+    "archived": lambda: (Msg.direction == "I") & (Msg.visibility == "A"),
+    "outbox": lambda: (Msg.direction == "O") & (Msg.visibility == "V") & Msg.status.in_(("P", "I", "Q", "E")),
+    "sent": lambda: (Msg.direction == "O") & (Msg.visibility == "V") & Msg.status.in_(OUT_SENT),
+    "failed": lambda: (Msg.direction == "O") & (Msg.visibility == "V") & (Msg.status == "F"),
+    "incoming": lambda: (Msg.direction == "I") & (Msg.visibility == "V") & (Msg.status == "H"),
+}
+MAX_TEXT = 4096
+
+
+@endpoint(
+    "messages", "GET", "msgs.msg_list", scope="v2.messages", summary="List messages",
+    params=["uuid", "id", "broadcast", "contact", "folder", "label", "before", "after"],
+)  # fmt: skip
+async def list_messages(request: Request, ctx: APIContext) -> dict[str, Any]:
+    params.exclusive(request, ("contact", "folder", "label", "broadcast"))
+    folder = (params.get(request, "folder") or "").lower()
+    stmt = select(Msg).where(Msg.org_id == ctx.org_id)
+    sort = [Msg.created_on, Msg.id]
+    if folder:
+        if folder not in FOLDERS:
+            return empty_page()
+        stmt = stmt.where(FOLDERS[folder]())
+        if folder == "sent":
+            sort = [func.coalesce(Msg.sent_on, Msg.created_on), Msg.id]
+    else:
+        # everything visible or archived, except incoming messages not yet handled
+        stmt = stmt.where(Msg.visibility.in_(("V", "A")), ~((Msg.direction == "I") & (Msg.status == "P")))
+    try:
+        if uuid := params.get_uuid(request, "uuid"):
+            stmt = stmt.where(Msg.uuid == uuid)
+        if (msg_id := params.get_int(request, "id")) is not None:
+            stmt = stmt.where(Msg.id == msg_id)
+        if (broadcast := params.get_int(request, "broadcast")) is not None:
+            stmt = stmt.where(Msg.broadcast_id == broadcast)
+        if contact := params.get_uuid(request, "contact"):
+            stmt = stmt.where(
+                Msg.contact_id
+                == select(Contact.id)
+                .where(Contact.org_id == ctx.org_id, Contact.uuid == contact)
+                .scalar_subquery()
+            )
+        if label := params.get(request, "label"):
+            cond = Label.uuid == label if is_uuid(label) else func.lower(Label.name) == label.lower()
+            stmt = stmt.where(
+                exists()
+                .where(msg_labels.c.msg_id == Msg.id, msg_labels.c.label_id == Label.id)
+                .where(Label.org_id == ctx.org_id, Label.is_active, cond)
+            )
+        if before := params.get_date(request, "before"):
+            stmt = stmt.where(Msg.created_on <= before)
+        if after := params.get_date(request, "after"):
+            stmt = stmt.where(Msg.created_on >= after)
+    except params.EmptyResult:
+        return empty_page()
+
+    def key(m: Msg) -> tuple[Any, int]:
+        return ((m.sent_on or m.created_on) if folder == "sent" else m.created_on, m.id)
+
+    async with transaction() as session:
+        page = await paginate(session, request, stmt, sort, key)
+        return page.response(await serialize_msgs(session, page.rows, ctx.org.is_anon))
+
+
+async def pick_destination(session: Any, ctx: APIContext, contact_id: int) -> tuple[int | None, int | None]:
+    """(contact URN id, channel id) to send on: the highest-priority URN that has a channel, preferring
+    the URN's own channel affinity, else the workspace's first sending channel for its scheme."""
+    urns = (
+        (
+            await session.execute(
+                select(ContactURN)
+                .where(ContactURN.contact_id == contact_id)
+                .order_by(ContactURN.priority.desc(), ContactURN.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not urns:
+        return None, None
+    channels = (
+        (
+            await session.execute(
+                select(Channel).where(Channel.org_id == ctx.org_id, Channel.is_active).order_by(Channel.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    senders = [c for c in channels if "S" in (c.role or "S")]
+    for urn in urns:
+        affinity = next((c for c in senders if c.id == urn.channel_id), None)
+        if affinity is not None:
+            return urn.id, affinity.id
+        for channel in senders:
+            if urn.scheme in (channel.schemes or ["tel"]):
+                return urn.id, channel.id
+    return urns[0].id, None
+
+
+async def media_attachments(
+    session: Any, ctx: APIContext, refs: list[str], errors: Errors, field: str
+) -> list[str]:
+    """Media UUIDs (from POST media) as `content_type:url` attachments; a URL is taken as is."""
+    uuids = [r for r in refs if is_uuid(r)]
+    found: dict[str, Media] = {}
+    if uuids:
+        rows = await session.execute(select(Media).where(Media.org_id == ctx.org_id, Media.uuid.in_(uuids)))
+        found = {str(m.uuid): m for m in rows.scalars()}
+    out = []
+    for ref in refs:
+        if ref in found:
+            out.append(f"{found[ref].content_type}:{found[ref].url}")
+        elif ":" in ref and "/" in ref.split(":", 1)[0] and not is_uuid(ref):
+            out.append(ref)  # already content_type:url
+        else:
+            errors.add(field, f"No such object: {ref}")
+    return out
+
+
+def quick_replies(data: dict[str, Any], errors: Errors) -> list[str]:
+    raw = data.get("quick_replies") or []
+    if not isinstance(raw, list) or len(raw) > 10:
+        errors.add("quick_replies", "Ensure this field has no more than 10 elements.")
+        return []
+    out = []
+    for item in raw:
+        text = item.get("text") if isinstance(item, dict) else item
+        if not isinstance(text, str) or not text.strip() or len(text) > 64:
+            errors.add("quick_replies", "Each quick reply must have a text of at most 64 characters.")
+            continue
+        extra = item.get("extra") if isinstance(item, dict) else None
+        out.append(f"{text}\n{extra}" if extra else text)
+    return out
+
+
+@endpoint(
+    "messages", "POST", "msgs.msg_create", scope="v2.messages", summary="Send a message to a contact",
+    body=["contact", "text", "attachments", "quick_replies"],
+)  # fmt: skip
+async def send_message(request: Request, ctx: APIContext) -> Any:
+    data = await read_body(request)
+    errors = Errors()
+    contact_uuid = string(data, "contact", errors, required=True)
+    text = string(data, "text", errors, max_length=MAX_TEXT, allow_blank=True, allow_null=True) or ""
+    refs = string_list(data, "attachments", errors, max_items=10) or []
+    replies = quick_replies(data, errors)
+    async with transaction() as session:
+        contact = None
+        if contact_uuid:
+            if is_uuid(contact_uuid):
+                contact = (
+                    await session.execute(
+                        select(Contact).where(
+                            Contact.org_id == ctx.org_id, Contact.uuid == contact_uuid, Contact.is_active
+                        )
+                    )
+                ).scalar_one_or_none()
+            if contact is None:
+                errors.add("contact", f"No such object: {contact_uuid}")
+        attachments = await media_attachments(session, ctx, refs, errors, "attachments")
+        if not errors and not text.strip() and not attachments:
+            errors.add("non_field_errors", "Must provide either text or attachments.")
+        errors.raise_if_any()
+        assert contact is not None
+        urn_id, channel_id = await pick_destination(session, ctx, contact.id)
+        queued = channel_id is not None and contact.status == "A"
+        msg = Msg(
+            uuid=new_uuid(), org_id=ctx.org_id, channel_id=channel_id, contact_id=contact.id, contact_urn_id=urn_id,
+            text=text, attachments=attachments, quick_replies=replies, direction="O",
+            status="Q" if queued else "F", failed_reason=None if queued else ("C" if contact.status != "A" else "D"),
+            visibility="V", msg_type="T", created_by_id=ctx.user_id,
+        )  # fmt: skip
+        session.add(msg)
+        await session.flush()
+        await session.refresh(msg)
+        shape = (await serialize_msgs(session, [msg], ctx.org.is_anon))[0]
+    if queued:
+        # after the commit, so mailroom always finds the row
+        await FairQueue(get_redis(), QUEUE_BATCH).push(ctx.org_id, "send_msg", {"msg_id": msg.id})
+    return created(shape)

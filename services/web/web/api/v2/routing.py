@@ -1,0 +1,82 @@
+"""The v2 router and the decorator endpoints register through: it serves both `/name.json` and `/name`,
+and runs authentication, the permission check and throttling (in DRF's order) before the handler.
+Registered endpoints are remembered for the root listing and the OpenAPI document."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from web.api.v2.auth import APIContext, authenticate
+from web.api.v2.errors import V2Route, detail
+from web.api.v2.permissions import has_permission
+from web.api.v2.throttle import throttle
+
+router = APIRouter(prefix="/api/v2", route_class=V2Route)
+
+Handler = Callable[[Request, APIContext], Awaitable[Any]]
+
+
+@dataclass
+class Operation:
+    method: str
+    permission: str
+    summary: str
+    params: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EndpointDoc:
+    name: str
+    operations: list[Operation] = field(default_factory=list)
+    listed: bool = True
+
+
+ENDPOINTS: dict[str, EndpointDoc] = {}
+
+
+def endpoint(
+    name: str,
+    method: str,
+    permission: str,
+    *,
+    scope: str = "v2",
+    summary: str = "",
+    params: list[str] | None = None,
+    body: list[str] | None = None,
+    listed: bool = True,
+) -> Callable[[Handler], Handler]:
+    """Register `handler(request, ctx)` for METHOD on /api/v2/<name>(.json). A dict or list it returns is
+    sent as JSON with 200; return a Response for anything else (201, 204...)."""
+
+    def decorate(handler: Handler) -> Handler:
+        async def route(request: Request) -> Response:
+            ctx = await authenticate(request)
+            if not has_permission(ctx.role, permission):
+                raise detail(403, "You do not have permission to perform this action.")
+            await throttle(ctx, scope)
+            result = await handler(request, ctx)
+            if isinstance(result, Response):
+                return result
+            return JSONResponse(result)
+
+        route.__name__ = f"{name}_{method.lower()}"
+        for path in (f"/{name}.json", f"/{name}"):
+            router.add_api_route(path, route, methods=[method], include_in_schema=False)
+        doc = ENDPOINTS.setdefault(name, EndpointDoc(name))
+        doc.listed = doc.listed and listed
+        doc.operations.append(Operation(method, permission, summary, params or [], body or []))
+        return handler
+
+    return decorate
+
+
+def created(body: Any) -> JSONResponse:
+    return JSONResponse(body, status_code=201)
+
+
+def no_content() -> Response:
+    return Response(status_code=204)

@@ -1,0 +1,146 @@
+"""runs: list (GET) flow runs with their path and result values."""
+
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from upesi.db.engine import transaction
+from upesi.db.models import Contact, Flow, FlowRun, FlowStart
+
+from web.api.v2 import params
+from web.api.v2.auth import APIContext
+from web.api.v2.pagination import empty_page, paginate
+from web.api.v2.routing import endpoint
+from web.api.v2.shapes import urns_by_contact
+from web.api.v2.values import fmt_dt
+
+EXIT_TYPES = {"C": "completed", "I": "interrupted", "X": "expired", "F": "failed"}
+
+
+def run_values(results: dict[str, Any]) -> dict[str, Any]:
+    """The engine's run results as the API shows them."""
+    values = {}
+    for key, r in (results or {}).items():
+        if not isinstance(r, dict):
+            continue
+        values[key] = {
+            "name": r.get("name"),
+            "value": r.get("value"),
+            "category": r.get("category"),
+            "node": r.get("node_uuid") or r.get("node"),
+            "time": r.get("created_on") or r.get("time"),
+            "input": r.get("input"),
+        }
+    return values
+
+
+async def serialize_runs(
+    session: AsyncSession, runs: list[FlowRun], paths: bool, anon: bool
+) -> list[dict[str, Any]]:
+    flow_ids = sorted({r.flow_id for r in runs})
+    contact_ids = sorted({r.contact_id for r in runs})
+    start_ids = sorted({r.start_id for r in runs if r.start_id})
+    flows = (
+        {f.id: f for f in (await session.execute(select(Flow).where(Flow.id.in_(flow_ids)))).scalars()}
+        if flow_ids
+        else {}
+    )
+    contacts = (
+        {
+            c.id: c
+            for c in (await session.execute(select(Contact).where(Contact.id.in_(contact_ids)))).scalars()
+        }
+        if contact_ids
+        else {}
+    )
+    urns = await urns_by_contact(session, contact_ids)
+    starts = (
+        dict(
+            (
+                await session.execute(select(FlowStart.id, FlowStart.uuid).where(FlowStart.id.in_(start_ids)))
+            ).all()
+        )
+        if start_ids
+        else {}
+    )
+    out = []
+    for r in runs:
+        flow = flows.get(r.flow_id)
+        contact = contacts.get(r.contact_id)
+        contact_urns = urns.get(r.contact_id, [])
+        out.append(
+            {
+                "id": r.id,
+                "uuid": str(r.uuid),
+                "flow": {"uuid": str(flow.uuid), "name": flow.name} if flow else None,
+                "contact": {
+                    "uuid": str(contact.uuid),
+                    "name": contact.name,
+                    "urn": None if anon or not contact_urns else contact_urns[0],
+                }
+                if contact
+                else None,
+                "start": {"uuid": str(starts[r.start_id])} if r.start_id in starts else None,
+                "responded": r.responded,
+                "path": [
+                    {"node": n, "time": fmt_dt(t)}
+                    for n, t in zip(r.path_nodes or [], r.path_times or [], strict=False)
+                ]
+                if paths
+                else None,
+                "values": run_values(r.results),
+                "created_on": fmt_dt(r.created_on),
+                "modified_on": fmt_dt(r.modified_on),
+                "exited_on": fmt_dt(r.exited_on),
+                "exit_type": EXIT_TYPES.get(r.status),
+            }
+        )
+    return out
+
+
+@endpoint(
+    "runs", "GET", "flows.flowrun_list", scope="v2.runs", summary="List flow runs",
+    params=["uuid", "id", "flow", "contact", "responded", "before", "after", "reverse", "paths"],
+)  # fmt: skip
+async def list_runs(request: Request, ctx: APIContext) -> dict[str, Any]:
+    params.exclusive(request, ("contact", "flow"))
+    stmt = select(FlowRun).where(FlowRun.org_id == ctx.org_id)
+    try:
+        if uuid := params.get_uuid(request, "uuid"):
+            stmt = stmt.where(FlowRun.uuid == uuid)
+        if (run_id := params.get_int(request, "id")) is not None:
+            stmt = stmt.where(FlowRun.id == run_id)
+        if flow := params.get_uuid(request, "flow"):
+            stmt = stmt.where(
+                FlowRun.flow_id
+                == select(Flow.id).where(Flow.org_id == ctx.org_id, Flow.uuid == flow).scalar_subquery()
+            )
+        if contact := params.get_uuid(request, "contact"):
+            stmt = stmt.where(
+                FlowRun.contact_id
+                == select(Contact.id)
+                .where(Contact.org_id == ctx.org_id, Contact.uuid == contact)
+                .scalar_subquery()
+            )
+        responded = params.get_bool(request, "responded")
+        if responded is not None:
+            stmt = stmt.where(FlowRun.responded.is_(responded))
+        if before := params.get_date(request, "before"):
+            stmt = stmt.where(FlowRun.modified_on <= before)
+        if after := params.get_date(request, "after"):
+            stmt = stmt.where(FlowRun.modified_on >= after)
+    except params.EmptyResult:
+        return empty_page()
+    reverse = params.get_bool(request, "reverse") is True
+    paths = params.get_bool(request, "paths") is not False
+    async with transaction() as session:
+        page = await paginate(
+            session,
+            request,
+            stmt,
+            [FlowRun.modified_on, FlowRun.id],
+            lambda r: (r.modified_on, r.id),
+            descending=not reverse,
+        )
+        return page.response(await serialize_runs(session, page.rows, paths, ctx.org.is_anon))

@@ -1,0 +1,35 @@
+"""workspace (GET) and its deprecated alias org (GET): the token's workspace."""
+
+from typing import Any
+
+from fastapi import Request
+
+from web.api.v2.auth import APIContext
+from web.api.v2.routing import endpoint
+
+DATE_STYLES = {"D": "day_first", "M": "month_first", "Y": "year_first"}
+
+
+def serialize_workspace(ctx: APIContext) -> dict[str, Any]:
+    org = ctx.org
+    return {
+        "uuid": str(org.uuid),
+        "name": org.name,
+        "country": org.country,
+        "languages": list(org.languages or []),
+        "primary_language": (org.languages or [None])[0],
+        "timezone": org.timezone,
+        "date_style": DATE_STYLES.get(org.date_format, "day_first"),
+        "credits": {"used": -1, "remaining": -1},
+        "anon": org.is_anon,
+    }
+
+
+@endpoint("workspace", "GET", "orgs.org_read", summary="The workspace of the token")
+async def get_workspace(request: Request, ctx: APIContext) -> dict[str, Any]:
+    return serialize_workspace(ctx)
+
+
+@endpoint("org", "GET", "orgs.org_read", summary="Deprecated alias of workspace", listed=False)
+async def get_org(request: Request, ctx: APIContext) -> dict[str, Any]:
+    return serialize_workspace(ctx)
