@@ -5,3 +5,23 @@ from fastapi import FastAPI
 
 def install(app: FastAPI) -> None:
     """Mount the UI's routers, static files and middleware on the app."""
+    from web.ui import auth, campaigns, channels, contacts, dashboard, errors, msgs, static, triggers
+    from web.ui.editor import router as editor_router
+    from web.ui.flows import router as flows_router
+    from web.ui.session import add_session_middleware
+
+    add_session_middleware(app)
+    errors.install(app)
+    static.mount(app)
+    for router in (
+        auth.router,
+        flows_router,
+        editor_router,
+        contacts.router,
+        msgs.router,
+        channels.router,
+        triggers.router,
+        campaigns.router,
+        dashboard.router,
+    ):
+        app.include_router(router)

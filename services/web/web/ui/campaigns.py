@@ -1,0 +1,5 @@
+"""campaigns pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""channels pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

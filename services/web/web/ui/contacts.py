@@ -1,0 +1,5 @@
+"""contacts pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

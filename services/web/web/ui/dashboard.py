@@ -1,0 +1,5 @@
+"""dashboard pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

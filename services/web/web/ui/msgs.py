@@ -1,0 +1,5 @@
+"""msgs pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

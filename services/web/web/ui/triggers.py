@@ -1,0 +1,5 @@
+"""triggers pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
