@@ -26,6 +26,7 @@ from upesi.flows.definition import (
 from web.ui.auth import Csrf, CtxDep
 from web.ui.editor.common import get_flow, json_body
 from web.ui.editor.info import flow_info
+from web.ui.editor.layout import with_layout
 
 router = APIRouter()
 
@@ -78,7 +79,7 @@ async def revision_read(ctx: CtxDep, flow_uuid: str, revision_id: str) -> JSONRe
     if rev is None:
         return JSONResponse({"detail": "No such revision"}, status_code=404)
     # the editor wants `revision` to be the flow's latest so its next save is not taken as stale
-    definition = dict(rev.definition, revision=rev.revision, uuid=flow.uuid)
+    definition = with_layout(dict(rev.definition, revision=rev.revision, uuid=flow.uuid))
     info = flow_info(definition)
     return JSONResponse({"definition": definition, "info": info, "issues": info["issues"], "metadata": info})
 
