@@ -25,7 +25,9 @@ DEMO_EMAIL, DEMO_PASSWORD = "admin@upesi.local", "upesi-demo"
 def require_chromium() -> None:
     """Skip only when chromium truly is not there (`make install` installs Debian's package)."""
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium chromium-driver) and could not be found")
+        pytest.skip(
+            "Debian's chromium is not installed (apt-get install -y chromium chromium-driver) and could not be found"
+        )
     try:
         import playwright  # noqa: F401
     except ImportError:
@@ -51,7 +53,11 @@ def live_stack(env: dict[str, str], logs: Path) -> Iterator[dict[str, str]]:
     with the demo workspace seeded."""
     ports = {name: processes.free_port() for name in ("web", "mailroom")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    service_env = {"MAILROOM_URL": urls["mailroom"], "WEB_URL": urls["web"], "COURIER_URL": "http://127.0.0.1:9"}
+    service_env = {
+        "MAILROOM_URL": urls["mailroom"],
+        "WEB_URL": urls["web"],
+        "COURIER_URL": "http://127.0.0.1:9",
+    }
     saved = {k: os.environ.get(k) for k in service_env}
     os.environ.update(service_env)
     try:

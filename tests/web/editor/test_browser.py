@@ -7,7 +7,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.web.editor.browser import DEMO_EMAIL, DEMO_PASSWORD, browser_page, live_stack, require_chromium, run_async, shot
+from tests.web.editor.browser import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    browser_page,
+    live_stack,
+    require_chromium,
+    shot,
+)
 
 NEW_REPLY = "Welcome aboard @contact.name!"
 
@@ -56,7 +63,9 @@ def test_edit_save_and_simulate(env: dict[str, str], tmp_path: Path) -> None:
         page.click("text=Wait for the contact to respond")
         page.click("text=Send the contact a message")
         page.locator("textarea").fill(NEW_REPLY)
-        with page.expect_response(lambda r: "/flow/revisions/" in r.url and r.request.method == "POST", timeout=20000) as saved:
+        with page.expect_response(
+            lambda r: "/flow/revisions/" in r.url and r.request.method == "POST", timeout=20000
+        ) as saved:
             page.click("text=Ok")
         response = saved.value
         assert response.status == 200, response.text()
@@ -66,7 +75,10 @@ def test_edit_save_and_simulate(env: dict[str, str], tmp_path: Path) -> None:
         shot(page, "editor_node_added")
 
         # the saved revision holds the new node (checked through the editor's own endpoint)
-        definition = page.evaluate("async (u) => (await (await fetch(u)).json()).definition", f"/flow/revisions/{_flow_uuid(page)}/latest/")
+        definition = page.evaluate(
+            "async (u) => (await (await fetch(u)).json()).definition",
+            f"/flow/revisions/{_flow_uuid(page)}/latest/",
+        )
         texts = [a.get("text") for n in definition["nodes"] for a in n["actions"]]
         assert NEW_REPLY in texts and definition["spec_version"] == "14.4.2"
 

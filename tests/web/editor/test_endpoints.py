@@ -20,7 +20,9 @@ async def token(client: httpx.AsyncClient) -> str:
     return csrf_from((await client.get("/flow/")).text)
 
 
-async def save(client: httpx.AsyncClient, flow_uuid: str, definition: dict, csrf: str | None) -> httpx.Response:
+async def save(
+    client: httpx.AsyncClient, flow_uuid: str, definition: dict, csrf: str | None
+) -> httpx.Response:
     headers = {"Content-Type": "application/javascript"}
     if csrf:
         headers["X-CSRFToken"] = csrf
@@ -75,7 +77,9 @@ async def test_save_creates_a_revision(site: Site, admin: httpx.AsyncClient) -> 
     assert max(revs, key=lambda r: r.revision).definition["spec_version"] == "14.4.2"  # migrated on save
 
 
-async def test_invalid_definition_is_refused_with_the_engines_message(site: Site, admin: httpx.AsyncClient) -> None:
+async def test_invalid_definition_is_refused_with_the_engines_message(
+    site: Site, admin: httpx.AsyncClient
+) -> None:
     definition = (await admin.get(f"/flow/revisions/{site.flow_uuid}/latest/")).json()["definition"]
     definition["nodes"][0]["exits"][0]["destination_uuid"] = str(uuid.uuid4())  # points nowhere
     response = await save(admin, site.flow_uuid, definition, await token(admin))
@@ -98,7 +102,11 @@ async def test_save_needs_csrf(site: Site, admin: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(("role", "status"), [("editor", 200), ("agent", 403), ("viewer", 403)])
 async def test_who_may_save(site: Site, role: str, status: int) -> None:
     async with site.signed_in(role) as client:
-        csrf = csrf_from((await client.get("/contact/omnibox/?types=g")).text if False else (await client.get("/users/login/")).text)
+        csrf = csrf_from(
+            (await client.get("/contact/omnibox/?types=g")).text
+            if False
+            else (await client.get("/users/login/")).text
+        )
         admin_def = None
         async with site.signed_in("administrator") as admin:
             admin_def = (await admin.get(f"/flow/revisions/{site.flow_uuid}/latest/")).json()["definition"]
@@ -124,7 +132,11 @@ async def test_assets_in_list_format(site: Site, admin: httpx.AsyncClient) -> No
     async with transaction() as s:
         s.add(ContactField(uuid=str(uuid.uuid4()), org_id=site.org_id, key="age", name="Age", value_type="N"))
         s.add(ContactGroup(uuid=str(uuid.uuid4()), org_id=site.org_id, name="Farmers"))
-        s.add(ContactGroup(uuid=str(uuid.uuid4()), org_id=site.org_id, name="Adults", group_type="Q", query="age > 18"))
+        s.add(
+            ContactGroup(
+                uuid=str(uuid.uuid4()), org_id=site.org_id, name="Adults", group_type="Q", query="age > 18"
+            )
+        )
     for kind in ("groups", "fields", "labels", "channels", "flows", "globals", "users", "optins", "topics", "classifiers",
                  "resthooks", "templates", "llms"):  # fmt: skip
         response = await admin.get(f"/flow/assets/{kind}/")
@@ -135,9 +147,16 @@ async def test_assets_in_list_format(site: Site, admin: httpx.AsyncClient) -> No
     groups = {g["name"]: g for g in (await admin.get("/flow/assets/groups/")).json()["results"]}
     assert groups["Adults"]["query"] == "age > 18" and groups["Farmers"]["query"] is None
     flows = (await admin.get("/flow/assets/flows/?archived=false")).json()["results"]
-    assert [(f["uuid"], f["type"]) for f in flows] == [(site.flow_uuid, "message")]  # not the other workspace's
+    assert [(f["uuid"], f["type"]) for f in flows] == [
+        (site.flow_uuid, "message")
+    ]  # not the other workspace's
     users = (await admin.get("/flow/assets/users/")).json()["results"]
-    assert {u["email"] for u in users} == {"admin@nyaruka.com", "editor@nyaruka.com", "agent@nyaruka.com", "viewer@nyaruka.com"}
+    assert {u["email"] for u in users} == {
+        "admin@nyaruka.com",
+        "editor@nyaruka.com",
+        "agent@nyaruka.com",
+        "viewer@nyaruka.com",
+    }
     langs = (await admin.get(f"/flow/assets/{site.org_id}/123/language/")).json()["results"]
     assert [(lang["iso"], lang["name"]) for lang in langs] == [("eng", "English"), ("kin", "Kinyarwanda")]
 
@@ -184,7 +203,9 @@ async def test_completion_document(site: Site, admin: httpx.AsyncClient) -> None
 
 async def test_media_upload(site: Site, admin: httpx.AsyncClient) -> None:
     csrf = await token(admin)
-    refused = await admin.post("/msg/media_upload/", files={"file": ("cat.png", b"\x89PNG fake", "image/png")})
+    refused = await admin.post(
+        "/msg/media_upload/", files={"file": ("cat.png", b"\x89PNG fake", "image/png")}
+    )
     assert refused.status_code == 403
     response = await admin.post(
         "/msg/media_upload/", files={"file": ("cat picture.png", b"\x89PNG fake", "image/png")},
@@ -198,7 +219,9 @@ async def test_media_upload(site: Site, admin: httpx.AsyncClient) -> None:
     assert served.status_code == 200 and served.content == b"\x89PNG fake"
 
 
-async def test_simulator_without_mailroom_reports_an_error(site: Site, admin: httpx.AsyncClient, monkeypatch) -> None:
+async def test_simulator_without_mailroom_reports_an_error(
+    site: Site, admin: httpx.AsyncClient, monkeypatch
+) -> None:
     """The real round trip runs in the browser test against a real mailroom; here nothing listens."""
     from upesi.config import reset_settings
 

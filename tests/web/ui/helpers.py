@@ -5,8 +5,8 @@ import copy
 import json
 import re
 import uuid
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,9 @@ class Site:
     transport: Any = None
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self.transport, base_url="http://testserver", follow_redirects=False)
+        return httpx.AsyncClient(
+            transport=self.transport, base_url="http://testserver", follow_redirects=False
+        )
 
     @asynccontextmanager
     async def signed_in(self, role: str = "administrator") -> AsyncIterator[httpx.AsyncClient]:
@@ -51,7 +53,9 @@ def csrf_from(html: str) -> str:
 async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
     page = await client.get("/users/login/")
     token = csrf_from(page.text)
-    response = await client.post("/users/login/", data={"username": email, "password": password, "csrf_token": token, "next": "/flow/"})
+    response = await client.post(
+        "/users/login/", data={"username": email, "password": password, "csrf_token": token, "next": "/flow/"}
+    )
     assert response.status_code == 303, response.text
     return response
 
@@ -65,7 +69,9 @@ def fresh_flow(name: str = "Join") -> dict[str, Any]:
 
 async def make_site() -> Site:
     async with transaction() as s:
-        ws = await create_workspace(s, "Nyaruka", "admin@nyaruka.com", PASSWORD, country="RW", languages=["eng", "kin"])
+        ws = await create_workspace(
+            s, "Nyaruka", "admin@nyaruka.com", PASSWORD, country="RW", languages=["eng", "kin"]
+        )
         emails = {"administrator": "admin@nyaruka.com"}
         for role in ROLES[1:]:
             user = await get_or_create_user(s, f"{role}@nyaruka.com", PASSWORD)

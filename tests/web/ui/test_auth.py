@@ -31,7 +31,11 @@ async def test_wrong_password_is_refused(site: Site) -> None:
         page = await client.get("/users/login/")
         response = await client.post(
             "/users/login/",
-            data={"username": site.emails["administrator"], "password": PASSWORD + "x", "csrf_token": csrf_from(page.text)},
+            data={
+                "username": site.emails["administrator"],
+                "password": PASSWORD + "x",
+                "csrf_token": csrf_from(page.text),
+            },
         )
         assert response.status_code == 401
         assert "Invalid email or password" in response.text
@@ -41,10 +45,13 @@ async def test_wrong_password_is_refused(site: Site) -> None:
 async def test_sign_in_without_csrf_token_is_refused(site: Site) -> None:
     async with site.client() as client:
         await client.get("/users/login/")
-        response = await client.post("/users/login/", data={"username": site.emails["administrator"], "password": PASSWORD})
+        response = await client.post(
+            "/users/login/", data={"username": site.emails["administrator"], "password": PASSWORD}
+        )
         assert response.status_code == 403
         forged = await client.post(
-            "/users/login/", data={"username": site.emails["administrator"], "password": PASSWORD, "csrf_token": "forged"}
+            "/users/login/",
+            data={"username": site.emails["administrator"], "password": PASSWORD, "csrf_token": "forged"},
         )
         assert forged.status_code == 403
 
@@ -64,14 +71,24 @@ async def test_next_must_be_local(site: Site) -> None:
         page = await client.get("/users/login/")
         response = await client.post(
             "/users/login/",
-            data={"username": site.emails["editor"], "password": PASSWORD, "csrf_token": csrf_from(page.text), "next": "//evil.example/"},
+            data={
+                "username": site.emails["editor"],
+                "password": PASSWORD,
+                "csrf_token": csrf_from(page.text),
+                "next": "//evil.example/",
+            },
         )
         assert response.headers["location"] == "/flow/"
 
 
 @pytest.mark.parametrize(
     ("role", "flows", "contacts", "channels"),
-    [("administrator", 200, 200, 200), ("editor", 200, 200, 200), ("agent", 403, 200, 403), ("viewer", 200, 200, 200)],
+    [
+        ("administrator", 200, 200, 200),
+        ("editor", 200, 200, 200),
+        ("agent", 403, 200, 403),
+        ("viewer", 200, 200, 200),
+    ],
 )
 async def test_role_reach(site: Site, role: str, flows: int, contacts: int, channels: int) -> None:
     async with site.signed_in(role) as client:
@@ -84,5 +101,7 @@ async def test_agent_and_viewer_cannot_create_flows(site: Site) -> None:
     for role in ("agent", "viewer"):
         async with site.signed_in(role) as client:
             page = await client.get("/contact/")
-            response = await client.post("/flow/create/", data={"name": "Nope", "csrf_token": csrf_from(page.text)})
+            response = await client.post(
+                "/flow/create/", data={"name": "Nope", "csrf_token": csrf_from(page.text)}
+            )
             assert response.status_code == 403, role
