@@ -101,16 +101,11 @@ async def test_save_needs_csrf(site: Site, admin: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize(("role", "status"), [("editor", 200), ("agent", 403), ("viewer", 403)])
 async def test_who_may_save(site: Site, role: str, status: int) -> None:
+    async with site.signed_in("administrator") as admin:
+        definition = (await admin.get(f"/flow/revisions/{site.flow_uuid}/latest/")).json()["definition"]
     async with site.signed_in(role) as client:
-        csrf = csrf_from(
-            (await client.get("/contact/omnibox/?types=g")).text
-            if False
-            else (await client.get("/users/login/")).text
-        )
-        admin_def = None
-        async with site.signed_in("administrator") as admin:
-            admin_def = (await admin.get(f"/flow/revisions/{site.flow_uuid}/latest/")).json()["definition"]
-        response = await save(client, site.flow_uuid, admin_def, csrf)
+        csrf = csrf_from((await client.get("/users/login/")).text)
+        response = await save(client, site.flow_uuid, definition, csrf)
         assert response.status_code == status
 
 

@@ -90,6 +90,9 @@ async def get_ctx(request: Request, db: Annotated[AsyncSession, Depends(get_db)]
     if row is None:
         request.session.clear()
         raise LoginRequired()
+    # detached, so a handler's rollback cannot expire them under the template that renders the layout
+    db.expunge(row[0])
+    db.expunge(row[1])
     return Ctx(user=row[0], org=row[1], role=row[2], db=db)
 
 

@@ -1,0 +1,316 @@
+"""The pages behind the menu: what they list, their searches and forms, and isolation between workspaces."""
+
+import io
+import json
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import redis
+from openpyxl import load_workbook
+from sqlalchemy import select
+from upesi.db.engine import transaction
+from upesi.db.models import (
+    Channel,
+    ChannelLog,
+    Contact,
+    ContactGroup,
+    ContactURN,
+    Flow,
+    FlowRun,
+    FlowStart,
+    Msg,
+    Trigger,
+    contact_group_contacts,
+)
+
+from tests.web.ui.helpers import Site, csrf_from
+
+
+async def add_contact(org_id: int, name: str, phone: str, group: ContactGroup | None = None) -> Contact:
+    async with transaction() as s:
+        contact = Contact(uuid=str(uuid.uuid4()), org_id=org_id, name=name)
+        s.add(contact)
+        await s.flush()
+        s.add(
+            ContactURN(
+                org_id=org_id, contact_id=contact.id, scheme="tel", path=phone, identity=f"tel:{phone}"
+            )
+        )
+        if group is not None:
+            await s.execute(contact_group_contacts.insert().values(contact_id=contact.id, group_id=group.id))
+    return contact
+
+
+async def add_group(org_id: int, name: str) -> ContactGroup:
+    async with transaction() as s:
+        group = ContactGroup(uuid=str(uuid.uuid4()), org_id=org_id, name=name)
+        s.add(group)
+    return group
+
+
+async def test_flow_list_shows_run_counts_and_archives(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        flow = (await s.execute(select(Flow).where(Flow.uuid == site.flow_uuid))).scalar_one()
+        for status in ("C", "C", "W"):
+            s.add(FlowRun(uuid=str(uuid.uuid4()), org_id=site.org_id, flow_id=flow.id, contact_id=ann.id,
+                          session_uuid=str(uuid.uuid4()), status=status))  # fmt: skip
+    page = await admin.get("/flow/")
+    assert "Other's flow" not in page.text
+    row = page.text.split(f'data-uuid="{site.flow_uuid}"')[1].split("</tr>")[0]
+    assert '<td class="runs">3</td>' in row and "67%" in row
+    archived = await admin.post(
+        "/flow/archive/",
+        data={"flows": site.flow_uuid, "action": "archive", "csrf_token": csrf_from(page.text)},
+    )
+    assert archived.status_code == 303
+    assert site.flow_uuid not in (await admin.get("/flow/")).text
+    assert site.flow_uuid in (await admin.get("/flow/archived/")).text
+
+
+async def test_create_flow_opens_an_empty_editor(site: Site, admin: httpx.AsyncClient) -> None:
+    token = csrf_from((await admin.get("/flow/")).text)
+    response = await admin.post(
+        "/flow/create/", data={"name": "Survey", "flow_type": "messaging", "csrf_token": token}
+    )
+    flow_uuid = response.headers["location"].split("/")[3]
+    definition = (await admin.get(f"/flow/revisions/{flow_uuid}/latest/")).json()["definition"]
+    assert definition["name"] == "Survey" and definition["nodes"] == [] and definition["language"] == "eng"
+
+
+async def test_export_and_import_errors(site: Site, admin: httpx.AsyncClient) -> None:
+    export = await admin.get(f"/flow/export/?uuid={site.flow_uuid}")
+    assert export.status_code == 200 and "attachment" in export.headers["content-disposition"]
+    body = export.json()
+    assert [f["uuid"] for f in body["flows"]] == [site.flow_uuid] and body["version"] == "13"
+    assert (await admin.get(f"/flow/export/?uuid={site.other_flow_uuid}")).json()["flows"] == []
+    token = csrf_from((await admin.get("/flow/import/")).text)
+    bad = await admin.post(
+        "/flow/import/",
+        data={"csrf_token": token},
+        files={"file": ("x.json", b"not json", "application/json")},
+    )
+    assert bad.status_code == 400 and "could not be imported" in bad.text
+
+
+async def test_results_page_charts_categories(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        flow = (await s.execute(select(Flow).where(Flow.uuid == site.flow_uuid))).scalar_one()
+        for value, category in (("Ann", "Has Text"), ("Bo", "Has Text"), ("", "Other")):
+            s.add(FlowRun(uuid=str(uuid.uuid4()), org_id=site.org_id, flow_id=flow.id, contact_id=ann.id,
+                          session_uuid=str(uuid.uuid4()), status="C",
+                          results={"name": {"name": "Name", "value": value, "category": category, "input": value}}))  # fmt: skip
+    page = (await admin.get(f"/flow/results/{site.flow_uuid}/")).text
+    chart = page.split('data-result="name"')[1].split('<div class="card')[0]
+    assert "3 responses" in chart
+    assert 'data-category="Has Text"' in chart and "2 (67%)" in chart and "1 (33%)" in chart
+
+
+async def test_run_exports_csv_and_xlsx(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        flow = (await s.execute(select(Flow).where(Flow.uuid == site.flow_uuid))).scalar_one()
+        s.add(FlowRun(uuid=str(uuid.uuid4()), org_id=site.org_id, flow_id=flow.id, contact_id=ann.id,
+                      session_uuid=str(uuid.uuid4()), status="C", exited_on=datetime.now(UTC),
+                      results={"name": {"name": "Name", "value": "Ann", "category": "Has Text", "input": "ann"}}))  # fmt: skip
+    csv_text = (await admin.get(f"/flow/export_results/{site.flow_uuid}/?format=csv")).text
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("Contact UUID,Contact Name,URN,Started,Modified,Exited,Status,Name (Category)")
+    assert (
+        len(lines) == 2
+        and f"{ann.uuid},Ann,tel:+250788000001," in lines[1]
+        and lines[1].endswith("completed,Has Text,Ann,ann")
+    )
+    xlsx = await admin.get(f"/flow/export_results/{site.flow_uuid}/?format=xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert (
+        rows[0][:3] == ("Contact UUID", "Contact Name", "URN")
+        and rows[1][1] == "Ann"
+        and rows[1][-3:] == ("Has Text", "Ann", "ann")
+    )
+
+
+async def test_start_flow_for_a_group_queues_a_task(
+    site: Site, admin: httpx.AsyncClient, env: dict[str, str]
+) -> None:
+    group = await add_group(site.org_id, "Farmers")
+    page = await admin.get(f"/flow/results/{site.flow_uuid}/")
+    response = await admin.post(
+        f"/flow/broadcast/{site.flow_uuid}/", data={"groups": group.uuid, "csrf_token": csrf_from(page.text)}
+    )
+    assert response.status_code == 303
+    async with transaction() as s:
+        start = (await s.execute(select(FlowStart))).scalar_one()
+    assert start.status == "P" and start.org_id == site.org_id
+    r = redis.Redis.from_url(env["REDIS_URL"])
+    queued = [v for k in r.keys("{tasks:batch}*") for v in _values(env, k)]
+    assert any(
+        b'"start_flow"' in v and f'"start_id": {start.id}'.encode() in v.replace(b'":', b'": ')
+        for v in queued
+    ), queued
+    status = (await admin.get(f"/flow/start_status/{start.uuid}/")).json()
+    assert status == {
+        "uuid": start.uuid,
+        "status": "pending",
+        "contact_count": None,
+        "contacts_done": 0,
+        "progress": 0,
+    }
+    async with transaction() as s:
+        start = (await s.execute(select(FlowStart))).scalar_one()
+        start.status, start.contact_count, start.contacts_done = "S", 4, 1
+    assert (await admin.get(f"/flow/start_status/{start.uuid}/")).json()["progress"] == 25
+
+
+def _values(env: dict[str, str], key: bytes) -> list[bytes]:
+    r = redis.Redis.from_url(env["REDIS_URL"])
+    kind = r.type(key)
+    if kind == b"list":
+        return r.lrange(key, 0, -1)
+    if kind == b"zset":
+        return [m for m in r.zrange(key, 0, -1)]
+    return []
+
+
+async def test_contacts_search_and_groups(site: Site, admin: httpx.AsyncClient) -> None:
+    farmers = await add_group(site.org_id, "Farmers")
+    await add_contact(site.org_id, "Ann Mutoni", "+250788000001", farmers)
+    await add_contact(site.org_id, "Bob Kagame", "+250788000002")
+    page = (await admin.get("/contact/")).text
+    assert "Ann Mutoni" in page and "Bob Kagame" in page and "2 contacts" in page
+    found = (await admin.get("/contact/", params={"search": 'name ~ "mutoni"'})).text
+    assert "Ann Mutoni" in found and "Bob Kagame" not in found
+    in_group = (await admin.get("/contact/", params={"group": farmers.uuid})).text
+    assert "Ann Mutoni" in in_group and "Bob Kagame" not in in_group
+    broken = (await admin.get("/contact/", params={"search": "age >"})).text
+    assert 'id="search-error"' in broken
+
+
+async def test_contact_page_history(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        s.add(
+            Msg(
+                uuid=str(uuid.uuid4()),
+                org_id=site.org_id,
+                contact_id=ann.id,
+                text="join",
+                direction="I",
+                status="H",
+            )
+        )
+        s.add(
+            Msg(
+                uuid=str(uuid.uuid4()),
+                org_id=site.org_id,
+                contact_id=ann.id,
+                text="What is your name?",
+                direction="O",
+                status="D",
+            )
+        )
+    page = (await admin.get(f"/contact/read/{ann.uuid}/")).text
+    history = page.split('id="history"')[1]
+    assert "⬅ join" in history and "➡ What is your name?" in history and "tel:+250788000001" in page
+    async with site.signed_in("administrator") as client:
+        token = csrf_from((await client.get("/contact/")).text)
+        created = await client.post(
+            "/contact/create/", data={"name": "Cy", "urn": "+250788000009", "csrf_token": token}
+        )
+        assert created.status_code == 303
+        assert "tel:+250788000009" in (await client.get(created.headers["location"])).text
+
+
+async def test_message_folders(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        flow_id = (await s.execute(select(Flow.id).where(Flow.uuid == site.flow_uuid))).scalar_one()
+        for text, direction, status, fid in [("hello inbox", "I", "H", None), ("in a flow", "I", "H", flow_id),
+                                             ("queued one", "O", "Q", None), ("delivered one", "O", "D", None),
+                                             ("failed one", "O", "F", None)]:  # fmt: skip
+            s.add(
+                Msg(
+                    uuid=str(uuid.uuid4()),
+                    org_id=site.org_id,
+                    contact_id=ann.id,
+                    text=text,
+                    direction=direction,
+                    status=status,
+                    flow_id=fid,
+                )
+            )
+    expected = {
+        "inbox": "hello inbox",
+        "flow": "in a flow",
+        "outbox": "queued one",
+        "sent": "delivered one",
+        "failed": "failed one",
+    }
+    for folder, text in expected.items():
+        page = (await admin.get(f"/msg/{folder}/")).text
+        table = page.split('id="messages"')[1]
+        assert text in table, folder
+        assert all(other not in table for other in expected.values() if other != text), folder
+
+
+async def test_channel_page_callbacks_and_redacted_logs(site: Site, admin: httpx.AsyncClient) -> None:
+    async with transaction() as s:
+        channel = Channel(uuid=str(uuid.uuid4()), org_id=site.org_id, channel_type="EX", name="Gateway", address="+2501",
+                          config={"send_url": "https://gw.example/send", "auth_token": "sekret-123"})  # fmt: skip
+        s.add(channel)
+        await s.flush()
+        s.add(ChannelLog(uuid=str(uuid.uuid4()), channel_id=channel.id, log_type="msg_send", is_error=True,
+                         http_logs=[{"url": "https://gw.example/send?token=sekret-123", "status_code": 500}],
+                         errors=[{"message": "bad token sekret-123"}]))  # fmt: skip
+    page = (await admin.get(f"/channels/channel/read/{channel.uuid}/")).text
+    assert f"/c/ex/{channel.uuid}/receive" in page and "sekret-123" not in page
+    logs = (await admin.get(f"/channels/channellog/{channel.uuid}/")).text
+    assert "token=**********" in logs and "sekret-123" not in logs and "msg_send" in logs
+
+
+async def test_keyword_trigger_create_and_archive(site: Site, admin: httpx.AsyncClient) -> None:
+    token = csrf_from((await admin.get("/trigger/")).text)
+    response = await admin.post(
+        "/trigger/create/", data={"flow": site.flow_uuid, "keyword": "Hello", "csrf_token": token}
+    )
+    assert response.status_code == 303
+    page = (await admin.get("/trigger/")).text
+    assert '<span class="pill primary">hello</span>' in page
+    async with transaction() as s:
+        trigger = (
+            await s.execute(select(Trigger).where(Trigger.org_id == site.org_id, Trigger.trigger_type == "K"))
+        ).scalar_one()
+    await admin.post("/trigger/archive/", data={"triggers": trigger.uuid, "csrf_token": token})
+    assert "hello" not in (await admin.get("/trigger/")).text.split('class="subnav"')[1]
+    bad = await admin.post(
+        "/trigger/create/", data={"flow": site.flow_uuid, "keyword": "two words", "csrf_token": token}
+    )
+    assert "error=" in bad.headers["location"]
+
+
+async def test_dashboard_counts(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        for direction, status in (("I", "H"), ("O", "D"), ("O", "D"), ("O", "D"), ("O", "F")):
+            s.add(
+                Msg(
+                    uuid=str(uuid.uuid4()),
+                    org_id=site.org_id,
+                    contact_id=ann.id,
+                    text="x",
+                    direction=direction,
+                    status=status,
+                )
+            )
+    page = (await admin.get("/dashboard/")).text
+    assert 'id="total-in">1<' in page and 'id="total-out">4<' in page and 'id="delivery">75%<' in page
+    assert page.count("<rect") == 60
+
+
+async def test_campaigns_page(site: Site, admin: httpx.AsyncClient) -> None:
+    page = await admin.get("/campaign/")
+    assert page.status_code == 200 and "No campaigns yet" in page.text
+    _ = json
