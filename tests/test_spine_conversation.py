@@ -15,9 +15,9 @@ import asyncpg
 import httpx
 import pytest
 import redis
+from upesi.demo import DEMO_CHANNEL_UUID
 
 from tests.support import processes
-from upesi.demo import DEMO_CHANNEL_UUID
 
 SENDER = "+15551234567"
 

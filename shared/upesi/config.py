@@ -27,6 +27,10 @@ class Settings(BaseSettings):
 
     # worker sizing
     mailroom_workers: int = 8
+    # how long a popped task stays leased without its worker extending it, and how long a contact lock
+    # outlives a dead worker: the time a killed mailroom's work waits before another worker redoes it
+    mailroom_task_lease_seconds: float = 60.0
+    contact_lock_seconds: float = 300.0
     courier_senders: int = 16
     log_level: str = "INFO"
 

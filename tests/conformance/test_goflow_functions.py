@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from upesi.excellent.evaluator import call_function
-from upesi.excellent.functions import lookup_function
-
 from goflow_support.envs import TABLE_NOW, make_env
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
 from goflow_support.values import decode, describe_actual, matches
+from upesi.excellent.evaluator import call_function
+from upesi.excellent.functions import lookup_function
 
 DATA = load_json(GOFLOW / "functions.json")
 CASES = DATA["cases"]

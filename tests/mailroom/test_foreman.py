@@ -2,7 +2,6 @@ import asyncio
 from typing import Any
 
 import pytest
-
 from mailroom.foreman import Foreman
 from mailroom.tasks import TASKS
 from upesi.queues.fair import QUEUE_BATCH, FairQueue

@@ -1,5 +1,4 @@
 import pytest
-
 from mailroom.triggers import TriggerRow, match_keyword, match_type
 
 

@@ -1,9 +1,9 @@
 """GET /health answers 503 naming what is down, over a real (closed) port."""
 
 import httpx
+from upesi.config import reset_settings
 
 from tests.support.processes import free_port
-from upesi.config import reset_settings
 
 
 async def test_health_names_postgres_when_it_is_down(env: dict[str, str], monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -109,6 +109,7 @@ INSERT INTO channel_logs (uuid, channel_id, log_type, http_logs, errors, is_erro
 SELECT u::uuid, c, t, h::jsonb, e::jsonb, ie, el, NULLIF(m, '')::uuid, co
 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::int[], $8::text[],
             $9::timestamptz[]) AS x(u, c, t, h, e, ie, el, m, co)
+WHERE EXISTS (SELECT 1 FROM channels WHERE id = x.c)  -- a channel deleted meanwhile must not sink the batch
 ON CONFLICT (uuid) DO NOTHING
 """
 
@@ -207,8 +208,8 @@ async def list_channel_logs(
             """
             SELECT id, uuid::text, log_type, http_logs, errors, is_error, elapsed_ms, msg_uuid::text, created_on
             FROM channel_logs
-            WHERE channel_id = :channel_id AND (:before_id IS NULL OR id < :before_id)
-              AND (NOT :errors_only OR is_error)
+            WHERE channel_id = :channel_id AND (CAST(:before_id AS bigint) IS NULL OR id < CAST(:before_id AS bigint))
+              AND (NOT CAST(:errors_only AS boolean) OR is_error)
             ORDER BY id DESC LIMIT :limit
             """
         ),

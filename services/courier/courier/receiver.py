@@ -102,13 +102,13 @@ class Receiver:
         handler = get_handler(channel_type)
         if handler is None:
             return _to_http(error_envelope(f"not found: {http.url.path}", 404))
+        candidates = [
+            r
+            for r in handler.routes()
+            if r.action == action and r.needs_channel == (channel_uuid is not None)
+        ]
         route = next(
-            (
-                r
-                for r in handler.routes()
-                if r.action == action and r.needs_channel == (channel_uuid is not None)
-            ),
-            None,
+            (r for r in candidates if http.method in r.methods), candidates[0] if candidates else None
         )
         if route is None:
             return _to_http(
@@ -131,7 +131,9 @@ class Receiver:
         clog = ChannelLogBuilder(route.log_type, channel.id if channel else None)
         clog.add_secrets(self._secrets(handler, channel))
         ctx = ReceiveContext(
-            out=Outbound(self.rt.http, clog, self.rt.settings.allow_private_networks), clog=clog
+            out=Outbound(self.rt.http, clog, self.rt.settings.allow_private_networks),
+            clog=clog,
+            channels=self.rt.channels,
         )
         start = time.monotonic()
         resp = await self._run(handler, route, req, channel, ctx)
@@ -169,6 +171,8 @@ class Receiver:
         custom = handler.write_response(req, channel, result)
         if custom is not None:
             return custom
+        if handler.response_message:
+            return envelope(handler.response_message, data)
         return self.default_response(result, data)
 
     @staticmethod
@@ -199,7 +203,11 @@ class Receiver:
 
     async def _write(self, item: Item, channel: ChannelRec | None, clog: ChannelLogBuilder) -> dict[str, Any]:
         if isinstance(item, Ignored):
-            return {"type": "info", "info": item.reason}
+            return (
+                {"type": "error", "error": item.reason}
+                if item.error
+                else {"type": "info", "info": item.reason}
+            )
         assert channel is not None
         if isinstance(item, MsgIn):
             return await self._write_msg(item, channel, clog)
@@ -284,7 +292,7 @@ class Receiver:
         )
         return {
             "type": "event", "channel_uuid": channel.uuid, "event_type": event.event_type, "urn": event.urn,
-            "received_on": _iso(occurred_on),
+            "received_on": _iso(occurred_on), **({"extra": event.extra} if event.extra else {}),
         }  # fmt: skip
 
 

@@ -21,7 +21,7 @@ from courier.store import PendingEvent, StatusUpdate
 
 log = logging.getLogger(__name__)
 
-IDLE_SLEEP = 0.05  # seconds a worker waits when every queue is empty or throttled
+IDLE_SLEEP = 0.25  # seconds an idle worker waits; with many workers polling, a new message waits far less
 SEND_TIMEOUT = 35.0
 
 
@@ -131,12 +131,27 @@ class Sender:
             self.rt.logs.queue(clog)
             await self.rt.statuses.submit(update)
             MSGS_OUT.labels(channel.channel_type, channel.uuid, status).inc()
+        if channel is not None and status == "W" and result.new_urn and msg.contact.get("id"):
+            await self._add_urn(channel, msg.contact["id"], result.new_urn)
         if status != "E" and msg.uuid:
             try:
                 await dedup.mark_sent(redis, msg.uuid)
             except Exception:
                 pass
         return status
+
+    async def _add_urn(self, channel: Any, contact_id: int, urn: str) -> None:
+        """The provider told us another address of this contact (a WhatsApp BSUID): append it to the contact
+        unless some contact already has it. The reference asks mailroom to do this (contact_changed)."""
+        scheme, _, path = urn.partition(":")
+        try:
+            await self.rt.pool.execute(
+                """INSERT INTO contact_urns (org_id, contact_id, scheme, path, identity, priority, channel_id, auth_tokens)
+                   VALUES ($1, $2, $3, $4, $5, 999, $6, '{}') ON CONFLICT (org_id, identity) DO NOTHING""",
+                channel.org_id, contact_id, scheme, path, urn, channel.id,
+            )  # fmt: skip
+        except Exception as e:
+            log.warning("new urn not added", extra={"error": str(e)})
 
     async def _was_sent(self, msg_uuid: str) -> bool:
         try:

@@ -5,6 +5,7 @@ Writes are idempotent by uuid (ON CONFLICT DO NOTHING), so a batch replayed from
 success stores nothing twice and queues mailroom only for rows it actually inserted.
 """
 
+import asyncio
 import json
 import logging
 from dataclasses import asdict, dataclass, field
@@ -87,8 +88,14 @@ class StatusUpdate:
 
 
 def _urn(value: str) -> URN:
-    scheme, _, path = value.partition(":")
-    return URN(scheme, path)
+    """'telegram:3527065#nicpottier' -> URN with display; the identity is what contacts are keyed by."""
+    scheme, _, rest = value.partition(":")
+    path, _, display = rest.partition("#")
+    return URN(scheme, path, display or None)
+
+
+def _identity(value: str) -> str:
+    return value.partition("#")[0]
 
 
 async def write_msgs(batch: list[PendingMsg]) -> list[dict[str, Any]]:
@@ -101,12 +108,16 @@ async def write_msgs(batch: list[PendingMsg]) -> list[dict[str, Any]]:
             groups.setdefault((m.org_id, m.channel_id), []).append(m)
         resolved: dict[tuple[int, str], Any] = {}
         for (org_id, channel_id), msgs in groups.items():
-            names = {m.urn: m.contact_name for m in msgs if m.contact_name}
+            names = {_identity(m.urn): m.contact_name for m in msgs if m.contact_name}
             found = await resolve_contacts(session, org_id, [_urn(m.urn) for m in msgs], channel_id, names)
             for identity, rc in found.items():
                 resolved[(org_id, identity)] = rc
         now = datetime.now(UTC)
-        rows = [(m, resolved[(m.org_id, m.urn)]) for m in batch if (m.org_id, m.urn) in resolved]
+        rows = [
+            (m, resolved[(m.org_id, _identity(m.urn))])
+            for m in batch
+            if (m.org_id, _identity(m.urn)) in resolved
+        ]
         inserted = await session.execute(
             text(
                 """
@@ -153,20 +164,31 @@ async def write_msgs(batch: list[PendingMsg]) -> list[dict[str, Any]]:
                 "new_contact": rc.new_contact,
                 "inserted": m.uuid in ids,
             }
-    redis = get_redis()
+    events = []
     for m in batch:
         r = results.get(m.uuid)
-        if not r or not r["inserted"]:
-            continue
-        await queue_contact_event(
-            redis, m.org_id, r["contact_id"], "msg_received",
-            {
+        if r and r["inserted"]:
+            events.append((m.org_id, r["contact_id"], "msg_received", {
                 "channel_id": m.channel_id, "channel_uuid": m.channel_uuid, "msg_id": r["msg_id"], "msg_uuid": m.uuid,
                 "msg_external_id": m.external_id or "", "urn": m.urn, "urn_id": r["urn_id"], "text": m.text,
                 "attachments": m.attachments, "new_contact": r["new_contact"],
-            },
-        )  # fmt: skip
+            }))  # fmt: skip
+    await _queue_events(events)
     return [results.get(m.uuid, {}) for m in batch]
+
+
+async def _queue_events(events: list[tuple[int, int, str, dict[str, Any]]]) -> None:
+    """Tell mailroom, in order per contact and concurrently across contacts (a batch holds many contacts)."""
+    redis = get_redis()
+    by_contact: dict[tuple[int, int], list[tuple[str, dict[str, Any]]]] = {}
+    for org_id, contact_id, event_type, body in events:
+        by_contact.setdefault((org_id, contact_id), []).append((event_type, body))
+
+    async def contact_events(org_id: int, contact_id: int, items: list[tuple[str, dict[str, Any]]]) -> None:
+        for event_type, body in items:
+            await queue_contact_event(redis, org_id, contact_id, event_type, body)
+
+    await asyncio.gather(*(contact_events(o, c, items) for (o, c), items in by_contact.items()))
 
 
 async def write_events(batch: list[PendingEvent]) -> list[dict[str, Any]]:
@@ -178,11 +200,15 @@ async def write_events(batch: list[PendingEvent]) -> list[dict[str, Any]]:
             groups.setdefault((e.org_id, e.channel_id), []).append(e)
         resolved: dict[tuple[int, str], Any] = {}
         for (org_id, channel_id), events in groups.items():
-            names = {e.urn: e.contact_name for e in events if e.contact_name}
+            names = {_identity(e.urn): e.contact_name for e in events if e.contact_name}
             found = await resolve_contacts(session, org_id, [_urn(e.urn) for e in events], channel_id, names)
             for identity, rc in found.items():
                 resolved[(org_id, identity)] = rc
-        rows = [(e, resolved[(e.org_id, e.urn)]) for e in batch if (e.org_id, e.urn) in resolved]
+        rows = [
+            (e, resolved[(e.org_id, _identity(e.urn))])
+            for e in batch
+            if (e.org_id, _identity(e.urn)) in resolved
+        ]
         inserted = await session.execute(
             text(
                 """
@@ -213,18 +239,15 @@ async def write_events(batch: list[PendingEvent]) -> list[dict[str, Any]]:
                 "event_id": ids.get(e.uuid), "contact_id": rc.contact_id, "urn_id": rc.urn_id,
                 "new_contact": rc.new_contact, "inserted": e.uuid in ids,
             }  # fmt: skip
-    redis = get_redis()
+    events = []
     for e in batch:
         r = results.get(e.uuid)
-        if not r or not r["inserted"]:
-            continue
-        await queue_contact_event(
-            redis, e.org_id, r["contact_id"], "event_received",
-            {
+        if r and r["inserted"]:
+            events.append((e.org_id, r["contact_id"], "event_received", {
                 "event_id": r["event_id"], "event_uuid": e.uuid, "event_type": e.event_type, "channel_id": e.channel_id,
                 "urn_id": r["urn_id"], "extra": e.extra, "new_contact": r["new_contact"], "occurred_on": e.occurred_on,
-            },
-        )  # fmt: skip
+            }))  # fmt: skip
+    await _queue_events(events)
     return [results.get(e.uuid, {}) for e in batch]
 
 

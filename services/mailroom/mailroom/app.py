@@ -11,8 +11,9 @@ from upesi.queues.fair import QUEUE_BATCH, QUEUE_REALTIME, QUEUE_THROTTLED, Fair
 from upesi.queues.redis import close_redis, get_redis
 from upesi.service import add_latency_middleware, common_router
 
+from mailroom.crons import CronRunner
 from mailroom.foreman import Foreman
-from mailroom.web import sim
+from mailroom.web import contact, flow, sim
 
 QUEUES = (QUEUE_REALTIME, QUEUE_BATCH, QUEUE_THROTTLED)
 
@@ -25,16 +26,21 @@ async def collect_queue_depths() -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
-    workers = get_settings().mailroom_workers
+    settings = get_settings()
+    workers, lease = settings.mailroom_workers, settings.mailroom_task_lease_seconds
+    # one workspace may hold at most half of a queue's workers, as the reference's WorkerOwnerLimit
     foremen = [
-        Foreman(QUEUE_REALTIME, workers, max_active_per_owner=max(1, workers // 2)),
-        Foreman(QUEUE_BATCH, max(2, workers // 2), max_active_per_owner=max(1, workers // 4)),
-        Foreman(QUEUE_THROTTLED, max(2, workers // 2), max_active_per_owner=max(1, workers // 4)),
+        Foreman(QUEUE_REALTIME, workers, max_active_per_owner=max(1, workers // 2), lease_seconds=lease),
+        Foreman(QUEUE_BATCH, max(2, workers // 2), max_active_per_owner=max(1, workers // 4), lease_seconds=lease),
+        Foreman(QUEUE_THROTTLED, max(2, workers // 2), max_active_per_owner=max(1, workers // 4), lease_seconds=lease),
     ]
     for f in foremen:
         f.start()
     app.state.foremen = foremen
+    crons = CronRunner()
+    crons.start()
     yield
+    await crons.stop()
     for f in foremen:
         await f.stop()
     await dispose_engine()
@@ -45,5 +51,6 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Upesi mailroom", lifespan=lifespan, docs_url=None, redoc_url=None)
     add_latency_middleware(app, "mailroom")
     app.include_router(common_router("mailroom", collect=collect_queue_depths))
-    app.include_router(sim.router)
+    for area in (sim, contact, flow):
+        app.include_router(area.router)
     return app

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mailroom.followups import apply_followups
 from mailroom.runner import Sprint
 
 SESSION_STATUS = {"waiting": "W", "completed": "C", "interrupted": "I", "expired": "X", "failed": "F", "active": "W"}
@@ -52,6 +53,7 @@ async def commit_sprints(
     await _update_contacts(db, org_id, sprints, flow_ids)
     await _apply_group_changes(db, org_id, sprints)
     await _reset_fires(db, org_id, sprints)
+    await apply_followups(db, org_id, sprints)  # campaign fires of changed contacts, flow-action starts
     return await _insert_messages(db, org_id, sprints, flow_ids, high_priority, response_to_external_id)
 
 
@@ -72,6 +74,15 @@ def _current_run(session: dict[str, Any]) -> dict[str, Any] | None:
         if run.get("status") in ("active", "waiting"):
             return run
     return runs[-1] if runs else None
+
+
+def _session_status(sprint: Sprint) -> str:
+    """The engine ends an expired session as completed with expired runs; RapidPro records it as X."""
+    status = SESSION_STATUS.get(sprint.status, "F")
+    runs = sprint.session.get("runs") or []
+    if status == "C" and runs and runs[0].get("status") == "expired":
+        return "X"
+    return status
 
 
 async def _interrupt_waiting(db: AsyncSession, sprints: list[Sprint]) -> None:
@@ -105,7 +116,7 @@ async def _interrupt_waiting(db: AsyncSession, sprints: list[Sprint]) -> None:
 async def _upsert_sessions(db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]) -> None:
     rows = []
     for s in sprints:
-        status = SESSION_STATUS.get(s.status, "F")
+        status = _session_status(s)
         run = _current_run(s.session)
         rows.append(
             {

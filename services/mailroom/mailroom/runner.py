@@ -2,6 +2,7 @@
 synchronous, so a batch of sprints runs in one worker thread, leaving the event loop free."""
 
 import asyncio
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -49,6 +50,7 @@ def _start(assets: dict, env: dict, contact_id: int, contact: dict, trigger: dic
         events=list(sprint.events),
         start_id=start_id,
         interrupts_waiting=True,
+        sprint_uuid=str(uuid.uuid4()),
     )
 
 
@@ -61,6 +63,7 @@ def _resume(assets: dict, env: dict, contact_id: int, session_json: dict, resume
         status=session.status,
         contact=session.contact,
         events=list(sprint.events),
+        sprint_uuid=str(uuid.uuid4()),
     )
 
 

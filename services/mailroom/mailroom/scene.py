@@ -1,13 +1,20 @@
-"""Everything about one workspace that handling a contact's event needs, loaded in a few queries."""
+"""Everything about one workspace that handling a contact's event needs. Assets (flows, fields, groups,
+channels, triggers) are kept per workspace for a few seconds: reading every flow definition for every
+message would dominate inbound handling, and a flow saved in the editor is live within ASSET_TTL."""
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from upesi.config import get_settings
 from upesi.db.models import Org
 
 from mailroom.assets import environment_for, load_assets
+from mailroom.triggers import TriggerRow, load_triggers
+
+ASSET_TTL = 5.0
 
 
 @dataclass
@@ -15,11 +22,28 @@ class OrgScene:
     org: Org
     assets: dict[str, Any]
     environment: dict[str, Any]
+    triggers: list[TriggerRow]
+    loaded_at: float
 
 
-async def load_org_scene(db: AsyncSession, org_id: int) -> OrgScene:
+_scenes: dict[tuple[str, int], OrgScene] = {}
+
+
+async def load_org_scene(db: AsyncSession, org_id: int, max_age: float = ASSET_TTL) -> OrgScene:
+    key = (get_settings().database_url, org_id)  # one process may see several databases (tests, tools)
+    cached = _scenes.get(key)
+    if cached is not None and time.monotonic() - cached.loaded_at < max_age:
+        return cached
     org = (await db.execute(select(Org).where(Org.id == org_id))).scalar_one()
-    return OrgScene(org, await load_assets(db, org_id), environment_for(org))
+    scene = OrgScene(
+        org, await load_assets(db, org_id), environment_for(org), await load_triggers(db, org_id), time.monotonic()
+    )
+    _scenes[key] = scene
+    return scene
+
+
+def forget_scenes() -> None:
+    _scenes.clear()
 
 
 async def waiting_session(db: AsyncSession, contact_id: int) -> Any:
@@ -39,7 +63,3 @@ async def waiting_session(db: AsyncSession, contact_id: int) -> Any:
         )
     ).first()
 
-
-async def contact_group_ids(db: AsyncSession, contact_id: int) -> set[int]:
-    rows = await db.execute(text("SELECT group_id FROM contact_group_contacts WHERE contact_id = :c"), {"c": contact_id})
-    return set(rows.scalars())

@@ -26,9 +26,15 @@ def evaluate(node: tuple[Any, ...], env: Any, scope: Scope) -> Any:
     if kind == "lit":
         return node[1]
     if kind == "ref":
-        return _resolve(node[1], scope)
+        name = node[1]
+        root = scope.root
+        if root is not None and root.deprecated_keys and name.lower() in root.deprecated_keys:
+            scope.warn(root.deprecated_keys[name.lower()])
+        return _resolve(name, scope)
     if kind == "dot":
         target = evaluate(node[1], env, scope)
+        if isinstance(target, XObject) and target.deprecated_keys and node[2].lower() in target.deprecated_keys:
+            scope.warn(target.deprecated_keys[node[2].lower()])
         return lookup(target, node[2], by_key=True)
     if kind == "idx":
         target = evaluate(node[1], env, scope)
@@ -77,6 +83,8 @@ def lookup(target: Any, key: Any, by_key: bool) -> Any:
             return XError(f"object has no property '{k}'")
         return v
     if isinstance(target, list):
+        if by_key and not str(key).lstrip("-").isdigit():
+            return XError(f"unable to convert {describe(key)} to an integer")
         n = to_number(key)
         if isinstance(n, XError):
             return XError(f"unable to convert {describe(key)} to a number")
@@ -94,6 +102,8 @@ def _call(node: tuple[Any, ...], env: Any, scope: Scope) -> Any:
         if fnode[0] == "ref":
             return XError(f"{fnode[1].lower()} is not a function")
         return fn
+    if fnode[0] == "ref" and not isinstance(fn, XFunction | XLambda):
+        return XError(f"{fnode[1].lower()} is not a function")
     args = [evaluate(a, env, scope) for a in node[2]]
     return call_function(fn, env, args)
 

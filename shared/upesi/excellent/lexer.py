@@ -16,8 +16,9 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE | re.UNICODE | re.DOTALL,
 )
-# after a "." any run of word characters is a key (e.g. @results.2factor, @array.0)
-_KEY_RE = re.compile(r"\w+", re.UNICODE)
+# after a "." any run of word characters is a key (e.g. @results.2factor, @array.0); a decimal
+# such as the "0.2" in @array.0.2 stays one key, which then fails as an index, as in goflow
+_KEY_RE = re.compile(r"\d+\.\d+|\w+", re.UNICODE)
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f"}
 

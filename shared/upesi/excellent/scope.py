@@ -10,15 +10,26 @@ _MISSING = object()
 
 
 class Scope:
-    __slots__ = ("parent", "root", "vars")
+    __slots__ = ("parent", "root", "vars", "warnings")
 
-    def __init__(self, root: XObject | None, vars: dict[str, Any] | None = None, parent: Scope | None = None):
+    def __init__(
+        self,
+        root: XObject | None,
+        vars: dict[str, Any] | None = None,
+        parent: Scope | None = None,
+        warnings: list[str] | None = None,
+    ):
         self.root = root
         self.vars = vars
         self.parent = parent
+        self.warnings = warnings
 
     def child(self, vars: dict[str, Any]) -> Scope:
-        return Scope(self.root, {k.lower(): v for k, v in vars.items()}, self)
+        return Scope(self.root, {k.lower(): v for k, v in vars.items()}, self, self.warnings)
+
+    def warn(self, message: str) -> None:
+        if self.warnings is not None and message not in self.warnings:
+            self.warnings.append(message)
 
     def get(self, name: str) -> Any:
         s: Scope | None = self

@@ -160,6 +160,7 @@ def evaluate_template(
     env: Environment | None = None,
     escape: Callable[[str], str] | None = None,
     truncate: bool = True,
+    warnings: list[str] | None = None,
 ) -> tuple[str, list[EvalError]]:
     """Render a template against a context; returns the text and the errors of failing items."""
     if "@" not in template:
@@ -181,7 +182,7 @@ def evaluate_template(
             errors.append(EvalError(src, err))
             continue
         if scope is None:
-            scope = Scope(root)
+            scope = Scope(root, warnings=warnings)
         value = evaluate(ast, env, scope)  # type: ignore[arg-type]
         if isinstance(value, XError):
             errors.append(EvalError(src, value.message))
@@ -190,11 +191,13 @@ def evaluate_template(
         out.append(escape(text) if escape else text)
     result = "".join(out)
     if truncate and len(result) > MAX_TEMPLATE_CHARS:
-        result = result[:MAX_TEMPLATE_CHARS]
+        result = result[: MAX_TEMPLATE_CHARS - 3] + "..."
     return result, errors
 
 
-def evaluate_template_value(template: str, context: Any, env: Environment | None = None) -> Any:
+def evaluate_template_value(
+    template: str, context: Any, env: Environment | None = None, warnings: list[str] | None = None
+) -> Any:
     """Evaluate a template that is a single item to its typed value (not stringified)."""
     root = _as_root(context)
     env = env or _DEFAULT_ENV
@@ -205,8 +208,8 @@ def evaluate_template_value(template: str, context: Any, env: Environment | None
             return src
         if err is not None:
             return XError(err)
-        return evaluate(ast, env, Scope(root))  # type: ignore[arg-type]
-    text, _errs = evaluate_template(template, root, env)
+        return evaluate(ast, env, Scope(root, warnings=warnings))  # type: ignore[arg-type]
+    text, _errs = evaluate_template(template, root, env, warnings=warnings)
     return text
 
 

@@ -107,13 +107,19 @@ def contact_context(session: Session, contact: dict[str, Any]) -> XObject:
         "created_on": _dt(contact.get("created_on")),
         "last_seen_on": _dt(contact.get("last_seen_on")),
         "urns": Lazy(lambda: [urn_value(session, u) for u in urns]),
-        "urn": urn_value(session, pref) if pref else None,
+        # goflow's preferred URN is one a message could go out on (it has a usable channel)
+        "urn": urn_value(session, pref) if pref is not None and channel is not None else None,
         "groups": Lazy(lambda: [XObject({"uuid": g.get("uuid"), "name": g.get("name")}) for g in contact.get("groups") or []]),
         "fields": Lazy(lambda: fields_context(session, contact)),
         "channel": Lazy(lambda: channel_context(channel)),
         "tickets": Lazy(lambda: [from_json(t) for t in contact.get("tickets") or []]),
     }
-    return XObject(props, default=default)
+    ctx = XObject(props, default=default)
+    ctx.deprecated_keys = {
+        "id": "@contact.id is deprecated, use @contact.ref instead",
+        "tickets": "@contact.tickets is deprecated, use @ticket instead",
+    }
+    return ctx
 
 
 def result_context(r: dict[str, Any]) -> XObject:
@@ -176,15 +182,16 @@ def run_context(session: Session, run: Run) -> XObject:
             "results": Lazy(lambda: results_context(run)),
             "created_on": run.created_on,
             "exited_on": run.exited_on,
+            "path": Lazy(lambda: [_step_context(s) for s in run.path]),
             "locals": Lazy(lambda: from_json(run.locals)),
         },
         default=Lazy(lambda: f"{contact_context(session, contact).default}@{run.flow_ref.get('name')}"),
     )
 
 
-def related_run_context(session: Session, run: Run, contact: dict[str, Any]) -> XObject:
+def related_run_context(session: Session, run: Run, contact: dict[str, Any], role: str = "child") -> XObject:
     cctx = contact_context(session, contact)
-    return XObject(
+    ctx = XObject(
         {
             "uuid": run.uuid,
             "contact": cctx,
@@ -197,6 +204,8 @@ def related_run_context(session: Session, run: Run, contact: dict[str, Any]) -> 
         },
         default=f"{cctx.default}@{run.flow_ref.get('name')}",
     )
+    ctx.deprecated_keys = {"run": f"@{role}.run.status is deprecated, use @{role}.status instead"}
+    return ctx
 
 
 def parent_from_trigger(session: Session) -> XObject | None:
@@ -216,7 +225,7 @@ def parent_from_trigger(session: Session) -> XObject | None:
         modified_on=session.created_on,
         results=summary.get("results") or {},
     )
-    return related_run_context(session, run, summary.get("contact") or {})
+    return related_run_context(session, run, summary.get("contact") or {}, "parent")
 
 
 def webhook_context(run: Run) -> Any:
@@ -224,13 +233,14 @@ def webhook_context(run: Run) -> Any:
     if not w:
         return None
     body = w.get("json")
+    json_value = from_json(body)
     return XObject(
         {
             "status": Decimal(w.get("status") or 0),
             "headers": XObject(dict(w.get("headers") or {})),
-            "json": from_json(body),
+            "json": json_value,
         },
-        default=f"{w.get('method', 'GET')} {w.get('url', '')}",
+        default=json_value if json_value is not None else f"{w.get('method', 'GET')} {w.get('url', '')}",
     )
 
 
@@ -250,17 +260,39 @@ def globals_context(session: Session) -> XObject:
     return XObject({g["key"]: g.get("value") for g in session.assets.globals})
 
 
+def _user_context(session: Session, ref: dict[str, Any] | None) -> XObject | None:
+    if not ref:
+        return None
+    user = next((u for u in session.assets.users
+                 if (ref.get("uuid") and u.get("uuid") == ref["uuid"]) or (ref.get("email") and u.get("email") == ref["email"])), ref)
+    name = user.get("name") or ""
+    return XObject({"email": user.get("email", ""), "name": name, "first_name": first_name(name)}, default=name)
+
+
+def _ticket_context(ticket: dict[str, Any] | None) -> XObject | None:
+    if not ticket:
+        return None
+    topic = ticket.get("topic")
+    return XObject({
+        "uuid": ticket.get("uuid"),
+        "topic": XObject({"uuid": topic.get("uuid"), "name": topic.get("name")}, default=topic.get("name")) if topic else None,
+        "assignee": from_json(ticket.get("assignee")),
+    })
+
+
 def trigger_context(session: Session) -> XObject:
     t = session.trigger
+    event = t.get("event") or {}
+    campaign = event.get("campaign") if t.get("type") == "campaign" else None
     return XObject(
         {
             "type": t.get("type"),
-            "params": from_json(t.get("params") or {}),
-            "keyword": t.get("keyword") or "",
-            "user": from_json(t.get("user")),
+            "params": from_json(t.get("params") or event.get("params") or {}),
+            "keyword": (t.get("keyword_match") or {}).get("keyword") or t.get("keyword") or "",
+            "user": _user_context(session, t.get("user")),
             "origin": t.get("origin") or "",
-            "ticket": from_json(t.get("ticket")),
-            "campaign": from_json(t.get("campaign")),
+            "ticket": _ticket_context(t.get("ticket")),
+            "campaign": XObject({"uuid": campaign.get("uuid"), "name": campaign.get("name")}) if campaign else None,
         }
     )
 
@@ -275,10 +307,10 @@ def build_context(session: Session, run: Run) -> XObject:
     def parent() -> Any:
         p = session.parent_of(run)
         if p is not None:
-            return related_run_context(session, p, contact)
+            return related_run_context(session, p, contact, "parent")
         return parent_from_trigger(session)
 
-    return XObject(
+    root = XObject(
         {
             "contact": Lazy(lambda: contact_context(session, contact)),
             "fields": Lazy(lambda: fields_context(session, contact)),
@@ -293,8 +325,39 @@ def build_context(session: Session, run: Run) -> XObject:
             "node": Lazy(lambda: node_context(run)),
             "globals": Lazy(lambda: globals_context(session)),
             "trigger": Lazy(lambda: trigger_context(session)),
-            "resume": Lazy(lambda: XObject({"type": (session.resume or {}).get("type", "")})),
+            "resume": Lazy(lambda: resume_context(session)),
             "ticket": Lazy(lambda: from_json((session.trigger or {}).get("ticket"))),
-            "legacy_extra": Lazy(lambda: from_json((session.trigger or {}).get("params") or {})),
+            "legacy_extra": Lazy(lambda: legacy_extra(session, run)),
         }
     )
+    root.deprecated_keys = {"legacy_extra": "@legacy_extra is deprecated"}
+    return root
+
+
+def resume_context(session: Session) -> XObject | None:
+    r = session.resume
+    if not r:
+        return None
+    props: dict[str, Any] = {"type": r.get("type", "")}
+    dial = (r.get("event") or {}).get("dial") or r.get("dial")
+    if dial:
+        props["dial"] = XObject({"status": dial.get("status", ""), "duration": Decimal(dial.get("duration") or 0)})
+    return XObject(props)
+
+
+def legacy_extra(session: Session, run: Run) -> Any:
+    """@legacy_extra (old @extra): trigger params merged with the JSON extras of the run's results,
+    in the order they were saved, as RapidPro's old engine accumulated webhook responses."""
+    merged: dict[str, Any] = dict((session.trigger or {}).get("params") or {})
+    for r in sorted(run.results.values(), key=lambda r: r.get("created_on") or ""):
+        extra = r.get("extra")
+        if isinstance(extra, dict):
+            merged.update(extra)
+    return from_json(merged)
+
+
+def _step_context(step: Any) -> XObject:
+    props: dict[str, Any] = {"arrived_on": step.arrived_on, "node_uuid": step.node_uuid}
+    if step.exit_uuid:
+        props["exit_uuid"] = step.exit_uuid
+    return XObject(props)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from upesi.flows.events import error_event
+from upesi.flows.events import error_event, missing_dependency
 
 if TYPE_CHECKING:
     from upesi.flows.runs import Run
@@ -20,9 +20,7 @@ def resolve_group_refs(session: Session, run: Run, refs: list[dict[str, Any]]) -
         if ref.get("uuid"):
             g = session.assets.groups.get(ref["uuid"])
             if g is None:
-                session.log(
-                    error_event(f"missing dependency: group[uuid={ref['uuid']},name={ref.get('name', '')}]", "dependency_missing")
-                )
+                session.log(missing_dependency("group", ref["uuid"], ref.get("name", "")))
                 continue
             out.append(g)
         elif ref.get("name_match"):
@@ -36,5 +34,34 @@ def resolve_group_refs(session: Session, run: Run, refs: list[dict[str, Any]]) -
 
 
 def reevaluate_query_groups(session: Session) -> None:
-    """Query (smart) groups follow field changes; evaluated when a contact query engine is available."""
-    return None
+    """Query (smart) groups follow the contact: after a change, join or leave them as their queries say."""
+    from upesi.flows.query import QueryError, contact_matches
+
+    contact = session.contact
+    if (contact.get("status") or "active") != "active":
+        return
+    current = {g.get("uuid") for g in contact.get("groups") or []}
+    added, removed = [], []
+    for g in session.assets.groups.values():
+        q = g.get("query")
+        if not q:
+            continue
+        try:
+            member = contact_matches(q, contact, session.assets.fields)
+        except QueryError:
+            continue  # a query we can't evaluate leaves membership as it was
+        ref = {"uuid": g["uuid"], "name": g.get("name", "")}
+        if member and g["uuid"] not in current:
+            added.append(ref)
+        elif not member and g["uuid"] in current:
+            removed.append(ref)
+    if not added and not removed:
+        return
+    groups = [g for g in contact.get("groups") or [] if g.get("uuid") not in {r["uuid"] for r in removed}]
+    contact["groups"] = groups + added
+    event: dict[str, Any] = {"type": "contact_groups_changed"}
+    if added:
+        event["groups_added"] = added
+    if removed:
+        event["groups_removed"] = removed
+    session.log(event)

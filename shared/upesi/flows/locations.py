@@ -1,4 +1,4 @@
-"""Location lookups (states, districts, wards) against the location assets."""
+"""Location values for state/district/ward contact fields, found in the text with the case tests."""
 
 from __future__ import annotations
 
@@ -9,4 +9,18 @@ if TYPE_CHECKING:
 
 
 def resolve_location_value(session: Session, level: str, raw: str) -> dict[str, Any]:
-    return {}
+    """{"state": path[, "district": path[, "ward": path]]} for the location the text names, or {}."""
+    from upesi.excellent.evaluator import call_function
+    from upesi.flows.cases import CASE_TESTS
+
+    test = {"state": "has_state", "district": "has_district", "ward": "has_ward"}[level]
+    result = call_function(CASE_TESTS[test], session.env, [raw])
+    if getattr(result, "default", False) is not True:
+        return {}
+    path = str(result.get("match"))
+    parts = path.split(" > ")
+    out: dict[str, Any] = {}
+    names = ["state", "district", "ward"]
+    for i, name in enumerate(names[: names.index(level) + 1]):
+        out[name] = " > ".join(parts[: i + 2])
+    return out

@@ -16,14 +16,14 @@ MAX_RUNS_PER_SESSION = 500
 
 
 class ChildStarted:
-    """Returned by enter_flow: the parent pauses while this child run goes."""
+    """Returned by enter_flow: the parent pauses while a run of this flow goes (or ends, if terminal)."""
 
-    def __init__(self, child: Run, terminal: bool) -> None:
-        self.child = child
+    def __init__(self, flow: Flow, terminal: bool) -> None:
+        self.flow = flow
         self.terminal = terminal
 
 
-def new_run(session: Session, flow: Flow, parent: Run | None) -> Run:
+def new_run(session: Session, flow: Flow, parent: Run | None, terminal: bool = False) -> Run:
     now = session.now()
     run = Run(
         uuid=session.new_uuid(),
@@ -35,9 +35,15 @@ def new_run(session: Session, flow: Flow, parent: Run | None) -> Run:
         parent_uuid=parent.uuid if parent else "",
     )
     session.runs.append(run)
+    if parent is None and session.pending_trigger_input:
+        run.had_input = True  # a message trigger's message is this run's input
     event: dict[str, Any] = {"type": "run_started", "run_uuid": run.uuid, "flow": flow.reference()}
     if parent is not None:
-        event["parent_run_uuid"] = parent.uuid
+        event["parent_uuid"] = parent.uuid
+        if terminal:
+            event["terminal"] = True
+    elif session.trigger.get("type") == "flow_action" and (session.trigger.get("run_summary") or {}).get("uuid"):
+        event["parent_uuid"] = session.trigger["run_summary"]["uuid"]
     session.log(event)
     return run
 
@@ -104,13 +110,14 @@ def execute(session: Session, run: Run, dest: str | None, resume_node: Node | No
             continue
         if run.flow is None:
             return
-        node = run.flow.node(dest)
-        if node is None:
+        found = run.flow.node(dest)
+        if found is None:
             fail_session(session, f"unable to find destination node {dest}")
             return
+        node = found
         session.steps_this_sprint += 1
         if session.steps_this_sprint > MAX_STEPS_PER_SPRINT:
-            fail_session(session, f"reached maximum number of steps per sprint ({MAX_STEPS_PER_SPRINT})")
+            fail_session(session, f"Reached maximum number of steps per sprint ({MAX_STEPS_PER_SPRINT})")
             return
         outcome = visit_node(session, run, node)
         if session.status == "failed":
@@ -118,7 +125,7 @@ def execute(session: Session, run: Run, dest: str | None, resume_node: Node | No
         if isinstance(outcome, ChildStarted):
             if outcome.terminal:
                 end_run(session, run, "completed")
-            run = outcome.child
+            run = new_run(session, outcome.flow, run, outcome.terminal)
             dest = run.flow.nodes[0].uuid if run.flow and run.flow.nodes else None
             continue
         if outcome is None:
@@ -134,14 +141,19 @@ def visit_node(session: Session, run: Run, node: Node) -> str | ChildStarted | N
     from upesi.flows.waits import begin_wait
 
     now = session.now()
+    session.last_operand = None
+    session.last_node_uuid = node.uuid
     run.path.append(Step(session.new_uuid(), node.uuid, now))
     run.modified_on = now
+    child: ChildStarted | None = None
     for action in node.actions:
         res = execute_action(session, run, node, action)
         if session.status == "failed":
             return None
         if isinstance(res, ChildStarted):
-            return res
+            child = res  # the child starts once the node's other actions have run
+    if child is not None:
+        return child
     if node.router is not None:
         if node.router.wait is not None:
             if begin_wait(session, run, node):
@@ -156,17 +168,20 @@ def take_exit(session: Session, run: Run, node: Node, exit_uuid: str | None) -> 
     if step is not None and ex is not None:
         step.exit_uuid = ex.uuid
     dest = ex.destination_uuid if ex else None
+    # like goflow, a segment starts at the last node visited in the sprint: when a parent continues
+    # after its child ended, that is the child's last node
     seg: dict[str, Any] = {
         "flow_uuid": run.flow_ref.get("uuid"),
-        "node_uuid": node.uuid,
+        "node_uuid": session.last_node_uuid or node.uuid,
         "exit_uuid": exit_uuid,
         "destination_uuid": dest,
         "time": iso(session.now()),
     }
-    operand = getattr(session, "_last_operand", None)
-    if operand is not None:
+    operand = session.last_operand
+    if operand:
         seg["operand"] = operand
-        session._last_operand = None  # type: ignore[attr-defined]
+        session.last_operand = None
     if dest is not None:
         session.sprint.segments.append(seg)
+        session.last_node_uuid = None
     return dest

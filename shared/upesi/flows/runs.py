@@ -49,6 +49,7 @@ class Run:
     parent_uuid: str = ""
     had_input: bool = False
     webhook: dict[str, Any] | None = None  # the last webhook call, for @webhook
+    webhook_persist: bool = True
     expires_on: dt.datetime | None = None
 
     @property
@@ -70,13 +71,15 @@ class Run:
         }
         if self.results:
             d["results"] = self.results
-        if self.locals:
-            d["locals"] = self.locals
+        # locals named with a leading underscore are action outputs used within the sprint only
+        kept = {k: v for k, v in self.locals.items() if not k.startswith("_")}
+        if kept:
+            d["locals"] = kept
         if self.parent_uuid:
             d["parent_uuid"] = self.parent_uuid
         if self.had_input:
             d["had_input"] = True
-        if self.webhook is not None:
+        if self.webhook is not None and self.webhook_persist:
             d["webhook"] = self.webhook
         if self.expires_on is not None:
             d["expires_on"] = iso(self.expires_on)

@@ -27,15 +27,24 @@ def evaluate_text(
 ) -> str:
     if "@" not in template:
         return template
-    text, errors = evaluate_template(template, context_for(session, run), session.env, escape=escape)
+    warnings: list[str] = []
+    text, errors = evaluate_template(template, context_for(session, run), session.env, escape=escape, warnings=warnings)
     if log:
+        _log_warnings(session, warnings)
         for e in errors:
             session.log(expression_error(e.expression, e.message))
     return text
 
 
+def _log_warnings(session: Session, warnings: list[str]) -> None:
+    for w in warnings:
+        session.log({"type": "warning", "text": w, "code": "context:deprecated"})
+
+
 def evaluate_value(session: Session, run: Run, template: str) -> Any:
-    v = evaluate_template_value(template, context_for(session, run), session.env)
+    warnings: list[str] = []
+    v = evaluate_template_value(template, context_for(session, run), session.env, warnings=warnings)
+    _log_warnings(session, warnings)
     if isinstance(v, XError):
         session.log(expression_error(template.strip(), v.message))
         return None
@@ -91,6 +100,7 @@ def set_result(
     key = result_key(name)
     if len(value) > MAX_RESULT_CHARS:
         value = value[:MAX_RESULT_CHARS]
+    prev = run.results.get(key)
     now = session.now()
     result: dict[str, Any] = {"name": name, "value": value, "category": category}
     if category_localized and category_localized != category:
@@ -108,6 +118,8 @@ def set_result(
         event["category_localized"] = category_localized
     if extra is not None:
         event["extra"] = extra
+    if prev is not None:
+        event["previous"] = {"value": prev.get("value"), "category": prev.get("category")}
     session.log(event)
 
 

@@ -37,7 +37,8 @@ class Session:
     ) -> None:
         self.engine = engine
         self.assets = assets
-        self.env = env
+        self.base_env = env
+        self._merged: tuple[tuple[Any, ...], Environment] | None = None
         self.env_json = env_json
         self.contact = contact
         self.trigger = trigger
@@ -53,6 +54,22 @@ class Session:
         self.sprint = Sprint()
         self.steps_this_sprint = 0
         self.resume: dict[str, Any] | None = None
+        self.last_node_uuid: str | None = None
+        self.last_operand: str | None = None  # the switch operand, for the segment leaving the node
+        self.pending_trigger_input = False
+
+    @property
+    def env(self) -> Environment:
+        """The environment merged with the contact: their timezone, and a default country taken
+        from their phone number when the environment has none (as goflow's merged environment)."""
+        from upesi.flows.envmerge import merged_env
+
+        key = (self.contact.get("timezone"), tuple(self.contact.get("urns") or ()), self.contact.get("language"))
+        if self._merged is None or self._merged[0] != key:
+            merged = merged_env(self.base_env, self.contact)
+            merged.extra.setdefault("locations", self.assets.locations)
+            self._merged = (key, merged)
+        return self._merged[1]
 
     # -- infrastructure used by actions and routers --
     def now(self) -> dt.datetime:
@@ -95,7 +112,7 @@ class Session:
             "uuid": self.uuid,
             "type": self.type,
             "created_on": iso(self.created_on),
-            "environment": self.env.to_json(),
+            "environment": self.base_env.to_json(),
             "trigger": self.trigger,
             "contact": copy.deepcopy(self.contact),
             "contact_uuid": self.contact.get("uuid"),
@@ -105,6 +122,8 @@ class Session:
         }
         if self.call:
             d["call"] = self.call
+            if self.call.get("uuid"):
+                d["call_uuid"] = self.call["uuid"]
         if self.input is not None:
             d["input"] = self.input
         if self.wait is not None:

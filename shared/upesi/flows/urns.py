@@ -53,3 +53,26 @@ def format_urn(u: URN, redact: bool = False) -> str:
     if u.display:
         return u.display
     return u.path
+
+
+def normalize_urn(scheme: str, path: str, country: str = "") -> str | None:
+    """scheme:path in canonical form: E.164 for phone numbers, lower-case e-mail and twitter handles."""
+    scheme = scheme.strip().lower()
+    path = path.strip()
+    if not scheme or not path:
+        return None
+    if scheme in ("tel", "whatsapp"):
+        try:
+            num = phonenumbers.parse(path, (country or None) and country.upper())
+            if phonenumbers.is_possible_number(num):
+                e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+                return f"{scheme}:{e164 if scheme == 'tel' else e164.lstrip('+')}"
+        except phonenumbers.NumberParseException:
+            pass
+        digits = "".join(c for c in path if c.isdigit() or c == "+")
+        return f"{scheme}:{digits or path}"
+    if scheme == "mailto":
+        return f"mailto:{path.lower()}"
+    if scheme == "twitter":
+        return f"twitter:{path.lstrip('@').lower()}"
+    return f"{scheme}:{path}"

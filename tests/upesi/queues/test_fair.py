@@ -11,7 +11,7 @@ async def test_pop_alternates_between_owners_by_active_count(db: None) -> None:
     await q.push(2, "handle_contact_event", {"contact_id": 9})
 
     owner_a, _ = await q.pop()  # type: ignore[misc]
-    owner_b, payload_b = await q.pop()  # type: ignore[misc]
+    owner_b, _ = await q.pop()  # type: ignore[misc]
     # with one of owner 1's tasks in flight, owner 2's single task goes next
     assert {owner_a, owner_b} == {"1", "2"}
     assert await q.size() == 4
@@ -85,7 +85,7 @@ async def test_extend_keeps_a_working_task(db: None) -> None:
 
     q = FairQueue(get_redis(), QUEUE_BATCH, lease_seconds=0.3)
     await q.push(1, "long", {})
-    owner, payload = await q.pop()  # type: ignore[misc]
+    _, payload = await q.pop()  # type: ignore[misc]
     for _ in range(3):
         await asyncio.sleep(0.15)
         await q.extend([payload])

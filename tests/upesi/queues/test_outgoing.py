@@ -1,3 +1,4 @@
+import asyncio
 import time
 
 from upesi.queues.outgoing import OutgoingQueues, queue_name
@@ -11,7 +12,7 @@ async def test_tps_limit_throttles_within_a_second_and_dethrottle_restores(db: N
         await q.push("chan-a", 2, [{"uuid": f"m{i}", "text": str(i)}], high_priority=False)
 
     # wait for the start of a fresh second so all pops land in one TPS window
-    time.sleep(1 - (time.time() % 1) + 0.01)
+    await asyncio.sleep(1 - (time.time() % 1) + 0.01)
     sent = []
     for _ in range(6):
         item = await q.pop()
@@ -21,7 +22,7 @@ async def test_tps_limit_throttles_within_a_second_and_dethrottle_restores(db: N
     assert sent == ["m0", "m1"]
     assert await redis.sismember("msgs:throttled", queue_name("chan-a", 2))
 
-    time.sleep(1.05)
+    await asyncio.sleep(1.05)
     await q.dethrottle()
     item = await q.pop()
     assert isinstance(item, tuple) and item[1]["uuid"] == "m2"

@@ -4,10 +4,24 @@ from courier.handlers.base import Handler
 
 
 def _build() -> dict[str, Handler]:
+    from courier.handlers.africastalking import AfricasTalkingHandler
     from courier.handlers.external import ExternalHandler
+    from courier.handlers.kannel import KannelHandler
+    from courier.handlers.meta import MetaHandler
+    from courier.handlers.telegram import TelegramHandler
+    from courier.handlers.twilio import TwilioHandler
+    from courier.handlers.vonage import VonageHandler
 
     registry: dict[str, Handler] = {}
-    for handler in (ExternalHandler(),):
+    for handler in (
+        ExternalHandler(),
+        TwilioHandler(),
+        MetaHandler(),
+        TelegramHandler(),
+        KannelHandler(),
+        VonageHandler(),
+        AfricasTalkingHandler(),
+    ):
         for code in handler.channel_types:
             registry[code] = handler
     return registry

@@ -66,9 +66,11 @@ class EventIn:
 
 @dataclass
 class Ignored:
-    """A request understood but producing nothing (answered 200 'Ignored')."""
+    """A request (or part of one) understood but producing nothing (answered 200 'Ignored'); `error` marks
+    a part that was refused while the rest was handled (Meta webhooks)."""
 
     reason: str
+    error: bool = False
 
 
 Item = MsgIn | StatusIn | EventIn | Ignored
@@ -323,6 +325,7 @@ class Handler:
     """One channel family. Subclasses set `channel_types`, register routes and implement `send`."""
 
     channel_types: tuple[str, ...] = ()
+    response_message: str | None = None  # one envelope message for every answer ("Events Handled" for Meta)
     redact_config_keys: tuple[str, ...] = (
         "auth_token",
         "api_key",
@@ -371,3 +374,4 @@ class ReceiveContext:
 
     out: Outbound
     clog: ChannelLogBuilder
+    channels: Any = None  # the channel cache, for routes that find their channel in the payload

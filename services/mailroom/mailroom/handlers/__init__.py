@@ -3,11 +3,13 @@
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from mailroom.handlers import event_received, msg_received
+from mailroom.handlers import event_received, msg_received, wait_fired
 
 ContactHandler = Callable[[int, int, dict[str, Any]], Awaitable[None]]
 
 HANDLERS: dict[str, ContactHandler] = {
     "msg_received": msg_received.handle,
     "event_received": event_received.handle,
+    "wait_timeout": wait_fired.handle_timeout,
+    "wait_expired": wait_fired.handle_expired,
 }

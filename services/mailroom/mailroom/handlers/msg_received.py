@@ -16,7 +16,7 @@ from mailroom import runner, triggers
 from mailroom.contacts import load_contacts
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import commit_sprints
-from mailroom.scene import contact_group_ids, load_org_scene, waiting_session
+from mailroom.scene import load_org_scene, waiting_session
 
 log = logging.getLogger(__name__)
 
@@ -24,39 +24,38 @@ log = logging.getLogger(__name__)
 async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
     outgoing = []
     async with transaction() as db:
-        channel = (
+        # contact, channel, whether this message was already handled and the contact's groups, in one trip
+        row = (
             await db.execute(
-                text("SELECT id, uuid::text, name, is_active FROM channels WHERE id = :id AND org_id = :org"),
-                {"id": task.get("channel_id"), "org": org_id},
+                text(
+                    """
+                    SELECT c.status, c.is_active, ch.id AS channel_id, ch.uuid::text AS channel_uuid,
+                           ch.name AS channel_name, ch.is_active AS channel_active,
+                           (SELECT status FROM msgs WHERE uuid = CAST(:u AS uuid)) AS msg_status,
+                           ARRAY(SELECT group_id FROM contact_group_contacts WHERE contact_id = c.id) AS group_ids
+                    FROM contacts c LEFT JOIN channels ch ON ch.id = :ch AND ch.org_id = :org
+                    WHERE c.id = :c AND c.org_id = :org
+                    """
+                ),
+                {"c": contact_id, "org": org_id, "ch": task.get("channel_id"), "u": task["msg_uuid"]},
             )
         ).first()
-        contact = (
-            await db.execute(
-                text("SELECT id, status, is_active FROM contacts WHERE id = :id AND org_id = :org"),
-                {"id": contact_id, "org": org_id},
-            )
-        ).first()
-        if contact is None or not contact.is_active:
+        if row is None or not row.is_active:
             log.info("message for a missing or deleted contact ignored", extra={"contact_id": contact_id})
             return
-        handled = (
-            await db.execute(
-                text("SELECT status FROM msgs WHERE uuid = CAST(:u AS uuid) FOR UPDATE"), {"u": task["msg_uuid"]}
-            )
-        ).scalar()
-        if handled == "H":  # redelivered after a crash: already done, in the same transaction as its effects
+        if row.msg_status == "H":  # redelivered after a crash: already done, in the same transaction as its effects
             return
-        await _mark_seen(db, contact_id, task, channel.id if channel else None)
-        if contact.status == "S":  # a stopped contact who writes again is active again
+        await _mark_seen(db, contact_id, task, row.channel_id)
+        if row.status == "S":  # a stopped contact who writes again is active again
             await db.execute(text("UPDATE contacts SET status = 'A' WHERE id = :id"), {"id": contact_id})
-        if contact.status == "B" or channel is None or not channel.is_active:
-            await _mark_handled(db, task, flow_id=None)
+        if row.status == "B" or row.channel_id is None or not row.channel_active:
+            await _mark_handled(db, task, flow_uuid=None)
             return
 
         scene = await load_org_scene(db, org_id)
         waiting = await waiting_session(db, contact_id)
         if waiting is not None and waiting.session_type == "V":
-            await _mark_handled(db, task, flow_id=None)
+            await _mark_handled(db, task, flow_uuid=None)
             return
         if waiting is not None and not waiting.flow_active:
             await db.execute(
@@ -64,24 +63,24 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
             )
             waiting = None
 
-        org_triggers = await triggers.load_triggers(db, org_id)
-        groups = await contact_group_ids(db, contact_id)
+        org_triggers = scene.triggers
+        groups = set(row.group_ids)
         msg = {
             "uuid": task["msg_uuid"],
             "urn": task["urn"],
-            "channel": {"uuid": channel.uuid, "name": channel.name},
+            "channel": {"uuid": row.channel_uuid, "name": row.channel_name},
             "text": task.get("text") or "",
             "attachments": task.get("attachments") or [],
         }
         if task.get("msg_external_id"):
             msg["external_id"] = task["msg_external_id"]
 
-        keyword = triggers.match_keyword(org_triggers, msg["text"], channel.id, groups)
+        keyword = triggers.match_keyword(org_triggers, msg["text"], row.channel_id, groups)
         trigger: triggers.TriggerRow | None = None
         if keyword and (waiting is None or not waiting.ignore_triggers):
             trigger = keyword[0]
         elif waiting is None:
-            trigger = triggers.match_type(org_triggers, "C", channel.id, groups)
+            trigger = triggers.match_type(org_triggers, "C", row.channel_id, groups)
 
         contacts = await load_contacts(db, org_id, [contact_id])
         sprints = []
@@ -104,18 +103,20 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
             outgoing = await commit_sprints(
                 db, org_id, sprints, high_priority=True, response_to_external_id=task.get("msg_external_id")
             )
-            flow_id = await _flow_of(db, sprints[0])
-            await _mark_handled(db, task, flow_id=flow_id)
+            runs = sprints[0].session.get("runs") or []
+            await _mark_handled(db, task, flow_uuid=runs[0]["flow"]["uuid"] if runs else None)
         else:
-            await _mark_handled(db, task, flow_id=None)
+            await _mark_handled(db, task, flow_uuid=None)
     await queue_outgoing(outgoing)
 
 
 async def _mark_seen(db, contact_id: int, task: dict[str, Any], channel_id: int | None) -> None:  # type: ignore[no-untyped-def]
-    """The URN the message came in on becomes the contact's preferred one, with affinity to the channel."""
+    """The URN the message came in on becomes the contact's preferred one, with affinity to the channel,
+    and the contact was last seen now."""
     await db.execute(
         text(
             """
+            WITH seen AS (UPDATE contacts SET last_seen_on = now() WHERE id = :c)
             UPDATE contact_urns u SET channel_id = COALESCE(:ch, u.channel_id),
                 priority = CASE WHEN u.priority < m.top THEN m.top + 1 ELSE u.priority END
             FROM (SELECT MAX(priority) AS top FROM contact_urns WHERE contact_id = :c) m
@@ -124,20 +125,16 @@ async def _mark_seen(db, contact_id: int, task: dict[str, Any], channel_id: int 
         ),
         {"c": contact_id, "u": task.get("urn_id"), "ch": channel_id},
     )
-    await db.execute(text("UPDATE contacts SET last_seen_on = now() WHERE id = :c"), {"c": contact_id})
 
 
-async def _mark_handled(db, task: dict[str, Any], flow_id: int | None) -> None:  # type: ignore[no-untyped-def]
+async def _mark_handled(db, task: dict[str, Any], flow_uuid: str | None) -> None:  # type: ignore[no-untyped-def]
     await db.execute(
-        text("UPDATE msgs SET status = 'H', flow_id = :f, modified_on = now() WHERE uuid = CAST(:u AS uuid)"),
-        {"f": flow_id, "u": task["msg_uuid"]},
+        text(
+            """
+            UPDATE msgs SET status = 'H', modified_on = now(),
+                flow_id = (SELECT id FROM flows WHERE uuid = CAST(:f AS uuid) AND org_id = msgs.org_id)
+            WHERE uuid = CAST(:u AS uuid)
+            """
+        ),
+        {"f": flow_uuid, "u": task["msg_uuid"]},
     )
-
-
-async def _flow_of(db, sprint: runner.Sprint) -> int | None:  # type: ignore[no-untyped-def]
-    runs = sprint.session.get("runs") or []
-    if not runs:
-        return None
-    return (
-        await db.execute(text("SELECT id FROM flows WHERE uuid = CAST(:u AS uuid)"), {"u": runs[0]["flow"]["uuid"]})
-    ).scalar()

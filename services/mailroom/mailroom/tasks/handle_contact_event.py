@@ -7,6 +7,7 @@ import json
 import logging
 from typing import Any
 
+from upesi.config import get_settings
 from upesi.queues.contacts import HANDLE_CONTACT_EVENT, acquire_lock, event_item, events_key, release_lock
 from upesi.queues.fair import QUEUE_REALTIME, FairQueue
 from upesi.queues.redis import get_redis
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 async def handle(org_id: int, body: dict[str, Any]) -> None:
     contact_id = int(body["contact_id"])
     redis = get_redis()
-    token = await acquire_lock(redis, org_id, contact_id, wait_seconds=10)
+    expiry_ms = int(get_settings().contact_lock_seconds * 1000)
+    token = await acquire_lock(redis, org_id, contact_id, wait_seconds=10, expiry_ms=expiry_ms)
     if token is None:
         # another worker holds the contact: let it finish, then try again
         await FairQueue(redis, QUEUE_REALTIME).push(org_id, TYPE, body, priority=True)

@@ -46,7 +46,7 @@ async def _assets_and_env(org_id: int | None, assets: dict | None, environment: 
         raise HTTPException(status_code=422, detail={"error": "either org_id or assets is required", "code": "sim:invalid"})
     async with transaction() as db:
         try:
-            scene = await load_org_scene(db, org_id)
+            scene = await load_org_scene(db, org_id, max_age=0)
         except Exception as e:
             raise HTTPException(status_code=422, detail={"error": f"no workspace with id {org_id}", "code": "sim:invalid"}) from e
     return scene.assets, environment if environment is not None else scene.environment

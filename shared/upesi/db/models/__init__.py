@@ -1,6 +1,10 @@
 """All models, imported here so Alembic and callers see one metadata."""
 
 from upesi.db.base import Base
+
+# tables the API needs (issue 7)
+from upesi.db.models.batches import TaskBatch  # mailroom's bulk work (issue 6)
+from upesi.db.models.campaigns import Campaign, CampaignEvent
 from upesi.db.models.channels import Channel, ChannelEvent, ChannelLog
 from upesi.db.models.contacts import (
     Contact,
@@ -11,33 +15,21 @@ from upesi.db.models.contacts import (
     contact_group_contacts,
 )
 from upesi.db.models.flows import Flow, FlowRevision, FlowRun, FlowSession, FlowStart
+from upesi.db.models.globals import Global
+from upesi.db.models.labels import Label, msg_labels
+from upesi.db.models.media import Archive, Media, OptIn, Topic
 from upesi.db.models.msgs import Broadcast, Msg
 from upesi.db.models.orgs import APIToken, Membership, Org, User
+from upesi.db.models.resthooks import Resthook, ResthookSubscriber, WebhookEvent
 from upesi.db.models.triggers import Trigger
 
-# tables the API needs (issue 7)
-from upesi.db.models.campaigns import Campaign, CampaignEvent  # noqa: E402
-from upesi.db.models.globals import Global  # noqa: E402
-from upesi.db.models.labels import Label, msg_labels  # noqa: E402
-from upesi.db.models.media import Archive, Media, OptIn, Topic  # noqa: E402
-from upesi.db.models.resthooks import Resthook, ResthookSubscriber, WebhookEvent  # noqa: E402
-
 __all__ = [
-    "Archive",
-    "Campaign",
-    "CampaignEvent",
-    "Global",
-    "Label",
-    "Media",
-    "OptIn",
-    "Resthook",
-    "ResthookSubscriber",
-    "Topic",
-    "WebhookEvent",
-    "msg_labels",
     "APIToken",
+    "Archive",
     "Base",
     "Broadcast",
+    "Campaign",
+    "CampaignEvent",
     "Channel",
     "ChannelEvent",
     "ChannelLog",
@@ -51,10 +43,20 @@ __all__ = [
     "FlowRun",
     "FlowSession",
     "FlowStart",
+    "Global",
+    "Label",
+    "Media",
     "Membership",
     "Msg",
+    "OptIn",
     "Org",
+    "Resthook",
+    "ResthookSubscriber",
+    "TaskBatch",
+    "Topic",
     "Trigger",
     "User",
+    "WebhookEvent",
     "contact_group_contacts",
+    "msg_labels",
 ]

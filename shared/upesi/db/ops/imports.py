@@ -133,7 +133,7 @@ async def _import_fields(
             ContactField(
                 uuid=str(uuidlib.uuid4()), org_id=org_id, key=key[:36], name=str(f["name"])[:36],
                 value_type=FIELD_TYPE_CODES.get(str(f["type"]), "T"),
-            )  # fmt: skip
+            )
         )
         summary.fields += 1
     await session.flush()

@@ -9,9 +9,8 @@ from upesi.excellent.types.convert import describe, to_number, to_text
 from upesi.excellent.types.values import XError, XObject
 
 
-def text_arg(v: Any) -> str | XError:
-    if isinstance(v, XError):
-        return v
+def text_arg(v: Any) -> str:
+    """Text of an argument. Builtins never see error arguments (the registry returns them first)."""
     return to_text(v)
 
 

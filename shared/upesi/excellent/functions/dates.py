@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 from upesi.excellent.functions.args import int_arg, number_arg, text_arg
 from upesi.excellent.functions.registry import builtin
 from upesi.excellent.types.dates import (
-    DATE_TOKENS,
     TIME_TOKENS,
     load_timezone,
     parse_layout,
@@ -269,4 +267,3 @@ def add_legacy(env: Any, a: Any, b: Any) -> Any:
     return XError("cannot add two non-numbers")
 
 
-_ = (calendar, DATE_TOKENS)

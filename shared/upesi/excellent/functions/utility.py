@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import orjson
 
-from upesi.excellent.evaluator import call_function, lookup
+from upesi.excellent.evaluator import call_function
 from upesi.excellent.functions.registry import builtin
-from upesi.excellent.types.convert import from_json, to_json_text, to_number, to_text, truthy
+from upesi.excellent.types.convert import from_json, to_json_text, to_text, truthy
 from upesi.excellent.types.values import XError, XObject
 
 
@@ -121,7 +120,6 @@ def legacy_add(env: Any, a: Any, b: Any) -> Any:
     return add_legacy(env, a, b)
 
 
-_ = (dt, to_number)
 
 
 @builtin("prompt", 1, None)

@@ -78,7 +78,7 @@ def to_text(v: Any) -> str:
     if isinstance(v, XFunction):
         return v.name
     if isinstance(v, XLambda):
-        return "function"
+        return "<anon>"
     if isinstance(v, XError):
         return ""
     return str(v)

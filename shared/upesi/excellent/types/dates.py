@@ -294,7 +294,8 @@ _TOKEN_PATTERNS = {
 }  # fmt: skip
 
 
-def parse_layout(text: str, tokens: list[str], tz: dt.tzinfo) -> dt.datetime | None:
+@lru_cache(maxsize=512)
+def _layout_regex(tokens: tuple[str, ...]) -> re.Pattern[str] | None:
     parts = []
     has_fraction_token = any(t.startswith("f") for t in tokens)
     for t in tokens:
@@ -305,8 +306,14 @@ def parse_layout(text: str, tokens: list[str], tz: dt.tzinfo) -> dt.datetime | N
         else:
             parts.append(re.escape(t))
     try:
-        rx = re.compile("^" + "".join(parts) + "$")
+        return re.compile("^" + "".join(parts) + "$")
     except re.error:  # a layout repeating a field
+        return None
+
+
+def parse_layout(text: str, tokens: list[str], tz: dt.tzinfo) -> dt.datetime | None:
+    rx = _layout_regex(tuple(tokens))
+    if rx is None:
         return None
     m = rx.match(text.strip())
     if not m:

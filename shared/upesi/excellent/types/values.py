@@ -43,7 +43,7 @@ class Lazy:
 class XObject:
     """A map of case-insensitive properties with an optional default used for rendering and comparison."""
 
-    __slots__ = ("_default", "_keys", "_props", "deprecated")
+    __slots__ = ("_default", "_keys", "_props", "deprecated", "deprecated_keys")
 
     def __init__(
         self,
@@ -55,6 +55,8 @@ class XObject:
         self._keys: dict[str, str] | None = None
         self._default = default
         self.deprecated = deprecated
+        # property (lower-cased) -> warning emitted when a template uses it
+        self.deprecated_keys: dict[str, str] | None = None
 
     @property
     def has_default(self) -> bool:
@@ -147,7 +149,7 @@ class XLambda:
         self.scope = scope
         self.evaluator = evaluator
 
-    name = "function"
+    name = "<anon>"
 
     def call(self, env: Any, args: list[Any]) -> Any:
         if len(args) != len(self.params):

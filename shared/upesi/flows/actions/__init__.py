@@ -35,6 +35,9 @@ def validate_action(action: dict[str, Any], where: str) -> None:
     for field in getattr(mod, "REQUIRED", ()):
         if action.get(field) is None:
             raise FlowReadError(f"{where}: field '{field}' is required")
+    from upesi.flows.actions.limits import check_limits
+
+    check_limits(action, where)
     v = getattr(mod, "validate", None)
     if v is not None:
         v(action, where)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from upesi.flows.actions.base import MESSAGING
+from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.contact import sendable_destination, urn_text
+from upesi.flows.locale import msg_locale
 from upesi.flows.runtime import evaluate_text, localize
 
 if TYPE_CHECKING:
@@ -13,8 +14,16 @@ if TYPE_CHECKING:
     from upesi.flows.runs import Run
     from upesi.flows.session import Session
 
-FLOW_TYPES = MESSAGING
+# background flows may message the contact too (RapidPro's own exports do); they just can't wait
+FLOW_TYPES = ALL_TYPES
 REQUIRED = ("text",)
+
+
+def validate(action: dict[str, Any], where: str) -> None:
+    from upesi.flows.definition.errors import FlowReadError
+
+    if not (action.get("text") or "").strip():
+        raise FlowReadError(f"{where}: field 'text' is required")
 MAX_QUICK_REPLIES = 10
 
 
@@ -34,7 +43,7 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         v = evaluate_text(session, run, q)
         if v:
             quick_replies.append({"type": "text", "text": v})
-    msg: dict[str, Any] = {"uuid": session.new_uuid()}
+    msg: dict[str, Any] = {}
     urn, channel = sendable_destination(session.contact, session.assets.channels)
     if urn is not None and channel is not None:
         msg["urn"] = urn_text(urn)
@@ -44,7 +53,11 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         msg["attachments"] = attachments
     if quick_replies:
         msg["quick_replies"] = quick_replies
-    country = (channel or {}).get("country") or session.env.default_country
-    if lang and lang != "und":
-        msg["locale"] = f"{lang}-{country}" if country else lang
+    locale = msg_locale(session, lang, channel, urn)
+    if locale:
+        msg["locale"] = locale
+    if urn is None or channel is None:
+        msg["unsendable_reason"] = "no_route"
+    elif (session.contact.get("status") or "active") != "active":
+        msg["unsendable_reason"] = "contact_status"
     session.log({"type": "msg_created", "msg": msg})

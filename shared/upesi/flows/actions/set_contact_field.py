@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
-from upesi.flows.events import error_event
+from upesi.flows.events import missing_dependency
 from upesi.flows.fields import field_value_for
 from upesi.flows.runtime import evaluate_text
 
@@ -24,7 +24,7 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     key = ref.get("key") or ""
     fdef = session.assets.field_by_key(key)
     if fdef is None:
-        session.log(error_event(f"missing dependency: field[key={key},name={ref.get('name', '')}]", "dependency_missing"))
+        session.log(missing_dependency("field", key, ref.get("name", ""), ident_key="key"))
         return
     raw = evaluate_text(session, run, action.get("value") or "").strip()[:MAX_FIELD_CHARS]
     new = field_value_for(session, fdef, raw) if raw else None

@@ -29,3 +29,6 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     else:
         session.contact.pop("language", None)
     session.log({"type": "contact_language_changed", "language": lang})
+    from upesi.flows.groups import reevaluate_query_groups
+
+    reevaluate_query_groups(session)

@@ -26,3 +26,6 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     else:
         session.contact.pop("name", None)
     session.log({"type": "contact_name_changed", "name": name})
+    from upesi.flows.groups import reevaluate_query_groups
+
+    reevaluate_query_groups(session)

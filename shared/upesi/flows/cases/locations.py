@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from upesi.excellent.functions.words import tokenize_words
+import regex
+
 from upesi.excellent.types.convert import to_text
 from upesi.flows.cases.registry import case_test, false_result, true_result
 
 Loc = tuple[str, dict[str, Any]]  # (path, node)
 
 
+_LOC_WORD_RE = regex.compile(r"\w+", regex.UNICODE)
+
+
 def _words(s: str) -> list[str]:
-    return [w.lower() for w in tokenize_words(s)]
+    # apostrophes split words here so "l'Île-de-France" contains "Île de France"
+    return [w.lower() for w in _LOC_WORD_RE.findall(s)]
 
 
 def _level(env: Any, level: int) -> list[Loc]:
@@ -81,19 +86,20 @@ def has_district(env: Any, text: Any, state: Any = None) -> Any:
 
 
 @case_test("has_ward", 1, 3)
-def has_ward(env: Any, text: Any, district: Any = None, state: Any = None) -> Any:
+def has_ward(env: Any, text: Any, arg2: Any = None, arg3: Any = None) -> Any:
+    # goflow reads the second argument as the state and the third as the district (whatever the
+    # documented names say): has_ward("Gisozi", "Kigali", "Gasabo") matches
     wards = _level(env, 3)
-    if district is not None and to_text(district):
-        districts = _level(env, 2)
-        if state is not None and to_text(state):
-            st = _find(to_text(state), _level(env, 1))
-            if st is None:
+    if arg2 is not None and to_text(arg2):
+        st = _find(to_text(arg2), _level(env, 1))
+        if st is None:
+            return false_result()
+        districts = _children_of(st, _level(env, 2))
+        if arg3 is not None and to_text(arg3):
+            d = _find(to_text(arg3), districts)
+            if d is None:
                 return false_result()
-            districts = _children_of(st, districts)
-        d = _find(to_text(district), districts)
-        if d is None:
-            found = _find(to_text(text), wards)
-            return true_result(found[0]) if found else false_result()
-        wards = _children_of(d, wards)
+            districts = [d]
+        wards = [w for w in wards if any(w[0].startswith(d[0] + " > ") for d in districts)]
     found = _find(to_text(text), wards)
     return true_result(found[0]) if found else false_result()

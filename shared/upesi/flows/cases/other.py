@@ -10,7 +10,7 @@ from upesi.excellent.types.convert import to_text
 from upesi.excellent.types.values import XError, XObject
 from upesi.flows.cases.registry import case_test, false_result, true_result
 
-_EMAIL_RE = regex.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", regex.UNICODE)
+_EMAIL_RE = regex.compile(r"[^\s@<>()\[\],;:\"]+@[\w\-]+(?:\.[\w\-]+)+", regex.UNICODE)
 
 
 @case_test("has_error", 1, errors_ok=True)
@@ -78,6 +78,13 @@ def has_phone(env: Any, text: Any, country: Any = None) -> Any:
             num = phonenumbers.parse(cand, c.upper() or None)
         except phonenumbers.NumberParseException:
             continue
+        if phonenumbers.is_possible_number_with_reason(num) != phonenumbers.ValidationResult.IS_POSSIBLE:
+            # a number with its country code but no + (12067799294) is read as international
+            digits = "".join(ch for ch in cand if ch.isdigit())
+            try:
+                num = phonenumbers.parse("+" + digits, None)
+            except phonenumbers.NumberParseException:
+                continue
         if phonenumbers.is_possible_number_with_reason(num) == phonenumbers.ValidationResult.IS_POSSIBLE:
             return true_result(phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164))
     return false_result()

@@ -11,9 +11,19 @@ from upesi.excellent.types.convert import to_text
 from upesi.excellent.types.values import XError, XObject
 from upesi.flows.cases.registry import case_test, false_result, true_result
 
+# with input_collation "arabic_variants", Arabic yeh/kaf variants compare equal to the Farsi forms
+_ARABIC_VARIANTS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
 
-def _words_lower(s: str) -> list[str]:
-    return [w.lower() for w in tokenize_words(s)]
+
+def _fold(env: Any, w: str) -> str:
+    w = w.lower()
+    if getattr(env, "input_collation", "default") == "arabic_variants":
+        w = w.translate(_ARABIC_VARIANTS)
+    return w
+
+
+def _words_lower(s: str, env: Any = None) -> list[str]:
+    return [_fold(env, w) for w in tokenize_words(s)]
 
 
 @case_test("has_text", 1)
@@ -29,8 +39,8 @@ def has_value(env: Any, text: Any) -> Any:
 
 @case_test("has_any_word", 2)
 def has_any_word(env: Any, text: Any, words: Any) -> Any:
-    test_words = set(_words_lower(to_text(words)))
-    matched = [w for w in tokenize_words(to_text(text)) if w.lower() in test_words]
+    test_words = set(_words_lower(to_text(words), env))
+    matched = [w for w in tokenize_words(to_text(text)) if _fold(env, w) in test_words]
     return true_result(" ".join(matched)) if matched else false_result()
 
 

@@ -41,4 +41,23 @@ def migrate_flow(d: dict[str, Any], to_version: str = "14.4.2") -> dict[str, Any
     target = _ver(to_version)
     if v >= target:
         return d
-    return run_migrations(copy.deepcopy(d), v, target)
+    _precheck(d)
+    try:
+        return run_migrations(copy.deepcopy(d), v, target)
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
+        raise FlowMigrationError(f"unable to migrate flow from {spec}: {type(e).__name__}: {e}") from e
+
+
+def _precheck(d: dict[str, Any]) -> None:
+    """Null nodes, actions or exits are reported as such rather than failing inside a migration."""
+    from upesi.flows.definition.errors import FlowReadError
+
+    for i, n in enumerate(d.get("nodes") or []):
+        if not isinstance(n, dict):
+            raise FlowReadError(f"node[{i}] is null")
+        for j, a in enumerate(n.get("actions") or []):
+            if not isinstance(a, dict):
+                raise FlowReadError(f"node[uuid={n.get('uuid')}]: action[{j}] is null")
+        for j, e in enumerate(n.get("exits") or []):
+            if not isinstance(e, dict):
+                raise FlowReadError(f"node[uuid={n.get('uuid')}]: exit[{j}] is null")

@@ -97,8 +97,11 @@ class Flow:
     def node(self, uuid: str) -> Node | None:
         return self._by_uuid.get(uuid)
 
-    def reference(self) -> dict[str, str]:
-        return {"uuid": self.uuid, "name": self.name}
+    def reference(self) -> dict[str, Any]:
+        ref: dict[str, Any] = {"uuid": self.uuid, "name": self.name}
+        if self.revision:
+            ref["revision"] = self.revision
+        return ref
 
     def expire_minutes(self) -> int:
         """Expiry of waits: the flow's setting or the per-type default (3 days messaging, 5 minutes voice)."""

@@ -46,14 +46,16 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
                 raise FlowReadError(f"{rw}: default category {r.default_category_uuid} is not a valid category")
             from upesi.flows.cases import CASE_TESTS
 
-            for c in r.cases:
-                item_uuids.add(c.uuid)
-                if c.category_uuid not in cat_uuids:
+            for case in r.cases:
+                item_uuids.add(case.uuid)
+                if case.category_uuid not in cat_uuids:
                     raise FlowReadError(
-                        f"{rw}: invalid case[uuid={c.uuid}]: category {c.category_uuid} is not a valid category"
+                        f"{rw}: invalid case[uuid={case.uuid}]: category {case.category_uuid} is not a valid category"
                     )
-                if c.type not in CASE_TESTS:
-                    raise FlowReadError(f"{rw}: invalid case[uuid={c.uuid}]: {c.type} is not a registered test function")
+                if case.type not in CASE_TESTS:
+                    raise FlowReadError(
+                        f"{rw}: invalid case[uuid={case.uuid}]: {case.type} is not a registered test function"
+                    )
         if r.wait is not None:
             if r.wait.type not in ("msg", "dial"):
                 raise FlowReadError(f"{rw}: unknown wait type '{r.wait.type}'")
@@ -73,8 +75,8 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
                 raise FlowReadError(f"localization[{lang}]: item {item_uuid} isn't a localizable item in this flow")
             if not isinstance(props, dict):
                 raise FlowReadError(f"localization[{lang}][{item_uuid}]: must be an object")
-            for key, vals in props.items():
-                if not key or not isinstance(vals, list):
+            for key, _vals in props.items():
+                if not key:
                     raise FlowReadError(f"localization[{lang}][{item_uuid}]: invalid property '{key}'")
 
 

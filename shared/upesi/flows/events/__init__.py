@@ -16,3 +16,12 @@ def error_event(text: str, code: str = "", extra: dict[str, Any] | None = None) 
 
 def expression_error(expression: str, message: str) -> dict[str, Any]:
     return error_event(f"Error evaluating expression: {message}", "expression", {"expression": expression})
+
+
+def missing_dependency(kind: str, identity: str, name: str = "", ident_key: str = "uuid") -> dict[str, Any]:
+    """The error goflow logs when an action refers to an asset that doesn't exist."""
+    return error_event(
+        f"Missing dependency: {kind}[{ident_key}={identity},name={name}]",
+        "dependency:missing",
+        {"identity": identity, "type": kind},
+    )

@@ -28,11 +28,12 @@ def apply_resume(session: Session, resume: dict[str, Any]) -> None:
         raise ResumeError("session has no waiting run")
     session.resume = resume
     if rtype in ("wait_expiration", "run_expiration"):
-        for r in reversed(session.runs):
-            if r.status in ("active", "waiting"):
-                end_run(session, r, "expired")
-        session.status = "expired"
+        # the waiting run expires; its parent (if any) carries on as when a child ends
         session.wait = None
+        session.status = "active"
+        end_run(session, run, "expired")
+        session.last_node_uuid = run.current_step.node_uuid if run.current_step else None
+        execute(session, run, None)
         return
     step = run.current_step
     node = run.flow.node(step.node_uuid) if step else None
@@ -43,14 +44,18 @@ def apply_resume(session: Session, resume: dict[str, Any]) -> None:
     if rtype == "msg":
         ev = resume.get("event") or {}
         msg = ev.get("msg") or resume.get("msg") or {}
-        session.input = msg_input(ev.get("uuid") or msg.get("uuid"), ev.get("created_on"), msg)
+        session.input = msg_input(ev.get("uuid") or msg.get("uuid"), ev.get("created_on"), msg, session.assets.channels)
         run.had_input = True
+        if session.input.get("created_on"):
+            session.contact["last_seen_on"] = session.input["created_on"]
     elif rtype == "dial":
         session.input = None
     session.status = "active"
     session.wait = None
     run.status = "active"
     run.modified_on = session.now()
+    session.last_node_uuid = node.uuid
+    session.last_operand = None
     execute(session, run, None, resume_node=node)
 
 

@@ -18,5 +18,6 @@ def route_random(session: Session, run: Run, node: Node) -> str | None:
     assert r is not None
     x = session.engine.rng.random()
     idx = min(int(x * len(r.categories)), len(r.categories) - 1)
-    value = format(Decimal(repr(x)).quantize(Decimal("1E-16")).normalize(), "f")
-    return route_to_category(session, run, node, r.categories[idx].uuid, value, "", None)
+    # the result's value is the chosen category's index and its input the random number drawn
+    drawn = format(Decimal(repr(x)).quantize(Decimal("1E-15")).normalize(), "f")
+    return route_to_category(session, run, node, r.categories[idx].uuid, str(idx), drawn, None)

@@ -24,7 +24,7 @@ def route_switch(session: Session, run: Run, node: Node) -> str | None:
     assert r is not None
     operand = evaluate_value(session, run, r.operand)
     operand_text = to_text(operand)
-    session._last_operand = operand_text  # type: ignore[attr-defined]
+    session.last_operand = operand_text
     for case in r.cases:
         fn = CASE_TESTS.get(case.type)
         if fn is None:
@@ -49,4 +49,7 @@ def route_switch(session: Session, run: Run, node: Node) -> str | None:
             )
     if r.default_category_uuid:
         return route_to_category(session, run, node, r.default_category_uuid, operand_text, operand_text, None)
+    from upesi.flows.runner import fail_session
+
+    fail_session(session, "Router failed to pick a category")
     return None

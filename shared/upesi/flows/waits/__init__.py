@@ -18,6 +18,12 @@ def begin_wait(session: Session, run: Run, node: Node) -> bool:
     r = node.router
     assert r is not None and r.wait is not None
     w = r.wait
+    if session.pending_trigger_input and w.type == "msg" and len(session.runs) == 1 and len(run.path) == 1:
+        # a session started by a message lets a wait on the flow's very first node consume that message;
+        # any later wait (after a question has been sent) waits for a new one, as goflow does
+        session.pending_trigger_input = False
+        run.had_input = True
+        return False
     now = session.now()
     minutes = run.flow.expire_minutes() if run.flow else 60 * 24 * 3
     expires_on = now + dt.timedelta(minutes=minutes)
@@ -25,14 +31,20 @@ def begin_wait(session: Session, run: Run, node: Node) -> bool:
     run.expires_on = expires_on
     event: dict[str, Any]
     if w.type == "dial":
+        from upesi.flows.events import error_event
         from upesi.flows.runtime import evaluate_text
+        from upesi.flows.urns import normalize_urn
 
         phone = evaluate_text(session, run, w.phone)
-        event = {"type": "dial_wait", "urn": f"tel:{phone}", "expires_on": iso(expires_on)}
-        if w.dial_limit_seconds:
-            event["dial_limit_seconds"] = w.dial_limit_seconds
-        if w.call_limit_seconds:
-            event["call_limit_seconds"] = w.call_limit_seconds
+        urn = normalize_urn("tel", phone, session.env.default_country) if phone else None
+        if urn is None or not _possible_number(urn[4:], session.env.default_country):
+            # can't dial: log it and route straight on (the router sees no dial status)
+            session.log(error_event("not a possible number"))
+            run.status = "active"
+            run.expires_on = None
+            return False
+        event = {"type": "dial_wait", "urn": urn, "dial_limit_seconds": w.dial_limit_seconds or 60,
+                 "call_limit_seconds": w.call_limit_seconds or 7200, "expires_on": iso(expires_on)}
     else:
         event = {"type": "msg_wait", "expires_on": iso(expires_on)}
         if w.timeout and w.timeout.seconds:
@@ -44,3 +56,12 @@ def begin_wait(session: Session, run: Run, node: Node) -> bool:
         session.wait["timeout_seconds"] = w.timeout.seconds
     session.log(event)
     return True
+
+
+def _possible_number(number: str, country: str) -> bool:
+    import phonenumbers
+
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(number, country or None))
+    except phonenumbers.NumberParseException:
+        return False

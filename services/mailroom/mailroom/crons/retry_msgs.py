@@ -1,0 +1,155 @@
+"""Crons that make sure handed-over work is not lost:
+
+- requeue_stuck: outgoing messages left in I (written, but the writer died before queueing them to
+  courier) for more than a minute are queued again.
+- retry_errored: errored messages (E) whose next_attempt has come are queued again.
+- queue_pending: flow starts and broadcasts still pending (P) get their task pushed: starts created by a
+  flow's start_session action at once, others (the API pushes those itself) after a minute.
+"""
+
+import logging
+from typing import Any
+
+from sqlalchemy import text
+from upesi.db.engine import transaction
+from upesi.queues.fair import QUEUE_BATCH, FairQueue
+from upesi.queues.redis import get_redis
+
+from mailroom.outbox import queue_outgoing
+from mailroom.persist import Outgoing
+
+INTERVAL = 60.0
+PENDING_INTERVAL = 5.0  # flow-action starts wait for this cron to push their task, so it runs often
+STUCK_AFTER = "1 minute"
+LIMIT = 5000
+log = logging.getLogger(__name__)
+
+_SELECT = """
+SELECT m.id, m.uuid::text, m.org_id, m.text, m.attachments, m.quick_replies, m.locale, m.high_priority,
+       m.created_on, m.contact_id, m.broadcast_id, m.flow_id, c.uuid::text AS contact_uuid, u.id AS urn_id,
+       u.identity, ch.uuid::text AS channel_uuid, ch.tps
+FROM msgs m JOIN contacts c ON c.id = m.contact_id
+JOIN channels ch ON ch.id = m.channel_id AND ch.is_active
+JOIN contact_urns u ON u.id = m.contact_urn_id
+WHERE m.id = ANY(:ids)
+ORDER BY m.id
+"""
+
+
+async def requeue_stuck() -> int:
+    """Returns how many messages were queued again."""
+    async with transaction() as db:
+        ids = (
+            (
+                await db.execute(
+                    text(
+                        f"""
+                    UPDATE msgs SET modified_on = now() WHERE id IN (
+                        SELECT id FROM msgs WHERE direction = 'O' AND status = 'I'
+                          AND modified_on < now() - interval '{STUCK_AFTER}' ORDER BY id LIMIT {LIMIT}
+                        FOR UPDATE SKIP LOCKED)
+                    RETURNING id
+                    """
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        rows = (await db.execute(text(_SELECT), {"ids": list(ids)})).all() if ids else []
+    await queue_outgoing(_batches(rows))
+    if rows:
+        log.info("requeued stuck messages", extra={"count": len(rows)})
+    return len(rows)
+
+
+async def retry_errored() -> int:
+    """Errored messages due a retry become I (claimed) and are queued; returns how many."""
+    async with transaction() as db:
+        ids = (
+            (
+                await db.execute(
+                    text(
+                        f"""
+                    UPDATE msgs SET status = 'I', next_attempt = NULL, modified_on = now() WHERE id IN (
+                        SELECT id FROM msgs WHERE status = 'E' AND direction = 'O' AND next_attempt <= now()
+                        ORDER BY next_attempt LIMIT {LIMIT} FOR UPDATE SKIP LOCKED)
+                    RETURNING id
+                    """
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        rows = (await db.execute(text(_SELECT), {"ids": list(ids)})).all() if ids else []
+    await queue_outgoing(_batches(rows, resend=True))
+    return len(rows)
+
+
+def _batches(rows: list[Any], resend: bool = False) -> list[Outgoing]:
+    """One courier item per contact and channel, messages in id order so they go out in order."""
+    grouped: dict[tuple[int, str], Outgoing] = {}
+    for r in rows:
+        batch = grouped.setdefault(
+            (r.contact_id, r.channel_uuid), Outgoing(r.channel_uuid, r.tps, r.high_priority)
+        )
+        batch.msgs.append(
+            {
+                "id": r.id,
+                "uuid": r.uuid,
+                "org_id": r.org_id,
+                "channel_uuid": r.channel_uuid,
+                "contact": {"id": r.contact_id, "uuid": r.contact_uuid},
+                "urn": r.identity,
+                "urn_id": r.urn_id,
+                "text": r.text,
+                "attachments": list(r.attachments or []),
+                "quick_replies": list(r.quick_replies or []),
+                "locale": r.locale,
+                "high_priority": r.high_priority,
+                "origin": "broadcast" if r.broadcast_id else ("flow" if r.flow_id else "chat"),
+                "created_on": r.created_on.isoformat(),
+                "is_resend": resend,
+                "tps_cost": 1,
+            }
+        )
+    return list(grouped.values())
+
+
+async def queue_pending() -> int:
+    """Push start_flow / send_broadcast for pending rows; returns how many tasks were pushed."""
+    async with transaction() as db:
+        # modified_on is bumped so the next run leaves them alone for another minute
+        starts = (
+            await db.execute(
+                text(
+                    """
+                    UPDATE flow_starts SET modified_on = now() WHERE id IN (
+                        SELECT id FROM flow_starts WHERE status = 'P'
+                          AND ((start_type = 'F' AND modified_on = created_on) OR modified_on < now() - interval '1 minute')
+                        LIMIT 1000 FOR UPDATE SKIP LOCKED)
+                    RETURNING id, org_id
+                    """
+                )
+            )
+        ).all()
+        bcasts = (
+            await db.execute(
+                text(
+                    """
+                    UPDATE broadcasts SET modified_on = now() WHERE id IN (
+                        SELECT id FROM broadcasts WHERE status = 'P' AND schedule IS NULL AND is_active
+                          AND modified_on < now() - interval '1 minute'
+                        LIMIT 1000 FOR UPDATE SKIP LOCKED)
+                    RETURNING id, org_id
+                    """
+                )
+            )
+        ).all()
+    queue = FairQueue(get_redis(), QUEUE_BATCH)
+    for s in starts:
+        await queue.push(s.org_id, "start_flow", {"start_id": s.id})
+    for b in bcasts:
+        await queue.push(b.org_id, "send_broadcast", {"broadcast_id": b.id})
+    return len(starts) + len(bcasts)

@@ -1,0 +1,94 @@
+"""Turning due contact_fires rows into work.
+
+A run claims due fires by moving their fire_on to a retry time (so the next run leaves them alone while
+their work is queued, and picks them up again should that work be lost), then:
+
+- T (wait timeout), E (wait expiration) and S (session expiration) fires become `wait_timeout` /
+  `wait_expired` events on the contact's event list, handled in order with the contact's other events;
+  the handler ignores a fire whose session or sprint is no longer the contact's current one. The rows
+  are deleted once queued.
+- C (campaign) fires become `bulk_campaign_trigger` tasks of up to 100 contacts per event; the task
+  deletes the rows it handles in its own transaction (so a redelivered task does nothing twice).
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from upesi.db.engine import transaction
+from upesi.queues.contacts import queue_contact_event
+from upesi.queues.fair import QUEUE_THROTTLED, FairQueue
+from upesi.queues.redis import get_redis
+
+LIMIT = 10_000
+RETRY_AFTER = timedelta(minutes=10)
+CAMPAIGN_BATCH = 100
+WAIT_EVENTS = {"T": "wait_timeout", "E": "wait_expired", "S": "wait_expired"}
+CAMPAIGN_TASK = "bulk_campaign_trigger"
+log = logging.getLogger(__name__)
+
+
+async def fire_due(now: datetime | None = None) -> int:
+    """Queue the work of every fire due by `now`; returns how many fires were claimed."""
+    now = now or datetime.now(UTC)
+    until = now + RETRY_AFTER
+    async with transaction() as db:
+        fires = (
+            await db.execute(
+                text(
+                    """
+                    UPDATE contact_fires SET fire_on = :until WHERE id IN (
+                        SELECT id FROM contact_fires WHERE fire_on <= :now ORDER BY fire_on LIMIT :limit
+                        FOR UPDATE SKIP LOCKED)
+                    RETURNING id, org_id, contact_id, fire_type, scope, session_uuid::text, sprint_uuid::text
+                    """
+                ),
+                {"now": now, "until": until, "limit": LIMIT},
+            )
+        ).all()
+    if not fires:
+        return 0
+    waits = [f for f in fires if f.fire_type in WAIT_EVENTS]
+    campaign = [f for f in fires if f.fire_type == "C"]
+    await _queue_waits(waits, until)
+    await _queue_campaign(campaign, until)
+    return len(fires)
+
+
+async def _queue_waits(fires: list[Any], until: datetime) -> None:
+    if not fires:
+        return
+    redis = get_redis()
+    for f in fires:
+        body = {"contact_id": f.contact_id, "session_uuid": f.session_uuid, "sprint_uuid": f.sprint_uuid}
+        await queue_contact_event(redis, f.org_id, f.contact_id, WAIT_EVENTS[f.fire_type], body)
+    # queued first, deleted after: a crash in between queues them again, which the staleness check absorbs.
+    # A row rewritten meanwhile (a new wait) has another fire_on and stays.
+    async with transaction() as db:
+        await db.execute(
+            text("DELETE FROM contact_fires WHERE id = ANY(:ids) AND fire_on = :until"),
+            {"ids": [f.id for f in fires], "until": until},
+        )
+
+
+async def _queue_campaign(fires: list[Any], until: datetime) -> None:
+    by_event: dict[tuple[int, str], list[Any]] = {}
+    for f in fires:
+        by_event.setdefault((f.org_id, f.scope), []).append(f)
+    queue = FairQueue(get_redis(), QUEUE_THROTTLED)
+    for (org_id, scope), event_fires in by_event.items():
+        event_id, _, version = scope.partition(":")
+        for i in range(0, len(event_fires), CAMPAIGN_BATCH):
+            chunk = event_fires[i : i + CAMPAIGN_BATCH]
+            await queue.push(
+                org_id,
+                CAMPAIGN_TASK,
+                {
+                    "event_id": int(event_id),
+                    "fire_version": int(version or 0),
+                    "fire_ids": [f.id for f in chunk],
+                    "claimed_until": until.isoformat(),
+                },
+                priority=True,
+            )

@@ -1,0 +1,74 @@
+"""Who a flow start or a broadcast goes to: contacts, group members, URNs (creating contacts for new ones)
+and a contact query, less the excluded. One statement does the union and the exclusions, whatever the
+number of recipients."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from upesi.contactql import QueryError, contact_ids_for_query
+from upesi.db.ops.contacts import resolve_contacts
+from upesi.urns import parse_urn
+
+
+@dataclass
+class Recipients:
+    contact_ids: list[int] = field(default_factory=list)
+    group_ids: list[int] = field(default_factory=list)
+    urns: list[str] = field(default_factory=list)
+    query: str | None = None
+
+
+@dataclass
+class Exclusions:
+    """in_a_flow: skip contacts with a waiting session (exclude_active). started_flow_id: skip contacts who
+    ever ran this flow (restart_participants false). Blocked, stopped and archived contacts are always
+    left out: they are never messaged."""
+
+    in_a_flow: bool = False
+    started_flow_id: int | None = None
+
+
+async def resolve(db: AsyncSession, org_id: int, recipients: Recipients, exclusions: Exclusions) -> list[int]:
+    """Recipient contact ids in id order (so batches are stable), without duplicates."""
+    ids = list(recipients.contact_ids)
+    if recipients.urns:
+        parsed = []
+        for raw in recipients.urns:
+            try:
+                parsed.append(parse_urn(raw))
+            except ValueError:
+                continue  # an invalid URN can't be messaged; the API validated what it could
+        if parsed:
+            resolved = await resolve_contacts(db, org_id, parsed)
+            ids += [r.contact_id for r in resolved.values()]
+    if recipients.query:
+        try:
+            ids += await contact_ids_for_query(db, org_id, recipients.query)
+        except QueryError:
+            pass  # a query that no longer parses (a field was deleted) matches nobody
+    rows = await db.execute(
+        text(
+            """
+            WITH wanted AS (
+                SELECT unnest(CAST(:ids AS bigint[])) AS id
+                UNION
+                SELECT contact_id FROM contact_group_contacts WHERE group_id = ANY(CAST(:groups AS bigint[]))
+            )
+            SELECT c.id FROM wanted w JOIN contacts c ON c.id = w.id
+            WHERE c.org_id = :org AND c.is_active AND c.status = 'A'
+              AND (NOT :in_a_flow OR c.current_session_uuid IS NULL)
+              AND (CAST(:flow AS bigint) IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM flow_runs r WHERE r.flow_id = :flow AND r.contact_id = c.id))
+            ORDER BY c.id
+            """
+        ),
+        {
+            "org": org_id,
+            "ids": ids,
+            "groups": recipients.group_ids,
+            "in_a_flow": exclusions.in_a_flow,
+            "flow": exclusions.started_flow_id,
+        },
+    )
+    return list(rows.scalars())

@@ -1,0 +1,174 @@
+"""Task `bulk_campaign_trigger` (tasks:throttled, high priority): do a campaign event for up to 100
+contacts whose fires came due: send its message, or start its flow.
+
+    {"type": "bulk_campaign_trigger", "task": {"event_id": 4, "fire_version": 1, "fire_ids": [88, 89],
+     "claimed_until": "2026-11-23T10:10:00+00:00"}}
+
+The fires are deleted in the transaction that does the work, and only fires still as the cron claimed
+them are done: a redelivered task, or a fire rescheduled since (the contact's date changed), does
+nothing. A fire of an older event version, or of an event deleted or archived since, is dropped.
+"""
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from upesi.db.engine import transaction
+from upesi.queues.redis import get_redis
+
+from mailroom import runner
+from mailroom.broadcasts import compose
+from mailroom.contacts import load_contacts
+from mailroom.locks import lock_contacts, unlock_contacts
+from mailroom.messages import Templates, destinations, insert_msgs
+from mailroom.outbox import queue_outgoing
+from mailroom.persist import Outgoing, commit_sprints
+from mailroom.scene import load_org_scene
+
+TYPE = "bulk_campaign_trigger"
+LOCK_WAIT_SECONDS = 10.0
+RETRY_LOCKED_AFTER = timedelta(minutes=1)
+log = logging.getLogger(__name__)
+
+
+async def handle(org_id: int, body: dict[str, Any]) -> None:
+    event_id, version = int(body["event_id"]), int(body["fire_version"])
+    fire_ids = [int(i) for i in body["fire_ids"]]
+    until = datetime.fromisoformat(body["claimed_until"])
+    event = await _load_event(org_id, event_id)
+    redis = get_redis()
+    tokens: dict[int, str] = {}
+    if event is not None and event.event_type == "F":
+        # a flow start touches the contact's session: hold the contacts' locks, as handling their events does
+        candidates = await _fire_contacts(fire_ids, until)
+        tokens, skipped = await lock_contacts(redis, org_id, candidates, LOCK_WAIT_SECONDS)
+        if skipped:
+            log.warning(
+                "campaign fires postponed: contacts locked", extra={"event_id": event_id, "contacts": skipped}
+            )
+    outgoing: list[Outgoing] = []
+    try:
+        async with transaction() as db:
+            locked = set(tokens) if event is not None and event.event_type == "F" else None
+            contact_ids = await _claim(db, fire_ids, until, locked)
+            if locked is not None:
+                await _postpone(db, org_id, fire_ids, until)
+            if event is None or event.fire_version != version or not contact_ids:
+                return  # stale: the claimed fires are gone and nothing is done
+            contact_ids = await _active(db, contact_ids)
+            if event.event_type == "M":
+                outgoing = await _send_message(db, org_id, event, contact_ids)
+            else:
+                outgoing = await _start_flow(db, org_id, event, contact_ids)
+        await queue_outgoing(outgoing)
+    finally:
+        await unlock_contacts(redis, org_id, tokens)
+
+
+async def _load_event(org_id: int, event_id: int) -> Any:
+    async with transaction() as db:
+        return (
+            await db.execute(
+                text(
+                    """
+                    SELECT e.id, e.uuid::text, e.event_type, e.fire_version, e.translations, e.base_language,
+                           e.start_mode, f.uuid::text AS flow_uuid, f.name AS flow_name,
+                           cp.uuid::text AS campaign_uuid, cp.name AS campaign_name
+                    FROM campaign_events e JOIN campaigns cp ON cp.id = e.campaign_id
+                    LEFT JOIN flows f ON f.id = e.flow_id AND f.is_active AND NOT f.is_archived
+                    WHERE e.id = :e AND e.org_id = :org AND e.is_active AND cp.is_active AND NOT cp.is_archived
+                      AND (e.event_type = 'M' OR f.id IS NOT NULL)
+                    """
+                ),
+                {"e": event_id, "org": org_id},
+            )
+        ).first()
+
+
+async def _fire_contacts(fire_ids: list[int], until: datetime) -> list[int]:
+    async with transaction() as db:
+        rows = await db.execute(
+            text("SELECT contact_id FROM contact_fires WHERE id = ANY(:ids) AND fire_on = :until"),
+            {"ids": fire_ids, "until": until},
+        )
+        return sorted(set(rows.scalars()))
+
+
+async def _claim(db: AsyncSession, fire_ids: list[int], until: datetime, only: set[int] | None) -> list[int]:
+    rows = await db.execute(
+        text(
+            """
+            DELETE FROM contact_fires WHERE id = ANY(:ids) AND fire_on = :until
+              AND (CAST(:only AS bigint[]) IS NULL OR contact_id = ANY(CAST(:only AS bigint[])))
+            RETURNING contact_id
+            """
+        ),
+        {"ids": fire_ids, "until": until, "only": sorted(only) if only is not None else None},
+    )
+    return sorted(set(rows.scalars()))
+
+
+async def _postpone(db: AsyncSession, org_id: int, fire_ids: list[int], until: datetime) -> None:
+    """Fires of contacts that stayed locked (the claimed ones are deleted by now) are tried again a minute
+    from now."""
+    await db.execute(
+        text(
+            """
+            UPDATE contact_fires SET fire_on = now() + :later
+            WHERE id = ANY(:ids) AND fire_on = :until AND org_id = :org
+            """
+        ),
+        {"ids": fire_ids, "until": until, "org": org_id, "later": RETRY_LOCKED_AFTER},
+    )
+
+
+async def _active(db: AsyncSession, contact_ids: list[int]) -> list[int]:
+    rows = await db.execute(
+        text("SELECT id FROM contacts WHERE id = ANY(:ids) AND is_active AND status = 'A' ORDER BY id"),
+        {"ids": contact_ids},
+    )
+    return list(rows.scalars())
+
+
+async def _send_message(db: AsyncSession, org_id: int, event: Any, contact_ids: list[int]) -> list[Outgoing]:
+    scene = await load_org_scene(db, org_id)
+    contacts = await load_contacts(db, org_id, contact_ids)
+    templates = Templates(scene.assets, scene.environment)
+    translations = event.translations or {}
+    if not translations:
+        return []
+    base = event.base_language or next(iter(translations))
+    msgs = [compose(templates, translations, base, contacts[c]) for c in contact_ids if c in contacts]
+    return await insert_msgs(
+        db, org_id, msgs, await destinations(db, org_id, contact_ids), origin="broadcast"
+    )
+
+
+async def _start_flow(db: AsyncSession, org_id: int, event: Any, contact_ids: list[int]) -> list[Outgoing]:
+    if event.start_mode == "S":  # skip contacts already in a flow
+        rows = await db.execute(
+            text("SELECT id FROM contacts WHERE id = ANY(:ids) AND current_session_uuid IS NULL ORDER BY id"),
+            {"ids": contact_ids},
+        )
+        contact_ids = list(rows.scalars())
+    scene = await load_org_scene(db, org_id)
+    contacts = await load_contacts(db, org_id, contact_ids)
+    trigger = {
+        "type": "campaign",
+        "flow": {"uuid": event.flow_uuid, "name": event.flow_name},
+        # the engine's campaign_fired event shape (goflow reads a campaign trigger's event as one)
+        "event": {
+            "uuid": str(uuid.uuid4()),
+            "type": "campaign_fired",
+            "created_on": runner.now_iso(),
+            "campaign": {"uuid": event.campaign_uuid, "name": event.campaign_name},
+            "point_uuid": event.uuid,
+        },
+        "triggered_on": runner.now_iso(),
+    }
+    starts = [(c, contacts[c], trigger) for c in contact_ids if c in contacts]
+    sprints = await runner.start_sessions(scene.assets, scene.environment, starts)
+    return await commit_sprints(db, org_id, sprints)

@@ -1,0 +1,43 @@
+"""call_resthook: POSTs the run's standard payload to every subscriber of a resthook."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from upesi.flows.actions.base import ALL_TYPES
+from upesi.flows.actions.call_webhook import save_webhook
+from upesi.flows.payload import webhook_payload
+from upesi.flows.webhooks import call
+
+if TYPE_CHECKING:
+    from upesi.flows.definition import Node
+    from upesi.flows.runs import Run
+    from upesi.flows.session import Session
+
+FLOW_TYPES = ALL_TYPES
+REQUIRED = ("resthook",)
+
+
+def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
+    slug = action["resthook"]
+    hook = session.assets.resthooks.get(slug) or {"slug": slug, "subscribers": []}
+    payload = webhook_payload(session, run)
+    session.log({"type": "resthook_called", "resthook": slug, "payload": payload})
+    body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
+    calls = []
+    for url in hook.get("subscribers") or []:
+        wc = call(session, "POST", url, {"Content-Type": "application/json"}, body)
+        session.log({**wc.event(), "resthook": slug})
+        calls.append(wc)
+    result_name = action.get("result_name") or ""
+    if not calls:
+        if result_name:
+            from upesi.flows.runtime import set_result
+
+            set_result(session, run, node.uuid, result_name, "no subscribers", "Failure")
+        return
+    # the call that best represents the outcome: a failure if any failed, else the last success
+    failed = [c for c in calls if c.status != "success" and c.status_code != 410]
+    save_webhook(session, run, node, result_name, failed[0] if failed else calls[-1])

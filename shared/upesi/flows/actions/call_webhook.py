@@ -1,0 +1,61 @@
+"""call_webhook: an HTTP request; sets @webhook and an optional result (status, Success/Failure, JSON extra)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from upesi.flows.actions.base import ALL_TYPES
+from upesi.flows.definition.errors import FlowReadError
+from upesi.flows.runtime import evaluate_text, set_result
+from upesi.flows.webhooks import MAX_EXTRA_CHARS, WebhookCall, call
+
+if TYPE_CHECKING:
+    from upesi.flows.definition import Node
+    from upesi.flows.runs import Run
+    from upesi.flows.session import Session
+
+FLOW_TYPES = ALL_TYPES
+REQUIRED = ("method", "url")
+METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
+_HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def validate(action: dict[str, Any], where: str) -> None:
+    if action.get("method") not in METHODS:
+        raise FlowReadError(f"{where}: field 'method' must be one of {' '.join(METHODS)}")
+    for name in action.get("headers") or {}:
+        if not _HEADER_NAME_RE.match(name):
+            raise FlowReadError(f"{where}: header name '{name}' is not valid")
+
+
+def save_webhook(session: Session, run: Run, node: Node, result_name: str, wc: WebhookCall) -> None:
+    """@webhook for the rest of the sprint, and the result if the action names one."""
+    body = wc.json()
+    small = len(wc.body) <= MAX_EXTRA_CHARS
+    # a too-big response is usable for the rest of this sprint but isn't kept on the run
+    run.webhook = {"method": wc.method, "url": wc.url, "status": wc.status_code, "headers": wc.headers, "json": body}
+    run.webhook_persist = small
+    if result_name:
+        extra = body if body is not None and small else None
+        category = "Success" if wc.status == "success" else "Failure"
+        set_result(session, run, node.uuid, result_name, str(wc.status_code), category,
+                   input_=f"{wc.method} {wc.url}", extra=extra)
+
+
+def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
+    method = action["method"]
+    # expression output isn't escaped here: flows use url_encode() where they need it
+    url = evaluate_text(session, run, action["url"]).strip()
+    headers = {}
+    for k, v in (action.get("headers") or {}).items():
+        headers[k] = evaluate_text(session, run, v)
+    body = evaluate_text(session, run, action.get("body") or "")
+    if not url:
+        from upesi.flows.events import error_event
+
+        session.log(error_event("webhook URL evaluated to empty string"))
+        return
+    wc = call(session, method, url, headers, body)
+    session.log(wc.event())
+    save_webhook(session, run, node, action.get("result_name") or "", wc)

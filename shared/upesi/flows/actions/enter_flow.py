@@ -1,0 +1,28 @@
+"""enter_flow: starts a child run; the parent continues (through its router) when the child ends."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from upesi.flows.actions.base import ALL_TYPES
+from upesi.flows.runner import MAX_RUNS_PER_SESSION, ChildStarted, fail_session
+
+if TYPE_CHECKING:
+    from upesi.flows.definition import Node
+    from upesi.flows.runs import Run
+    from upesi.flows.session import Session
+
+FLOW_TYPES = ALL_TYPES
+REQUIRED = ("flow",)
+
+
+def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> Any:
+    ref = action["flow"]
+    if not session.assets.has_flow(ref.get("uuid", "")):
+        fail_session(session, f"Unable to find flow '{ref.get('name', '')}'")
+        return None
+    flow = session.assets.flow(ref["uuid"])
+    if len(session.runs) >= MAX_RUNS_PER_SESSION:
+        fail_session(session, f"Reached maximum number of runs per session ({MAX_RUNS_PER_SESSION})")
+        return None
+    return ChildStarted(flow, bool(action.get("terminal")))

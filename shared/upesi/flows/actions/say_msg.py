@@ -1,0 +1,44 @@
+"""say_msg (voice): text to speak or an audio recording to play."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from upesi.flows.actions.base import VOICE
+from upesi.flows.events import error_event
+from upesi.flows.runtime import evaluate_text, localize
+
+if TYPE_CHECKING:
+    from upesi.flows.definition import Node
+    from upesi.flows.runs import Run
+    from upesi.flows.session import Session
+
+FLOW_TYPES = VOICE
+
+
+def ivr_msg(session: Session, text: str, audio_url: str, lang: str) -> dict[str, Any]:
+    from upesi.flows.contact import sendable_destination, urn_text
+
+    msg: dict[str, Any] = {}
+    urn, channel = sendable_destination(session.contact, session.assets.channels)
+    if urn is not None and channel is not None:
+        msg["urn"] = urn_text(urn)
+        msg["channel"] = {"uuid": channel["uuid"], "name": channel.get("name", "")}
+    msg["text"] = text
+    if audio_url:
+        msg["attachments"] = [f"audio:{audio_url}"]
+    country = (channel or {}).get("country") or session.env.default_country
+    if lang and lang != "und":
+        msg["locale"] = f"{lang}-{country}" if country else lang
+    return msg
+
+
+def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
+    texts, lang = localize(session, run, action["uuid"], "text", [action.get("text") or ""])
+    text = evaluate_text(session, run, texts[0])
+    audios, _ = localize(session, run, action["uuid"], "audio_url", [action.get("audio_url") or ""])
+    audio = evaluate_text(session, run, audios[0]) if audios and audios[0] else ""
+    if not text and not audio:
+        session.log(error_event("Can't say message without audio URL or backdown text"))
+        return
+    session.log({"type": "ivr_created", "msg": ivr_msg(session, text, audio, lang)})

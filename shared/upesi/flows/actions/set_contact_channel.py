@@ -1,0 +1,39 @@
+"""set_contact_channel: gives the contact's URNs an affinity for a channel (the first usable URN leads)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from upesi.flows.actions.base import ALL_TYPES
+from upesi.flows.contact import contact_urns, urn_text
+from upesi.flows.events import missing_dependency
+
+if TYPE_CHECKING:
+    from upesi.flows.definition import Node
+    from upesi.flows.runs import Run
+    from upesi.flows.session import Session
+
+FLOW_TYPES = ALL_TYPES
+
+
+def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
+    ref = action.get("channel") or {}
+    ch = session.assets.channels.get(ref.get("uuid", ""))
+    if ch is None:
+        session.log(missing_dependency("channel", ref.get("uuid", ""), ref.get("name", "")))
+        return
+    set_channel_affinity(session, ch)
+
+
+def set_channel_affinity(session: Session, ch: dict[str, Any]) -> None:
+    schemes = ch.get("schemes") or ["tel"]
+    urns = contact_urns(session.contact)
+    usable = [u for u in urns if u.scheme in schemes]
+    if not usable:
+        return
+    first = usable[0]
+    new = [f"{first.scheme}:{first.path}?channel={ch['uuid']}" + (f"#{first.display}" if first.display else "")]
+    new += [urn_text(u) for u in urns if u is not first]
+    if new != list(session.contact.get("urns") or []):
+        session.contact["urns"] = new
+        session.log({"type": "contact_urns_changed", "urns": new})

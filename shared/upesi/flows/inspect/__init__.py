@@ -1,0 +1,57 @@
+"""Static inspection of a flow: dependencies, results, locals, parent refs and issues.
+
+    inspect_flow(definition, assets) -> {"counts", "dependencies", "locals", "results", "parent_refs", "issues"}
+
+Issues: missing_dependency (only when assets are given), invalid_regex, legacy_vars and
+whatsapp_window (a non-template message that can be sent more than 24 hours after the contact
+last wrote, which WhatsApp refuses outside its customer-service window).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from upesi.flows.definition import Flow, read_flow
+from upesi.flows.inspect.deps import Dependencies
+from upesi.flows.inspect.issues import find_issues
+from upesi.flows.runs import result_key
+
+
+def _results(flow: Flow) -> list[dict[str, Any]]:
+    by_key: dict[str, dict[str, Any]] = {}
+    for node in flow.nodes:
+        names: list[tuple[str, list[str]]] = []
+        if node.router and node.router.result_name:
+            names.append((node.router.result_name, [c.name for c in node.router.categories]))
+        for a in node.actions:
+            if a["type"] == "set_run_result" and a.get("name"):
+                names.append((a["name"], [a["category"]] if a.get("category") else []))
+            elif a["type"] in ("call_webhook", "call_resthook") and a.get("result_name"):
+                names.append((a["result_name"], ["Success", "Failure"]))
+            elif a["type"] == "call_classifier" and a.get("result_name"):
+                names.append((a["result_name"], ["Success", "Skipped", "Failure"]))
+        for name, cats in names:
+            key = result_key(name)
+            r = by_key.setdefault(key, {"key": key, "name": name, "categories": [], "node_uuids": []})
+            for c in cats:
+                if c not in r["categories"]:
+                    r["categories"].append(c)
+            if node.uuid not in r["node_uuids"]:
+                r["node_uuids"].append(node.uuid)
+    return list(by_key.values())
+
+
+def inspect_flow(d: dict[str, Any], assets: dict[str, Any] | None = None) -> dict[str, Any]:
+    flow = read_flow(d, validate_types=False)
+    deps = Dependencies(flow, assets)
+    return {
+        "counts": {"languages": len(flow.localization), "nodes": len(flow.nodes)},
+        "dependencies": deps.as_json(),
+        "locals": sorted(deps.locals),
+        "results": _results(flow),
+        "parent_refs": deps.parent_refs,
+        "issues": find_issues(flow, deps, assets),
+    }
+
+
+__all__ = ["inspect_flow"]

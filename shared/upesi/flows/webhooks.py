@@ -1,0 +1,112 @@
+"""Making webhook calls through the engine's http interface and describing them as goflow does."""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    from upesi.flows.session import Session
+
+MAX_REQUEST_BYTES = 256 * 1024
+MAX_RESPONSE_BYTES = 256 * 1024
+MAX_EXTRA_CHARS = 10_000  # bigger JSON bodies aren't kept as a result's extra
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass
+class WebhookCall:
+    method: str
+    url: str
+    status: str  # success | response_error | connection_error
+    status_code: int
+    request: str
+    response: str
+    body: bytes
+    headers: dict[str, str]
+    elapsed_ms: int
+
+    def json(self) -> Any:
+        """The response body parsed as JSON, or None if it isn't JSON."""
+        try:
+            return orjson.loads(self.body) if self.body else None
+        except orjson.JSONDecodeError:
+            return None
+
+    def event(self) -> dict[str, Any]:
+        e: dict[str, Any] = {"type": "webhook_called", "url": self.url}
+        if self.status_code:
+            e["status_code"] = self.status_code
+        e["status"] = self.status
+        e["request"] = _trace(self.request)
+        if self.response:
+            e["response"] = _trace(self.response)
+        e["elapsed_ms"] = self.elapsed_ms
+        e["retries"] = 0
+        e["sizes"] = {"request": len(self.request.encode()), "response": len(self.response.encode())}
+        return e
+
+
+MAX_TRACE_CHARS = 10_000
+
+
+def _trace(s: str) -> str:
+    """Traces in events are cut to 10,000 characters (the sizes still give the full lengths)."""
+    return s if len(s) <= MAX_TRACE_CHARS else s[: MAX_TRACE_CHARS - 3] + "..."
+
+
+def _request_text(method: str, url: str, headers: dict[str, str], body: str, user_agent: str) -> str:
+    u = urllib.parse.urlsplit(url)
+    target = (u.path or "/") + (f"?{u.query}" if u.query else "")
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {u.netloc}", f"User-Agent: {user_agent}"]
+    if body:
+        lines.append(f"Content-Length: {len(body.encode())}")
+    for k in sorted(headers):
+        lines.append(f"{k}: {headers[k]}")
+    lines.append("Accept-Encoding: gzip")
+    return "\r\n".join(lines) + "\r\n\r\n" + body
+
+
+def _response_text(status: int, headers: dict[str, str], body: bytes) -> str:
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = ""
+    lines = [f"HTTP/1.0 {status} {reason}".rstrip()]
+    hdrs = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+    lines.append(f"Content-Length: {len(body)}")
+    for k in sorted(hdrs):
+        lines.append(f"{k}: {hdrs[k]}")
+    text = body[:MAX_RESPONSE_BYTES].decode("utf-8", errors="replace")
+    return "\r\n".join(lines) + "\r\n\r\n" + text
+
+
+def call(session: Session, method: str, url: str, headers: dict[str, str], body: str) -> WebhookCall:
+    engine = session.engine
+    request = _request_text(method, url, headers, body, engine.user_agent)
+    http = engine.http
+    started = time.monotonic()
+    if http is None:
+        return WebhookCall(method, url, "connection_error", 0, request, "", b"", {}, 0)
+    try:
+        resp = http.request(method, url, dict(headers), body or None, DEFAULT_TIMEOUT)
+    except Exception:  # any transport failure is a connection error, as goflow reports it
+        elapsed = int((time.monotonic() - started) * 1000)
+        return WebhookCall(method, url, "connection_error", 0, request, "", b"", {}, elapsed)
+    elapsed = int((time.monotonic() - started) * 1000)
+    status_code = int(resp.status)
+    rbody = bytes(resp.body or b"")
+    rheaders = dict(resp.headers or {})
+    status = "success" if 200 <= status_code < 300 else "response_error"
+    return WebhookCall(method, url, status, status_code, request, _response_text(status_code, rheaders, rbody),
+                       rbody, rheaders, elapsed)
+
+
+def escape_url_part(s: str) -> str:
+    """Expression output placed in a URL is escaped so it can't break the URL."""
+    return urllib.parse.quote(s, safe="")
