@@ -2,7 +2,6 @@
 create a flow, open the demo "Join" flow, add a node, let the editor save it, run the flow in the
 simulator and see the new node's reply. Screenshots of the main pages go to artifacts/ui/."""
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from tests.web.editor.browser import (
     browser_page,
     live_stack,
     require_chromium,
+    run_async,
     shot,
 )
 
@@ -121,8 +121,66 @@ def test_screenshots_of_main_pages(env: dict[str, str], tmp_path: Path) -> None:
             assert response.status == 200, path
             assert page.locator("nav.nav").count() == 1, path
             shot(page, name)
-        page.goto(web + "/flow/")
-        page.click("text=Results")
-        page.wait_for_selector(".chart")
-        shot(page, "flow_results")
-        _ = json  # results chart and start progress are covered by test_results_browser
+
+
+def test_start_for_a_group_and_see_results(env: dict[str, str], tmp_path: Path) -> None:
+    """Start the demo flow for a group from the results page: mailroom (a real process) runs the start and
+    the progress bar reaches completed; the chart shows the categories of earlier answers."""
+    require_chromium()
+    with live_stack(env, tmp_path) as urls:
+        run_async(_seed_group_and_answers())  # before the browser: sync Playwright runs its own event loop
+        with browser_page() as page:
+            _start_and_watch(page, urls["web"])
+
+
+def _start_and_watch(page: Any, web: str) -> None:
+    sign_in(page, web)
+    page.click("text=Results")
+    chart = page.locator('.chart[data-result="name"]')
+    assert "2 responses" in chart.inner_text()
+    assert "1 (50%)" in chart.locator('[data-category="Has Text"]').inner_text()
+    page.click("#start-flow")
+    page.select_option("#start-groups", label="Testers")
+    page.click("#start-submit")
+    page.wait_for_selector(".start .start-status:text('completed')", timeout=30000)
+    assert page.inner_text(".start .start-count") == "3/3"
+    assert page.locator(".start .fill").get_attribute("style").replace(" ", "") == "width:100%;"
+    shot(page, "flow_results_started")
+    page.reload()
+    assert page.inner_text("#run-total") == "5"  # two earlier answers and the three just started
+
+
+async def _seed_group_and_answers() -> None:
+    import uuid
+
+    from sqlalchemy import select
+    from upesi.db.engine import transaction
+    from upesi.db.models import Contact, ContactGroup, ContactURN, Flow, FlowRun, Org, contact_group_contacts
+
+    async with transaction() as s:
+        org = (await s.execute(select(Org).where(Org.name == "Upesi Demo"))).scalar_one()
+        flow = (await s.execute(select(Flow).where(Flow.org_id == org.id, Flow.name == "Join"))).scalar_one()
+        group = ContactGroup(uuid=str(uuid.uuid4()), org_id=org.id, name="Testers")
+        s.add(group)
+        await s.flush()
+        for i in range(3):
+            contact = Contact(uuid=str(uuid.uuid4()), org_id=org.id, name=f"Tester {i}")
+            s.add(contact)
+            await s.flush()
+            s.add(
+                ContactURN(
+                    org_id=org.id,
+                    contact_id=contact.id,
+                    scheme="tel",
+                    path=f"+1555000100{i}",
+                    identity=f"tel:+1555000100{i}",
+                )
+            )
+            await s.execute(contact_group_contacts.insert().values(contact_id=contact.id, group_id=group.id))
+        answerer = Contact(uuid=str(uuid.uuid4()), org_id=org.id, name="Earlier")
+        s.add(answerer)
+        await s.flush()
+        for value, category in (("Ann", "Has Text"), ("", "Other")):
+            s.add(FlowRun(uuid=str(uuid.uuid4()), org_id=org.id, flow_id=flow.id, contact_id=answerer.id,
+                          session_uuid=str(uuid.uuid4()), status="C",
+                          results={"name": {"name": "Name", "value": value, "category": category, "input": value}}))  # fmt: skip

@@ -314,3 +314,21 @@ async def test_campaigns_page(site: Site, admin: httpx.AsyncClient) -> None:
     page = await admin.get("/campaign/")
     assert page.status_code == 200 and "No campaigns yet" in page.text
     _ = json
+
+
+async def test_import_a_rapidpro_export(site: Site, admin: httpx.AsyncClient) -> None:
+    from tests.web.ui.helpers import fresh_flow
+
+    definition = fresh_flow("Imported survey")
+    export = {"version": "13", "site": "https://app.rapidpro.io", "flows": [definition], "campaigns": [], "triggers": [],
+              "fields": [], "groups": [{"uuid": str(uuid.uuid4()), "name": "Imported group", "query": None}]}  # fmt: skip
+    token = csrf_from((await admin.get("/flow/import/")).text)
+    response = await admin.post(
+        "/flow/import/", data={"csrf_token": token},
+        files={"file": ("export.json", json.dumps(export).encode(), "application/json")},
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert 'id="import-summary"' in response.text and "Imported 1 flow(s), 1 group(s)" in response.text
+    assert "Imported survey" in (await admin.get("/flow/")).text
+    latest = (await admin.get(f"/flow/revisions/{definition['uuid']}/latest/")).json()
+    assert latest["definition"]["name"] == "Imported survey"

@@ -20,7 +20,21 @@ def snakify(name: str) -> str:
     return re.sub(r"[^\w]+", "_", name.strip().lower(), flags=re.UNICODE).strip("_")
 
 
-def flow_info(definition: dict[str, Any]) -> dict[str, Any]:
+def flow_info(definition: dict[str, Any], assets: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The engine's inspection (dependencies, results, issues such as missing dependencies when the
+    workspace's assets are given); our own walk of results and references if the engine can't read it."""
+    try:
+        from upesi.flows.inspect import inspect_flow
+
+        info = inspect_flow(definition, assets)
+        info.setdefault("parent_refs", [])
+        info.setdefault("issues", [])
+        return info
+    except Exception:  # an unreadable definition still gets a canvas; saving it is refused elsewhere
+        return _walked_info(definition)
+
+
+def _walked_info(definition: dict[str, Any]) -> dict[str, Any]:
     results: dict[str, dict[str, Any]] = {}
     deps: dict[tuple[str, str], dict[str, Any]] = {}
 

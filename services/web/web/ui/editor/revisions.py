@@ -27,6 +27,7 @@ from web.ui.auth import Csrf, CtxDep
 from web.ui.editor.common import get_flow, json_body
 from web.ui.editor.info import flow_info
 from web.ui.editor.layout import with_layout
+from web.ui.editor.simulate import workspace_assets
 
 router = APIRouter()
 
@@ -80,7 +81,7 @@ async def revision_read(ctx: CtxDep, flow_uuid: str, revision_id: str) -> JSONRe
         return JSONResponse({"detail": "No such revision"}, status_code=404)
     # the editor wants `revision` to be the flow's latest so its next save is not taken as stale
     definition = with_layout(dict(rev.definition, revision=rev.revision, uuid=flow.uuid))
-    info = flow_info(definition)
+    info = flow_info(definition, await workspace_assets(ctx, definition))
     return JSONResponse({"definition": definition, "info": info, "issues": info["issues"], "metadata": info})
 
 
@@ -114,7 +115,7 @@ async def revision_save(request: Request, ctx: CtxDep, flow_uuid: str) -> JSONRe
         )
     ).scalar_one()
     await ctx.db.commit()
-    info = flow_info(definition)
+    info = flow_info(definition, await workspace_assets(ctx, definition))
     return JSONResponse(
         {
             "status": "success",

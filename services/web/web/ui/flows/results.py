@@ -19,6 +19,7 @@ from upesi.db.ops.flows import latest_definition
 from web.ui.auth import CtxDep
 from web.ui.editor.common import get_flow
 from web.ui.editor.info import flow_info
+from web.ui.flows.starts import START_STATUSES
 from web.ui.render import render
 
 router = APIRouter()
@@ -115,6 +116,7 @@ async def results_page(request: Request, ctx: CtxDep, flow_uuid: str) -> Respons
             "statuses": RUN_STATUSES,
             "starts": starts,
             "groups": groups,
+            "start_statuses": START_STATUSES,
         },
     )
 
