@@ -332,3 +332,44 @@ async def test_import_a_rapidpro_export(site: Site, admin: httpx.AsyncClient) ->
     assert "Imported survey" in (await admin.get("/flow/")).text
     latest = (await admin.get(f"/flow/revisions/{definition['uuid']}/latest/")).json()
     assert latest["definition"]["name"] == "Imported survey"
+
+
+async def test_send_message_queues_a_broadcast(
+    site: Site, admin: httpx.AsyncClient, env: dict[str, str]
+) -> None:
+    from upesi.db.models import Broadcast
+
+    farmers = await add_group(site.org_id, "Farmers")
+    token = csrf_from((await admin.get("/msg/inbox/")).text)
+    response = await admin.post(
+        "/msg/send/",
+        data={"text": "Rain tomorrow", "groups": farmers.uuid, "urns": "+250788000001", "csrf_token": token},
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/msg/outbox/?sent=1"
+    async with transaction() as s:
+        bcast = (await s.execute(select(Broadcast))).scalar_one()
+    assert bcast.translations == {"eng": {"text": "Rain tomorrow"}} and bcast.urns == ["tel:+250788000001"]
+    r = redis.Redis.from_url(env["REDIS_URL"])
+    queued = [v for k in r.keys("{tasks:batch}*") for v in _values(env, k)]
+    assert any(b"send_broadcast" in v for v in queued), queued
+    nothing = await admin.post("/msg/send/", data={"text": "To nobody", "csrf_token": token})
+    assert "error=" in nothing.headers["location"]
+
+
+async def test_api_tokens(site: Site) -> None:
+    async with site.signed_in("editor") as client:
+        page = await client.get("/user/tokens/")
+        assert page.text.count('class="token"') == 0
+        token = csrf_from(page.text)
+        await client.post("/user/tokens/", data={"action": "create", "csrf_token": token})
+        page = await client.get("/user/tokens/")
+        keys = page.text.split('<code class="token">')[1:]
+        assert len(keys) == 1
+        key = keys[0].split("<")[0]
+        assert len(key) == 40
+        await client.post("/user/tokens/", data={"action": "revoke", "key": key, "csrf_token": token})
+        assert key not in (await client.get("/user/tokens/")).text
+    async with site.signed_in("viewer") as client:
+        page = await client.get("/user/tokens/")
+        await client.post("/user/tokens/", data={"action": "create", "csrf_token": csrf_from(page.text)})
+        assert 'class="token"' not in (await client.get("/user/tokens/")).text

@@ -5,7 +5,19 @@ from fastapi import FastAPI
 
 def install(app: FastAPI) -> None:
     """Mount the UI's routers, static files and middleware on the app."""
-    from web.ui import auth, campaigns, channels, contacts, dashboard, errors, msgs, static, triggers
+    from web.ui import (
+        auth,
+        broadcasts,
+        campaigns,
+        channels,
+        contacts,
+        dashboard,
+        errors,
+        msgs,
+        static,
+        tokens,
+        triggers,
+    )
     from web.ui.editor import router as editor_router
     from web.ui.flows import router as flows_router
     from web.ui.session import add_session_middleware
@@ -18,7 +30,9 @@ def install(app: FastAPI) -> None:
         flows_router,
         editor_router,
         contacts.router,
+        broadcasts.router,
         msgs.router,
+        tokens.router,
         channels.router,
         triggers.router,
         campaigns.router,

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from starlette.responses import RedirectResponse, Response
-from upesi.db.models import Contact, ContactURN, Msg
+from upesi.db.models import Contact, ContactGroup, ContactURN, Msg
 from upesi.db.models.labels import Label, msg_labels
 
 from web.ui.auth import CtxDep
@@ -74,6 +74,17 @@ async def msg_folder(request: Request, ctx: CtxDep, folder: str, page: int = 1, 
             .limit(PAGE_SIZE)
         )
     ).all()
+    groups = (
+        (
+            await ctx.db.execute(
+                select(ContactGroup)
+                .where(ContactGroup.org_id == ctx.org.id, ContactGroup.is_active)
+                .order_by(ContactGroup.name)
+            )
+        )
+        .scalars()
+        .all()
+    )
     labels = (
         (
             await ctx.db.execute(
@@ -97,5 +108,6 @@ async def msg_folder(request: Request, ctx: CtxDep, folder: str, page: int = 1, 
             "statuses": STATUS_NAMES,
             "page": page,
             "label": label,
+            "groups": groups,
         },
     )
