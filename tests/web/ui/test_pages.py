@@ -373,3 +373,30 @@ async def test_api_tokens(site: Site) -> None:
         page = await client.get("/user/tokens/")
         await client.post("/user/tokens/", data={"action": "create", "csrf_token": csrf_from(page.text)})
         assert 'class="token"' not in (await client.get("/user/tokens/")).text
+
+
+async def test_smart_group_from_a_search_and_fields(site: Site, admin: httpx.AsyncClient) -> None:
+    await add_contact(site.org_id, "Ann Mutoni", "+250788000001")
+    await add_contact(site.org_id, "Bob Kagame", "+250788000002")
+    token = csrf_from((await admin.get("/contact/")).text)
+    response = await admin.post(
+        "/contact/group/create/", data={"name": "Mutonis", "query": 'name ~ "mutoni"', "csrf_token": token}
+    )
+    assert response.status_code == 303 and "group=" in response.headers["location"]
+    members = (await admin.get(response.headers["location"])).text
+    assert "Ann Mutoni" in members and "Bob Kagame" not in members
+    async with transaction() as s:
+        group = (await s.execute(select(ContactGroup).where(ContactGroup.name == "Mutonis"))).scalar_one()
+    assert group.group_type == "Q" and group.query == 'name ~ "mutoni"' and group.status == "R"
+    bad = await admin.post(
+        "/contact/group/create/", data={"name": "Broken", "query": "age >", "csrf_token": token}
+    )
+    assert "error=Invalid%20query" in bad.headers["location"]
+
+    await admin.post(
+        "/contact/fields/", data={"name": "Favourite Colour", "value_type": "text", "csrf_token": token}
+    )
+    fields = (await admin.get("/flow/assets/fields/")).json()["results"]
+    assert [(f["key"], f["name"], f["type"]) for f in fields] == [
+        ("favourite_colour", "Favourite Colour", "text")
+    ]
