@@ -400,3 +400,30 @@ async def test_smart_group_from_a_search_and_fields(site: Site, admin: httpx.Asy
     assert [(f["key"], f["name"], f["type"]) for f in fields] == [
         ("favourite_colour", "Favourite Colour", "text")
     ]
+
+
+async def test_add_a_telegram_channel(site: Site, admin: httpx.AsyncClient) -> None:
+    page = await admin.get("/channels/channel/claim/?channel_type=TG")
+    assert 'name="auth_token"' in page.text
+    response = await admin.post(
+        "/channels/channel/claim/",
+        data={
+            "channel_type": "TG",
+            "address": "upesi_bot",
+            "auth_token": "123:SECRETTOKEN",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    assert response.status_code == 303
+    async with transaction() as s:
+        channel = (await s.execute(select(Channel).where(Channel.org_id == site.org_id))).scalar_one()
+    assert (channel.channel_type, channel.address, channel.schemes, channel.config) == (
+        "TG",
+        "upesi_bot",
+        ["telegram"],
+        {"auth_token": "123:SECRETTOKEN"},
+    )
+    read = (await admin.get(response.headers["location"])).text
+    assert f"/c/tg/{channel.uuid}/receive" in read and "123:SECRETTOKEN" not in read
+    async with site.signed_in("editor") as editor:
+        assert (await editor.get("/channels/channel/claim/")).status_code == 403
