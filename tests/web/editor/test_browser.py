@@ -57,16 +57,16 @@ def test_edit_save_and_simulate(env: dict[str, str], tmp_path: Path) -> None:
 
         # the demo "Join" flow: add a Send Message node after its last action
         page.goto(web + "/flow/")
-        page.click("text=Join")
+        page.get_by_role("link", name="Join", exact=True).click()
         page.wait_for_selector("text=Thanks @contact.name!", timeout=20000)
         drag_exit_to_canvas(page, page.locator(".plumb-exit").last, 900, 520)
-        page.click("text=Wait for the contact to respond")
-        page.click("text=Send the contact a message")
+        page.get_by_text("Wait for the contact to respond", exact=True).click()
+        page.get_by_text("Send the contact a message", exact=True).click()
         page.locator("textarea").fill(NEW_REPLY)
         with page.expect_response(
             lambda r: "/flow/revisions/" in r.url and r.request.method == "POST", timeout=20000
         ) as saved:
-            page.click("text=Ok")
+            page.get_by_text("Ok", exact=True).click()
         response = saved.value
         assert response.status == 200, response.text()
         body = response.json()
@@ -135,7 +135,7 @@ def test_start_for_a_group_and_see_results(env: dict[str, str], tmp_path: Path) 
 
 def _start_and_watch(page: Any, web: str) -> None:
     sign_in(page, web)
-    page.click("text=Results")
+    page.get_by_role("link", name="Results", exact=True).first.click()
     chart = page.locator('.chart[data-result="name"]')
     assert "2 responses" in chart.inner_text()
     assert "1 (50%)" in chart.locator('[data-category="Has Text"]').inner_text()
