@@ -62,10 +62,7 @@ def live_stack(env: dict[str, str], logs: Path) -> Iterator[dict[str, str]]:
     os.environ.update(service_env)
     try:
         subprocess.run([processes.UPESI, "demo", "seed"], check=True, capture_output=True, env=os.environ)
-        with (
-            processes.service("mailroom", ports["mailroom"], service_env, log=logs / "mailroom.log"),
-            processes.service("web", ports["web"], service_env, log=logs / "web.log"),
-        ):
+        with _services({name: ports[name] for name in ("mailroom", "web")}, service_env, logs):
             yield urls
     finally:
         for k, v in saved.items():
@@ -73,6 +70,43 @@ def live_stack(env: dict[str, str], logs: Path) -> Iterator[dict[str, str]]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@contextmanager
+def _services(ports: dict[str, int], env: dict[str, str], logs: Path) -> Iterator[None]:
+    """Start the services together and wait for each to answer /health. Like tests/support/processes but
+    with a longer wait: on a loaded two-core machine `upesi web` can take more than 20 s to come up."""
+    procs: list[subprocess.Popen] = []
+    outs = []
+    try:
+        for name, port in ports.items():
+            out = open(logs / f"{name}.log", "ab")
+            outs.append(out)
+            args = [processes.UPESI, name, "--host", "127.0.0.1", "--port", str(port)]
+            procs.append(
+                subprocess.Popen(
+                    args,
+                    env=dict(os.environ, **env),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    cwd=processes.ROOT,
+                )
+            )
+        for port, proc in zip(ports.values(), procs, strict=True):
+            processes.wait_for_http(f"http://127.0.0.1:{port}/health", timeout=90, proc=proc)
+        yield
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for out in outs:
+            out.close()
 
 
 @contextmanager
