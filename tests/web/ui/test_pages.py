@@ -471,3 +471,29 @@ async def test_contact_import_with_row_errors(site: Site, admin: httpx.AsyncClie
     assert set(contacts) == {"Existing Renamed", "New Person"}
     assert contacts["New Person"].fields[age.uuid]["text"] == "25"
     assert sorted(members) == sorted(c.id for c in contacts.values())
+
+
+async def test_contact_and_message_exports(site: Site, admin: httpx.AsyncClient) -> None:
+    farmers = await add_group(site.org_id, "Farmers")
+    ann = await add_contact(site.org_id, "Ann", "+250788000001", farmers)
+    await add_contact(site.org_id, "Bob", "+250788000002")
+    async with transaction() as s:
+        s.add(
+            Msg(
+                uuid=str(uuid.uuid4()),
+                org_id=site.org_id,
+                contact_id=ann.id,
+                text="hi there",
+                direction="I",
+                status="H",
+            )
+        )
+    lines = (await admin.get("/contact/export/?format=csv")).text.strip().splitlines()
+    assert lines[0].startswith("Contact UUID,Name,Language,Status,URNs") and len(lines) == 3
+    grouped = (await admin.get(f"/contact/export/?format=csv&group={farmers.uuid}")).text.strip().splitlines()
+    assert len(grouped) == 2 and ",Ann,,active,tel:+250788000001," in grouped[1]
+    xlsx = await admin.get("/contact/export/?format=xlsx")
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    assert sorted(r[1] for r in rows[1:]) == ["Ann", "Bob"]
+    inbox = (await admin.get("/msg/export/inbox/?format=csv")).text.strip().splitlines()
+    assert len(inbox) == 2 and inbox[1].endswith(f"{ann.uuid},Ann,,in,hi there,,handled")

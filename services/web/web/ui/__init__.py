@@ -18,6 +18,7 @@ def install(app: FastAPI) -> None:
         groups,
         msgs,
         static,
+        table_exports,
         tokens,
         triggers,
     )
@@ -33,6 +34,7 @@ def install(app: FastAPI) -> None:
         flows_router,
         editor_router,
         groups.router,
+        table_exports.router,
         contact_import.router,
         contacts.router,
         broadcasts.router,

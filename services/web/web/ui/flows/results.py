@@ -1,16 +1,11 @@
 """A flow's results: run counts, one chart per result with its categories, recent runs, and the export
 of runs as CSV or XLSX. Exports stream from a server-side cursor so a million runs never sit in memory."""
 
-import csv
-import io
-import tempfile
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy import func, select, text
-from starlette.background import BackgroundTask
 from starlette.responses import Response
 from upesi.db.engine import sessionmaker
 from upesi.db.models import Contact, ContactGroup, FlowRun, FlowStart
@@ -19,6 +14,7 @@ from upesi.db.ops.flows import latest_definition
 from web.ui.auth import CtxDep
 from web.ui.editor.common import get_flow
 from web.ui.editor.info import flow_info
+from web.ui.exports import download
 from web.ui.flows.starts import START_STATUSES
 from web.ui.render import render
 
@@ -164,61 +160,9 @@ async def _rows(flow_id: int, results: list[dict[str, Any]]) -> AsyncIterator[li
             yield row
 
 
-def _cell(v: Any) -> Any:
-    return (
-        v.replace(tzinfo=None)
-        if hasattr(v, "tzinfo") and v is not None and v.tzinfo
-        else ("" if v is None else v)
-    )
-
-
 @router.get("/flow/export_results/{flow_uuid}/")
 async def export_results(ctx: CtxDep, flow_uuid: str, format: str = "csv") -> Response:
     ctx.require("flow_read")
     flow = await get_flow(ctx, flow_uuid)
     results = flow_info(await latest_definition(ctx.db, flow.id))["results"]
-    filename = f"{flow.name}-runs".replace('"', "")
-    if format == "xlsx":
-        return await _xlsx(flow.id, results, filename)
-
-    async def lines() -> AsyncIterator[str]:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(_header(results))
-        async for row in _rows(flow.id, results):
-            writer.writerow(
-                ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in row]
-            )
-            if buf.tell() > 64 * 1024:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
-
-    return StreamingResponse(
-        lines(),
-        media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-    )
-
-
-async def _xlsx(flow_id: int, results: list[dict[str, Any]], filename: str) -> Response:
-    """openpyxl's write-only workbook keeps rows on disk, not in memory; the file is removed once sent."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Runs")
-    ws.append(_header(results))
-    async for row in _rows(flow_id, results):
-        ws.append([_cell(v) for v in row])
-    tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
-    tmp.close()
-    wb.save(tmp.name)
-    import os
-
-    return FileResponse(
-        tmp.name,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        filename=f"{filename}.xlsx",
-        background=BackgroundTask(os.unlink, tmp.name),
-    )
+    return await download(_header(results), _rows(flow.id, results), f"{flow.name}-runs", format, "Runs")
