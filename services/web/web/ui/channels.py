@@ -74,7 +74,7 @@ async def channel_list(request: Request, ctx: CtxDep) -> Response:
         .scalars()
         .all()
     )
-    counts = dict(
+    counts: dict[int | None, int] = dict(
         (
             await ctx.db.execute(
                 select(Msg.channel_id, func.count()).where(Msg.org_id == ctx.org.id).group_by(Msg.channel_id)

@@ -20,7 +20,7 @@ DOC = COMPONENTS_STATIC / "mr" / "docs" / "en-us" / "editor.json"
 def completion_document() -> dict[str, Any]:
     from upesi.excellent.functions import registry
 
-    doc = (
+    doc: dict[str, Any] = (
         json.loads(DOC.read_text())
         if DOC.exists()
         else {"context": {"types": [], "root": [], "root_no_session": []}, "functions": []}

@@ -57,7 +57,7 @@ def _walked_info(definition: dict[str, Any]) -> dict[str, Any]:
                 refs = action.get(key)
                 for ref in refs if isinstance(refs, list) else [refs]:
                     if isinstance(ref, dict) and (ref.get("uuid") or ref.get("key")):
-                        ident = ref.get("uuid") or ref.get("key")
+                        ident = str(ref.get("uuid") or ref.get("key"))
                         deps[(dep_type, ident)] = {
                             "type": dep_type,
                             **{k: ref[k] for k in ("uuid", "key", "name") if k in ref},

@@ -27,8 +27,10 @@ def _node_type(node: dict[str, Any]) -> str:
 
 def with_layout(definition: dict[str, Any]) -> dict[str, Any]:
     nodes = definition.get("nodes") or []
-    ui = definition.get("_ui") if isinstance(definition.get("_ui"), dict) else {}
-    placed = ui.get("nodes") if isinstance(ui.get("nodes"), dict) else {}
+    raw_ui = definition.get("_ui")
+    ui: dict[str, Any] = raw_ui if isinstance(raw_ui, dict) else {}
+    raw_nodes = ui.get("nodes")
+    placed: dict[str, Any] = raw_nodes if isinstance(raw_nodes, dict) else {}
     if all(n.get("uuid") in placed for n in nodes):
         return definition
     definition = copy.deepcopy(definition)

@@ -38,7 +38,7 @@ async def results_page(request: Request, ctx: CtxDep, flow_uuid: str) -> Respons
     ctx.require("flow_read")
     flow = await get_flow(ctx, flow_uuid)
     info = flow_info(await latest_definition(ctx.db, flow.id))
-    by_status = dict(
+    by_status: dict[str, int] = dict(
         (
             await ctx.db.execute(
                 select(FlowRun.status, func.count())
