@@ -105,3 +105,58 @@ async def test_agent_and_viewer_cannot_create_flows(site: Site) -> None:
                 "/flow/create/", data={"name": "Nope", "csrf_token": csrf_from(page.text)}
             )
             assert response.status_code == 403, role
+
+
+async def test_members_and_roles(site: Site) -> None:
+    async with site.signed_in("administrator") as admin:
+        token = csrf_from((await admin.get("/org/manage_accounts/")).text)
+        added = await admin.post(
+            "/org/manage_accounts/",
+            data={
+                "email": "new@nyaruka.com",
+                "password": "long-enough",
+                "role": "agent",
+                "csrf_token": token,
+            },
+        )
+        assert added.status_code == 303
+        await admin.post(
+            "/org/manage_accounts/",
+            data={"email": "editor@nyaruka.com", "role": "viewer", "csrf_token": token},
+        )
+        lonely = await admin.post(
+            "/org/manage_accounts/",
+            data={"email": "admin@nyaruka.com", "role": "remove", "csrf_token": token},
+        )
+        assert "error=" in lonely.headers["location"]  # the only administrator stays
+    async with site.client() as client:
+        await sign_in(client, "new@nyaruka.com", "long-enough")
+        assert (await client.get("/contact/")).status_code == 200
+        assert (await client.get("/flow/")).status_code == 403
+    async with site.signed_in("editor") as demoted:
+        page = await demoted.get("/flow/")
+        assert (
+            page.status_code == 200 and 'id="new-flow"' not in page.text and "create-dialog" not in page.text
+        )
+        refused = await demoted.post(
+            "/org/manage_accounts/",
+            data={"email": "x@y.z", "role": "administrator", "csrf_token": csrf_from(page.text)},
+        )
+        assert refused.status_code == 403
+
+
+async def test_switch_workspace(site: Site) -> None:
+    from sqlalchemy import select
+    from upesi.db.engine import transaction
+    from upesi.db.models import Membership, Org, User
+
+    async with transaction() as s:
+        other = (await s.execute(select(Org).where(Org.name == "Other"))).scalar_one()
+        user = (await s.execute(select(User).where(User.email == "editor@nyaruka.com"))).scalar_one()
+        s.add(Membership(org_id=other.id, user_id=user.id, role="editor"))
+    async with site.signed_in("editor") as client:
+        page = await client.get("/org/choose/")
+        assert "Other" in page.text and "Nyaruka" in page.text
+        await client.post("/org/choose/", data={"org": other.uuid, "csrf_token": csrf_from(page.text)})
+        flows = (await client.get("/flow/")).text
+        assert "Other&#39;s flow" in flows and site.flow_uuid not in flows
