@@ -497,3 +497,39 @@ async def test_contact_and_message_exports(site: Site, admin: httpx.AsyncClient)
     assert sorted(r[1] for r in rows[1:]) == ["Ann", "Bob"]
     inbox = (await admin.get("/msg/export/inbox/?format=csv")).text.strip().splitlines()
     assert len(inbox) == 2 and inbox[1].endswith(f"{ann.uuid},Ann,,in,hi there,,handled")
+
+
+async def test_edit_a_contact(site: Site, admin: httpx.AsyncClient) -> None:
+    farmers = await add_group(site.org_id, "Farmers")
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        s.add(ContactField(uuid=str(uuid.uuid4()), org_id=site.org_id, key="age", name="Age", value_type="N"))
+        s.add(
+            ContactGroup(
+                uuid=str(uuid.uuid4()), org_id=site.org_id, name="Adults", group_type="Q", query="age > 18"
+            )
+        )
+    page = (await admin.get(f"/contact/read/{ann.uuid}/")).text
+    assert 'name="field_age"' in page
+    response = await admin.post(
+        f"/contact/update/{ann.uuid}/",
+        data={
+            "name": "Ann M",
+            "language": "kin",
+            "status": "A",
+            "field_age": "30",
+            "groups": farmers.uuid,
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert response.status_code == 303
+    page = (await admin.get(f"/contact/read/{ann.uuid}/")).text
+    assert "<h1>Ann M</h1>" in page and "<strong>Age</strong>: 30" in page
+    groups = page.split("Groups</div>")[1].split("Fields")[0]
+    assert "Farmers" in groups and "Adults" in groups  # the smart group follows the new age
+    async with site.signed_in("viewer") as viewer:
+        refused = await viewer.post(
+            f"/contact/update/{ann.uuid}/",
+            data={"name": "X", "csrf_token": csrf_from((await viewer.get("/flow/")).text)},
+        )
+        assert refused.status_code == 403

@@ -230,6 +230,19 @@ async def contact_read(request: Request, ctx: CtxDep, contact_uuid: str) -> Resp
             )
     history.sort(key=lambda e: e["time"], reverse=True)
     values = [(f, (contact.fields or {}).get(f.uuid) or (contact.fields or {}).get(f.key)) for f in fields]
+    manual_groups = (
+        (
+            await ctx.db.execute(
+                select(ContactGroup)
+                .where(
+                    ContactGroup.org_id == ctx.org.id, ContactGroup.is_active, ContactGroup.query.is_(None)
+                )
+                .order_by(ContactGroup.name)
+            )
+        )
+        .scalars()
+        .all()
+    )
     return render(
         request,
         "contacts/read.html",
@@ -241,5 +254,7 @@ async def contact_read(request: Request, ctx: CtxDep, contact_uuid: str) -> Resp
             "values": values,
             "history": history,
             "status": CONTACT_STATUSES.get(contact.status, contact.status),
+            "statuses": CONTACT_STATUSES,
+            "manual_groups": manual_groups,
         },
     )

@@ -1,5 +1,5 @@
 """Triggers: the list by type, a keyword trigger form, archive. (Schedules, missed calls, new
-conversations and catch-alls are listed; the form creates keyword and catch-all triggers.)"""
+conversations and catch-alls are listed; the form creates all but schedules.)"""
 
 import uuid as uuidlib
 from typing import Annotated
@@ -82,8 +82,10 @@ async def trigger_create(
         await add_keyword_trigger(
             ctx.db, ctx.org.id, flow_id, [word], match_type="O" if match_type == "O" else "F"
         )
-    elif trigger_type == "C":
-        ctx.db.add(Trigger(uuid=str(uuidlib.uuid4()), org_id=ctx.org.id, trigger_type="C", flow_id=flow_id))
+    elif trigger_type in ("C", "M", "N"):  # catch-all, missed call, new conversation: just a flow
+        ctx.db.add(
+            Trigger(uuid=str(uuidlib.uuid4()), org_id=ctx.org.id, trigger_type=trigger_type, flow_id=flow_id)
+        )
     else:
         return RedirectResponse("/trigger/?error=Unsupported trigger type", status_code=303)
     await ctx.db.commit()
