@@ -533,3 +533,40 @@ async def test_edit_a_contact(site: Site, admin: httpx.AsyncClient) -> None:
             data={"name": "X", "csrf_token": csrf_from((await viewer.get("/flow/")).text)},
         )
         assert refused.status_code == 403
+
+
+async def test_label_messages(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        first = Msg(
+            uuid=str(uuid.uuid4()),
+            org_id=site.org_id,
+            contact_id=ann.id,
+            text="first",
+            direction="I",
+            status="H",
+        )
+        second = Msg(
+            uuid=str(uuid.uuid4()),
+            org_id=site.org_id,
+            contact_id=ann.id,
+            text="second",
+            direction="I",
+            status="H",
+        )
+        s.add_all([first, second])
+    token = csrf_from((await admin.get("/msg/inbox/")).text)
+    await admin.post(
+        "/msg/label/",
+        data={"folder": "inbox", "msgs": first.uuid, "new_label": "Urgent", "csrf_token": token},
+    )
+    inbox = (await admin.get("/msg/inbox/")).text
+    label_uuid = inbox.split("/msg/label/?label=")[1].split('"')[0]
+    labelled = (await admin.get(f"/msg/label/?label={label_uuid}")).text.split('id="messages"')[1]
+    assert "first" in labelled and "second" not in labelled
+    await admin.post(
+        "/msg/label/",
+        data={"msgs": first.uuid, "label": label_uuid, "action": "unlabel", "csrf_token": token},
+    )
+    emptied = (await admin.get(f"/msg/label/?label={label_uuid}")).text
+    assert 'id="messages"' not in emptied and "No messages." in emptied
