@@ -570,3 +570,36 @@ async def test_label_messages(site: Site, admin: httpx.AsyncClient) -> None:
     )
     emptied = (await admin.get(f"/msg/label/?label={label_uuid}")).text
     assert 'id="messages"' not in emptied and "No messages." in emptied
+
+
+async def test_campaign_with_an_event(site: Site, admin: httpx.AsyncClient, env: dict[str, str]) -> None:
+    from upesi.db.models.campaigns import CampaignEvent
+
+    farmers = await add_group(site.org_id, "Farmers")
+    token = csrf_from((await admin.get("/campaign/")).text)
+    created = await admin.post(
+        "/campaign/create/", data={"name": "Reminders", "group": farmers.uuid, "csrf_token": token}
+    )
+    assert created.status_code == 303, (created.status_code, created.text[:800])
+    assert created.headers["location"] == "/campaign/"
+    page = (await admin.get("/campaign/")).text
+    campaign_uuid = page.split('data-campaign="')[1].split('"')[0]
+    response = await admin.post(
+        "/campaign/event/create/",
+        data={
+            "campaign": campaign_uuid,
+            "offset": "-2",
+            "unit": "D",
+            "relative_to": "created_on",
+            "flow": site.flow_uuid,
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 303 and "error" not in response.headers["location"]
+    page = (await admin.get("/campaign/")).text
+    assert "2 days before <strong>created_on</strong>:\n      start Join" in page
+    async with transaction() as s:
+        event = (await s.execute(select(CampaignEvent))).scalar_one()
+    assert (event.offset, event.unit, event.event_type) == (-2, "D", "F")
+    r = redis.Redis.from_url(env["REDIS_URL"])
+    assert any(b"schedule_campaign_event" in v for k in r.keys("{tasks:batch}*") for v in _values(env, k))
