@@ -117,6 +117,11 @@ def test_demo_conversation_across_three_services(stack: dict[str, str]) -> None:
     assert run["status"] == "C" and '"Ana"' in run["results"]
     incoming = query(dsn, "SELECT text, status FROM msgs WHERE direction = 'I' ORDER BY id")
     assert [(m["text"], m["status"]) for m in incoming] == [("join", "H"), ("Ana", "H")]
+    metrics = httpx.get(f"{stack['courier']}/metrics").text
+    assert f'upesi_msgs_in_total{{channel_type="EX",channel_uuid="{DEMO_CHANNEL_UUID}"}} 2.0' in metrics
+    assert f'upesi_msgs_out_total{{channel_type="EX",channel_uuid="{DEMO_CHANNEL_UUID}",status="W"}} 2.0' in metrics
+    task_metrics = httpx.get(f"{stack['mailroom']}/metrics").text
+    assert 'upesi_task_duration_seconds_count{outcome="ok",queue="tasks:realtime",task_type="handle_contact_event"}' in task_metrics
     # the malformed task was logged and skipped, and mailroom's workers carried on
     assert "malformed task skipped" in Path(stack["logs"], "mailroom.log").read_text()
 

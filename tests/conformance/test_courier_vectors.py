@@ -12,10 +12,12 @@ reference answers 400; the implicit "invalid channel" cases are checked for 404 
 import asyncio
 import json
 import re
+import subprocess
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -98,11 +100,25 @@ def _tg_get_file(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 class Harness:
-    def __init__(self, url: str, dsn: str, redis_url: str, mock: MockProvider) -> None:
-        self.url = url
-        self.dsn = dsn
-        self.redis_url = redis_url
+    """One courier process for the whole module, restarted if it goes away: on a shared machine another
+    session may stop processes, and one lost process must not fail hundreds of cases."""
+
+    def __init__(self, env: dict[str, str], log: Path, stack: ExitStack, mock: MockProvider) -> None:
+        self.env = env
+        self.log = log
+        self.stack = stack
+        self.dsn = env["DATABASE_URL"]
+        self.redis_url = env["REDIS_URL"]
         self.mock = mock
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+
+    def ensure_running(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            return
+        port = free_port()
+        self.proc = self.stack.enter_context(service("courier", port, self.env, log=self.log))
+        self.url = f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +126,6 @@ def harness(template_db: str, redis_db: int, tmp_path_factory: pytest.TempPathFa
     db_name = services.clone_database(template_db)
     tmp = tmp_path_factory.mktemp("courier-conformance")
     mock = MockProvider().start()
-    port = free_port()
     env = {
         "DATABASE_URL": services.pg_dsn(db_name),
         "REDIS_URL": services.redis_url(redis_db),
@@ -125,8 +140,10 @@ def harness(template_db: str, redis_db: int, tmp_path_factory: pytest.TempPathFa
         "WHATSAPP_ADMIN_SYSTEM_USER_TOKEN": "wac_admin_system_user_token",
     }
     try:
-        with service("courier", port, env, log=tmp / "courier.log"):
-            yield Harness(f"http://127.0.0.1:{port}", env["DATABASE_URL"], env["REDIS_URL"], mock)
+        with ExitStack() as stack:
+            harness = Harness(env, tmp / "courier.log", stack, mock)
+            harness.ensure_running()
+            yield harness
     finally:
         mock.stop()
         services.drop_database(db_name)
@@ -405,6 +422,12 @@ async def run_send(h: Harness, case: dict[str, Any], data: dict[str, Any]) -> No
         errors = [e for r in logs for e in r["errors"]]
         if case.get("expected_error"):
             exp = case["expected_error"]
+            if exp["send_error"] == "contact_stopped":  # the sender records the opt-out for mailroom
+                stops = await conn.fetchval(
+                    "SELECT count(*) FROM channel_events WHERE event_type = 'stop_contact' AND contact_id = $1",
+                    msg["contact"]["id"],
+                )
+                assert stops == 1, "contact_stopped send wrote no stop_contact event"
             assert any(e["code"] == exp["send_error"] for e in errors), errors
             if exp.get("ext_code"):
                 assert any(e.get("ext_code") == exp["ext_code"] for e in errors), errors
@@ -455,6 +478,7 @@ def _check_request(actual: dict[str, Any], exp: dict[str, Any]) -> None:
 
 @pytest.fixture
 async def h(harness: Harness) -> AsyncIterator[Harness]:
+    harness.ensure_running()
     yield harness
 
 
@@ -480,3 +504,42 @@ async def test_vector(
     RESULTS[key][0] += 1
     if cid in KNOWN_FAILURES:
         pytest.fail(f"{cid} ({case['label']}) passes now: remove it from conformance_known_failures.py")
+
+
+async def test_new_messenger_contact_is_named_from_the_graph_api(h: Harness) -> None:
+    """Not a vector: the reference names new Messenger contacts with a Graph lookup (DescribeURN)."""
+    import hashlib
+    import hmac
+
+    conn = await connect(h.dsn)
+    try:
+        await _reset(conn, h.redis_url)
+        channel = {"uuid": str(uuid.uuid4()), "type": "FBA", "address": "1234567890", "schemes": ["facebook"],
+                   "config": {"auth_token": "a123"}}  # fmt: skip
+        await _add_channel(conn, channel)
+        h.mock.reset(
+            {
+                "https://graph.facebook.com/v25.0/5678?*": [
+                    {"status": 200, "body": '{"first_name": "John", "last_name": "Doe"}'}
+                ]
+            }
+        )
+        body = json.dumps({"object": "page", "entry": [{"id": "1234567890", "time": 1459991487970, "messaging": [
+            {"message": {"text": "Hello", "mid": "mid.1"}, "recipient": {"id": "1234567890"}, "sender": {"id": "5678"},
+             "timestamp": 1459991487970}]}]})  # fmt: skip
+        signature = "sha256=" + hmac.new(b"fb_app_secret", body.encode(), hashlib.sha256).hexdigest()
+        async with httpx.AsyncClient(timeout=20) as client:
+            resp = await client.post(
+                h.url + "/c/fba/receive",
+                content=body,
+                headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+            )
+        assert resp.status_code == 200 and "Events Handled" in resp.text
+        assert await conn.fetchval("SELECT name FROM contacts") == "John Doe"
+        assert h.mock.requests[0]["query"]["fields"] == ["first_name,last_name"]
+        logs = await _wait_logs(conn, "log_type = 'multi_receive'")
+        assert logs and "a123" not in json.dumps(
+            [dict(r) for r in logs], default=str
+        )  # the page token is redacted
+    finally:
+        await conn.close()

@@ -196,3 +196,42 @@ async def test_long_messages_are_split_and_logs_are_listed_for_web(s: Setup) -> 
     finally:
         await engine.dispose()
     assert logs[0]["log_type"] == "msg_send" and len(logs[0]["http_logs"]) == 3
+
+
+async def test_third_send_error_fails_the_message(s: Setup) -> None:
+    channel_id, channel_uuid = await _channel(s, "EX", {"send_url": s.provider + "/send", "method": "POST"})
+    conn = await connect(s.dsn)
+    try:
+        contact_id, urn_id = await create_contact(conn, s.org_id, "tel:+250788777777")
+        msg_id, msg_uuid = await create_outgoing(conn, s.org_id, channel_id, contact_id, urn_id, "third time")
+        await conn.execute("UPDATE msgs SET error_count = 2, status = 'E' WHERE id = $1", msg_id)
+    finally:
+        await conn.close()
+    async with httpx.AsyncClient() as client:
+        await client.post(
+            s.provider + "/_script", json={"path": "/send", "status": 500, "body": "down again"}
+        )
+    redis = aioredis.from_url(s.redis_url, decode_responses=True)
+    msg = {"id": msg_id, "uuid": msg_uuid, "org_id": s.org_id, "channel_uuid": channel_uuid,
+           "contact": {"id": contact_id}, "urn": "tel:+250788777777", "text": "third time"}  # fmt: skip
+    await OutgoingQueues(redis).push(channel_uuid, 10, [msg], True)
+    await redis.aclose()
+    await wait_for(lambda: _count(s, "SELECT count(*) FROM msgs WHERE id = $1 AND error_count = 3", msg_id))
+    conn = await connect(s.dsn)
+    try:
+        row = await conn.fetchrow("SELECT status, failed_reason FROM msgs WHERE id = $1", msg_id)
+    finally:
+        await conn.close()
+    assert (row["status"], row["failed_reason"]) == ("F", "E")
+
+
+async def test_messages_for_a_removed_channel_fail_instead_of_staying_queued(s: Setup) -> None:
+    channel_id, channel_uuid = await _channel(s, "EX", {"send_url": s.provider + "/send", "method": "POST"})
+    conn = await connect(s.dsn)
+    try:
+        await conn.execute("UPDATE channels SET is_active = false WHERE id = $1", channel_id)
+    finally:
+        await conn.close()
+    rows = await _queue(s, channel_id, channel_uuid, 10, ["nowhere to go"], "tel:+250788888888")
+    await wait_for(lambda: _count(s, "SELECT count(*) FROM msgs WHERE id = $1 AND status = 'F'", rows[0][0]))
+    assert [r for r in await _sent(s) if r["form"].get("text") == "nowhere to go"] == []

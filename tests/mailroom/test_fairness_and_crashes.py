@@ -148,3 +148,55 @@ async def _none_initializing(org_id: int) -> bool:
     async with transaction() as s:
         count = (await s.execute(text("SELECT count(*) FROM msgs WHERE org_id = :o AND status = 'I'"), {"o": org_id})).scalar_one()
     return count == 0
+
+
+async def test_single_reply_is_not_held_up_by_a_100k_contact_broadcast(db: None, env: dict[str, str], tmp_path: Path) -> None:
+    from upesi.queues.fair import QUEUE_BATCH
+
+    size = 100_000
+    async with transaction() as s:
+        demo = await seed_demo(s)
+        ws = await create_workspace(s, "Ministry", "m@example.com", "pw")
+        await add_channel(s, ws.org.id, "EX", "+15559990000", {"send_url": "http://127.0.0.1:9/send"}, uuid=FLOOD_CHANNEL)
+        broadcast_id = (
+            await s.execute(
+                text(
+                    """
+                    WITH grp AS (
+                        INSERT INTO contact_groups (uuid, org_id, name) VALUES (gen_random_uuid(), :org, 'Everyone') RETURNING id
+                    ), people AS (
+                        INSERT INTO contacts (uuid, org_id, status, fields)
+                        SELECT gen_random_uuid(), :org, 'A', '{}'::jsonb FROM generate_series(1, :n) RETURNING id
+                    ), urns AS (
+                        INSERT INTO contact_urns (org_id, contact_id, scheme, path, identity, priority, auth_tokens)
+                        SELECT :org, id, 'tel', '+1666' || lpad(id::text, 8, '0'), 'tel:+1666' || lpad(id::text, 8, '0'), 1000, '{}'::jsonb
+                        FROM people RETURNING contact_id
+                    ), members AS (
+                        INSERT INTO contact_group_contacts (group_id, contact_id) SELECT grp.id, urns.contact_id FROM grp, urns
+                        RETURNING group_id
+                    ), bcast AS (
+                        INSERT INTO broadcasts (uuid, org_id, translations, base_language, status)
+                        VALUES (gen_random_uuid(), :org, '{"eng": {"text": "Vaccination day is Saturday"}}', 'eng', 'P') RETURNING id
+                    ), bgroups AS (
+                        INSERT INTO broadcast_groups (broadcast_id, group_id) SELECT bcast.id, grp.id FROM bcast, grp RETURNING broadcast_id
+                    )
+                    SELECT (SELECT count(*) FROM members) AS m, (SELECT broadcast_id FROM bgroups)
+                    """
+                ),
+                {"org": ws.org.id, "n": size},
+            )
+        ).one()[1]
+    await FairQueue(get_redis(), QUEUE_BATCH).push(ws.org.id, "send_broadcast", {"broadcast_id": broadcast_id})
+
+    async def broadcast_msgs() -> int:
+        async with transaction() as s:
+            return (await s.execute(text("SELECT count(*) FROM msgs WHERE broadcast_id = :b"), {"b": broadcast_id})).scalar_one()
+
+    port = processes.free_port()
+    with processes.service("mailroom", port, {"MAILROOM_WORKERS": "4"}, log=tmp_path / "mailroom.log"):
+        await wait_until(lambda: _at_least(broadcast_msgs, 1), timeout=120, interval=0.2)  # the broadcast is under way
+        await receive(demo.id, DEMO_CHANNEL_UUID, "tel:+15551234567", "join")
+        replied = await wait_until(lambda: _replied(DEMO_CHANNEL_UUID), timeout=60)
+        sent_by_then = await broadcast_msgs()
+    assert replied == ["What is your name?"]
+    assert sent_by_then < size / 2, f"{sent_by_then} of {size} broadcast messages were made before the reply"

@@ -30,7 +30,7 @@ async def claim_external_id(
     current, previous = _keys("seen-external-ids", EXTERNAL_INTERVAL)
     earlier = await redis.hget(previous, field)
     if earlier:
-        return earlier
+        return str(earlier)
     pipe = redis.pipeline()
     pipe.hsetnx(current, field, msg_uuid)
     pipe.hget(current, field)
@@ -46,8 +46,10 @@ async def claim_recent(
     field = f"{channel_uuid}|{urn}"
     fingerprint = _fingerprint(text, attachments)
     current, previous = _keys("seen-msgs", RECENT_INTERVAL)
-    for key in (current, previous):
-        value = await redis.hget(key, field)
+    pipe = redis.pipeline(transaction=False)
+    pipe.hget(current, field)
+    pipe.hget(previous, field)
+    for value in await pipe.execute():
         if value:
             earlier, _, seen = value.partition("|")
             if seen == fingerprint:

@@ -131,7 +131,7 @@ class Receiver:
         clog = ChannelLogBuilder(route.log_type, channel.id if channel else None)
         clog.add_secrets(self._secrets(handler, channel))
         ctx = ReceiveContext(
-            out=Outbound(self.rt.http, clog, self.rt.settings.allow_private_networks),
+            out=Outbound(self.rt.session, clog, self.rt.settings.allow_private_networks),
             clog=clog,
             channels=self.rt.channels,
         )
@@ -167,6 +167,7 @@ class Receiver:
             return handler.error_response(req, e) or error_envelope(e.message, e.status)
         if isinstance(result, Response):
             return result
+        await self._describe_new_contacts(handler, result, channel, ctx)
         data = await self.write_items(result, channel, ctx.clog)
         custom = handler.write_response(req, channel, result)
         if custom is not None:
@@ -187,6 +188,37 @@ class Receiver:
         if len({type(i) for i in items if not isinstance(i, Ignored)}) > 1:
             message = "Events Handled"
         return envelope(message, data)
+
+    async def _describe_new_contacts(
+        self, handler: Handler, items: list[Item], default_channel: ChannelRec | None, ctx: ReceiveContext
+    ) -> None:
+        """Ask the provider for the name of a contact we have never seen (Messenger gives only an id), unless
+        the workspace is anonymous. One query for the whole request; a provider failure just leaves no name."""
+        if type(handler).describe_urn is Handler.describe_urn:
+            return
+        wanted = [i for i in items if isinstance(i, MsgIn) and not i.contact_name]
+        if not wanted:
+            return
+        channel = getattr(wanted[0], "channel", None) or default_channel
+        if channel is None:
+            return
+        identities = [i.urn.partition("#")[0] for i in wanted]
+        try:
+            rows = await self.rt.db.fetch(
+                """SELECT o.is_anon, u.identity FROM orgs o
+                   LEFT JOIN contact_urns u ON u.org_id = o.id AND u.identity = ANY($2::text[])
+                   WHERE o.id = $1""",
+                channel.org_id, identities,
+            )  # fmt: skip
+        except Exception:
+            return  # Postgres is down: the message will be spooled without a name
+        if not rows or rows[0]["is_anon"]:
+            return
+        known = {r["identity"] for r in rows if r["identity"]}
+        for item in wanted:
+            if item.urn.partition("#")[0] not in known:
+                details = await handler.describe_urn(channel, item.urn, ctx.out)
+                item.contact_name = details.get("name") or None
 
     async def write_items(
         self, items: list[Item], default_channel: ChannelRec | None, clog: ChannelLogBuilder

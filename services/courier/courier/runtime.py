@@ -56,6 +56,16 @@ class Runtime:
         self._tasks: list[asyncio.Task[Any]] = []
         self.sender: Any = None
 
+    @property
+    def db(self) -> asyncpg.Pool:
+        assert self.pool is not None, "runtime not started"
+        return self.pool
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        assert self.http is not None, "runtime not started"
+        return self.http
+
     async def start(self, with_sender: bool = True) -> None:
         # min_size=0: courier must start (and spool) even while Postgres is down
         self.pool = await asyncpg.create_pool(
@@ -117,10 +127,10 @@ class Runtime:
             try:
                 results.append((await write([item]))[0])
             except Exception:
-                self.spool.write(kind, [item.to_json()])
+                await asyncio.to_thread(self.spool.write, kind, [item.to_json()])  # fsync off the event loop
                 results.append(SPOOLED)
         if len(batch) == 1:
-            self.spool.write(kind, [batch[0].to_json()])
+            await asyncio.to_thread(self.spool.write, kind, [batch[0].to_json()])
             results = [SPOOLED]
         return results
 

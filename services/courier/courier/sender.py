@@ -100,7 +100,7 @@ class Sender:
             clog.add_secrets(
                 [s.facebook_application_secret, s.facebook_webhook_secret, s.whatsapp_admin_system_user_token]
             )
-            out = Outbound(self.rt.http, clog, s.allow_private_networks)
+            out = Outbound(self.rt.session, clog, s.allow_private_networks)
             try:
                 await asyncio.wait_for(handler.send(msg, channel, out, result), SEND_TIMEOUT)
             except SendError as e:
@@ -131,6 +131,11 @@ class Sender:
             self.rt.logs.queue(clog)
             await self.rt.statuses.submit(update)
             MSGS_OUT.labels(channel.channel_type, channel.uuid, status).inc()
+        elif msg.id is not None or msg.uuid:
+            # the channel is gone (deleted or deactivated): fail the message rather than leave it queued
+            await self.rt.statuses.submit(
+                StatusUpdate(status="F", channel_id=0, msg_id=msg.id, msg_uuid=msg.uuid or None)
+            )
         if channel is not None and status == "W" and result.new_urn and msg.contact.get("id"):
             await self._add_urn(channel, msg.contact["id"], result.new_urn)
         if status != "E" and msg.uuid:
@@ -145,7 +150,7 @@ class Sender:
         unless some contact already has it. The reference asks mailroom to do this (contact_changed)."""
         scheme, _, path = urn.partition(":")
         try:
-            await self.rt.pool.execute(
+            await self.rt.db.execute(
                 """INSERT INTO contact_urns (org_id, contact_id, scheme, path, identity, priority, channel_id, auth_tokens)
                    VALUES ($1, $2, $3, $4, $5, 999, $6, '{}') ON CONFLICT (org_id, identity) DO NOTHING""",
                 channel.org_id, contact_id, scheme, path, urn, channel.id,

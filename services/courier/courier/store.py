@@ -239,15 +239,15 @@ async def write_events(batch: list[PendingEvent]) -> list[dict[str, Any]]:
                 "event_id": ids.get(e.uuid), "contact_id": rc.contact_id, "urn_id": rc.urn_id,
                 "new_contact": rc.new_contact, "inserted": e.uuid in ids,
             }  # fmt: skip
-    events = []
+    queued = []
     for e in batch:
         r = results.get(e.uuid)
         if r and r["inserted"]:
-            events.append((e.org_id, r["contact_id"], "event_received", {
+            queued.append((e.org_id, r["contact_id"], "event_received", {
                 "event_id": r["event_id"], "event_uuid": e.uuid, "event_type": e.event_type, "channel_id": e.channel_id,
                 "urn_id": r["urn_id"], "extra": e.extra, "new_contact": r["new_contact"], "occurred_on": e.occurred_on,
             }))  # fmt: skip
-    await _queue_events(events)
+    await _queue_events(queued)
     return [results.get(e.uuid, {}) for e in batch]
 
 

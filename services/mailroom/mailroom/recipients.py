@@ -47,16 +47,20 @@ async def resolve(db: AsyncSession, org_id: int, recipients: Recipients, exclusi
             ids += await contact_ids_for_query(db, org_id, recipients.query)
         except QueryError:
             pass  # a query that no longer parses (a field was deleted) matches nobody
+    # ids first, then a primary-key lookup: with no statistics yet (a group filled by a big import a moment
+    # ago) a single join here was planned as a nested loop over the whole group, quadratic in its size
+    wanted = set(ids)
+    if recipients.group_ids:
+        members = await db.execute(
+            text("SELECT contact_id FROM contact_group_contacts WHERE group_id = ANY(CAST(:groups AS bigint[]))"),
+            {"groups": recipients.group_ids},
+        )
+        wanted.update(members.scalars())
     rows = await db.execute(
         text(
             """
-            WITH wanted AS (
-                SELECT unnest(CAST(:ids AS bigint[])) AS id
-                UNION
-                SELECT contact_id FROM contact_group_contacts WHERE group_id = ANY(CAST(:groups AS bigint[]))
-            )
-            SELECT c.id FROM wanted w JOIN contacts c ON c.id = w.id
-            WHERE c.org_id = :org AND c.is_active AND c.status = 'A'
+            SELECT c.id FROM contacts c
+            WHERE c.id = ANY(CAST(:ids AS bigint[])) AND c.org_id = :org AND c.is_active AND c.status = 'A'
               AND (NOT :in_a_flow OR c.current_session_uuid IS NULL)
               AND (CAST(:flow AS bigint) IS NULL OR NOT EXISTS (
                   SELECT 1 FROM flow_runs r WHERE r.flow_id = :flow AND r.contact_id = c.id))
@@ -65,8 +69,7 @@ async def resolve(db: AsyncSession, org_id: int, recipients: Recipients, exclusi
         ),
         {
             "org": org_id,
-            "ids": ids,
-            "groups": recipients.group_ids,
+            "ids": sorted(wanted),
             "in_a_flow": exclusions.in_a_flow,
             "flow": exclusions.started_flow_id,
         },

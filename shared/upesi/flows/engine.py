@@ -97,6 +97,18 @@ class Engine:
         apply_resume(session, resume)
         return session.sprint
 
+    def interrupt(self, session: Session) -> Sprint:
+        """End a session from outside (e.g. a new flow starts for the contact): its runs become interrupted."""
+        from upesi.flows.runner import end_run
+
+        session.sprint = Sprint()
+        for r in reversed(session.runs):
+            if r.status in ("active", "waiting"):
+                end_run(session, r, "interrupted")
+        session.status = "interrupted"
+        session.wait = None
+        return session.sprint
+
     def read_session(
         self, assets: dict[str, Any] | Assets, session_json: dict[str, Any], environment: dict[str, Any] | None = None
     ) -> Session:

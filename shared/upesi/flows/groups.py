@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def resolve_group_refs(session: Session, run: Run, refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Group assets for refs {uuid,name} or {name_match}; missing ones log a dependency error."""
-    from upesi.flows.runtime import evaluate_text
+    from upesi.flows.runtime import evaluate_or_skip
 
     out = []
     for ref in refs:
@@ -24,10 +24,12 @@ def resolve_group_refs(session: Session, run: Run, refs: list[dict[str, Any]]) -
                 continue
             out.append(g)
         elif ref.get("name_match"):
-            name = evaluate_text(session, run, ref["name_match"])
+            name = evaluate_or_skip(session, run, ref["name_match"])
+            if name is None:
+                continue
             g = session.assets.group_by_name(name)
             if g is None:
-                session.log(error_event(f"no such group with name '{name}'"))
+                session.log(error_event(f"No such group with name '{name}'", "group:missing", {"name": name}))
                 continue
             out.append(g)
     return out
@@ -65,3 +67,10 @@ def reevaluate_query_groups(session: Session) -> None:
     if removed:
         event["groups_removed"] = removed
     session.log(event)
+
+
+def removal_order(assets: Any, groups: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Groups a contact leaves all at once, as goflow lists them: query groups, then the others."""
+    refs = [{"uuid": g["uuid"], "name": g.get("name", "")} for g in groups]
+    is_query = {u: bool(g.get("query")) for u, g in assets.groups.items()}
+    return [r for r in refs if is_query.get(r["uuid"])] + [r for r in refs if not is_query.get(r["uuid"])]

@@ -13,7 +13,8 @@ def msg_locale(session: Session, lang: str, channel: dict[str, Any] | None, urn:
     """Language plus a country from the channel, the environment or the phone number itself."""
     if not lang:
         return ""
-    country = (channel or {}).get("country") or session.env.default_country
+    # the contact's country (the environment's, or where their number is from) wins over the channel's
+    country = session.env.default_country or (channel or {}).get("country") or ""
     if not country and urn is not None and urn.scheme == "tel":
         from upesi.flows.envmerge import region_of_number
 

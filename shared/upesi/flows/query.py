@@ -145,6 +145,15 @@ def _matches(node: Any, contact: dict[str, Any], fields: dict[str, dict[str, Any
         return _compare(contact.get("name") or "", op, value, False)
     if key in ("language", "status", "uuid"):
         return _compare(contact.get(key) or "", op, value, False)
+    if key == "tickets":
+        return _compare(str(len(contact.get("tickets") or [])), op, value, True)
+    if key in ("last_seen_on", "created_on"):
+        day = (contact.get(key) or "")[:10] or None
+        if value == "" or op in ("=", "!="):
+            return _compare(day, op, value, False)
+        if day is None:
+            return False
+        return {">": day > value, ">=": day >= value, "<": day < value, "<=": day <= value}.get(op, False)
     if key in URN_SCHEMES or key == "urn":
         paths = [u.path for u in contact_urns(contact) if key == "urn" or u.scheme == key]
         if value == "":

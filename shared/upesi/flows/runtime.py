@@ -23,17 +23,36 @@ def context_for(session: Session, run: Run) -> XObject:
 
 
 def evaluate_text(
-    session: Session, run: Run, template: str, escape: Callable[[str], str] | None = None, log: bool = True
+    session: Session,
+    run: Run,
+    template: str,
+    escape: Callable[[str], str] | None = None,
+    log: bool = True,
+    truncate: bool = True,
 ) -> str:
     if "@" not in template:
         return template
     warnings: list[str] = []
-    text, errors = evaluate_template(template, context_for(session, run), session.env, escape=escape, warnings=warnings)
+    text, errors = evaluate_template(
+        template, context_for(session, run), session.env, escape=escape, warnings=warnings, truncate=truncate
+    )
     if log:
         _log_warnings(session, warnings)
         for e in errors:
             session.log(expression_error(e.expression, e.message))
     return text
+
+
+def evaluate_or_skip(session: Session, run: Run, template: str) -> str | None:
+    """Evaluate a template whose errors mean the action must not happen (errors are logged): None then."""
+    if "@" not in template:
+        return template
+    warnings: list[str] = []
+    text, errors = evaluate_template(template, context_for(session, run), session.env, warnings=warnings)
+    _log_warnings(session, warnings)
+    for e in errors:
+        session.log(expression_error(e.expression, e.message))
+    return None if errors else text
 
 
 def _log_warnings(session: Session, warnings: list[str]) -> None:

@@ -76,3 +76,18 @@ def normalize_urn(scheme: str, path: str, country: str = "") -> str | None:
     if scheme == "twitter":
         return f"twitter:{path.lstrip('@').lower()}"
     return f"{scheme}:{path}"
+
+
+_NUMERIC_SCHEMES = ("telegram", "twitterid", "facebook", "instagram")
+
+
+def valid_urn_path(urn: str) -> bool:
+    """Scheme-specific checks on a normalized URN (numeric ids, e-mail addresses, phone numbers)."""
+    scheme, _, path = urn.partition(":")
+    if scheme in _NUMERIC_SCHEMES:
+        return path.split("#", 1)[0].isdigit() or (scheme == "facebook" and path.startswith("ref:"))
+    if scheme == "mailto":
+        return "@" in path and "." in path.split("@", 1)[-1]
+    if scheme == "tel":
+        return any(c.isdigit() for c in path)
+    return bool(path)

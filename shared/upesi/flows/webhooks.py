@@ -86,6 +86,11 @@ def _response_text(status: int, headers: dict[str, str], body: bytes) -> str:
     return "\r\n".join(lines) + "\r\n\r\n" + text
 
 
+def request_text(method: str, url: str, headers: dict[str, str], body: str, user_agent: str) -> str:
+    """The request as it will be traced (and measured against the size limit)."""
+    return _request_text(method, url, headers, body, user_agent)
+
+
 def call(session: Session, method: str, url: str, headers: dict[str, str], body: str) -> WebhookCall:
     engine = session.engine
     request = _request_text(method, url, headers, body, engine.user_agent)
@@ -110,3 +115,24 @@ def call(session: Session, method: str, url: str, headers: dict[str, str], body:
 def escape_url_part(s: str) -> str:
     """Expression output placed in a URL is escaped so it can't break the URL."""
     return urllib.parse.quote(s, safe="")
+
+
+MAX_URL_CHARS = 2048
+# hosts a flow may not call: messaging APIs whose misuse would bypass the channels
+BLOCKED_HOSTS = ("graph.facebook.com",)
+
+
+def check_url(url: str) -> dict[str, Any] | None:
+    """An error event if the URL can't or mustn't be called, else None."""
+    from upesi.flows.events import error_event
+
+    shown = url if len(url) <= 200 else url[:200] + "..."
+    try:
+        u = urllib.parse.urlsplit(url)
+    except ValueError:
+        u = None
+    if u is None or u.scheme not in ("http", "https") or not u.hostname or len(url) > MAX_URL_CHARS:
+        return error_event(f"Webhook URL evaluated to an invalid URL: '{shown}'", "url:invalid", {"url": url})
+    if u.hostname.lower() in BLOCKED_HOSTS:
+        return error_event(f"Webhook calls to {u.hostname} are not allowed", "url:blocked", {"hostname": u.hostname})
+    return None

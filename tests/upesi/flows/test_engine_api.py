@@ -125,3 +125,14 @@ def test_migrate_flow_keeps_ui_and_reaches_current_spec() -> None:
     new = migrate_flow(old)
     assert new["spec_version"] == "14.4.2" and new["language"] == "und"
     assert new["_ui"] == old["_ui"] and old["spec_version"] == "13.1.0"
+
+
+def test_interrupt_ends_waiting_runs() -> None:
+    engine = Engine()
+    session, _ = engine.new_session({"flows": [_wait_flow()]}, CONTACT, TRIGGER)
+    sprint = engine.interrupt(session)
+    assert [(e["type"], e["status"]) for e in sprint.events] == [("run_ended", "interrupted")]
+    data = session.to_json()
+    assert data["status"] == "interrupted" and data["runs"][0]["status"] == "interrupted"
+    with pytest.raises(ResumeError):
+        engine.resume(session, {"type": "wait_timeout"})

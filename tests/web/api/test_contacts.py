@@ -164,3 +164,17 @@ async def test_roles(api: API) -> None:
     assert resp.status_code == 403
     assert resp.json() == {"detail": "You do not have permission to perform this action."}
     assert (await api.get("contacts.json", token=api.ws.tokens["editor"])).status_code == 200
+
+
+async def test_notes(api: API) -> None:
+    resp = await api.post("contacts.json", {"name": "Jo", "note": "Prefers SMS in the evening"})
+    assert resp.status_code == 201
+    [note] = resp.json()["notes"]
+    assert note["text"] == "Prefers SMS in the evening"
+    assert note["created_by"] == {"email": "admin@nyaruka.com", "name": ""}
+    assert note["created_on"].endswith("Z")
+    resp = await api.post("contacts.json", {"note": "Moved to Kigali"}, uuid=resp.json()["uuid"])
+    assert [n["text"] for n in resp.json()["notes"]] == ["Prefers SMS in the evening", "Moved to Kigali"]
+    listed = (await api.get("contacts.json")).json()["results"][0]
+    assert len(listed["notes"]) == 2
+    assert (await api.post("contacts.json", {"note": "x" * 10_001})).status_code == 400

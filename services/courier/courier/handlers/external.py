@@ -12,7 +12,9 @@ Send config, e.g. {"send_url": "https://example.com/send?to={{to}}&text={{text}}
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from urllib.parse import quote_plus
 from xml.sax.saxutils import escape as xml_escape
 
@@ -141,7 +143,8 @@ class ExternalHandler(Handler):
     def write_response(
         self, request: Request, channel: ChannelRec | None, items: list[Item]
     ) -> Response | None:
-        if channel and channel.cfg("mo_response"):
+        # a configured answer replaces the JSON only for incoming messages, as the reference
+        if channel and channel.cfg("mo_response") and any(isinstance(i, MsgIn) for i in items):
             return Response(
                 channel.cfg("mo_response"), 200, channel.cfg("mo_response_content_type", "text/plain")
             )
@@ -198,20 +201,15 @@ class ExternalHandler(Handler):
 
 def _render(template: str, values: dict[str, str], quick_replies: list[str], content_type: str) -> str:
     """Fill {{var}} placeholders, escaping values for where they land."""
+    esc: Callable[[str], str]
     if content_type == "json":
-
-        def esc(v: str) -> str:
-            return json.dumps(v, ensure_ascii=False)
-
+        esc = partial(json.dumps, ensure_ascii=False)
         qr = json.dumps(quick_replies, ensure_ascii=False, separators=(",", ":"))
     elif content_type == "xml":
         esc = _xml_escape_go
         qr = "".join(f"<item>{_xml_escape_go(q)}</item>" for q in quick_replies)
     else:
-
-        def esc(v: str) -> str:
-            return quote_plus(v, safe="")
-
+        esc = partial(quote_plus, safe="")
         qr = "".join(f"&quick_reply={quote_plus(q, safe='')}" for q in quick_replies)
     out = template
     for key, value in values.items():

@@ -338,6 +338,25 @@ class MetaHandler(Handler):
                 )
         return items
 
+    async def describe_urn(self, channel: ChannelRec, urn: str, out: Outbound) -> dict[str, str]:
+        """A new Messenger contact's name from the Graph API (the webhook carries only their page-scoped id)."""
+        if (
+            channel.channel_type != "FBA"
+            or not urn.startswith("facebook:")
+            or urn.startswith("facebook:ref:")
+        ):
+            return {}
+        psid = urn.partition(":")[2].partition("#")[0]
+        url = f"{GRAPH}/{psid}?fields=first_name,last_name&access_token={channel.cfg('auth_token')}"
+        try:
+            data = (await out.request("GET", url)).json()
+        except (SendError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        name = " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
+        return {"name": name} if name else {}
+
     # ---------------------------------------------------------------------------------------------- send
 
     async def send(self, msg: MsgOut, channel: ChannelRec, out: Outbound, result: SendResult) -> None:

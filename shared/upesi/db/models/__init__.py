@@ -1,11 +1,10 @@
 """All models, imported here so Alembic and callers see one metadata."""
 
 from upesi.db.base import Base
-
-# tables the API needs (issue 7)
-from upesi.db.models.batches import TaskBatch  # mailroom's bulk work (issue 6)
+from upesi.db.models.batches import TaskBatch
 from upesi.db.models.campaigns import Campaign, CampaignEvent
 from upesi.db.models.channels import Channel, ChannelEvent, ChannelLog
+from upesi.db.models.contact_notes import ContactNote
 from upesi.db.models.contacts import (
     Contact,
     ContactField,
@@ -37,6 +36,7 @@ __all__ = [
     "ContactField",
     "ContactFire",
     "ContactGroup",
+    "ContactNote",
     "ContactURN",
     "Flow",
     "FlowRevision",

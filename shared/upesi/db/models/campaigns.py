@@ -40,7 +40,8 @@ class CampaignEvent(Base):
     flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"))
     translations: Mapped[dict | None] = mapped_column()
     base_language: Mapped[str | None] = mapped_column(String(3))
-    start_mode: Mapped[str] = mapped_column(String(1), default="I", server_default="I")  # I interrupt, S skip, P passive
+    # I interrupt the contact's flow, S skip contacts in a flow, P passive (message events)
+    start_mode: Mapped[str] = mapped_column(String(1), default="I", server_default="I")
     fire_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_on: Mapped[Created]

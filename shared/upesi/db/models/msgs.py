@@ -31,6 +31,8 @@ class Msg(Base):
         Index("ix_msgs_contact_created", "contact_id", "created_on"),
         Index("ix_msgs_channel_external", "channel_id", "external_id"),
         Index("ix_msgs_errored_next_attempt", "next_attempt", postgresql_where="status = 'E'"),
+        # CHT polls messages?broadcast=; created by migration 0003
+        Index("ix_msgs_broadcast_id", "broadcast_id", postgresql_where="broadcast_id IS NOT NULL"),
     )
 
     id: Mapped[IntPK]

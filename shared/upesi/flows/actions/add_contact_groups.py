@@ -22,7 +22,12 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     current = {g.get("uuid") for g in session.contact.get("groups") or []}
     added = []
     for g in resolve_group_refs(session, run, action.get("groups") or []):
-        if g.get("query") or g["uuid"] in current:
+        if g.get("query"):
+            from upesi.flows.events import error_event
+
+            session.log(error_event(f"Can't add contacts to the query based group '{g.get('name', '')}'"))
+            continue
+        if g["uuid"] in current:
             continue
         ref = {"uuid": g["uuid"], "name": g.get("name", "")}
         session.contact.setdefault("groups", []).append(ref)

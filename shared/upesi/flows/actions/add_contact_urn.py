@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.events import error_event
 from upesi.flows.runtime import evaluate_text
-from upesi.flows.urns import normalize_urn
+from upesi.flows.urns import normalize_urn, valid_urn_path
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -24,8 +24,9 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         session.log(error_event("Can't add URN with empty path"))
         return
     urn = normalize_urn(action["scheme"], path, session.env.default_country)
-    if urn is None:
-        session.log(error_event(f"'{action['scheme']}:{path}' is not valid URN"))
+    if urn is None or not valid_urn_path(urn):
+        raw = f"{action['scheme']}:{path}"
+        session.log(error_event(f"'{raw}' is not valid URN", "urn:invalid", {"urn": raw}))
         return
     existing = list(session.contact.get("urns") or [])
     identities = {u.split("?", 1)[0].split("#", 1)[0] for u in existing}

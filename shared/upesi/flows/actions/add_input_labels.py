@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.events import error_event, missing_dependency
-from upesi.flows.runtime import evaluate_text
+from upesi.flows.runtime import evaluate_or_skip
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -29,9 +29,12 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
                 session.log(missing_dependency("label", ref["uuid"], ref.get("name", "")))
                 continue
         else:
-            name = evaluate_text(session, run, ref.get("name_match") or "")
+            name = evaluate_or_skip(session, run, ref.get("name_match") or "")
+            if name is None:
+                continue
             lb = next((x for x in session.assets.labels.values() if x.get("name", "").lower() == name.lower()), None)
             if lb is None:
+                session.log(error_event(f"No such label with name '{name}'", "label:missing", {"name": name}))
                 continue
         labels.append({"uuid": lb["uuid"], "name": lb.get("name", "")})
     if labels:

@@ -22,7 +22,9 @@ REQUIRED = ("resthook",)
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
     slug = action["resthook"]
-    hook = session.assets.resthooks.get(slug) or {"slug": slug, "subscribers": []}
+    hook = session.assets.resthooks.get(slug)
+    if hook is None:
+        return  # an unknown resthook is a no-op, as in goflow
     payload = webhook_payload(session, run)
     session.log({"type": "resthook_called", "resthook": slug, "payload": payload})
     body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
@@ -36,7 +38,7 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         if result_name:
             from upesi.flows.runtime import set_result
 
-            set_result(session, run, node.uuid, result_name, "no subscribers", "Failure")
+            set_result(session, run, node.uuid, result_name, "0", "Failure")
         return
     # the call that best represents the outcome: a failure if any failed, else the last success
     failed = [c for c in calls if c.status != "success" and c.status_code != 410]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.definition.errors import FlowReadError
 from upesi.flows.runtime import evaluate_text, set_result
-from upesi.flows.webhooks import MAX_EXTRA_CHARS, WebhookCall, call
+from upesi.flows.webhooks import MAX_EXTRA_CHARS, MAX_REQUEST_BYTES, WebhookCall, call, check_url
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -50,11 +50,23 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     headers = {}
     for k, v in (action.get("headers") or {}).items():
         headers[k] = evaluate_text(session, run, v)
-    body = evaluate_text(session, run, action.get("body") or "")
-    if not url:
-        from upesi.flows.events import error_event
+    # bodies may be longer than ordinary templates; the request size limit applies instead
+    body = evaluate_text(session, run, action.get("body") or "", truncate=False)
+    from upesi.flows.events import error_event
 
-        session.log(error_event("webhook URL evaluated to empty string"))
+    if not url:
+        session.log(error_event("Webhook URL evaluated to empty string"))
+        return
+    problem = check_url(url)
+    if problem is not None:
+        session.log(problem)
+        return
+    from upesi.flows.webhooks import request_text
+
+    size = len(request_text(method, url, headers, body, session.engine.user_agent).encode())
+    if size > MAX_REQUEST_BYTES:
+        session.log(error_event(f"Webhook request evaluated to {size} bytes, exceeding the limit of {MAX_REQUEST_BYTES}",
+                                "webhook:request_size", {"limit": str(MAX_REQUEST_BYTES), "size": str(size)}))
         return
     wc = call(session, method, url, headers, body)
     session.log(wc.event())

@@ -17,17 +17,29 @@ REQUIRED = ("addresses", "subject")
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
+    from upesi.flows.events import error_event
+
     to = []
     for a in action.get("addresses") or []:
         v = evaluate_text(session, run, a).strip()
+        if not v:
+            session.log(error_event("Email address evaluated to empty string, skipping"))
+            continue
         if v.startswith("mailto:"):  # @urns.mailto gives the URN; the address is its path
             v = v[len("mailto:") :]
         if v:
             to.append(v)
     subj_src, _ = localize(session, run, action["uuid"], "subject", [action.get("subject") or ""])
     body_src, _ = localize(session, run, action["uuid"], "body", [action.get("body") or ""])
-    subject = evaluate_text(session, run, subj_src[0]).replace("\n", " ").strip()
+    # a subject is one line: runs of whitespace (tabs, newlines) become single spaces
+    subject = " ".join(evaluate_text(session, run, subj_src[0]).split())
     body = evaluate_text(session, run, body_src[0])
+    if not subject:
+        session.log(error_event("Email subject evaluated to empty string, skipping"))
+        return
+    if not body.strip():
+        session.log(error_event("Email body evaluated to empty string, skipping"))
+        return
     if not to:
         return
     session.log({"type": "email_sent", "to": to, "subject": subject, "body": body})

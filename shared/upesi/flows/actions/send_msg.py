@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.contact import sendable_destination, urn_text
+from upesi.flows.events import error_event
 from upesi.flows.locale import msg_locale
 from upesi.flows.runtime import evaluate_text, localize
 
@@ -25,6 +26,8 @@ def validate(action: dict[str, Any], where: str) -> None:
     if not (action.get("text") or "").strip():
         raise FlowReadError(f"{where}: field 'text' is required")
 MAX_QUICK_REPLIES = 10
+MAX_QUICK_REPLY_CHARS = 1000
+MAX_ATTACHMENT_CHARS = 2048
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
@@ -34,15 +37,26 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     atts_src, _ = localize(session, run, uuid, "attachments", list(action.get("attachments") or []))
     attachments = []
     for a in atts_src:
-        v = evaluate_text(session, run, a)
-        if v:
+        v = evaluate_text(session, run, a).strip()
+        ctype, _, url = v.partition(":")
+        if not ctype or not url.strip():
+            session.log(error_event("Attachment evaluated to invalid value and will be ignored"))
+        elif len(v) > MAX_ATTACHMENT_CHARS:
+            session.log(error_event(f"Evaluated attachment is longer than the {MAX_ATTACHMENT_CHARS} limit and will be ignored"))
+        else:
             attachments.append(v)
     qr_src, _ = localize(session, run, uuid, "quick_replies", list(action.get("quick_replies") or []))
     quick_replies = []
     for q in qr_src[:MAX_QUICK_REPLIES]:
-        v = evaluate_text(session, run, q)
-        if v:
-            quick_replies.append({"type": "text", "text": v})
+        v = evaluate_text(session, run, q).strip()
+        if not v:
+            session.log(error_event("Quick reply evaluated to empty string and will be ignored"))
+            continue
+        qr_text, sep, extra = v.partition("<extra>")
+        qr: dict[str, Any] = {"type": "text", "text": qr_text[:MAX_QUICK_REPLY_CHARS]}
+        if sep and extra:
+            qr["extra"] = extra[:MAX_QUICK_REPLY_CHARS]
+        quick_replies.append(qr)
     msg: dict[str, Any] = {}
     urn, channel = sendable_destination(session.contact, session.assets.channels)
     if urn is not None and channel is not None:
@@ -56,6 +70,12 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     locale = msg_locale(session, lang, channel, urn)
     if locale:
         msg["locale"] = locale
+    if action.get("template") and channel is not None:
+        from upesi.flows.actions.templating import apply_template
+        from upesi.flows.runtime import run_languages
+
+        tried = [locale, *run_languages(session, run)] if locale else run_languages(session, run)
+        apply_template(session, run, action, msg, channel, tried)
     if urn is None or channel is None:
         msg["unsendable_reason"] = "no_route"
     elif (session.contact.get("status") or "active") != "active":

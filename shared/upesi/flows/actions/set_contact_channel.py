@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
-from upesi.flows.contact import contact_urns, urn_text
+from upesi.flows.contact import contact_urns
 from upesi.flows.events import missing_dependency
 
 if TYPE_CHECKING:
@@ -22,18 +22,24 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     if ch is None:
         session.log(missing_dependency("channel", ref.get("uuid", ""), ref.get("name", "")))
         return
+    if "send" not in (ch.get("roles") or ["send"]):
+        from upesi.flows.events import error_event
+
+        session.log(error_event("Can't set channel that can't send as the preferred channel"))
+        return
     set_channel_affinity(session, ch)
 
 
 def set_channel_affinity(session: Session, ch: dict[str, Any]) -> None:
     schemes = ch.get("schemes") or ["tel"]
     urns = contact_urns(session.contact)
-    usable = [u for u in urns if u.scheme in schemes]
+    usable = [i for i, u in enumerate(urns) if u.scheme in schemes]
     if not usable:
         return
-    first = usable[0]
+    first = urns[usable[0]]
     new = [f"{first.scheme}:{first.path}?channel={ch['uuid']}" + (f"#{first.display}" if first.display else "")]
-    new += [urn_text(u) for u in urns if u is not first]
+    raw = list(session.contact.get("urns") or [])
+    new += [raw[i] for i in range(len(raw)) if i != usable[0]]  # the others keep their own affinity
     if new != list(session.contact.get("urns") or []):
         session.contact["urns"] = new
         session.log({"type": "contact_urns_changed", "urns": new})

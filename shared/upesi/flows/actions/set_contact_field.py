@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.events import missing_dependency
 from upesi.flows.fields import field_value_for
-from upesi.flows.runtime import evaluate_text
+from upesi.flows.runtime import evaluate_or_skip
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -26,13 +26,18 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     if fdef is None:
         session.log(missing_dependency("field", key, ref.get("name", ""), ident_key="key"))
         return
-    raw = evaluate_text(session, run, action.get("value") or "").strip()[:MAX_FIELD_CHARS]
+    evaluated = evaluate_or_skip(session, run, action.get("value") or "")
+    if evaluated is None:
+        return
+    raw = evaluated.strip()[:MAX_FIELD_CHARS]
     new = field_value_for(session, fdef, raw) if raw else None
     fields = session.contact.setdefault("fields", {})
     if fields.get(key) == new:
         return
     if new is None:
         fields.pop(key, None)
+        if not fields:
+            session.contact.pop("fields", None)
     else:
         fields[key] = new
     session.log({"type": "contact_field_changed", "field": {"key": key, "name": fdef.get("name", "")}, "value": new})

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.events import error_event
-from upesi.flows.runtime import evaluate_text
+from upesi.flows.runtime import evaluate_or_skip
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -18,8 +18,14 @@ REQUIRED = ("language",)
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
-    lang = evaluate_text(session, run, action.get("language") or "").strip()
-    if lang and not (len(lang) == 3 and lang.isalpha()):
+    raw = evaluate_or_skip(session, run, action.get("language") or "")
+    if raw is None:
+        return
+    lang = raw.strip()
+    if lang and len(lang) != 3:
+        session.log(error_event(f"iso-639-3 codes must be 3 characters, got: {lang}"))
+        return
+    if lang and not lang.isalpha():
         session.log(error_event(f"'{lang}' is not a valid language code"))
         return
     if lang == (session.contact.get("language") or ""):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
-from upesi.flows.runtime import evaluate_text
+from upesi.flows.runtime import evaluate_or_skip
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -18,7 +18,10 @@ MAX_NAME_CHARS = 128
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
-    name = evaluate_text(session, run, action.get("name") or "").strip()[:MAX_NAME_CHARS]
+    raw = evaluate_or_skip(session, run, action.get("name") or "")
+    if raw is None:
+        return
+    name = raw.strip()[:MAX_NAME_CHARS]
     if name == (session.contact.get("name") or ""):
         return
     if name:

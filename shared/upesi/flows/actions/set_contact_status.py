@@ -30,6 +30,8 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     if status in ("blocked", "stopped"):
         groups = session.contact.get("groups") or []
         if groups:
-            session.contact["groups"] = []
-            removed = sorted(({"uuid": g["uuid"], "name": g.get("name", "")} for g in groups), key=lambda g: g["name"])
+            from upesi.flows.groups import removal_order
+
+            session.contact.pop("groups", None)
+            removed = removal_order(session.assets, groups)
             session.log({"type": "contact_groups_changed", "groups_removed": removed})

@@ -39,8 +39,11 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     if op == "increment":
         try:
             current = Decimal(str(run.locals.get(name) or "0"))
-            delta = Decimal(value)
+            delta = Decimal(value.strip())
         except InvalidOperation:
+            from upesi.flows.events import error_event
+
+            session.log(error_event("Increment value is not an integer"))
             return
         run.locals[name] = format_decimal(current + delta)
         return

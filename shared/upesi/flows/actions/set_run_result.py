@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.definition.errors import FlowReadError
-from upesi.flows.runtime import evaluate_text, set_result
+from upesi.flows.runtime import evaluate_or_skip, set_result
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -24,6 +24,8 @@ def validate(action: dict[str, Any], where: str) -> None:
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
-    value = evaluate_text(session, run, action.get("value") or "")
+    value = evaluate_or_skip(session, run, action.get("value") or "")
+    if value is None:
+        return
     category = (action.get("category") or "")[:36]
     set_result(session, run, node.uuid, action["name"], value, category)

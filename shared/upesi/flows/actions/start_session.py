@@ -49,6 +49,8 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         event["contact_query"] = evaluate_text(session, run, action["contact_query"])
     if action.get("create_contact"):
         event["create_contact"] = True
+    if not (groups or contacts or urns or event.get("contact_query") or action.get("create_contact")):
+        return  # nobody to start
     event["exclusions"] = action.get("exclusions") or {}
     ancestors = sum(1 for _ in _ancestors(session, run))
     event["run_summary"] = run_summary(session, run)

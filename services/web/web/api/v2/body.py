@@ -14,6 +14,11 @@ BLANK = "This field may not be blank."
 
 
 async def read_body(request: Request) -> dict[str, Any]:
+    """The JSON object of a write. Form-encoded bodies are taken too, as DRF's FormParser does (a key
+    given more than once becomes a list)."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        form = await request.form()
+        return {k: (vs if len(vs := form.getlist(k)) > 1 else vs[0]) for k in form}
     raw = await request.body()
     if not raw.strip():
         return {}

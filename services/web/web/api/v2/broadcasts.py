@@ -20,6 +20,7 @@ from web.api.v2.msg_shapes import quick_reply
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.recipients import linked_refs, save_links, validate_recipients
 from web.api.v2.routing import created, endpoint
+from web.api.v2.scoping import in_org
 from web.api.v2.values import fmt_dt, new_uuid
 
 STATUSES = {
@@ -45,7 +46,7 @@ async def serialize_broadcasts(session: AsyncSession, broadcasts: list[Broadcast
         rows = await session.execute(
             select(Msg.broadcast_id, func.count()).where(Msg.broadcast_id.in_(ids)).group_by(Msg.broadcast_id)
         )
-        started = dict(rows.all())
+        started = {bid: count for bid, count in rows if bid is not None}
     out = []
     for b in broadcasts:
         trans = b.translations or {}
@@ -81,9 +82,7 @@ async def serialize_broadcasts(session: AsyncSession, broadcasts: list[Broadcast
     params=["uuid", "id", "before", "after"],
 )
 async def list_broadcasts(request: Request, ctx: APIContext) -> dict[str, Any]:
-    stmt = select(Broadcast).where(
-        Broadcast.org_id == ctx.org_id, Broadcast.is_active, Broadcast.schedule.is_(None)
-    )
+    stmt = select(Broadcast).where(in_org(ctx, Broadcast), Broadcast.is_active, Broadcast.schedule.is_(None))
     try:
         if uuid := params.get_uuid(request, "uuid"):
             stmt = stmt.where(Broadcast.uuid == uuid)

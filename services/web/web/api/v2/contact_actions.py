@@ -20,6 +20,7 @@ from web.api.v2.contact_writes import (
 )
 from web.api.v2.errors import Errors
 from web.api.v2.routing import endpoint, no_content
+from web.api.v2.scoping import in_org
 from web.api.v2.values import is_uuid
 
 ACTIONS = ("add", "remove", "block", "unblock", "interrupt", "archive_messages", "delete", "archive")
@@ -40,7 +41,7 @@ async def resolve_contacts(session: Any, ctx: APIContext, refs: list[str], error
     if uuids:
         rows = await session.execute(
             select(Contact.uuid, Contact.id).where(
-                Contact.org_id == ctx.org_id, Contact.is_active, Contact.uuid.in_(uuids)
+                in_org(ctx, Contact), Contact.is_active, Contact.uuid.in_(uuids)
             )
         )
         by_uuid = {str(u): i for u, i in rows}
@@ -50,7 +51,7 @@ async def resolve_contacts(session: Any, ctx: APIContext, refs: list[str], error
             select(ContactURN.identity, ContactURN.contact_id)
             .join(Contact, Contact.id == ContactURN.contact_id)
             .where(
-                ContactURN.org_id == ctx.org_id,
+                in_org(ctx, ContactURN),
                 ContactURN.identity.in_(list(identities.values())),
                 Contact.is_active,
             )
@@ -109,7 +110,7 @@ async def contact_actions(request: Request, ctx: APIContext) -> Any:
             await session.execute(
                 update(Msg)
                 .where(
-                    Msg.org_id == ctx.org_id,
+                    in_org(ctx, Msg),
                     Msg.contact_id.in_(ids),
                     Msg.direction == "I",
                     Msg.visibility == "V",

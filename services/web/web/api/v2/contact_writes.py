@@ -10,19 +10,28 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, contact_group_contacts
+from upesi.db.models import (
+    Contact,
+    ContactField,
+    ContactGroup,
+    ContactNote,
+    ContactURN,
+    contact_group_contacts,
+)
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
 from upesi.urns import URN, URNError, parse_urn
 
 from web.api.v2 import body as b
 from web.api.v2.auth import APIContext
-from web.api.v2.errors import Errors
+from web.api.v2.errors import Errors, field_error
 from web.api.v2.field_values import parse_value
+from web.api.v2.scoping import in_org
 from web.api.v2.values import is_uuid, new_uuid
 
 UNSET: Any = object()
 NO_UUID = "00000000-0000-0000-0000-000000000000"
+MAX_NOTE = 10_000
 
 
 @dataclass
@@ -32,6 +41,7 @@ class ContactChanges:
     urns: list[URN] | None = None
     group_ids: list[int] | None = None
     fields: dict[str, dict[str, Any] | None] | None = None  # field uuid -> stored value or None to clear
+    note: str | None = None
 
 
 async def resolve_groups(
@@ -49,7 +59,7 @@ async def resolve_groups(
         (
             await session.execute(
                 select(ContactGroup).where(
-                    ContactGroup.org_id == ctx.org_id,
+                    in_org(ctx, ContactGroup),
                     ContactGroup.is_active.is_(True),
                     or_(
                         ContactGroup.uuid.in_(uuids or [NO_UUID]),
@@ -98,7 +108,7 @@ async def validate_changes(
         if not errors.fields.get("urns"):
             owned = await session.execute(
                 select(ContactURN.identity).where(
-                    ContactURN.org_id == ctx.org_id,
+                    in_org(ctx, ContactURN),
                     ContactURN.identity.in_([u.identity for u in parsed]),
                     ContactURN.contact_id.is_not(None),
                     ContactURN.contact_id != (contact.id if contact else -1),
@@ -123,7 +133,7 @@ async def validate_changes(
                 (
                     await session.execute(
                         select(ContactField).where(
-                            ContactField.org_id == ctx.org_id,
+                            in_org(ctx, ContactField),
                             ContactField.is_active.is_(True),
                             ContactField.key.in_(list(raw_fields)),
                         )
@@ -140,6 +150,9 @@ async def validate_changes(
                     errors.add("fields", f"Invalid contact field key: {key}")
                     continue
                 changes.fields[str(field.uuid)] = parse_value(field.value_type, value)
+    changes.note = (
+        b.string(data, "note", errors, max_length=MAX_NOTE, allow_null=True, allow_blank=True) or None
+    )
     errors.raise_if_any()
     return changes
 
@@ -169,6 +182,13 @@ async def apply_changes(
         await _set_urns(session, ctx, contact.id, changes.urns)
     if changes.group_ids is not None:
         await _set_manual_groups(session, contact.id, changes.group_ids)
+    if changes.note:
+        session.add(
+            ContactNote(
+                org_id=ctx.org_id, contact_id=contact.id, text=changes.note, created_by_id=ctx.user_id
+            )
+        )
+        await session.flush()
     await session.refresh(contact)
     return contact
 
@@ -190,12 +210,15 @@ async def _set_urns(session: AsyncSession, ctx: APIContext, contact_id: int, urn
         ]
     )  # fmt: skip
     # an orphaned URN (its contact was deleted) is taken over; one owned by another contact is not
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=["org_id", "identity"],
         set_={"contact_id": stmt.excluded.contact_id, "priority": stmt.excluded.priority},
         where=(ContactURN.contact_id.is_(None)) | (ContactURN.contact_id == contact_id),
-    )
-    await session.execute(stmt)
+    ).returning(ContactURN.id)
+    taken = await session.execute(upsert)
+    if len(taken.all()) != len(urns):
+        # another request claimed one of these URNs since validation; the caller's transaction rolls back
+        raise field_error("urns", "URN is in use by another contact.")
 
 
 async def _set_manual_groups(session: AsyncSession, contact_id: int, group_ids: list[int]) -> None:
@@ -253,7 +276,7 @@ async def delete_contacts(session: AsyncSession, ctx: APIContext, contact_ids: l
     mailroom to interrupt their sessions once the transaction has committed."""
     await session.execute(
         update(Contact)
-        .where(Contact.id.in_(contact_ids), Contact.org_id == ctx.org_id)
+        .where(Contact.id.in_(contact_ids), in_org(ctx, Contact))
         .values(is_active=False, name=None, fields={}, current_flow_id=None, modified_on=func.now())
     )
     await session.execute(

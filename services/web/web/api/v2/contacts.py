@@ -3,7 +3,7 @@
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, Flow, contact_group_contacts
@@ -20,13 +20,13 @@ from web.api.v2.contact_writes import (
     interrupt,
     validate_changes,
 )
-from web.api.v2.errors import field_error, invalid, not_found
+from web.api.v2.errors import detail, field_error, invalid, not_found
 from web.api.v2.field_values import serialize_value
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.permissions import has_permission
 from web.api.v2.routing import created, endpoint, no_content
-from web.api.v2.scoping import org_select
-from web.api.v2.shapes import groups_by_contact, refs_by_id, urns_by_contact
+from web.api.v2.scoping import in_org, org_select
+from web.api.v2.shapes import groups_by_contact, notes_by_contact, refs_by_id, urns_by_contact
 from web.api.v2.values import fmt_dt, is_uuid
 
 LOOKUPS = ("uuid", "urn")
@@ -39,6 +39,7 @@ async def serialize_contacts(
     ids = [c.id for c in contacts]
     urns = await urns_by_contact(session, ids)
     groups = await groups_by_contact(session, ids)
+    notes = await notes_by_contact(session, ids)
     flows = await refs_by_id(session, Flow, (c.current_flow_id for c in contacts))
     fields = (
         (
@@ -66,7 +67,7 @@ async def serialize_contacts(
                 "language": c.language,
                 "urns": contact_urns,
                 "groups": groups.get(c.id, []),
-                "notes": [],
+                "notes": notes.get(c.id, []),
                 "fields": {
                     f.key: serialize_value(f.value_type, (c.fields or {}).get(str(f.uuid))) for f in fields
                 },
@@ -97,7 +98,7 @@ def _deleted_shape(c: Contact) -> dict[str, Any]:
 )  # fmt: skip
 async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
     deleted = params.get_bool(request, "deleted") is True
-    stmt = select(Contact).where(Contact.org_id == ctx.org_id, Contact.is_active.is_(not deleted))
+    stmt = select(Contact).where(in_org(ctx, Contact), Contact.is_active.is_(not deleted))
     try:
         if uuid := params.get_uuid(request, "uuid"):
             stmt = stmt.where(Contact.uuid == uuid)
@@ -109,16 +110,20 @@ async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
             except URNError:
                 return empty_page()
             stmt = stmt.where(
-                exists().where(ContactURN.contact_id == Contact.id, ContactURN.org_id == ctx.org_id,
+                exists().where(ContactURN.contact_id == Contact.id, in_org(ctx, ContactURN),
                                ContactURN.identity == identity)
             )  # fmt: skip
         if group := params.get(request, "group"):
-            group_cond = ContactGroup.uuid == group if is_uuid(group) else ContactGroup.name.ilike(group)
+            group_cond = (
+                ContactGroup.uuid == group
+                if is_uuid(group)
+                else func.lower(ContactGroup.name) == group.lower()
+            )
             stmt = stmt.where(
                 exists()
                 .where(contact_group_contacts.c.contact_id == Contact.id)
                 .where(contact_group_contacts.c.group_id == ContactGroup.id)
-                .where(ContactGroup.org_id == ctx.org_id, ContactGroup.is_active.is_(True), group_cond)
+                .where(in_org(ctx, ContactGroup), ContactGroup.is_active.is_(True), group_cond)
             )
         if before := params.get_date(request, "before"):
             stmt = stmt.where(Contact.modified_on <= before)
@@ -136,7 +141,7 @@ async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
 
 
 async def _find(session: AsyncSession, ctx: APIContext, name: str, value: str) -> Contact | None:
-    stmt = select(Contact).where(Contact.org_id == ctx.org_id, Contact.is_active.is_(True))
+    stmt = select(Contact).where(in_org(ctx, Contact), Contact.is_active.is_(True))
     if name == "uuid":
         stmt = stmt.where(Contact.uuid == value)
     else:
@@ -147,7 +152,7 @@ async def _find(session: AsyncSession, ctx: APIContext, name: str, value: str) -
         except URNError as e:
             raise invalid(f"Param 'urn': {value} is not a valid URN.") from e
         stmt = stmt.join(ContactURN, ContactURN.contact_id == Contact.id).where(
-            ContactURN.org_id == ctx.org_id, ContactURN.identity == identity
+            in_org(ctx, ContactURN), ContactURN.identity == identity
         )
     return (await session.execute(stmt.limit(1))).scalar_one_or_none()
 
@@ -164,7 +169,7 @@ async def write_contact(request: Request, ctx: APIContext) -> Any:
         if found and contact is None and found[0] == "uuid":
             raise not_found()
         if contact is not None and not has_permission(ctx.role, "contacts.contact_update"):
-            raise field_error("non_field_errors", "You do not have permission to perform this action.")
+            raise detail(403, "You do not have permission to perform this action.")
         url_urn = found[1] if found and found[0] == "urn" and contact is None else None
         if found and found[0] == "urn" and "urns" in data:
             raise field_error("urns", "Field not allowed when using URN in URL")

@@ -12,6 +12,9 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import IntegrityError
+
+UNIQUE_VIOLATION = "23505"
 
 
 class APIError(Exception):
@@ -67,5 +70,13 @@ class V2Route(APIRoute):
                 return JSONResponse(e.body, status_code=e.status, headers=e.headers)
             except RequestValidationError as e:
                 return JSONResponse({"detail": str(e)}, status_code=400)
+            except IntegrityError as e:
+                # two requests raced past validation (same group name, same field key...): the loser's
+                # transaction is rolled back; 409 tells clients such as CHT to retry rather than give up
+                if getattr(e.orig, "sqlstate", None) == UNIQUE_VIOLATION or "unique" in str(e.orig).lower():
+                    return JSONResponse(
+                        {"detail": "Conflict with a concurrent request, try again."}, status_code=409
+                    )
+                raise
 
         return route

@@ -22,9 +22,8 @@ LOCATION_PARTS = {"S": "state", "I": "district", "W": "ward"}
 
 
 def format_number(value: Any) -> str:
-    number = Decimal(str(value))
-    text = format(number.normalize(), "f")
-    return text
+    """A stored number as RapidPro shows it: no exponent, no trailing zeros (12.50 → "12.5", 1E+1 → "10")."""
+    return format(Decimal(str(value)).normalize(), "f")
 
 
 def serialize_value(value_type: str, value: dict[str, Any] | None) -> str | None:

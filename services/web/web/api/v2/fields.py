@@ -26,7 +26,9 @@ RESERVED_KEYS = {
 }  # fmt: skip
 
 
-async def serialize_fields(session: AsyncSession, fields: list[ContactField]) -> list[dict[str, Any]]:
+async def serialize_fields(
+    session: AsyncSession, ctx: APIContext, fields: list[ContactField]
+) -> list[dict[str, Any]]:
     ids = [f.id for f in fields]
     event_counts: dict[int, int] = {}
     group_queries: list[str] = []
@@ -36,17 +38,15 @@ async def serialize_fields(session: AsyncSession, fields: list[ContactField]) ->
             .where(CampaignEvent.relative_to_id.in_(ids), CampaignEvent.is_active)
             .group_by(CampaignEvent.relative_to_id)
         )
-        event_counts = dict(rows.all())
-        org_id = fields[0].org_id
+        event_counts = {field_id: count for field_id, count in rows if field_id is not None}
         group_queries = [
             q.lower()
             for q in (
                 await session.execute(
-                    select(ContactGroup.query).where(
-                        ContactGroup.org_id == org_id, ContactGroup.is_active, ContactGroup.query.is_not(None)
-                    )
+                    org_select(ctx, ContactGroup, ContactGroup.query).where(ContactGroup.query.is_not(None))
                 )
             ).scalars()
+            if q
         ]
     return [
         {
@@ -76,7 +76,7 @@ async def list_fields(request: Request, ctx: APIContext) -> dict[str, Any]:
     async with transaction() as session:
         page = await paginate(session, request, stmt, [ContactField.created_on, ContactField.id],
                               lambda f: (f.created_on, f.id))  # fmt: skip
-        return page.response(await serialize_fields(session, page.rows))
+        return page.response(await serialize_fields(session, ctx, page.rows))
 
 
 @endpoint("fields", "POST", "contacts.contactfield_create", summary="Create or update a contact field",
@@ -123,5 +123,5 @@ async def write_field(request: Request, ctx: APIContext) -> Any:
             field.modified_on = func.now()
         await session.flush()
         await session.refresh(field)
-        shape = (await serialize_fields(session, [field]))[0]
+        shape = (await serialize_fields(session, ctx, [field]))[0]
     return shape if found else created(shape)

@@ -20,6 +20,7 @@ from web.api.v2.errors import Errors
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.recipients import linked_refs, save_links, validate_recipients
 from web.api.v2.routing import created, endpoint
+from web.api.v2.scoping import in_org
 from web.api.v2.shapes import refs_by_id
 from web.api.v2.values import fmt_dt, is_uuid, new_uuid
 
@@ -71,7 +72,7 @@ async def serialize_starts(session: AsyncSession, starts: list[FlowStart]) -> li
     params=["uuid", "id", "before", "after"],
 )
 async def list_starts(request: Request, ctx: APIContext) -> dict[str, Any]:
-    stmt = select(FlowStart).where(FlowStart.org_id == ctx.org_id, FlowStart.created_by_id.is_not(None))
+    stmt = select(FlowStart).where(in_org(ctx, FlowStart), FlowStart.created_by_id.is_not(None))
     try:
         if uuid := params.get_uuid(request, "uuid"):
             stmt = stmt.where(FlowStart.uuid == uuid)
@@ -122,7 +123,7 @@ async def create_start(request: Request, ctx: APIContext) -> Any:
             if is_uuid(flow_ref):
                 flow = (
                     await session.execute(
-                        select(Flow).where(Flow.org_id == ctx.org_id, Flow.uuid == flow_ref, Flow.is_active,
+                        select(Flow).where(in_org(ctx, Flow), Flow.uuid == flow_ref, Flow.is_active,
                                            Flow.is_archived.is_(False))
                     )
                 ).scalar_one_or_none()  # fmt: skip

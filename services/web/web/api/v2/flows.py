@@ -87,7 +87,7 @@ async def serialize_flows(session: AsyncSession, flows: list[Flow]) -> list[dict
                 "labels": [],
                 "expires": f.expires_after_minutes,
                 "runs": {
-                    "active": flow_counts.get("active", 0) + flow_counts.get("waiting", 0),
+                    "active": flow_counts.get("active", 0),
                     "waiting": flow_counts.get("waiting", 0),
                     "completed": flow_counts.get("completed", 0),
                     "interrupted": flow_counts.get("interrupted", 0),

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from web.api.v2.auth import APIContext
 from web.api.v2.errors import detail
+from web.api.v2.scoping import in_org
 
 DEFAULT_LIMITS = {
     "fields": 250,
@@ -21,7 +22,7 @@ DEFAULT_LIMITS = {
 
 async def check_limit(session: AsyncSession, ctx: APIContext, kind: str, model: Any) -> None:
     limit = int(((ctx.org.config or {}).get("limits") or {}).get(kind, DEFAULT_LIMITS[kind]))
-    stmt = select(func.count()).select_from(model).where(model.org_id == ctx.org_id)
+    stmt = select(func.count()).select_from(model).where(in_org(ctx, model))
     if hasattr(model, "is_active"):
         stmt = stmt.where(model.is_active.is_(True))
     if (await session.execute(stmt)).scalar_one() >= limit:

@@ -13,6 +13,7 @@ from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors
 from web.api.v2.routing import endpoint, no_content
+from web.api.v2.scoping import in_org
 from web.api.v2.values import is_uuid, new_uuid
 
 ACTIONS = ("label", "unlabel", "archive", "restore", "delete")
@@ -52,7 +53,7 @@ async def message_actions(request: Request, ctx: APIContext) -> Any:
                 else func.lower(Label.name) == (label_ref or label_name or "").lower()
             )  # fmt: skip
             label = (
-                await session.execute(select(Label).where(Label.org_id == ctx.org_id, Label.is_active, cond))
+                await session.execute(select(Label).where(in_org(ctx, Label), Label.is_active, cond))
             ).scalar_one_or_none()
             if label is None and label_name and action == "label":
                 label = Label(uuid=new_uuid(), org_id=ctx.org_id, name=label_name)
@@ -66,9 +67,7 @@ async def message_actions(request: Request, ctx: APIContext) -> Any:
 
         msgs = (
             await session.execute(
-                select(Msg.id, Msg.direction, Msg.visibility).where(
-                    Msg.org_id == ctx.org_id, Msg.id.in_(ids or [-1])
-                )
+                select(Msg.id, Msg.direction, Msg.visibility).where(in_org(ctx, Msg), Msg.id.in_(ids or [-1]))
             )
         ).all()
         # labels, archiving and restoring apply to incoming messages only, as in RapidPro

@@ -16,6 +16,7 @@ from web.api.v2.errors import Errors
 from web.api.v2.msg_shapes import serialize_msgs
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import created, endpoint
+from web.api.v2.scoping import in_org
 from web.api.v2.values import is_uuid, new_uuid
 
 OUT_SENT = ("W", "S", "D", "R")
@@ -42,8 +43,8 @@ MAX_TEXT = 4096
 async def list_messages(request: Request, ctx: APIContext) -> dict[str, Any]:
     params.exclusive(request, ("contact", "folder", "label", "broadcast"))
     folder = (params.get(request, "folder") or "").lower()
-    stmt = select(Msg).where(Msg.org_id == ctx.org_id)
-    sort = [Msg.created_on, Msg.id]
+    stmt = select(Msg).where(in_org(ctx, Msg))
+    sort: list[Any] = [Msg.created_on, Msg.id]
     if folder:
         if folder not in FOLDERS:
             return empty_page()
@@ -63,16 +64,14 @@ async def list_messages(request: Request, ctx: APIContext) -> dict[str, Any]:
         if contact := params.get_uuid(request, "contact"):
             stmt = stmt.where(
                 Msg.contact_id
-                == select(Contact.id)
-                .where(Contact.org_id == ctx.org_id, Contact.uuid == contact)
-                .scalar_subquery()
+                == select(Contact.id).where(in_org(ctx, Contact), Contact.uuid == contact).scalar_subquery()
             )
         if label := params.get(request, "label"):
             cond = Label.uuid == label if is_uuid(label) else func.lower(Label.name) == label.lower()
             stmt = stmt.where(
                 exists()
                 .where(msg_labels.c.msg_id == Msg.id, msg_labels.c.label_id == Label.id)
-                .where(Label.org_id == ctx.org_id, Label.is_active, cond)
+                .where(in_org(ctx, Label), Label.is_active, cond)
             )
         if before := params.get_date(request, "before"):
             stmt = stmt.where(Msg.created_on <= before)
@@ -108,7 +107,7 @@ async def pick_destination(session: Any, ctx: APIContext, contact_id: int) -> tu
     channels = (
         (
             await session.execute(
-                select(Channel).where(Channel.org_id == ctx.org_id, Channel.is_active).order_by(Channel.id)
+                select(Channel).where(in_org(ctx, Channel), Channel.is_active).order_by(Channel.id)
             )
         )
         .scalars()
@@ -132,7 +131,7 @@ async def media_attachments(
     uuids = [r for r in refs if is_uuid(r)]
     found: dict[str, Media] = {}
     if uuids:
-        rows = await session.execute(select(Media).where(Media.org_id == ctx.org_id, Media.uuid.in_(uuids)))
+        rows = await session.execute(select(Media).where(in_org(ctx, Media), Media.uuid.in_(uuids)))
         found = {str(m.uuid): m for m in rows.scalars()}
     out = []
     for ref in refs:
@@ -179,7 +178,7 @@ async def send_message(request: Request, ctx: APIContext) -> Any:
                 contact = (
                     await session.execute(
                         select(Contact).where(
-                            Contact.org_id == ctx.org_id, Contact.uuid == contact_uuid, Contact.is_active
+                            in_org(ctx, Contact), Contact.uuid == contact_uuid, Contact.is_active
                         )
                     )
                 ).scalar_one_or_none()

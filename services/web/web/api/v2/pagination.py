@@ -10,7 +10,7 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import Request
@@ -34,7 +34,14 @@ class Page:
 
 
 def _encode(position: Sequence[Any], backwards: bool) -> str:
-    values = [{"d": v.isoformat()} if isinstance(v, datetime) else v for v in position]
+    values = [
+        {"d": v.isoformat()}
+        if isinstance(v, datetime)
+        else {"t": v.isoformat()}
+        if isinstance(v, date)
+        else v
+        for v in position
+    ]
     raw = json.dumps({"p": values, "r": int(backwards)}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -44,7 +51,9 @@ def _decode(cursor: str) -> tuple[list[Any], bool]:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         values = []
         for v in raw["p"]:
-            if isinstance(v, dict):
+            if isinstance(v, dict) and "t" in v:
+                values.append(date.fromisoformat(v["t"]))
+            elif isinstance(v, dict):
                 parsed = parse_dt(v["d"])
                 if parsed is None:
                     raise ValueError("bad date in cursor")
@@ -59,7 +68,7 @@ def _decode(cursor: str) -> tuple[list[Any], bool]:
 async def paginate(
     session: AsyncSession,
     request: Request,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     sort: Sequence[Any],
     key: Callable[[Any], Sequence[Any]],
     *,

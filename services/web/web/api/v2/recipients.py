@@ -14,6 +14,7 @@ from web.api.v2 import body as b
 from web.api.v2.auth import APIContext
 from web.api.v2.contact_writes import resolve_groups
 from web.api.v2.errors import Errors
+from web.api.v2.scoping import in_org
 from web.api.v2.values import is_uuid
 
 
@@ -31,7 +32,11 @@ async def validate_recipients(
     session: AsyncSession, ctx: APIContext, data: dict[str, Any], errors: Errors
 ) -> Recipients:
     recipients = Recipients()
-    for raw in b.string_list(data, "urns", errors) or []:
+    raw_urns = b.string_list(data, "urns", errors) or []
+    if raw_urns and ctx.org.is_anon:
+        errors.add("urns", "Referencing by URN not allowed for anonymous organizations")
+        raw_urns = []
+    for raw in raw_urns:
         try:
             recipients.urns.append(parse_urn(raw, ctx.org.country).identity)
         except URNError:
@@ -41,7 +46,7 @@ async def validate_recipients(
         uuids = [r for r in contact_refs if is_uuid(r)]
         rows = await session.execute(
             select(Contact.uuid, Contact.id).where(
-                Contact.org_id == ctx.org_id,
+                in_org(ctx, Contact),
                 Contact.is_active,
                 Contact.uuid.in_(uuids or ["00000000-0000-0000-0000-000000000000"]),
             )
@@ -84,6 +89,3 @@ async def linked_refs(
     for owner_id, uuid, name in rows:
         result[owner_id].append({"uuid": str(uuid), "name": name})
     return result
-
-
-__all__ = ["Recipients", "linked_refs", "save_links", "validate_recipients"]

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
 from web.api.v2.auth import APIContext, authenticate
 from web.api.v2.errors import V2Route, detail
@@ -61,7 +61,8 @@ def endpoint(
             result = await handler(request, ctx)
             if isinstance(result, Response):
                 return result
-            return JSONResponse(result)
+            # orjson: a 250-item page serialises several times faster than with the standard library
+            return Response(orjson.dumps(result), media_type="application/json")
 
         route.__name__ = f"{name}_{method.lower()}"
         for path in (f"/{name}.json", f"/{name}"):
@@ -74,8 +75,8 @@ def endpoint(
     return decorate
 
 
-def created(body: Any) -> JSONResponse:
-    return JSONResponse(body, status_code=201)
+def created(body: Any) -> Response:
+    return Response(orjson.dumps(body), status_code=201, media_type="application/json")
 
 
 def no_content() -> Response:

@@ -12,6 +12,7 @@ from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import endpoint
+from web.api.v2.scoping import in_org
 from web.api.v2.shapes import urns_by_contact
 from web.api.v2.values import fmt_dt
 
@@ -55,7 +56,7 @@ async def serialize_runs(
         else {}
     )
     urns = await urns_by_contact(session, contact_ids)
-    starts = (
+    starts: dict[int, str] = (
         dict(
             (
                 await session.execute(select(FlowStart.id, FlowStart.uuid).where(FlowStart.id.in_(start_ids)))
@@ -105,7 +106,7 @@ async def serialize_runs(
 )  # fmt: skip
 async def list_runs(request: Request, ctx: APIContext) -> dict[str, Any]:
     params.exclusive(request, ("contact", "flow"))
-    stmt = select(FlowRun).where(FlowRun.org_id == ctx.org_id)
+    stmt = select(FlowRun).where(in_org(ctx, FlowRun))
     try:
         if uuid := params.get_uuid(request, "uuid"):
             stmt = stmt.where(FlowRun.uuid == uuid)
@@ -114,14 +115,12 @@ async def list_runs(request: Request, ctx: APIContext) -> dict[str, Any]:
         if flow := params.get_uuid(request, "flow"):
             stmt = stmt.where(
                 FlowRun.flow_id
-                == select(Flow.id).where(Flow.org_id == ctx.org_id, Flow.uuid == flow).scalar_subquery()
+                == select(Flow.id).where(in_org(ctx, Flow), Flow.uuid == flow).scalar_subquery()
             )
         if contact := params.get_uuid(request, "contact"):
             stmt = stmt.where(
                 FlowRun.contact_id
-                == select(Contact.id)
-                .where(Contact.org_id == ctx.org_id, Contact.uuid == contact)
-                .scalar_subquery()
+                == select(Contact.id).where(in_org(ctx, Contact), Contact.uuid == contact).scalar_subquery()
             )
         responded = params.get_bool(request, "responded")
         if responded is not None:

@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from upesi.db.models import ContactGroup, ContactURN, contact_group_contacts
+from upesi.db.models import ContactGroup, ContactNote, ContactURN, User, contact_group_contacts
+
+from web.api.v2.values import fmt_dt
 
 
 def _ids(values: Iterable[int | None]) -> list[int]:
@@ -38,7 +40,8 @@ async def urns_by_contact(session: AsyncSession, contact_ids: Iterable[int]) -> 
         .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
     )
     for contact_id, identity in rows:
-        result[contact_id].append(identity)
+        if contact_id is not None:
+            result[contact_id].append(identity)
     return result
 
 
@@ -57,6 +60,35 @@ async def groups_by_contact(
     )
     for contact_id, uuid, name in rows:
         result[contact_id].append({"uuid": str(uuid), "name": name})
+    return result
+
+
+async def notes_by_contact(
+    session: AsyncSession, contact_ids: Iterable[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Each contact's notes, oldest first, with who wrote them."""
+    wanted = _ids(contact_ids)
+    result: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not wanted:
+        return result
+    rows = await session.execute(
+        select(
+            ContactNote.contact_id,
+            ContactNote.text,
+            ContactNote.created_on,
+            User.email,
+            User.first_name,
+            User.last_name,
+        )
+        .outerjoin(User, User.id == ContactNote.created_by_id)
+        .where(ContactNote.contact_id.in_(wanted))
+        .order_by(ContactNote.contact_id, ContactNote.created_on, ContactNote.id)
+    )
+    for r in rows:
+        author = {"email": r.email, "name": f"{r.first_name} {r.last_name}".strip()} if r.email else None
+        result[r.contact_id].append(
+            {"text": r.text, "created_on": fmt_dt(r.created_on), "created_by": author}
+        )
     return result
 
 

@@ -17,7 +17,7 @@ def serialize_workspace(ctx: APIContext) -> dict[str, Any]:
         "name": org.name,
         "country": org.country,
         "languages": list(org.languages or []),
-        "primary_language": (org.languages or [None])[0],
+        "primary_language": org.languages[0] if org.languages else None,
         "timezone": org.timezone,
         "date_style": DATE_STYLES.get(org.date_format, "day_first"),
         "credits": {"used": -1, "remaining": -1},

@@ -1,0 +1,193 @@
+"""The API's self-description: the root listing (/api/v2/), an OpenAPI 3.1 document built from the
+registered endpoints (/api/v2/openapi.json), and a browsable explorer served from local files only
+(/api/v2/explorer/), so it works offline and behind strict content policies."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import FileResponse, JSONResponse
+
+from web.api.v2.errors import not_found
+from web.api.v2.routing import ENDPOINTS, router
+
+EXPLORER_DIR = Path(__file__).parent / "explorer"
+EXPLORER_FILES = {"index.html": "text/html", "explorer.js": "text/javascript", "explorer.css": "text/css"}
+
+PARAM_DOCS = {
+    "uuid": "Filter or look up by UUID",
+    "before": "Only objects on or before this ISO 8601 datetime",
+    "after": "Only objects on or after this ISO 8601 datetime",
+    "reverse": "Oldest first (true/false or 1/0)",
+    "cursor": "Opaque position from a previous page's next/previous URL",
+}
+ERROR = {"type": "object", "properties": {"detail": {"type": "string"}}}
+
+# the fields of each endpoint's objects, as the serializers write them (documentation only)
+SHAPES: dict[str, list[str]] = {
+    "archives": ["type", "start_date", "period", "record_count", "size", "hash", "download_url"],
+    "boundaries": ["osm_id", "name", "parent", "level", "aliases", "geometry"],
+    "broadcasts": ["id", "uuid", "status", "progress", "urns", "contacts", "groups", "text", "attachments",
+                   "quick_replies", "base_language", "created_on"],
+    "campaigns": ["uuid", "name", "archived", "group", "created_on"],
+    "campaign_events": ["uuid", "campaign", "relative_to", "offset", "unit", "delivery_hour", "flow", "message",
+                        "created_on"],
+    "channels": ["uuid", "name", "address", "type", "country", "device", "last_seen", "created_on"],
+    "channel_events": ["id", "type", "contact", "channel", "extra", "occurred_on", "created_on"],
+    "classifiers": ["uuid", "name", "type", "intents", "created_on"],
+    "contacts": ["uuid", "name", "status", "language", "urns", "groups", "notes", "fields", "flow", "created_on",
+                 "modified_on", "last_seen_on", "blocked", "stopped", "anon_display", "ref"],
+    "fields": ["key", "name", "type", "featured", "priority", "usages", "agent_access", "label", "value_type"],
+    "flow_starts": ["id", "uuid", "flow", "status", "progress", "groups", "contacts", "urns", "restart_participants",
+                    "exclude_active", "params", "extra", "created_on", "modified_on"],
+    "flows": ["uuid", "name", "type", "archived", "labels", "expires", "runs", "results", "parent_refs", "created_on",
+              "modified_on"],
+    "globals": ["key", "name", "value", "modified_on"],
+    "groups": ["uuid", "name", "query", "status", "system", "count"],
+    "labels": ["uuid", "name", "count"],
+    "media": ["uuid", "content_type", "url", "filename", "size"],
+    "messages": ["id", "uuid", "broadcast", "contact", "urn", "channel", "direction", "type", "status", "archived",
+                 "visibility", "text", "labels", "flow", "attachments", "quick_replies", "created_on", "sent_on",
+                 "modified_on", "media"],
+    "optins": ["uuid", "name", "created_on"],
+    "resthook_events": ["resthook", "data", "created_on"],
+    "resthook_subscribers": ["id", "resthook", "target_url", "created_on"],
+    "resthooks": ["resthook", "created_on", "modified_on"],
+    "runs": ["id", "uuid", "flow", "contact", "start", "responded", "path", "values", "created_on", "modified_on",
+             "exited_on", "exit_type"],
+    "topics": ["uuid", "name", "counts", "system", "created_on"],
+    "users": ["uuid", "email", "first_name", "last_name", "role", "team", "avatar", "created_on"],
+    "workspace": ["uuid", "name", "country", "languages", "primary_language", "timezone", "date_style", "credits",
+                  "anon"],
+}  # fmt: skip
+
+
+def _schema(name: str) -> dict[str, Any]:
+    return {"type": "object", "properties": {f: {} for f in SHAPES.get(name, [])}}
+
+
+def _page(name: str) -> dict[str, Any]:
+    return {"allOf": [{"$ref": "#/components/schemas/Page"},
+                      {"type": "object", "properties": {"results": {"type": "array", "items": _schema(name)}}}]}  # fmt: skip
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/api/v2"
+
+
+@router.get("/", include_in_schema=False)
+@router.get("", include_in_schema=False)
+async def root(request: Request) -> JSONResponse:
+    """RapidPro's root view: endpoint name to URL."""
+    base = _base(request)
+    return JSONResponse(
+        {name: f"{base}/{name}.json" for name, doc in sorted(ENDPOINTS.items()) if doc.listed}
+    )
+
+
+def _operation(name: str, op: Any) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "400": {"description": "Invalid parameters or body: a field-error dict or {detail}"},
+        "403": {
+            "description": "Invalid token or no permission",
+            "content": {"application/json": {"schema": ERROR}},
+        },
+        "404": {"description": "Not found", "content": {"application/json": {"schema": ERROR}}},
+        "429": {
+            "description": "Throttled; see the Retry-After header",
+            "content": {"application/json": {"schema": ERROR}},
+        },
+    }
+    if op.method == "GET":
+        single = name in ("workspace", "org", "definitions")
+        schema = _schema("workspace" if name == "org" else name) if single else _page(name)
+        responses["200"] = {
+            "description": "One object" if single else "A page of results",
+            "content": {"application/json": {"schema": schema}},
+        }
+    elif op.method == "POST":
+        responses["201"] = {
+            "description": "Created",
+            "content": {"application/json": {"schema": _schema(name)}},
+        }
+        responses["200"] = {"description": "Updated (with a lookup parameter), or action failures"}
+        responses["204"] = {"description": "Action done"}
+    else:
+        responses["204"] = {"description": "Deleted"}
+    params = list(op.params) + (["cursor"] if op.method == "GET" else [])
+    operation: dict[str, Any] = {
+        "operationId": f"{name}_{op.method.lower()}",
+        "summary": op.summary or name,
+        "tags": [name],
+        "description": f"Requires permission `{op.permission}`.",
+        "parameters": [
+            {
+                "name": p,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": PARAM_DOCS.get(p, p),
+            }
+            for p in params
+        ],
+        "responses": responses,
+    }
+    if op.body:
+        content_type = "multipart/form-data" if op.body == ["file"] else "application/json"
+        properties = {b: ({"type": "string", "format": "binary"} if b == "file" else {}) for b in op.body}
+        operation["requestBody"] = {
+            "content": {content_type: {"schema": {"type": "object", "properties": properties}}}
+        }
+    return operation
+
+
+def openapi_document(base: str) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for name, doc in sorted(ENDPOINTS.items()):
+        paths[f"/{name}.json"] = {op.method.lower(): _operation(name, op) for op in doc.operations}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Upesi API v2 (RapidPro compatible)",
+            "version": "2",
+            "description": "RapidPro's REST API v2. Authenticate with `Authorization: Token <key>`.",
+        },
+        "servers": [{"url": base}],
+        "security": [{"token": []}, {"basic": []}],
+        "components": {
+            "securitySchemes": {
+                "token": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "Token <key>",
+                },
+                "basic": {"type": "http", "scheme": "basic", "description": "email:token"},
+            },
+            "schemas": {
+                "Page": {
+                    "type": "object",
+                    "properties": {
+                        "next": {"type": ["string", "null"]},
+                        "previous": {"type": ["string", "null"]},
+                        "results": {"type": "array", "items": {"type": "object"}},
+                    },
+                }
+            },
+        },
+        "paths": paths,
+    }
+
+
+@router.get("/openapi.json", include_in_schema=False)
+async def openapi(request: Request) -> JSONResponse:
+    return JSONResponse(openapi_document(_base(request)))
+
+
+@router.get("/explorer", include_in_schema=False)
+@router.get("/explorer/", include_in_schema=False)
+@router.get("/explorer/{filename}", include_in_schema=False)
+async def explorer(filename: str = "index.html") -> FileResponse:
+    if filename not in EXPLORER_FILES:
+        raise not_found()
+    return FileResponse(EXPLORER_DIR / filename, media_type=EXPLORER_FILES[filename])

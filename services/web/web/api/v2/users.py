@@ -1,0 +1,54 @@
+"""users: list (GET) the workspace's users with their roles."""
+
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import func, select
+from upesi.db.engine import transaction
+from upesi.db.models import Membership, User
+
+from web.api.v2 import params
+from web.api.v2.auth import APIContext
+from web.api.v2.pagination import paginate
+from web.api.v2.routing import endpoint
+from web.api.v2.scoping import in_org
+from web.api.v2.values import fmt_dt
+
+
+@endpoint("users", "GET", "orgs.user_list", summary="List users", params=["uuid", "role", "email"])
+async def list_users(request: Request, ctx: APIContext) -> dict[str, Any]:
+    stmt = (
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(in_org(ctx, Membership), User.is_active)
+    )
+    if uuids := params.get_uuids(request, "uuid"):
+        stmt = stmt.where(User.uuid.in_(uuids))
+    if roles := params.get_list(request, "role"):
+        stmt = stmt.where(Membership.role.in_([r.lower() for r in roles]))
+    if email := params.get(request, "email"):
+        stmt = stmt.where(func.lower(User.email) == email.lower())
+    async with transaction() as session:
+        page = await paginate(
+            session,
+            request,
+            stmt,
+            [User.created_on, User.id],
+            lambda row: (row[0].created_on, row[0].id),
+            scalars=False,
+        )
+        return page.response(
+            [
+                {
+                    "uuid": str(u.uuid),
+                    "email": u.email,
+                    "first_name": u.first_name,
+                    "last_name": u.last_name,
+                    "role": role,
+                    "team": None,
+                    "avatar": None,
+                    "created_on": fmt_dt(u.created_on),
+                }
+                for u, role in page.rows
+            ]
+        )

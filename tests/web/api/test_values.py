@@ -1,0 +1,69 @@
+"""Table-driven checks of the value formats every endpoint shares."""
+
+from datetime import UTC, datetime
+
+import pytest
+from web.api.v2.field_values import key_for_name, parse_value, serialize_value
+from web.api.v2.values import fmt_dt, parse_bool, parse_dt
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(True, True), (1, True), ("1", True), ("true", True), ("True", True), (0, False), ("0", False),
+     ("false", False), ("maybe", None), (2, None), (None, None)],
+)  # fmt: skip
+def test_parse_bool(raw: object, expected: bool | None) -> None:
+    assert parse_bool(raw) is expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2026-01-02T03:04:05.678901Z", datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)),
+        ("2026-01-02", datetime(2026, 1, 2, tzinfo=UTC)),
+        ("2026-01-02T05:04:05 02:00", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),  # '+' decoded to a space
+        ("yesterday", None),
+    ],
+)
+def test_parse_dt(raw: str, expected: datetime | None) -> None:
+    assert parse_dt(raw) == expected
+
+
+def test_fmt_dt() -> None:
+    assert fmt_dt(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05.000000Z"
+    assert fmt_dt(None) is None
+
+
+@pytest.mark.parametrize(
+    ("value_type", "raw", "stored", "shown"),
+    [
+        ("T", "Kigali", {"text": "Kigali"}, "Kigali"),
+        ("N", "12.50", {"text": "12.50", "number": 12.5}, "12.5"),
+        ("N", "1,000", {"text": "1,000", "number": 1000}, "1000"),
+        ("N", "lots", {"text": "lots"}, "lots"),
+        (
+            "D",
+            "2026-03-04",
+            {"text": "2026-03-04", "datetime": "2026-03-04T00:00:00.000000Z"},
+            "2026-03-04T00:00:00.000000Z",
+        ),
+        ("S", "Kigali City", {"text": "Kigali City", "state": "Kigali City"}, "Kigali City"),
+        ("T", "", None, None),
+        ("T", None, None, None),
+    ],
+)
+def test_field_values(value_type: str, raw: object, stored: dict | None, shown: str | None) -> None:
+    assert parse_value(value_type, raw) == stored
+    assert serialize_value(value_type, stored) == shown
+
+
+def test_location_paths_show_their_name() -> None:
+    assert serialize_value("I", {"text": "x", "district": "Rwanda > Kigali City > Gasabo"}) == "Gasabo"
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("Date Of Birth", "date_of_birth"), ("  CHT url ", "cht_url"), ("Age (years)", "age_years")],
+)
+def test_key_for_name(name: str, key: str) -> None:
+    assert key_for_name(name) == key
