@@ -23,6 +23,9 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python python3.11
 	@if [ -f services/web/package.json ]; then cd services/web && npm ci --no-audit --no-fund; fi
+	@# the UI's browser tests drive Debian's chromium (never a downloaded one)
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null || echo "chromium not installed: browser tests will skip"; fi
 	touch $@
 
 services:

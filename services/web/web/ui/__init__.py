@@ -5,3 +5,51 @@ from fastapi import FastAPI
 
 def install(app: FastAPI) -> None:
     """Mount the UI's routers, static files and middleware on the app."""
+    from web.ui import (
+        auth,
+        broadcasts,
+        campaigns,
+        channel_forms,
+        channels,
+        contact_edit,
+        contact_import,
+        contacts,
+        dashboard,
+        errors,
+        groups,
+        labels,
+        msgs,
+        org,
+        static,
+        table_exports,
+        tokens,
+        triggers,
+    )
+    from web.ui.editor import router as editor_router
+    from web.ui.flows import router as flows_router
+    from web.ui.session import add_session_middleware
+
+    add_session_middleware(app)
+    errors.install(app)
+    static.mount(app)
+    for router in (
+        auth.router,
+        flows_router,
+        editor_router,
+        groups.router,
+        table_exports.router,
+        contact_edit.router,
+        contact_import.router,
+        contacts.router,
+        broadcasts.router,
+        labels.router,
+        msgs.router,
+        tokens.router,
+        org.router,
+        channel_forms.router,
+        channels.router,
+        triggers.router,
+        campaigns.router,
+        dashboard.router,
+    ):
+        app.include_router(router)

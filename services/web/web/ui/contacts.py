@@ -1,0 +1,260 @@
+"""Contacts: the list with query search (contactql) and group filters, create, and a contact's page with
+its history of messages and runs."""
+
+import uuid as uuidlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import RedirectResponse, Response
+from upesi.contactql import QueryError, search_contacts
+from upesi.db.models import (
+    Contact,
+    ContactField,
+    ContactGroup,
+    ContactURN,
+    Flow,
+    FlowRun,
+    Msg,
+    contact_group_contacts,
+)
+from upesi.db.models.contacts import CONTACT_STATUSES
+from upesi.urns import URNError, parse_urn
+
+from web.ui.auth import Csrf, CtxDep
+from web.ui.editor.assets import _groups
+from web.ui.render import render
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+async def _urns(db: AsyncSession, contact_ids: list[int]) -> dict[int, list[str]]:
+    urns: dict[int, list[str]] = {}
+    rows = await db.execute(
+        select(ContactURN.contact_id, ContactURN.identity)
+        .where(ContactURN.contact_id.in_(contact_ids))
+        .order_by(ContactURN.priority.desc())
+    )
+    for cid, identity in rows:
+        urns.setdefault(cid, []).append(identity)
+    return urns
+
+
+@router.get("/contact/")
+async def contact_list(
+    request: Request, ctx: CtxDep, search: str = "", group: str = "", page: int = 1
+) -> Response:
+    ctx.require("contact_read")
+    groups = await _groups(ctx)
+    current = next((g for g in groups if g["uuid"] == group), None)
+    group_id = None
+    if current is not None:
+        group_id = (
+            await ctx.db.execute(select(ContactGroup.id).where(ContactGroup.uuid == current["uuid"]))
+        ).scalar_one()
+    offset = (max(page, 1) - 1) * PAGE_SIZE
+    error, total, ids = None, 0, []
+    if search.strip():
+        try:
+            found = await search_contacts(
+                ctx.db, ctx.org.id, search, group_id=group_id, offset=offset, limit=PAGE_SIZE
+            )
+            ids, total = found.contact_ids, found.total
+        except (QueryError, ValueError) as e:
+            error = str(e)
+    else:
+        where: list[Any] = [Contact.org_id == ctx.org.id, Contact.is_active]
+        if group_id is not None:
+            where.append(
+                Contact.id.in_(
+                    select(contact_group_contacts.c.contact_id).where(
+                        contact_group_contacts.c.group_id == group_id
+                    )
+                )
+            )
+        total = (await ctx.db.execute(select(func.count()).select_from(Contact).where(*where))).scalar_one()
+        ids = list(
+            (
+                await ctx.db.execute(
+                    select(Contact.id)
+                    .where(*where)
+                    .order_by(Contact.id.desc())
+                    .offset(offset)
+                    .limit(PAGE_SIZE)
+                )
+            ).scalars()
+        )
+    contacts = {c.id: c for c in (await ctx.db.execute(select(Contact).where(Contact.id.in_(ids)))).scalars()}
+    urns = await _urns(ctx.db, ids)
+    featured = (
+        (
+            await ctx.db.execute(
+                select(ContactField).where(
+                    ContactField.org_id == ctx.org.id, ContactField.is_active, ContactField.show_in_table
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    rows = [{"contact": contacts[i], "urn": (urns.get(i) or [""])[0]} for i in ids if i in contacts]
+    return render(
+        request,
+        "contacts/list.html",
+        {
+            "ctx": ctx,
+            "rows": rows,
+            "groups": groups,
+            "current": current,
+            "search": search,
+            "error": error,
+            "total": total,
+            "featured": featured,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "statuses": CONTACT_STATUSES,
+        },
+    )
+
+
+@router.post("/contact/create/", dependencies=[Csrf])
+async def contact_create(
+    request: Request, ctx: CtxDep, name: Annotated[str, Form()] = "", urn: Annotated[str, Form()] = ""
+) -> Response:
+    ctx.require("contact_edit")
+    parsed = None
+    if urn.strip():
+        raw = urn.strip() if ":" in urn else f"tel:{urn.strip()}"
+        try:
+            parsed = parse_urn(raw, country=ctx.org.country)
+        except (URNError, ValueError) as e:
+            return RedirectResponse(f"/contact/?error={e}", status_code=303)
+        taken = (
+            await ctx.db.execute(
+                select(ContactURN.id).where(
+                    ContactURN.org_id == ctx.org.id, ContactURN.identity == parsed.identity
+                )
+            )
+        ).scalar_one_or_none()
+        if taken:
+            return RedirectResponse("/contact/?error=That URN belongs to another contact", status_code=303)
+    contact = Contact(uuid=str(uuidlib.uuid4()), org_id=ctx.org.id, name=name.strip()[:128] or None)
+    ctx.db.add(contact)
+    await ctx.db.flush()
+    if parsed is not None:
+        ctx.db.add(
+            ContactURN(
+                org_id=ctx.org.id,
+                contact_id=contact.id,
+                scheme=parsed.scheme,
+                path=parsed.path,
+                identity=parsed.identity,
+            )
+        )
+    await ctx.db.commit()
+    return RedirectResponse(f"/contact/read/{contact.uuid}/", status_code=303)
+
+
+@router.get("/contact/read/{contact_uuid}/")
+@router.get("/contact/read/{contact_uuid}")
+async def contact_read(request: Request, ctx: CtxDep, contact_uuid: str) -> Response:
+    ctx.require("contact_read")
+    try:
+        uuidlib.UUID(contact_uuid)
+    except ValueError:
+        return render(request, "error.html", {"ctx": ctx, "status": 404, "message": "No such contact"}, 404)
+    contact = (
+        await ctx.db.execute(
+            select(Contact).where(Contact.org_id == ctx.org.id, Contact.uuid == contact_uuid)
+        )
+    ).scalar_one_or_none()
+    if contact is None:
+        return render(request, "error.html", {"ctx": ctx, "status": 404, "message": "No such contact"}, 404)
+    urns = (await _urns(ctx.db, [contact.id])).get(contact.id, [])
+    groups = (
+        (
+            await ctx.db.execute(
+                select(ContactGroup)
+                .join(contact_group_contacts, contact_group_contacts.c.group_id == ContactGroup.id)
+                .where(contact_group_contacts.c.contact_id == contact.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    fields = (
+        (
+            await ctx.db.execute(
+                select(ContactField).where(ContactField.org_id == ctx.org.id, ContactField.is_active)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    history: list[dict[str, Any]] = []
+    for msg in (
+        await ctx.db.execute(
+            select(Msg).where(Msg.contact_id == contact.id).order_by(Msg.id.desc()).limit(100)
+        )
+    ).scalars():
+        history.append(
+            {
+                "time": msg.created_on,
+                "kind": "msg_in" if msg.direction == "I" else "msg_out",
+                "text": msg.text,
+                "status": msg.status,
+            }
+        )
+    runs = await ctx.db.execute(
+        select(FlowRun, Flow.name, Flow.uuid)
+        .join(Flow, Flow.id == FlowRun.flow_id)
+        .where(FlowRun.contact_id == contact.id)
+        .order_by(FlowRun.id.desc())
+        .limit(50)
+    )
+    for run, flow_name, flow_uuid in runs:
+        history.append(
+            {"time": run.created_on, "kind": "run_started", "text": flow_name, "flow_uuid": flow_uuid}
+        )
+        if run.exited_on:
+            history.append(
+                {
+                    "time": run.exited_on,
+                    "kind": "run_ended",
+                    "text": flow_name,
+                    "flow_uuid": flow_uuid,
+                    "status": run.status,
+                }
+            )
+    history.sort(key=lambda e: e["time"], reverse=True)
+    values = [(f, (contact.fields or {}).get(f.uuid) or (contact.fields or {}).get(f.key)) for f in fields]
+    manual_groups = (
+        (
+            await ctx.db.execute(
+                select(ContactGroup)
+                .where(
+                    ContactGroup.org_id == ctx.org.id, ContactGroup.is_active, ContactGroup.query.is_(None)
+                )
+                .order_by(ContactGroup.name)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return render(
+        request,
+        "contacts/read.html",
+        {
+            "ctx": ctx,
+            "contact": contact,
+            "urns": urns,
+            "groups": groups,
+            "values": values,
+            "history": history,
+            "status": CONTACT_STATUSES.get(contact.status, contact.status),
+            "statuses": CONTACT_STATUSES,
+            "manual_groups": manual_groups,
+        },
+    )

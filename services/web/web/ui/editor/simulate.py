@@ -1,0 +1,166 @@
+"""The simulator: the editor's requests translated to mailroom's /mr/sim/start and /mr/sim/resume.
+
+    start : {contact, flow, trigger}            → mailroom {org_id, contact, trigger, assets, environment}
+    resume: {contact, flow, session, resume}    → mailroom {org_id, contact, session, resume, assets, environment}
+
+The editor sends the definition it is showing, which may be unsaved; we simulate that definition, so
+assets are the workspace's with this flow replaced by the (migrated) one sent, plus RapidPro's fake
+simulator channel so sends have somewhere to go."""
+
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
+from starlette.responses import JSONResponse
+from upesi.config import get_settings
+from upesi.db.models import Channel, ContactField, ContactGroup, Flow, FlowRevision, Org
+from upesi.db.models.globals import Global
+from upesi.db.models.labels import Label
+from upesi.flows.definition import CURRENT_SPEC_VERSION, FlowValidationError, migrate_flow, read_flow
+
+from web.ui.auth import Csrf, Ctx, CtxDep
+from web.ui.editor.assets import FIELD_TYPES
+from web.ui.editor.common import get_flow, json_body
+
+router = APIRouter()
+
+SIMULATOR_CHANNEL = {
+    "uuid": "440099cf-200c-4d45-a8e7-4a564f4a0e8b",
+    "name": "Simulator Channel",
+    "address": "+18005551212",
+    "schemes": ["tel"],
+    "roles": ["send", "receive", "call"],
+    "country": "US",
+}
+DATE_FORMATS = {"D": "DD-MM-YYYY", "M": "MM-DD-YYYY", "Y": "YYYY-MM-DD"}
+
+
+def environment(org: Org) -> dict[str, Any]:
+    env: dict[str, Any] = {
+        "date_format": DATE_FORMATS.get(org.date_format, "DD-MM-YYYY"),
+        "time_format": "tt:mm",
+        "timezone": org.timezone or "UTC",
+        "allowed_languages": list(org.languages or []),
+        "redaction_policy": "urns" if org.is_anon else "none",
+    }
+    if org.country:
+        env["default_country"] = org.country
+    return env
+
+
+async def workspace_assets(ctx: Ctx, replace: dict[str, Any]) -> dict[str, Any]:
+    """The engine's static asset source for this workspace, with `replace` standing in for its flow."""
+    org_id = ctx.org.id
+    latest = (
+        select(FlowRevision.definition)
+        .ext(distinct_on(FlowRevision.flow_id))
+        .join(Flow, Flow.id == FlowRevision.flow_id)
+        .where(Flow.org_id == org_id, Flow.is_active, Flow.uuid != replace["uuid"])
+        .order_by(FlowRevision.flow_id, FlowRevision.revision.desc())
+    )
+    flows = [*(await ctx.db.execute(latest)).scalars(), replace]
+    fields = (
+        await ctx.db.execute(
+            select(ContactField).where(ContactField.org_id == org_id, ContactField.is_active)
+        )
+    ).scalars()
+    groups = (
+        await ctx.db.execute(
+            select(ContactGroup).where(ContactGroup.org_id == org_id, ContactGroup.is_active)
+        )
+    ).scalars()
+    labels = (await ctx.db.execute(select(Label).where(Label.org_id == org_id, Label.is_active))).scalars()
+    globals_ = (
+        await ctx.db.execute(select(Global).where(Global.org_id == org_id, Global.is_active))
+    ).scalars()
+    channels = (
+        await ctx.db.execute(select(Channel).where(Channel.org_id == org_id, Channel.is_active))
+    ).scalars()
+    return {
+        "flows": flows,
+        "fields": [
+            {"uuid": f.uuid, "key": f.key, "name": f.name, "type": FIELD_TYPES.get(f.value_type, "text")}
+            for f in fields
+        ],
+        "groups": [
+            {"uuid": g.uuid, "name": g.name, **({"query": g.query} if g.query else {})} for g in groups
+        ],
+        "labels": [{"uuid": lb.uuid, "name": lb.name} for lb in labels],
+        "globals": [{"key": g.key, "name": g.name, "value": g.value} for g in globals_],
+        "channels": [SIMULATOR_CHANNEL]
+        + [
+            {
+                "uuid": c.uuid,
+                "name": c.name,
+                "address": c.address,
+                "schemes": list(c.schemes),
+                "roles": ["send", "receive"],
+                "country": c.country,
+            }
+            for c in channels
+        ],
+    }
+
+
+def _error(message: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+@router.post("/flow/simulate/{flow_uuid}/", dependencies=[Csrf])
+async def simulate(request: Request, ctx: CtxDep, flow_uuid: str) -> JSONResponse:
+    ctx.require("flow_read")
+    flow = await get_flow(ctx, flow_uuid)
+    body = await json_body(request)
+    definition = body.get("flow") or {}
+    definition = dict(definition, uuid=flow.uuid)
+    definition.setdefault("spec_version", "14.3.0")
+    try:
+        definition = migrate_flow(definition, CURRENT_SPEC_VERSION)
+        read_flow(definition)
+    except (FlowValidationError, KeyError, TypeError, ValueError) as e:
+        return _error(f"This flow can't be simulated: {e}")
+
+    payload: dict[str, Any] = {
+        "org_id": ctx.org.id,
+        "contact": body.get("contact"),
+        "assets": await workspace_assets(ctx, definition),
+        "environment": environment(ctx.org),
+    }
+    if "session" in body and "resume" in body:
+        path = "/mr/sim/resume"
+        payload.update(session=body["session"], resume=body["resume"])
+    elif "trigger" in body:
+        path = "/mr/sim/start"
+        trigger = dict(body["trigger"])
+        trigger.setdefault("flow", {"uuid": flow.uuid, "name": flow.name})
+        trigger["user"] = {"email": ctx.user.email, "name": ctx.user.email}
+        payload["trigger"] = trigger
+    else:
+        return _error("Expected a trigger to start or a session and resume to continue.")
+    await ctx.db.rollback()  # nothing to write; don't hold a transaction open while mailroom works
+
+    settings = get_settings()
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = await client.post(
+                settings.mailroom_url.rstrip("/") + path,
+                json=payload,
+                headers={"Authorization": f"Token {settings.mailroom_auth_token}"},
+            )
+    except httpx.HTTPError as e:
+        return _error(f"The simulator is not available: {e}", 503)
+    if answer.status_code != 200:
+        return _error(_mailroom_error(answer), 400)
+    return JSONResponse(answer.json())
+
+
+def _mailroom_error(answer: httpx.Response) -> str:
+    try:
+        detail = answer.json().get("detail", answer.json())
+    except ValueError:
+        return f"Simulation failed ({answer.status_code})"
+    if isinstance(detail, dict):
+        return str(detail.get("error") or detail)
+    return str(detail)

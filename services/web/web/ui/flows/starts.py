@@ -1,0 +1,92 @@
+"""Starting a flow for groups or contacts from the UI, and the progress of a start.
+
+A start is a flow_starts row (+ groups/contacts) and a `start_flow` task on the batch queue; mailroom
+runs it and updates status / contact_count / contacts_done, which the progress bar polls."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from sqlalchemy import insert, select
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from upesi.db.models import ContactGroup, FlowStart
+from upesi.db.models.flows import flow_start_groups
+from upesi.queues.fair import FairQueue
+from upesi.queues.redis import get_redis
+
+from web.ui.auth import Csrf, CtxDep
+from web.ui.editor.common import get_flow
+
+router = APIRouter()
+START_STATUSES = {
+    "P": "pending",
+    "Q": "queued",
+    "S": "started",
+    "C": "completed",
+    "F": "failed",
+    "I": "interrupted",
+}
+
+
+@router.post("/flow/broadcast/{flow_uuid}/", dependencies=[Csrf])
+async def start_flow(
+    ctx: CtxDep,
+    flow_uuid: str,
+    groups: Annotated[list[str], Form()],
+    restart_participants: Annotated[bool, Form()] = False,
+) -> Response:
+    ctx.require("flow_edit")
+    flow = await get_flow(ctx, flow_uuid)
+    group_ids = list(
+        (
+            await ctx.db.execute(
+                select(ContactGroup.id).where(
+                    ContactGroup.org_id == ctx.org.id, ContactGroup.uuid.in_(groups)
+                )
+            )
+        ).scalars()
+    )
+    if not group_ids:
+        return JSONResponse({"error": "Choose at least one group."}, status_code=400)
+    import uuid as uuidlib
+
+    start = FlowStart(
+        uuid=str(uuidlib.uuid4()),
+        org_id=ctx.org.id,
+        flow_id=flow.id,
+        start_type="M",
+        status="P",
+        restart_participants=restart_participants,
+        created_by_id=ctx.user.id,
+    )
+    ctx.db.add(start)
+    await ctx.db.flush()
+    await ctx.db.execute(
+        insert(flow_start_groups), [{"start_id": start.id, "group_id": g} for g in group_ids]
+    )
+    await ctx.db.commit()  # before the task: mailroom must find the start when it pops it
+    await FairQueue(get_redis(), "tasks:batch").push(ctx.org.id, "start_flow", {"start_id": start.id})
+    return RedirectResponse(f"/flow/results/{flow.uuid}/?start={start.uuid}", status_code=303)
+
+
+@router.get("/flow/start_status/{start_uuid}/")
+async def start_status(ctx: CtxDep, start_uuid: str) -> JSONResponse:
+    ctx.require("flow_read")
+    start = (
+        await ctx.db.execute(
+            select(FlowStart).where(FlowStart.org_id == ctx.org.id, FlowStart.uuid == start_uuid)
+        )
+    ).scalar_one_or_none()
+    if start is None:
+        return JSONResponse({"detail": "No such start"}, status_code=404)
+    total = start.contact_count
+    done = start.contacts_done
+    progress = 100 if start.status == "C" else (round(100 * done / total) if total else 0)
+    return JSONResponse(
+        {
+            "uuid": start.uuid,
+            "status": START_STATUSES.get(start.status, start.status),
+            "contact_count": total,
+            "contacts_done": done,
+            "progress": progress,
+        }
+    )

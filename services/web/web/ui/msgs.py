@@ -1,0 +1,113 @@
+"""Message folders as RapidPro has them: inbox, flows, outbox, sent, failed; with labels."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import func, select
+from starlette.responses import RedirectResponse, Response
+from upesi.db.models import Contact, ContactGroup, ContactURN, Msg
+from upesi.db.models.labels import Label, msg_labels
+
+from web.ui.auth import CtxDep
+from web.ui.render import render
+
+router = APIRouter()
+PAGE_SIZE = 50
+STATUS_NAMES = {"P": "pending", "I": "initializing", "Q": "queued", "W": "wired", "S": "sent", "D": "delivered",
+                "R": "read", "H": "handled", "E": "errored", "F": "failed"}  # fmt: skip
+
+# folder → (title, conditions); visibility V keeps archived/deleted messages out
+FOLDERS: dict[str, tuple[str, list[Any]]] = {
+    "inbox": ("Inbox", [Msg.direction == "I", Msg.flow_id.is_(None)]),
+    "flow": ("Flows", [Msg.direction == "I", Msg.flow_id.is_not(None)]),
+    "outbox": ("Outbox", [Msg.direction == "O", Msg.status.in_(("P", "I", "Q", "E"))]),
+    "sent": ("Sent", [Msg.direction == "O", Msg.status.in_(("W", "S", "D", "R"))]),
+    "failed": ("Failed", [Msg.direction == "O", Msg.status == "F"]),
+}
+
+
+@router.get("/msg/")
+async def msg_home() -> Response:
+    return RedirectResponse("/msg/inbox/", status_code=303)
+
+
+@router.get("/msg/{folder}/")
+async def msg_folder(request: Request, ctx: CtxDep, folder: str, page: int = 1, label: str = "") -> Response:
+    ctx.require("msg_read")
+    if folder not in FOLDERS and folder != "label":
+        return render(request, "error.html", {"ctx": ctx, "status": 404, "message": "No such folder"}, 404)
+    where: list[Any] = [Msg.org_id == ctx.org.id, Msg.visibility == "V"]
+    title = FOLDERS.get(folder, ("Label", []))[0]
+    if folder == "label":
+        lab = (
+            await ctx.db.execute(select(Label).where(Label.org_id == ctx.org.id, Label.uuid == label))
+        ).scalar_one_or_none()
+        if lab is None:
+            return render(request, "error.html", {"ctx": ctx, "status": 404, "message": "No such label"}, 404)
+        title = lab.name
+        where.append(Msg.id.in_(select(msg_labels.c.msg_id).where(msg_labels.c.label_id == lab.id)))
+    else:
+        where += FOLDERS[folder][1]
+    counts = {}
+    for name, (_, conds) in FOLDERS.items():
+        counts[name] = (
+            await ctx.db.execute(
+                select(func.count())
+                .select_from(Msg)
+                .where(Msg.org_id == ctx.org.id, Msg.visibility == "V", *conds)
+            )
+        ).scalar_one()
+    urn = (
+        select(ContactURN.identity)
+        .where(ContactURN.contact_id == Contact.id)
+        .order_by(ContactURN.priority.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = (
+        await ctx.db.execute(
+            select(Msg, Contact.uuid, Contact.name, urn)
+            .join(Contact, Contact.id == Msg.contact_id)
+            .where(*where)
+            .order_by(Msg.id.desc())
+            .offset((max(page, 1) - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+    ).all()
+    groups = (
+        (
+            await ctx.db.execute(
+                select(ContactGroup)
+                .where(ContactGroup.org_id == ctx.org.id, ContactGroup.is_active)
+                .order_by(ContactGroup.name)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    labels = (
+        (
+            await ctx.db.execute(
+                select(Label).where(Label.org_id == ctx.org.id, Label.is_active).order_by(Label.name)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return render(
+        request,
+        "msgs/folder.html",
+        {
+            "ctx": ctx,
+            "folder": folder,
+            "title": title,
+            "rows": rows,
+            "counts": counts,
+            "folders": FOLDERS,
+            "labels": labels,
+            "statuses": STATUS_NAMES,
+            "page": page,
+            "label": label,
+            "groups": groups,
+        },
+    )

@@ -1,0 +1,3 @@
+from tests.web.ui.helpers import admin, site
+
+__all__ = ["admin", "site"]

@@ -1,0 +1,605 @@
+"""The pages behind the menu: what they list, their searches and forms, and isolation between workspaces."""
+
+import io
+import json
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import redis
+from openpyxl import load_workbook
+from sqlalchemy import select
+from upesi.db.engine import transaction
+from upesi.db.models import (
+    Channel,
+    ChannelLog,
+    Contact,
+    ContactField,
+    ContactGroup,
+    ContactURN,
+    Flow,
+    FlowRun,
+    FlowStart,
+    Msg,
+    Trigger,
+    contact_group_contacts,
+)
+
+from tests.web.ui.helpers import Site, csrf_from
+
+
+async def add_contact(org_id: int, name: str, phone: str, group: ContactGroup | None = None) -> Contact:
+    async with transaction() as s:
+        contact = Contact(uuid=str(uuid.uuid4()), org_id=org_id, name=name)
+        s.add(contact)
+        await s.flush()
+        s.add(
+            ContactURN(
+                org_id=org_id, contact_id=contact.id, scheme="tel", path=phone, identity=f"tel:{phone}"
+            )
+        )
+        if group is not None:
+            await s.execute(contact_group_contacts.insert().values(contact_id=contact.id, group_id=group.id))
+    return contact
+
+
+async def add_group(org_id: int, name: str) -> ContactGroup:
+    async with transaction() as s:
+        group = ContactGroup(uuid=str(uuid.uuid4()), org_id=org_id, name=name)
+        s.add(group)
+    return group
+
+
+async def test_flow_list_shows_run_counts_and_archives(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        flow = (await s.execute(select(Flow).where(Flow.uuid == site.flow_uuid))).scalar_one()
+        for status in ("C", "C", "W"):
+            s.add(FlowRun(uuid=str(uuid.uuid4()), org_id=site.org_id, flow_id=flow.id, contact_id=ann.id,
+                          session_uuid=str(uuid.uuid4()), status=status))  # fmt: skip
+    page = await admin.get("/flow/")
+    assert "Other's flow" not in page.text
+    row = page.text.split(f'data-uuid="{site.flow_uuid}"')[1].split("</tr>")[0]
+    assert '<td class="runs">3</td>' in row and "67%" in row
+    archived = await admin.post(
+        "/flow/archive/",
+        data={"flows": site.flow_uuid, "action": "archive", "csrf_token": csrf_from(page.text)},
+    )
+    assert archived.status_code == 303
+    assert site.flow_uuid not in (await admin.get("/flow/")).text
+    assert site.flow_uuid in (await admin.get("/flow/archived/")).text
+
+
+async def test_create_flow_opens_an_empty_editor(site: Site, admin: httpx.AsyncClient) -> None:
+    token = csrf_from((await admin.get("/flow/")).text)
+    response = await admin.post(
+        "/flow/create/", data={"name": "Survey", "flow_type": "messaging", "csrf_token": token}
+    )
+    flow_uuid = response.headers["location"].split("/")[3]
+    definition = (await admin.get(f"/flow/revisions/{flow_uuid}/latest/")).json()["definition"]
+    assert definition["name"] == "Survey" and definition["nodes"] == [] and definition["language"] == "eng"
+
+
+async def test_export_and_import_errors(site: Site, admin: httpx.AsyncClient) -> None:
+    export = await admin.get(f"/flow/export/?uuid={site.flow_uuid}")
+    assert export.status_code == 200 and "attachment" in export.headers["content-disposition"]
+    body = export.json()
+    assert [f["uuid"] for f in body["flows"]] == [site.flow_uuid] and body["version"] == "13"
+    assert (await admin.get(f"/flow/export/?uuid={site.other_flow_uuid}")).json()["flows"] == []
+    token = csrf_from((await admin.get("/flow/import/")).text)
+    bad = await admin.post(
+        "/flow/import/",
+        data={"csrf_token": token},
+        files={"file": ("x.json", b"not json", "application/json")},
+    )
+    assert bad.status_code == 400 and "could not be imported" in bad.text
+
+
+async def test_results_page_charts_categories(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        flow = (await s.execute(select(Flow).where(Flow.uuid == site.flow_uuid))).scalar_one()
+        for value, category in (("Ann", "Has Text"), ("Bo", "Has Text"), ("", "Other")):
+            s.add(FlowRun(uuid=str(uuid.uuid4()), org_id=site.org_id, flow_id=flow.id, contact_id=ann.id,
+                          session_uuid=str(uuid.uuid4()), status="C",
+                          results={"name": {"name": "Name", "value": value, "category": category, "input": value}}))  # fmt: skip
+    page = (await admin.get(f"/flow/results/{site.flow_uuid}/")).text
+    chart = page.split('data-result="name"')[1].split('<div class="card')[0]
+    assert "3 responses" in chart
+    assert 'data-category="Has Text"' in chart and "2 (67%)" in chart and "1 (33%)" in chart
+
+
+async def test_run_exports_csv_and_xlsx(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        flow = (await s.execute(select(Flow).where(Flow.uuid == site.flow_uuid))).scalar_one()
+        s.add(FlowRun(uuid=str(uuid.uuid4()), org_id=site.org_id, flow_id=flow.id, contact_id=ann.id,
+                      session_uuid=str(uuid.uuid4()), status="C", exited_on=datetime.now(UTC),
+                      results={"name": {"name": "Name", "value": "Ann", "category": "Has Text", "input": "ann"}}))  # fmt: skip
+    csv_text = (await admin.get(f"/flow/export_results/{site.flow_uuid}/?format=csv")).text
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("Contact UUID,Contact Name,URN,Started,Modified,Exited,Status,Name (Category)")
+    assert (
+        len(lines) == 2
+        and f"{ann.uuid},Ann,tel:+250788000001," in lines[1]
+        and lines[1].endswith("completed,Has Text,Ann,ann")
+    )
+    xlsx = await admin.get(f"/flow/export_results/{site.flow_uuid}/?format=xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert (
+        rows[0][:3] == ("Contact UUID", "Contact Name", "URN")
+        and rows[1][1] == "Ann"
+        and rows[1][-3:] == ("Has Text", "Ann", "ann")
+    )
+
+
+async def test_start_flow_for_a_group_queues_a_task(
+    site: Site, admin: httpx.AsyncClient, env: dict[str, str]
+) -> None:
+    group = await add_group(site.org_id, "Farmers")
+    page = await admin.get(f"/flow/results/{site.flow_uuid}/")
+    response = await admin.post(
+        f"/flow/broadcast/{site.flow_uuid}/", data={"groups": group.uuid, "csrf_token": csrf_from(page.text)}
+    )
+    assert response.status_code == 303
+    async with transaction() as s:
+        start = (await s.execute(select(FlowStart))).scalar_one()
+    assert start.status == "P" and start.org_id == site.org_id
+    r = redis.Redis.from_url(env["REDIS_URL"])
+    queued = [v for k in r.keys("{tasks:batch}*") for v in _values(env, k)]
+    assert any(
+        b'"start_flow"' in v and f'"start_id": {start.id}'.encode() in v.replace(b'":', b'": ')
+        for v in queued
+    ), queued
+    status = (await admin.get(f"/flow/start_status/{start.uuid}/")).json()
+    assert status == {
+        "uuid": start.uuid,
+        "status": "pending",
+        "contact_count": None,
+        "contacts_done": 0,
+        "progress": 0,
+    }
+    async with transaction() as s:
+        start = (await s.execute(select(FlowStart))).scalar_one()
+        start.status, start.contact_count, start.contacts_done = "S", 4, 1
+    assert (await admin.get(f"/flow/start_status/{start.uuid}/")).json()["progress"] == 25
+
+
+def _values(env: dict[str, str], key: bytes) -> list[bytes]:
+    r = redis.Redis.from_url(env["REDIS_URL"])
+    kind = r.type(key)
+    if kind == b"list":
+        return r.lrange(key, 0, -1)
+    if kind == b"zset":
+        return [m for m in r.zrange(key, 0, -1)]
+    return []
+
+
+async def test_contacts_search_and_groups(site: Site, admin: httpx.AsyncClient) -> None:
+    farmers = await add_group(site.org_id, "Farmers")
+    await add_contact(site.org_id, "Ann Mutoni", "+250788000001", farmers)
+    await add_contact(site.org_id, "Bob Kagame", "+250788000002")
+    page = (await admin.get("/contact/")).text
+    assert "Ann Mutoni" in page and "Bob Kagame" in page and "2 contacts" in page
+    found = (await admin.get("/contact/", params={"search": 'name ~ "mutoni"'})).text
+    assert "Ann Mutoni" in found and "Bob Kagame" not in found
+    in_group = (await admin.get("/contact/", params={"group": farmers.uuid})).text
+    assert "Ann Mutoni" in in_group and "Bob Kagame" not in in_group
+    broken = (await admin.get("/contact/", params={"search": "age >"})).text
+    assert 'id="search-error"' in broken
+
+
+async def test_contact_page_history(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        s.add(
+            Msg(
+                uuid=str(uuid.uuid4()),
+                org_id=site.org_id,
+                contact_id=ann.id,
+                text="join",
+                direction="I",
+                status="H",
+            )
+        )
+        s.add(
+            Msg(
+                uuid=str(uuid.uuid4()),
+                org_id=site.org_id,
+                contact_id=ann.id,
+                text="What is your name?",
+                direction="O",
+                status="D",
+            )
+        )
+    page = (await admin.get(f"/contact/read/{ann.uuid}/")).text
+    history = page.split('id="history"')[1]
+    assert "⬅ join" in history and "➡ What is your name?" in history and "tel:+250788000001" in page
+    async with site.signed_in("administrator") as client:
+        token = csrf_from((await client.get("/contact/")).text)
+        created = await client.post(
+            "/contact/create/", data={"name": "Cy", "urn": "+250788000009", "csrf_token": token}
+        )
+        assert created.status_code == 303
+        assert "tel:+250788000009" in (await client.get(created.headers["location"])).text
+
+
+async def test_message_folders(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        flow_id = (await s.execute(select(Flow.id).where(Flow.uuid == site.flow_uuid))).scalar_one()
+        for text, direction, status, fid in [("hello inbox", "I", "H", None), ("in a flow", "I", "H", flow_id),
+                                             ("queued one", "O", "Q", None), ("delivered one", "O", "D", None),
+                                             ("failed one", "O", "F", None)]:  # fmt: skip
+            s.add(
+                Msg(
+                    uuid=str(uuid.uuid4()),
+                    org_id=site.org_id,
+                    contact_id=ann.id,
+                    text=text,
+                    direction=direction,
+                    status=status,
+                    flow_id=fid,
+                )
+            )
+    expected = {
+        "inbox": "hello inbox",
+        "flow": "in a flow",
+        "outbox": "queued one",
+        "sent": "delivered one",
+        "failed": "failed one",
+    }
+    for folder, text in expected.items():
+        page = (await admin.get(f"/msg/{folder}/")).text
+        table = page.split('id="messages"')[1]
+        assert text in table, folder
+        assert all(other not in table for other in expected.values() if other != text), folder
+
+
+async def test_channel_page_callbacks_and_redacted_logs(site: Site, admin: httpx.AsyncClient) -> None:
+    async with transaction() as s:
+        channel = Channel(uuid=str(uuid.uuid4()), org_id=site.org_id, channel_type="EX", name="Gateway", address="+2501",
+                          config={"send_url": "https://gw.example/send", "auth_token": "sekret-123"})  # fmt: skip
+        s.add(channel)
+        await s.flush()
+        s.add(ChannelLog(uuid=str(uuid.uuid4()), channel_id=channel.id, log_type="msg_send", is_error=True,
+                         http_logs=[{"url": "https://gw.example/send?token=sekret-123", "status_code": 500}],
+                         errors=[{"message": "bad token sekret-123"}]))  # fmt: skip
+    page = (await admin.get(f"/channels/channel/read/{channel.uuid}/")).text
+    assert f"/c/ex/{channel.uuid}/receive" in page and "sekret-123" not in page
+    logs = (await admin.get(f"/channels/channellog/{channel.uuid}/")).text
+    assert "token=**********" in logs and "sekret-123" not in logs and "msg_send" in logs
+
+
+async def test_keyword_trigger_create_and_archive(site: Site, admin: httpx.AsyncClient) -> None:
+    token = csrf_from((await admin.get("/trigger/")).text)
+    response = await admin.post(
+        "/trigger/create/", data={"flow": site.flow_uuid, "keyword": "Hello", "csrf_token": token}
+    )
+    assert response.status_code == 303
+    page = (await admin.get("/trigger/")).text
+    assert '<span class="pill primary">hello</span>' in page
+    async with transaction() as s:
+        trigger = (
+            await s.execute(select(Trigger).where(Trigger.org_id == site.org_id, Trigger.trigger_type == "K"))
+        ).scalar_one()
+    await admin.post("/trigger/archive/", data={"triggers": trigger.uuid, "csrf_token": token})
+    assert "hello" not in (await admin.get("/trigger/")).text.split('class="subnav"')[1]
+    bad = await admin.post(
+        "/trigger/create/", data={"flow": site.flow_uuid, "keyword": "two words", "csrf_token": token}
+    )
+    assert "error=" in bad.headers["location"]
+
+
+async def test_dashboard_counts(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        for direction, status in (("I", "H"), ("O", "D"), ("O", "D"), ("O", "D"), ("O", "F")):
+            s.add(
+                Msg(
+                    uuid=str(uuid.uuid4()),
+                    org_id=site.org_id,
+                    contact_id=ann.id,
+                    text="x",
+                    direction=direction,
+                    status=status,
+                )
+            )
+    page = (await admin.get("/dashboard/")).text
+    assert 'id="total-in">1<' in page and 'id="total-out">4<' in page and 'id="delivery">75%<' in page
+    assert page.count("<rect") == 60
+
+
+async def test_campaigns_page(site: Site, admin: httpx.AsyncClient) -> None:
+    page = await admin.get("/campaign/")
+    assert page.status_code == 200 and "No campaigns yet" in page.text
+    _ = json
+
+
+async def test_import_a_rapidpro_export(site: Site, admin: httpx.AsyncClient) -> None:
+    from tests.web.ui.helpers import fresh_flow
+
+    definition = fresh_flow("Imported survey")
+    export = {"version": "13", "site": "https://app.rapidpro.io", "flows": [definition], "campaigns": [], "triggers": [],
+              "fields": [], "groups": [{"uuid": str(uuid.uuid4()), "name": "Imported group", "query": None}]}  # fmt: skip
+    token = csrf_from((await admin.get("/flow/import/")).text)
+    response = await admin.post(
+        "/flow/import/", data={"csrf_token": token},
+        files={"file": ("export.json", json.dumps(export).encode(), "application/json")},
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert 'id="import-summary"' in response.text and "Imported 1 flow(s), 1 group(s)" in response.text
+    assert "Imported survey" in (await admin.get("/flow/")).text
+    latest = (await admin.get(f"/flow/revisions/{definition['uuid']}/latest/")).json()
+    assert latest["definition"]["name"] == "Imported survey"
+
+
+async def test_send_message_queues_a_broadcast(
+    site: Site, admin: httpx.AsyncClient, env: dict[str, str]
+) -> None:
+    from upesi.db.models import Broadcast
+
+    farmers = await add_group(site.org_id, "Farmers")
+    token = csrf_from((await admin.get("/msg/inbox/")).text)
+    response = await admin.post(
+        "/msg/send/",
+        data={"text": "Rain tomorrow", "groups": farmers.uuid, "urns": "+250788000001", "csrf_token": token},
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/msg/outbox/?sent=1"
+    async with transaction() as s:
+        bcast = (await s.execute(select(Broadcast))).scalar_one()
+    assert bcast.translations == {"eng": {"text": "Rain tomorrow"}} and bcast.urns == ["tel:+250788000001"]
+    r = redis.Redis.from_url(env["REDIS_URL"])
+    queued = [v for k in r.keys("{tasks:batch}*") for v in _values(env, k)]
+    assert any(b"send_broadcast" in v for v in queued), queued
+    nothing = await admin.post("/msg/send/", data={"text": "To nobody", "csrf_token": token})
+    assert "error=" in nothing.headers["location"]
+
+
+async def test_api_tokens(site: Site) -> None:
+    async with site.signed_in("editor") as client:
+        page = await client.get("/user/tokens/")
+        assert page.text.count('class="token"') == 0
+        token = csrf_from(page.text)
+        await client.post("/user/tokens/", data={"action": "create", "csrf_token": token})
+        page = await client.get("/user/tokens/")
+        keys = page.text.split('<code class="token">')[1:]
+        assert len(keys) == 1
+        key = keys[0].split("<")[0]
+        assert len(key) == 40
+        await client.post("/user/tokens/", data={"action": "revoke", "key": key, "csrf_token": token})
+        assert key not in (await client.get("/user/tokens/")).text
+    async with site.signed_in("viewer") as client:
+        page = await client.get("/user/tokens/")
+        await client.post("/user/tokens/", data={"action": "create", "csrf_token": csrf_from(page.text)})
+        assert 'class="token"' not in (await client.get("/user/tokens/")).text
+
+
+async def test_smart_group_from_a_search_and_fields(site: Site, admin: httpx.AsyncClient) -> None:
+    await add_contact(site.org_id, "Ann Mutoni", "+250788000001")
+    await add_contact(site.org_id, "Bob Kagame", "+250788000002")
+    token = csrf_from((await admin.get("/contact/")).text)
+    response = await admin.post(
+        "/contact/group/create/", data={"name": "Mutonis", "query": 'name ~ "mutoni"', "csrf_token": token}
+    )
+    assert response.status_code == 303 and "group=" in response.headers["location"]
+    members = (await admin.get(response.headers["location"])).text
+    assert "Ann Mutoni" in members and "Bob Kagame" not in members
+    async with transaction() as s:
+        group = (await s.execute(select(ContactGroup).where(ContactGroup.name == "Mutonis"))).scalar_one()
+    assert group.group_type == "Q" and group.query == 'name ~ "mutoni"' and group.status == "R"
+    bad = await admin.post(
+        "/contact/group/create/", data={"name": "Broken", "query": "age >", "csrf_token": token}
+    )
+    assert "error=Invalid%20query" in bad.headers["location"]
+
+    await admin.post(
+        "/contact/fields/", data={"name": "Favourite Colour", "value_type": "text", "csrf_token": token}
+    )
+    fields = (await admin.get("/flow/assets/fields/")).json()["results"]
+    assert [(f["key"], f["name"], f["type"]) for f in fields] == [
+        ("favourite_colour", "Favourite Colour", "text")
+    ]
+
+
+async def test_add_a_telegram_channel(site: Site, admin: httpx.AsyncClient) -> None:
+    page = await admin.get("/channels/channel/claim/?channel_type=TG")
+    assert 'name="auth_token"' in page.text
+    response = await admin.post(
+        "/channels/channel/claim/",
+        data={
+            "channel_type": "TG",
+            "address": "upesi_bot",
+            "auth_token": "123:SECRETTOKEN",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    assert response.status_code == 303
+    async with transaction() as s:
+        channel = (await s.execute(select(Channel).where(Channel.org_id == site.org_id))).scalar_one()
+    assert (channel.channel_type, channel.address, channel.schemes, channel.config) == (
+        "TG",
+        "upesi_bot",
+        ["telegram"],
+        {"auth_token": "123:SECRETTOKEN"},
+    )
+    read = (await admin.get(response.headers["location"])).text
+    assert f"/c/tg/{channel.uuid}/receive" in read and "123:SECRETTOKEN" not in read
+    async with site.signed_in("editor") as editor:
+        assert (await editor.get("/channels/channel/claim/")).status_code == 403
+
+
+async def test_contact_import_with_row_errors(site: Site, admin: httpx.AsyncClient) -> None:
+    await add_contact(site.org_id, "Existing", "+250788000001")
+    csv_file = (
+        b"URN:Tel,Name,Field:Age\n"
+        b"+250788000001,Existing Renamed,40\n"
+        b"+250788000002,New Person,25\n"
+        b",No Number,3\n"
+        b"---,Broken,1\n"
+    )
+    token = csrf_from((await admin.get("/contact/import/")).text)
+    page = await admin.post(
+        "/contact/import/", data={"csrf_token": token, "group_name": "Imported"},
+        files={"file": ("contacts.csv", csv_file, "text/csv")},
+    )  # fmt: skip
+    assert page.status_code == 200
+    assert "Created 1, updated 1, added to Imported." in page.text, page.text.split("<main")[1][:1500]
+    errors = page.text.split('id="import-errors"')[1]
+    assert (
+        "<td>4</td><td>No URN in this row</td>" in errors and "<td>5</td><td>invalid phone number" in errors
+    )
+    async with transaction() as s:
+        contacts = {
+            c.name: c
+            for c in (await s.execute(select(Contact).where(Contact.org_id == site.org_id))).scalars()
+        }
+        age = (await s.execute(select(ContactField).where(ContactField.key == "age"))).scalar_one()
+        group = (await s.execute(select(ContactGroup).where(ContactGroup.name == "Imported"))).scalar_one()
+        members = (
+            (
+                await s.execute(
+                    select(contact_group_contacts.c.contact_id).where(
+                        contact_group_contacts.c.group_id == group.id
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert set(contacts) == {"Existing Renamed", "New Person"}
+    assert contacts["New Person"].fields[age.uuid]["text"] == "25"
+    assert sorted(members) == sorted(c.id for c in contacts.values())
+
+
+async def test_contact_and_message_exports(site: Site, admin: httpx.AsyncClient) -> None:
+    farmers = await add_group(site.org_id, "Farmers")
+    ann = await add_contact(site.org_id, "Ann", "+250788000001", farmers)
+    await add_contact(site.org_id, "Bob", "+250788000002")
+    async with transaction() as s:
+        s.add(
+            Msg(
+                uuid=str(uuid.uuid4()),
+                org_id=site.org_id,
+                contact_id=ann.id,
+                text="hi there",
+                direction="I",
+                status="H",
+            )
+        )
+    lines = (await admin.get("/contact/export/?format=csv")).text.strip().splitlines()
+    assert lines[0].startswith("Contact UUID,Name,Language,Status,URNs") and len(lines) == 3
+    grouped = (await admin.get(f"/contact/export/?format=csv&group={farmers.uuid}")).text.strip().splitlines()
+    assert len(grouped) == 2 and ",Ann,,active,tel:+250788000001," in grouped[1]
+    xlsx = await admin.get("/contact/export/?format=xlsx")
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    assert sorted(r[1] for r in rows[1:]) == ["Ann", "Bob"]
+    inbox = (await admin.get("/msg/export/inbox/?format=csv")).text.strip().splitlines()
+    assert len(inbox) == 2 and inbox[1].endswith(f"{ann.uuid},Ann,,in,hi there,,handled")
+
+
+async def test_edit_a_contact(site: Site, admin: httpx.AsyncClient) -> None:
+    farmers = await add_group(site.org_id, "Farmers")
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        s.add(ContactField(uuid=str(uuid.uuid4()), org_id=site.org_id, key="age", name="Age", value_type="N"))
+        s.add(
+            ContactGroup(
+                uuid=str(uuid.uuid4()), org_id=site.org_id, name="Adults", group_type="Q", query="age > 18"
+            )
+        )
+    page = (await admin.get(f"/contact/read/{ann.uuid}/")).text
+    assert 'name="field_age"' in page
+    response = await admin.post(
+        f"/contact/update/{ann.uuid}/",
+        data={
+            "name": "Ann M",
+            "language": "kin",
+            "status": "A",
+            "field_age": "30",
+            "groups": farmers.uuid,
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert response.status_code == 303
+    page = (await admin.get(f"/contact/read/{ann.uuid}/")).text
+    assert "<h1>Ann M</h1>" in page and "<strong>Age</strong>: 30" in page
+    groups = page.split("Groups</div>")[1].split("Fields")[0]
+    assert "Farmers" in groups and "Adults" in groups  # the smart group follows the new age
+    async with site.signed_in("viewer") as viewer:
+        refused = await viewer.post(
+            f"/contact/update/{ann.uuid}/",
+            data={"name": "X", "csrf_token": csrf_from((await viewer.get("/flow/")).text)},
+        )
+        assert refused.status_code == 403
+
+
+async def test_label_messages(site: Site, admin: httpx.AsyncClient) -> None:
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    async with transaction() as s:
+        first = Msg(
+            uuid=str(uuid.uuid4()),
+            org_id=site.org_id,
+            contact_id=ann.id,
+            text="first",
+            direction="I",
+            status="H",
+        )
+        second = Msg(
+            uuid=str(uuid.uuid4()),
+            org_id=site.org_id,
+            contact_id=ann.id,
+            text="second",
+            direction="I",
+            status="H",
+        )
+        s.add_all([first, second])
+    token = csrf_from((await admin.get("/msg/inbox/")).text)
+    await admin.post(
+        "/msg/label/",
+        data={"folder": "inbox", "msgs": first.uuid, "new_label": "Urgent", "csrf_token": token},
+    )
+    inbox = (await admin.get("/msg/inbox/")).text
+    label_uuid = inbox.split("/msg/label/?label=")[1].split('"')[0]
+    labelled = (await admin.get(f"/msg/label/?label={label_uuid}")).text.split('id="messages"')[1]
+    assert "first" in labelled and "second" not in labelled
+    await admin.post(
+        "/msg/label/",
+        data={"msgs": first.uuid, "label": label_uuid, "action": "unlabel", "csrf_token": token},
+    )
+    emptied = (await admin.get(f"/msg/label/?label={label_uuid}")).text
+    assert 'id="messages"' not in emptied and "No messages." in emptied
+
+
+async def test_campaign_with_an_event(site: Site, admin: httpx.AsyncClient, env: dict[str, str]) -> None:
+    from upesi.db.models.campaigns import CampaignEvent
+
+    farmers = await add_group(site.org_id, "Farmers")
+    token = csrf_from((await admin.get("/campaign/")).text)
+    created = await admin.post(
+        "/campaign/create/", data={"name": "Reminders", "group": farmers.uuid, "csrf_token": token}
+    )
+    assert created.status_code == 303, (created.status_code, created.text[:800])
+    assert created.headers["location"] == "/campaign/"
+    page = (await admin.get("/campaign/")).text
+    campaign_uuid = page.split('data-campaign="')[1].split('"')[0]
+    response = await admin.post(
+        "/campaign/event/create/",
+        data={
+            "campaign": campaign_uuid,
+            "offset": "-2",
+            "unit": "D",
+            "relative_to": "created_on",
+            "flow": site.flow_uuid,
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 303 and "error" not in response.headers["location"]
+    page = (await admin.get("/campaign/")).text
+    assert "2 days before <strong>created_on</strong>:\n      start Join" in page
+    async with transaction() as s:
+        event = (await s.execute(select(CampaignEvent))).scalar_one()
+    assert (event.offset, event.unit, event.event_type) == (-2, "D", "F")
+    r = redis.Redis.from_url(env["REDIS_URL"])
+    assert any(b"schedule_campaign_event" in v for k in r.keys("{tasks:batch}*") for v in _values(env, k))
