@@ -31,7 +31,8 @@ def add_session_middleware(app: FastAPI) -> None:
         session_cookie=SESSION_COOKIE,
         max_age=14 * 24 * 3600,
         same_site="lax",
-        https_only=False,
+        # Secure cookies when the site is served over https (WEB_URL), so a session never travels in clear
+        https_only=get_settings().web_url.startswith("https://"),
     )
 
 
