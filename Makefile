@@ -18,14 +18,18 @@ export ALLOW_PRIVATE_NETWORKS ?= true
 .bootstrap/bin/uv:
 	python3 -m venv .bootstrap && .bootstrap/bin/pip install -q uv
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed services/web/node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python python3.11
-	@if [ -f services/web/package.json ]; then cd services/web && npm ci --no-audit --no-fund; fi
 	@# the UI's browser tests drive Debian's chromium (never a downloaded one)
 	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null || echo "chromium not installed: browser tests will skip"; fi
+	touch $@
+
+# the flow editor and temba-components, served from our own static files
+services/web/node_modules/.installed: services/web/package.json services/web/package-lock.json
+	cd services/web && npm ci --no-audit --no-fund
 	touch $@
 
 services:

@@ -10,9 +10,9 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.config import get_settings
 from upesi.db.models import Org
+from upesi.db.ops.assets import environment_for, load_assets
 from upesi.flows.assets import Assets
 
-from mailroom.assets import environment_for, load_assets
 from mailroom.triggers import TriggerRow, load_triggers
 
 ASSET_TTL = 5.0

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from starlette.responses import RedirectResponse, Response
 from upesi.contactql import QueryError, load_resolver, parse_query
 from upesi.db.models import ContactField, ContactGroup
+from upesi.db.ops.assets import FIELD_TYPES
 from upesi.db.ops.smart_groups import populate_group
 
 from web.ui.auth import Csrf, CtxDep
-from web.ui.editor.assets import FIELD_TYPES
 from web.ui.render import render
 
 router = APIRouter()

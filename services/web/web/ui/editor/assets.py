@@ -22,13 +22,13 @@ from upesi.db.models import (
 from upesi.db.models.globals import Global
 from upesi.db.models.labels import Label, msg_labels
 from upesi.db.models.media import OptIn, Topic
+from upesi.db.ops.assets import FIELD_TYPES
 
 from web.ui.auth import Ctx, CtxDep
 from web.ui.editor.common import page
 
 router = APIRouter()
 
-FIELD_TYPES = {"T": "text", "N": "number", "D": "datetime", "S": "state", "I": "district", "W": "ward"}
 API_FLOW_TYPES = {"M": "message", "B": "background", "S": "survey", "V": "voice"}
 LANGUAGE_NAMES = {
     "eng": "English",

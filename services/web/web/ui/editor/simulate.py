@@ -11,17 +11,12 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import distinct_on
 from starlette.responses import JSONResponse
 from upesi.config import get_settings
-from upesi.db.models import Channel, ContactField, ContactGroup, Flow, FlowRevision, Org
-from upesi.db.models.globals import Global
-from upesi.db.models.labels import Label
+from upesi.db.ops.assets import environment_for, load_assets
 from upesi.flows.definition import CURRENT_SPEC_VERSION, FlowValidationError, migrate_flow, read_flow
 
 from web.ui.auth import Csrf, Ctx, CtxDep
-from web.ui.editor.assets import FIELD_TYPES
 from web.ui.editor.common import get_flow, json_body
 
 router = APIRouter()
@@ -34,74 +29,9 @@ SIMULATOR_CHANNEL = {
     "roles": ["send", "receive", "call"],
     "country": "US",
 }
-DATE_FORMATS = {"D": "DD-MM-YYYY", "M": "MM-DD-YYYY", "Y": "YYYY-MM-DD"}
-
-
-def environment(org: Org) -> dict[str, Any]:
-    env: dict[str, Any] = {
-        "date_format": DATE_FORMATS.get(org.date_format, "DD-MM-YYYY"),
-        "time_format": "tt:mm",
-        "timezone": org.timezone or "UTC",
-        "allowed_languages": list(org.languages or []),
-        "redaction_policy": "urns" if org.is_anon else "none",
-    }
-    if org.country:
-        env["default_country"] = org.country
-    return env
-
-
 async def workspace_assets(ctx: Ctx, replace: dict[str, Any]) -> dict[str, Any]:
     """The engine's static asset source for this workspace, with `replace` standing in for its flow."""
-    org_id = ctx.org.id
-    latest = (
-        select(FlowRevision.definition)
-        .ext(distinct_on(FlowRevision.flow_id))
-        .join(Flow, Flow.id == FlowRevision.flow_id)
-        .where(Flow.org_id == org_id, Flow.is_active, Flow.uuid != replace["uuid"])
-        .order_by(FlowRevision.flow_id, FlowRevision.revision.desc())
-    )
-    flows = [*(await ctx.db.execute(latest)).scalars(), replace]
-    fields = (
-        await ctx.db.execute(
-            select(ContactField).where(ContactField.org_id == org_id, ContactField.is_active)
-        )
-    ).scalars()
-    groups = (
-        await ctx.db.execute(
-            select(ContactGroup).where(ContactGroup.org_id == org_id, ContactGroup.is_active)
-        )
-    ).scalars()
-    labels = (await ctx.db.execute(select(Label).where(Label.org_id == org_id, Label.is_active))).scalars()
-    globals_ = (
-        await ctx.db.execute(select(Global).where(Global.org_id == org_id, Global.is_active))
-    ).scalars()
-    channels = (
-        await ctx.db.execute(select(Channel).where(Channel.org_id == org_id, Channel.is_active))
-    ).scalars()
-    return {
-        "flows": flows,
-        "fields": [
-            {"uuid": f.uuid, "key": f.key, "name": f.name, "type": FIELD_TYPES.get(f.value_type, "text")}
-            for f in fields
-        ],
-        "groups": [
-            {"uuid": g.uuid, "name": g.name, **({"query": g.query} if g.query else {})} for g in groups
-        ],
-        "labels": [{"uuid": lb.uuid, "name": lb.name} for lb in labels],
-        "globals": [{"key": g.key, "name": g.name, "value": g.value} for g in globals_],
-        "channels": [SIMULATOR_CHANNEL]
-        + [
-            {
-                "uuid": c.uuid,
-                "name": c.name,
-                "address": c.address,
-                "schemes": list(c.schemes),
-                "roles": ["send", "receive"],
-                "country": c.country,
-            }
-            for c in channels
-        ],
-    }
+    return await load_assets(ctx.db, ctx.org.id, replace_flow=replace, extra_channels=[SIMULATOR_CHANNEL])
 
 
 def _error(message: str, status: int = 400) -> JSONResponse:
@@ -126,7 +56,7 @@ async def simulate(request: Request, ctx: CtxDep, flow_uuid: str) -> JSONRespons
         "org_id": ctx.org.id,
         "contact": body.get("contact"),
         "assets": await workspace_assets(ctx, definition),
-        "environment": environment(ctx.org),
+        "environment": environment_for(ctx.org),
     }
     if "session" in body and "resume" in body:
         path = "/mr/sim/resume"

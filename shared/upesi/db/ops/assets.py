@@ -1,0 +1,77 @@
+"""A workspace as the engine sees it: its assets in goflow's static-source shape and its environment.
+Mailroom runs sessions on these; web's simulator and flow info use them with the flow being edited."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from upesi.db.models import Channel, ContactField, ContactGroup, Flow, FlowRevision, Global, Label, Org
+
+FIELD_TYPES = {"T": "text", "N": "number", "D": "datetime", "S": "state", "I": "district", "W": "ward"}
+DATE_FORMATS = {"D": "DD-MM-YYYY", "M": "MM-DD-YYYY", "Y": "YYYY-MM-DD"}
+CHANNEL_ROLES = {"S": "send", "R": "receive", "C": "call", "A": "answer"}
+
+
+def environment_for(org: Org) -> dict[str, Any]:
+    env: dict[str, Any] = {
+        "date_format": DATE_FORMATS.get(org.date_format, "DD-MM-YYYY"),
+        "time_format": "tt:mm",
+        "timezone": org.timezone or "UTC",
+        "allowed_languages": list(org.languages or []),
+        "redaction_policy": "urns" if org.is_anon else "none",
+    }
+    if org.country:
+        env["default_country"] = org.country
+    return env
+
+
+def channel_asset(channel: Channel) -> dict[str, Any]:
+    return {
+        "uuid": channel.uuid,
+        "name": channel.name,
+        "address": channel.address,
+        "schemes": list(channel.schemes),
+        "roles": [CHANNEL_ROLES[r] for r in channel.role if r in CHANNEL_ROLES],
+        **({"country": channel.country} if channel.country else {}),
+    }
+
+
+async def load_assets(
+    session: AsyncSession,
+    org_id: int,
+    replace_flow: dict[str, Any] | None = None,
+    extra_channels: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Every active flow's latest definition (or `replace_flow` in place of the stored one with its UUID),
+    fields, groups, labels, globals and channels, in one query each."""
+    latest = (
+        select(FlowRevision.definition)
+        .ext(distinct_on(FlowRevision.flow_id))
+        .join(Flow, Flow.id == FlowRevision.flow_id)
+        .where(Flow.org_id == org_id, Flow.is_active)
+        .order_by(FlowRevision.flow_id, FlowRevision.revision.desc())
+    )
+    if replace_flow is not None:
+        latest = latest.where(Flow.uuid != replace_flow["uuid"])
+    flows = list((await session.execute(latest)).scalars())
+    if replace_flow is not None:
+        flows.append(replace_flow)
+
+    def active(model: Any) -> Any:
+        return select(model).where(model.org_id == org_id, model.is_active)
+
+    fields = (await session.execute(active(ContactField))).scalars()
+    groups = (await session.execute(active(ContactGroup))).scalars()
+    labels = (await session.execute(active(Label))).scalars()
+    globals_ = (await session.execute(active(Global))).scalars()
+    channels = (await session.execute(active(Channel))).scalars()
+    return {
+        "flows": flows,
+        "fields": [{"uuid": f.uuid, "key": f.key, "name": f.name, "type": FIELD_TYPES.get(f.value_type, "text")} for f in fields],
+        "groups": [{"uuid": g.uuid, "name": g.name, **({"query": g.query} if g.query else {})} for g in groups],
+        "labels": [{"uuid": lb.uuid, "name": lb.name} for lb in labels],
+        "globals": [{"key": g.key, "name": g.name, "value": g.value} for g in globals_],
+        "channels": [*(extra_channels or []), *(channel_asset(c) for c in channels)],
+    }
