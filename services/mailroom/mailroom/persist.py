@@ -53,6 +53,7 @@ async def commit_sprints(
     await _update_contacts(db, org_id, sprints, flow_ids)
     await _apply_group_changes(db, org_id, sprints)
     await _reset_fires(db, org_id, sprints)
+    await _log_http_calls(db, org_id, sprints, flow_ids)
     await apply_followups(db, org_id, sprints)  # campaign fires of changed contacts, flow-action starts
     return await _insert_messages(db, org_id, sprints, flow_ids, high_priority, response_to_external_id)
 
@@ -269,6 +270,47 @@ async def _apply_group_changes(db: AsyncSession, org_id: int, sprints: list[Spri
             ),
             {"org": org_id, "contacts": [r[0] for r in removed], "groups": [r[1] for r in removed]},
         )
+
+
+MAX_LOGGED_BODY = 50_000
+
+
+async def _log_http_calls(db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]) -> None:
+    """Every webhook and resthook call the engine made, with request, response and time taken."""
+    rows = []
+    for s in sprints:
+        run = _current_run(s.session)
+        for e in s.events:
+            if e.get("type") != "webhook_called":
+                continue
+            rows.append(
+                {
+                    "flow_id": flow_ids.get(run["flow"]["uuid"]) if run else None,
+                    "url": e.get("url", ""),
+                    "status_code": e.get("status_code") or None,
+                    "request": (e.get("request") or "")[:MAX_LOGGED_BODY],
+                    "response": (e.get("response") or "")[:MAX_LOGGED_BODY] or None,
+                    "elapsed_ms": int(e.get("elapsed_ms") or 0),
+                    "retries": int(e.get("retries") or 0),
+                    "is_error": e.get("status") != "success",
+                    "created_on": e.get("created_on"),
+                }
+            )
+    if not rows:
+        return
+    await db.execute(
+        text(
+            """
+            INSERT INTO http_logs (org_id, flow_id, log_type, url, status_code, request, response, request_time_ms,
+                                   num_retries, is_error, created_on)
+            SELECT :org, (r->>'flow_id')::bigint, 'webhook_called', r->>'url', (r->>'status_code')::int,
+                   r->>'request', r->>'response', (r->>'elapsed_ms')::int, (r->>'retries')::int,
+                   (r->>'is_error')::boolean, COALESCE((r->>'created_on')::timestamptz, now())
+            FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
+            """
+        ),
+        {"org": org_id, "rows": json.dumps(rows)},
+    )
 
 
 async def _reset_fires(db: AsyncSession, org_id: int, sprints: list[Sprint]) -> None:

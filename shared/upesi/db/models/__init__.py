@@ -15,6 +15,7 @@ from upesi.db.models.contacts import (
 )
 from upesi.db.models.flows import Flow, FlowRevision, FlowRun, FlowSession, FlowStart
 from upesi.db.models.globals import Global
+from upesi.db.models.http_logs import HTTPLog
 from upesi.db.models.labels import Label, msg_labels
 from upesi.db.models.media import Archive, Media, OptIn, Topic
 from upesi.db.models.msgs import Broadcast, Msg
@@ -44,6 +45,7 @@ __all__ = [
     "FlowSession",
     "FlowStart",
     "Global",
+    "HTTPLog",
     "Label",
     "Media",
     "Membership",
