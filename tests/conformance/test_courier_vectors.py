@@ -166,7 +166,9 @@ def report(request: pytest.FixtureRequest) -> Iterator[None]:
     if reporter and capture:
         with capture.global_and_fixture_disabled():
             reporter.write_line(text)
-    (request.config.rootpath / ".pytest_cache" / "courier_conformance.txt").write_text(text + "\n")
+    summary = request.config.rootpath / "artifacts" / "courier_conformance.txt"  # untracked, kept for CI readers
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    summary.write_text(text + "\n")
 
 
 async def _reset(conn: asyncpg.Connection, redis_url: str) -> None:
