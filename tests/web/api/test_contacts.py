@@ -1,7 +1,7 @@
+import json
 from sqlalchemy import func, select
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactURN
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
 
 from tests.web.api import factories as f
@@ -103,7 +103,10 @@ async def test_create_update_delete(api: API) -> None:
             )
         ).scalar()
     assert owned == 0
-    assert await FairQueue(get_redis(), QUEUE_BATCH).size() == 1  # interrupt_contacts for the deleted contact
+    # mailroom re-evaluates smart groups and campaign fires after each write, and interrupts the deleted contact
+    queued = [json.loads(p.split("|", 1)[1])["type"] for p in await get_redis().lrange("{tasks:batch}:o:1/0", 0, -1)]
+    assert queued.count("interrupt_contacts") == 1
+    assert queued.count("schedule_contact_fires") == 3
 
 
 async def test_post_with_urn_creates_when_missing(api: API) -> None:

@@ -1,6 +1,6 @@
-"""Task `schedule_contact_fires` (tasks:batch): recompute the campaign fires of contacts whose fields or
-groups were changed outside a flow (the API, an import). Changes made by flows are handled when their
-sprints are committed.
+"""Task `schedule_contact_fires` (tasks:batch): contacts changed outside a flow (the API, the UI, an import)
+have their smart groups re-evaluated and then their campaign fires recomputed (a new smart-group member may
+join a campaign). Changes made by flows are handled when their sprints are committed.
 
     {"type": "schedule_contact_fires", "task": {"contact_ids": [101, 102]}}
 """
@@ -8,6 +8,7 @@ sprints are committed.
 from typing import Any
 
 from upesi.db.engine import transaction
+from upesi.db.ops.smart_groups import refresh_contacts_groups
 
 from mailroom.campaigns import schedule_contacts
 
@@ -15,5 +16,7 @@ TYPE = "schedule_contact_fires"
 
 
 async def handle(org_id: int, body: dict[str, Any]) -> None:
+    contact_ids = [int(c) for c in body.get("contact_ids") or []]
     async with transaction() as db:
-        await schedule_contacts(db, org_id, [int(c) for c in body.get("contact_ids") or []])
+        await refresh_contacts_groups(db, org_id, contact_ids)
+        await schedule_contacts(db, org_id, contact_ids)

@@ -13,6 +13,7 @@ from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string, string_list
 from web.api.v2.contact_writes import (
     add_to_group,
+    contacts_changed,
     delete_contacts,
     interrupt,
     remove_from_group,
@@ -79,6 +80,7 @@ async def contact_actions(request: Request, ctx: APIContext) -> Any:
         errors.add("action", f'"{action}" is not a valid choice.')
     group_ref = string(data, "group", errors, allow_null=True)
     interrupt_ids: list[int] = []
+    changed_ids: list[int] = []
     async with transaction() as session:
         ids = await resolve_contacts(session, ctx, refs, errors) if refs else []
         group = None
@@ -94,9 +96,12 @@ async def contact_actions(request: Request, ctx: APIContext) -> Any:
 
         if action == "add" and group is not None:
             await add_to_group(session, group.id, ids)
+            changed_ids = ids
         elif action == "remove" and group is not None:
             await remove_from_group(session, group.id, ids)
+            changed_ids = ids
         elif action in STATUS_FOR:
+            changed_ids = ids  # smart groups only hold active contacts
             await session.execute(
                 update(Contact)
                 .where(Contact.id.in_(ids))
@@ -121,4 +126,5 @@ async def contact_actions(request: Request, ctx: APIContext) -> Any:
             await delete_contacts(session, ctx, ids)
             interrupt_ids = ids
     await interrupt(ctx, interrupt_ids)
+    await contacts_changed(ctx, changed_ids)
     return no_content()

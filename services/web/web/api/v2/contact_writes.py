@@ -270,6 +270,15 @@ async def interrupt(ctx: APIContext, contact_ids: list[int]) -> None:
         )
 
 
+async def contacts_changed(ctx: APIContext, contact_ids: list[int]) -> None:
+    """Mailroom re-evaluates the contacts' smart groups and campaign fires after a change made outside a
+    flow (contract: schedule_contact_fires on tasks:batch). Called once the transaction has committed."""
+    if contact_ids:
+        await FairQueue(get_redis(), QUEUE_BATCH).push(
+            ctx.org_id, "schedule_contact_fires", {"contact_ids": contact_ids}
+        )
+
+
 async def delete_contacts(session: AsyncSession, ctx: APIContext, contact_ids: list[int]) -> None:
     """Soft delete as RapidPro's release: the row stays inactive with its personal data cleared, URNs are
     detached (kept so message history keeps its addresses) and group memberships go. The caller asks

@@ -16,6 +16,7 @@ from web.api.v2.body import read_body
 from web.api.v2.contact_writes import (
     ContactChanges,
     apply_changes,
+    contacts_changed,
     delete_contacts,
     interrupt,
     validate_changes,
@@ -176,6 +177,7 @@ async def write_contact(request: Request, ctx: APIContext) -> Any:
         changes: ContactChanges = await validate_changes(session, ctx, data, contact, url_urn)
         contact_obj = await apply_changes(session, ctx, contact, changes)
         shape = (await serialize_contacts(session, ctx, [contact_obj]))[0]
+    await contacts_changed(ctx, [contact_obj.id])
     return shape if contact is not None else created(shape)
 
 
