@@ -1,6 +1,5 @@
 """Who a flow start or a broadcast goes to: contacts, group members, URNs (creating contacts for new ones)
-and a contact query, less the excluded. One statement does the union and the exclusions, whatever the
-number of recipients."""
+and a contact query, less the excluded. A few statements whatever the number of recipients."""
 
 from dataclasses import dataclass, field
 
@@ -47,15 +46,18 @@ async def resolve(db: AsyncSession, org_id: int, recipients: Recipients, exclusi
             ids += await contact_ids_for_query(db, org_id, recipients.query)
         except QueryError:
             pass  # a query that no longer parses (a field was deleted) matches nobody
-    # ids first, then a primary-key lookup: with no statistics yet (a group filled by a big import a moment
-    # ago) a single join here was planned as a nested loop over the whole group, quadratic in its size
-    wanted = set(ids)
     if recipients.group_ids:
+        # members first, in their own query: one statement joining a large group to contacts can get a
+        # nested-loop plan from stale statistics (a group just imported), which takes minutes, not ms
         members = await db.execute(
-            text("SELECT contact_id FROM contact_group_contacts WHERE group_id = ANY(CAST(:groups AS bigint[]))"),
+            text(
+                "SELECT contact_id FROM contact_group_contacts WHERE group_id = ANY(CAST(:groups AS bigint[]))"
+            ),
             {"groups": recipients.group_ids},
         )
-        wanted.update(members.scalars())
+        ids += list(members.scalars())
+    if not ids:
+        return []
     rows = await db.execute(
         text(
             """
@@ -69,7 +71,7 @@ async def resolve(db: AsyncSession, org_id: int, recipients: Recipients, exclusi
         ),
         {
             "org": org_id,
-            "ids": sorted(wanted),
+            "ids": sorted(set(ids)),
             "in_a_flow": exclusions.in_a_flow,
             "flow": exclusions.started_flow_id,
         },
