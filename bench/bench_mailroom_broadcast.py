@@ -9,12 +9,12 @@ from contextlib import ExitStack
 
 from sqlalchemy import text
 from support import ROOT, bench_environment, machine  # noqa: F401  (sets sys.path)
+
+from tests.support import processes
 from upesi.db.engine import dispose_engine, transaction
 from upesi.demo import seed_demo
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import close_redis, get_redis
-
-from tests.support import processes
 
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "100000"))
 WORKERS = os.environ.get("BENCH_WORKERS", "8")

@@ -8,12 +8,12 @@ import time
 
 from sqlalchemy import text
 from support import ROOT, bench_environment, machine  # noqa: F401  (sets sys.path)
-from upesi.db.engine import dispose_engine, transaction
-from upesi.demo import DEMO_CHANNEL_UUID, seed_demo
-from upesi.queues.redis import close_redis
 
 from tests.mailroom.support import receive_many
 from tests.support import processes
+from upesi.db.engine import dispose_engine, transaction
+from upesi.demo import DEMO_CHANNEL_UUID, seed_demo
+from upesi.queues.redis import close_redis
 
 CONTACTS = 2000
 WORKERS = os.environ.get("BENCH_MAILROOM_WORKERS", "32")
@@ -23,7 +23,9 @@ async def pending(org_id: int) -> int:
     async with transaction() as s:
         return (
             await s.execute(
-                text("SELECT count(*) FROM msgs WHERE org_id = :o AND ((direction = 'I' AND status <> 'H') OR status = 'I')"),
+                text(
+                    "SELECT count(*) FROM msgs WHERE org_id = :o AND ((direction = 'I' AND status <> 'H') OR status = 'I')"
+                ),
                 {"o": org_id},
             )
         ).scalar_one()

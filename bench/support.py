@@ -9,9 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from upesi.config import reset_settings  # noqa: E402
-
 from tests.support import services  # noqa: E402
+from upesi.config import reset_settings  # noqa: E402
 
 
 @contextmanager

@@ -5,9 +5,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import redis as sync_redis
-from upesi.config import reset_settings
 
 from tests.support import services
+from upesi.config import reset_settings
 
 
 @pytest.fixture(scope="session")

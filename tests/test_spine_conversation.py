@@ -15,9 +15,9 @@ import asyncpg
 import httpx
 import pytest
 import redis
-from upesi.demo import DEMO_CHANNEL_UUID
 
 from tests.support import processes
+from upesi.demo import DEMO_CHANNEL_UUID
 
 SENDER = "+15551234567"
 
@@ -98,7 +98,9 @@ def test_demo_conversation_across_three_services(stack: dict[str, str]) -> None:
     deadline = time.monotonic() + 10
     while reply["status"] not in ("W", "S", "D") and time.monotonic() < deadline:
         time.sleep(0.1)
-        reply = query(dsn, "SELECT id, uuid::text, status, external_id FROM msgs WHERE text = 'Thanks Ana!'")[0]
+        reply = query(dsn, "SELECT id, uuid::text, status, external_id FROM msgs WHERE text = 'Thanks Ana!'")[
+            0
+        ]
     assert reply["status"] == "W"  # wired: the provider accepted it
 
     r = httpx.post(f"{stack['courier']}/c/ex/{DEMO_CHANNEL_UUID}/delivered", params={"id": reply["id"]})
@@ -119,9 +121,15 @@ def test_demo_conversation_across_three_services(stack: dict[str, str]) -> None:
     assert [(m["text"], m["status"]) for m in incoming] == [("join", "H"), ("Ana", "H")]
     metrics = httpx.get(f"{stack['courier']}/metrics").text
     assert f'upesi_msgs_in_total{{channel_type="EX",channel_uuid="{DEMO_CHANNEL_UUID}"}} 2.0' in metrics
-    assert f'upesi_msgs_out_total{{channel_type="EX",channel_uuid="{DEMO_CHANNEL_UUID}",status="W"}} 2.0' in metrics
+    assert (
+        f'upesi_msgs_out_total{{channel_type="EX",channel_uuid="{DEMO_CHANNEL_UUID}",status="W"}} 2.0'
+        in metrics
+    )
     task_metrics = httpx.get(f"{stack['mailroom']}/metrics").text
-    assert 'upesi_task_duration_seconds_count{outcome="ok",queue="tasks:realtime",task_type="handle_contact_event"}' in task_metrics
+    assert (
+        'upesi_task_duration_seconds_count{outcome="ok",queue="tasks:realtime",task_type="handle_contact_event"}'
+        in task_metrics
+    )
     # the malformed task was logged and skipped, and mailroom's workers carried on
     assert "malformed task skipped" in Path(stack["logs"], "mailroom.log").read_text()
 
@@ -134,7 +142,10 @@ def test_bad_receive_input_stores_nothing(stack: dict[str, str]) -> None:
     assert r.headers["content-type"].startswith("application/json")
     r = httpx.post(base, data={"from": SENDER})
     assert r.status_code == 400 and "text" in r.text
-    r = httpx.post(f"{stack['courier']}/c/ex/9a0b8f5e-0000-4000-8000-000000000000/receive", data={"from": SENDER, "text": "join"})
+    r = httpx.post(
+        f"{stack['courier']}/c/ex/9a0b8f5e-0000-4000-8000-000000000000/receive",
+        data={"from": SENDER, "text": "join"},
+    )
     assert r.status_code == 404
 
     assert query(stack["dsn"], "SELECT count(*) AS n FROM msgs")[0]["n"] == 0

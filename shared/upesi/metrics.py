@@ -10,12 +10,22 @@ HTTP_LATENCY = Histogram(
     ["service", "method", "route", "status"],
     registry=REGISTRY,
 )
-MSGS_IN = Counter("upesi_msgs_in_total", "Incoming messages stored", ["channel_type", "channel_uuid"], registry=REGISTRY)
-MSGS_OUT = Counter(
-    "upesi_msgs_out_total", "Outgoing message send results", ["channel_type", "channel_uuid", "status"], registry=REGISTRY
+MSGS_IN = Counter(
+    "upesi_msgs_in_total", "Incoming messages stored", ["channel_type", "channel_uuid"], registry=REGISTRY
 )
-STATUSES_IN = Counter("upesi_statuses_in_total", "Status callbacks applied", ["channel_type", "status"], registry=REGISTRY)
+MSGS_OUT = Counter(
+    "upesi_msgs_out_total",
+    "Outgoing message send results",
+    ["channel_type", "channel_uuid", "status"],
+    registry=REGISTRY,
+)
+STATUSES_IN = Counter(
+    "upesi_statuses_in_total", "Status callbacks applied", ["channel_type", "status"], registry=REGISTRY
+)
 QUEUE_DEPTH = Gauge("upesi_queue_depth", "Items waiting in a queue", ["queue"], registry=REGISTRY)
 TASK_DURATION = Histogram(
-    "upesi_task_duration_seconds", "Mailroom task durations", ["queue", "task_type", "outcome"], registry=REGISTRY
+    "upesi_task_duration_seconds",
+    "Mailroom task durations",
+    ["queue", "task_type", "outcome"],
+    registry=REGISTRY,
 )

@@ -34,4 +34,6 @@ def check_url(url: str) -> None:
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if any(address in net for net in DISALLOWED):
-            raise DisallowedAddress(f"request to {parts.hostname} ({address}) is a private or loopback address")
+            raise DisallowedAddress(
+                f"request to {parts.hostname} ({address}) is a private or loopback address"
+            )

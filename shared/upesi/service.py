@@ -42,7 +42,12 @@ def common_router(
     async def health() -> JSONResponse:
         deps = await check_dependencies()
         down = sorted(name for name, state in deps.items() if state != "ok")
-        body = {"service": service, "status": "ok" if not down else "unavailable", "down": down, "checks": deps}
+        body = {
+            "service": service,
+            "status": "ok" if not down else "unavailable",
+            "down": down,
+            "checks": deps,
+        }
         return JSONResponse(body, status_code=200 if not down else 503)
 
     @router.get("/metrics", include_in_schema=False)
@@ -69,4 +74,6 @@ def add_latency_middleware(app: FastAPI, service: str) -> None:
         finally:
             route = request.scope.get("route")
             path = getattr(route, "path", "unmatched")
-            HTTP_LATENCY.labels(service, request.method, path, str(status)).observe(time.perf_counter() - start)
+            HTTP_LATENCY.labels(service, request.method, path, str(status)).observe(
+                time.perf_counter() - start
+            )

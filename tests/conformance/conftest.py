@@ -11,7 +11,9 @@ _files: dict[str, str] = {}
 _counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # label -> [passed, total]
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     for item in items:
         label = None
         marker = item.get_closest_marker("conformance")
@@ -22,7 +24,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "conformance(file): counts the test towards that conformance file's figures")
+    config.addinivalue_line(
+        "markers", "conformance(file): counts the test towards that conformance file's figures"
+    )
 
 
 def pytest_runtest_logreport(report: Any) -> None:

@@ -27,13 +27,13 @@ import asyncpg
 import httpx
 import pytest
 import redis.asyncio as aioredis
-from upesi.queues.outgoing import OutgoingQueues
 
 from tests.courier.conformance_known_failures import KNOWN_FAILURES
 from tests.courier.helpers import connect
 from tests.courier.mock_provider import MockProvider
 from tests.support import services
 from tests.support.processes import free_port, service
+from upesi.queues.outgoing import OutgoingQueues
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "courier"
 TELEGRAM_API = "https://api.telegram.org"
@@ -166,7 +166,9 @@ def report(request: pytest.FixtureRequest) -> Iterator[None]:
     if reporter and capture:
         with capture.global_and_fixture_disabled():
             reporter.write_line(text)
-    summary = request.config.rootpath / "artifacts" / "courier_conformance.txt"  # untracked, kept for CI readers
+    summary = (
+        request.config.rootpath / "artifacts" / "courier_conformance.txt"
+    )  # untracked, kept for CI readers
     summary.parent.mkdir(parents=True, exist_ok=True)
     summary.write_text(text + "\n")
 

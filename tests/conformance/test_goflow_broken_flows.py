@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
+
 from upesi.flows.definition import FlowValidationError, read_flow
 from upesi.flows.definition.dependencies import check_dependencies
 

@@ -10,6 +10,7 @@ import orjson
 import pytest
 from goflow_support.outcome import check_case
 from goflow_support.paths import EXPORTS, known_failures
+
 from upesi.flows.definition import CURRENT_SPEC_VERSION, read_flow
 from upesi.flows.exports import ExportError, read_export, read_export_text
 

@@ -11,6 +11,7 @@ from goflow_support.envs import DOCS_NOW, SESSION_NOW, make_env, session_locatio
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
 from goflow_support.values import decode, describe_actual, matches
+
 from upesi.excellent import XError, evaluate_template, evaluate_template_value
 
 DATA = load_json(GOFLOW / "expressions.json")

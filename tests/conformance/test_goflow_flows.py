@@ -12,6 +12,7 @@ from goflow_support.normalize import diff, normalize
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
 from goflow_support.universe import MockHTTP, mock_clock, mock_uuids, seeded_rng
+
 from upesi.flows.engine import Engine
 
 FLOWS = GOFLOW / "flows"
@@ -32,7 +33,9 @@ def compact_session(s: dict[str, Any]) -> dict[str, Any]:
             r.pop("locals", None)
             r.pop("webhook", None)
         else:
-            r["path"] = [{"arrived_on": p["arrived_on"], "node_uuid": p["node_uuid"]} for p in r.get("path") or []]
+            r["path"] = [
+                {"arrived_on": p["arrived_on"], "node_uuid": p["node_uuid"]} for p in r.get("path") or []
+            ]
         runs.append(r)
     out["runs"] = runs
     return out
@@ -43,7 +46,9 @@ def _run(name: str, round_trip: bool = False) -> None:
     assets = load_json(FLOWS / f"{assets_name}.json")
     case = load_json(FLOWS / name)
     http = MockHTTP(case.get("http_mocks"))
-    engine = Engine(http=http, clock=mock_clock(), uuids=mock_uuids(), rng=seeded_rng(), user_agent="goflow-testing")
+    engine = Engine(
+        http=http, clock=mock_clock(), uuids=mock_uuids(), rng=seeded_rng(), user_agent="goflow-testing"
+    )
     session, sprint = engine.new_session(
         assets, case["contact"], case["trigger"], environment=case.get("environment"), call=case.get("call")
     )
@@ -56,8 +61,13 @@ def _run(name: str, round_trip: bool = False) -> None:
                 data = orjson.loads(orjson.dumps(session.to_json()))
                 session = engine.read_session(assets, data, environment=case.get("environment"))
             sprint = engine.resume(session, case["resumes"][i - 1])
-        problems += [f"sprint {i} events{d}" for d in diff(normalize(sprint.events), normalize(expected["events"]))]
-        problems += [f"sprint {i} segments{d}" for d in diff(normalize(sprint.segments), normalize(expected["segments"]))]
+        problems += [
+            f"sprint {i} events{d}" for d in diff(normalize(sprint.events), normalize(expected["events"]))
+        ]
+        problems += [
+            f"sprint {i} segments{d}"
+            for d in diff(normalize(sprint.segments), normalize(expected["segments"]))
+        ]
         got = compact_session(session.to_json())
         problems += [f"sprint {i} session{d}" for d in diff(normalize(got), normalize(expected["session"]))]
     assert not problems, "\n".join(problems[:25])

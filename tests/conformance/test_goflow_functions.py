@@ -9,6 +9,7 @@ from goflow_support.envs import TABLE_NOW, make_env
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
 from goflow_support.values import decode, describe_actual, matches
+
 from upesi.excellent.evaluator import call_function
 from upesi.excellent.functions import lookup_function
 

@@ -6,12 +6,17 @@ import pytest
 from goflow_support.normalize import diff
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
+
 from upesi.flows.inspect import inspect_flow
 
 INSPECTION = sorted(p.stem for p in (GOFLOW / "extra" / "inspection").glob("*.json"))
 ISSUES_DIR = GOFLOW / "extra" / "inspect_issues"
-ISSUE_CASES = [(p.stem, i) for p in sorted(ISSUES_DIR.glob("*.json")) if not p.name.startswith("_")
-               for i in range(len(load_json(p)))]
+ISSUE_CASES = [
+    (p.stem, i)
+    for p in sorted(ISSUES_DIR.glob("*.json"))
+    if not p.name.startswith("_")
+    for i in range(len(load_json(p)))
+]
 KNOWN = known_failures("inspection")
 
 

@@ -9,6 +9,7 @@ from goflow_support.normalize import diff
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
 from goflow_support.uuids import all_strings, normalize_new_uuids
+
 from upesi.flows.migrations.legacy import _Ctx, convert_action, convert_ruleset, convert_test, migrate_legacy
 
 DIR = GOFLOW / "extra" / "legacy"
@@ -31,19 +32,28 @@ def _check(kind: str, idx: int) -> None:
     ctx = _Ctx("eng")
     if kind == "actions":
         got = convert_action(case["legacy_action"], ctx)
-        _compare({"action": got, "loc": ctx.localization},
-                 {"action": case["expected_action"], "loc": case["expected_localization"]}, case["legacy_action"])
+        _compare(
+            {"action": got, "loc": ctx.localization},
+            {"action": case["expected_action"], "loc": case["expected_localization"]},
+            case["legacy_action"],
+        )
     elif kind == "tests":
         exp = case["expected_case"]
         ctype, args = convert_test(case["legacy_test"], exp["uuid"], ctx)
         got = {"type": ctype, "arguments": args} if args else {"type": ctype}
         want = {k: v for k, v in exp.items() if k in ("type", "arguments")}
-        _compare({"case": got, "loc": ctx.localization}, {"case": want, "loc": case["expected_localization"]},
-                 case["legacy_test"] | {"u": exp["uuid"]})
+        _compare(
+            {"case": got, "loc": ctx.localization},
+            {"case": want, "loc": case["expected_localization"]},
+            case["legacy_test"] | {"u": exp["uuid"]},
+        )
     else:
         got = convert_ruleset(case["legacy_ruleset"], ctx)
-        _compare({"node": got, "loc": ctx.localization},
-                 {"node": case["expected_node"], "loc": case["expected_localization"]}, case["legacy_ruleset"])
+        _compare(
+            {"node": got, "loc": ctx.localization},
+            {"node": case["expected_node"], "loc": case["expected_localization"]},
+            case["legacy_ruleset"],
+        )
 
 
 @pytest.mark.conformance("goflow/extra/legacy")

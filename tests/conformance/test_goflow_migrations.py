@@ -9,6 +9,7 @@ import pytest
 from goflow_support.normalize import diff
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
+
 from upesi.flows.migrations import run_migrations
 
 DIR = GOFLOW / "extra" / "migrations"
@@ -20,8 +21,12 @@ _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 def _new_uuids_normalized(v: Any, known: set[str]) -> Any:
     """UUIDs a migration generates are random: replace those not in the original with a placeholder."""
     if isinstance(v, dict):
-        return {(k if (k not in known and not _UUID_RE.match(k)) or k in known else "<new>"): _new_uuids_normalized(x, known)
-                for k, x in v.items()}
+        return {
+            (
+                k if (k not in known and not _UUID_RE.match(k)) or k in known else "<new>"
+            ): _new_uuids_normalized(x, known)
+            for k, x in v.items()
+        }
     if isinstance(v, list):
         return [_new_uuids_normalized(i, known) for i in v]
     if isinstance(v, str) and _UUID_RE.match(v) and v not in known:

@@ -9,6 +9,7 @@ from goflow_support.envs import DOCS_NOW, TABLE_NOW, make_env, session_locations
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
 from goflow_support.values import decode, describe_actual, matches
+
 from upesi.excellent import evaluate_template
 from upesi.excellent.evaluator import call_function
 from upesi.excellent.functions import lookup_function
@@ -37,7 +38,9 @@ def _check(case: dict[str, Any]) -> None:
         assert out == case["expected_output"], f"{out!r} != {case['expected_output']!r} ({errors})"
         return
     env_key = case.get("env")
-    env_spec = env_key if isinstance(env_key, dict) else DATA["_about"]["environments"].get(env_key or "", None)
+    env_spec = (
+        env_key if isinstance(env_key, dict) else DATA["_about"]["environments"].get(env_key or "", None)
+    )
     env = make_env(env_spec, TABLE_NOW, DATA["_about"]["locations_assets"])
     fn = lookup_function(case["test"])
     assert fn is not None, f"no test {case['test']}"
@@ -47,7 +50,9 @@ def _check(case: dict[str, Any]) -> None:
         return
     assert isinstance(result, XObject), f"expected a result object, got {describe_actual(result)}"
     assert result.default is case["match"], f"match {result.default} != {case['match']}"
-    assert matches(result.get("match"), case["value"]), f"{describe_actual(result.get('match'))} != {case['value']!r}"
+    assert matches(result.get("match"), case["value"]), (
+        f"{describe_actual(result.get('match'))} != {case['value']!r}"
+    )
     if "extra" in case:
         assert matches(result.get("extra", None), case["extra"]), describe_actual(result.get("extra", None))
 

@@ -12,9 +12,8 @@ import httpx
 import pytest
 import redis as sync_redis
 import redis.asyncio as aioredis
-from courier.logs import list_channel_logs
-from upesi.queues.outgoing import OutgoingQueues
 
+from courier.logs import list_channel_logs
 from tests.courier.helpers import (
     connect,
     create_channel,
@@ -25,6 +24,7 @@ from tests.courier.helpers import (
 )
 from tests.support import services
 from tests.support.processes import fake_provider, free_port, service
+from upesi.queues.outgoing import OutgoingQueues
 
 
 @dataclass

@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 import redis.asyncio as aioredis
-from upesi.queues.outgoing import OutgoingQueues
 
 from tests.courier.helpers import (
     connect,
@@ -20,6 +19,7 @@ from tests.courier.helpers import (
     wait_for,
 )
 from tests.support.processes import fake_provider, free_port, service
+from upesi.queues.outgoing import OutgoingQueues
 
 
 @dataclass

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import httpx
 import redis.asyncio as aioredis
-from upesi.queues.outgoing import OutgoingQueues
 
 from tests.courier.helpers import (
     connect,
@@ -17,6 +16,7 @@ from tests.courier.helpers import (
     wait_for,
 )
 from tests.support.processes import fake_provider, free_port, service
+from upesi.queues.outgoing import OutgoingQueues
 
 
 async def test_sends_to_private_addresses_are_refused_unless_allowed(

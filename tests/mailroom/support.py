@@ -3,6 +3,7 @@
 import uuid
 
 from sqlalchemy import text
+
 from upesi.db.engine import transaction
 from upesi.db.ops.contacts import resolve_contacts
 from upesi.queues.contacts import queue_contact_event
@@ -14,7 +15,9 @@ async def receive(org_id: int, channel_uuid: str, urn: str, msg_text: str) -> tu
     """Store an incoming message like courier and queue msg_received; returns (contact id, msg uuid)."""
     async with transaction() as db:
         channel = (
-            await db.execute(text("SELECT id FROM channels WHERE uuid = CAST(:u AS uuid)"), {"u": channel_uuid})
+            await db.execute(
+                text("SELECT id FROM channels WHERE uuid = CAST(:u AS uuid)"), {"u": channel_uuid}
+            )
         ).one()
         parsed = parse_urn(urn)
         resolved = (await resolve_contacts(db, org_id, [parsed], channel.id))[parsed.identity]
@@ -27,7 +30,14 @@ async def receive(org_id: int, channel_uuid: str, urn: str, msg_text: str) -> tu
                     VALUES (CAST(:u AS uuid), :o, :ch, :c, :urn, :t, 'I', 'P') RETURNING id
                     """
                 ),
-                {"u": msg_uuid, "o": org_id, "ch": channel.id, "c": resolved.contact_id, "urn": resolved.urn_id, "t": msg_text},
+                {
+                    "u": msg_uuid,
+                    "o": org_id,
+                    "ch": channel.id,
+                    "c": resolved.contact_id,
+                    "urn": resolved.urn_id,
+                    "t": msg_text,
+                },
             )
         ).scalar_one()
     await queue_contact_event(
@@ -39,7 +49,9 @@ async def receive(org_id: int, channel_uuid: str, urn: str, msg_text: str) -> tu
     return resolved.contact_id, msg_uuid
 
 
-async def receive_many(org_id: int, channel_uuid: str, count: int, msg_text: str, first_number: int) -> list[int]:
+async def receive_many(
+    org_id: int, channel_uuid: str, count: int, msg_text: str, first_number: int
+) -> list[int]:
     """`count` new contacts each sending `msg_text`, stored and queued as courier would, in bulk:
     a handful of statements and one Redis pipeline whatever the count. Returns the contact ids."""
     from upesi.queues.contacts import HANDLE_CONTACT_EVENT, event_item, events_key
@@ -47,7 +59,9 @@ async def receive_many(org_id: int, channel_uuid: str, count: int, msg_text: str
 
     async with transaction() as db:
         channel_id = (
-            await db.execute(text("SELECT id FROM channels WHERE uuid = CAST(:u AS uuid)"), {"u": channel_uuid})
+            await db.execute(
+                text("SELECT id FROM channels WHERE uuid = CAST(:u AS uuid)"), {"u": channel_uuid}
+            )
         ).scalar_one()
         rows = (
             await db.execute(
@@ -83,7 +97,12 @@ async def receive_many(org_id: int, channel_uuid: str, count: int, msg_text: str
                     "msg_external_id": None, "urn": r.identity, "urn_id": r.contact_urn_id, "text": msg_text,
                     "attachments": [], "new_contact": True}  # fmt: skip
             pipe.rpush(events_key(org_id, r.contact_id), event_item("msg_received", body))
-            pipe.rpush(f"{{{QUEUE_REALTIME}}}:o:{org_id}/1", Task(HANDLE_CONTACT_EVENT, {"contact_id": r.contact_id}).encode())
+            pipe.rpush(
+                f"{{{QUEUE_REALTIME}}}:o:{org_id}/1",
+                Task(HANDLE_CONTACT_EVENT, {"contact_id": r.contact_id}).encode(),
+            )
         await pipe.execute()
-    await redis.zadd(f"{{{QUEUE_REALTIME}}}:queued", {str(org_id): await redis.llen(f"{{{QUEUE_REALTIME}}}:o:{org_id}/1")})
+    await redis.zadd(
+        f"{{{QUEUE_REALTIME}}}:queued", {str(org_id): await redis.llen(f"{{{QUEUE_REALTIME}}}:o:{org_id}/1")}
+    )
     return [r.contact_id for r in rows]

@@ -2,9 +2,6 @@
 
 from mailroom import broadcasts
 from mailroom.tasks import send_broadcast_batch
-from upesi.queues.fair import QUEUE_BATCH, QUEUE_THROTTLED, FairQueue
-from upesi.queues.redis import get_redis
-
 from tests.mailroom.test_support_batch import (
     execute,
     insert_broadcast,
@@ -15,6 +12,8 @@ from tests.mailroom.test_support_batch import (
     sent_msgs,
     workspace,
 )
+from upesi.queues.fair import QUEUE_BATCH, QUEUE_THROTTLED, FairQueue
+from upesi.queues.redis import get_redis
 
 TRANSLATIONS = {
     "eng": {"text": "Hi @contact.name", "attachments": [], "quick_replies": ["Yes", "No"]},

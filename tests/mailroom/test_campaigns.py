@@ -7,9 +7,6 @@ from datetime import UTC, datetime, timedelta
 from mailroom import campaigns
 from mailroom import fires as fires_mod
 from mailroom.tasks import bulk_campaign_trigger, schedule_campaign_event
-from upesi.db.engine import transaction
-from upesi.queues.fair import QUEUE_THROTTLED
-
 from tests.mailroom.test_support_batch import (
     add_campaign_event,
     add_date_field,
@@ -23,6 +20,8 @@ from tests.mailroom.test_support_batch import (
     set_date,
     workspace,
 )
+from upesi.db.engine import transaction
+from upesi.queues.fair import QUEUE_THROTTLED
 
 REMINDER = {"eng": "Reminder @contact.name: your appointment is tomorrow"}
 

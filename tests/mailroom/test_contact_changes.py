@@ -18,12 +18,16 @@ async def test_smart_groups_follow_changes_made_outside_flows(db: None) -> None:
         ws = await create_workspace(s, "Clinic", "c@example.com", "pw")
         org = ws.org.id
         await s.execute(
-            text("INSERT INTO contact_fields (uuid, org_id, key, name, value_type) VALUES (:u, :o, 'age', 'Age', 'N')"),
+            text(
+                "INSERT INTO contact_fields (uuid, org_id, key, name, value_type) VALUES (:u, :o, 'age', 'Age', 'N')"
+            ),
             {"u": field_uuid, "o": org},
         )
         group_id = (
             await s.execute(
-                text("INSERT INTO contact_groups (uuid, org_id, name, group_type, query) VALUES (gen_random_uuid(), :o, 'Adults', 'Q', 'age > 18') RETURNING id"),
+                text(
+                    "INSERT INTO contact_groups (uuid, org_id, name, group_type, query) VALUES (gen_random_uuid(), :o, 'Adults', 'Q', 'age > 18') RETURNING id"
+                ),
                 {"o": org},
             )
         ).scalar_one()
@@ -39,7 +43,14 @@ async def test_smart_groups_follow_changes_made_outside_flows(db: None) -> None:
 
     async def members() -> set[int]:
         async with transaction() as s:
-            return set((await s.execute(text("SELECT contact_id FROM contact_group_contacts WHERE group_id = :g"), {"g": group_id})).scalars())
+            return set(
+                (
+                    await s.execute(
+                        text("SELECT contact_id FROM contact_group_contacts WHERE group_id = :g"),
+                        {"g": group_id},
+                    )
+                ).scalars()
+            )
 
     await set_age(adult, 30)
     await set_age(child, 9)

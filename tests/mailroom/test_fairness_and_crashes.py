@@ -9,6 +9,9 @@ import time
 from pathlib import Path
 
 from sqlalchemy import text
+
+from tests.mailroom.support import receive, receive_many
+from tests.support import processes
 from upesi.db.engine import transaction
 from upesi.db.ops.channels import add_channel
 from upesi.db.ops.flows import add_keyword_trigger, save_flow
@@ -17,9 +20,6 @@ from upesi.demo import DEMO_CHANNEL_UUID, JOIN_FLOW, seed_demo
 from upesi.queues.fair import QUEUE_REALTIME, FairQueue
 from upesi.queues.outgoing import queue_name
 from upesi.queues.redis import get_redis
-
-from tests.mailroom.support import receive, receive_many
-from tests.support import processes
 
 FLOOD_CHANNEL = "3b0c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
 
@@ -38,7 +38,9 @@ async def flood_workspace(contacts: int, msg_text: str) -> list[int]:
     """A second workspace, with the join flow on its own channel, whose contacts all just wrote in."""
     async with transaction() as s:
         ws = await create_workspace(s, "Flood", "flood@example.com", "pw")
-        await add_channel(s, ws.org.id, "EX", "+15559990000", {"send_url": "http://127.0.0.1:9/send"}, uuid=FLOOD_CHANNEL)
+        await add_channel(
+            s, ws.org.id, "EX", "+15559990000", {"send_url": "http://127.0.0.1:9/send"}, uuid=FLOOD_CHANNEL
+        )
         flow = await save_flow(s, ws.org.id, dict(JOIN_FLOW, uuid="7f0e6d5c-4b3a-4291-8f7e-6d5c4b3a2910"))
         await add_keyword_trigger(s, ws.org.id, flow.id, ["join"])
         org_id = ws.org.id
@@ -56,7 +58,9 @@ async def wait_until(check, timeout: float, interval: float = 0.05):  # type: ig
     raise AssertionError(f"condition not met within {timeout}s")
 
 
-async def test_single_reply_is_not_held_up_by_another_workspaces_flood(db: None, env: dict[str, str], tmp_path: Path) -> None:
+async def test_single_reply_is_not_held_up_by_another_workspaces_flood(
+    db: None, env: dict[str, str], tmp_path: Path
+) -> None:
     async with transaction() as s:
         demo = await seed_demo(s)
     flood = 3000
@@ -78,7 +82,9 @@ async def _replied(channel_uuid: str) -> list[str]:
     return [m["text"] for m in await queued_msgs(channel_uuid)]
 
 
-async def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(db: None, env: dict[str, str], tmp_path: Path) -> None:
+async def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
+    db: None, env: dict[str, str], tmp_path: Path
+) -> None:
     contacts = 600
     (org_id,) = await flood_workspace(contacts, "join")
     port = processes.free_port()
@@ -118,9 +124,17 @@ async def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(db:
                 {"org": org_id},
             )
         ).all()
-        statuses = dict((await s.execute(text("SELECT status, count(*) FROM msgs WHERE direction = 'O' GROUP BY status"))).all())
+        statuses = dict(
+            (
+                await s.execute(
+                    text("SELECT status, count(*) FROM msgs WHERE direction = 'O' GROUP BY status")
+                )
+            ).all()
+        )
     assert len(per_contact) == contacts
-    assert all(r.sessions == 1 and r.questions == 1 for r in per_contact), [r for r in per_contact if r.sessions != 1 or r.questions != 1][:5]
+    assert all(r.sessions == 1 and r.questions == 1 for r in per_contact), [
+        r for r in per_contact if r.sessions != 1 or r.questions != 1
+    ][:5]
     assert statuses == {"Q": contacts}
     async with transaction() as s:
         stored = set((await s.execute(text("SELECT uuid::text FROM msgs WHERE direction = 'O'"))).scalars())
@@ -128,7 +142,9 @@ async def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(db:
     # every stored message reached courier's queue; one handed over twice (killed between the hand-off and
     # marking it queued) carries the same UUID, which courier's double-send guard sends once
     assert {m["uuid"] for m in queued} == stored
-    assert {m["contact"]["uuid"] for m in queued} == {m["contact"]["uuid"] for m in queued if m["text"] == "What is your name?"}
+    assert {m["contact"]["uuid"] for m in queued} == {
+        m["contact"]["uuid"] for m in queued if m["text"] == "What is your name?"
+    }
 
 
 async def _at_least(count, n: int) -> bool:  # type: ignore[no-untyped-def]
@@ -138,26 +154,36 @@ async def _at_least(count, n: int) -> bool:  # type: ignore[no-untyped-def]
 async def _all_handled(org_id: int) -> bool:
     async with transaction() as s:
         pending = (
-            await s.execute(text("SELECT count(*) FROM msgs WHERE org_id = :o AND direction = 'I' AND status <> 'H'"), {"o": org_id})
+            await s.execute(
+                text("SELECT count(*) FROM msgs WHERE org_id = :o AND direction = 'I' AND status <> 'H'"),
+                {"o": org_id},
+            )
         ).scalar_one()
     return pending == 0
 
 
-
 async def _none_initializing(org_id: int) -> bool:
     async with transaction() as s:
-        count = (await s.execute(text("SELECT count(*) FROM msgs WHERE org_id = :o AND status = 'I'"), {"o": org_id})).scalar_one()
+        count = (
+            await s.execute(
+                text("SELECT count(*) FROM msgs WHERE org_id = :o AND status = 'I'"), {"o": org_id}
+            )
+        ).scalar_one()
     return count == 0
 
 
-async def test_single_reply_is_not_held_up_by_a_100k_contact_broadcast(db: None, env: dict[str, str], tmp_path: Path) -> None:
+async def test_single_reply_is_not_held_up_by_a_100k_contact_broadcast(
+    db: None, env: dict[str, str], tmp_path: Path
+) -> None:
     from upesi.queues.fair import QUEUE_BATCH
 
     size = 100_000
     async with transaction() as s:
         demo = await seed_demo(s)
         ws = await create_workspace(s, "Ministry", "m@example.com", "pw")
-        await add_channel(s, ws.org.id, "EX", "+15559990000", {"send_url": "http://127.0.0.1:9/send"}, uuid=FLOOD_CHANNEL)
+        await add_channel(
+            s, ws.org.id, "EX", "+15559990000", {"send_url": "http://127.0.0.1:9/send"}, uuid=FLOOD_CHANNEL
+        )
         broadcast_id = (
             await s.execute(
                 text(
@@ -186,15 +212,23 @@ async def test_single_reply_is_not_held_up_by_a_100k_contact_broadcast(db: None,
                 {"org": ws.org.id, "n": size},
             )
         ).one()[1]
-    await FairQueue(get_redis(), QUEUE_BATCH).push(ws.org.id, "send_broadcast", {"broadcast_id": broadcast_id})
+    await FairQueue(get_redis(), QUEUE_BATCH).push(
+        ws.org.id, "send_broadcast", {"broadcast_id": broadcast_id}
+    )
 
     async def broadcast_msgs() -> int:
         async with transaction() as s:
-            return (await s.execute(text("SELECT count(*) FROM msgs WHERE broadcast_id = :b"), {"b": broadcast_id})).scalar_one()
+            return (
+                await s.execute(
+                    text("SELECT count(*) FROM msgs WHERE broadcast_id = :b"), {"b": broadcast_id}
+                )
+            ).scalar_one()
 
     port = processes.free_port()
     with processes.service("mailroom", port, {"MAILROOM_WORKERS": "4"}, log=tmp_path / "mailroom.log"):
-        await wait_until(lambda: _at_least(broadcast_msgs, 1), timeout=120, interval=0.2)  # the broadcast is under way
+        await wait_until(
+            lambda: _at_least(broadcast_msgs, 1), timeout=120, interval=0.2
+        )  # the broadcast is under way
         await receive(demo.id, DEMO_CHANNEL_UUID, "tel:+15551234567", "join")
         replied = await wait_until(lambda: _replied(DEMO_CHANNEL_UUID), timeout=60)
         sent_by_then = await broadcast_msgs()

@@ -2,6 +2,7 @@ import asyncio
 from typing import Any
 
 import pytest
+
 from mailroom.foreman import Foreman
 from mailroom.tasks import TASKS
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
@@ -22,10 +23,17 @@ def recorded() -> Any:
     del TASKS["test_record"]
 
 
-async def test_malformed_and_failing_tasks_are_skipped_and_workers_go_on(db: None, recorded: Any, caplog: Any) -> None:
+async def test_malformed_and_failing_tasks_are_skipped_and_workers_go_on(
+    db: None, recorded: Any, caplog: Any
+) -> None:
     redis = get_redis()
     queue = FairQueue(redis, QUEUE_BATCH)
-    for raw in ["garbage", "id|{not json", 'id|{"type": "test_record"}', 'id|{"type": "no_such_task", "task": {}}']:
+    for raw in [
+        "garbage",
+        "id|{not json",
+        'id|{"type": "test_record"}',
+        'id|{"type": "no_such_task", "task": {}}',
+    ]:
         await queue.push_raw(5, raw)
     await queue.push_raw("not-an-org", 'id|{"type": "test_record", "task": {}}')
     await queue.push(5, "test_record", {"explode": True})

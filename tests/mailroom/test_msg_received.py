@@ -1,13 +1,13 @@
 import json
 
-from mailroom.tasks.handle_contact_event import handle
 from sqlalchemy import text
+
+from mailroom.tasks.handle_contact_event import handle
+from tests.mailroom.support import receive
 from upesi.db.engine import transaction
 from upesi.demo import DEMO_CHANNEL_UUID, seed_demo
 from upesi.queues.outgoing import queue_name
 from upesi.queues.redis import get_redis
-
-from tests.mailroom.support import receive
 
 
 async def outgoing_texts() -> list[str]:
@@ -25,10 +25,29 @@ async def test_keyword_starts_flow_and_reply_resumes_it(db: None) -> None:
     assert await outgoing_texts() == ["What is your name?"]
 
     async with transaction() as s:
-        session = (await s.execute(text("SELECT uuid, status FROM flow_sessions WHERE contact_id = :c"), {"c": contact_id})).one()
-        contact = (await s.execute(text("SELECT current_session_uuid, current_flow_id FROM contacts WHERE id = :c"), {"c": contact_id})).one()
-        first = (await s.execute(text("SELECT status, flow_id FROM msgs WHERE uuid = :u"), {"u": first_uuid})).one()
-        fires = (await s.execute(text("SELECT fire_type FROM contact_fires WHERE contact_id = :c"), {"c": contact_id})).scalars().all()
+        session = (
+            await s.execute(
+                text("SELECT uuid, status FROM flow_sessions WHERE contact_id = :c"), {"c": contact_id}
+            )
+        ).one()
+        contact = (
+            await s.execute(
+                text("SELECT current_session_uuid, current_flow_id FROM contacts WHERE id = :c"),
+                {"c": contact_id},
+            )
+        ).one()
+        first = (
+            await s.execute(text("SELECT status, flow_id FROM msgs WHERE uuid = :u"), {"u": first_uuid})
+        ).one()
+        fires = (
+            (
+                await s.execute(
+                    text("SELECT fire_type FROM contact_fires WHERE contact_id = :c"), {"c": contact_id}
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert session.status == "W" and contact.current_session_uuid == session.uuid and contact.current_flow_id
     assert first.status == "H" and first.flow_id == contact.current_flow_id
     assert fires == ["E"]
@@ -39,15 +58,37 @@ async def test_keyword_starts_flow_and_reply_resumes_it(db: None) -> None:
 
     async with transaction() as s:
         name = (await s.execute(text("SELECT name FROM contacts WHERE id = :c"), {"c": contact_id})).scalar()
-        run = (await s.execute(text("SELECT status, results, responded FROM flow_runs WHERE contact_id = :c"), {"c": contact_id})).one()
-        status = (await s.execute(text("SELECT status FROM flow_sessions WHERE contact_id = :c"), {"c": contact_id})).scalar()
-        out = (await s.execute(text("SELECT text, status, direction FROM msgs WHERE direction = 'O' ORDER BY id"))).all()
-        fires = (await s.execute(text("SELECT count(*) FROM contact_fires WHERE contact_id = :c"), {"c": contact_id})).scalar()
+        run = (
+            await s.execute(
+                text("SELECT status, results, responded FROM flow_runs WHERE contact_id = :c"),
+                {"c": contact_id},
+            )
+        ).one()
+        status = (
+            await s.execute(text("SELECT status FROM flow_sessions WHERE contact_id = :c"), {"c": contact_id})
+        ).scalar()
+        out = (
+            await s.execute(
+                text("SELECT text, status, direction FROM msgs WHERE direction = 'O' ORDER BY id")
+            )
+        ).all()
+        fires = (
+            await s.execute(
+                text("SELECT count(*) FROM contact_fires WHERE contact_id = :c"), {"c": contact_id}
+            )
+        ).scalar()
     assert name == "Ana"
-    assert run.status == "C" and run.results["name"]["value"] == "Ana" and run.results["name"]["category"] == "Has Text"
+    assert (
+        run.status == "C"
+        and run.results["name"]["value"] == "Ana"
+        and run.results["name"]["category"] == "Has Text"
+    )
     assert run.responded
     assert status == "C"
-    assert [(o.text, o.status, o.direction) for o in out] == [("What is your name?", "Q", "O"), ("Thanks Ana!", "Q", "O")]
+    assert [(o.text, o.status, o.direction) for o in out] == [
+        ("What is your name?", "Q", "O"),
+        ("Thanks Ana!", "Q", "O"),
+    ]
     assert fires == 0
 
 
@@ -57,7 +98,11 @@ async def test_message_without_trigger_or_session_goes_to_inbox(db: None) -> Non
     contact_id, msg_uuid = await receive(org.id, DEMO_CHANNEL_UUID, "tel:+15550000001", "hello there")
     await handle(org.id, {"contact_id": contact_id})
     async with transaction() as s:
-        msg = (await s.execute(text("SELECT status, flow_id, visibility FROM msgs WHERE uuid = :u"), {"u": msg_uuid})).one()
+        msg = (
+            await s.execute(
+                text("SELECT status, flow_id, visibility FROM msgs WHERE uuid = :u"), {"u": msg_uuid}
+            )
+        ).one()
         sessions = (await s.execute(text("SELECT count(*) FROM flow_sessions"))).scalar()
     assert (msg.status, msg.flow_id, msg.visibility) == ("H", None, "V")
     assert sessions == 0
@@ -72,7 +117,24 @@ async def test_keyword_interrupts_waiting_session(db: None) -> None:
     await receive(org.id, DEMO_CHANNEL_UUID, "tel:+15550000002", "join")
     await handle(org.id, {"contact_id": contact_id})
     async with transaction() as s:
-        statuses = (await s.execute(text("SELECT status FROM flow_sessions WHERE contact_id = :c ORDER BY id"), {"c": contact_id})).scalars().all()
-        runs = (await s.execute(text("SELECT status FROM flow_runs WHERE contact_id = :c ORDER BY id"), {"c": contact_id})).scalars().all()
+        statuses = (
+            (
+                await s.execute(
+                    text("SELECT status FROM flow_sessions WHERE contact_id = :c ORDER BY id"),
+                    {"c": contact_id},
+                )
+            )
+            .scalars()
+            .all()
+        )
+        runs = (
+            (
+                await s.execute(
+                    text("SELECT status FROM flow_runs WHERE contact_id = :c ORDER BY id"), {"c": contact_id}
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert statuses == ["I", "W"]
     assert runs == ["I", "W"]

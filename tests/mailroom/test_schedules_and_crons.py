@@ -4,13 +4,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from mailroom import runner
 from mailroom.crons import Cron, CronRunner, fire_schedules, retry_msgs
 from mailroom.followups import FLOW_ACTION
 from mailroom.persist import commit_sprints
 from mailroom.schedules import next_fire
-from upesi.db.engine import transaction
-
 from tests.mailroom.test_support_batch import (
     HELLO_FLOW_UUID,
     execute,
@@ -21,6 +20,7 @@ from tests.mailroom.test_support_batch import (
     sent_msgs,
     workspace,
 )
+from upesi.db.engine import transaction
 
 UTC_ = "UTC"
 
@@ -181,9 +181,8 @@ def actions_flow(flow_uuid: str, actions: list[dict]) -> dict:
 
 async def test_start_session_and_send_broadcast_actions_of_a_real_flow(db: None) -> None:
     from mailroom import starts
-    from upesi.db.ops.flows import save_flow
-
     from tests.mailroom.test_support_batch import insert_start
+    from upesi.db.ops.flows import save_flow
 
     ws = await workspace(3)
     c = ws["contact_ids"]

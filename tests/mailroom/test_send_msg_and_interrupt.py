@@ -2,7 +2,6 @@
 
 from mailroom import starts
 from mailroom.tasks import interrupt_contacts, send_msg
-
 from tests.mailroom.test_support_batch import (
     execute,
     insert_start,

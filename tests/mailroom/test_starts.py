@@ -2,10 +2,6 @@
 
 from mailroom import starts
 from mailroom.tasks import start_flow_batch
-from upesi.queues.contacts import acquire_lock
-from upesi.queues.fair import QUEUE_REALTIME, QUEUE_THROTTLED, FairQueue
-from upesi.queues.redis import get_redis
-
 from tests.mailroom.test_support_batch import (
     insert_start,
     one,
@@ -15,6 +11,9 @@ from tests.mailroom.test_support_batch import (
     sent_msgs,
     workspace,
 )
+from upesi.queues.contacts import acquire_lock
+from upesi.queues.fair import QUEUE_REALTIME, QUEUE_THROTTLED, FairQueue
+from upesi.queues.redis import get_redis
 
 
 async def test_start_to_a_group_in_batches_with_progress(db: None, monkeypatch) -> None:
@@ -138,7 +137,6 @@ async def test_urns_and_query_recipients_and_locked_contacts_skipped(db: None, m
 
 async def test_lost_batches_are_queued_again_and_done_ones_not_redone(db: None, monkeypatch) -> None:
     from mailroom.crons import retry_msgs
-
     from tests.mailroom.test_support_batch import execute
 
     monkeypatch.setattr(starts, "BATCH_SIZE", 2)

@@ -5,8 +5,9 @@ import json
 import uuid
 from typing import Any
 
-from mailroom.tasks import TASKS
 from sqlalchemy import text
+
+from mailroom.tasks import TASKS
 from upesi.db.engine import transaction
 from upesi.db.ops.contacts import resolve_contacts
 from upesi.db.ops.flows import save_flow

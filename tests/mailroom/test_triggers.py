@@ -1,9 +1,30 @@
 import pytest
+
 from mailroom.triggers import TriggerRow, match_keyword, match_type
 
 
-def trig(id_: int, keywords: list[str], match: str = "F", channel: int | None = None, include=(), exclude=(), type_="K") -> TriggerRow:
-    return TriggerRow(id_, type_, keywords, match, 100 + id_, f"uuid-{id_}", f"Flow {id_}", channel, None, set(include), set(exclude))
+def trig(
+    id_: int,
+    keywords: list[str],
+    match: str = "F",
+    channel: int | None = None,
+    include=(),
+    exclude=(),
+    type_="K",
+) -> TriggerRow:
+    return TriggerRow(
+        id_,
+        type_,
+        keywords,
+        match,
+        100 + id_,
+        f"uuid-{id_}",
+        f"Flow {id_}",
+        channel,
+        None,
+        set(include),
+        set(exclude),
+    )
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 from mailroom import fires as fires_mod
 from mailroom import starts
-from upesi.db.engine import transaction
-from upesi.db.ops.flows import save_flow
-
 from tests.mailroom.test_support_batch import (
     execute,
     fires,
@@ -18,6 +15,8 @@ from tests.mailroom.test_support_batch import (
     sent_msgs,
     workspace,
 )
+from upesi.db.engine import transaction
+from upesi.db.ops.flows import save_flow
 
 TIMEOUT_FLOW_UUID = "9d1c2b3a-0000-4000-8000-00000000b001"
 

@@ -40,7 +40,13 @@ async def start_hook_flow(url: str) -> int:
 
 async def logs() -> list:
     async with transaction() as s:
-        return (await s.execute(text("SELECT url, status_code, request, response, request_time_ms, is_error, flow_id FROM http_logs"))).all()
+        return (
+            await s.execute(
+                text(
+                    "SELECT url, status_code, request, response, request_time_ms, is_error, flow_id FROM http_logs"
+                )
+            )
+        ).all()
 
 
 async def test_webhook_call_is_logged_with_request_and_response(db: None, tmp_path: Path) -> None:

@@ -35,10 +35,14 @@ def wait_for_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None
 
 
 @contextmanager
-def running(args: list[str], health_url: str, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[subprocess.Popen]:
+def running(
+    args: list[str], health_url: str, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[subprocess.Popen]:
     """Run a command until the block ends; its output goes to `log` (kept for a failing test to read)."""
     out = open(log, "ab") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(args, env=dict(os.environ, **(env or {})), stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    proc = subprocess.Popen(
+        args, env=dict(os.environ, **(env or {})), stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
+    )
     try:
         wait_for_http(health_url, proc=proc)
         yield proc
@@ -55,9 +59,13 @@ def running(args: list[str], health_url: str, env: dict[str, str] | None = None,
 
 
 @contextmanager
-def service(name: str, port: int, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[subprocess.Popen]:
+def service(
+    name: str, port: int, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[subprocess.Popen]:
     """`upesi <name> --port <port>` until the block ends."""
-    with running([UPESI, name, "--host", "127.0.0.1", "--port", str(port)], f"http://127.0.0.1:{port}/health", env, log) as p:
+    with running(
+        [UPESI, name, "--host", "127.0.0.1", "--port", str(port)], f"http://127.0.0.1:{port}/health", env, log
+    ) as p:
         yield p
 
 

@@ -1,9 +1,9 @@
 """GET /health answers 503 naming what is down, over a real (closed) port."""
 
 import httpx
-from upesi.config import reset_settings
 
 from tests.support.processes import free_port
+from upesi.config import reset_settings
 
 
 async def test_health_names_postgres_when_it_is_down(env: dict[str, str], monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -11,7 +11,9 @@ async def test_health_names_postgres_when_it_is_down(env: dict[str, str], monkey
 
     monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{free_port()}/nothing")
     reset_settings()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app()), base_url="http://t") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app()), base_url="http://t"
+    ) as client:
         r = await client.get("/health")
     assert r.status_code == 503
     body = r.json()
@@ -26,7 +28,9 @@ async def test_health_names_redis_when_it_is_down(env: dict[str, str], monkeypat
     await close_redis()
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     reset_settings()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app()), base_url="http://t") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app()), base_url="http://t"
+    ) as client:
         r = await client.get("/health")
     await close_redis()
     assert r.status_code == 503

@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from upesi.metrics import QUEUE_DEPTH
-from upesi.service import add_latency_middleware, common_router
 
 from courier.receiver import Receiver
 from courier.runtime import Runtime
+from upesi.metrics import QUEUE_DEPTH
+from upesi.service import add_latency_middleware, common_router
 
 _UUID_ACTION = re.compile(
     r"^(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/(?P<action>[a-z_]+)/?$"

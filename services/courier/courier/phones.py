@@ -1,9 +1,9 @@
 """Building URNs from what providers send: phone numbers parsed with the channel's country, as the reference."""
 
 import phonenumbers
-from upesi.urns import URNError, normalize_path, normalize_phone
 
 from courier.handlers.base import HandlerError
+from upesi.urns import URNError, normalize_path, normalize_phone
 
 
 def tel_path(number: str, country: str | None) -> str:

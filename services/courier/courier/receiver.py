@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import Response as HTTPResponse
-from upesi.metrics import MSGS_IN, STATUSES_IN
 
 from courier import dedup
 from courier.channels import ChannelRec
@@ -37,6 +36,7 @@ from courier.logs import ChannelLogBuilder
 from courier.outbound import Outbound
 from courier.runtime import Runtime
 from courier.store import PendingEvent, PendingMsg, StatusUpdate
+from upesi.metrics import MSGS_IN, STATUSES_IN
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,6 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from upesi.config import get_settings
-from upesi.db.engine import dispose_engine
-from upesi.queues.outgoing import OutgoingQueues
-from upesi.queues.redis import close_redis, get_redis
 
 from courier.batcher import Batcher
 from courier.channels import ChannelCache
@@ -30,6 +26,10 @@ from courier.store import (
     write_msgs,
     write_statuses,
 )
+from upesi.config import get_settings
+from upesi.db.engine import dispose_engine
+from upesi.queues.outgoing import OutgoingQueues
+from upesi.queues.redis import close_redis, get_redis
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from upesi.metrics import MSGS_OUT
-
 from courier import dedup
 from courier.handlers import get_handler
 from courier.handlers.base import MsgOut, SendError, SendResult
@@ -18,6 +16,7 @@ from courier.logs import ChannelLogBuilder
 from courier.outbound import Outbound
 from courier.runtime import Runtime
 from courier.store import PendingEvent, StatusUpdate
+from upesi.metrics import MSGS_OUT
 
 log = logging.getLogger(__name__)
 

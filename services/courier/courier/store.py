@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import text
+
 from upesi.db.engine import transaction
 from upesi.db.ops.contacts import resolve_contacts
 from upesi.queues.contacts import queue_contact_event

@@ -4,16 +4,16 @@ and an internal HTTP API for web (simulator, search, inspect)."""
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+
+from mailroom.crons import CronRunner
+from mailroom.foreman import Foreman
+from mailroom.web import contact, flow, sim
 from upesi.config import get_settings
 from upesi.db.engine import dispose_engine
 from upesi.metrics import QUEUE_DEPTH
 from upesi.queues.fair import QUEUE_BATCH, QUEUE_REALTIME, QUEUE_THROTTLED, FairQueue
 from upesi.queues.redis import close_redis, get_redis
 from upesi.service import add_latency_middleware, common_router
-
-from mailroom.crons import CronRunner
-from mailroom.foreman import Foreman
-from mailroom.web import contact, flow, sim
 
 QUEUES = (QUEUE_REALTIME, QUEUE_BATCH, QUEUE_THROTTLED)
 
@@ -31,8 +31,15 @@ async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
     # one workspace may hold at most half of a queue's workers, as the reference's WorkerOwnerLimit
     foremen = [
         Foreman(QUEUE_REALTIME, workers, max_active_per_owner=max(1, workers // 2), lease_seconds=lease),
-        Foreman(QUEUE_BATCH, max(2, workers // 2), max_active_per_owner=max(1, workers // 4), lease_seconds=lease),
-        Foreman(QUEUE_THROTTLED, max(2, workers // 2), max_active_per_owner=max(1, workers // 4), lease_seconds=lease),
+        Foreman(
+            QUEUE_BATCH, max(2, workers // 2), max_active_per_owner=max(1, workers // 4), lease_seconds=lease
+        ),
+        Foreman(
+            QUEUE_THROTTLED,
+            max(2, workers // 2),
+            max_active_per_owner=max(1, workers // 4),
+            lease_seconds=lease,
+        ),
     ]
     for f in foremen:
         f.start()

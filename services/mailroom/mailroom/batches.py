@@ -8,6 +8,7 @@ import json
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.queues.fair import QUEUE_REALTIME, QUEUE_THROTTLED, FairQueue
 from upesi.queues.redis import get_redis
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from upesi.db.engine import transaction
 
 from mailroom import batches
 from mailroom.contacts import load_contacts
@@ -17,6 +16,7 @@ from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing
 from mailroom.recipients import Exclusions, Recipients, resolve
 from mailroom.scene import load_org_scene
+from upesi.db.engine import transaction
 
 BATCH_SIZE = 100
 SEND_BATCH = "send_broadcast_batch"

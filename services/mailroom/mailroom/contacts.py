@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.db.models import Channel, Contact, ContactField, ContactGroup, ContactURN, contact_group_contacts
 from upesi.db.models.contacts import CONTACT_STATUSES
 
@@ -13,16 +14,28 @@ def iso(dt: datetime | None) -> str | None:
     return dt.isoformat().replace("+00:00", "Z") if dt else None
 
 
-async def load_contacts(session: AsyncSession, org_id: int, contact_ids: list[int]) -> dict[int, dict[str, Any]]:
+async def load_contacts(
+    session: AsyncSession, org_id: int, contact_ids: list[int]
+) -> dict[int, dict[str, Any]]:
     """Engine contact JSON by contact id. Four queries whatever the number of contacts."""
     if not contact_ids:
         return {}
     contacts = (
-        await session.execute(select(Contact).where(Contact.org_id == org_id, Contact.id.in_(contact_ids), Contact.is_active))
-    ).scalars().all()
+        (
+            await session.execute(
+                select(Contact).where(
+                    Contact.org_id == org_id, Contact.id.in_(contact_ids), Contact.is_active
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
     urn_rows = (
         await session.execute(
-            select(ContactURN.contact_id, ContactURN.id, ContactURN.identity, ContactURN.display, Channel.uuid)
+            select(
+                ContactURN.contact_id, ContactURN.id, ContactURN.identity, ContactURN.display, Channel.uuid
+            )
             .outerjoin(Channel, Channel.id == ContactURN.channel_id)
             .where(ContactURN.contact_id.in_(contact_ids))
             .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)

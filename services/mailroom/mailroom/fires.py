@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
+
 from upesi.db.engine import transaction
 from upesi.queues.contacts import queue_contact_event
 from upesi.queues.fair import QUEUE_THROTTLED, FairQueue

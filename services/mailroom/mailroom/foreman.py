@@ -5,11 +5,10 @@ import asyncio
 import logging
 import time
 
+from mailroom.tasks import TASKS
 from upesi.metrics import TASK_DURATION
 from upesi.queues.fair import FairQueue, Task
 from upesi.queues.redis import get_redis
-
-from mailroom.tasks import TASKS
 
 log = logging.getLogger(__name__)
 IDLE_SLEEP = 0.05
@@ -66,7 +65,9 @@ class Foreman:
                 await queue.extend(list(self._in_hand))
                 reaped = await queue.reap()
                 if reaped:
-                    log.warning("requeued tasks whose worker died", extra={"queue": self.queue_name, "count": reaped})
+                    log.warning(
+                        "requeued tasks whose worker died", extra={"queue": self.queue_name, "count": reaped}
+                    )
             except Exception:
                 log.exception("unable to keep task leases", extra={"queue": self.queue_name})
             try:
@@ -87,12 +88,17 @@ class Foreman:
             org_id = int(owner)
         except (ValueError, TypeError) as e:
             outcome = "malformed"
-            log.error("malformed task skipped", extra={"queue": self.queue_name, "error": str(e), "payload": payload[:500]})
+            log.error(
+                "malformed task skipped",
+                extra={"queue": self.queue_name, "error": str(e), "payload": payload[:500]},
+            )
             return
         try:
             await handler(org_id, task.task)
         except Exception:
             outcome = "error"
-            log.exception("task failed", extra={"queue": self.queue_name, "task_type": task.type, "task_id": task.id})
+            log.exception(
+                "task failed", extra={"queue": self.queue_name, "task_type": task.type, "task_id": task.id}
+            )
         finally:
             TASK_DURATION.labels(self.queue_name, task_type, outcome).observe(time.perf_counter() - start)

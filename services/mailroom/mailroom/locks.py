@@ -6,6 +6,7 @@ import secrets
 import time
 
 import redis.asyncio as aioredis
+
 from upesi.queues.contacts import LOCK_EXPIRY_MS, lock_key
 
 # the same compare-and-delete as upesi.queues.contacts.release_lock

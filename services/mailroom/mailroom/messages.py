@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from mailroom.persist import Outgoing
+from mailroom.runner import now_iso
 from upesi.excellent import Environment, evaluate_template
 from upesi.excellent.types.values import XObject
 from upesi.flows.assets import Assets
 from upesi.flows.context import contact_context, fields_context, urns_context
-
-from mailroom.persist import Outgoing
-from mailroom.runner import now_iso
 
 
 @dataclass

@@ -3,11 +3,11 @@
 hands them over again (courier's double-send guard makes a repeat harmless)."""
 
 from sqlalchemy import text
+
+from mailroom.persist import Outgoing
 from upesi.db.engine import transaction
 from upesi.queues.outgoing import OutgoingQueues
 from upesi.queues.redis import get_redis
-
-from mailroom.persist import Outgoing
 
 
 async def queue_outgoing(batches: list[Outgoing]) -> None:
@@ -21,6 +21,8 @@ async def queue_outgoing(batches: list[Outgoing]) -> None:
         # a lost marker only means the requeue cron hands the message over again: no need to wait for fsync
         await db.execute(text("SET LOCAL synchronous_commit TO OFF"))
         await db.execute(
-            text("UPDATE msgs SET status = 'Q', modified_on = now() WHERE uuid = ANY(CAST(:u AS uuid[])) AND status = 'I'"),
+            text(
+                "UPDATE msgs SET status = 'Q', modified_on = now() WHERE uuid = ANY(CAST(:u AS uuid[])) AND status = 'I'"
+            ),
             {"u": uuids},
         )

@@ -14,8 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mailroom.followups import apply_followups
 from mailroom.runner import Sprint
 
-SESSION_STATUS = {"waiting": "W", "completed": "C", "interrupted": "I", "expired": "X", "failed": "F", "active": "W"}
-RUN_STATUS = {"active": "A", "waiting": "W", "completed": "C", "interrupted": "I", "expired": "X", "failed": "F"}
+SESSION_STATUS = {
+    "waiting": "W",
+    "completed": "C",
+    "interrupted": "I",
+    "expired": "X",
+    "failed": "F",
+    "active": "W",
+}
+RUN_STATUS = {
+    "active": "A",
+    "waiting": "W",
+    "completed": "C",
+    "interrupted": "I",
+    "expired": "X",
+    "failed": "F",
+}
 CONTACT_STATUS = {"active": "A", "blocked": "B", "stopped": "S", "archived": "V"}
 ENDED = {"C", "I", "X", "F"}
 
@@ -114,7 +128,9 @@ async def _interrupt_waiting(db: AsyncSession, sprints: list[Sprint]) -> None:
         )
 
 
-async def _upsert_sessions(db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]) -> None:
+async def _upsert_sessions(
+    db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
+) -> None:
     rows = []
     for s in sprints:
         status = _session_status(s)
@@ -144,11 +160,16 @@ async def _upsert_sessions(db: AsyncSession, org_id: int, sprints: list[Sprint],
                 output = EXCLUDED.output, ended_on = EXCLUDED.ended_on, last_sprint_uuid = EXCLUDED.last_sprint_uuid
             """
         ),
-        {"org": org_id, "rows": json.dumps([dict(r, output=json.loads(r["output"])) for r in rows], default=str)},
+        {
+            "org": org_id,
+            "rows": json.dumps([dict(r, output=json.loads(r["output"])) for r in rows], default=str),
+        },
     )
 
 
-async def _upsert_runs(db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]) -> None:
+async def _upsert_runs(
+    db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
+) -> None:
     rows = []
     for s in sprints:
         for run in s.session.get("runs", []):
@@ -202,12 +223,17 @@ async def _upsert_runs(db: AsyncSession, org_id: int, sprints: list[Sprint], flo
     )
 
 
-async def _update_contacts(db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]) -> None:
+async def _update_contacts(
+    db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
+) -> None:
     """Contacts take the engine's view of them after the sprint (name, language, status, fields), and
     point at their waiting session, if any."""
     field_uuids = dict(
-        (await db.execute(text("SELECT key, uuid::text FROM contact_fields WHERE org_id = :org"), {"org": org_id}))
-        .all()
+        (
+            await db.execute(
+                text("SELECT key, uuid::text FROM contact_fields WHERE org_id = :org"), {"org": org_id}
+            )
+        ).all()
     )
     rows = []
     for s in sprints:
@@ -221,7 +247,9 @@ async def _update_contacts(db: AsyncSession, org_id: int, sprints: list[Sprint],
                 "language": c.get("language"),
                 "timezone": c.get("timezone"),
                 "status": CONTACT_STATUS.get(c.get("status", "active"), "A"),
-                "fields": {field_uuids[k]: v for k, v in (c.get("fields") or {}).items() if k in field_uuids and v},
+                "fields": {
+                    field_uuids[k]: v for k, v in (c.get("fields") or {}).items() if k in field_uuids and v
+                },
                 "session_uuid": s.session["uuid"] if waiting else None,
                 "flow_id": flow_ids.get(run["flow"]["uuid"]) if run else None,
             }
@@ -275,7 +303,9 @@ async def _apply_group_changes(db: AsyncSession, org_id: int, sprints: list[Spri
 MAX_LOGGED_BODY = 50_000
 
 
-async def _log_http_calls(db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]) -> None:
+async def _log_http_calls(
+    db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
+) -> None:
     """Every webhook and resthook call the engine made, with request, response and time taken."""
     rows = []
     for s in sprints:
@@ -318,17 +348,26 @@ async def _reset_fires(db: AsyncSession, org_id: int, sprints: list[Sprint]) -> 
     last message of the sprint is sent, so they count from delivery)."""
     contact_ids = [s.contact_id for s in sprints]
     await db.execute(
-        text("DELETE FROM contact_fires WHERE contact_id = ANY(:ids) AND fire_type IN ('T', 'E')"), {"ids": contact_ids}
+        text("DELETE FROM contact_fires WHERE contact_id = ANY(:ids) AND fire_type IN ('T', 'E')"),
+        {"ids": contact_ids},
     )
     fires = []
     for s in sprints:
         if SESSION_STATUS.get(s.status) != "W":
             continue
         expires = next(
-            (e.get("expires_on") for e in reversed(s.events) if e.get("type") in ("msg_wait", "dial_wait")), None
+            (e.get("expires_on") for e in reversed(s.events) if e.get("type") in ("msg_wait", "dial_wait")),
+            None,
         ) or (s.session.get("wait") or {}).get("expires_on")
         if expires:
-            fires.append({"contact_id": s.contact_id, "session": s.session["uuid"], "sprint": s.sprint_uuid or None, "on": expires})
+            fires.append(
+                {
+                    "contact_id": s.contact_id,
+                    "session": s.session["uuid"],
+                    "sprint": s.sprint_uuid or None,
+                    "on": expires,
+                }
+            )
     if fires:
         await db.execute(
             text(
@@ -356,7 +395,9 @@ async def _insert_messages(
     channels = {
         str(row.uuid): row
         for row in await db.execute(
-            text("SELECT id, uuid, tps FROM channels WHERE org_id = :org AND uuid = ANY(CAST(:u AS uuid[])) AND is_active"),
+            text(
+                "SELECT id, uuid, tps FROM channels WHERE org_id = :org AND uuid = ANY(CAST(:u AS uuid[])) AND is_active"
+            ),
             {"org": org_id, "u": list(channel_uuids)},
         )
     }
@@ -367,8 +408,7 @@ async def _insert_messages(
                 text("SELECT identity, id FROM contact_urns WHERE org_id = :org AND identity = ANY(:i)"),
                 {"org": org_id, "i": list(identities)},
             )
-        )
-        .all()
+        ).all()
     )
     rows, outgoing = [], {}
     for s, e in created:
@@ -378,7 +418,9 @@ async def _insert_messages(
         urn = (msg.get("urn") or "").split("?")[0]
         sendable = channel is not None and urn in urn_ids
         attachments = msg.get("attachments") or []
-        quick_replies = [q if isinstance(q, str) else q.get("text", "") for q in msg.get("quick_replies") or []]
+        quick_replies = [
+            q if isinstance(q, str) else q.get("text", "") for q in msg.get("quick_replies") or []
+        ]
         row = {
             "uuid": msg.get("uuid") or str(uuidlib.uuid4()),
             "channel_id": channel.id if channel else None,
@@ -418,7 +460,11 @@ async def _insert_messages(
                     "flow": run["flow"] if run else None,
                     "created_on": row["created_on"],
                     "response_to_external_id": response_to_external_id,
-                    "session": {"uuid": s.session["uuid"], "status": SESSION_STATUS.get(s.status, "C"), "sprint_uuid": s.sprint_uuid or None},
+                    "session": {
+                        "uuid": s.session["uuid"],
+                        "status": SESSION_STATUS.get(s.status, "C"),
+                        "sprint_uuid": s.sprint_uuid or None,
+                    },
                     "tps_cost": 1,
                 }
             )

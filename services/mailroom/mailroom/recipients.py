@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.contactql import QueryError, contact_ids_for_query
 from upesi.db.ops.contacts import resolve_contacts
 from upesi.urns import parse_urn

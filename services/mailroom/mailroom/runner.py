@@ -41,7 +41,9 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _start(assets: Assets, env: dict, contact_id: int, contact: dict, trigger: dict, start_id: int | None) -> Sprint:
+def _start(
+    assets: Assets, env: dict, contact_id: int, contact: dict, trigger: dict, start_id: int | None
+) -> Sprint:
     session, sprint = engine().new_session(assets, contact, trigger, environment=env)
     return Sprint(
         contact_id=contact_id,
@@ -91,10 +93,15 @@ async def resume_session(
     return await asyncio.to_thread(_resume, engine_assets(assets), env, contact_id, session_json, resume)
 
 
-def msg_trigger(flow: dict[str, str], msg: dict[str, Any], keyword: str | None, match_type: str | None) -> dict:
+def msg_trigger(
+    flow: dict[str, str], msg: dict[str, Any], keyword: str | None, match_type: str | None
+) -> dict:
     trigger: dict[str, Any] = {"type": "msg", "flow": flow, "msg": msg, "triggered_on": now_iso()}
     if keyword:
-        trigger["keyword_match"] = {"type": "only_word" if match_type == "O" else "first_word", "keyword": keyword}
+        trigger["keyword_match"] = {
+            "type": "only_word" if match_type == "O" else "first_word",
+            "keyword": keyword,
+        }
     return trigger
 
 

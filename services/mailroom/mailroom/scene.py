@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from mailroom.triggers import TriggerRow, load_triggers
 from upesi.config import get_settings
 from upesi.db.models import Org
 from upesi.db.ops.assets import environment_for, load_assets
 from upesi.flows.assets import Assets
-
-from mailroom.triggers import TriggerRow, load_triggers
 
 ASSET_TTL = 5.0
 
@@ -42,7 +42,11 @@ async def load_org_scene(db: AsyncSession, org_id: int, max_age: float = ASSET_T
         return cached
     org = (await db.execute(select(Org).where(Org.id == org_id))).scalar_one()
     scene = OrgScene(
-        org, await load_assets(db, org_id), environment_for(org), await load_triggers(db, org_id), time.monotonic()
+        org,
+        await load_assets(db, org_id),
+        environment_for(org),
+        await load_triggers(db, org_id),
+        time.monotonic(),
     )
     _scenes[key] = scene
     return scene
@@ -68,4 +72,3 @@ async def waiting_session(db: AsyncSession, contact_id: int) -> Any:
             {"c": contact_id},
         )
     ).first()
-

@@ -9,8 +9,6 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from upesi.db.engine import transaction
-from upesi.queues.redis import get_redis
 
 from mailroom import batches, runner
 from mailroom.contacts import load_contacts
@@ -20,6 +18,8 @@ from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing, commit_sprints
 from mailroom.recipients import Exclusions, Recipients, resolve
 from mailroom.scene import load_org_scene
+from upesi.db.engine import transaction
+from upesi.queues.redis import get_redis
 
 BATCH_SIZE = 25
 LOCK_WAIT_SECONDS = 60.0  # bulk starts wait up to a minute for a contact busy with an event

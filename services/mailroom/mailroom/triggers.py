@@ -54,7 +54,11 @@ def _score(t: TriggerRow, channel_id: int | None, contact_groups: set[int]) -> i
 
 
 def best(candidates: list[TriggerRow], channel_id: int | None, contact_groups: set[int]) -> TriggerRow | None:
-    scored = [(s, i, t) for i, t in enumerate(candidates) if (s := _score(t, channel_id, contact_groups)) is not None]
+    scored = [
+        (s, i, t)
+        for i, t in enumerate(candidates)
+        if (s := _score(t, channel_id, contact_groups)) is not None
+    ]
     if not scored:
         return None
     # highest score wins; ties go to the trigger loaded first
@@ -80,7 +84,9 @@ def match_keyword(
     return (winner, tokens[0].lower()) if winner else None
 
 
-def match_type(triggers: list[TriggerRow], trigger_type: str, channel_id: int | None, contact_groups: set[int]) -> TriggerRow | None:
+def match_type(
+    triggers: list[TriggerRow], trigger_type: str, channel_id: int | None, contact_groups: set[int]
+) -> TriggerRow | None:
     return best([t for t in triggers if t.trigger_type == trigger_type], channel_id, contact_groups)
 
 
@@ -102,9 +108,17 @@ async def load_triggers(db: AsyncSession, org_id: int) -> list[TriggerRow]:
     )
     return [
         TriggerRow(
-            id=r.id, trigger_type=r.trigger_type, keywords=list(r.keywords or []), match_type=r.match_type,
-            flow_id=r.flow_id, flow_uuid=r.flow_uuid, flow_name=r.flow_name, channel_id=r.channel_id,
-            referrer_id=r.referrer_id, include_groups=set(r.include_groups), exclude_groups=set(r.exclude_groups),
+            id=r.id,
+            trigger_type=r.trigger_type,
+            keywords=list(r.keywords or []),
+            match_type=r.match_type,
+            flow_id=r.flow_id,
+            flow_uuid=r.flow_uuid,
+            flow_name=r.flow_name,
+            channel_id=r.channel_id,
+            referrer_id=r.referrer_id,
+            include_groups=set(r.include_groups),
+            exclude_groups=set(r.exclude_groups),
         )
         for r in rows
     ]

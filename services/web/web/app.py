@@ -3,6 +3,7 @@
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+
 from upesi.db.engine import dispose_engine
 from upesi.queues.redis import close_redis
 from upesi.service import add_latency_middleware, common_router

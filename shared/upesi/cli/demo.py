@@ -14,7 +14,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     sub.add_parser("seed", help="create the demo workspace if missing").set_defaults(func=run_seed)
 
     info = commands.add_parser("demo-info", help="print the demo workspace's URLs, login, token and channels")
-    info.add_argument("--json", action="store_true", help="print JSON (the only format; kept for the contract)")
+    info.add_argument(
+        "--json", action="store_true", help="print JSON (the only format; kept for the contract)"
+    )
     info.set_defaults(func=run_info)
 
 

@@ -6,7 +6,9 @@ from upesi.db.migrate import migrate
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("migrate", help="create the database if missing and migrate it to the newest schema")
+    p = commands.add_parser(
+        "migrate", help="create the database if missing and migrate it to the newest schema"
+    )
     p.add_argument("--no-create", action="store_true", help="fail instead of creating a missing database")
     p.set_defaults(func=run)
 

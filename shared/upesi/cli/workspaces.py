@@ -12,7 +12,9 @@ from upesi.db.ops.orgs import create_api_token, create_workspace
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("create-workspace", help="create a workspace and its administrator; prints an API token")
+    p = commands.add_parser(
+        "create-workspace", help="create a workspace and its administrator; prints an API token"
+    )
     p.add_argument("name")
     p.add_argument("--email", required=True)
     p.add_argument("--password", required=True)
@@ -31,7 +33,12 @@ def run_create(args: argparse.Namespace) -> int:
         try:
             async with transaction() as session:
                 ws = await create_workspace(
-                    session, args.name, args.email, args.password, timezone=args.timezone, country=args.country
+                    session,
+                    args.name,
+                    args.email,
+                    args.password,
+                    timezone=args.timezone,
+                    country=args.country,
                 )
                 return f"workspace {ws.org.name} (id {ws.org.id}, uuid {ws.org.uuid}) administered by {ws.user.email}\n{ws.token}"
         finally:
@@ -55,7 +62,9 @@ def run_token(args: argparse.Namespace) -> int:
                     query = query.where(Org.name == args.workspace)
                 rows = (await session.execute(query)).all()
                 if not rows:
-                    raise CommandError(f"no user {args.email} in {'workspace ' + args.workspace if args.workspace else 'any workspace'}")
+                    raise CommandError(
+                        f"no user {args.email} in {'workspace ' + args.workspace if args.workspace else 'any workspace'}"
+                    )
                 if len(rows) > 1:
                     raise CommandError(f"{args.email} belongs to {len(rows)} workspaces: pass --workspace")
                 user_id, org_id = rows[0]

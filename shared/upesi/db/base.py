@@ -24,7 +24,10 @@ class Base(DeclarativeBase):
 
 IntPK = Annotated[int, mapped_column(BigInteger, primary_key=True, autoincrement=True)]
 UUIDStr = Annotated[str, mapped_column(UUID(as_uuid=False), unique=True, nullable=False)]
-Created = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)]
+Created = Annotated[
+    datetime, mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+]
 Modified = Annotated[
-    datetime, mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False)
+    datetime,
+    mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False),
 ]

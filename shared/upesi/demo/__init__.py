@@ -26,7 +26,9 @@ async def seed_demo(session: AsyncSession) -> Org:
     org = (await session.execute(select(Org).where(Org.name == DEMO_WORKSPACE))).scalar_one_or_none()
     if org is not None:
         return org
-    ws = await create_workspace(session, DEMO_WORKSPACE, DEMO_EMAIL, DEMO_PASSWORD, country="US", languages=["eng"])
+    ws = await create_workspace(
+        session, DEMO_WORKSPACE, DEMO_EMAIL, DEMO_PASSWORD, country="US", languages=["eng"]
+    )
     # the password is kept only so demo-info can print it: this workspace is a local demo by definition
     ws.org.config = {"demo": {"admin_email": DEMO_EMAIL, "admin_password": DEMO_PASSWORD}}
     settings = get_settings()
@@ -35,7 +37,11 @@ async def seed_demo(session: AsyncSession) -> Org:
         ws.org.id,
         "EX",
         "+15550001234",
-        {"send_url": settings.fake_provider_url.rstrip("/") + "/send", "send_method": "POST", "content_type": "urlencoded"},
+        {
+            "send_url": settings.fake_provider_url.rstrip("/") + "/send",
+            "send_method": "POST",
+            "content_type": "urlencoded",
+        },
         uuid=DEMO_CHANNEL_UUID,
         name="Demo External API",
         country="US",
@@ -63,8 +69,12 @@ async def demo_info(session: AsyncSession) -> dict[str, Any]:
             .limit(1)
         )
     ).scalar_one()
-    channels = (await session.execute(select(Channel).where(Channel.org_id == org.id, Channel.is_active))).scalars()
-    flows = (await session.execute(select(Flow).where(Flow.org_id == org.id, Flow.is_active).order_by(Flow.id))).scalars()
+    channels = (
+        await session.execute(select(Channel).where(Channel.org_id == org.id, Channel.is_active))
+    ).scalars()
+    flows = (
+        await session.execute(select(Flow).where(Flow.org_id == org.id, Flow.is_active).order_by(Flow.id))
+    ).scalars()
     demo = org.config.get("demo", {})
     return {
         "web_url": settings.web_url,

@@ -62,7 +62,9 @@ def create_app() -> FastAPI:
         if queued:
             answer = queued.pop(0)
             return Response(
-                answer.get("body", ""), status_code=answer.get("status", 200), media_type=answer.get("content_type", "text/plain")
+                answer.get("body", ""),
+                status_code=answer.get("status", 200),
+                media_type=answer.get("content_type", "text/plain"),
             )
         external_id = f"ext-{next(ids)}"
         return Response(json.dumps({"id": external_id, "status": "queued"}), media_type="application/json")

@@ -29,7 +29,9 @@ class Environment:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, d: dict[str, Any] | None, now_fn: Callable[[], dt.datetime] | None = None) -> Environment:
+    def from_json(
+        cls, d: dict[str, Any] | None, now_fn: Callable[[], dt.datetime] | None = None
+    ) -> Environment:
         d = d or {}
         nf = d.get("number_format") or {}
         tzname = d.get("timezone") or "UTC"

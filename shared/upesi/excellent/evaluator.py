@@ -33,7 +33,11 @@ def evaluate(node: tuple[Any, ...], env: Any, scope: Scope) -> Any:
         return _resolve(name, scope)
     if kind == "dot":
         target = evaluate(node[1], env, scope)
-        if isinstance(target, XObject) and target.deprecated_keys and node[2].lower() in target.deprecated_keys:
+        if (
+            isinstance(target, XObject)
+            and target.deprecated_keys
+            and node[2].lower() in target.deprecated_keys
+        ):
             scope.warn(target.deprecated_keys[node[2].lower()])
         return lookup(target, node[2], by_key=True)
     if kind == "idx":

@@ -42,7 +42,7 @@ class _Parser:
 
     def error(self, t: Token | None = None) -> ExcellentSyntaxError:
         t = t or self.peek()
-        return ExcellentSyntaxError(f"syntax error at {self.src[t.pos:].strip()}")
+        return ExcellentSyntaxError(f"syntax error at {self.src[t.pos :].strip()}")
 
     def expect(self, text: str) -> None:
         if not self.is_op(text):

@@ -109,7 +109,11 @@ def contact_context(session: Session, contact: dict[str, Any]) -> XObject:
         "urns": Lazy(lambda: [urn_value(session, u) for u in urns]),
         # goflow's preferred URN is one a message could go out on (it has a usable channel)
         "urn": urn_value(session, pref) if pref is not None and channel is not None else None,
-        "groups": Lazy(lambda: [XObject({"uuid": g.get("uuid"), "name": g.get("name")}) for g in contact.get("groups") or []]),
+        "groups": Lazy(
+            lambda: [
+                XObject({"uuid": g.get("uuid"), "name": g.get("name")}) for g in contact.get("groups") or []
+            ]
+        ),
         "fields": Lazy(lambda: fields_context(session, contact)),
         "channel": Lazy(lambda: channel_context(channel)),
         "tickets": Lazy(lambda: [from_json(t) for t in contact.get("tickets") or []]),
@@ -167,8 +171,10 @@ def input_context(session: Session) -> XObject | None:
 
 
 def flow_context(ref: dict[str, Any], revision: int) -> XObject:
-    return XObject({"uuid": ref.get("uuid"), "name": ref.get("name"), "revision": Decimal(revision)},
-                   default=ref.get("name"))
+    return XObject(
+        {"uuid": ref.get("uuid"), "name": ref.get("name"), "revision": Decimal(revision)},
+        default=ref.get("name"),
+    )
 
 
 def run_context(session: Session, run: Run) -> XObject:
@@ -263,21 +269,36 @@ def globals_context(session: Session) -> XObject:
 def _user_context(session: Session, ref: dict[str, Any] | None) -> XObject | None:
     if not ref:
         return None
-    user = next((u for u in session.assets.users
-                 if (ref.get("uuid") and u.get("uuid") == ref["uuid"]) or (ref.get("email") and u.get("email") == ref["email"])), ref)
+    user = next(
+        (
+            u
+            for u in session.assets.users
+            if (ref.get("uuid") and u.get("uuid") == ref["uuid"])
+            or (ref.get("email") and u.get("email") == ref["email"])
+        ),
+        ref,
+    )
     name = user.get("name") or ""
-    return XObject({"email": user.get("email", ""), "name": name, "first_name": first_name(name)}, default=name)
+    return XObject(
+        {"email": user.get("email", ""), "name": name, "first_name": first_name(name)}, default=name
+    )
 
 
 def _ticket_context(ticket: dict[str, Any] | None) -> XObject | None:
     if not ticket:
         return None
     topic = ticket.get("topic")
-    return XObject({
-        "uuid": ticket.get("uuid"),
-        "topic": XObject({"uuid": topic.get("uuid"), "name": topic.get("name")}, default=topic.get("name")) if topic else None,
-        "assignee": from_json(ticket.get("assignee")),
-    })
+    return XObject(
+        {
+            "uuid": ticket.get("uuid"),
+            "topic": XObject(
+                {"uuid": topic.get("uuid"), "name": topic.get("name")}, default=topic.get("name")
+            )
+            if topic
+            else None,
+            "assignee": from_json(ticket.get("assignee")),
+        }
+    )
 
 
 def trigger_context(session: Session) -> XObject:
@@ -292,7 +313,9 @@ def trigger_context(session: Session) -> XObject:
             "user": _user_context(session, t.get("user")),
             "origin": t.get("origin") or "",
             "ticket": _ticket_context(t.get("ticket")),
-            "campaign": XObject({"uuid": campaign.get("uuid"), "name": campaign.get("name")}) if campaign else None,
+            "campaign": XObject({"uuid": campaign.get("uuid"), "name": campaign.get("name")})
+            if campaign
+            else None,
         }
     )
 
@@ -341,7 +364,9 @@ def resume_context(session: Session) -> XObject | None:
     props: dict[str, Any] = {"type": r.get("type", "")}
     dial = (r.get("event") or {}).get("dial") or r.get("dial")
     if dial:
-        props["dial"] = XObject({"status": dial.get("status", ""), "duration": Decimal(dial.get("duration") or 0)})
+        props["dial"] = XObject(
+            {"status": dial.get("status", ""), "duration": Decimal(dial.get("duration") or 0)}
+        )
     return XObject(props)
 
 

@@ -1,8 +1,8 @@
 """The public entry point: start, resume and read sessions.
 
-    engine = Engine()
-    session, sprint = engine.new_session(assets, contact, trigger)
-    sprint = engine.resume(session, {"type": "msg", "event": {...}})
+engine = Engine()
+session, sprint = engine.new_session(assets, contact, trigger)
+sprint = engine.resume(session, {"type": "msg", "event": {...}})
 """
 
 from __future__ import annotations
@@ -92,7 +92,9 @@ class Engine:
         if session.sprints > MAX_SPRINTS_PER_SESSION:
             from upesi.flows.runner import fail_session
 
-            fail_session(session, f"Reached maximum number of sprints per session ({MAX_SPRINTS_PER_SESSION})")
+            fail_session(
+                session, f"Reached maximum number of sprints per session ({MAX_SPRINTS_PER_SESSION})"
+            )
             return session.sprint
         apply_resume(session, resume)
         return session.sprint
@@ -110,7 +112,10 @@ class Engine:
         return session.sprint
 
     def read_session(
-        self, assets: dict[str, Any] | Assets, session_json: dict[str, Any], environment: dict[str, Any] | None = None
+        self,
+        assets: dict[str, Any] | Assets,
+        session_json: dict[str, Any],
+        environment: dict[str, Any] | None = None,
     ) -> Session:
         a = assets if isinstance(assets, Assets) else Assets(assets)
         s = Session.from_json(self, a, session_json, environment)

@@ -31,8 +31,15 @@ class Export:
     groups: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": self.version, "site": self.site, "flows": self.flows, "campaigns": self.campaigns,
-                "triggers": self.triggers, "fields": self.fields, "groups": self.groups}
+        return {
+            "version": self.version,
+            "site": self.site,
+            "flows": self.flows,
+            "campaigns": self.campaigns,
+            "triggers": self.triggers,
+            "fields": self.fields,
+            "groups": self.groups,
+        }
 
 
 def _version_number(v: Any) -> float:

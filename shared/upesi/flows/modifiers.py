@@ -25,8 +25,14 @@ MAX_URNS = 50
 class _Ctx:
     """Just enough of a session for the shared helpers (field parsing, query groups)."""
 
-    def __init__(self, assets: Assets, contact: dict[str, Any], env: Environment,
-                 clock: Callable[[], dt.datetime], uuids: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        assets: Assets,
+        contact: dict[str, Any],
+        env: Environment,
+        clock: Callable[[], dt.datetime],
+        uuids: Callable[[], str],
+    ) -> None:
         self.assets = assets
         self.contact = contact
         self.env = env
@@ -51,7 +57,11 @@ def _urn_key(u: str) -> str:
 
 
 def _normalize(ctx: _Ctx, raw: str) -> str | None:
-    u = parse_urn(raw.replace(" ", "").replace("(", "").replace(")", "").replace("-", "") if raw.startswith("tel:") else raw)
+    u = parse_urn(
+        raw.replace(" ", "").replace("(", "").replace(")", "").replace("-", "")
+        if raw.startswith("tel:")
+        else raw
+    )
     if u is None:
         return None
     from upesi.flows.contact import URN_SCHEMES
@@ -208,7 +218,11 @@ def _mod_simple(ctx: _Ctx, m: dict[str, Any]) -> None:
         from upesi.flows.fields import field_value_for
 
         key = (m.get("field") or {}).get("key", "")
-        fdef = ctx.assets.field_by_key(key) or {"key": key, "name": (m.get("field") or {}).get("name", ""), "type": "text"}
+        fdef = ctx.assets.field_by_key(key) or {
+            "key": key,
+            "name": (m.get("field") or {}).get("name", ""),
+            "type": "text",
+        }
         raw = (m.get("value") or "").strip()[:MAX_FIELD_CHARS]
         new = field_value_for(ctx, fdef, raw) if raw else None  # type: ignore[arg-type]
         fields = c.setdefault("fields", {})
@@ -217,7 +231,13 @@ def _mod_simple(ctx: _Ctx, m: dict[str, Any]) -> None:
                 fields.pop(key, None)
             else:
                 fields[key] = new
-            ctx.log({"type": "contact_field_changed", "field": {"key": key, "name": fdef.get("name", "")}, "value": new})
+            ctx.log(
+                {
+                    "type": "contact_field_changed",
+                    "field": {"key": key, "name": fdef.get("name", "")},
+                    "value": new,
+                }
+            )
         if not fields:
             c.pop("fields", None)
     elif t == "status":
@@ -269,5 +289,3 @@ def apply_modifiers(
         if len(ctx.events) > before:  # query groups follow actual changes only
             reevaluate_query_groups(ctx)  # type: ignore[arg-type]
     return c, ctx.events
-
-

@@ -48,14 +48,18 @@ def webhook_payload(session: Session, run: Run) -> dict[str, Any]:
             "created_on": inp.get("created_on"),
             "text": inp.get("text", ""),
             "attachments": [
-                {"content_type": a.partition(":")[0], "url": a.partition(":")[2]} for a in inp.get("attachments") or []
+                {"content_type": a.partition(":")[0], "url": a.partition(":")[2]}
+                for a in inp.get("attachments") or []
             ],
             "urn": _urn_parts(inp["urn"]) if inp.get("urn") else None,
         }
     return {
         "contact": contact,
-        "flow": {"uuid": run.flow_ref.get("uuid"), "name": run.flow_ref.get("name"),
-                 "revision": run.flow.revision if run.flow else 0},
+        "flow": {
+            "uuid": run.flow_ref.get("uuid"),
+            "name": run.flow_ref.get("name"),
+            "revision": run.flow.revision if run.flow else 0,
+        },
         "path": [_step(s) for s in run.path],
         "results": copy.deepcopy(run.results),
         "run": {"uuid": run.uuid, "created_on": iso(run.created_on)},

@@ -42,7 +42,9 @@ def new_run(session: Session, flow: Flow, parent: Run | None, terminal: bool = F
         event["parent_uuid"] = parent.uuid
         if terminal:
             event["terminal"] = True
-    elif session.trigger.get("type") == "flow_action" and (session.trigger.get("run_summary") or {}).get("uuid"):
+    elif session.trigger.get("type") == "flow_action" and (session.trigger.get("run_summary") or {}).get(
+        "uuid"
+    ):
         event["parent_uuid"] = session.trigger["run_summary"]["uuid"]
     session.log(event)
     return run

@@ -28,7 +28,11 @@ class Step:
     exit_uuid: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"uuid": self.uuid, "node_uuid": self.node_uuid, "arrived_on": iso(self.arrived_on)}
+        d: dict[str, Any] = {
+            "uuid": self.uuid,
+            "node_uuid": self.node_uuid,
+            "arrived_on": iso(self.arrived_on),
+        }
         if self.exit_uuid:
             d["exit_uuid"] = self.exit_uuid
         return d
@@ -96,8 +100,12 @@ class Run:
             modified_on=parse_iso(d.get("modified_on")) or dt.datetime.now(dt.UTC),
             exited_on=parse_iso(d.get("exited_on")),
             path=[
-                Step(s.get("uuid", ""), s["node_uuid"], parse_iso(s.get("arrived_on")) or dt.datetime.now(dt.UTC),
-                     s.get("exit_uuid", ""))
+                Step(
+                    s.get("uuid", ""),
+                    s["node_uuid"],
+                    parse_iso(s.get("arrived_on")) or dt.datetime.now(dt.UTC),
+                    s.get("exit_uuid", ""),
+                )
                 for s in d.get("path") or []
             ],
             results=dict(d.get("results") or {}),

@@ -85,7 +85,9 @@ def run_languages(session: Session, run: Run) -> list[str]:
     return langs
 
 
-def localize(session: Session, run: Run, item_uuid: str, prop: str, default: list[str]) -> tuple[list[str], str]:
+def localize(
+    session: Session, run: Run, item_uuid: str, prop: str, default: list[str]
+) -> tuple[list[str], str]:
     """The values of a localizable property and the language they came from."""
     flow = run.flow
     base = flow.language if flow else ""

@@ -64,7 +64,11 @@ class Session:
         from their phone number when the environment has none (as goflow's merged environment)."""
         from upesi.flows.envmerge import merged_env
 
-        key = (self.contact.get("timezone"), tuple(self.contact.get("urns") or ()), self.contact.get("language"))
+        key = (
+            self.contact.get("timezone"),
+            tuple(self.contact.get("urns") or ()),
+            self.contact.get("language"),
+        )
         if self._merged is None or self._merged[0] != key:
             merged = merged_env(self.base_env, self.contact)
             merged.extra.setdefault("locations", self.assets.locations)

@@ -108,8 +108,17 @@ def call(session: Session, method: str, url: str, headers: dict[str, str], body:
     rbody = bytes(resp.body or b"")
     rheaders = dict(resp.headers or {})
     status = "success" if 200 <= status_code < 300 else "response_error"
-    return WebhookCall(method, url, status, status_code, request, _response_text(status_code, rheaders, rbody),
-                       rbody, rheaders, elapsed)
+    return WebhookCall(
+        method,
+        url,
+        status,
+        status_code,
+        request,
+        _response_text(status_code, rheaders, rbody),
+        rbody,
+        rheaders,
+        elapsed,
+    )
 
 
 def escape_url_part(s: str) -> str:
@@ -134,5 +143,7 @@ def check_url(url: str) -> dict[str, Any] | None:
     if u is None or u.scheme not in ("http", "https") or not u.hostname or len(url) > MAX_URL_CHARS:
         return error_event(f"Webhook URL evaluated to an invalid URL: '{shown}'", "url:invalid", {"url": url})
     if u.hostname.lower() in BLOCKED_HOSTS:
-        return error_event(f"Webhook calls to {u.hostname} are not allowed", "url:blocked", {"hostname": u.hostname})
+        return error_event(
+            f"Webhook calls to {u.hostname} are not allowed", "url:blocked", {"hostname": u.hostname}
+        )
     return None

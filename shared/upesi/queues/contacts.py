@@ -1,7 +1,7 @@
 """Per-contact event lists and locks: one contact's events are handled in order, never by two workers at once.
 
-    c:{org}:{contact}        LIST of {"type", "task", "queued_on", "error_count"?} JSON items
-    lock:c:{org}:{contact}   a random token, set NX with an expiry; released only by its holder
+c:{org}:{contact}        LIST of {"type", "task", "queued_on", "error_count"?} JSON items
+lock:c:{org}:{contact}   a random token, set NX with an expiry; released only by its holder
 """
 
 import asyncio
@@ -44,11 +44,17 @@ async def queue_contact_event(
 ) -> None:
     """Append an event to the contact's list and ask a realtime worker to drain it."""
     await redis.rpush(events_key(org_id, contact_id), event_item(event_type, body))
-    await FairQueue(redis, QUEUE_REALTIME).push(org_id, HANDLE_CONTACT_EVENT, {"contact_id": contact_id}, priority=True)
+    await FairQueue(redis, QUEUE_REALTIME).push(
+        org_id, HANDLE_CONTACT_EVENT, {"contact_id": contact_id}, priority=True
+    )
 
 
 async def acquire_lock(
-    redis: aioredis.Redis, org_id: int, contact_id: int, wait_seconds: float = 10.0, expiry_ms: int = LOCK_EXPIRY_MS
+    redis: aioredis.Redis,
+    org_id: int,
+    contact_id: int,
+    wait_seconds: float = 10.0,
+    expiry_ms: int = LOCK_EXPIRY_MS,
 ) -> str | None:
     """The lock's token, or None if it could not be had within wait_seconds."""
     token = secrets.token_hex(10)

@@ -132,7 +132,11 @@ class Task:
         if not sep:
             raise ValueError("task payload has no '|' separator")
         body = json.loads(raw)
-        if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not isinstance(body.get("task"), dict):
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("type"), str)
+            or not isinstance(body.get("task"), dict)
+        ):
             raise ValueError("task payload must be an object with a string 'type' and an object 'task'")
         return cls(
             type=body["type"],
@@ -159,7 +163,9 @@ class FairQueue:
         self._extend = redis.register_script(_EXTEND)
         self._reap = redis.register_script(_REAP)
 
-    async def push(self, owner: int | str, task_type: str, body: dict[str, Any], priority: bool = False) -> Task:
+    async def push(
+        self, owner: int | str, task_type: str, body: dict[str, Any], priority: bool = False
+    ) -> Task:
         task = Task(type=task_type, task=body, owner=str(owner))
         await self._push(keys=[self.base], args=[str(owner), "1" if priority else "0", task.encode()])
         return task

@@ -117,7 +117,9 @@ class OutgoingQueues:
         self._complete = redis.register_script(_COMPLETE)
         self._dethrottle = redis.register_script(_DETHROTTLE)
 
-    async def push(self, channel_uuid: str, tps: int, msgs: list[dict[str, Any]], high_priority: bool) -> None:
+    async def push(
+        self, channel_uuid: str, tps: int, msgs: list[dict[str, Any]], high_priority: bool
+    ) -> None:
         """Queue one contact's messages as one item, so they go out in order."""
         now = time.time()
         payload = json.dumps(msgs, separators=(",", ":"))

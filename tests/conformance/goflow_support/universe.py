@@ -37,7 +37,9 @@ class MockHTTP:
         self.mocks = {k: list(v) for k, v in (mocks or {}).items()}
         self.calls: list[tuple[str, str]] = []
 
-    def request(self, method: str, url: str, headers: dict[str, str], body: str | None, timeout: float) -> MockResponse:
+    def request(
+        self, method: str, url: str, headers: dict[str, str], body: str | None, timeout: float
+    ) -> MockResponse:
         self.calls.append((method, url))
         queue = self.mocks.get(url)
         if not queue:

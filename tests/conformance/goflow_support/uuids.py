@@ -33,8 +33,10 @@ def normalize_new_uuids(v: Any, known: set[str], seen: dict[str, str] | None = N
         return seen[u]
 
     if isinstance(v, dict):
-        return {(name(k) if _UUID_RE.match(k) and k not in known else k): normalize_new_uuids(x, known, seen)
-                for k, x in v.items()}
+        return {
+            (name(k) if _UUID_RE.match(k) and k not in known else k): normalize_new_uuids(x, known, seen)
+            for k, x in v.items()
+        }
     if isinstance(v, list):
         return [normalize_new_uuids(i, known, seen) for i in v]
     if isinstance(v, str) and _UUID_RE.match(v) and v not in known:

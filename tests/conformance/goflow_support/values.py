@@ -62,7 +62,11 @@ def matches(actual: Any, expected: Any) -> bool:
         if "$datetime" in expected:
             return isinstance(actual, dt.datetime) and format_datetime_iso(actual) == expected["$datetime"]
         if "$date" in expected:
-            return isinstance(actual, dt.date) and not isinstance(actual, dt.datetime) and actual.isoformat() == expected["$date"]
+            return (
+                isinstance(actual, dt.date)
+                and not isinstance(actual, dt.datetime)
+                and actual.isoformat() == expected["$date"]
+            )
         if "$time" in expected:
             return isinstance(actual, dt.time) and to_text(actual) == expected["$time"]
         if "$function" in expected:
@@ -82,11 +86,15 @@ def matches(actual: Any, expected: Any) -> bool:
     if isinstance(expected, bool):
         return isinstance(actual, bool) and actual == expected
     if isinstance(expected, int | float):
-        return isinstance(actual, Decimal) and not isinstance(actual, bool) and actual == Decimal(repr(expected))
+        return (
+            isinstance(actual, Decimal) and not isinstance(actual, bool) and actual == Decimal(repr(expected))
+        )
     if isinstance(expected, str):
         return isinstance(actual, str) and actual == expected
     if isinstance(expected, list):
-        return isinstance(actual, list) and len(actual) == len(expected) and all(
-            matches(a, e) for a, e in zip(actual, expected, strict=True)
+        return (
+            isinstance(actual, list)
+            and len(actual) == len(expected)
+            and all(matches(a, e) for a, e in zip(actual, expected, strict=True))
         )
     return False

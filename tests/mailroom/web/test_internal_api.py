@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+
 from mailroom.app import create_app
 from upesi.db.engine import transaction
 from upesi.db.ops.contacts import resolve_contacts
@@ -20,7 +21,13 @@ async def client(db: None) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_every_route_needs_the_token(client: httpx.AsyncClient) -> None:
-    for path in ("/mr/sim/start", "/mr/sim/resume", "/mr/contact/search", "/mr/contact/parse_query", "/mr/flow/migrate"):
+    for path in (
+        "/mr/sim/start",
+        "/mr/sim/resume",
+        "/mr/contact/search",
+        "/mr/contact/parse_query",
+        "/mr/flow/migrate",
+    ):
         assert (await client.post(path, json={})).status_code == 401
         assert (await client.post(path, json={}, headers={"Authorization": "Token wrong"})).status_code == 401
     assert (await client.get("/health")).status_code == 200  # health stays open
@@ -40,7 +47,9 @@ async def test_contact_search_and_parse_query(client: httpx.AsyncClient) -> None
     assert body["contact_uuids"] == [found["tel:+15550000001"].contact_uuid]
     assert body["total"] == 1 and body["query"] == 'name ~ "ann"'
 
-    r = await client.post("/mr/contact/parse_query", json={"org_id": org.id, "query": "age > 18"}, headers=AUTH)
+    r = await client.post(
+        "/mr/contact/parse_query", json={"org_id": org.id, "query": "age > 18"}, headers=AUTH
+    )
     assert r.status_code == 422
     assert r.json()["detail"]["code"] == "query:unknown_property"
 
@@ -64,19 +73,32 @@ async def test_flow_migrate_keeps_ui_and_reaches_current_spec(client: httpx.Asyn
 async def test_simulator_runs_given_assets_statelessly(client: httpx.AsyncClient) -> None:
     contact = {"uuid": "5d76d86b-3bb9-4d5a-b822-c9d86f5d8e31", "name": "", "status": "active", "urns": ["tel:+15551110000"],
                "created_on": "2026-01-01T00:00:00Z", "fields": {}, "groups": []}  # fmt: skip
-    trigger = {"type": "manual", "flow": {"uuid": JOIN_FLOW["uuid"], "name": "Join"}, "triggered_on": "2026-01-01T00:00:00Z"}
+    trigger = {
+        "type": "manual",
+        "flow": {"uuid": JOIN_FLOW["uuid"], "name": "Join"},
+        "triggered_on": "2026-01-01T00:00:00Z",
+    }
     assets = {"flows": [JOIN_FLOW], "channels": [], "fields": [], "groups": []}
-    r = await client.post("/mr/sim/start", json={"contact": contact, "trigger": trigger, "assets": assets}, headers=AUTH)
+    r = await client.post(
+        "/mr/sim/start", json={"contact": contact, "trigger": trigger, "assets": assets}, headers=AUTH
+    )
     assert r.status_code == 200, r.text
     started = r.json()
-    assert [e["msg"]["text"] for e in started["events"] if e["type"] == "msg_created"] == ["What is your name?"]
+    assert [e["msg"]["text"] for e in started["events"] if e["type"] == "msg_created"] == [
+        "What is your name?"
+    ]
     assert started["session"]["status"] == "waiting"
 
     resume = {"type": "msg", "resumed_on": "2026-01-01T00:01:00Z",
               "msg": {"uuid": "0e4a1fd2-a5e1-4bb8-8cc8-4a7ba0a8a0a1", "urn": "tel:+15551110000", "text": "Ana"}}  # fmt: skip
     r = await client.post(
         "/mr/sim/resume",
-        json={"contact": started["contact"], "session": started["session"], "resume": resume, "assets": assets},
+        json={
+            "contact": started["contact"],
+            "session": started["session"],
+            "resume": resume,
+            "assets": assets,
+        },
         headers=AUTH,
     )
     assert r.status_code == 200, r.text

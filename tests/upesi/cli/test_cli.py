@@ -34,7 +34,9 @@ def test_channel_add_prints_callback_urls(env: dict[str, str]) -> None:
     assert channel["type"] == "EX" and channel["address"] == "+250788000000"
     assert channel["urls"]["receive"].endswith("/c/ex/8e3d2a41-6b8c-4c6f-9d77-0b1c2d3e4f50/receive")
 
-    bad = upesi("channel", "add", "EX", "--workspace", "Clinic", "--address", "1", "--config", "{nope", check=False)
+    bad = upesi(
+        "channel", "add", "EX", "--workspace", "Clinic", "--address", "1", "--config", "{nope", check=False
+    )
     assert bad.returncode == 2 and "--config is not valid JSON" in bad.stderr
     unknown = upesi("channel", "add", "EX", "--workspace", "Nowhere", "--address", "1", check=False)
     assert unknown.returncode == 2 and "no workspace named 'Nowhere'" in unknown.stderr

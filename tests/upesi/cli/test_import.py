@@ -18,6 +18,7 @@ from upesi.flows.definition import read_flow
 EXPORTS = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "rapidpro_exports"
 INVALID = EXPORTS / "legacy" / "invalid"
 
+
 def _parses(path: Path) -> bool:
     try:
         json.loads(path.read_text())
@@ -45,14 +46,22 @@ async def test_export_imports_and_every_flow_is_current_and_valid(db: None, path
         summary = await import_export(s, ws.org.id, export)
     async with transaction() as s:
         definitions = (
-            await s.execute(select(FlowRevision.definition).join(Flow).where(Flow.org_id == ws.org.id))
-        ).scalars().all()
-        triggers = (await s.execute(select(func.count()).select_from(Trigger).where(Trigger.org_id == ws.org.id))).scalar()
+            (await s.execute(select(FlowRevision.definition).join(Flow).where(Flow.org_id == ws.org.id)))
+            .scalars()
+            .all()
+        )
+        triggers = (
+            await s.execute(select(func.count()).select_from(Trigger).where(Trigger.org_id == ws.org.id))
+        ).scalar()
     assert len(definitions) == len(summary.flows) > 0 or not export.get("flows")
     for d in definitions:
         assert d["spec_version"] == "14.4.2"
         read_flow(d)  # what we stored, the engine can run
-    expected_triggers = [t for t in export.get("triggers") or [] if (t.get("flow") or {}).get("uuid") in {f["uuid"] for f in summary.flows}]
+    expected_triggers = [
+        t
+        for t in export.get("triggers") or []
+        if (t.get("flow") or {}).get("uuid") in {f["uuid"] for f in summary.flows}
+    ]
     assert triggers == len(expected_triggers)
 
 
@@ -65,15 +74,31 @@ async def test_invalid_export_is_refused_and_changes_nothing(db: None, path: Pat
             await import_export(s, ws.org.id, json.loads(path.read_text()))
     assert str(refused.value)  # a message a person can act on
     async with transaction() as s:
-        counts = (await s.execute(text("SELECT (SELECT count(*) FROM flows), (SELECT count(*) FROM contact_fields), (SELECT count(*) FROM contact_groups), (SELECT count(*) FROM triggers)"))).one()
+        counts = (
+            await s.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM flows), (SELECT count(*) FROM contact_fields), (SELECT count(*) FROM contact_groups), (SELECT count(*) FROM triggers)"
+                )
+            )
+        ).one()
     assert tuple(counts) == (0, 0, 0, 0)
 
 
 def test_upesi_import_command(env: dict[str, str]) -> None:
-    subprocess.run([UPESI, "create-workspace", "Clinic", "--email", "c@example.com", "--password", "pw"], check=True, capture_output=True)
-    ok = subprocess.run([UPESI, "import", str(EXPORTS / "the_clinic.json"), "--workspace", "Clinic"], capture_output=True, text=True)
+    subprocess.run(
+        [UPESI, "create-workspace", "Clinic", "--email", "c@example.com", "--password", "pw"],
+        check=True,
+        capture_output=True,
+    )
+    ok = subprocess.run(
+        [UPESI, "import", str(EXPORTS / "the_clinic.json"), "--workspace", "Clinic"],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("imported ") and "trigger(s)" in ok.stdout
     for refused in [INVALID_FILES[0], *FRAGMENTS]:
-        bad = subprocess.run([UPESI, "import", str(refused), "--workspace", "Clinic"], capture_output=True, text=True)
+        bad = subprocess.run(
+            [UPESI, "import", str(refused), "--workspace", "Clinic"], capture_output=True, text=True
+        )
         assert bad.returncode == 2 and refused.name in bad.stderr, bad.stderr

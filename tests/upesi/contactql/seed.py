@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, update
+
 from upesi.db.engine import transaction
 from upesi.db.models import (
     Contact,

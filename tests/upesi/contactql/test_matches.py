@@ -4,9 +4,9 @@ groups, URNs or fields yet) and stored values of unexpected types must not crash
 from datetime import UTC, datetime
 
 import pytest
-from upesi.contactql import ContactData, matches, parse_query
 
 from tests.upesi.contactql.test_parse import RESOLVER
+from upesi.contactql import ContactData, matches, parse_query
 
 AGE, DOB, STATE = (RESOLVER.field(k).uuid for k in ("age", "dob", "state"))  # type: ignore[union-attr]
 

@@ -2,6 +2,7 @@
 invalid queries and their error code."""
 
 import pytest
+
 from upesi.contactql import FieldRef, FlowRef, GroupRef, QueryError, Resolver, parse_query
 
 RESOLVER = Resolver(

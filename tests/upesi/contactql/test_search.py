@@ -1,10 +1,10 @@
 """Search pages and query-based recipient lists over the seeded workspace."""
 
 import pytest
-from upesi.contactql import QueryError, contact_ids_for_query, search_contacts
-from upesi.db.engine import transaction
 
 from tests.upesi.contactql.seed import seed
+from upesi.contactql import QueryError, contact_ids_for_query, search_contacts
+from upesi.db.engine import transaction
 
 
 async def test_search_pages_counts_and_sorts(db: None) -> None:

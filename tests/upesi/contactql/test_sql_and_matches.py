@@ -2,11 +2,11 @@
 contacts. Queries are templates so they can name seeded ids and UUIDs."""
 
 from sqlalchemy import select
+
+from tests.upesi.contactql.seed import Seeded, seed
 from upesi.contactql import load_contacts, load_resolver, matches, parse_query, to_sql
 from upesi.db.engine import transaction
 from upesi.db.models import Contact
-
-from tests.upesi.contactql.seed import Seeded, seed
 
 ALIVE = {"ann", "bob", "jc", "noname", "annabelle", "zoe"}  # "deleted" never matches
 

@@ -1,4 +1,5 @@
 from sqlalchemy import func, select
+
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactURN
 from upesi.db.ops.contacts import resolve_contacts
@@ -21,7 +22,10 @@ async def test_resolve_contacts_creates_once_and_finds_after(db: None) -> None:
         names = dict((await s.execute(select(Contact.id, Contact.name))).all())
         urn_count = (await s.execute(select(func.count()).select_from(ContactURN))).scalar()
     assert again["tel:+250788123123"] == first["tel:+250788123123"].__class__(
-        first["tel:+250788123123"].contact_id, first["tel:+250788123123"].contact_uuid, first["tel:+250788123123"].urn_id, False
+        first["tel:+250788123123"].contact_id,
+        first["tel:+250788123123"].contact_uuid,
+        first["tel:+250788123123"].urn_id,
+        False,
     )
     assert again["tel:+250788123124"].new_contact
     assert names[first["telegram:1234"].contact_id] == "Ana"

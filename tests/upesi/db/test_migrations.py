@@ -14,7 +14,9 @@ from upesi.db.models import Base
 async def test_models_match_migrated_schema(env: dict[str, str]) -> None:
     engine = create_async_engine(get_settings().async_database_url)
     async with engine.connect() as conn:
-        diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+        diff = await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+        )
     await engine.dispose()
     assert diff == [], "models and migrations disagree; add a migration for: " + repr(diff)
 

@@ -5,12 +5,12 @@ import uuid
 
 import pytest
 from sqlalchemy import event, insert, select, update
+
+from tests.upesi.contactql.seed import FIELDS, Seeded, seed
 from upesi.contactql import QueryError, load_contacts, load_resolver
 from upesi.db.engine import get_engine, transaction
 from upesi.db.models import Contact, ContactGroup, contact_group_contacts
 from upesi.db.ops.smart_groups import populate_group, qualifying_groups, refresh_contacts_groups, smart_groups
-
-from tests.upesi.contactql.seed import FIELDS, Seeded, seed
 
 QUERIES = {"Adults": "age >= 18", "Males": "gender = male", "Kigali": 'state = "kigali city"'}
 

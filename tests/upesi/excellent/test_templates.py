@@ -5,9 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from upesi.excellent import evaluate_expression, evaluate_template, parse_template
 
-CTX = {"contact": {"__default__": "Ana", "name": "Ana"}, "input": {"text": "hi there"}, "results": {"name": {"value": "Bob"}}}
+CTX = {
+    "contact": {"__default__": "Ana", "name": "Ana"},
+    "input": {"text": "hi there"},
+    "results": {"name": {"value": "Bob"}},
+}
 
 
 @pytest.mark.parametrize(
@@ -17,7 +22,7 @@ CTX = {"contact": {"__default__": "Ana", "name": "Ana"}, "input": {"text": "hi t
         ("@CONTACT.NAME", "Ana"),
         ("@input.text", "hi there"),
         ("@results.name.value", "Bob"),
-        ("@(upper(contact.name) & \"!\")", "ANA!"),
+        ('@(upper(contact.name) & "!")', "ANA!"),
         ("@(1 + 2 * 3)", "7"),
         ("@(1.5 + 2.5)", "4"),
         ("mail foo@bar.com", "mail foo@bar.com"),

@@ -21,19 +21,37 @@ def _flow() -> dict:
         "nodes": [
             {
                 "uuid": ASK,
-                "actions": [{"uuid": "b1000000-0000-4000-8000-000000000001", "type": "send_msg", "text": "What is your name?"}],
+                "actions": [
+                    {
+                        "uuid": "b1000000-0000-4000-8000-000000000001",
+                        "type": "send_msg",
+                        "text": "What is your name?",
+                    }
+                ],
                 "router": {
                     "type": "switch",
                     "wait": {"type": "msg"},
                     "result_name": "Name",
                     "operand": "@input.text",
                     "cases": [
-                        {"uuid": "c1000000-0000-4000-8000-000000000001", "type": "has_text", "arguments": [],
-                         "category_uuid": "d1000000-0000-4000-8000-000000000001"}
+                        {
+                            "uuid": "c1000000-0000-4000-8000-000000000001",
+                            "type": "has_text",
+                            "arguments": [],
+                            "category_uuid": "d1000000-0000-4000-8000-000000000001",
+                        }
                     ],
                     "categories": [
-                        {"uuid": "d1000000-0000-4000-8000-000000000001", "name": "Has Text", "exit_uuid": "e1000000-0000-4000-8000-000000000001"},
-                        {"uuid": "d1000000-0000-4000-8000-000000000002", "name": "Other", "exit_uuid": "e1000000-0000-4000-8000-000000000002"},
+                        {
+                            "uuid": "d1000000-0000-4000-8000-000000000001",
+                            "name": "Has Text",
+                            "exit_uuid": "e1000000-0000-4000-8000-000000000001",
+                        },
+                        {
+                            "uuid": "d1000000-0000-4000-8000-000000000002",
+                            "name": "Other",
+                            "exit_uuid": "e1000000-0000-4000-8000-000000000002",
+                        },
                     ],
                     "default_category_uuid": "d1000000-0000-4000-8000-000000000002",
                 },
@@ -45,8 +63,16 @@ def _flow() -> dict:
             {
                 "uuid": THANK,
                 "actions": [
-                    {"uuid": "b1000000-0000-4000-8000-000000000002", "type": "set_contact_name", "name": "@results.name"},
-                    {"uuid": "b1000000-0000-4000-8000-000000000003", "type": "send_msg", "text": "Thanks @contact.name!"},
+                    {
+                        "uuid": "b1000000-0000-4000-8000-000000000002",
+                        "type": "set_contact_name",
+                        "name": "@results.name",
+                    },
+                    {
+                        "uuid": "b1000000-0000-4000-8000-000000000003",
+                        "type": "send_msg",
+                        "text": "Thanks @contact.name!",
+                    },
                 ],
                 "exits": [{"uuid": "e1000000-0000-4000-8000-000000000003"}],
             },
@@ -56,26 +82,52 @@ def _flow() -> dict:
 
 ASSETS = {
     "flows": [_flow()],
-    "channels": [{"uuid": "57f1078f-88aa-46f4-a59a-948a5739c03d", "name": "Android", "address": "+12345",
-                  "schemes": ["tel"], "roles": ["send", "receive"], "country": "US"}],
+    "channels": [
+        {
+            "uuid": "57f1078f-88aa-46f4-a59a-948a5739c03d",
+            "name": "Android",
+            "address": "+12345",
+            "schemes": ["tel"],
+            "roles": ["send", "receive"],
+            "country": "US",
+        }
+    ],
 }
-CONTACT = {"uuid": "5d76d86b-3bb9-4d5a-b822-c9d86f5d8e4f", "name": "", "status": "active",
-           "created_on": "2024-01-01T00:00:00Z", "urns": ["tel:+12065551212"]}
-TRIGGER = {"type": "manual", "flow": {"uuid": FLOW_UUID, "name": "Name Collector"}, "triggered_on": "2024-01-01T00:00:00Z"}
+CONTACT = {
+    "uuid": "5d76d86b-3bb9-4d5a-b822-c9d86f5d8e4f",
+    "name": "",
+    "status": "active",
+    "created_on": "2024-01-01T00:00:00Z",
+    "urns": ["tel:+12065551212"],
+}
+TRIGGER = {
+    "type": "manual",
+    "flow": {"uuid": FLOW_UUID, "name": "Name Collector"},
+    "triggered_on": "2024-01-01T00:00:00Z",
+}
 
 
 def _engine() -> Engine:
     ticks = itertools.count()
     start = dt.datetime(2025, 5, 4, 12, 0, tzinfo=dt.UTC)
     n = itertools.count(1)
-    return Engine(clock=lambda: start + dt.timedelta(seconds=next(ticks)),
-                  uuids=lambda: f"00000000-0000-4000-8000-{next(n):012d}")
+    return Engine(
+        clock=lambda: start + dt.timedelta(seconds=next(ticks)),
+        uuids=lambda: f"00000000-0000-4000-8000-{next(n):012d}",
+    )
 
 
 def _msg_resume(text: str) -> dict:
-    return {"type": "msg", "resumed_on": "2025-05-04T12:10:00Z",
-            "event": {"type": "msg_received", "uuid": "0197b335-6ded-79a4-95a6-3af85b57f108", "created_on": "2025-05-04T12:10:00Z",
-                      "msg": {"urn": "tel:+12065551212", "text": text}}}
+    return {
+        "type": "msg",
+        "resumed_on": "2025-05-04T12:10:00Z",
+        "event": {
+            "type": "msg_received",
+            "uuid": "0197b335-6ded-79a4-95a6-3af85b57f108",
+            "created_on": "2025-05-04T12:10:00Z",
+            "msg": {"urn": "tel:+12065551212", "text": text},
+        },
+    }
 
 
 def test_question_wait_answer() -> None:

@@ -9,21 +9,45 @@ from upesi.flows.engine import Engine
 
 def _flow(router: dict, n_exits: int) -> dict:
     return {
-        "uuid": "f0000000-0000-4000-8000-000000000001", "name": "R", "spec_version": "14.0.0",
-        "language": "eng", "type": "messaging",
-        "nodes": [{"uuid": "a0000000-0000-4000-8000-000000000001", "actions": [], "router": router,
-                   "exits": [{"uuid": f"e0000000-0000-4000-8000-00000000000{i}"} for i in range(n_exits)]}],
+        "uuid": "f0000000-0000-4000-8000-000000000001",
+        "name": "R",
+        "spec_version": "14.0.0",
+        "language": "eng",
+        "type": "messaging",
+        "nodes": [
+            {
+                "uuid": "a0000000-0000-4000-8000-000000000001",
+                "actions": [],
+                "router": router,
+                "exits": [{"uuid": f"e0000000-0000-4000-8000-00000000000{i}"} for i in range(n_exits)],
+            }
+        ],
     }
 
 
 def _cats(n: int) -> list[dict]:
-    return [{"uuid": f"c0000000-0000-4000-8000-00000000000{i}", "name": f"Bucket {i}",
-             "exit_uuid": f"e0000000-0000-4000-8000-00000000000{i}"} for i in range(n)]
+    return [
+        {
+            "uuid": f"c0000000-0000-4000-8000-00000000000{i}",
+            "name": f"Bucket {i}",
+            "exit_uuid": f"e0000000-0000-4000-8000-00000000000{i}",
+        }
+        for i in range(n)
+    ]
 
 
 def _start(flow: dict, engine: Engine):
-    contact = {"uuid": "5d76d86b-3bb9-4d5a-b822-c9d86f5d8e4f", "status": "active", "urns": [], "created_on": "2024-01-01T00:00:00Z"}
-    trigger = {"type": "manual", "flow": {"uuid": flow["uuid"], "name": "R"}, "triggered_on": "2024-01-01T00:00:00Z"}
+    contact = {
+        "uuid": "5d76d86b-3bb9-4d5a-b822-c9d86f5d8e4f",
+        "status": "active",
+        "urns": [],
+        "created_on": "2024-01-01T00:00:00Z",
+    }
+    trigger = {
+        "type": "manual",
+        "flow": {"uuid": flow["uuid"], "name": "R"},
+        "triggered_on": "2024-01-01T00:00:00Z",
+    }
     return engine.new_session({"flows": [flow]}, contact, trigger)
 
 
@@ -39,10 +63,21 @@ def test_random_router_uses_engine_rng() -> None:
 
 def test_switch_on_expression_with_number_case() -> None:
     cats = _cats(2)
-    router = {"type": "switch", "operand": "@(10 + 5)", "result_name": "N", "categories": cats,
-              "default_category_uuid": cats[1]["uuid"],
-              "cases": [{"uuid": "d0000000-0000-4000-8000-000000000001", "type": "has_number_between",
-                         "arguments": ["10", "20"], "category_uuid": cats[0]["uuid"]}]}
+    router = {
+        "type": "switch",
+        "operand": "@(10 + 5)",
+        "result_name": "N",
+        "categories": cats,
+        "default_category_uuid": cats[1]["uuid"],
+        "cases": [
+            {
+                "uuid": "d0000000-0000-4000-8000-000000000001",
+                "type": "has_number_between",
+                "arguments": ["10", "20"],
+                "category_uuid": cats[0]["uuid"],
+            }
+        ],
+    }
     _session, sprint = _start(_flow(router, 2), Engine())
     ev = next(e for e in sprint.events if e["type"] == "run_result_changed")
     assert (ev["value"], ev["category"]) == ("15", "Bucket 0")

@@ -11,22 +11,55 @@ def _flow(timeout_seconds: int, template: bool) -> dict:
         send["template"] = {"uuid": "c0000000-0000-4000-8000-000000000009", "name": "reminder"}
         send["template_variables"] = []
     return {
-        "uuid": "f0000000-0000-4000-8000-000000000001", "name": "Reminder", "spec_version": "14.4.2",
-        "language": "eng", "type": "messaging",
+        "uuid": "f0000000-0000-4000-8000-000000000001",
+        "name": "Reminder",
+        "spec_version": "14.4.2",
+        "language": "eng",
+        "type": "messaging",
         "nodes": [
-            {"uuid": "a0000000-0000-4000-8000-000000000001",
-             "actions": [{"uuid": "b0000000-0000-4000-8000-000000000001", "type": "send_msg", "text": "Reply?"}],
-             "router": {"type": "switch", "operand": "@input.text", "cases": [],
-                        "wait": {"type": "msg", "timeout": {"seconds": timeout_seconds,
-                                                            "category_uuid": "c0000000-0000-4000-8000-000000000002"}},
-                        "categories": [
-                            {"uuid": "c0000000-0000-4000-8000-000000000001", "name": "All", "exit_uuid": "e0000000-0000-4000-8000-000000000001"},
-                            {"uuid": "c0000000-0000-4000-8000-000000000002", "name": "No Response", "exit_uuid": "e0000000-0000-4000-8000-000000000002"}],
-                        "default_category_uuid": "c0000000-0000-4000-8000-000000000001"},
-             "exits": [{"uuid": "e0000000-0000-4000-8000-000000000001"},
-                       {"uuid": "e0000000-0000-4000-8000-000000000002", "destination_uuid": "a0000000-0000-4000-8000-000000000002"}]},
-            {"uuid": "a0000000-0000-4000-8000-000000000002", "actions": [send],
-             "exits": [{"uuid": "e0000000-0000-4000-8000-000000000003"}]},
+            {
+                "uuid": "a0000000-0000-4000-8000-000000000001",
+                "actions": [
+                    {"uuid": "b0000000-0000-4000-8000-000000000001", "type": "send_msg", "text": "Reply?"}
+                ],
+                "router": {
+                    "type": "switch",
+                    "operand": "@input.text",
+                    "cases": [],
+                    "wait": {
+                        "type": "msg",
+                        "timeout": {
+                            "seconds": timeout_seconds,
+                            "category_uuid": "c0000000-0000-4000-8000-000000000002",
+                        },
+                    },
+                    "categories": [
+                        {
+                            "uuid": "c0000000-0000-4000-8000-000000000001",
+                            "name": "All",
+                            "exit_uuid": "e0000000-0000-4000-8000-000000000001",
+                        },
+                        {
+                            "uuid": "c0000000-0000-4000-8000-000000000002",
+                            "name": "No Response",
+                            "exit_uuid": "e0000000-0000-4000-8000-000000000002",
+                        },
+                    ],
+                    "default_category_uuid": "c0000000-0000-4000-8000-000000000001",
+                },
+                "exits": [
+                    {"uuid": "e0000000-0000-4000-8000-000000000001"},
+                    {
+                        "uuid": "e0000000-0000-4000-8000-000000000002",
+                        "destination_uuid": "a0000000-0000-4000-8000-000000000002",
+                    },
+                ],
+            },
+            {
+                "uuid": "a0000000-0000-4000-8000-000000000002",
+                "actions": [send],
+                "exits": [{"uuid": "e0000000-0000-4000-8000-000000000003"}],
+            },
         ],
     }
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.db.engine import transaction
 from upesi.db.models import Membership, User
 from upesi.db.ops.orgs import create_api_token, create_workspace

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
+
 from upesi.db.engine import transaction
 from upesi.db.models import (
     Channel,

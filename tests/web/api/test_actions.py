@@ -1,12 +1,12 @@
 from sqlalchemy import select
-from upesi.db.engine import transaction
-from upesi.db.models import Contact, Msg, contact_group_contacts
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
-from upesi.queues.redis import get_redis
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.test_messages import pop_task
+from upesi.db.engine import transaction
+from upesi.db.models import Contact, Msg, contact_group_contacts
+from upesi.queues.fair import QUEUE_BATCH, FairQueue
+from upesi.queues.redis import get_redis
 
 
 async def test_contact_actions(api: API) -> None:

@@ -1,10 +1,10 @@
 import base64
 
 from sqlalchemy import select
-from upesi.db.engine import transaction
-from upesi.db.models import APIToken
 
 from tests.web.api.conftest import API
+from upesi.db.engine import transaction
+from upesi.db.models import APIToken
 
 
 async def test_token_header_and_last_used(api: API) -> None:

@@ -1,11 +1,11 @@
 from sqlalchemy import select
-from upesi.db.engine import transaction
-from upesi.db.models import Broadcast, FlowStart
-from upesi.db.models.flows import flow_start_contacts, flow_start_groups
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.test_messages import pop_task
+from upesi.db.engine import transaction
+from upesi.db.models import Broadcast, FlowStart
+from upesi.db.models.flows import flow_start_contacts, flow_start_groups
 
 
 async def test_broadcast_cht_style(api: API) -> None:

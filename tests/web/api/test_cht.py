@@ -7,12 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
-from upesi.queues.redis import get_redis
 
 from tests.support.processes import free_port, service
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
+from upesi.queues.fair import QUEUE_BATCH, FairQueue
+from upesi.queues.redis import get_redis
 
 
 def cht_requests(base: str, token: str, flow_uuid: str) -> dict:

@@ -2,11 +2,11 @@
 definitions, lookups and error bodies."""
 
 from sqlalchemy import select
-from upesi.db.engine import transaction
-from upesi.db.models import ContactURN, FlowRevision, Org
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
+from upesi.db.engine import transaction
+from upesi.db.models import ContactURN, FlowRevision, Org
 
 
 async def test_anonymous_workspace_redacts_urns_and_refuses_urn_lookups(api: API) -> None:

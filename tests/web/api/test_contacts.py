@@ -1,11 +1,12 @@
 import json
+
 from sqlalchemy import func, select
-from upesi.db.engine import transaction
-from upesi.db.models import Contact, ContactURN
-from upesi.queues.redis import get_redis
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
+from upesi.db.engine import transaction
+from upesi.db.models import Contact, ContactURN
+from upesi.queues.redis import get_redis
 
 
 async def test_list_shape_and_fields(api: API) -> None:
@@ -104,7 +105,9 @@ async def test_create_update_delete(api: API) -> None:
         ).scalar()
     assert owned == 0
     # mailroom re-evaluates smart groups and campaign fires after each write, and interrupts the deleted contact
-    queued = [json.loads(p.split("|", 1)[1])["type"] for p in await get_redis().lrange("{tasks:batch}:o:1/0", 0, -1)]
+    queued = [
+        json.loads(p.split("|", 1)[1])["type"] for p in await get_redis().lrange("{tasks:batch}:o:1/0", 0, -1)
+    ]
     assert queued.count("interrupt_contacts") == 1
     assert queued.count("schedule_contact_fires") == 3
 

@@ -1,8 +1,7 @@
+from tests.web.api.conftest import API
 from upesi.db.engine import transaction
 from upesi.db.models import Org
 from web.api.v2.throttle import parse_rate
-
-from tests.web.api.conftest import API
 
 
 async def test_root_lists_endpoints(api: API) -> None:

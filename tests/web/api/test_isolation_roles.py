@@ -4,6 +4,9 @@ RapidPro's API permissions give it."""
 from datetime import UTC, date, datetime
 
 import pytest
+
+from tests.web.api import factories as f
+from tests.web.api.conftest import API
 from upesi.db.models import (
     Archive,
     Broadcast,
@@ -20,9 +23,6 @@ from upesi.db.models import (
     WebhookEvent,
 )
 from web.api.v2.routing import ENDPOINTS
-
-from tests.web.api import factories as f
-from tests.web.api.conftest import API
 
 LISTS = [
     "archives", "broadcasts", "campaign_events", "campaigns", "channel_events", "channels", "contacts", "fields",

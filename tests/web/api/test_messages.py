@@ -1,13 +1,13 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+
+from tests.web.api import factories as f
+from tests.web.api.conftest import API
 from upesi.db.engine import transaction
 from upesi.db.models import Broadcast, Msg
 from upesi.queues.fair import QUEUE_BATCH, FairQueue, Task
 from upesi.queues.redis import get_redis
-
-from tests.web.api import factories as f
-from tests.web.api.conftest import API
 
 
 async def pop_task(org_id: int) -> Task:

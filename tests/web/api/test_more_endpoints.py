@@ -1,9 +1,8 @@
 from datetime import UTC, date, datetime
 
-from upesi.db.models import Archive, ChannelEvent, OptIn, Resthook, Topic, WebhookEvent
-
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
+from upesi.db.models import Archive, ChannelEvent, OptIn, Resthook, Topic, WebhookEvent
 
 
 async def test_channel_events(api: API) -> None:

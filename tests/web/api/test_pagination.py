@@ -3,12 +3,11 @@ sent_on ordering, walked forwards to the end and back again."""
 
 from datetime import UTC, datetime, timedelta
 
+from tests.web.api import factories as f
+from tests.web.api.conftest import API
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, FlowRun, Msg
 from web.api.v2.pagination import _decode, _encode
-
-from tests.web.api import factories as f
-from tests.web.api.conftest import API
 
 
 async def walk(api: API, path: str, **params: str) -> tuple[list[str], list[dict]]:

@@ -12,12 +12,12 @@ from temba_client.exceptions import (
     TembaTokenError,
 )
 from temba_client.v2 import TembaClient
-from upesi.db.engine import transaction
-from upesi.db.models import Contact, Org
 
 from tests.support.processes import free_port, service
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
+from upesi.db.engine import transaction
+from upesi.db.models import Contact, Org
 
 
 def drive(client: TembaClient, flow_uuid: str) -> dict:

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+
 from web.api.v2.field_values import key_for_name, parse_value, serialize_value
 from web.api.v2.values import fmt_dt, parse_bool, parse_dt
 

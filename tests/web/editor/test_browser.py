@@ -151,6 +151,7 @@ async def _seed_group_and_answers() -> None:
     import uuid
 
     from sqlalchemy import select
+
     from upesi.db.engine import transaction
     from upesi.db.models import Contact, ContactGroup, ContactURN, Flow, FlowRun, Org, contact_group_contacts
 

@@ -8,10 +8,10 @@ import uuid
 import httpx
 import pytest
 from sqlalchemy import select
-from upesi.db.engine import transaction
-from upesi.db.models import Contact, ContactField, ContactGroup, Flow, FlowRevision, FlowRun
 
 from tests.web.ui.helpers import Site, csrf_from
+from upesi.db.engine import transaction
+from upesi.db.models import Contact, ContactField, ContactGroup, Flow, FlowRevision, FlowRun
 
 JSON = "application/json"
 

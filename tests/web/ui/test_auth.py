@@ -147,6 +147,7 @@ async def test_members_and_roles(site: Site) -> None:
 
 async def test_switch_workspace(site: Site) -> None:
     from sqlalchemy import select
+
     from upesi.db.engine import transaction
     from upesi.db.models import Membership, Org, User
 

@@ -9,6 +9,8 @@ import httpx
 import redis
 from openpyxl import load_workbook
 from sqlalchemy import select
+
+from tests.web.ui.helpers import Site, csrf_from
 from upesi.db.engine import transaction
 from upesi.db.models import (
     Channel,
@@ -24,8 +26,6 @@ from upesi.db.models import (
     Trigger,
     contact_group_contacts,
 )
-
-from tests.web.ui.helpers import Site, csrf_from
 
 
 async def add_contact(org_id: int, name: str, phone: str, group: ContactGroup | None = None) -> Contact:

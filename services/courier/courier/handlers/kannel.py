@@ -8,8 +8,6 @@ Send:    GET  <send_url>?username=..&password=..&from=..&to=..&text=..&dlr-url=.
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from upesi.config import get_settings
-
 from courier.channels import ChannelRec
 from courier.handlers.base import (
     Handler,
@@ -30,6 +28,7 @@ from courier.ids import is_uuid
 from courier.outbound import Outbound
 from courier.phones import national_number, urn_for
 from courier.textutil import is_gsm7, replace_non_gsm7, text_and_attachments
+from upesi.config import get_settings
 
 STATUSES = {"1": "D", "2": "E", "4": "S", "8": "S", "16": "E"}
 

@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from upesi.config import get_settings
-
 from courier.channels import ChannelRec
 from courier.handlers.base import (
     EventIn,
@@ -47,6 +45,7 @@ from courier.handlers.base import (
 )
 from courier.outbound import HttpResponse, Outbound
 from courier.textutil import split_text
+from upesi.config import get_settings
 
 GRAPH = "https://graph.facebook.com/v25.0"
 _BSUID = re.compile(r"^[A-Z]{2}\.[A-Za-z0-9.]+$")

@@ -12,8 +12,6 @@ import hmac
 import json
 import re
 
-from upesi.config import get_settings
-
 from courier.channels import ChannelRec
 from courier.handlers.base import (
     EventIn,
@@ -41,6 +39,7 @@ from courier.ids import is_uuid
 from courier.outbound import Outbound
 from courier.phones import urn_for
 from courier.textutil import split_text
+from upesi.config import get_settings
 
 TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 API_BASE = "https://api.twilio.com"

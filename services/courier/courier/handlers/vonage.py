@@ -5,8 +5,6 @@ Status:  GET /c/nx/{uuid}/status?messageId=abc&status=delivered&err-code=0
 Send:    POST https://rest.nexmo.com/sms/json  api_key=..&api_secret=..&from=2020&to=250788383383&text=Hi&type=text
 """
 
-from upesi.config import get_settings
-
 from courier.channels import ChannelRec
 from courier.handlers.base import (
     Handler,
@@ -27,6 +25,7 @@ from courier.handlers.base import (
 from courier.outbound import Outbound
 from courier.phones import urn_for
 from courier.textutil import is_gsm7, split_text, text_and_attachments
+from upesi.config import get_settings
 
 SEND_URL = "https://rest.nexmo.com/sms/json"
 MAX_LENGTH = 160

@@ -7,11 +7,11 @@ import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import text
+
+from mailroom.schedules import next_fire
 from upesi.db.engine import transaction
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
-
-from mailroom.schedules import next_fire
 
 INTERVAL = 60.0
 log = logging.getLogger(__name__)

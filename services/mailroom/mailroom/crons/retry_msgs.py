@@ -13,12 +13,12 @@ import logging
 from typing import Any
 
 from sqlalchemy import text
-from upesi.db.engine import transaction
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
-from upesi.queues.redis import get_redis
 
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing
+from upesi.db.engine import transaction
+from upesi.queues.fair import QUEUE_BATCH, FairQueue
+from upesi.queues.redis import get_redis
 
 INTERVAL = 60.0
 PENDING_INTERVAL = 5.0  # flow-action starts wait for this cron to push their task, so it runs often

@@ -6,6 +6,7 @@ queue that task itself; this makes fires right within a minute even when it does
 """
 
 from sqlalchemy import text
+
 from upesi.db.engine import transaction
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis

@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from sqlalchemy import text
+
 from upesi.db.engine import transaction
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,11 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
                 {"c": contact_id, "o": org_id},
             )
         else:
-            log.info("channel event with no handling yet", extra={"event_type": event_type, "contact_id": contact_id})
+            log.info(
+                "channel event with no handling yet",
+                extra={"event_type": event_type, "contact_id": contact_id},
+            )
         if task.get("event_id"):
-            await db.execute(text("UPDATE channel_events SET status = 'H' WHERE id = :id"), {"id": task["event_id"]})
+            await db.execute(
+                text("UPDATE channel_events SET status = 'H' WHERE id = :id"), {"id": task["event_id"]}
+            )

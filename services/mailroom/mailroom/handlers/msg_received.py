@@ -10,13 +10,13 @@ import logging
 from typing import Any
 
 from sqlalchemy import text
-from upesi.db.engine import transaction
 
 from mailroom import runner, triggers
 from mailroom.contacts import load_contacts
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import commit_sprints
 from mailroom.scene import load_org_scene, waiting_session
+from upesi.db.engine import transaction
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,9 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
         if row is None or not row.is_active:
             log.info("message for a missing or deleted contact ignored", extra={"contact_id": contact_id})
             return
-        if row.msg_status == "H":  # redelivered after a crash: already done, in the same transaction as its effects
+        if (
+            row.msg_status == "H"
+        ):  # redelivered after a crash: already done, in the same transaction as its effects
             return
         await _mark_seen(db, contact_id, task, row.channel_id)
         if row.status == "S":  # a stopped contact who writes again is active again
@@ -59,7 +61,8 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
             return
         if waiting is not None and not waiting.flow_active:
             await db.execute(
-                text("UPDATE flow_sessions SET status = 'F', ended_on = now() WHERE id = :id"), {"id": waiting.id}
+                text("UPDATE flow_sessions SET status = 'F', ended_on = now() WHERE id = :id"),
+                {"id": waiting.id},
             )
             waiting = None
 

@@ -10,14 +10,14 @@ import logging
 from typing import Any
 
 from sqlalchemy import text
-from upesi.db.engine import transaction
-from upesi.flows.resumes import ResumeError
 
 from mailroom import runner
 from mailroom.contacts import load_contacts
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing, commit_sprints
 from mailroom.scene import load_org_scene
+from upesi.db.engine import transaction
+from upesi.flows.resumes import ResumeError
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,6 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from upesi.db.engine import transaction
-from upesi.queues.redis import get_redis
 
 from mailroom import runner
 from mailroom.broadcasts import compose
@@ -27,6 +25,8 @@ from mailroom.messages import Templates, destinations, insert_msgs
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing, commit_sprints
 from mailroom.scene import load_org_scene
+from upesi.db.engine import transaction
+from upesi.queues.redis import get_redis
 
 TYPE = "bulk_campaign_trigger"
 LOCK_WAIT_SECONDS = 10.0

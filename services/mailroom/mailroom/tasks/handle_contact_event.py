@@ -1,18 +1,17 @@
 """Task `handle_contact_event`: drain one contact's event list under its lock, strictly in order.
 
-    {"type": "handle_contact_event", "task": {"contact_id": 42}}
+{"type": "handle_contact_event", "task": {"contact_id": 42}}
 """
 
 import json
 import logging
 from typing import Any
 
+from mailroom.handlers import HANDLERS
 from upesi.config import get_settings
 from upesi.queues.contacts import HANDLE_CONTACT_EVENT, acquire_lock, event_item, events_key, release_lock
 from upesi.queues.fair import QUEUE_REALTIME, FairQueue
 from upesi.queues.redis import get_redis
-
-from mailroom.handlers import HANDLERS
 
 TYPE = HANDLE_CONTACT_EVENT
 MAX_ERRORS = 3
@@ -38,7 +37,9 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
                 event_type, task = item["type"], item["task"]
                 handler = HANDLERS[event_type]
             except (ValueError, KeyError, TypeError):
-                log.error("malformed contact event skipped", extra={"contact_id": contact_id, "item": raw[:500]})
+                log.error(
+                    "malformed contact event skipped", extra={"contact_id": contact_id, "item": raw[:500]}
+                )
                 await redis.lpop(key)
                 continue
             try:
@@ -47,11 +48,17 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
                 await redis.lpop(key)
                 errors = int(item.get("error_count", 0)) + 1
                 if errors < MAX_ERRORS:
-                    log.exception("contact event failed, will retry", extra={"contact_id": contact_id, "type": event_type})
+                    log.exception(
+                        "contact event failed, will retry",
+                        extra={"contact_id": contact_id, "type": event_type},
+                    )
                     await redis.lpush(key, event_item(event_type, task, error_count=errors))
                     await FairQueue(redis, QUEUE_REALTIME).push(org_id, TYPE, body, priority=True)
                 else:
-                    log.exception("contact event failed too often, dropped", extra={"contact_id": contact_id, "type": event_type})
+                    log.exception(
+                        "contact event failed too often, dropped",
+                        extra={"contact_id": contact_id, "type": event_type},
+                    )
                 return
             await redis.lpop(key)
     finally:

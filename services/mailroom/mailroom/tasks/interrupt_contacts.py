@@ -8,10 +8,10 @@ import logging
 from typing import Any
 
 from sqlalchemy import text
-from upesi.db.engine import transaction
-from upesi.queues.redis import get_redis
 
 from mailroom.locks import lock_contacts, unlock_contacts
+from upesi.db.engine import transaction
+from upesi.queues.redis import get_redis
 
 TYPE = "interrupt_contacts"
 LOCK_WAIT_SECONDS = 10.0

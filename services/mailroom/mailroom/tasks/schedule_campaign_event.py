@@ -6,10 +6,9 @@ member of its campaign's group, after the event was created or changed (web bump
 
 from typing import Any
 
-from upesi.db.engine import transaction
-
 from mailroom.campaigns import schedule_event
 from mailroom.crons.schedule_campaigns import mark_scheduled
+from upesi.db.engine import transaction
 
 TYPE = "schedule_campaign_event"
 

@@ -7,10 +7,9 @@ join a campaign). Changes made by flows are handled when their sprints are commi
 
 from typing import Any
 
+from mailroom.campaigns import schedule_contacts
 from upesi.db.engine import transaction
 from upesi.db.ops.smart_groups import refresh_contacts_groups
-
-from mailroom.campaigns import schedule_contacts
 
 TYPE = "schedule_contact_fires"
 

@@ -6,10 +6,10 @@
 from typing import Any
 
 from sqlalchemy import text
-from upesi.db.engine import transaction
 
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing
+from upesi.db.engine import transaction
 
 TYPE = "send_msg"
 

@@ -3,6 +3,7 @@
 import secrets
 
 from fastapi import Header, HTTPException
+
 from upesi.config import get_settings
 
 

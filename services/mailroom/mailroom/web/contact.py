@@ -1,10 +1,10 @@
 """Contact search for web: POST /mr/contact/search and /mr/contact/parse_query.
 
-    POST /mr/contact/search {"org_id": 1, "query": "age > 18", "group_uuid"?: "…", "sort"?: "-id",
-                             "offset"?: 0, "limit"?: 50, "exclude_uuids"?: [...]}
-    → {"query": "age > 18", "contact_uuids": [...], "total": 12, "metadata": {...}}
+POST /mr/contact/search {"org_id": 1, "query": "age > 18", "group_uuid"?: "…", "sort"?: "-id",
+                         "offset"?: 0, "limit"?: 50, "exclude_uuids"?: [...]}
+→ {"query": "age > 18", "contact_uuids": [...], "total": 12, "metadata": {...}}
 
-    POST /mr/contact/parse_query {"org_id": 1, "query": "name ~ ann"} → {"query": "name ~ \"ann\"", "metadata": {...}}
+POST /mr/contact/parse_query {"org_id": 1, "query": "name ~ ann"} → {"query": "name ~ \"ann\"", "metadata": {...}}
 """
 
 from typing import Any
@@ -12,12 +12,12 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from upesi.contactql import QueryError, load_resolver, parse_query, search_contacts
-from upesi.db.engine import transaction
-from upesi.db.models import Contact, ContactGroup
 
 from mailroom.web.auth import require_token
 from mailroom.web.errors import unprocessable
+from upesi.contactql import QueryError, load_resolver, parse_query, search_contacts
+from upesi.db.engine import transaction
+from upesi.db.models import Contact, ContactGroup
 
 router = APIRouter(prefix="/mr/contact", dependencies=[Depends(require_token)])
 
@@ -51,7 +51,9 @@ async def search(body: SearchRequest) -> dict[str, Any]:
         if body.group_uuid:
             group_id = (
                 await db.execute(
-                    select(ContactGroup.id).where(ContactGroup.org_id == body.org_id, ContactGroup.uuid == body.group_uuid)
+                    select(ContactGroup.id).where(
+                        ContactGroup.org_id == body.org_id, ContactGroup.uuid == body.group_uuid
+                    )
                 )
             ).scalar()
             if group_id is None:
@@ -61,7 +63,9 @@ async def search(body: SearchRequest) -> dict[str, Any]:
             exclude_ids = list(
                 (
                     await db.execute(
-                        select(Contact.id).where(Contact.org_id == body.org_id, Contact.uuid.in_(body.exclude_uuids))
+                        select(Contact.id).where(
+                            Contact.org_id == body.org_id, Contact.uuid.in_(body.exclude_uuids)
+                        )
                     )
                 ).scalars()
             )
@@ -75,7 +79,9 @@ async def search(body: SearchRequest) -> dict[str, Any]:
         except ValueError as e:
             raise unprocessable(str(e), "search:invalid_sort") from e
         uuids = dict(
-            (await db.execute(select(Contact.id, Contact.uuid).where(Contact.id.in_(result.contact_ids)))).all()
+            (
+                await db.execute(select(Contact.id, Contact.uuid).where(Contact.id.in_(result.contact_ids)))
+            ).all()
         )
     return {
         "query": result.query,

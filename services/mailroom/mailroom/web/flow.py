@@ -1,13 +1,17 @@
 """Flow tools for web: POST /mr/flow/migrate and /mr/flow/inspect.
 
-    POST /mr/flow/migrate {"flow": {...}, "to_version"?: "14.4.2"} → the migrated definition
-    POST /mr/flow/inspect {"flow": {...}, "org_id"?: 1} → {"dependencies", "results", "parent_refs", "issues", ...}
+POST /mr/flow/migrate {"flow": {...}, "to_version"?: "14.4.2"} → the migrated definition
+POST /mr/flow/inspect {"flow": {...}, "org_id"?: 1} → {"dependencies", "results", "parent_refs", "issues", ...}
 """
 
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
+
+from mailroom.scene import load_org_scene
+from mailroom.web.auth import require_token
+from mailroom.web.errors import unprocessable
 from upesi.db.engine import transaction
 from upesi.flows.definition import (
     CURRENT_SPEC_VERSION,
@@ -16,10 +20,6 @@ from upesi.flows.definition import (
     migrate_flow,
     read_flow,
 )
-
-from mailroom.scene import load_org_scene
-from mailroom.web.auth import require_token
-from mailroom.web.errors import unprocessable
 
 router = APIRouter(prefix="/mr/flow", dependencies=[Depends(require_token)])
 

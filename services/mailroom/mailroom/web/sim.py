@@ -11,11 +11,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
-from upesi.db.engine import transaction
 
 from mailroom.runner import engine
 from mailroom.scene import load_org_scene
 from mailroom.web.auth import require_token
+from upesi.db.engine import transaction
 
 router = APIRouter(prefix="/mr/sim", dependencies=[Depends(require_token)])
 
@@ -39,16 +39,22 @@ class SimResume(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-async def _assets_and_env(org_id: int | None, assets: dict | None, environment: dict | None) -> tuple[dict, dict | None]:
+async def _assets_and_env(
+    org_id: int | None, assets: dict | None, environment: dict | None
+) -> tuple[dict, dict | None]:
     if assets is not None:
         return assets, environment
     if org_id is None:
-        raise HTTPException(status_code=422, detail={"error": "either org_id or assets is required", "code": "sim:invalid"})
+        raise HTTPException(
+            status_code=422, detail={"error": "either org_id or assets is required", "code": "sim:invalid"}
+        )
     async with transaction() as db:
         try:
             scene = await load_org_scene(db, org_id, max_age=0)
         except Exception as e:
-            raise HTTPException(status_code=422, detail={"error": f"no workspace with id {org_id}", "code": "sim:invalid"}) from e
+            raise HTTPException(
+                status_code=422, detail={"error": f"no workspace with id {org_id}", "code": "sim:invalid"}
+            ) from e
     return scene.assets, environment if environment is not None else scene.environment
 
 
@@ -67,7 +73,9 @@ async def sim_start(body: SimStart) -> dict[str, Any]:
     assets, env = await _assets_and_env(body.org_id, body.assets, body.environment)
 
     def run() -> dict[str, Any]:
-        session, sprint = engine().new_session(assets, body.contact, body.trigger, environment=env, call=body.call)
+        session, sprint = engine().new_session(
+            assets, body.contact, body.trigger, environment=env, call=body.call
+        )
         return _answer(session, sprint)
 
     try:

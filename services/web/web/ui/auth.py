@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
+
 from upesi.db.engine import sessionmaker
 from upesi.db.models import Membership, Org, User
 from upesi.db.ops.orgs import check_password
-
 from web.ui.errors import LoginRequired
 from web.ui.render import render
 from web.ui.session import check_csrf, set_csrf_cookie

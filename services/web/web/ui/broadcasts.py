@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from sqlalchemy import insert, select
 from starlette.responses import RedirectResponse, Response
+
 from upesi.db.models import Broadcast, ContactGroup
 from upesi.db.models.msgs import broadcast_groups
 from upesi.queues.fair import FairQueue
 from upesi.queues.redis import get_redis
 from upesi.urns import URNError, parse_urn
-
 from web.ui.auth import Csrf, CtxDep
 
 router = APIRouter()

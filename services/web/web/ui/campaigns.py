@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
+
 from upesi.db.models import ContactField, ContactGroup, Flow
 from upesi.db.models.campaigns import Campaign, CampaignEvent
 from upesi.queues.fair import FairQueue
 from upesi.queues.redis import get_redis
-
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 

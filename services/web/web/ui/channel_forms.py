@@ -5,8 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
-from upesi.db.ops.channels import TYPE_NAMES, add_channel
 
+from upesi.db.ops.channels import TYPE_NAMES, add_channel
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
-from upesi.db.models import Channel, ChannelLog, Msg
 
+from upesi.db.models import Channel, ChannelLog, Msg
 from web.ui.auth import CtxDep
 from web.ui.render import render
 

@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import delete, insert, select
 from starlette.responses import RedirectResponse, Response
+
 from upesi.db.models import Contact, ContactField, ContactGroup, contact_group_contacts
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.db.ops.smart_groups import refresh_contacts_groups
-
 from web.ui.auth import Csrf, CtxDep
 
 router = APIRouter()

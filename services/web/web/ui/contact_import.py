@@ -12,10 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, UploadFile
 from sqlalchemy import insert, select
 from starlette.responses import Response
+
 from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, contact_group_contacts
 from upesi.db.ops.smart_groups import refresh_contacts_groups
 from upesi.urns import URNError, parse_urn
-
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.render import render
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
+
 from upesi.contactql import QueryError, search_contacts
 from upesi.db.models import (
     Contact,
@@ -21,7 +22,6 @@ from upesi.db.models import (
 )
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.urns import URNError, parse_urn
-
 from web.ui.auth import Csrf, CtxDep
 from web.ui.editor.assets import _groups
 from web.ui.render import render

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
 from starlette.responses import RedirectResponse, Response
+
 from upesi.contactql import QueryError, load_resolver, parse_query
 from upesi.db.models import ContactField, ContactGroup
 from upesi.db.ops.assets import FIELD_TYPES
 from upesi.db.ops.smart_groups import populate_group
-
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Form
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from starlette.responses import RedirectResponse, Response
+
 from upesi.db.models import Msg
 from upesi.db.models.labels import Label, msg_labels
-
 from web.ui.auth import Csrf, CtxDep
 
 router = APIRouter()

@@ -5,9 +5,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from starlette.responses import RedirectResponse, Response
+
 from upesi.db.models import Contact, ContactGroup, ContactURN, Msg
 from upesi.db.models.labels import Label, msg_labels
-
 from web.ui.auth import CtxDep
 from web.ui.render import render
 

@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
 from starlette.responses import RedirectResponse, Response
+
 from upesi.db.models import Membership, Org, User
 from upesi.db.models.orgs import ROLES
 from upesi.db.ops.orgs import get_or_create_user
-
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 

@@ -11,6 +11,7 @@ import secrets
 from fastapi import FastAPI, HTTPException, Request
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
+
 from upesi.config import get_settings
 
 SESSION_COOKIE = "upesi_session"

@@ -6,10 +6,10 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import func, select
 from starlette.responses import Response
+
 from upesi.db.engine import sessionmaker
 from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, Msg, contact_group_contacts
 from upesi.db.models.contacts import CONTACT_STATUSES
-
 from web.ui.auth import CtxDep
 from web.ui.exports import download
 from web.ui.msgs import FOLDERS, STATUS_NAMES

@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import select, update
 from starlette.responses import RedirectResponse, Response
+
 from upesi.db.models import APIToken
 from upesi.db.ops.orgs import create_api_token
-
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 

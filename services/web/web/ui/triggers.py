@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import select, update
 from starlette.responses import RedirectResponse, Response
+
 from upesi.db.models import Channel, Flow, Trigger
 from upesi.db.ops.flows import add_keyword_trigger
-
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 

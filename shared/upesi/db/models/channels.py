@@ -21,8 +21,12 @@ class Channel(Base):
     name: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(255), default="", server_default="")
     country: Mapped[str | None] = mapped_column(String(2))
-    schemes: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=lambda: ["tel"], server_default="{tel}")
-    role: Mapped[str] = mapped_column(String(4), default="SR", server_default="SR")  # S send, R receive, C call, A answer
+    schemes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(16)), default=lambda: ["tel"], server_default="{tel}"
+    )
+    role: Mapped[str] = mapped_column(
+        String(4), default="SR", server_default="SR"
+    )  # S send, R receive, C call, A answer
     config: Mapped[dict] = mapped_column(default=dict, server_default="{}")
     tps: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
@@ -58,8 +62,12 @@ class ChannelEvent(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
     event_type: Mapped[str] = mapped_column(String(32))
-    contact_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
-    contact_urn_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("contact_urns.id", ondelete="SET NULL"))
+    contact_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    contact_urn_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("contact_urns.id", ondelete="SET NULL")
+    )
     extra: Mapped[dict] = mapped_column(default=dict, server_default="{}")
     status: Mapped[str] = mapped_column(String(1), default="P", server_default="P")  # P pending, H handled
     occurred_on: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -37,7 +37,9 @@ class Contact(Base):
     # {field_uuid: {"text": ..., "number": ..., "datetime": ..., "state": ..., ...}} as RapidPro stores them
     fields: Mapped[dict] = mapped_column(default=dict, server_default="{}")
     current_session_uuid: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
-    current_flow_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("flows.id", ondelete="SET NULL"))
+    current_flow_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("flows.id", ondelete="SET NULL")
+    )
     last_seen_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_on: Mapped[Created]
@@ -87,7 +89,9 @@ contact_group_contacts = Table(
     "contact_group_contacts",
     Base.metadata,
     Column("group_id", BigInteger, ForeignKey("contact_groups.id", ondelete="CASCADE"), primary_key=True),
-    Column("contact_id", BigInteger, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column(
+        "contact_id", BigInteger, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 

@@ -95,11 +95,15 @@ class FlowRun(Base):
     flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     session_uuid: Mapped[str] = mapped_column(UUID(as_uuid=False), index=True)
-    start_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("flow_starts.id", ondelete="SET NULL"))
+    start_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("flow_starts.id", ondelete="SET NULL")
+    )
     status: Mapped[str] = mapped_column(String(1))
     responded: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     results: Mapped[dict] = mapped_column(default=dict, server_default="{}")
-    path_nodes: Mapped[list[str]] = mapped_column(ARRAY(UUID(as_uuid=False)), default=list, server_default="{}")
+    path_nodes: Mapped[list[str]] = mapped_column(
+        ARRAY(UUID(as_uuid=False)), default=list, server_default="{}"
+    )
     path_times: Mapped[list[datetime]] = mapped_column(
         ARRAY(DateTime(timezone=True)), default=list, server_default="{}"
     )

@@ -15,7 +15,9 @@ class HTTPLog(Base):
 
     id: Mapped[IntPK]
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
-    flow_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("flows.id", ondelete="SET NULL"), index=True)
+    flow_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("flows.id", ondelete="SET NULL"), index=True
+    )
     log_type: Mapped[str] = mapped_column(String(32))
     url: Mapped[str] = mapped_column(Text)
     status_code: Mapped[int | None] = mapped_column(Integer)

@@ -41,7 +41,9 @@ class Msg(Base):
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     contact_urn_id: Mapped[int | None] = mapped_column(ForeignKey("contact_urns.id", ondelete="SET NULL"))
-    broadcast_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("broadcasts.id", ondelete="SET NULL"))
+    broadcast_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("broadcasts.id", ondelete="SET NULL")
+    )
     flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text, default="", server_default="")
     attachments: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
@@ -50,8 +52,12 @@ class Msg(Base):
     templating: Mapped[dict | None] = mapped_column()
     direction: Mapped[str] = mapped_column(String(1))  # I incoming, O outgoing
     status: Mapped[str] = mapped_column(String(1))
-    visibility: Mapped[str] = mapped_column(String(1), default="V", server_default="V")  # V visible, A archived, D deleted
-    msg_type: Mapped[str] = mapped_column(String(1), default="T", server_default="T")  # T text, V voice, O optin
+    visibility: Mapped[str] = mapped_column(
+        String(1), default="V", server_default="V"
+    )  # V visible, A archived, D deleted
+    msg_type: Mapped[str] = mapped_column(
+        String(1), default="T", server_default="T"
+    )  # T text, V voice, O optin
     msg_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     high_priority: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -59,7 +65,9 @@ class Msg(Base):
     failed_reason: Mapped[str | None] = mapped_column(String(1))
     external_id: Mapped[str | None] = mapped_column(String(255))
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict, server_default="{}")
-    log_uuids: Mapped[list[str]] = mapped_column(ARRAY(UUID(as_uuid=False)), default=list, server_default="{}")
+    log_uuids: Mapped[list[str]] = mapped_column(
+        ARRAY(UUID(as_uuid=False)), default=list, server_default="{}"
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_on: Mapped[Created]
     modified_on: Mapped[Modified]

@@ -22,7 +22,9 @@ class Org(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     # ISO 639-3 codes; the first is the default language of translations
     languages: Mapped[list[str]] = mapped_column(ARRAY(String(3)), default=list, server_default="{}")
-    date_format: Mapped[str] = mapped_column(String(1), default="D", server_default="D")  # D day-first, M month-first, Y iso
+    date_format: Mapped[str] = mapped_column(
+        String(1), default="D", server_default="D"
+    )  # D day-first, M month-first, Y iso
     is_anon: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     config: Mapped[dict] = mapped_column(default=dict, server_default="{}")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")

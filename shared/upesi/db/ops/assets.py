@@ -69,8 +69,13 @@ async def load_assets(
     channels = (await session.execute(active(Channel))).scalars()
     return {
         "flows": flows,
-        "fields": [{"uuid": f.uuid, "key": f.key, "name": f.name, "type": FIELD_TYPES.get(f.value_type, "text")} for f in fields],
-        "groups": [{"uuid": g.uuid, "name": g.name, **({"query": g.query} if g.query else {})} for g in groups],
+        "fields": [
+            {"uuid": f.uuid, "key": f.key, "name": f.name, "type": FIELD_TYPES.get(f.value_type, "text")}
+            for f in fields
+        ],
+        "groups": [
+            {"uuid": g.uuid, "name": g.name, **({"query": g.query} if g.query else {})} for g in groups
+        ],
         "labels": [{"uuid": lb.uuid, "name": lb.name} for lb in labels],
         "globals": [{"key": g.key, "name": g.name, "value": g.value} for g in globals_],
         "channels": [*(extra_channels or []), *(channel_asset(c) for c in channels)],

@@ -89,6 +89,8 @@ async def resolve_contacts(
         {"org_id": org_id, "identities": identities},
     )
     return {
-        row.identity: ResolvedContact(row.contact_id, str(row.contact_uuid), row.urn_id, row.identity in new_identities)
+        row.identity: ResolvedContact(
+            row.contact_id, str(row.contact_uuid), row.urn_id, row.identity in new_identities
+        )
         for row in rows
     }

@@ -35,7 +35,11 @@ async def save_flow(
     stored = dict(definition, revision=flow.revision)
     session.add(
         FlowRevision(
-            flow_id=flow.id, revision=flow.revision, spec_version=flow.spec_version, definition=stored, created_by_id=user_id
+            flow_id=flow.id,
+            revision=flow.revision,
+            spec_version=flow.spec_version,
+            definition=stored,
+            created_by_id=user_id,
         )
     )
     await session.flush()

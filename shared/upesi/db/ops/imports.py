@@ -116,7 +116,10 @@ async def _import_fields(
 ) -> None:
     wanted: dict[str, dict] = {}
     for f in fields:
-        wanted[f["key"]] = {"name": f.get("name") or f.get("label") or f["key"], "type": f.get("type", "text")}
+        wanted[f["key"]] = {
+            "name": f.get("name") or f.get("label") or f["key"],
+            "type": f.get("type", "text"),
+        }
     for flow in flows:
         for node in flow.get("nodes", []):
             for action in node.get("actions", []):
@@ -131,7 +134,10 @@ async def _import_fields(
             continue
         session.add(
             ContactField(
-                uuid=str(uuidlib.uuid4()), org_id=org_id, key=key[:36], name=str(f["name"])[:36],
+                uuid=str(uuidlib.uuid4()),
+                org_id=org_id,
+                key=key[:36],
+                name=str(f["name"])[:36],
                 value_type=FIELD_TYPE_CODES.get(str(f["type"]), "T"),
             )
         )
@@ -165,7 +171,11 @@ async def _import_triggers(
         session.add(trigger)
         await session.flush()
         for table, key in ((trigger_groups, "groups"), (trigger_exclude_groups, "exclude_groups")):
-            ids = [groups.get(group_remap.get(g["uuid"], g["uuid"])) for g in t.get(key) or [] if isinstance(g, dict)]
+            ids = [
+                groups.get(group_remap.get(g["uuid"], g["uuid"]))
+                for g in t.get(key) or []
+                if isinstance(g, dict)
+            ]
             rows = [{"trigger_id": trigger.id, "group_id": gid} for gid in ids if gid]
             if rows:
                 await session.execute(insert(table), rows)

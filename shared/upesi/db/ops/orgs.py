@@ -55,7 +55,9 @@ async def create_workspace(
     languages: list[str] | None = None,
 ) -> NewWorkspace:
     """A workspace with the user as its administrator and an API token for them."""
-    org = Org(uuid=str(uuid.uuid4()), name=name, timezone=timezone, country=country, languages=languages or ["eng"])
+    org = Org(
+        uuid=str(uuid.uuid4()), name=name, timezone=timezone, country=country, languages=languages or ["eng"]
+    )
     session.add(org)
     user = await get_or_create_user(session, email, password)
     await session.flush()

@@ -265,5 +265,3 @@ def add_legacy(env: Any, a: Any, b: Any) -> Any:
         n = small_int(na)
         return n if isinstance(n, XError) else add_to_datetime(d, n, "D")
     return XError("cannot add two non-numbers")
-
-

@@ -29,7 +29,11 @@ def _round(n: Any, places: Any, mode: str) -> Any:
     if p < -30:
         return Decimal(0)
     q = Decimal(1).scaleb(-p)
-    r = d.quantize(q, rounding=mode, context=_CTX) if p >= 0 else (d.scaleb(p).quantize(1, rounding=mode)).scaleb(-p)
+    r = (
+        d.quantize(q, rounding=mode, context=_CTX)
+        if p >= 0
+        else (d.scaleb(p).quantize(1, rounding=mode)).scaleb(-p)
+    )
     return r
 
 

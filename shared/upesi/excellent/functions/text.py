@@ -276,9 +276,6 @@ def regex_match(env: Any, s: Any, pattern: Any, group: Any = None) -> Any:
     return m.group(g) or ""
 
 
-
-
-
 @builtin("read_chars", 1)
 def read_chars(env: Any, s: Any) -> Any:
     chars = [c for c in _t(s) if not c.isspace()]

@@ -57,7 +57,7 @@ def parse_json(env: Any, v: Any) -> Any:
     try:
         return from_json(orjson.loads(to_text(v)))
     except orjson.JSONDecodeError:
-        return XError(f"unable to parse \"{to_text(v)}\" as JSON")
+        return XError(f'unable to parse "{to_text(v)}" as JSON')
 
 
 @builtin("extract", 2)
@@ -118,8 +118,6 @@ def legacy_add(env: Any, a: Any, b: Any) -> Any:
     from upesi.excellent.functions.dates import add_legacy
 
     return add_legacy(env, a, b)
-
-
 
 
 @builtin("prompt", 1, None)

@@ -10,9 +10,7 @@ import regex
 
 # digits may be joined by . or , (1.5, 1,000); letters only by apostrophes (don't), so
 # "bee.cat,dog" is three words as in goflow
-_WORD_RE = regex.compile(
-    r"\d+(?:[.,]\d+)+(?!\w)|\w+(?:['’]\w+)*|\p{Extended_Pictographic}", regex.UNICODE
-)
+_WORD_RE = regex.compile(r"\d+(?:[.,]\d+)+(?!\w)|\w+(?:['’]\w+)*|\p{Extended_Pictographic}", regex.UNICODE)
 
 
 def tokenize_words(text: str) -> list[str]:

@@ -20,7 +20,9 @@ from upesi.excellent.types.values import XError, XObject
 _ISO_RE = re.compile(
     r"^\s*(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})\s*$", re.I
 )
-_DATE_RE = re.compile(r"(?<!\d)(\d{1,4})[-./](\d{1,2})[-./](\d{1,4})(?!\d)|(?<!\d)(\d{1,4}) (\d{1,2}) (\d{1,4})(?!\d)")
+_DATE_RE = re.compile(
+    r"(?<!\d)(\d{1,4})[-./](\d{1,2})[-./](\d{1,4})(?!\d)|(?<!\d)(\d{1,4}) (\d{1,2}) (\d{1,4})(?!\d)"
+)
 _TIME_RE = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:\s*([aApP][mM]))?(?!\d)")
 
 

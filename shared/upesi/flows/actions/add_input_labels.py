@@ -32,7 +32,9 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
             name = evaluate_or_skip(session, run, ref.get("name_match") or "")
             if name is None:
                 continue
-            lb = next((x for x in session.assets.labels.values() if x.get("name", "").lower() == name.lower()), None)
+            lb = next(
+                (x for x in session.assets.labels.values() if x.get("name", "").lower() == name.lower()), None
+            )
             if lb is None:
                 session.log(error_event(f"No such label with name '{name}'", "label:missing", {"name": name}))
                 continue

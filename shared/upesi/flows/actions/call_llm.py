@@ -40,12 +40,14 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         run.locals[local] = "<ERROR>"
         return
     run.locals[local] = output
-    session.log({
-        "type": "llm_called",
-        "llm": {"uuid": llm["uuid"], "name": llm.get("name", "")},
-        "instructions": instructions,
-        "input": inp,
-        "output": output,
-        "tokens": tokens,
-        "elapsed_ms": int((time.monotonic() - started) * 1000),
-    })
+    session.log(
+        {
+            "type": "llm_called",
+            "llm": {"uuid": llm["uuid"], "name": llm.get("name", "")},
+            "instructions": instructions,
+            "input": inp,
+            "output": output,
+            "tokens": tokens,
+            "elapsed_ms": int((time.monotonic() - started) * 1000),
+        }
+    )

@@ -34,13 +34,27 @@ def save_webhook(session: Session, run: Run, node: Node, result_name: str, wc: W
     body = wc.json()
     small = len(wc.body) <= MAX_EXTRA_CHARS
     # a too-big response is usable for the rest of this sprint but isn't kept on the run
-    run.webhook = {"method": wc.method, "url": wc.url, "status": wc.status_code, "headers": wc.headers, "json": body}
+    run.webhook = {
+        "method": wc.method,
+        "url": wc.url,
+        "status": wc.status_code,
+        "headers": wc.headers,
+        "json": body,
+    }
     run.webhook_persist = small
     if result_name:
         extra = body if body is not None and small else None
         category = "Success" if wc.status == "success" else "Failure"
-        set_result(session, run, node.uuid, result_name, str(wc.status_code), category,
-                   input_=f"{wc.method} {wc.url}", extra=extra)
+        set_result(
+            session,
+            run,
+            node.uuid,
+            result_name,
+            str(wc.status_code),
+            category,
+            input_=f"{wc.method} {wc.url}",
+            extra=extra,
+        )
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
@@ -65,8 +79,13 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
 
     size = len(request_text(method, url, headers, body, session.engine.user_agent).encode())
     if size > MAX_REQUEST_BYTES:
-        session.log(error_event(f"Webhook request evaluated to {size} bytes, exceeding the limit of {MAX_REQUEST_BYTES}",
-                                "webhook:request_size", {"limit": str(MAX_REQUEST_BYTES), "size": str(size)}))
+        session.log(
+            error_event(
+                f"Webhook request evaluated to {size} bytes, exceeding the limit of {MAX_REQUEST_BYTES}",
+                "webhook:request_size",
+                {"limit": str(MAX_REQUEST_BYTES), "size": str(size)},
+            )
+        )
         return
     wc = call(session, method, url, headers, body)
     session.log(wc.event())

@@ -25,7 +25,10 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> A
     parent_type = run.flow.type if run.flow else flow.type
     if flow.type != parent_type and flow.type != "messaging_background":
         # a messaging flow can only enter messaging (or background) flows, a voice flow voice ones
-        fail_session(session, f"Can't enter flow[uuid={flow.uuid},name={flow.name}] of type {flow.type} from type {parent_type}")
+        fail_session(
+            session,
+            f"Can't enter flow[uuid={flow.uuid},name={flow.name}] of type {flow.type} from type {parent_type}",
+        )
         return None
     if len(session.runs) >= MAX_RUNS_PER_SESSION:
         fail_session(session, f"Reached maximum number of runs per session ({MAX_RUNS_PER_SESSION})")

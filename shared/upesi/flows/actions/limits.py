@@ -34,18 +34,26 @@ def check_limits(a: dict[str, Any], where: str) -> None:
         raise FlowReadError(f"{where}: field 'attachments' must have a maximum of {MAX_ATTACHMENTS} items")
     qrs = a.get("quick_replies") or []
     if len(qrs) > MAX_QUICK_REPLIES:
-        raise FlowReadError(f"{where}: field 'quick_replies' must have a maximum of {MAX_QUICK_REPLIES} items")
+        raise FlowReadError(
+            f"{where}: field 'quick_replies' must have a maximum of {MAX_QUICK_REPLIES} items"
+        )
     for i, q in enumerate(qrs):
         if isinstance(q, str) and len(q) > MAX_QUICK_REPLY_CHARS:
-            raise FlowReadError(f"{where}: field 'quick_replies[{i}]' must be less than or equal to {MAX_QUICK_REPLY_CHARS}")
+            raise FlowReadError(
+                f"{where}: field 'quick_replies[{i}]' must be less than or equal to {MAX_QUICK_REPLY_CHARS}"
+            )
     headers = a.get("headers") or {}
     if len(headers) > MAX_HEADERS:
         raise FlowReadError(f"{where}: field 'headers' must be less than or equal to {MAX_HEADERS}")
     for name, value in headers.items():
         if len(name) > MAX_HEADER_NAME:
-            raise FlowReadError(f"{where}: field 'headers[{name}]' must be less than or equal to {MAX_HEADER_NAME}")
+            raise FlowReadError(
+                f"{where}: field 'headers[{name}]' must be less than or equal to {MAX_HEADER_NAME}"
+            )
         if isinstance(value, str) and len(value) > MAX_HEADER_VALUE:
-            raise FlowReadError(f"{where}: field 'headers[{name}]' must be less than or equal to {MAX_HEADER_VALUE}")
+            raise FlowReadError(
+                f"{where}: field 'headers[{name}]' must be less than or equal to {MAX_HEADER_VALUE}"
+            )
     if a.get("type") == "call_webhook":
         if len(a.get("url") or "") > MAX_URL:
             raise FlowReadError(f"{where}: field 'url' must be less than or equal to {MAX_URL}")

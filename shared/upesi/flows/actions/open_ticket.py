@@ -29,9 +29,18 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     assignee = None
     aref = action.get("assignee")
     if aref:
-        assignee = next((u for u in session.assets.users if u.get("uuid") == aref.get("uuid") or u.get("email") == aref.get("email")), None)
+        assignee = next(
+            (
+                u
+                for u in session.assets.users
+                if u.get("uuid") == aref.get("uuid") or u.get("email") == aref.get("email")
+            ),
+            None,
+        )
         if assignee is None:
-            session.log(missing_dependency("user", aref.get("uuid") or aref.get("email", ""), aref.get("name", "")))
+            session.log(
+                missing_dependency("user", aref.get("uuid") or aref.get("email", ""), aref.get("name", ""))
+            )
     note = evaluate_text(session, run, action.get("note") or "")
     ticket: dict[str, Any] = {"uuid": session.new_uuid(), "status": "open"}
     if topic:
@@ -41,7 +50,11 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     session.log({"type": "ticket_opened", "ticket": ticket})
     if note:
         session.log({"type": "ticket_note_added", "ticket_uuid": ticket["uuid"], "note": note})
-    contact_ticket = {"uuid": ticket["uuid"], "topic": ticket.get("topic"), "assignee": ticket.get("assignee")}
+    contact_ticket = {
+        "uuid": ticket["uuid"],
+        "topic": ticket.get("topic"),
+        "assignee": ticket.get("assignee"),
+    }
     session.contact.setdefault("tickets", []).append(contact_ticket)
     run.locals["_new_ticket"] = ticket["uuid"]  # routers split on this since spec 14.3
     if action.get("result_name"):

@@ -31,7 +31,9 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         targets = []
         for g in resolve_group_refs(session, run, action.get("groups") or []):
             if g.get("query"):
-                session.log(error_event(f"Can't remove contacts from the query based group '{g.get('name', '')}'"))
+                session.log(
+                    error_event(f"Can't remove contacts from the query based group '{g.get('name', '')}'")
+                )
                 continue
             targets.append(g)
     target_uuids = {g["uuid"] for g in targets}

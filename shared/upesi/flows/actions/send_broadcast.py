@@ -28,10 +28,14 @@ def _content(session: Session, run: Run, action: dict[str, Any], lang: str) -> d
         return vals if vals else default
 
     out: dict[str, Any] = {"text": evaluate_text(session, run, prop("text", [action.get("text") or ""])[0])}
-    atts = [evaluate_text(session, run, a) for a in prop("attachments", list(action.get("attachments") or []))]
+    atts = [
+        evaluate_text(session, run, a) for a in prop("attachments", list(action.get("attachments") or []))
+    ]
     if any(atts):
         out["attachments"] = [a for a in atts if a]
-    qrs = [evaluate_text(session, run, q) for q in prop("quick_replies", list(action.get("quick_replies") or []))]
+    qrs = [
+        evaluate_text(session, run, q) for q in prop("quick_replies", list(action.get("quick_replies") or []))
+    ]
     if any(qrs):
         out["quick_replies"] = [{"type": "text", "text": q} for q in qrs if q]
     return out
@@ -43,13 +47,18 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     langs = [base] + [lang for lang in (flow.localization if flow else {}) if lang != base]
     translations = {lang: _content(session, run, action, lang) for lang in langs}
     event: dict[str, Any] = {"type": "broadcast_created", "translations": translations, "base_language": base}
-    groups = [{"uuid": g["uuid"], "name": g.get("name", "")} for g in resolve_group_refs(session, run, action.get("groups") or [])]
+    groups = [
+        {"uuid": g["uuid"], "name": g.get("name", "")}
+        for g in resolve_group_refs(session, run, action.get("groups") or [])
+    ]
     if groups:
         event["groups"] = groups
     contacts = [{"uuid": c["uuid"], "name": c.get("name", "")} for c in action.get("contacts") or []]
     if contacts:
         event["contacts"] = contacts
-    urns = [evaluate_text(session, run, u) for u in action.get("legacy_vars") or []] + list(action.get("urns") or [])
+    urns = [evaluate_text(session, run, u) for u in action.get("legacy_vars") or []] + list(
+        action.get("urns") or []
+    )
     if urns:
         event["urns"] = urns
     if action.get("contact_query"):

@@ -25,6 +25,8 @@ def validate(action: dict[str, Any], where: str) -> None:
 
     if not (action.get("text") or "").strip():
         raise FlowReadError(f"{where}: field 'text' is required")
+
+
 MAX_QUICK_REPLIES = 10
 MAX_QUICK_REPLY_CHARS = 1000
 MAX_ATTACHMENT_CHARS = 2048
@@ -42,7 +44,11 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         if not ctype or not url.strip():
             session.log(error_event("Attachment evaluated to invalid value and will be ignored"))
         elif len(v) > MAX_ATTACHMENT_CHARS:
-            session.log(error_event(f"Evaluated attachment is longer than the {MAX_ATTACHMENT_CHARS} limit and will be ignored"))
+            session.log(
+                error_event(
+                    f"Evaluated attachment is longer than the {MAX_ATTACHMENT_CHARS} limit and will be ignored"
+                )
+            )
         else:
             attachments.append(v)
     qr_src, _ = localize(session, run, uuid, "quick_replies", list(action.get("quick_replies") or []))

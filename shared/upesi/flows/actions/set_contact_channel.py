@@ -37,7 +37,9 @@ def set_channel_affinity(session: Session, ch: dict[str, Any]) -> None:
     if not usable:
         return
     first = urns[usable[0]]
-    new = [f"{first.scheme}:{first.path}?channel={ch['uuid']}" + (f"#{first.display}" if first.display else "")]
+    new = [
+        f"{first.scheme}:{first.path}?channel={ch['uuid']}" + (f"#{first.display}" if first.display else "")
+    ]
     raw = list(session.contact.get("urns") or [])
     new += [raw[i] for i in range(len(raw)) if i != usable[0]]  # the others keep their own affinity
     if new != list(session.contact.get("urns") or []):

@@ -40,7 +40,9 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
             session.contact.pop("fields", None)
     else:
         fields[key] = new
-    session.log({"type": "contact_field_changed", "field": {"key": key, "name": fdef.get("name", "")}, "value": new})
+    session.log(
+        {"type": "contact_field_changed", "field": {"key": key, "name": fdef.get("name", "")}, "value": new}
+    )
     from upesi.flows.groups import reevaluate_query_groups
 
     reevaluate_query_groups(session)

@@ -36,13 +36,18 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         return
     flow = session.assets.flow(ref["uuid"])
     event: dict[str, Any] = {"type": "session_triggered", "flow": {"uuid": flow.uuid, "name": flow.name}}
-    groups = [{"uuid": g["uuid"], "name": g.get("name", "")} for g in resolve_group_refs(session, run, action.get("groups") or [])]
+    groups = [
+        {"uuid": g["uuid"], "name": g.get("name", "")}
+        for g in resolve_group_refs(session, run, action.get("groups") or [])
+    ]
     if groups:
         event["groups"] = groups
     contacts = [{"uuid": c["uuid"], "name": c.get("name", "")} for c in action.get("contacts") or []]
     if contacts:
         event["contacts"] = contacts
-    urns = [evaluate_text(session, run, u) for u in action.get("legacy_vars") or []] + list(action.get("urns") or [])
+    urns = [evaluate_text(session, run, u) for u in action.get("legacy_vars") or []] + list(
+        action.get("urns") or []
+    )
     if urns:
         event["urns"] = urns
     if action.get("contact_query"):

@@ -15,8 +15,12 @@ if TYPE_CHECKING:
 _VAR_RE = re.compile(r"\{\{(\d+)\}\}")
 
 
-def _pick_translation(template: dict[str, Any], channel_uuid: str, locales: list[str]) -> dict[str, Any] | None:
-    candidates = [t for t in template.get("translations") or [] if (t.get("channel") or {}).get("uuid") == channel_uuid]
+def _pick_translation(
+    template: dict[str, Any], channel_uuid: str, locales: list[str]
+) -> dict[str, Any] | None:
+    candidates = [
+        t for t in template.get("translations") or [] if (t.get("channel") or {}).get("uuid") == channel_uuid
+    ]
     for loc in locales:
         for t in candidates:
             if t.get("locale") == loc:
@@ -28,7 +32,12 @@ def _pick_translation(template: dict[str, Any], channel_uuid: str, locales: list
 
 
 def apply_template(
-    session: Session, run: Run, action: dict[str, Any], msg: dict[str, Any], channel: dict[str, Any], locales: list[str]
+    session: Session,
+    run: Run,
+    action: dict[str, Any],
+    msg: dict[str, Any],
+    channel: dict[str, Any],
+    locales: list[str],
 ) -> bool:
     """Fill msg (text, attachments, templating, locale) from the action's template; False if none applies."""
     ref = action.get("template") or {}
@@ -38,10 +47,15 @@ def apply_template(
     translation = _pick_translation(template, channel.get("uuid", ""), locales)
     if translation is None:
         return False
-    raw_vars, _ = localize(session, run, action["uuid"], "template_variables", list(action.get("template_variables") or []))
+    raw_vars, _ = localize(
+        session, run, action["uuid"], "template_variables", list(action.get("template_variables") or [])
+    )
     values = [evaluate_text(session, run, v) for v in raw_vars]
     var_defs = translation.get("variables") or []
-    variables = [{"type": d.get("type", "text"), "value": values[i] if i < len(values) else ""} for i, d in enumerate(var_defs)]
+    variables = [
+        {"type": d.get("type", "text"), "value": values[i] if i < len(values) else ""}
+        for i, d in enumerate(var_defs)
+    ]
     components = []
     body_text = ""
     attachments = []
@@ -51,7 +65,11 @@ def apply_template(
         ctype = comp.get("type", "")
         if ctype.startswith("body"):
             body_text = _VAR_RE.sub(
-                lambda m, cv=comp_vars: variables[cv[m.group(1)]]["value"] if m.group(1) in cv and cv[m.group(1)] < len(variables) else m.group(0),
+                lambda m, cv=comp_vars: (
+                    variables[cv[m.group(1)]]["value"]
+                    if m.group(1) in cv and cv[m.group(1)] < len(variables)
+                    else m.group(0)
+                ),
                 comp.get("content") or "",
             )
         elif ctype == "header/media":

@@ -11,7 +11,9 @@ from upesi.excellent.types.values import XError
 from upesi.flows.cases.registry import case_test, false_result, true_result
 
 # Arabic-Indic and Extended Arabic-Indic digits read as ASCII digits
-_DIGIT_MAP = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")} | {ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")}
+_DIGIT_MAP = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")} | {
+    ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")
+}
 _LEADING_RE = re.compile(r"^[-+]?(?:\d+(?:\.\d+)?|\.\d+)")
 _INNER_RE = re.compile(r"\d+(?:\.\d+)?")
 

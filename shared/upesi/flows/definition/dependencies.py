@@ -27,8 +27,12 @@ def check_dependencies(d: dict[str, Any], assets: dict[str, Any]) -> None:
         for dep in inspect_flow(flow, assets)["dependencies"]:
             if dep.get("missing"):
                 ident = dep.get("uuid") or dep.get("key")
-                missing.append(f"{dep['type']}[{'key' if 'key' in dep else 'uuid'}={ident},name={dep.get('name', '')}]")
+                missing.append(
+                    f"{dep['type']}[{'key' if 'key' in dep else 'uuid'}={ident},name={dep.get('name', '')}]"
+                )
             elif dep["type"] == "flow" and dep.get("uuid") in flows:
                 todo.append(flows[dep["uuid"]])
     if missing:
-        raise MissingDependenciesError(f"flow '{d.get('name', '')}' has missing dependencies: {', '.join(missing)}")
+        raise MissingDependenciesError(
+            f"flow '{d.get('name', '')}' has missing dependencies: {', '.join(missing)}"
+        )

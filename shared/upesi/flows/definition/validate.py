@@ -19,7 +19,9 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
         exit_uuids = {e.uuid for e in node.exits}
         for e in node.exits:
             if e.destination_uuid and flow.node(e.destination_uuid) is None:
-                raise FlowReadError(f"{where}: destination {e.destination_uuid} of exit[uuid={e.uuid}] isn't a known node")
+                raise FlowReadError(
+                    f"{where}: destination {e.destination_uuid} of exit[uuid={e.uuid}] isn't a known node"
+                )
         for a in node.actions:
             item_uuids.add(a["uuid"])
             atype = a["type"]
@@ -29,7 +31,9 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
             if check_types:
                 allowed = ACTIONS[atype].FLOW_TYPES
                 if flow.type not in allowed:
-                    raise FlowReadError(f"{aw}: action type '{atype}' is not allowed in a flow of type '{flow.type}'")
+                    raise FlowReadError(
+                        f"{aw}: action type '{atype}' is not allowed in a flow of type '{flow.type}'"
+                    )
             validate_action(a, aw)
         r = node.router
         if r is None:
@@ -43,7 +47,9 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
                 raise FlowReadError(f"{rw}: category[uuid={c.uuid}]: exit {c.exit_uuid} is not a valid exit")
         if r.type == "switch":
             if r.default_category_uuid and r.default_category_uuid not in cat_uuids:
-                raise FlowReadError(f"{rw}: default category {r.default_category_uuid} is not a valid category")
+                raise FlowReadError(
+                    f"{rw}: default category {r.default_category_uuid} is not a valid category"
+                )
             from upesi.flows.cases import CASE_TESTS
 
             for case in r.cases:
@@ -60,11 +66,17 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
             if r.wait.type not in ("msg", "dial"):
                 raise FlowReadError(f"{rw}: unknown wait type '{r.wait.type}'")
             if check_types:
-                allowed_types = ("messaging", "messaging_offline", "voice") if r.wait.type == "msg" else ("voice",)
+                allowed_types = (
+                    ("messaging", "messaging_offline", "voice") if r.wait.type == "msg" else ("voice",)
+                )
                 if flow.type not in allowed_types:
-                    raise FlowReadError(f"{rw}: wait type '{r.wait.type}' is not allowed in a flow of type '{flow.type}'")
+                    raise FlowReadError(
+                        f"{rw}: wait type '{r.wait.type}' is not allowed in a flow of type '{flow.type}'"
+                    )
             if r.wait.timeout and r.wait.timeout.category_uuid not in cat_uuids:
-                raise FlowReadError(f"{rw}: timeout category {r.wait.timeout.category_uuid} is not a valid category")
+                raise FlowReadError(
+                    f"{rw}: timeout category {r.wait.timeout.category_uuid} is not a valid category"
+                )
     for lang, items in flow.localization.items():
         if not _valid_lang(lang):
             raise FlowReadError(f"localization: invalid language code '{lang}'")
@@ -72,7 +84,9 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
             raise FlowReadError(f"localization[{lang}]: must be an object")
         for item_uuid, props in items.items():
             if item_uuid not in item_uuids:
-                raise FlowReadError(f"localization[{lang}]: item {item_uuid} isn't a localizable item in this flow")
+                raise FlowReadError(
+                    f"localization[{lang}]: item {item_uuid} isn't a localizable item in this flow"
+                )
             if not isinstance(props, dict):
                 raise FlowReadError(f"localization[{lang}][{item_uuid}]: must be an object")
             for key, _vals in props.items():

@@ -26,8 +26,25 @@ def action_templates(a: dict[str, Any]) -> list[str]:
                 if isinstance(ref, dict) and isinstance(ref.get("name_match"), str):
                     out.append(ref["name_match"])
             return
-        if key in ("uuid", "type", "flow", "field", "contacts", "channel", "topic", "llm",
-                   "template", "assignee", "optin", "scheme", "method", "local", "operation", "resthook", "status"):
+        if key in (
+            "uuid",
+            "type",
+            "flow",
+            "field",
+            "contacts",
+            "channel",
+            "topic",
+            "llm",
+            "template",
+            "assignee",
+            "optin",
+            "scheme",
+            "method",
+            "local",
+            "operation",
+            "resthook",
+            "status",
+        ):
             return
         if isinstance(v, str):
             out.append(v)
@@ -92,7 +109,9 @@ class Dependencies:
         for i in items:
             if dep.by_key and i.get("key") == dep.ident:
                 return False
-            if not dep.by_key and (i.get("uuid") == dep.ident or (i.get("metadata") or {}).get("uuid") == dep.ident):
+            if not dep.by_key and (
+                i.get("uuid") == dep.ident or (i.get("metadata") or {}).get("uuid") == dep.ident
+            ):
                 return False
         return True
 
@@ -104,10 +123,16 @@ class Dependencies:
                 for field, kind in _REF_LISTS.items():
                     for ref in a.get(field) or []:
                         if isinstance(ref, dict) and ref.get("uuid"):
-                            self._add(Dependency(kind, ref["uuid"], ref.get("name", "")), node.uuid, a["uuid"])
+                            self._add(
+                                Dependency(kind, ref["uuid"], ref.get("name", "")), node.uuid, a["uuid"]
+                            )
                 if a["type"] == "set_contact_field" and a.get("field"):
                     f = a["field"]
-                    self._add(Dependency("field", f.get("key", ""), f.get("name", ""), by_key=True), node.uuid, a["uuid"])
+                    self._add(
+                        Dependency("field", f.get("key", ""), f.get("name", ""), by_key=True),
+                        node.uuid,
+                        a["uuid"],
+                    )
                 for field, kind in _REF_SINGLE.items():
                     ref = a.get(field)
                     if isinstance(ref, dict) and ref.get("uuid"):
@@ -133,7 +158,9 @@ class Dependencies:
                 self._router_refs(node, r, template_sites)
             self._template_refs(template_sites)
 
-    def _router_refs(self, node: Any, r: Any, template_sites: list[tuple[str, str | None, str | None, str]]) -> None:
+    def _router_refs(
+        self, node: Any, r: Any, template_sites: list[tuple[str, str | None, str | None, str]]
+    ) -> None:
         if r.operand:
             template_sites.append((node.uuid, None, None, r.operand))
         for c in r.cases:

@@ -65,8 +65,15 @@ def _legacy_vars(node: Node) -> list[dict[str, Any]]:
     out = []
     for a in node.actions:
         if a["type"] in ("start_session", "send_broadcast") and a.get("legacy_vars"):
-            out.append({"type": "legacy_vars", "node_uuid": node.uuid, "action_uuid": a["uuid"],
-                        "description": "use of expressions instead of contact query", "vars": list(a["legacy_vars"])})
+            out.append(
+                {
+                    "type": "legacy_vars",
+                    "node_uuid": node.uuid,
+                    "action_uuid": a["uuid"],
+                    "description": "use of expressions instead of contact query",
+                    "vars": list(a["legacy_vars"]),
+                }
+            )
     return out
 
 
@@ -97,14 +104,16 @@ def _whatsapp_window(flow: Flow) -> list[dict[str, Any]]:
                 continue
             for a in n.actions:
                 if a["type"] == "send_msg" and not a.get("template"):
-                    out.append({
-                        "type": "whatsapp_window",
-                        "node_uuid": n.uuid,
-                        "action_uuid": a["uuid"],
-                        "description": "message without a template can be sent more than 24 hours after the "
-                        "contact's last message (refused by WhatsApp)",
-                        "wait_node_uuid": node.uuid,
-                    })
+                    out.append(
+                        {
+                            "type": "whatsapp_window",
+                            "node_uuid": n.uuid,
+                            "action_uuid": a["uuid"],
+                            "description": "message without a template can be sent more than 24 hours after the "
+                            "contact's last message (refused by WhatsApp)",
+                            "wait_node_uuid": node.uuid,
+                        }
+                    )
             if n.router is not None and n.router.wait is not None:
                 continue  # a reply there reopens the window
             todo.extend(e.destination_uuid for e in n.exits if e.destination_uuid)

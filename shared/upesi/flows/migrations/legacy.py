@@ -8,7 +8,13 @@ from typing import Any
 from upesi.flows.definition.errors import FlowMigrationError
 from upesi.flows.migrations.legacy_expressions import migrate_legacy_template as mt
 
-FLOW_TYPES = {"F": "messaging", "M": "messaging", "V": "voice", "S": "messaging_offline", "B": "messaging_background"}
+FLOW_TYPES = {
+    "F": "messaging",
+    "M": "messaging",
+    "V": "voice",
+    "S": "messaging_offline",
+    "B": "messaging_background",
+}
 MEDIA_BASE = "https://myfiles.com/"
 
 
@@ -63,8 +69,11 @@ def convert_action(a: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     t = a.get("type")
     u = a.get("uuid") or _u()
     if t == "reply" or t == "send":
-        out: dict[str, Any] = {"type": "send_msg" if t == "reply" else "send_broadcast", "uuid": u,
-                               "text": mt(ctx.text(a.get("msg")))}
+        out: dict[str, Any] = {
+            "type": "send_msg" if t == "reply" else "send_broadcast",
+            "uuid": u,
+            "text": mt(ctx.text(a.get("msg"))),
+        }
         ctx.localize(u, "text", a.get("msg"))
         media = a.get("media") or {}
         if media:
@@ -98,10 +107,19 @@ def convert_action(a: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     if t == "add_label":
         return {"type": "add_input_labels", "uuid": u, "labels": _refs(a.get("labels") or [])}
     if t == "channel":
-        return {"type": "set_contact_channel", "uuid": u, "channel": {"uuid": a.get("channel"), "name": a.get("name", "")}}
+        return {
+            "type": "set_contact_channel",
+            "uuid": u,
+            "channel": {"uuid": a.get("channel"), "name": a.get("name", "")},
+        }
     if t == "email":
-        return {"type": "send_email", "uuid": u, "addresses": [mt(e) for e in a.get("emails") or []],
-                "subject": mt(a.get("subject") or ""), "body": mt(a.get("msg") or "")}
+        return {
+            "type": "send_email",
+            "uuid": u,
+            "addresses": [mt(e) for e in a.get("emails") or []],
+            "subject": mt(a.get("subject") or ""),
+            "body": mt(a.get("msg") or ""),
+        }
     if t == "lang":
         return {"type": "set_contact_language", "uuid": u, "language": a.get("lang", "")}
     if t == "play":
@@ -122,10 +140,24 @@ def convert_action(a: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
         if field == "name":
             return {"type": "set_contact_name", "uuid": u, "name": value}
         if field == "first_name":
-            return {"type": "set_contact_name", "uuid": u, "name": f"{value} @(word_slice(contact.name, 1, -1))"}
+            return {
+                "type": "set_contact_name",
+                "uuid": u,
+                "name": f"{value} @(word_slice(contact.name, 1, -1))",
+            }
         if field in ("tel", "tel_e164", "twitter", "mailto", "telegram", "facebook", "whatsapp"):
-            return {"type": "add_contact_urn", "uuid": u, "scheme": "tel" if field == "tel_e164" else field, "path": value}
-        return {"type": "set_contact_field", "uuid": u, "field": {"key": field, "name": a.get("label", "")}, "value": value}
+            return {
+                "type": "add_contact_urn",
+                "uuid": u,
+                "scheme": "tel" if field == "tel_e164" else field,
+                "path": value,
+            }
+        return {
+            "type": "set_contact_field",
+            "uuid": u,
+            "field": {"key": field, "name": a.get("label", "")},
+            "value": value,
+        }
     if t == "flow":
         return {"type": "enter_flow", "uuid": u, "flow": a.get("flow"), "terminal": True}
     if t == "trigger-flow":
@@ -139,7 +171,12 @@ def convert_action(a: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
         out["flow"] = a.get("flow")
         return out
     if t == "api":
-        return {"type": "call_webhook", "uuid": u, "method": a.get("action") or "POST", "url": mt(a.get("webhook", ""))}
+        return {
+            "type": "call_webhook",
+            "uuid": u,
+            "method": a.get("action") or "POST",
+            "url": mt(a.get("webhook", "")),
+        }
     raise FlowMigrationError(f"unable to migrate legacy action type '{t}'")
 
 
@@ -210,7 +247,12 @@ def _operand(rs: dict[str, Any]) -> str:
         inner = mt(op)[1:]
         return f'@(field({inner}, {cfg.get("field_index", 0)}, "{cfg.get("field_delimiter", " ")}"))'
     migrated = mt(op)
-    if rtype == "expression" and migrated.startswith("@") and not migrated.startswith("@(") and op != migrated:
+    if (
+        rtype == "expression"
+        and migrated.startswith("@")
+        and not migrated.startswith("@(")
+        and op != migrated
+    ):
         # an expression that might error (an unset field) falls back to its original text
         inner = migrated[1:]
         return f'@(if(is_error({inner}), "{op}", {inner}))'
@@ -230,9 +272,15 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     label = rs.get("label") or ""
     if rtype == "webhook":
         method = config.get("webhook_action") or rs.get("webhook_action") or "POST"
-        hook: dict[str, Any] = {"type": "call_webhook", "uuid": _u(), "method": method,
-                                "url": migrate_url(config.get("webhook") or rs.get("webhook") or "")}
-        headers = {h["name"]: mt(h.get("value", "")) for h in config.get("webhook_headers") or [] if h.get("name")}
+        hook: dict[str, Any] = {
+            "type": "call_webhook",
+            "uuid": _u(),
+            "method": method,
+            "url": migrate_url(config.get("webhook") or rs.get("webhook") or ""),
+        }
+        headers = {
+            h["name"]: mt(h.get("value", "")) for h in config.get("webhook_headers") or [] if h.get("name")
+        }
         if method == "POST":
             headers["Content-Type"] = "application/json"
             hook["headers"] = dict(sorted(headers.items()))
@@ -242,13 +290,25 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
         hook["result_name"] = label
         node["actions"].append(hook)
     elif rtype == "resthook":
-        node["actions"].append({"type": "call_resthook", "uuid": _u(), "resthook": config.get("resthook", ""),
-                                "result_name": label})
+        node["actions"].append(
+            {
+                "type": "call_resthook",
+                "uuid": _u(),
+                "resthook": config.get("resthook", ""),
+                "result_name": label,
+            }
+        )
     elif rtype == "subflow":
         node["actions"].append({"type": "enter_flow", "uuid": _u(), "flow": config.get("flow")})
     elif rtype == "airtime":
-        amounts = {c["currency_code"]: c["amount"] for c in config.values() if isinstance(c, dict) and c.get("currency_code")}
-        node["actions"].append({"type": "transfer_airtime", "uuid": _u(), "amounts": amounts, "result_name": label})
+        amounts = {
+            c["currency_code"]: c["amount"]
+            for c in config.values()
+            if isinstance(c, dict) and c.get("currency_code")
+        }
+        node["actions"].append(
+            {"type": "transfer_airtime", "uuid": _u(), "amounts": amounts, "result_name": label}
+        )
     categories: list[dict[str, Any]] = []
     cat_by_name: dict[str, dict[str, Any]] = {}
     exits: list[dict[str, Any]] = []
@@ -278,13 +338,21 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
         if ttype == "timeout":
             timeout = {"seconds": int(test.get("minutes", 0)) * 60, "category_uuid": cat["uuid"]}
             continue
-        if ttype in ("webhook_status", "airtime_status") and (test.get("status") or test.get("exit_status")) != "success":
+        if (
+            ttype in ("webhook_status", "airtime_status")
+            and (test.get("status") or test.get("exit_status")) != "success"
+        ):
             failure_cat = cat
             if ttype == "airtime_status":
                 continue  # airtime splits only test for success
         case_uuid = _u()
         ctype, args = convert_test(test, case_uuid, ctx)
-        case: dict[str, Any] = {"uuid": case_uuid, "type": ctype, "arguments": args, "category_uuid": cat["uuid"]}
+        case: dict[str, Any] = {
+            "uuid": case_uuid,
+            "type": ctype,
+            "arguments": args,
+            "category_uuid": cat["uuid"],
+        }
         if not args:
             case.pop("arguments")
         cases.append(case)
@@ -377,16 +445,26 @@ def migrate_legacy(d: dict[str, Any]) -> dict[str, Any]:
         node = {
             "uuid": aset["uuid"],
             **({"actions": [convert_action(a, ctx) for a in aset["actions"]]} if aset.get("actions") else {}),
-            "exits": [{"uuid": aset.get("exit_uuid") or _u(), **({"destination_uuid": aset["destination"]} if aset.get("destination") else {})}],
+            "exits": [
+                {
+                    "uuid": aset.get("exit_uuid") or _u(),
+                    **({"destination_uuid": aset["destination"]} if aset.get("destination") else {}),
+                }
+            ],
         }
         nodes_by_uuid[node["uuid"]] = node
-        ui_nodes[node["uuid"]] = {"type": "execute_actions", "position": {"left": aset.get("x", 0), "top": aset.get("y", 0)}}
+        ui_nodes[node["uuid"]] = {
+            "type": "execute_actions",
+            "position": {"left": aset.get("x", 0), "top": aset.get("y", 0)},
+        }
         order.append((aset.get("y", 0), aset.get("x", 0), node["uuid"]))
     for rs in d.get("rule_sets") or []:
         node = convert_ruleset(rs, ctx)
         nodes_by_uuid[node["uuid"]] = node
-        ui_nodes[node["uuid"]] = {"type": "wait_for_response" if "wait" in node["router"] else "split_by_expression",
-                                  "position": {"left": rs.get("x", 0), "top": rs.get("y", 0)}}
+        ui_nodes[node["uuid"]] = {
+            "type": "wait_for_response" if "wait" in node["router"] else "split_by_expression",
+            "position": {"left": rs.get("x", 0), "top": rs.get("y", 0)},
+        }
         order.append((rs.get("y", 0), rs.get("x", 0), node["uuid"]))
     # drop exits pointing nowhere (legacy flows often have stale destinations)
     for n in nodes_by_uuid.values():
@@ -400,8 +478,12 @@ def migrate_legacy(d: dict[str, Any]) -> dict[str, Any]:
         ordered.insert(0, entry)
     stickies = {}
     for note in meta.get("notes") or []:
-        stickies[_u()] = {"position": {"left": int(note.get("x", 0)), "top": int(note.get("y", 0))},
-                          "title": note.get("title", ""), "body": note.get("body", ""), "color": "yellow"}
+        stickies[_u()] = {
+            "position": {"left": int(note.get("x", 0)), "top": int(note.get("y", 0))},
+            "title": note.get("title", ""),
+            "body": note.get("body", ""),
+            "color": "yellow",
+        }
     expires = meta.get("expires") or 0
     return {
         "uuid": meta.get("uuid") or d.get("uuid") or _u(),

@@ -12,7 +12,9 @@ import re
 from upesi.flows.contact import URN_SCHEMES
 
 _CONTACT_BUILTINS = {"uuid", "name", "first_name", "language", "groups", "created_on", "id"}
-_PATH_RE = re.compile(r"(?<![\w.@])(contact|flow|step|extra|child|parent|date|channel)((?:\.\w+)*)", re.IGNORECASE)
+_PATH_RE = re.compile(
+    r"(?<![\w.@])(contact|flow|step|extra|child|parent|date|channel)((?:\.\w+)*)", re.IGNORECASE
+)
 _DQ_RE = re.compile(r'""')
 
 
@@ -37,7 +39,9 @@ def migrate_path(path: str) -> tuple[str, bool]:
             return "results", False
         key = rest[0]
         sub = rest[1] if len(rest) > 1 else ""
-        mapped = {"text": "input", "category": "category", "value": "value", "time": "created_on"}.get(sub, sub)
+        mapped = {"text": "input", "category": "category", "value": "value", "time": "created_on"}.get(
+            sub, sub
+        )
         return f"results.{key}" + (f".{mapped}" if mapped else ""), False
     if root == "step":
         if not rest or rest[0] == "value":
@@ -89,13 +93,17 @@ def _rewrite_code(code: str) -> str:
     code = _PATH_RE.sub(lambda m: migrate_path(m.group(1) + m.group(2))[0], code)
     code = _FUNC_RE.sub(lambda m: m.group(1).lower() + "(", code)
     code = _DATE_ARITH_RE.sub(
-        lambda m: f'datetime_add({m.group(1)}, {"-" if m.group(2) == "-" else ""}{m.group(3)}, "D")'.replace("--", ""),
+        lambda m: f'datetime_add({m.group(1)}, {"-" if m.group(2) == "-" else ""}{m.group(3)}, "D")'.replace(
+            "--", ""
+        ),
         code,
     )
     return code
 
 
-_ITEM_RE = re.compile(r"@@|@\((?:[^()\"]|\"(?:[^\"]|\"\")*\"|\((?:[^()]|\([^()]*\))*\))*\)|@[A-Za-z_][\w]*(?:\.\w+)*")
+_ITEM_RE = re.compile(
+    r"@@|@\((?:[^()\"]|\"(?:[^\"]|\"\")*\"|\((?:[^()]|\([^()]*\))*\))*\)|@[A-Za-z_][\w]*(?:\.\w+)*"
+)
 
 
 def migrate_legacy_template(t: str) -> str:

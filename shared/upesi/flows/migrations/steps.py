@@ -70,8 +70,10 @@ def templating_components(d: dict[str, Any]) -> dict[str, Any]:
             continue
         comp_uuid = _new_uuid()
         old_uuid = t.get("uuid")
-        a["templating"] = {"template": t.get("template"),
-                           "components": [{"uuid": comp_uuid, "name": "body", "params": list(t.get("variables") or [])}]}
+        a["templating"] = {
+            "template": t.get("template"),
+            "components": [{"uuid": comp_uuid, "name": "body", "params": list(t.get("variables") or [])}],
+        }
         for items in loc.values():
             if old_uuid in items:
                 vals = items.pop(old_uuid)
@@ -123,7 +125,9 @@ _RESULT_REF_RE = re.compile(r"(?<![\w.])(results|run\.results)\.([a-z0-9_]{65,})
 
 @migration("13.6.1")
 def truncate_result_refs(d: dict[str, Any]) -> dict[str, Any]:
-    rewrite_all_templates(d, lambda e: _RESULT_REF_RE.sub(lambda m: f"{m.group(1)}.{m.group(2)[:MAX_RESULT_NAME]}", e))
+    rewrite_all_templates(
+        d, lambda e: _RESULT_REF_RE.sub(lambda m: f"{m.group(1)}.{m.group(2)[:MAX_RESULT_NAME]}", e)
+    )
     return d
 
 
@@ -164,7 +168,14 @@ def _split_on_status(d: dict[str, Any], node: dict[str, Any], operand: str) -> N
     case_uuid = first.get("uuid") or _new_uuid()
     old_case_uuids = {c.get("uuid") for c in r.get("cases") or []}
     r["operand"] = operand
-    r["cases"] = [{"uuid": case_uuid, "type": "has_number_between", "arguments": ["200", "299"], "category_uuid": cat_uuid}]
+    r["cases"] = [
+        {
+            "uuid": case_uuid,
+            "type": "has_number_between",
+            "arguments": ["200", "299"],
+            "category_uuid": cat_uuid,
+        }
+    ]
     for items in (d.get("localization") or {}).values():
         for u in old_case_uuids:
             items.pop(u, None)
@@ -219,7 +230,14 @@ def split_on_output_locals(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-_MULTI_ARG_TESTS = {"has_any_word", "has_all_words", "has_phrase", "has_only_phrase", "has_beginning", "has_text"}
+_MULTI_ARG_TESTS = {
+    "has_any_word",
+    "has_all_words",
+    "has_phrase",
+    "has_only_phrase",
+    "has_beginning",
+    "has_text",
+}
 
 
 @migration("14.3.1")

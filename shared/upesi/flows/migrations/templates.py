@@ -9,8 +9,24 @@ from typing import Any
 # keys whose string values are not templates
 _NOT_TEMPLATES = {"uuid", "type", "name", "exit_uuid", "destination_uuid", "category_uuid", "key", "method",
                   "scheme", "local", "operation", "resthook", "status", "language", "slug"}  # fmt: skip
-CONTEXT_ROOTS = {"contact", "fields", "urns", "results", "input", "run", "child", "parent", "webhook", "trigger",
-                 "globals", "locals", "legacy_extra", "node", "resume", "ticket"}
+CONTEXT_ROOTS = {
+    "contact",
+    "fields",
+    "urns",
+    "results",
+    "input",
+    "run",
+    "child",
+    "parent",
+    "webhook",
+    "trigger",
+    "globals",
+    "locals",
+    "legacy_extra",
+    "node",
+    "resume",
+    "ticket",
+}
 _STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
@@ -57,8 +73,15 @@ def _walk_strings(v: Any, fn: Callable[[str], str], key: str = "") -> Any:
     if isinstance(v, list):
         return [_walk_strings(i, fn, key) for i in v]
     if isinstance(v, dict):
-        return {k: (i if k in ("flow", "field", "groups", "labels", "topic", "assignee", "channel", "llm", "template")
-                    else _walk_strings(i, fn, k)) for k, i in v.items()}
+        return {
+            k: (
+                i
+                if k
+                in ("flow", "field", "groups", "labels", "topic", "assignee", "channel", "llm", "template")
+                else _walk_strings(i, fn, k)
+            )
+            for k, i in v.items()
+        }
     return v
 
 

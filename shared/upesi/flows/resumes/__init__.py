@@ -44,7 +44,9 @@ def apply_resume(session: Session, resume: dict[str, Any]) -> None:
     if rtype == "msg":
         ev = resume.get("event") or {}
         msg = ev.get("msg") or resume.get("msg") or {}
-        session.input = msg_input(ev.get("uuid") or msg.get("uuid"), ev.get("created_on"), msg, session.assets.channels)
+        session.input = msg_input(
+            ev.get("uuid") or msg.get("uuid"), ev.get("created_on"), msg, session.assets.channels
+        )
         run.had_input = True
         if session.input.get("created_on"):
             session.contact["last_seen_on"] = session.input["created_on"]

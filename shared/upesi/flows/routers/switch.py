@@ -48,7 +48,9 @@ def route_switch(session: Session, run: Run, node: Node) -> str | None:
                 to_json_value(extra) if extra is not None else None,
             )
     if r.default_category_uuid:
-        return route_to_category(session, run, node, r.default_category_uuid, operand_text, operand_text, None)
+        return route_to_category(
+            session, run, node, r.default_category_uuid, operand_text, operand_text, None
+        )
     from upesi.flows.runner import fail_session
 
     fail_session(session, "Router failed to pick a category")

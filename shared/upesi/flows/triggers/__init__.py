@@ -34,14 +34,18 @@ def validate_trigger(t: Any) -> None:
         raise TriggerError("campaign trigger event must be of type campaign_fired")
 
 
-def input_from_trigger(trigger: dict[str, Any], channels: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def input_from_trigger(
+    trigger: dict[str, Any], channels: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
     if trigger.get("type") != "msg":
         return None
     ev = trigger.get("event") or {}
     msg = ev.get("msg") or trigger.get("msg") or {}
     if not msg:
         return None
-    return msg_input(ev.get("uuid") or msg.get("uuid"), ev.get("created_on") or trigger.get("triggered_on"), msg, channels)
+    return msg_input(
+        ev.get("uuid") or msg.get("uuid"), ev.get("created_on") or trigger.get("triggered_on"), msg, channels
+    )
 
 
 def msg_input(

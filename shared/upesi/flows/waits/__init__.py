@@ -43,8 +43,13 @@ def begin_wait(session: Session, run: Run, node: Node) -> bool:
             run.status = "active"
             run.expires_on = None
             return False
-        event = {"type": "dial_wait", "urn": urn, "dial_limit_seconds": w.dial_limit_seconds or 60,
-                 "call_limit_seconds": w.call_limit_seconds or 7200, "expires_on": iso(expires_on)}
+        event = {
+            "type": "dial_wait",
+            "urn": urn,
+            "dial_limit_seconds": w.dial_limit_seconds or 60,
+            "call_limit_seconds": w.call_limit_seconds or 7200,
+            "expires_on": iso(expires_on),
+        }
     else:
         event = {"type": "msg_wait", "expires_on": iso(expires_on)}
         if w.timeout and w.timeout.seconds:

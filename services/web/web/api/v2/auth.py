@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
 from sqlalchemy import select, update
+
 from upesi.db.engine import transaction
 from upesi.db.models import APIToken, Membership, Org, User
-
 from web.api.v2.errors import detail
 
 # Recording every use would make each API read a write; a minute's resolution is enough to show

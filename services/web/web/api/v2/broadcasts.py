@@ -5,12 +5,12 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.db.engine import transaction
 from upesi.db.models import Broadcast, Contact, ContactGroup, Msg
 from upesi.db.models.msgs import broadcast_contacts, broadcast_groups
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
-
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string, translations

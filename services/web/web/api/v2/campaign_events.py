@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, CampaignEvent, ContactField, Flow
-
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import integer, read_body, string, translations

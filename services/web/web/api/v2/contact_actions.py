@@ -5,10 +5,10 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import func, select, update
+
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactURN, Msg
 from upesi.urns import URNError, parse_urn
-
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string, string_list
 from web.api.v2.contact_writes import (

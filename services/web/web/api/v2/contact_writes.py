@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.db.models import (
     Contact,
     ContactField,
@@ -21,7 +22,6 @@ from upesi.db.models import (
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
 from upesi.urns import URN, URNError, parse_urn
-
 from web.api.v2 import body as b
 from web.api.v2.auth import APIContext
 from web.api.v2.errors import Errors, field_error

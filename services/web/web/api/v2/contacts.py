@@ -5,11 +5,11 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, Flow, contact_group_contacts
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.urns import URNError, parse_urn
-
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body

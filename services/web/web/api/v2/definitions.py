@@ -5,11 +5,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request
+
 from upesi.config import get_settings
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, CampaignEvent, ContactField, ContactGroup, Flow, Trigger
 from upesi.db.models.triggers import trigger_exclude_groups, trigger_groups
-
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.campaign_events import SYSTEM_DATES, UNITS

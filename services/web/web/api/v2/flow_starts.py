@@ -7,12 +7,12 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactGroup, Flow, FlowStart
 from upesi.db.models.flows import flow_start_contacts, flow_start_groups
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
-
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import boolean, read_body, string

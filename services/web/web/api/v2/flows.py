@@ -8,9 +8,9 @@ from fastapi import Request
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.db.engine import transaction
 from upesi.db.models import Flow, FlowRevision, FlowRun
-
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import empty_page, paginate

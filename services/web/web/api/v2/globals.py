@@ -4,9 +4,9 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import func
+
 from upesi.db.engine import transaction
 from upesi.db.models import Global
-
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string

@@ -5,10 +5,10 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, ContactGroup, Trigger, contact_group_contacts
 from upesi.db.models.triggers import trigger_groups
-
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string

@@ -12,10 +12,10 @@ from fastapi import Request
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
+
 from upesi.config import get_settings
 from upesi.db.engine import transaction
 from upesi.db.models import Media
-
 from web.api.v2.auth import APIContext
 from web.api.v2.errors import field_error, not_found
 from web.api.v2.routing import created, endpoint, router

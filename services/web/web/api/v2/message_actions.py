@@ -6,9 +6,9 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+
 from upesi.db.engine import transaction
 from upesi.db.models import Label, Msg, msg_labels
-
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors

@@ -4,11 +4,11 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import exists, func, select
+
 from upesi.db.engine import transaction
 from upesi.db.models import Channel, Contact, ContactURN, Label, Media, Msg, msg_labels
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
-
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string, string_list

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from upesi.db.models import Channel, Contact, ContactURN, Flow, Label, Msg, msg_labels
 
+from upesi.db.models import Channel, Contact, ContactURN, Flow, Label, Msg, msg_labels
 from web.api.v2.shapes import refs_by_id
 from web.api.v2.values import fmt_dt
 

@@ -3,9 +3,9 @@
 from typing import Any
 
 from fastapi import Request
+
 from upesi.db.engine import transaction
 from upesi.db.models import OptIn
-
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body
 from web.api.v2.groups import validate_name

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.db.models import Contact
 from upesi.urns import URNError, parse_urn
-
 from web.api.v2 import body as b
 from web.api.v2.auth import APIContext
 from web.api.v2.contact_writes import resolve_groups

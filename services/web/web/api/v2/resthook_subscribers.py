@@ -5,9 +5,9 @@ from urllib.parse import urlparse
 
 from fastapi import Request
 from sqlalchemy import CursorResult, func, select, update
+
 from upesi.db.engine import transaction
 from upesi.db.models import Resthook, ResthookSubscriber
-
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string

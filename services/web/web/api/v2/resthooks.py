@@ -3,9 +3,9 @@
 from typing import Any
 
 from fastapi import Request
+
 from upesi.db.engine import transaction
 from upesi.db.models import Resthook
-
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import endpoint

@@ -5,9 +5,9 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, Flow, FlowRun, FlowStart
-
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import empty_page, paginate

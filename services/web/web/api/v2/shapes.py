@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from upesi.db.models import ContactGroup, ContactNote, ContactURN, User, contact_group_contacts
 
+from upesi.db.models import ContactGroup, ContactNote, ContactURN, User, contact_group_contacts
 from web.api.v2.values import fmt_dt
 
 

@@ -10,7 +10,6 @@ import os
 import time
 
 from upesi.queues.redis import get_redis
-
 from web.api.v2.auth import APIContext
 from web.api.v2.errors import detail
 

@@ -12,8 +12,8 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import text
 from starlette.responses import JSONResponse
-from upesi.db.ops.flows import latest_definition
 
+from upesi.db.ops.flows import latest_definition
 from web.ui.auth import CtxDep
 from web.ui.editor.common import get_flow
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import func, select
 from starlette.responses import JSONResponse
+
 from upesi.db.models import (
     Channel,
     Contact,
@@ -23,7 +24,6 @@ from upesi.db.models.globals import Global
 from upesi.db.models.labels import Label, msg_labels
 from upesi.db.models.media import OptIn, Topic
 from upesi.db.ops.assets import FIELD_TYPES
-
 from web.ui.auth import Ctx, CtxDep
 from web.ui.editor.common import page
 

@@ -5,8 +5,8 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 from sqlalchemy import select
-from upesi.db.models import Flow
 
+from upesi.db.models import Flow
 from web.ui.auth import Ctx
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 from starlette.responses import JSONResponse
+
 from upesi.config import get_settings
 from upesi.db.models.media import Media
-
 from web.ui.auth import Csrf, CtxDep
 
 router = APIRouter()

@@ -4,8 +4,8 @@ import time
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
-from upesi.db.models.flows import FLOW_TYPES
 
+from upesi.db.models.flows import FLOW_TYPES
 from web.ui.auth import CtxDep
 from web.ui.editor.common import get_flow
 from web.ui.render import render

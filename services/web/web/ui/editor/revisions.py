@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import JSONResponse
+
 from upesi.db.models import FlowRevision, User
 from upesi.db.ops.flows import save_flow
 from upesi.flows.definition import (
@@ -22,7 +23,6 @@ from upesi.flows.definition import (
     migrate_flow,
     read_flow,
 )
-
 from web.ui.auth import Csrf, CtxDep
 from web.ui.editor.common import get_flow, json_body
 from web.ui.editor.info import flow_info

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
+
 from upesi.config import get_settings
 from upesi.db.ops.assets import environment_for, load_assets
 from upesi.flows.definition import CURRENT_SPEC_VERSION, FlowValidationError, migrate_flow, read_flow
-
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.editor.common import get_flow, json_body
 
@@ -29,6 +29,8 @@ SIMULATOR_CHANNEL = {
     "roles": ["send", "receive", "call"],
     "country": "US",
 }
+
+
 async def workspace_assets(ctx: Ctx, replace: dict[str, Any]) -> dict[str, Any]:
     """The engine's static asset source for this workspace, with `replace` standing in for its flow."""
     return await load_assets(ctx.db, ctx.org.id, replace_flow=replace, extra_channels=[SIMULATOR_CHANNEL])

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from sqlalchemy import func, select, update
 from starlette.responses import JSONResponse, RedirectResponse, Response
+
 from upesi.db.models import Flow, FlowRun
 from upesi.db.ops.flows import latest_definition, save_flow
 from upesi.db.ops.imports import ImportError_, import_export
-
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 

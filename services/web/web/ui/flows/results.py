@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import func, select, text
 from starlette.responses import Response
+
 from upesi.db.engine import sessionmaker
 from upesi.db.models import Contact, ContactGroup, FlowRun, FlowStart
 from upesi.db.ops.flows import latest_definition
-
 from web.ui.auth import CtxDep
 from web.ui.editor.common import get_flow
 from web.ui.editor.info import flow_info

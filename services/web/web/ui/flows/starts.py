@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from sqlalchemy import insert, select
 from starlette.responses import JSONResponse, RedirectResponse, Response
+
 from upesi.db.models import ContactGroup, FlowStart
 from upesi.db.models.flows import flow_start_groups
 from upesi.queues.fair import FairQueue
 from upesi.queues.redis import get_redis
-
 from web.ui.auth import Csrf, CtxDep
 from web.ui.editor.common import get_flow
 
