@@ -471,6 +471,16 @@ async def test_contact_import_with_row_errors(site: Site, admin: httpx.AsyncClie
     assert set(contacts) == {"Existing Renamed", "New Person"}
     assert contacts["New Person"].fields[age.uuid]["text"] == "25"
     assert sorted(members) == sorted(c.id for c in contacts.values())
+    # mailroom is asked to recompute campaign fires (and smart groups) for every imported contact
+    from upesi.queues.fair import Task
+    from upesi.queues.redis import get_redis
+
+    queued = [
+        Task.decode(str(site.org_id), p)
+        for p in await get_redis().lrange(f"{{tasks:batch}}:o:{site.org_id}/0", 0, -1)
+    ]
+    changed = [t.task["contact_ids"] for t in queued if t.type == "schedule_contact_fires"]
+    assert sorted(changed[-1]) == sorted(c.id for c in contacts.values())
 
 
 async def test_contact_and_message_exports(site: Site, admin: httpx.AsyncClient) -> None:

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from upesi.db.models import Contact, ContactField, ContactGroup, contact_group_contacts
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.db.ops.smart_groups import refresh_contacts_groups
+from web.mailroom_tasks import contacts_changed
 from web.ui.auth import Csrf, CtxDep
 
 router = APIRouter()
@@ -82,4 +83,5 @@ async def contact_update(
     await ctx.db.flush()
     await refresh_contacts_groups(ctx.db, ctx.org.id, [contact.id])
     await ctx.db.commit()
+    await contacts_changed(ctx.org.id, [contact.id])  # campaign fires follow the new field values and groups
     return RedirectResponse(f"/contact/read/{contact.uuid}/", status_code=303)

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, contact_group_contacts
 from upesi.db.ops.smart_groups import refresh_contacts_groups
 from upesi.urns import URNError, parse_urn
+from web.mailroom_tasks import contacts_changed
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.render import render
 
@@ -28,6 +29,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    contact_ids: list[int] = field(default_factory=list)
 
 
 def read_rows(filename: str, data: bytes) -> list[list[str]]:
@@ -168,6 +170,7 @@ async def import_rows(ctx: Ctx, rows: list[list[str]], group: ContactGroup | Non
             await ctx.db.execute(insert(contact_group_contacts), new)
     if touched:
         await refresh_contacts_groups(ctx.db, ctx.org.id, list(dict.fromkeys(touched)))
+    report.contact_ids = list(dict.fromkeys(touched))
     return report
 
 
@@ -202,4 +205,5 @@ async def import_submit(
             await ctx.db.flush()
     report = await import_rows(ctx, rows, group)
     await ctx.db.commit()
+    await contacts_changed(ctx.org.id, report.contact_ids)  # campaign fires for the new and updated contacts
     return render(request, "contacts/import.html", {"ctx": ctx, "report": report, "group": group})

@@ -22,6 +22,7 @@ from upesi.db.models import (
 )
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.urns import URNError, parse_urn
+from web.mailroom_tasks import contacts_changed
 from web.ui.auth import Csrf, CtxDep
 from web.ui.editor.assets import _groups
 from web.ui.render import render
@@ -154,6 +155,7 @@ async def contact_create(
             )
         )
     await ctx.db.commit()
+    await contacts_changed(ctx.org.id, [contact.id])
     return RedirectResponse(f"/contact/read/{contact.uuid}/", status_code=303)
 
 

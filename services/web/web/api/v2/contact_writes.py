@@ -22,6 +22,7 @@ from upesi.db.models import (
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
 from upesi.urns import URN, URNError, parse_urn
+from web import mailroom_tasks
 from web.api.v2 import body as b
 from web.api.v2.auth import APIContext
 from web.api.v2.errors import Errors, field_error
@@ -271,12 +272,8 @@ async def interrupt(ctx: APIContext, contact_ids: list[int]) -> None:
 
 
 async def contacts_changed(ctx: APIContext, contact_ids: list[int]) -> None:
-    """Mailroom re-evaluates the contacts' smart groups and campaign fires after a change made outside a
-    flow (contract: schedule_contact_fires on tasks:batch). Called once the transaction has committed."""
-    if contact_ids:
-        await FairQueue(get_redis(), QUEUE_BATCH).push(
-            ctx.org_id, "schedule_contact_fires", {"contact_ids": contact_ids}
-        )
+    """Once the transaction has committed: mailroom re-evaluates smart groups and campaign fires."""
+    await mailroom_tasks.contacts_changed(ctx.org_id, contact_ids)
 
 
 async def delete_contacts(session: AsyncSession, ctx: APIContext, contact_ids: list[int]) -> None:
