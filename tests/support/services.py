@@ -34,6 +34,7 @@ def admin(sql: str) -> None:
 
 def create_template_database() -> str:
     """A freshly migrated database to clone tests' databases from."""
+    drop_orphaned_databases()
     name = f"upesi_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin(f'CREATE DATABASE "{name}"')
     env = dict(os.environ, DATABASE_URL=pg_dsn(name))
@@ -51,13 +52,50 @@ def drop_database(name: str) -> None:
     admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def claim_redis_db() -> int:
-    """A Redis database index (1-15) that no other test session on this machine holds."""
+    """A Redis database index (1-15) that no other live test session on this machine holds; the claim of a
+    session that was killed is taken over."""
     claims = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=0)
     for index in range(1, 16):
-        if claims.set(f"upesi:test-redis-db:{index}", os.getpid(), nx=True, ex=6 * 3600):
+        key = f"upesi:test-redis-db:{index}"
+        if claims.set(key, os.getpid(), nx=True, ex=6 * 3600):
+            return index
+        holder = claims.get(key)
+        if holder is not None and holder.isdigit() and not _alive(int(holder)):
+            claims.set(key, os.getpid(), ex=6 * 3600)
             return index
     raise RuntimeError("no free Redis database index for tests (1-15 are all claimed)")
+
+
+def drop_orphaned_databases() -> None:
+    """Databases of test sessions that were killed before they could clean up (named after their pid)."""
+
+    async def go() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            names = [
+                r["datname"]
+                for r in await conn.fetch(
+                    "SELECT datname FROM pg_database WHERE datname ~ '^upesi_(t|tpl)_[0-9]+_'"
+                )
+            ]
+            for name in names:
+                if not _alive(int(name.split("_")[2])):
+                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(go())
 
 
 def release_redis_db(index: int) -> None:
