@@ -9,6 +9,14 @@ from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
 
 
+async def drain(org_id: int) -> list:
+    """Every task queued for mailroom so far, in order."""
+    tasks = []
+    while await FairQueue(get_redis(), QUEUE_BATCH).size():
+        tasks.append(await pop_task(org_id))
+    return tasks
+
+
 async def test_contact_actions(api: API) -> None:
     bob = await f.contact(api.ws.org_id, "Bob", ["tel:+250788123123"])
     ann = await f.contact(api.ws.org_id, "Ann")
@@ -38,17 +46,25 @@ async def test_contact_actions(api: API) -> None:
         await api.post("contact_actions.json", {"contacts": [bob.uuid], "action": "block"})
     ).status_code == 204
     assert (await api.get("contacts.json", uuid=bob.uuid)).json()["results"][0]["status"] == "blocked"
-    task = await pop_task(api.ws.org_id)
-    assert task.type == "interrupt_contacts" and task.task == {"contact_ids": [bob.id]}
+    # every membership and status change asks mailroom to re-evaluate smart groups and campaign fires;
+    # blocking also interrupts the contact's flows
+    queued = await drain(api.ws.org_id)
+    assert [(t.type, t.task) for t in queued if t.type == "interrupt_contacts"] == [
+        ("interrupt_contacts", {"contact_ids": [bob.id]})
+    ]
+    assert {"contact_ids": [bob.id]} in [t.task for t in queued if t.type == "schedule_contact_fires"]
     assert (
         await api.post("contact_actions.json", {"contacts": [bob.uuid], "action": "unblock"})
     ).status_code == 204
     assert (await api.get("contacts.json", uuid=bob.uuid)).json()["results"][0]["status"] == "active"
+    assert [t.type for t in await drain(api.ws.org_id)] == ["schedule_contact_fires"]
 
     assert (
         await api.post("contact_actions.json", {"contacts": [ann.uuid], "action": "interrupt"})
     ).status_code == 204
-    assert (await pop_task(api.ws.org_id)).task == {"contact_ids": [ann.id]}
+    assert [(t.type, t.task) for t in await drain(api.ws.org_id)] == [
+        ("interrupt_contacts", {"contact_ids": [ann.id]})
+    ]
 
     m = await f.msg(api.ws.org_id, bob, "hello")
     assert (
