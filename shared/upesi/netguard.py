@@ -1,5 +1,6 @@
 """Refusing outbound calls to loopback, private, link-local and other internal addresses (SSRF), unless
-the operator allows private networks (ALLOW_PRIVATE_NETWORKS, as tests and the local demo do)."""
+the operator allows private networks (ALLOW_PRIVATE_NETWORKS, as tests and the local demo do). Used by
+mailroom's webhooks and courier's provider requests."""
 
 import ipaddress
 import socket
@@ -7,33 +8,40 @@ from urllib.parse import urlsplit
 
 from upesi.config import get_settings
 
-DISALLOWED = [
-    ipaddress.ip_network(n)
-    for n in (
-        "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10",
-        "0.0.0.0/8", "::1/128", "fc00::/7", "fe80::/10", "::/128",
-    )
-]  # fmt: skip
+CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
 
 class DisallowedAddress(ValueError):
     pass
 
 
+def is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_unspecified
+        or (address.version == 4 and address in CGNAT)
+    )
+
+
+def resolves_to_internal(host: str) -> bool:
+    """True if any address the host resolves to is internal. An unresolvable host is not: the request itself
+    fails as a connection error."""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return False
+    return any(is_internal(ipaddress.ip_address(info[4][0])) for info in infos)
+
+
 def check_url(url: str) -> None:
-    """Raise DisallowedAddress if the URL's host resolves to an internal address and that is not allowed."""
+    """Raise DisallowedAddress if the URL's host is internal and that is not allowed."""
     if get_settings().allow_private_networks:
         return
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DisallowedAddress(f"not an http(s) URL: {url}")
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except socket.gaierror as e:
-        raise DisallowedAddress(f"unable to resolve host {parts.hostname}") from e
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if any(address in net for net in DISALLOWED):
-            raise DisallowedAddress(
-                f"request to {parts.hostname} ({address}) is a private or loopback address"
-            )
+    if resolves_to_internal(parts.hostname):
+        raise DisallowedAddress(f"request to {parts.hostname} is a private or loopback address")

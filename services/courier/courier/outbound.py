@@ -10,9 +10,7 @@ headers and body are unchanged, and the logs show the original URL.
 """
 
 import asyncio
-import ipaddress
 import os
-import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +20,7 @@ import aiohttp
 
 from courier.handlers.base import SendError
 from courier.logs import ChannelLogBuilder
+from upesi.netguard import resolves_to_internal
 
 USER_AGENT = "Courier/26.3 (Upesi)"
 RELAY = os.environ.get("COURIER_OUTBOUND_RELAY", "").rstrip("/")
@@ -42,20 +41,6 @@ class HttpResponse:
         import json
 
         return json.loads(self.body)
-
-
-def _is_private(host: str) -> bool:
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except socket.gaierror:
-        return False  # unresolvable: the request itself will fail as a connection error
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified:
-            return True
-        if ip.version == 4 and ip in ipaddress.ip_network("100.64.0.0/10"):
-            return True
-    return False
 
 
 class Outbound:
@@ -100,7 +85,7 @@ class Outbound:
         check_host = urlsplit(send_url).hostname or ""
         request_trace = self._trace_request(method, url, headers, body)
         start = time.monotonic()
-        if not self.allow_private and await asyncio.to_thread(_is_private, check_host):
+        if not self.allow_private and await asyncio.to_thread(resolves_to_internal, check_host):
             self.clog.http(target, 0, request_trace, "", 0)
             raise SendError("connection_failed", True, "request to a private or loopback address refused")
         try:
