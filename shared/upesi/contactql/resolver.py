@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import ContactField, ContactGroup, Flow, Org
+from upesi.db.models.contacts import FIELD_VALUE_TYPES
 
 # contact_fields.value_type -> the key of the typed value inside contacts.fields[uuid]
-VALUE_KEYS = {"T": "text", "N": "number", "D": "datetime", "S": "state", "I": "district", "W": "ward"}
+VALUE_KEYS = FIELD_VALUE_TYPES
 
 
 @dataclass(frozen=True)

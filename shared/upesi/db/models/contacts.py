@@ -21,6 +21,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr
 
 CONTACT_STATUSES = {"A": "active", "B": "blocked", "S": "stopped", "V": "archived"}
+# contact_fields.value_type code -> the engine's field type, which is also the key of the typed value
+# stored in contacts.fields[field uuid]
+FIELD_VALUE_TYPES = {"T": "text", "N": "number", "D": "datetime", "S": "state", "I": "district", "W": "ward"}
 
 
 class Contact(Base):

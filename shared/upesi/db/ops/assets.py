@@ -8,8 +8,9 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Channel, ContactField, ContactGroup, Flow, FlowRevision, Global, Label, Org
+from upesi.db.models.contacts import FIELD_VALUE_TYPES
 
-FIELD_TYPES = {"T": "text", "N": "number", "D": "datetime", "S": "state", "I": "district", "W": "ward"}
+FIELD_TYPES = FIELD_VALUE_TYPES
 DATE_FORMATS = {"D": "DD-MM-YYYY", "M": "MM-DD-YYYY", "Y": "YYYY-MM-DD"}
 CHANNEL_ROLES = {"S": "send", "R": "receive", "C": "call", "A": "answer"}
 

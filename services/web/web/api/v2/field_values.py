@@ -5,9 +5,10 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from upesi.db.models.contacts import FIELD_VALUE_TYPES
 from web.api.v2.values import fmt_dt, parse_dt
 
-VALUE_TYPES = {"T": "text", "N": "number", "D": "datetime", "S": "state", "I": "district", "W": "ward"}
+VALUE_TYPES = FIELD_VALUE_TYPES
 # the deprecated `value_type` names
 LEGACY_VALUE_TYPES = {
     "T": "text",
