@@ -152,10 +152,16 @@ async def write_msgs(batch: list[PendingMsg]) -> list[dict[str, Any]]:
         )
         ids = {row.uuid: row.id for row in inserted}
         auth = [(rc.urn_id, m.urn_auth_tokens) for m, rc in rows if m.urn_auth_tokens]
-        for urn_id, tokens in auth:
+        if auth:
             await session.execute(
-                text("UPDATE contact_urns SET auth_tokens = auth_tokens || CAST(:t AS jsonb) WHERE id = :id"),
-                {"t": json.dumps(tokens), "id": urn_id},
+                text(
+                    """
+                    UPDATE contact_urns u SET auth_tokens = u.auth_tokens || CAST(a.tokens AS jsonb)
+                    FROM unnest(CAST(:ids AS bigint[]), CAST(:tokens AS text[])) AS a(id, tokens)
+                    WHERE u.id = a.id
+                    """
+                ),
+                {"ids": [urn_id for urn_id, _ in auth], "tokens": [json.dumps(t) for _, t in auth]},
             )
         for m, rc in rows:
             results[m.uuid] = {

@@ -142,7 +142,7 @@ async def _upsert_sessions(
                 "session_type": "V" if s.session.get("type") == "voice" else "M",
                 "status": status,
                 "current_flow_id": flow_ids.get(run["flow"]["uuid"]) if run and status == "W" else None,
-                "output": json.dumps(s.session),
+                "output": s.session,
                 "ended_on": _now() if status in ENDED else None,
                 "sprint": s.sprint_uuid or None,
             }
@@ -162,7 +162,7 @@ async def _upsert_sessions(
         ),
         {
             "org": org_id,
-            "rows": json.dumps([dict(r, output=json.loads(r["output"])) for r in rows], default=str),
+            "rows": json.dumps(rows, default=str),
         },
     )
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from sqlalchemy import BigInteger, DateTime, MetaData, func
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, MetaData, Table, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -31,3 +31,21 @@ Modified = Annotated[
     datetime,
     mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False),
 ]
+
+
+def link_table(name: str, left: tuple[str, str], right: tuple[str, str], index_right: bool = False) -> Table:
+    """A many-to-many table of two foreign keys, both the primary key, each deleted with its row.
+    `left`/`right` are (column, referenced table)."""
+    (lcol, ltable), (rcol, rtable) = left, right
+    return Table(
+        name,
+        Base.metadata,
+        Column(lcol, BigInteger, ForeignKey(f"{ltable}.id", ondelete="CASCADE"), primary_key=True),
+        Column(
+            rcol,
+            BigInteger,
+            ForeignKey(f"{rtable}.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=index_right,
+        ),
+    )

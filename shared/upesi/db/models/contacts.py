@@ -6,19 +6,17 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
-    Table,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr
+from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr, link_table
 
 CONTACT_STATUSES = {"A": "active", "B": "blocked", "S": "stopped", "V": "archived"}
 # contact_fields.value_type code -> the engine's field type, which is also the key of the typed value
@@ -88,13 +86,8 @@ class ContactField(Base):
     modified_on: Mapped[Modified]
 
 
-contact_group_contacts = Table(
-    "contact_group_contacts",
-    Base.metadata,
-    Column("group_id", BigInteger, ForeignKey("contact_groups.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "contact_id", BigInteger, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
-    ),
+contact_group_contacts = link_table(
+    "contact_group_contacts", ("group_id", "contact_groups"), ("contact_id", "contacts"), index_right=True
 )
 
 

@@ -6,20 +6,18 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Boolean,
-    Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr
+from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr, link_table
 
 FLOW_TYPES = {"M": "messaging", "B": "messaging_background", "S": "messaging_offline", "V": "voice"}
 
@@ -113,17 +111,11 @@ class FlowRun(Base):
     exited_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-flow_start_contacts = Table(
-    "flow_start_contacts",
-    Base.metadata,
-    Column("start_id", BigInteger, ForeignKey("flow_starts.id", ondelete="CASCADE"), primary_key=True),
-    Column("contact_id", BigInteger, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+flow_start_contacts = link_table(
+    "flow_start_contacts", ("start_id", "flow_starts"), ("contact_id", "contacts")
 )
-flow_start_groups = Table(
-    "flow_start_groups",
-    Base.metadata,
-    Column("start_id", BigInteger, ForeignKey("flow_starts.id", ondelete="CASCADE"), primary_key=True),
-    Column("group_id", BigInteger, ForeignKey("contact_groups.id", ondelete="CASCADE"), primary_key=True),
+flow_start_groups = link_table(
+    "flow_start_groups", ("start_id", "flow_starts"), ("group_id", "contact_groups")
 )
 
 

@@ -1,16 +1,11 @@
 """Message labels and the labels on each message."""
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr
+from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr, link_table
 
-msg_labels = Table(
-    "msg_labels",
-    Base.metadata,
-    Column("label_id", BigInteger, ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True),
-    Column("msg_id", BigInteger, ForeignKey("msgs.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
+msg_labels = link_table("msg_labels", ("label_id", "labels"), ("msg_id", "msgs"), index_right=True)
 
 
 class Label(Base):

@@ -6,19 +6,17 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Boolean,
-    Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
-    Table,
     Text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr
+from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr, link_table
 
 # P pending, I initializing, Q queued, W wired, S sent, D delivered, R read, H handled, E errored, F failed
 MSG_STATUSES = "PIQWSDRHEF"
@@ -74,17 +72,11 @@ class Msg(Base):
     sent_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-broadcast_contacts = Table(
-    "broadcast_contacts",
-    Base.metadata,
-    Column("broadcast_id", BigInteger, ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True),
-    Column("contact_id", BigInteger, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+broadcast_contacts = link_table(
+    "broadcast_contacts", ("broadcast_id", "broadcasts"), ("contact_id", "contacts")
 )
-broadcast_groups = Table(
-    "broadcast_groups",
-    Base.metadata,
-    Column("broadcast_id", BigInteger, ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True),
-    Column("group_id", BigInteger, ForeignKey("contact_groups.id", ondelete="CASCADE"), primary_key=True),
+broadcast_groups = link_table(
+    "broadcast_groups", ("broadcast_id", "broadcasts"), ("group_id", "contact_groups")
 )
 
 

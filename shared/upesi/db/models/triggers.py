@@ -1,25 +1,17 @@
 """Triggers: what starts a flow without anyone pressing start."""
 
-from sqlalchemy import ARRAY, BigInteger, Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import ARRAY, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr
+from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr, link_table
 
 # K keyword, C catch-all, M missed call, N new conversation, R referral, V inbound call, S schedule,
 # T closed ticket, O opt-in
 TRIGGER_TYPES = "KCMNRVSTO"
 
-trigger_groups = Table(
-    "trigger_groups",
-    Base.metadata,
-    Column("trigger_id", BigInteger, ForeignKey("triggers.id", ondelete="CASCADE"), primary_key=True),
-    Column("group_id", BigInteger, ForeignKey("contact_groups.id", ondelete="CASCADE"), primary_key=True),
-)
-trigger_exclude_groups = Table(
-    "trigger_exclude_groups",
-    Base.metadata,
-    Column("trigger_id", BigInteger, ForeignKey("triggers.id", ondelete="CASCADE"), primary_key=True),
-    Column("group_id", BigInteger, ForeignKey("contact_groups.id", ondelete="CASCADE"), primary_key=True),
+trigger_groups = link_table("trigger_groups", ("trigger_id", "triggers"), ("group_id", "contact_groups"))
+trigger_exclude_groups = link_table(
+    "trigger_exclude_groups", ("trigger_id", "triggers"), ("group_id", "contact_groups")
 )
 
 
