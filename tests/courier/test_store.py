@@ -1,0 +1,47 @@
+"""courier.store.write_msgs against a real database: a batch of messages, their contacts and the URN auth
+tokens some providers give (merged into what the URN already has), in a few statements."""
+
+import uuid
+
+from sqlalchemy import text
+
+from courier.store import PendingMsg, write_msgs
+from upesi.db.engine import transaction
+from upesi.db.ops.channels import add_channel
+from upesi.db.ops.orgs import create_workspace
+
+
+def pending(org_id: int, channel_id: int, channel_uuid: str, urn: str, tokens: dict[str, str]) -> PendingMsg:
+    return PendingMsg(
+        uuid=str(uuid.uuid4()), org_id=org_id, channel_id=channel_id, channel_uuid=channel_uuid, urn=urn,
+        text="hi", attachments=[], external_id=None, received_on=None, contact_name=None,
+        log_uuid=str(uuid.uuid4()), urn_auth_tokens=tokens,
+    )  # fmt: skip
+
+
+async def test_batch_stores_messages_and_merges_urn_auth_tokens(db: None) -> None:
+    async with transaction() as s:
+        ws = await create_workspace(s, "Clinic", "c@example.com", "pw")
+        channel = await add_channel(s, ws.org.id, "WAC", "12345", {})
+    org, ch_id, ch_uuid = ws.org.id, channel.id, channel.uuid
+
+    await write_msgs([pending(org, ch_id, ch_uuid, "whatsapp:250788000001", {"optin:1": "a"})])
+    results = await write_msgs(
+        [
+            pending(org, ch_id, ch_uuid, "whatsapp:250788000001", {"optin:2": "b"}),
+            pending(org, ch_id, ch_uuid, "whatsapp:250788000002", {"optin:1": "c"}),
+            pending(org, ch_id, ch_uuid, "whatsapp:250788000003", {}),
+        ]
+    )
+    assert all(r["inserted"] for r in results)
+    async with transaction() as s:
+        tokens = dict(
+            (await s.execute(text("SELECT path, auth_tokens FROM contact_urns ORDER BY path"))).all()
+        )
+        stored = (await s.execute(text("SELECT count(*) FROM msgs WHERE direction = 'I'"))).scalar_one()
+    assert tokens == {
+        "250788000001": {"optin:1": "a", "optin:2": "b"},
+        "250788000002": {"optin:1": "c"},
+        "250788000003": {},
+    }
+    assert stored == 4
