@@ -14,6 +14,7 @@ from upesi.queues.redis import get_redis
 
 START = "start"
 BROADCAST = "broadcast"
+PUSH_PIPELINE = 500  # tasks a pipeline carries, so a 1,000-batch job is two round trips
 
 
 def chunks(ids: list[int], size: int) -> list[list[int]]:
@@ -78,9 +79,11 @@ async def queue_batches(
     """One task per batch: a single contact goes on the realtime queue (someone is waiting for it), more
     on the throttled queue, which the outbox throttle can pause."""
     redis = get_redis()
-    realtime, throttled = FairQueue(redis, QUEUE_REALTIME), FairQueue(redis, QUEUE_THROTTLED)
-    for index, contact_ids in batches:
-        queue = realtime if len(contact_ids) == 1 else throttled
-        await queue.push(
-            org_id, task_type, {key: parent_id, "batch_index": index, "contact_ids": contact_ids}
-        )
+    bodies = [{key: parent_id, "batch_index": i, "contact_ids": ids} for i, ids in batches]
+    single = [b for b in bodies if len(b["contact_ids"]) == 1]
+    if single:
+        await FairQueue(redis, QUEUE_REALTIME).push_many(org_id, task_type, single)
+    for start in range(0, len(bodies), PUSH_PIPELINE):
+        chunk = [b for b in bodies[start : start + PUSH_PIPELINE] if len(b["contact_ids"]) > 1]
+        if chunk:
+            await FairQueue(redis, QUEUE_THROTTLED).push_many(org_id, task_type, chunk)

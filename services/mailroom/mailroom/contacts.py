@@ -3,11 +3,29 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from upesi.db.models import Channel, Contact, ContactField, ContactGroup, ContactURN, contact_group_contacts
 from upesi.db.models.contacts import CONTACT_STATUSES
+
+# URNs (highest priority first, with the ?id= and &channel= params the engine expects) and groups are
+# gathered per contact by index lookups inside one statement: no ORM objects on this hot path.
+_CONTACTS = text(
+    """
+    SELECT c.id, c.uuid::text AS uuid, c.name, c.language, c.timezone, c.status, c.created_on, c.last_seen_on,
+           c.fields,
+           ARRAY(SELECT u.identity || '?id=' || u.id || COALESCE('&channel=' || ch.uuid::text, '')
+                 FROM contact_urns u LEFT JOIN channels ch ON ch.id = u.channel_id
+                 WHERE u.contact_id = c.id ORDER BY u.priority DESC, u.id) AS urns,
+           ARRAY(SELECT g.uuid::text FROM contact_group_contacts m JOIN contact_groups g ON g.id = m.group_id
+                 WHERE m.contact_id = c.id AND g.is_active ORDER BY g.id) AS group_uuids,
+           ARRAY(SELECT g.name FROM contact_group_contacts m JOIN contact_groups g ON g.id = m.group_id
+                 WHERE m.contact_id = c.id AND g.is_active ORDER BY g.id) AS group_names
+    FROM contacts c
+    WHERE c.org_id = :org AND c.id = ANY(:ids) AND c.is_active
+    """
+)
+_FIELD_KEYS = text("SELECT uuid::text, key FROM contact_fields WHERE org_id = :org")
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -17,58 +35,23 @@ def iso(dt: datetime | None) -> str | None:
 async def load_contacts(
     session: AsyncSession, org_id: int, contact_ids: list[int]
 ) -> dict[int, dict[str, Any]]:
-    """Engine contact JSON by contact id. Four queries whatever the number of contacts."""
+    """Engine contact JSON by contact id. Two queries whatever the number of contacts."""
     if not contact_ids:
         return {}
-    contacts = (
-        (
-            await session.execute(
-                select(Contact).where(
-                    Contact.org_id == org_id, Contact.id.in_(contact_ids), Contact.is_active
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    urn_rows = (
-        await session.execute(
-            select(
-                ContactURN.contact_id, ContactURN.id, ContactURN.identity, ContactURN.display, Channel.uuid
-            )
-            .outerjoin(Channel, Channel.id == ContactURN.channel_id)
-            .where(ContactURN.contact_id.in_(contact_ids))
-            .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
-        )
-    ).all()
-    group_rows = (
-        await session.execute(
-            select(contact_group_contacts.c.contact_id, ContactGroup.uuid, ContactGroup.name)
-            .join(ContactGroup, ContactGroup.id == contact_group_contacts.c.group_id)
-            .where(contact_group_contacts.c.contact_id.in_(contact_ids), ContactGroup.is_active)
-        )
-    ).all()
-    fields = {
-        f.uuid: f.key
-        for f in (await session.execute(select(ContactField).where(ContactField.org_id == org_id))).scalars()
-    }
-    urns: dict[int, list[str]] = {}
-    for contact_id, urn_id, identity, _display, channel_uuid in urn_rows:
-        params = f"?id={urn_id}" + (f"&channel={channel_uuid}" if channel_uuid else "")
-        urns.setdefault(contact_id, []).append(identity + params)
-    groups: dict[int, list[dict[str, str]]] = {}
-    for contact_id, uuid, name in group_rows:
-        groups.setdefault(contact_id, []).append({"uuid": str(uuid), "name": name})
+    rows = (await session.execute(_CONTACTS, {"org": org_id, "ids": list(contact_ids)})).all()
+    fields: dict[str, str] = dict((await session.execute(_FIELD_KEYS, {"org": org_id})).all())  # type: ignore[arg-type]
 
     result = {}
-    for c in contacts:
+    for c in rows:
         contact: dict[str, Any] = {
             "uuid": c.uuid,
             "id": c.id,
             "status": CONTACT_STATUSES.get(c.status, "active"),
             "created_on": iso(c.created_on),
-            "urns": urns.get(c.id, []),
-            "groups": groups.get(c.id, []),
+            "urns": list(c.urns),
+            "groups": [
+                {"uuid": uuid, "name": name} for uuid, name in zip(c.group_uuids, c.group_names, strict=True)
+            ],
             "fields": {fields[k]: v for k, v in (c.fields or {}).items() if k in fields},
         }
         if c.name:

@@ -13,9 +13,9 @@ from upesi.queues.redis import get_redis
 async def queue_outgoing(batches: list[Outgoing]) -> None:
     if not batches:
         return
-    queues = OutgoingQueues(get_redis())
-    for batch in batches:
-        await queues.push(batch.channel_uuid, batch.tps, batch.msgs, batch.high_priority)
+    await OutgoingQueues(get_redis()).push_many(
+        [(batch.channel_uuid, batch.tps, batch.msgs, batch.high_priority) for batch in batches]
+    )
     uuids = [m["uuid"] for batch in batches for m in batch.msgs]
     async with transaction() as db:
         # a lost marker only means the requeue cron hands the message over again: no need to wait for fsync

@@ -401,15 +401,14 @@ async def _insert_messages(
             {"org": org_id, "u": list(channel_uuids)},
         )
     }
-    identities = {e["msg"]["urn"].split("?")[0] for _, e in created if e["msg"].get("urn")}
-    urn_ids = dict(
-        (
-            await db.execute(
-                text("SELECT identity, id FROM contact_urns WHERE org_id = :org AND identity = ANY(:i)"),
-                {"org": org_id, "i": list(identities)},
-            )
-        ).all()
-    )
+    urn_ids = _known_urn_ids(sprints)
+    unknown = {e["msg"]["urn"].split("?")[0] for _, e in created if e["msg"].get("urn")} - urn_ids.keys()
+    if unknown:  # a URN added during the sprint has no id in the contact JSON yet
+        rows = await db.execute(
+            text("SELECT identity, id FROM contact_urns WHERE org_id = :org AND identity = ANY(:i)"),
+            {"org": org_id, "i": list(unknown)},
+        )
+        urn_ids.update(rows.all())  # type: ignore[arg-type]
     rows, outgoing = [], {}
     for s, e in created:
         msg = e["msg"]
@@ -492,6 +491,18 @@ async def _insert_messages(
         for m in batch.msgs:
             m["id"] = id_by_uuid.get(m["uuid"])
     return list(outgoing.values())
+
+
+def _known_urn_ids(sprints: list[Sprint]) -> dict[str, int]:
+    """identity -> URN id, from the ?id= param the contact JSON carries on each stored URN."""
+    ids: dict[str, int] = {}
+    for s in sprints:
+        for urn in s.contact.get("urns") or []:
+            identity, _, query = urn.partition("?")
+            for param in query.split("&"):
+                if param.startswith("id="):
+                    ids[identity] = int(param[3:])
+    return ids
 
 
 def _mark_timeouts(sprints: list[Sprint], outgoing: dict[tuple[int, int], Outgoing]) -> None:

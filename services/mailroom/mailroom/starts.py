@@ -21,7 +21,7 @@ from mailroom.scene import load_org_scene
 from upesi.db.engine import transaction
 from upesi.queues.redis import get_redis
 
-BATCH_SIZE = 25
+BATCH_SIZE = 100  # as the reference's mailroom
 LOCK_WAIT_SECONDS = 60.0  # bulk starts wait up to a minute for a contact busy with an event
 START_BATCH = "start_flow_batch"
 ORIGINS = {"A": "api", "Z": "zapier", "M": "ui", "T": "trigger", "F": "flow"}

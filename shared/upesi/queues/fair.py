@@ -170,6 +170,18 @@ class FairQueue:
         await self._push(keys=[self.base], args=[str(owner), "1" if priority else "0", task.encode()])
         return task
 
+    async def push_many(
+        self, owner: int | str, task_type: str, bodies: list[dict[str, Any]], priority: bool = False
+    ) -> None:
+        """push() for many tasks of one owner in one pipeline (a bulk job's batches)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for body in bodies:
+                task = Task(type=task_type, task=body, owner=str(owner))
+                await self._push(
+                    keys=[self.base], args=[str(owner), "1" if priority else "0", task.encode()], client=pipe
+                )
+            await pipe.execute()
+
     async def push_raw(self, owner: int | str, payload: str, priority: bool = False) -> None:
         await self._push(keys=[self.base], args=[str(owner), "1" if priority else "0", payload])
 

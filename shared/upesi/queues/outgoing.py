@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 ACTIVE = "msgs:active"
 THROTTLED = "msgs:throttled"
 FUTURE = "msgs:future"
+PUSH_PIPELINE = 500
 
 _PUSH = """
 local queue, priority, score, payload, tps = KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -121,12 +122,23 @@ class OutgoingQueues:
         self, channel_uuid: str, tps: int, msgs: list[dict[str, Any]], high_priority: bool
     ) -> None:
         """Queue one contact's messages as one item, so they go out in order."""
+        await self.push_many([(channel_uuid, tps, msgs, high_priority)])
+
+    async def push_many(self, items: list[tuple[str, int, list[dict[str, Any]], bool]]) -> None:
+        """Queue many contacts' items, each as push() would, in pipelines of PUSH_PIPELINE: one round
+        trip for a whole batch of contacts, on one connection of the pool."""
         now = time.time()
-        payload = json.dumps(msgs, separators=(",", ":"))
-        await self._push(
-            keys=[queue_name(channel_uuid, tps)],
-            args=["1" if high_priority else "0", f"{now:.6f}", payload, tps, int(now)],
-        )
+        score, second = f"{now:.6f}", int(now)
+        for start in range(0, len(items), PUSH_PIPELINE):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for channel_uuid, tps, msgs, high_priority in items[start : start + PUSH_PIPELINE]:
+                    payload = json.dumps(msgs, separators=(",", ":"))
+                    await self._push(
+                        keys=[queue_name(channel_uuid, tps)],
+                        args=["1" if high_priority else "0", score, payload, tps, second],
+                        client=pipe,
+                    )
+                await pipe.execute()
 
     async def pop(self) -> tuple[str, dict[str, Any]] | str | None:
         """(queue, message) to send, None when there is nothing, or "retry" when a queue was just
