@@ -3,15 +3,15 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mailroom.scene import load_org_scene
 from upesi.db.models.contacts import CONTACT_STATUSES
+from upesi.db.raw import asyncpg_of
 
 # URNs (highest priority first, with the ?id= and &channel= params the engine expects) and groups are
-# gathered per contact by index lookups inside one statement: no ORM objects on this hot path.
-_CONTACTS = text(
-    """
+# gathered per contact by index lookups inside one statement, sent straight to asyncpg.
+_CONTACTS = """
     SELECT c.id, c.uuid::text AS uuid, c.name, c.language, c.timezone, c.status, c.created_on, c.last_seen_on,
            c.fields,
            ARRAY(SELECT u.identity || '?id=' || u.id || COALESCE('&channel=' || ch.uuid::text, '')
@@ -22,10 +22,8 @@ _CONTACTS = text(
            ARRAY(SELECT g.name FROM contact_group_contacts m JOIN contact_groups g ON g.id = m.group_id
                  WHERE m.contact_id = c.id AND g.is_active ORDER BY g.id) AS group_names
     FROM contacts c
-    WHERE c.org_id = :org AND c.id = ANY(:ids) AND c.is_active
-    """
-)
-_FIELD_KEYS = text("SELECT uuid::text, key FROM contact_fields WHERE org_id = :org")
+    WHERE c.org_id = $1 AND c.id = ANY($2::bigint[]) AND c.is_active
+"""
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -33,34 +31,39 @@ def iso(dt: datetime | None) -> str | None:
 
 
 async def load_contacts(
-    session: AsyncSession, org_id: int, contact_ids: list[int]
+    session: AsyncSession, org_id: int, contact_ids: list[int], field_keys: dict[str, str] | None = None
 ) -> dict[int, dict[str, Any]]:
-    """Engine contact JSON by contact id. Two queries whatever the number of contacts."""
+    """Engine contact JSON by contact id, in one statement whatever the number of contacts. field_keys
+    (field uuid -> key) are the workspace scene's, read when not given."""
     if not contact_ids:
         return {}
-    rows = (await session.execute(_CONTACTS, {"org": org_id, "ids": list(contact_ids)})).all()
-    fields: dict[str, str] = dict((await session.execute(_FIELD_KEYS, {"org": org_id})).all())  # type: ignore[arg-type]
+    pg = await asyncpg_of(session)
+    rows = await pg.fetch(_CONTACTS, org_id, list(contact_ids))
+    if field_keys is None:
+        field_keys = (await load_org_scene(session, org_id)).field_keys
+    fields = field_keys
 
     result = {}
     for c in rows:
         contact: dict[str, Any] = {
-            "uuid": c.uuid,
-            "id": c.id,
-            "status": CONTACT_STATUSES.get(c.status, "active"),
-            "created_on": iso(c.created_on),
-            "urns": list(c.urns),
+            "uuid": c["uuid"],
+            "id": c["id"],
+            "status": CONTACT_STATUSES.get(c["status"], "active"),
+            "created_on": iso(c["created_on"]),
+            "urns": list(c["urns"]),
             "groups": [
-                {"uuid": uuid, "name": name} for uuid, name in zip(c.group_uuids, c.group_names, strict=True)
+                {"uuid": uuid, "name": name}
+                for uuid, name in zip(c["group_uuids"], c["group_names"], strict=True)
             ],
-            "fields": {fields[k]: v for k, v in (c.fields or {}).items() if k in fields},
+            "fields": {fields[k]: v for k, v in (c["fields"] or {}).items() if k in fields},
         }
-        if c.name:
-            contact["name"] = c.name
-        if c.language:
-            contact["language"] = c.language
-        if c.timezone:
-            contact["timezone"] = c.timezone
-        if c.last_seen_on:
-            contact["last_seen_on"] = iso(c.last_seen_on)
-        result[c.id] = contact
+        if c["name"]:
+            contact["name"] = c["name"]
+        if c["language"]:
+            contact["language"] = c["language"]
+        if c["timezone"]:
+            contact["timezone"] = c["timezone"]
+        if c["last_seen_on"]:
+            contact["last_seen_on"] = iso(c["last_seen_on"])
+        result[c["id"]] = contact
     return result

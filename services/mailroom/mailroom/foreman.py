@@ -11,7 +11,7 @@ from upesi.queues.fair import FairQueue, Task
 from upesi.queues.redis import get_redis
 
 log = logging.getLogger(__name__)
-IDLE_SLEEP = 0.05
+IDLE_WAIT = 0.5  # an idle worker is woken by a push; this bounds the wait for anything not signalled
 
 
 class Foreman:
@@ -28,11 +28,13 @@ class Foreman:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
         self._in_hand: set[str] = set()
+        self._wakeups: asyncio.Queue[None] = asyncio.Queue(maxsize=workers)
 
     def start(self) -> None:
         queue = FairQueue(get_redis(), self.queue_name, self.max_active_per_owner, self.lease_seconds)
         self._tasks = [asyncio.create_task(self._work(queue, i)) for i in range(self.workers)]
         self._tasks.append(asyncio.create_task(self._keep_leases(queue)))
+        self._tasks.append(asyncio.create_task(self._listen(queue)))
 
     async def stop(self) -> None:
         """Let tasks in hand finish, take no new ones."""
@@ -48,7 +50,10 @@ class Foreman:
                 await asyncio.sleep(1)
                 continue
             if popped is None:
-                await asyncio.sleep(IDLE_SLEEP)
+                try:
+                    await asyncio.wait_for(self._wakeups.get(), IDLE_WAIT)
+                except TimeoutError:
+                    pass
                 continue
             owner, payload = popped
             self._in_hand.add(payload)
@@ -57,6 +62,22 @@ class Foreman:
             finally:
                 self._in_hand.discard(payload)
                 await queue.done(owner, payload)
+
+    async def _listen(self, queue: FairQueue) -> None:
+        """Turn pushes into wakeups for idle workers: polling instead would add up to a poll interval to
+        every reply, and cost a queue scan per idle worker per interval."""
+        while not self._stopping.is_set():
+            try:
+                pushes = await queue.wait_for_pushes(timeout=IDLE_WAIT, most=self.workers)
+            except Exception:
+                log.exception("unable to wait for pushes", extra={"queue": self.queue_name})
+                await asyncio.sleep(1)
+                continue
+            for _ in range(pushes):
+                try:
+                    self._wakeups.put_nowait(None)
+                except asyncio.QueueFull:
+                    break  # every worker already has a wakeup waiting
 
     async def _keep_leases(self, queue: FairQueue) -> None:
         interval = max(0.2, self.lease_seconds / 4)

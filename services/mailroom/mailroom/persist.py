@@ -1,6 +1,7 @@
 """Writing what sprints produced: sessions, runs, contact changes, messages and fires, one statement per
-table for a whole batch of contacts. The caller owns the transaction; outgoing messages are returned to
-be queued to courier only after it commits."""
+table for a whole batch of contacts, sent straight to asyncpg (this is the hot path of every inbound
+message and every flow start). The caller owns the transaction; outgoing messages are returned to be queued
+to courier only after it commits. Flow, channel and field ids come from the workspace's scene."""
 
 import json
 import uuid as uuidlib
@@ -8,11 +9,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailroom.followups import apply_followups
 from mailroom.runner import Sprint
+from mailroom.scene import OrgScene, load_org_scene
+from upesi.db.raw import asyncpg_of
 
 SESSION_STATUS = {
     "waiting": "W",
@@ -60,27 +63,35 @@ async def commit_sprints(
 ) -> list[Outgoing]:  # fmt: skip
     if not sprints:
         return []
-    flow_ids = await _flow_ids(db, org_id, sprints)
-    await _interrupt_waiting(db, [s for s in sprints if s.interrupts_waiting])
-    await _upsert_sessions(db, org_id, sprints, flow_ids)
-    await _upsert_runs(db, org_id, sprints, flow_ids)
-    await _update_contacts(db, org_id, sprints, flow_ids)
-    await _apply_group_changes(db, org_id, sprints)
-    await _reset_fires(db, org_id, sprints)
-    await _log_http_calls(db, org_id, sprints, flow_ids)
+    pg = await asyncpg_of(db)
+    scene = await load_org_scene(db, org_id)
+    flow_ids = await _flow_ids(pg, org_id, scene, sprints)
+    await _interrupt_waiting(pg, [s for s in sprints if s.interrupts_waiting])
+    await _upsert_sessions(pg, org_id, sprints, flow_ids)
+    await _upsert_runs(pg, org_id, sprints, flow_ids)
+    await _update_contacts(pg, org_id, scene, sprints, flow_ids)
+    await _apply_group_changes(pg, org_id, sprints)
+    await _reset_fires(pg, org_id, sprints)
+    await _log_http_calls(pg, org_id, sprints, flow_ids)
     await apply_followups(db, org_id, sprints)  # campaign fires of changed contacts, flow-action starts
-    return await _insert_messages(db, org_id, sprints, flow_ids, high_priority, response_to_external_id)
-
-
-async def _flow_ids(db: AsyncSession, org_id: int, sprints: list[Sprint]) -> dict[str, int]:
-    uuids = {run["flow"]["uuid"] for s in sprints for run in s.session.get("runs", [])}
-    if not uuids:
-        return {}
-    rows = await db.execute(
-        text("SELECT uuid::text, id FROM flows WHERE org_id = :org AND uuid = ANY(CAST(:uuids AS uuid[]))"),
-        {"org": org_id, "uuids": list(uuids)},
+    return await _insert_messages(
+        pg, org_id, scene, sprints, flow_ids, high_priority, response_to_external_id
     )
-    return dict(rows.all())  # type: ignore[arg-type]
+
+
+async def _flow_ids(
+    pg: asyncpg.Connection, org_id: int, scene: OrgScene, sprints: list[Sprint]
+) -> dict[str, int]:
+    uuids = {run["flow"]["uuid"] for s in sprints for run in s.session.get("runs", [])}
+    ids = {u: scene.flow_ids[u] for u in uuids if u in scene.flow_ids}
+    if missing := uuids - ids.keys():  # a flow created since the scene was loaded
+        rows = await pg.fetch(
+            "SELECT uuid::text, id FROM flows WHERE org_id = $1 AND uuid = ANY($2::uuid[])",
+            org_id,
+            list(missing),
+        )
+        ids.update((r["uuid"], r["id"]) for r in rows)
+    return ids
 
 
 def _current_run(session: dict[str, Any]) -> dict[str, Any] | None:
@@ -100,36 +111,27 @@ def _session_status(sprint: Sprint) -> str:
     return status
 
 
-async def _interrupt_waiting(db: AsyncSession, sprints: list[Sprint]) -> None:
+async def _interrupt_waiting(pg: asyncpg.Connection, sprints: list[Sprint]) -> None:
     """A contact has one waiting session: starting a new one interrupts the old, with its runs."""
     if not sprints:
         return
-    params = {"contacts": [s.contact_id for s in sprints], "keep": [s.session["uuid"] for s in sprints]}
-    ended = await db.execute(
-        text(
-            """
+    await pg.execute(
+        """
+        WITH ended AS (
             UPDATE flow_sessions SET status = 'I', ended_on = now()
-            WHERE contact_id = ANY(:contacts) AND status = 'W' AND uuid::text <> ALL(:keep)
+            WHERE contact_id = ANY($1::bigint[]) AND status = 'W' AND uuid <> ALL($2::uuid[])
             RETURNING uuid
-            """
-        ),
-        params,
-    )
-    session_uuids = [str(u) for u in ended.scalars()]
-    if session_uuids:
-        await db.execute(
-            text(
-                """
-                UPDATE flow_runs SET status = 'I', exited_on = now(), modified_on = now()
-                WHERE session_uuid = ANY(CAST(:s AS uuid[])) AND status IN ('A', 'W')
-                """
-            ),
-            {"s": session_uuids},
         )
+        UPDATE flow_runs SET status = 'I', exited_on = now(), modified_on = now()
+        WHERE session_uuid IN (SELECT uuid FROM ended) AND status IN ('A', 'W')
+        """,
+        [s.contact_id for s in sprints],
+        [s.session["uuid"] for s in sprints],
+    )
 
 
 async def _upsert_sessions(
-    db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
+    pg: asyncpg.Connection, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
 ) -> None:
     rows = []
     for s in sprints:
@@ -147,28 +149,24 @@ async def _upsert_sessions(
                 "sprint": s.sprint_uuid or None,
             }
         )
-    await db.execute(
-        text(
-            """
+    await pg.execute(
+        """
             INSERT INTO flow_sessions (uuid, org_id, contact_id, session_type, status, current_flow_id, output,
                                        ended_on, last_sprint_uuid)
-            SELECT CAST(r->>'uuid' AS uuid), :org, (r->>'contact_id')::bigint, r->>'session_type', r->>'status',
+            SELECT CAST(r->>'uuid' AS uuid), $1, (r->>'contact_id')::bigint, r->>'session_type', r->>'status',
                    (r->>'current_flow_id')::bigint, r->'output', (r->>'ended_on')::timestamptz,
                    CAST(r->>'sprint' AS uuid)
-            FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
+            FROM jsonb_array_elements($2::jsonb) AS r
             ON CONFLICT (uuid) DO UPDATE SET status = EXCLUDED.status, current_flow_id = EXCLUDED.current_flow_id,
                 output = EXCLUDED.output, ended_on = EXCLUDED.ended_on, last_sprint_uuid = EXCLUDED.last_sprint_uuid
-            """
-        ),
-        {
-            "org": org_id,
-            "rows": json.dumps(rows, default=str),
-        },
+            """,
+        org_id,
+        json.dumps(rows, default=str),
     )
 
 
 async def _upsert_runs(
-    db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
+    pg: asyncpg.Connection, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
 ) -> None:
     rows = []
     for s in sprints:
@@ -200,41 +198,34 @@ async def _upsert_runs(
             )
     if not rows:
         return
-    await db.execute(
-        text(
-            """
+    await pg.execute(
+        """
             INSERT INTO flow_runs (uuid, org_id, flow_id, contact_id, session_uuid, start_id, status, responded,
                                    results, path_nodes, path_times, current_node_uuid, created_on, modified_on,
                                    exited_on)
-            SELECT CAST(r->>'uuid' AS uuid), :org, (r->>'flow_id')::bigint, (r->>'contact_id')::bigint,
+            SELECT CAST(r->>'uuid' AS uuid), $1, (r->>'flow_id')::bigint, (r->>'contact_id')::bigint,
                    CAST(r->>'session_uuid' AS uuid), (r->>'start_id')::bigint, r->>'status',
                    (r->>'responded')::boolean, r->'results',
                    ARRAY(SELECT CAST(x AS uuid) FROM jsonb_array_elements_text(r->'path_nodes') x),
                    ARRAY(SELECT CAST(x AS timestamptz) FROM jsonb_array_elements_text(r->'path_times') x),
                    CAST(r->>'current_node_uuid' AS uuid), COALESCE((r->>'created_on')::timestamptz, now()), now(),
                    (r->>'exited_on')::timestamptz
-            FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
+            FROM jsonb_array_elements($2::jsonb) AS r
             ON CONFLICT (uuid) DO UPDATE SET status = EXCLUDED.status, responded = flow_runs.responded OR EXCLUDED.responded,
                 results = EXCLUDED.results, path_nodes = EXCLUDED.path_nodes, path_times = EXCLUDED.path_times,
                 current_node_uuid = EXCLUDED.current_node_uuid, modified_on = now(), exited_on = EXCLUDED.exited_on
-            """
-        ),
-        {"org": org_id, "rows": json.dumps(rows)},
+            """,
+        org_id,
+        json.dumps(rows),
     )
 
 
 async def _update_contacts(
-    db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
+    pg: asyncpg.Connection, org_id: int, scene: OrgScene, sprints: list[Sprint], flow_ids: dict[str, int]
 ) -> None:
     """Contacts take the engine's view of them after the sprint (name, language, status, fields), and
     point at their waiting session, if any."""
-    field_uuids = dict(
-        (
-            await db.execute(
-                text("SELECT key, uuid::text FROM contact_fields WHERE org_id = :org"), {"org": org_id}
-            )
-        ).all()
-    )
+    field_uuids = scene.field_uuids
     rows = []
     for s in sprints:
         c = s.contact
@@ -254,21 +245,20 @@ async def _update_contacts(
                 "flow_id": flow_ids.get(run["flow"]["uuid"]) if run else None,
             }
         )
-    await db.execute(
-        text(
-            """
+    await pg.execute(
+        """
             UPDATE contacts c SET name = r->>'name', language = r->>'language', timezone = r->>'timezone',
                 status = r->>'status', fields = r->'fields', current_session_uuid = CAST(r->>'session_uuid' AS uuid),
                 current_flow_id = (r->>'flow_id')::bigint, modified_on = now()
-            FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
-            WHERE c.id = (r->>'id')::bigint AND c.org_id = :org
-            """
-        ),
-        {"org": org_id, "rows": json.dumps(rows)},
+            FROM jsonb_array_elements($2::jsonb) AS r
+            WHERE c.id = (r->>'id')::bigint AND c.org_id = $1
+            """,
+        org_id,
+        json.dumps(rows),
     )
 
 
-async def _apply_group_changes(db: AsyncSession, org_id: int, sprints: list[Sprint]) -> None:
+async def _apply_group_changes(pg: asyncpg.Connection, org_id: int, sprints: list[Sprint]) -> None:
     added, removed = [], []
     for s in sprints:
         for e in s.events:
@@ -276,27 +266,27 @@ async def _apply_group_changes(db: AsyncSession, org_id: int, sprints: list[Spri
                 added += [(s.contact_id, g["uuid"]) for g in e.get("groups_added") or []]
                 removed += [(s.contact_id, g["uuid"]) for g in e.get("groups_removed") or []]
     if added:
-        await db.execute(
-            text(
-                """
-                INSERT INTO contact_group_contacts (group_id, contact_id)
-                SELECT g.id, a.contact_id FROM unnest(CAST(:contacts AS bigint[]), CAST(:groups AS uuid[])) AS a(contact_id, guuid)
-                JOIN contact_groups g ON g.uuid = a.guuid AND g.org_id = :org
-                ON CONFLICT DO NOTHING
-                """
-            ),
-            {"org": org_id, "contacts": [a[0] for a in added], "groups": [a[1] for a in added]},
+        await pg.execute(
+            """
+            INSERT INTO contact_group_contacts (group_id, contact_id)
+            SELECT g.id, a.contact_id FROM unnest($2::bigint[], $3::uuid[]) AS a(contact_id, guuid)
+            JOIN contact_groups g ON g.uuid = a.guuid AND g.org_id = $1
+            ON CONFLICT DO NOTHING
+            """,
+            org_id,
+            [a[0] for a in added],
+            [a[1] for a in added],
         )
     if removed:
-        await db.execute(
-            text(
-                """
-                DELETE FROM contact_group_contacts m USING contact_groups g,
-                    unnest(CAST(:contacts AS bigint[]), CAST(:groups AS uuid[])) AS r(contact_id, guuid)
-                WHERE g.uuid = r.guuid AND g.org_id = :org AND m.group_id = g.id AND m.contact_id = r.contact_id
-                """
-            ),
-            {"org": org_id, "contacts": [r[0] for r in removed], "groups": [r[1] for r in removed]},
+        await pg.execute(
+            """
+            DELETE FROM contact_group_contacts m USING contact_groups g,
+                unnest($2::bigint[], $3::uuid[]) AS r(contact_id, guuid)
+            WHERE g.uuid = r.guuid AND g.org_id = $1 AND m.group_id = g.id AND m.contact_id = r.contact_id
+            """,
+            org_id,
+            [r[0] for r in removed],
+            [r[1] for r in removed],
         )
 
 
@@ -304,7 +294,7 @@ MAX_LOGGED_BODY = 50_000
 
 
 async def _log_http_calls(
-    db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
+    pg: asyncpg.Connection, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
 ) -> None:
     """Every webhook and resthook call the engine made, with request, response and time taken."""
     rows = []
@@ -328,29 +318,24 @@ async def _log_http_calls(
             )
     if not rows:
         return
-    await db.execute(
-        text(
-            """
+    await pg.execute(
+        """
             INSERT INTO http_logs (org_id, flow_id, log_type, url, status_code, request, response, request_time_ms,
                                    num_retries, is_error, created_on)
-            SELECT :org, (r->>'flow_id')::bigint, 'webhook_called', r->>'url', (r->>'status_code')::int,
+            SELECT $1, (r->>'flow_id')::bigint, 'webhook_called', r->>'url', (r->>'status_code')::int,
                    r->>'request', r->>'response', (r->>'elapsed_ms')::int, (r->>'retries')::int,
                    (r->>'is_error')::boolean, COALESCE((r->>'created_on')::timestamptz, now())
-            FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
-            """
-        ),
-        {"org": org_id, "rows": json.dumps(rows)},
+            FROM jsonb_array_elements($2::jsonb) AS r
+            """,
+        org_id,
+        json.dumps(rows),
     )
 
 
-async def _reset_fires(db: AsyncSession, org_id: int, sprints: list[Sprint]) -> None:
+async def _reset_fires(pg: asyncpg.Connection, org_id: int, sprints: list[Sprint]) -> None:
     """Old wait fires go; a waiting session gets its expiration fire (timeouts are set by courier once the
-    last message of the sprint is sent, so they count from delivery)."""
-    contact_ids = [s.contact_id for s in sprints]
-    await db.execute(
-        text("DELETE FROM contact_fires WHERE contact_id = ANY(:ids) AND fire_type IN ('T', 'E')"),
-        {"ids": contact_ids},
-    )
+    last message of the sprint is sent, so they count from delivery). One statement: the delete spares
+    the expiration rows that the insert then replaces, so the two never touch the same row."""
     fires = []
     for s in sprints:
         if SESSION_STATUS.get(s.status) != "W":
@@ -368,52 +353,58 @@ async def _reset_fires(db: AsyncSession, org_id: int, sprints: list[Sprint]) -> 
                     "on": expires,
                 }
             )
-    if fires:
-        await db.execute(
-            text(
-                """
-                INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, session_uuid, sprint_uuid, fire_on)
-                SELECT :org, (f->>'contact_id')::bigint, 'E', '', CAST(f->>'session' AS uuid), CAST(f->>'sprint' AS uuid),
-                       (f->>'on')::timestamptz
-                FROM jsonb_array_elements(CAST(:fires AS jsonb)) AS f
-                ON CONFLICT (contact_id, fire_type, scope) DO UPDATE SET session_uuid = EXCLUDED.session_uuid,
-                    sprint_uuid = EXCLUDED.sprint_uuid, fire_on = EXCLUDED.fire_on
-                """
-            ),
-            {"org": org_id, "fires": json.dumps(fires)},
+    await pg.execute(
+        """
+        WITH f AS (
+            SELECT (f->>'contact_id')::bigint AS contact_id, CAST(f->>'session' AS uuid) AS session_uuid,
+                   CAST(f->>'sprint' AS uuid) AS sprint_uuid, (f->>'on')::timestamptz AS fire_on
+            FROM jsonb_array_elements($3::jsonb) AS f
+        ), gone AS (
+            DELETE FROM contact_fires WHERE contact_id = ANY($2::bigint[])
+              AND (fire_type = 'T' OR (fire_type = 'E' AND contact_id NOT IN (SELECT contact_id FROM f)))
         )
+        INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, session_uuid, sprint_uuid, fire_on)
+        SELECT $1, contact_id, 'E', '', session_uuid, sprint_uuid, fire_on FROM f
+        ON CONFLICT (contact_id, fire_type, scope) DO UPDATE SET session_uuid = EXCLUDED.session_uuid,
+            sprint_uuid = EXCLUDED.sprint_uuid, fire_on = EXCLUDED.fire_on
+        """,
+        org_id,
+        [s.contact_id for s in sprints],
+        json.dumps(fires),
+    )
 
 
 async def _insert_messages(
-    db: AsyncSession, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int], high_priority: bool,
-    response_to_external_id: str | None,
+    pg: asyncpg.Connection, org_id: int, scene: OrgScene, sprints: list[Sprint], flow_ids: dict[str, int],
+    high_priority: bool, response_to_external_id: str | None,
 ) -> list[Outgoing]:  # fmt: skip
     created = [(s, e) for s in sprints for e in s.events if e.get("type") == "msg_created"]
     if not created:
         return []
     channel_uuids = {e["msg"]["channel"]["uuid"] for _, e in created if e["msg"].get("channel")}
-    channels = {
-        str(row.uuid): row
-        for row in await db.execute(
-            text(
-                "SELECT id, uuid, tps FROM channels WHERE org_id = :org AND uuid = ANY(CAST(:u AS uuid[])) AND is_active"
-            ),
-            {"org": org_id, "u": list(channel_uuids)},
+    channels = {u: scene.channels[u] for u in channel_uuids if u in scene.channels}
+    if missing := channel_uuids - channels.keys():  # a channel added since the scene was loaded
+        rows = await pg.fetch(
+            "SELECT uuid::text, id, tps FROM channels WHERE org_id = $1 AND uuid = ANY($2::uuid[]) AND is_active",
+            org_id,
+            list(missing),
         )
-    }
+        channels.update((r["uuid"], (r["id"], r["tps"])) for r in rows)
     urn_ids = _known_urn_ids(sprints)
     unknown = {e["msg"]["urn"].split("?")[0] for _, e in created if e["msg"].get("urn")} - urn_ids.keys()
     if unknown:  # a URN added during the sprint has no id in the contact JSON yet
-        rows = await db.execute(
-            text("SELECT identity, id FROM contact_urns WHERE org_id = :org AND identity = ANY(:i)"),
-            {"org": org_id, "i": list(unknown)},
+        rows = await pg.fetch(
+            "SELECT identity, id FROM contact_urns WHERE org_id = $1 AND identity = ANY($2::text[])",
+            org_id,
+            list(unknown),
         )
-        urn_ids.update(rows.all())  # type: ignore[arg-type]
+        urn_ids.update((r["identity"], r["id"]) for r in rows)
     rows, outgoing = [], {}
     for s, e in created:
         msg = e["msg"]
         run = _current_run(s.session)
-        channel = channels.get((msg.get("channel") or {}).get("uuid", ""))
+        channel_uuid = (msg.get("channel") or {}).get("uuid", "")
+        channel = channels.get(channel_uuid)
         urn = (msg.get("urn") or "").split("?")[0]
         sendable = channel is not None and urn in urn_ids
         attachments = msg.get("attachments") or []
@@ -422,7 +413,7 @@ async def _insert_messages(
         ]
         row = {
             "uuid": msg.get("uuid") or str(uuidlib.uuid4()),
-            "channel_id": channel.id if channel else None,
+            "channel_id": channel[0] if channel else None,
             "contact_id": s.contact_id,
             "urn_id": urn_ids.get(urn),
             "flow_id": flow_ids.get(run["flow"]["uuid"]) if run else None,
@@ -440,13 +431,13 @@ async def _insert_messages(
         if sendable:
             assert channel is not None
             batch = outgoing.setdefault(
-                (s.contact_id, row["channel_id"]), Outgoing(str(channel.uuid), channel.tps, high_priority)
+                (s.contact_id, row["channel_id"]), Outgoing(channel_uuid, channel[1], high_priority)
             )
             batch.msgs.append(
                 {
                     "uuid": row["uuid"],
                     "org_id": org_id,
-                    "channel_uuid": str(channel.uuid),
+                    "channel_uuid": channel_uuid,
                     "contact": {"id": s.contact_id, "uuid": s.contact["uuid"]},
                     "urn": urn,
                     "urn_id": row["urn_id"],
@@ -467,25 +458,24 @@ async def _insert_messages(
                     "tps_cost": 1,
                 }
             )
-    ids = await db.execute(
-        text(
-            """
+    ids = await pg.fetch(
+        """
             INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, flow_id, text, attachments,
                               quick_replies, locale, direction, status, failed_reason, high_priority, created_on,
                               modified_on)
-            SELECT CAST(r->>'uuid' AS uuid), :org, (r->>'channel_id')::bigint, (r->>'contact_id')::bigint,
+            SELECT CAST(r->>'uuid' AS uuid), $1, (r->>'channel_id')::bigint, (r->>'contact_id')::bigint,
                    (r->>'urn_id')::bigint, (r->>'flow_id')::bigint, r->>'text',
                    ARRAY(SELECT jsonb_array_elements_text(r->'attachments')),
                    ARRAY(SELECT jsonb_array_elements_text(r->'quick_replies')), r->>'locale', 'O', r->>'status',
                    r->>'failed_reason', (r->>'high_priority')::boolean,
                    COALESCE((r->>'created_on')::timestamptz, now()), now()
-            FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
+            FROM jsonb_array_elements($2::jsonb) AS r
             RETURNING uuid::text, id
-            """
-        ),
-        {"org": org_id, "rows": json.dumps(rows)},
+            """,
+        org_id,
+        json.dumps(rows),
     )
-    id_by_uuid = dict(ids.all())  # type: ignore[arg-type]
+    id_by_uuid = {r["uuid"]: r["id"] for r in ids}
     _mark_timeouts(sprints, outgoing)
     for batch in outgoing.values():
         for m in batch.msgs:

@@ -4,6 +4,7 @@
     {tasks:NAME}:active      ZSET owner -> number of tasks in flight
     {tasks:NAME}:paused      SET of paused owners
     {tasks:NAME}:o:OWNER/0   LIST of low-priority payloads, /1 high priority
+    {tasks:NAME}:signal      LIST with one item per push (capped), which idle workers block on (ours)
 
 A pop picks the owner with the fewest tasks in flight (below the per-owner limit), so one workspace's
 100,000-contact broadcast never starves another's single reply. Payloads are `<task uuid>|<json>`.
@@ -36,6 +37,8 @@ local base, owner, priority, payload = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 redis.call('RPUSH', base .. ':o:' .. owner .. '/' .. priority, payload)
 local n = redis.call('LLEN', base .. ':o:' .. owner .. '/0') + redis.call('LLEN', base .. ':o:' .. owner .. '/1')
 redis.call('ZADD', base .. ':queued', n, owner)
+redis.call('RPUSH', base .. ':signal', '1')
+redis.call('LTRIM', base .. ':signal', -1000, -1)
 return n
 """
 
@@ -206,6 +209,16 @@ class FairQueue:
     async def reap(self) -> int:
         """Requeue tasks whose worker stopped extending their lease; returns how many."""
         return int(await self._reap(keys=[self.base], args=[f"{time.time():.3f}"]))
+
+    async def wait_for_pushes(self, timeout: float, most: int) -> int:
+        """Block until something is pushed (or timeout seconds pass); returns how many pushes were
+        signalled, up to `most`. Each signal is taken by one waiter, so a push wakes one idle worker
+        rather than every worker of every process."""
+        first = await self.redis.blpop([f"{self.base}:signal"], timeout=timeout)
+        if first is None:
+            return 0
+        more = await self.redis.lpop(f"{self.base}:signal", most - 1) if most > 1 else None
+        return 1 + len(more or [])
 
     async def pause(self, owner: int | str) -> None:
         await self.redis.sadd(f"{self.base}:paused", str(owner))

@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
 
 ACTIVE = "msgs:active"
 THROTTLED = "msgs:throttled"
@@ -129,16 +130,35 @@ class OutgoingQueues:
         trip for a whole batch of contacts, on one connection of the pool."""
         now = time.time()
         score, second = f"{now:.6f}", int(now)
-        for start in range(0, len(items), PUSH_PIPELINE):
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for channel_uuid, tps, msgs, high_priority in items[start : start + PUSH_PIPELINE]:
-                    payload = json.dumps(msgs, separators=(",", ":"))
-                    await self._push(
-                        keys=[queue_name(channel_uuid, tps)],
-                        args=["1" if high_priority else "0", score, payload, tps, second],
-                        client=pipe,
-                    )
-                await pipe.execute()
+        calls = [
+            (
+                queue_name(channel_uuid, tps),
+                ["1" if high_priority else "0", score, json.dumps(msgs, separators=(",", ":")), tps, second],
+            )
+            for channel_uuid, tps, msgs, high_priority in items
+        ]
+        if len(calls) == 1:
+            await self._push(keys=[calls[0][0]], args=calls[0][1])
+            return
+        for start in range(0, len(calls), PUSH_PIPELINE):
+            await self._push_pipelined(calls[start : start + PUSH_PIPELINE])
+
+    async def _push_pipelined(self, calls: list[tuple[str, list[Any]]]) -> None:
+        """EVALSHA in a pipeline. A pipeline given the script object itself would first ask Redis whether
+        the script exists, every time: one more round trip per batch. Instead the script is loaded when
+        Redis says it lacks it (after a restart), and the pipeline sent again: a repeated ZADD of the same
+        item with the same score changes nothing."""
+        for attempt in (1, 2):
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for key, args in calls:
+                        pipe.evalsha(self._push.sha, 1, key, *args)
+                    await pipe.execute()
+                return
+            except NoScriptError:
+                if attempt == 2:
+                    raise
+                await self.redis.script_load(_PUSH)
 
     async def pop(self) -> tuple[str, dict[str, Any]] | str | None:
         """(queue, message) to send, None when there is nothing, or "retry" when a queue was just

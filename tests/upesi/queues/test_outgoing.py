@@ -1,4 +1,5 @@
 import asyncio
+import json
 import time
 
 from upesi.queues.outgoing import OutgoingQueues, queue_name
@@ -49,3 +50,21 @@ async def test_fair_across_channels(db: None) -> None:
     b = await q.pop()  # the first is in flight: the other channel has fewer workers
     assert isinstance(a, tuple) and isinstance(b, tuple)
     assert {a[0], b[0]} == {queue_name("big", 0), queue_name("small", 0)}
+
+
+async def test_push_many_queues_every_item_and_survives_a_flushed_script_cache(db: None) -> None:
+    redis = get_redis()
+    q = OutgoingQueues(redis)
+    await q.push_many([("chan-c", 0, [{"uuid": f"c{i}"}], False) for i in range(3)])
+    await redis.script_flush()  # as after a Redis restart: the pipelined EVALSHA meets NOSCRIPT
+    await q.push_many([("chan-c", 0, [{"uuid": f"d{i}"}], False) for i in range(3)])
+    items = await redis.zrange(queue_name("chan-c", 0) + "/0", 0, -1)
+    assert sorted(m["uuid"] for item in items for m in json.loads(item)) == [
+        "c0",
+        "c1",
+        "c2",
+        "d0",
+        "d1",
+        "d2",
+    ]
+    assert await redis.zscore("msgs:active", queue_name("chan-c", 0)) is not None

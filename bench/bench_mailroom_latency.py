@@ -1,0 +1,117 @@
+"""Issue 6's inbound target: while messages arrive at a steady rate (BENCH_RATE, default 200 a second), how
+long from a message's arrival until the reply to it is queued for courier, for contacts whose session is
+waiting (the demo flow asked their name; the answer goes through one switch node and one send_msg).
+
+Arrival is done as courier does it, per message and at the moment of arrival: the message row is inserted
+and the contact event queued in Redis. "Queued for courier" is the moment mailroom marks the reply Q, after
+pushing it to courier's queue. Both clocks are this machine's."""
+
+import asyncio
+import json
+import os
+import statistics
+import time
+
+import asyncpg
+from sqlalchemy import text
+from support import ROOT, bench_environment, machine  # noqa: F401  (sets sys.path)
+
+from tests.mailroom.support import receive_many
+from tests.support import processes
+from upesi.config import get_settings
+from upesi.db.engine import dispose_engine, transaction
+from upesi.demo import DEMO_CHANNEL_UUID, seed_demo
+from upesi.queues.contacts import queue_contact_event
+from upesi.queues.redis import close_redis, get_redis
+
+RATE = float(os.environ.get("BENCH_RATE", "200"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+WORKERS = os.environ.get("BENCH_MAILROOM_WORKERS", "16")
+CONTACTS = int(RATE * SECONDS)
+
+
+async def unhandled(org_id: int) -> int:
+    async with transaction() as s:
+        return (
+            await s.execute(
+                text(
+                    "SELECT count(*) FROM msgs WHERE org_id = :o AND ((direction = 'I' AND status <> 'H') OR status = 'I')"
+                ),
+                {"o": org_id},
+            )
+        ).scalar_one()
+
+
+async def wait_until_handled(org_id: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while await unhandled(org_id):
+        if time.monotonic() > deadline:
+            raise SystemExit("mailroom did not handle every message in time")
+        await asyncio.sleep(0.1)
+
+
+async def arrive(conn: asyncpg.Connection, org_id: int, channel_id: int, contact: asyncpg.Record) -> float:
+    """One answer arriving now, stored and queued as courier does; returns the arrival (epoch seconds)."""
+    arrived = time.time()
+    msg = await conn.fetchrow(
+        "INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, text, direction, status)"
+        " VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, 'I', 'P') RETURNING id, uuid::text",
+        org_id, channel_id, contact["contact_id"], contact["urn_id"], f"Name {contact['contact_id']}",
+    )  # fmt: skip
+    await queue_contact_event(
+        get_redis(), org_id, contact["contact_id"], "msg_received",
+        {"channel_id": channel_id, "channel_uuid": DEMO_CHANNEL_UUID, "msg_id": msg["id"], "msg_uuid": msg["uuid"],
+         "msg_external_id": None, "urn": contact["identity"], "urn_id": contact["urn_id"],
+         "text": f"Name {contact['contact_id']}", "attachments": [], "new_contact": False},
+    )  # fmt: skip
+    return arrived
+
+
+async def main() -> None:
+    async with transaction() as s:
+        org = await seed_demo(s)
+    await receive_many(org.id, DEMO_CHANNEL_UUID, CONTACTS, "join", first_number=1)
+    dsn = get_settings().database_url.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(dsn)
+    with processes.service("mailroom", processes.free_port(), {"MAILROOM_WORKERS": WORKERS}):
+        await wait_until_handled(org.id, 600)  # every contact now waits for its name
+        contacts = await conn.fetch(
+            "SELECT u.contact_id, u.id AS urn_id, u.identity, ch.id AS channel_id FROM contact_urns u"
+            " JOIN channels ch ON ch.uuid = $2 WHERE u.org_id = $1 ORDER BY u.contact_id",
+            org.id, DEMO_CHANNEL_UUID,
+        )  # fmt: skip
+        arrivals: dict[int, float] = {}
+        begin = time.perf_counter()
+        for i, contact in enumerate(contacts):
+            due = begin + i / RATE
+            if (delay := due - time.perf_counter()) > 0:
+                await asyncio.sleep(delay)
+            arrivals[contact["contact_id"]] = await arrive(conn, org.id, contact["channel_id"], contact)
+        sent_for = time.perf_counter() - begin
+        await wait_until_handled(org.id, 600)
+        queued = await conn.fetch(
+            "SELECT contact_id, min(extract(epoch FROM modified_on)) AS queued_at FROM msgs"
+            " WHERE org_id = $1 AND direction = 'O' AND status = 'Q' AND text LIKE 'Thanks%' GROUP BY contact_id",
+            org.id,
+        )
+    await conn.close()
+    latencies = sorted(
+        (float(r["queued_at"]) - arrivals[r["contact_id"]]) * 1000
+        for r in queued
+        if r["contact_id"] in arrivals
+    )
+    if len(latencies) < len(arrivals):
+        raise SystemExit(f"only {len(latencies)} of {len(arrivals)} replies queued")
+    p50 = statistics.median(latencies)
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    print(json.dumps({"rate_offered": RATE, "rate_achieved": round(len(arrivals) / sent_for, 1)}))
+    print(f"mailroom inbound latency: {len(latencies)} answers to waiting sessions at {len(arrivals) / sent_for:.0f}/s "
+          f"-> reply queued p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {latencies[-1]:.0f} ms "
+          f"(1 process, {WORKERS} realtime workers; {machine()})")  # fmt: skip
+    await dispose_engine()
+    await close_redis()
+
+
+if __name__ == "__main__":
+    with bench_environment():
+        asyncio.run(main())
