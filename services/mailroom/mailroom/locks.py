@@ -1,5 +1,5 @@
-"""Taking many contacts' locks at once for bulk work, in a few Redis round trips rather than one per
-contact. Contacts whose lock can't be had in time are reported, and skipped by the caller."""
+"""Taking many contacts' locks at once for bulk work, one script call per attempt rather than one command
+per contact. Contacts whose lock can't be had in time are reported, and skipped by the caller."""
 
 import asyncio
 import secrets
@@ -9,10 +9,21 @@ import redis.asyncio as aioredis
 
 from upesi.queues.contacts import LOCK_EXPIRY_MS, lock_key
 
-# the same compare-and-delete as upesi.queues.contacts.release_lock
+# SET NX PX for each key with its token; returns 1/0 per key
+_LOCK = """
+local got = {}
+for i, key in ipairs(KEYS) do
+  got[i] = redis.call('SET', key, ARGV[i + 1], 'NX', 'PX', ARGV[1]) and 1 or 0
+end
+return got
+"""
+
+# the compare-and-delete of upesi.queues.contacts.release_lock, for each key with its token
 _RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[i] then redis.call('DEL', key) end
+end
+return 1
 """
 
 RETRY_SLEEP = 0.05
@@ -25,12 +36,13 @@ async def lock_contacts(
     locked: dict[int, str] = {}
     remaining = list(contact_ids)
     deadline = time.monotonic() + wait_seconds
+    lock = redis.register_script(_LOCK)
     while remaining:
         tokens = {cid: secrets.token_hex(10) for cid in remaining}
-        async with redis.pipeline(transaction=False) as pipe:
-            for cid in remaining:
-                pipe.set(lock_key(org_id, cid), tokens[cid], nx=True, px=LOCK_EXPIRY_MS)
-            results = await pipe.execute()
+        results = await lock(
+            keys=[lock_key(org_id, cid) for cid in remaining],
+            args=[LOCK_EXPIRY_MS, *(tokens[cid] for cid in remaining)],
+        )
         still = []
         for cid, ok in zip(remaining, results, strict=True):
             if ok:
@@ -45,10 +57,9 @@ async def lock_contacts(
 
 
 async def unlock_contacts(redis: aioredis.Redis, org_id: int, tokens: dict[int, str]) -> None:
-    """Release the locks still holding our tokens (as release_lock does), in one pipeline."""
+    """Release the locks still holding our tokens (as release_lock does), in one script call."""
     if not tokens:
         return
-    async with redis.pipeline(transaction=False) as pipe:
-        for cid, token in tokens.items():
-            pipe.eval(_RELEASE, 1, lock_key(org_id, cid), token)
-        await pipe.execute()
+    await redis.register_script(_RELEASE)(
+        keys=[lock_key(org_id, cid) for cid in tokens], args=list(tokens.values())
+    )

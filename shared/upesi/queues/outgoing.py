@@ -15,17 +15,18 @@ import time
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import NoScriptError
 
 ACTIVE = "msgs:active"
 THROTTLED = "msgs:throttled"
 FUTURE = "msgs:future"
-PUSH_PIPELINE = 500
+PUSH_CHUNK = 500
 
-_PUSH = """
-local queue, priority, score, payload, tps = KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-redis.call('ZADD', queue .. '/' .. priority, score, payload)
-local sent = tonumber(redis.call('GET', queue .. ':tps:' .. ARGV[5]) or '0')
+# Adds items to one queue at one priority (a broadcast batch is one command per channel), then puts the
+# queue in rotation, or among the throttled if it has used its TPS this second.
+_PUSH_MANY = """
+local queue, priority, score, tps = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
+for i = 5, #ARGV do redis.call('ZADD', queue .. '/' .. priority, score, ARGV[i]) end
+local sent = tonumber(redis.call('GET', queue .. ':tps:' .. ARGV[4]) or '0')
 if tps > 0 and sent >= tps then
   redis.call('SADD', 'msgs:throttled', queue)
 else
@@ -114,7 +115,7 @@ def queue_name(channel_uuid: str, tps: int) -> str:
 class OutgoingQueues:
     def __init__(self, redis: aioredis.Redis) -> None:
         self.redis = redis
-        self._push = redis.register_script(_PUSH)
+        self._push_many = redis.register_script(_PUSH_MANY)
         self._pop = redis.register_script(_POP)
         self._complete = redis.register_script(_COMPLETE)
         self._dethrottle = redis.register_script(_DETHROTTLE)
@@ -126,39 +127,26 @@ class OutgoingQueues:
         await self.push_many([(channel_uuid, tps, msgs, high_priority)])
 
     async def push_many(self, items: list[tuple[str, int, list[dict[str, Any]], bool]]) -> None:
-        """Queue many contacts' items, each as push() would, in pipelines of PUSH_PIPELINE: one round
-        trip for a whole batch of contacts, on one connection of the pool."""
+        """Queue many contacts' items, each as push() would: one command per queue and priority, with
+        at most PUSH_CHUNK items each."""
         now = time.time()
         score, second = f"{now:.6f}", int(now)
-        calls = [
-            (
-                queue_name(channel_uuid, tps),
-                ["1" if high_priority else "0", score, json.dumps(msgs, separators=(",", ":")), tps, second],
-            )
-            for channel_uuid, tps, msgs, high_priority in items
-        ]
-        if len(calls) == 1:
-            await self._push(keys=[calls[0][0]], args=calls[0][1])
-            return
-        for start in range(0, len(calls), PUSH_PIPELINE):
-            await self._push_pipelined(calls[start : start + PUSH_PIPELINE])
-
-    async def _push_pipelined(self, calls: list[tuple[str, list[Any]]]) -> None:
-        """EVALSHA in a pipeline. A pipeline given the script object itself would first ask Redis whether
-        the script exists, every time: one more round trip per batch. Instead the script is loaded when
-        Redis says it lacks it (after a restart), and the pipeline sent again: a repeated ZADD of the same
-        item with the same score changes nothing."""
-        for attempt in (1, 2):
-            try:
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for key, args in calls:
-                        pipe.evalsha(self._push.sha, 1, key, *args)
-                    await pipe.execute()
-                return
-            except NoScriptError:
-                if attempt == 2:
-                    raise
-                await self.redis.script_load(_PUSH)
+        grouped: dict[tuple[str, int, bool], list[str]] = {}
+        for channel_uuid, tps, msgs, high_priority in items:
+            payload = json.dumps(msgs, separators=(",", ":"))
+            grouped.setdefault((channel_uuid, tps, high_priority), []).append(payload)
+        for (channel_uuid, tps, high_priority), payloads in grouped.items():
+            for start in range(0, len(payloads), PUSH_CHUNK):
+                await self._push_many(
+                    keys=[queue_name(channel_uuid, tps)],
+                    args=[
+                        "1" if high_priority else "0",
+                        score,
+                        tps,
+                        second,
+                        *payloads[start : start + PUSH_CHUNK],
+                    ],
+                )
 
     async def pop(self) -> tuple[str, dict[str, Any]] | str | None:
         """(queue, message) to send, None when there is nothing, or "retry" when a queue was just

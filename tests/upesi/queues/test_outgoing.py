@@ -56,7 +56,9 @@ async def test_push_many_queues_every_item_and_survives_a_flushed_script_cache(d
     redis = get_redis()
     q = OutgoingQueues(redis)
     await q.push_many([("chan-c", 0, [{"uuid": f"c{i}"}], False) for i in range(3)])
-    await redis.script_flush()  # as after a Redis restart: the pipelined EVALSHA meets NOSCRIPT
+    await (
+        redis.script_flush()
+    )  # as after a Redis restart: EVALSHA meets NOSCRIPT and the script is loaded again
     await q.push_many([("chan-c", 0, [{"uuid": f"d{i}"}], False) for i in range(3)])
     items = await redis.zrange(queue_name("chan-c", 0) + "/0", 0, -1)
     assert sorted(m["uuid"] for item in items for m in json.loads(item)) == [
