@@ -23,6 +23,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+# Pops the handled event; returns the next one, or releases the holder's lock when there is none left, so a
+# worker draining a contact's events pays one round trip per event.
+_POP_AND_PEEK = """
+redis.call('LPOP', KEYS[1])
+local next = redis.call('LINDEX', KEYS[1], 0)
+if next then return next end
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return false
+"""
+
 
 def events_key(org_id: int, contact_id: int) -> str:
     return f"c:{org_id}:{contact_id}"
@@ -69,3 +79,9 @@ async def acquire_lock(
 
 async def release_lock(redis: aioredis.Redis, org_id: int, contact_id: int, token: str) -> bool:
     return bool(await redis.eval(_RELEASE, 1, lock_key(org_id, contact_id), token))
+
+
+async def pop_and_peek(redis: aioredis.Redis, org_id: int, contact_id: int, token: str) -> str | None:
+    """Remove the event just handled and return the next; with none left, the lock is released too."""
+    script = redis.register_script(_POP_AND_PEEK)
+    return await script(keys=[events_key(org_id, contact_id), lock_key(org_id, contact_id)], args=[token])

@@ -9,7 +9,14 @@ from typing import Any
 
 from mailroom.handlers import HANDLERS
 from upesi.config import get_settings
-from upesi.queues.contacts import HANDLE_CONTACT_EVENT, acquire_lock, event_item, events_key, release_lock
+from upesi.queues.contacts import (
+    HANDLE_CONTACT_EVENT,
+    acquire_lock,
+    event_item,
+    events_key,
+    pop_and_peek,
+    release_lock,
+)
 from upesi.queues.fair import QUEUE_REALTIME, FairQueue
 from upesi.queues.redis import get_redis
 
@@ -27,11 +34,13 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
         # another worker holds the contact: let it finish, then try again
         await FairQueue(redis, QUEUE_REALTIME).push(org_id, TYPE, body, priority=True)
         return
+    key = events_key(org_id, contact_id)
+    released = False
     try:
-        key = events_key(org_id, contact_id)
         # peek, handle, then pop: an event is only removed once handled, so a worker killed mid-event leaves
         # it for the redelivered task (handlers skip what they already committed)
-        while (raw := await redis.lindex(key, 0)) is not None:
+        raw = await redis.lindex(key, 0)
+        while raw is not None:
             try:
                 item = json.loads(raw)
                 event_type, task = item["type"], item["task"]
@@ -41,6 +50,7 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
                     "malformed contact event skipped", extra={"contact_id": contact_id, "item": raw[:500]}
                 )
                 await redis.lpop(key)
+                raw = await redis.lindex(key, 0)
                 continue
             try:
                 await handler(org_id, contact_id, task)
@@ -60,6 +70,8 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
                         extra={"contact_id": contact_id, "type": event_type},
                     )
                 return
-            await redis.lpop(key)
+            raw = await pop_and_peek(redis, org_id, contact_id, token)
+            released = raw is None  # with the last event, pop_and_peek released the lock
     finally:
-        await release_lock(redis, org_id, contact_id, token)
+        if not released:
+            await release_lock(redis, org_id, contact_id, token)
