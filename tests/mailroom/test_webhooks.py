@@ -18,6 +18,7 @@ from mailroom.webhooks import (
 from tests.mailroom.webhook_target import Reply, Target, webhook_target
 from tests.support import processes
 from upesi.config import reset_settings
+from upesi.netguard import DisallowedAddress
 
 
 @pytest.fixture
@@ -183,3 +184,17 @@ def test_retry_rules() -> None:
     assert policy.backoffs_ms == (5000, 10000)
     assert all(3.75 <= policy.backoff_seconds(0) <= 6.25 for _ in range(50))
     assert RetryPolicy.exponential(5000, 0, 0.5).max_retries == 0
+
+
+def test_private_address_refused_when_connecting_too(target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check made as the connection opens holds even past the check of the URL (a name that resolved to a
+    public address a moment before): requests on the client itself go nowhere private."""
+    monkeypatch.setenv("ALLOW_PRIVATE_NETWORKS", "false")
+    reset_settings()
+    client = EngineHTTPClient()
+    port = target.url.rsplit(":", 1)[1]
+    target.script("/internal", Reply(200))
+    for host in ("localhost", "127.0.0.1"):
+        with pytest.raises(DisallowedAddress):
+            client.client.get(f"http://{host}:{port}/internal")
+    assert target.hits("/internal") == 0

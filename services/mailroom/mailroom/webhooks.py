@@ -23,7 +23,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from upesi.netguard import DisallowedAddress, check_url
+from upesi.netguard import DisallowedAddress, check_url, guarded_transport
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,11 @@ def should_retry(
 
 class EngineHTTPClient:
     def __init__(self) -> None:
-        self.client = httpx.Client(follow_redirects=False, headers={"User-Agent": "Upesi/0.1 (webhook)"})
+        self.client = httpx.Client(
+            transport=guarded_transport(),
+            follow_redirects=False,
+            headers={"User-Agent": "Upesi/0.1 (webhook)"},
+        )
 
     def request(
         self,
@@ -134,8 +138,7 @@ class EngineHTTPClient:
         try:
             check_url(url)
         except DisallowedAddress as e:
-            log.warning("webhook refused", extra={"url": url, "reason": str(e)})
-            raise ConnectionError(str(e)) from e
+            raise _refused(url, e) from e
         policy = RetryPolicy.exponential(
             settings.initial_backoff_ms, settings.max_retries, settings.backoff_jitter
         )
@@ -150,6 +153,8 @@ class EngineHTTPClient:
             started = time.monotonic()
             try:
                 resp = self._attempt(method, url, headers, body, timeout, settings.max_body_bytes)
+            except DisallowedAddress as e:  # the name resolved to a private address when connecting
+                raise _refused(url, e) from e
             except ResponseTooLarge as e:
                 attempts.append(Attempt(number, None, _ms_since(started), str(e), int(waited * 1000)))
                 _log_attempt(method, url, attempts[-1])
@@ -197,6 +202,11 @@ class EngineHTTPClient:
                     raise httpx.ReadTimeout(f"webhook response took longer than {timeout:g}s")
                 chunks.append(chunk)
             return HTTPResponse(r.status_code, dict(r.headers), b"".join(chunks))
+
+
+def _refused(url: str, e: DisallowedAddress) -> ConnectionError:
+    log.warning("webhook refused", extra={"url": url, "reason": str(e)})
+    return ConnectionError(str(e))
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:
