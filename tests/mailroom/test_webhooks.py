@@ -111,8 +111,9 @@ def test_retry_after_is_honoured_when_within_the_backoff(
 def test_connection_errors_are_retried_then_raised(target: Target, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="mailroom.webhooks")
     url = f"http://127.0.0.1:{processes.free_port()}/nothing-listens"
-    with pytest.raises(httpx.ConnectError):
+    with pytest.raises(httpx.ConnectError) as raised:
         EngineHTTPClient().request("GET", url, {}, None)
+    assert raised.value.retries == 2  # type: ignore[attr-defined]
     logged = attempts_logged(caplog)
     assert len(logged) == 3 and all(r.status_code is None and r.error for r in logged)  # type: ignore[attr-defined]
 

@@ -60,6 +60,10 @@ class Attempt:
 
 @dataclass
 class HTTPResponse:
+    """What the engine gets back. retries and attempts are extra to the engine's interface: the engine reads
+    status, headers and body; retries is there for its webhook_called event (whose `retries` it now sets to
+    0), and an error raised after retries carries `.retries` too."""
+
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
@@ -180,6 +184,7 @@ class EngineHTTPClient:
         if resp is None:
             assert error is not None
             error.add_note(f"after {len(attempts)} attempt(s)")
+            error.retries = len(attempts) - 1  # type: ignore[attr-defined]  # for the engine to report
             raise error
         resp.retries = len(attempts) - 1
         resp.attempts = attempts
