@@ -230,3 +230,10 @@ class FairQueue:
         """Tasks queued across all owners."""
         scores = await self.redis.zrange(f"{self.base}:queued", 0, -1, withscores=True)
         return int(sum(score for _, score in scores))
+
+    async def paused_owners(self) -> set[str]:
+        return set(await self.redis.smembers(f"{self.base}:paused"))
+
+    async def queued_owners(self) -> set[str]:
+        """Owners with tasks waiting (paused or not)."""
+        return set(await self.redis.zrange(f"{self.base}:queued", 0, -1))

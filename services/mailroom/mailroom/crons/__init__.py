@@ -23,7 +23,7 @@ class Cron:
 
 
 def all_crons() -> list[Cron]:
-    from mailroom.crons import fire_contacts, fire_schedules, retry_msgs, schedule_campaigns
+    from mailroom.crons import fire_contacts, fire_schedules, retry_msgs, schedule_campaigns, throttle_queue
 
     return [
         Cron("fire_contacts", fire_contacts.INTERVAL, fire_contacts.run),
@@ -32,6 +32,7 @@ def all_crons() -> list[Cron]:
         Cron("requeue_stuck", retry_msgs.INTERVAL, retry_msgs.requeue_stuck),
         Cron("retry_errored", retry_msgs.INTERVAL, retry_msgs.retry_errored),
         Cron("queue_pending", retry_msgs.PENDING_INTERVAL, retry_msgs.queue_pending),
+        Cron("throttle_queue", throttle_queue.INTERVAL, throttle_queue.run),
     ]
 
 

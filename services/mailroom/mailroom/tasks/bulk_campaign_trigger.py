@@ -4,11 +4,20 @@ contacts whose fires came due: send its message, or start its flow.
     {"type": "bulk_campaign_trigger", "task": {"event_id": 4, "fire_version": 1, "fire_ids": [88, 89],
      "claim": "0b5e…"}}
 
+A flow event starts its flow in the event's start mode, as the reference does:
+
+- I interrupt: the flow starts for every contact, interrupting the session the contact waits in;
+- S skip: contacts waiting in a session are left alone (their fire is spent), the others start;
+- P passive: the flow starts for every contact without interrupting: a contact waiting in a session still
+  waits in it (its timeout and expiration stand) once the campaign's session has ended. A campaign session
+  that itself waits replaces the old one, since a contact waits in one session at a time.
+
 The fires are deleted in the transaction that does the work, and only fires still as the cron claimed
 them are done: a redelivered task, or a fire rescheduled since (the contact's date changed), does
 nothing. A fire of an older event version, or of an event deleted or archived since, is dropped.
 """
 
+import json
 import logging
 import uuid
 from datetime import timedelta
@@ -23,7 +32,7 @@ from mailroom.contacts import load_contacts
 from mailroom.locks import lock_contacts, unlock_contacts
 from mailroom.messages import Templates, destinations, insert_msgs
 from mailroom.outbox import queue_outgoing
-from mailroom.persist import Outgoing, commit_sprints
+from mailroom.persist import SESSION_STATUS, Outgoing, commit_sprints
 from mailroom.scene import load_org_scene
 from upesi.db.engine import transaction
 from upesi.queues.redis import get_redis
@@ -173,4 +182,68 @@ async def _start_flow(db: AsyncSession, org_id: int, event: Any, contact_ids: li
     }
     starts = [(c, contacts[c], trigger) for c in contact_ids if c in contacts]
     sprints = await runner.start_sessions(scene.assets, scene.environment, starts)
-    return await commit_sprints(db, org_id, sprints)
+    if event.start_mode != "P":
+        return await commit_sprints(db, org_id, sprints)
+    ended = [s for s in sprints if SESSION_STATUS.get(s.status) != "W"]
+    for s in ended:
+        s.interrupts_waiting = False
+    kept = await _waiting_state(db, [s.contact_id for s in ended])
+    outgoing = await commit_sprints(db, org_id, sprints)
+    await _restore_waiting_state(db, kept)
+    return outgoing
+
+
+async def _waiting_state(db: AsyncSession, contact_ids: list[int]) -> dict[str, Any]:
+    """What committing a sprint resets for its contact and a passive start must keep: the pointer to the
+    session the contact waits in, and that session's timeout and expiration fires."""
+    if not contact_ids:
+        return {"contacts": [], "fires": []}
+    contacts = await db.execute(
+        text(
+            """
+            SELECT id, current_session_uuid::text AS session, current_flow_id AS flow FROM contacts
+            WHERE id = ANY(:ids) AND current_session_uuid IS NOT NULL
+            """
+        ),
+        {"ids": contact_ids},
+    )
+    fires = await db.execute(
+        text(
+            """
+            SELECT org_id, contact_id, fire_type, scope, session_uuid::text AS session, sprint_uuid::text AS sprint,
+                   fire_on::text AS fire_on
+            FROM contact_fires WHERE contact_id = ANY(:ids) AND fire_type IN ('T', 'E')
+            """
+        ),
+        {"ids": contact_ids},
+    )
+    return {"contacts": [dict(r._mapping) for r in contacts], "fires": [dict(r._mapping) for r in fires]}
+
+
+async def _restore_waiting_state(db: AsyncSession, kept: dict[str, Any]) -> None:
+    if kept["contacts"]:
+        await db.execute(
+            text(
+                """
+                UPDATE contacts c SET current_session_uuid = CAST(r->>'session' AS uuid),
+                    current_flow_id = (r->>'flow')::bigint
+                FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
+                WHERE c.id = (r->>'id')::bigint
+                """
+            ),
+            {"rows": json.dumps(kept["contacts"])},
+        )
+    if kept["fires"]:
+        await db.execute(
+            text(
+                """
+                INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, session_uuid, sprint_uuid, fire_on)
+                SELECT (f->>'org_id')::bigint, (f->>'contact_id')::bigint, f->>'fire_type', f->>'scope',
+                       CAST(f->>'session' AS uuid), CAST(f->>'sprint' AS uuid), (f->>'fire_on')::timestamptz
+                FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS f
+                ON CONFLICT (contact_id, fire_type, scope) DO UPDATE SET session_uuid = EXCLUDED.session_uuid,
+                    sprint_uuid = EXCLUDED.sprint_uuid, fire_on = EXCLUDED.fire_on
+                """
+            ),
+            {"rows": json.dumps(kept["fires"])},
+        )
