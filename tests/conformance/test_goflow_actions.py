@@ -9,6 +9,7 @@ import pytest
 from goflow_support.normalize import diff, normalize
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
+from goflow_support.services import MockAirtime, MockEmail, MockLLM
 from goflow_support.universe import MockHTTP, mock_clock, mock_uuids, seeded_rng
 
 from upesi.flows.definition import FlowValidationError, read_flow
@@ -135,6 +136,9 @@ def _run_events(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, A
         clock=mock_clock(),
         uuids=mock_uuids(),
         rng=seeded_rng(),
+        llm=MockLLM(),
+        airtime=MockAirtime("RWF"),
+        email=MockEmail(case.get("smtp_error") or ""),
         user_agent="goflow-testing",
     )
     session, sprint = engine.new_session(assets, contact, trigger, environment=env, call=call)
