@@ -105,8 +105,10 @@ def _run_events(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, A
         "flow": {"uuid": flow["uuid"], "name": flow["name"]},
         "triggered_on": "2000-01-01T00:00:00Z",
     }
-    if case.get("no_input") or voice:
+    if case.get("no_input") or case.get("as_batch") or voice:
         trigger["type"] = "manual"
+        if case.get("as_batch"):
+            trigger["batch"] = True
     else:
         trigger["type"] = "msg"
         trigger["event"] = {
