@@ -83,6 +83,13 @@ CONTACT = {
     ],
     "fields": {"gender": {"text": "Male"}},
 }
+# the ticket a has_ticket case's contact already has open
+OPEN_TICKET = {
+    "uuid": "01969b47-0583-76f8-ae7f-f8b243c49ff5",
+    "status": "open",
+    "topic": {"uuid": "0d9a2c56-6fc2-4f27-93c5-a6322e26b740", "name": "General"},
+}
+WITH_TICKETS = {"uuid": "91564dee-e7ea-49b2-a903-598ce71b1d07", "name": "With Tickets"}
 INPUT_MSG = {
     "urn": "tel:+12065551212",
     "text": "Hi everybody",
@@ -124,6 +131,9 @@ def _run_events(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, A
     if case.get("localization"):
         # goflow's action tests run localized cases for a Spanish-speaking contact
         contact["language"] = "spa"
+    if case.get("has_ticket"):
+        contact["tickets"] = [OPEN_TICKET]
+        contact["groups"].append(WITH_TICKETS)  # the query group an open ticket puts them in
     call = (
         {
             "uuid": "01978a2f-ad9a-7f2e-ad44-6e7547078cec",
