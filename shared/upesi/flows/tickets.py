@@ -25,8 +25,12 @@ def tickets(contact: dict[str, Any]) -> list[dict[str, Any]]:
     return list(contact.get("tickets") or [])
 
 
+def status(ticket: dict[str, Any]) -> str:
+    return ticket.get("status") or "open"  # tickets written before statuses were kept were open ones
+
+
 def last_open(contact: dict[str, Any]) -> dict[str, Any] | None:
-    return next((t for t in reversed(tickets(contact)) if t.get("status") == "open"), None)
+    return next((t for t in reversed(tickets(contact)) if status(t) == "open"), None)
 
 
 def _find(contact: dict[str, Any], ticket_uuid: str) -> dict[str, Any] | None:
@@ -53,7 +57,7 @@ def open_ticket(
 
 def close_ticket(ctx: TicketContext, ticket_uuid: str) -> bool:
     t = _find(ctx.contact, ticket_uuid)
-    if t is None or t.get("status") != "open":
+    if t is None or status(t) != "open":
         return False
     t["status"] = "closed"
     ctx.log({"type": "ticket_closed", "ticket_uuid": ticket_uuid})
@@ -62,7 +66,7 @@ def close_ticket(ctx: TicketContext, ticket_uuid: str) -> bool:
 
 def reopen_ticket(ctx: TicketContext, ticket_uuid: str) -> bool:
     t = _find(ctx.contact, ticket_uuid)
-    if t is None or t.get("status") != "closed" or last_open(ctx.contact) is not None:
+    if t is None or status(t) != "closed" or last_open(ctx.contact) is not None:
         return False
     t["status"] = "open"
     ctx.log({"type": "ticket_reopened", "ticket_uuid": ticket_uuid})
