@@ -150,6 +150,7 @@ def _run_events(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, A
         rng=seeded_rng(),
         llm=MockLLM(),
         airtime=MockAirtime("RWF"),
+        max_webhook_response_bytes=100_000,  # goflow's test engine's limit
         email=MockEmail(case.get("smtp_error") or ""),
         user_agent="goflow-testing",
     )

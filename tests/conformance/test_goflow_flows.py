@@ -59,6 +59,7 @@ def _run(name: str, round_trip: bool = False) -> None:
         rng=seeded_rng(),
         llm=MockLLM(),
         airtime=MockAirtime("RWF"),
+        max_webhook_response_bytes=100_000,  # goflow's test engine's limit
         email=MockEmail(),
         llm_prompts=LLM_PROMPTS,
         user_agent="goflow-testing",

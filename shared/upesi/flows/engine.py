@@ -20,6 +20,7 @@ from upesi.flows.runner import start_flow
 from upesi.flows.services import AirtimeService, EmailService, LLMService
 from upesi.flows.session import Session, Sprint
 from upesi.flows.triggers import input_from_trigger
+from upesi.flows.webhooks import MAX_RESPONSE_BYTES
 
 MAX_SPRINTS_PER_SESSION = 500
 
@@ -35,6 +36,7 @@ class Engine:
         airtime: AirtimeService | None = None,
         email: EmailService | None = None,
         llm_prompts: dict[str, str] | None = None,
+        max_webhook_response_bytes: int = MAX_RESPONSE_BYTES,
         user_agent: str = "Upesi/0.1 (+https://upesi.org)",
     ) -> None:
         self.http = http
@@ -47,6 +49,8 @@ class Engine:
         self.email = email  # without one, send_email only logs email_sent and the host sends it
         # templates for the prompt() function, {{ .arg1 }}... slots; an environment's own prompts win
         self.llm_prompts = dict(llm_prompts or {})
+        # a bigger webhook response gives a warning and isn't used (the call counts as failed)
+        self.max_webhook_response_bytes = max_webhook_response_bytes
         self.user_agent = user_agent
 
     def _env(self, environment: dict[str, Any] | None) -> Environment:
