@@ -124,7 +124,7 @@ def _run_events(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, A
             "created_on": "2025-05-04T12:30:46.123456789Z",
             "msg": INPUT_MSG,
         }
-    env: dict[str, Any] = {"allowed_languages": ["eng", "spa"]}
+    env: dict[str, Any] = {"allowed_languages": ["eng", "spa"], "default_country": "RW"}
     if case.get("redact_urns"):
         env["redaction_policy"] = "urns"
     contact = copy.deepcopy(case.get("contact") or CONTACT)
