@@ -100,6 +100,11 @@ INPUT_MSG = {
 }
 
 
+def _check_sendable(contact: dict[str, Any], msg: dict[str, Any]) -> str:
+    # goflow's action tests configure their engine to refuse this content
+    return "forbidden_content" if "FORBIDDEN" in msg.get("text", "") else ""
+
+
 def _run_events(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     import copy
 
@@ -151,6 +156,7 @@ def _run_events(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, A
         llm=MockLLM(),
         airtime=MockAirtime("RWF"),
         max_webhook_response_bytes=100_000,  # goflow's test engine's limit
+        check_sendable=_check_sendable,
         email=MockEmail(case.get("smtp_error") or ""),
         user_agent="goflow-testing",
     )

@@ -37,6 +37,7 @@ class Engine:
         email: EmailService | None = None,
         llm_prompts: dict[str, str] | None = None,
         max_webhook_response_bytes: int = MAX_RESPONSE_BYTES,
+        check_sendable: Callable[[dict[str, Any], dict[str, Any]], str] | None = None,
         user_agent: str = "Upesi/0.1 (+https://upesi.org)",
     ) -> None:
         self.http = http
@@ -51,6 +52,8 @@ class Engine:
         self.llm_prompts = dict(llm_prompts or {})
         # a bigger webhook response gives a warning and isn't used (the call counts as failed)
         self.max_webhook_response_bytes = max_webhook_response_bytes
+        # (contact, msg) -> an unsendable reason such as "forbidden_content", or "" if the host would send it
+        self.check_sendable = check_sendable
         self.user_agent = user_agent
 
     def _env(self, environment: dict[str, Any] | None) -> Environment:

@@ -94,4 +94,8 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         msg["unsendable_reason"] = "no_route"
     elif (session.contact.get("status") or "active") != "active":
         msg["unsendable_reason"] = "contact_status"
+    elif session.engine.check_sendable is not None:
+        reason = session.engine.check_sendable(session.contact, msg)
+        if reason:
+            msg["unsendable_reason"] = reason
     session.log({"type": "msg_created", "msg": msg})

@@ -59,7 +59,9 @@ def _preview(
             texts.append(content)
         elif ctype.startswith("button/"):
             quick_replies.append(
-                content if len(content) <= MAX_QUICK_REPLY_CHARS else content[: MAX_QUICK_REPLY_CHARS - 3] + "..."
+                content
+                if len(content) <= MAX_QUICK_REPLY_CHARS
+                else content[: MAX_QUICK_REPLY_CHARS - 3] + "..."
             )
     return "\n\n".join(texts), attachments, quick_replies
 
