@@ -9,6 +9,7 @@ import pytest
 from goflow_support.normalize import diff, normalize
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
+from goflow_support.services import MockAirtime, MockEmail, MockLLM
 from goflow_support.universe import MockHTTP, mock_clock, mock_uuids, seeded_rng
 
 from upesi.flows.definition import FlowValidationError, read_flow
@@ -82,6 +83,13 @@ CONTACT = {
     ],
     "fields": {"gender": {"text": "Male"}},
 }
+# the ticket a has_ticket case's contact already has open
+OPEN_TICKET = {
+    "uuid": "01969b47-0583-76f8-ae7f-f8b243c49ff5",
+    "status": "open",
+    "topic": {"uuid": "0d9a2c56-6fc2-4f27-93c5-a6322e26b740", "name": "General"},
+}
+WITH_TICKETS = {"uuid": "91564dee-e7ea-49b2-a903-598ce71b1d07", "name": "With Tickets"}
 INPUT_MSG = {
     "urn": "tel:+12065551212",
     "text": "Hi everybody",
@@ -90,6 +98,11 @@ INPUT_MSG = {
         "audio/mp3:http://s3.amazon.com/bucket/test.mp3",
     ],
 }
+
+
+def _check_sendable(contact: dict[str, Any], msg: dict[str, Any]) -> str:
+    # goflow's action tests configure their engine to refuse this content
+    return "forbidden_content" if "FORBIDDEN" in msg.get("text", "") else ""
 
 
 def _run_events(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -104,8 +117,10 @@ def _run_events(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, A
         "flow": {"uuid": flow["uuid"], "name": flow["name"]},
         "triggered_on": "2000-01-01T00:00:00Z",
     }
-    if case.get("no_input") or voice:
+    if case.get("no_input") or case.get("as_batch") or voice:
         trigger["type"] = "manual"
+        if case.get("as_batch"):
+            trigger["batch"] = True
     else:
         trigger["type"] = "msg"
         trigger["event"] = {
@@ -114,13 +129,16 @@ def _run_events(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, A
             "created_on": "2025-05-04T12:30:46.123456789Z",
             "msg": INPUT_MSG,
         }
-    env: dict[str, Any] = {"allowed_languages": ["eng", "spa"]}
+    env: dict[str, Any] = {"allowed_languages": ["eng", "spa"], "default_country": "RW"}
     if case.get("redact_urns"):
         env["redaction_policy"] = "urns"
     contact = copy.deepcopy(case.get("contact") or CONTACT)
     if case.get("localization"):
         # goflow's action tests run localized cases for a Spanish-speaking contact
         contact["language"] = "spa"
+    if case.get("has_ticket"):
+        contact["tickets"] = [OPEN_TICKET]
+        contact["groups"].append(WITH_TICKETS)  # the query group an open ticket puts them in
     call = (
         {
             "uuid": "01978a2f-ad9a-7f2e-ad44-6e7547078cec",
@@ -135,6 +153,11 @@ def _run_events(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, A
         clock=mock_clock(),
         uuids=mock_uuids(),
         rng=seeded_rng(),
+        llm=MockLLM(),
+        airtime=MockAirtime("RWF"),
+        max_webhook_response_bytes=100_000,  # goflow's test engine's limit
+        check_sendable=_check_sendable,
+        email=MockEmail(case.get("smtp_error") or ""),
         user_agent="goflow-testing",
     )
     session, sprint = engine.new_session(assets, contact, trigger, environment=env, call=call)

@@ -11,6 +11,7 @@ import pytest
 from goflow_support.normalize import diff, normalize
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
+from goflow_support.services import MockAirtime, MockEmail, MockLLM
 from goflow_support.universe import MockHTTP, mock_clock, mock_uuids, seeded_rng
 
 from upesi.flows.engine import Engine
@@ -19,6 +20,11 @@ FLOWS = GOFLOW / "flows"
 _TEST_RE = re.compile(r"^(\w+)\.(\w+)\.json$")
 TESTS = sorted(p.name for p in FLOWS.glob("*.*.json") if _TEST_RE.match(p.name))
 KNOWN = known_failures("flows")
+# the prompt goflow's runner tests configure their engine with
+LLM_PROMPTS = {
+    "categorize": "Categorize the following text into one of the following categories and only return "
+    "that category or <CANT> if you can't: {{ .arg1 }}"
+}
 
 
 def compact_session(s: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +53,16 @@ def _run(name: str, round_trip: bool = False) -> None:
     case = load_json(FLOWS / name)
     http = MockHTTP(case.get("http_mocks"))
     engine = Engine(
-        http=http, clock=mock_clock(), uuids=mock_uuids(), rng=seeded_rng(), user_agent="goflow-testing"
+        http=http,
+        clock=mock_clock(),
+        uuids=mock_uuids(),
+        rng=seeded_rng(),
+        llm=MockLLM(),
+        airtime=MockAirtime("RWF"),
+        max_webhook_response_bytes=100_000,  # goflow's test engine's limit
+        email=MockEmail(),
+        llm_prompts=LLM_PROMPTS,
+        user_agent="goflow-testing",
     )
     session, sprint = engine.new_session(
         assets, case["contact"], case["trigger"], environment=case.get("environment"), call=case.get("call")

@@ -116,7 +116,7 @@ def contact_context(session: Session, contact: dict[str, Any]) -> XObject:
         ),
         "fields": Lazy(lambda: fields_context(session, contact)),
         "channel": Lazy(lambda: channel_context(channel)),
-        "tickets": Lazy(lambda: [from_json(t) for t in contact.get("tickets") or []]),
+        "tickets": Lazy(lambda: [_contact_ticket(t) for t in contact.get("tickets") or []]),
     }
     ctx = XObject(props, default=default)
     ctx.deprecated_keys = {
@@ -282,6 +282,11 @@ def _user_context(session: Session, ref: dict[str, Any] | None) -> XObject | Non
     return XObject(
         {"email": user.get("email", ""), "name": name, "first_name": first_name(name)}, default=name
     )
+
+
+def _contact_ticket(t: dict[str, Any]) -> Any:
+    # the contact's ticket JSON also has its status, which @contact.tickets doesn't show
+    return from_json({"uuid": t.get("uuid"), "topic": t.get("topic"), "assignee": t.get("assignee")})
 
 
 def _ticket_context(ticket: dict[str, Any] | None) -> XObject | None:

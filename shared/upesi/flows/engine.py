@@ -17,8 +17,10 @@ from upesi.excellent.env import Environment
 from upesi.flows.assets import Assets
 from upesi.flows.clock import real_clock, uuid7
 from upesi.flows.runner import start_flow
+from upesi.flows.services import AirtimeService, EmailService, LLMService
 from upesi.flows.session import Session, Sprint
 from upesi.flows.triggers import input_from_trigger
+from upesi.flows.webhooks import MAX_RESPONSE_BYTES
 
 MAX_SPRINTS_PER_SESSION = 500
 
@@ -30,22 +32,38 @@ class Engine:
         clock: Callable[[], Any] | None = None,
         uuids: Callable[[], str] | None = None,
         rng: random.Random | None = None,
-        llm: Any = None,
-        airtime: Any = None,
+        llm: LLMService | None = None,
+        airtime: AirtimeService | None = None,
+        email: EmailService | None = None,
+        llm_prompts: dict[str, str] | None = None,
+        max_webhook_response_bytes: int = MAX_RESPONSE_BYTES,
+        check_sendable: Callable[[dict[str, Any], dict[str, Any]], str] | None = None,
         user_agent: str = "Upesi/0.1 (+https://upesi.org)",
     ) -> None:
         self.http = http
         self.clock = clock or real_clock
         self.uuids = uuids or uuid7
         self.rng = rng or random.Random()
-        self.llm = llm  # callable(llm_asset, instructions, input) -> (output, {"input": n, "output": n})
-        self.airtime = airtime  # callable(urn, amounts) -> airtime_created payload
+        # the outside services actions call (see upesi.flows.services); None = not available here
+        self.llm = llm
+        self.airtime = airtime
+        self.email = email  # without one, send_email only logs email_sent and the host sends it
+        # templates for the prompt() function, {{ .arg1 }}... slots; an environment's own prompts win
+        self.llm_prompts = dict(llm_prompts or {})
+        # a bigger webhook response gives a warning and isn't used (the call counts as failed)
+        self.max_webhook_response_bytes = max_webhook_response_bytes
+        # (contact, msg) -> an unsendable reason such as "forbidden_content", or "" if the host would send it
+        self.check_sendable = check_sendable
         self.user_agent = user_agent
 
     def _env(self, environment: dict[str, Any] | None) -> Environment:
         env = Environment.from_json(environment, now_fn=self.clock)
-        env.extra["rng"] = self.rng
+        self._configure_env(env)
         return env
+
+    def _configure_env(self, env: Environment) -> None:
+        env.extra["rng"] = self.rng
+        env.prompts = {**self.llm_prompts, **env.prompts}
 
     def new_session(
         self,
@@ -119,7 +137,7 @@ class Engine:
     ) -> Session:
         a = assets if isinstance(assets, Assets) else Assets(assets)
         s = Session.from_json(self, a, session_json, environment)
-        s.base_env.extra["rng"] = self.rng
+        self._configure_env(s.base_env)
         return s
 
     def _begin_sprint(self, session: Session) -> None:

@@ -31,11 +31,11 @@ def merged_env(env: Environment, contact: dict[str, Any]) -> Environment:
         tz = load_timezone(tzname)
         if tz is not None:
             merged.timezone = tz
-    if not merged.default_country:
-        for u in contact_urns(contact):
-            if u.scheme == "tel":
-                region = region_of_number(u.path)
-                if region:
-                    merged.default_country = region
-                    break
+    # as goflow: the country of the contact's phone number wins, the environment's is the fallback
+    for u in contact_urns(contact):
+        if u.scheme == "tel":
+            region = region_of_number(u.path)
+            if region:
+                merged.default_country = region
+                break
     return merged

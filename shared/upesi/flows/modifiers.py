@@ -20,6 +20,14 @@ from upesi.flows.urns import normalize_urn, parse_urn
 MAX_NAME_CHARS = 128
 MAX_FIELD_CHARS = 256  # what goflow's field modifier keeps (its conformance data truncates at 256)
 MAX_URNS = 50
+_TICKET_TYPES = (
+    "ticket_open",
+    "ticket_close",
+    "ticket_reopen",
+    "ticket_assignee",
+    "ticket_note",
+    "ticket_topic",
+)
 
 
 class _Ctx:
@@ -253,6 +261,34 @@ def _mod_simple(ctx: _Ctx, m: dict[str, Any]) -> None:
                 ctx.log({"type": "contact_groups_changed", "groups_removed": removed})
 
 
+def _mod_ticket(ctx: _Ctx, m: dict[str, Any]) -> None:
+    from upesi.flows import tickets
+
+    t = m["type"]
+    uuid = m.get("ticket_uuid") or ""
+    # the refs in a modifier name assets the caller has already looked up; an unknown one is used as given
+    topic = _asset_or_ref(ctx.assets.topics, m.get("topic"))
+    assignee = _asset_or_ref({u["uuid"]: u for u in ctx.assets.users if u.get("uuid")}, m.get("assignee"))
+    if t == "ticket_open":
+        tickets.open_ticket(ctx, topic, assignee, (m.get("note") or "").strip())
+    elif t == "ticket_close":
+        tickets.close_ticket(ctx, uuid)
+    elif t == "ticket_reopen":
+        tickets.reopen_ticket(ctx, uuid)
+    elif t == "ticket_assignee":
+        tickets.assign_ticket(ctx, uuid, assignee)
+    elif t == "ticket_note":
+        tickets.add_ticket_note(ctx, uuid, m.get("note") or "")
+    elif t == "ticket_topic":
+        tickets.change_ticket_topic(ctx, uuid, topic)
+
+
+def _asset_or_ref(assets: dict[str, dict[str, Any]], ref: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not ref or not ref.get("uuid"):
+        return None
+    return assets.get(ref["uuid"]) or ref
+
+
 def apply_modifiers(
     assets: dict[str, Any] | Assets,
     contact: dict[str, Any],
@@ -284,8 +320,12 @@ def apply_modifiers(
             _mod_groups(ctx, m)
         elif t in ("name", "language", "timezone", "seen", "field", "status"):
             _mod_simple(ctx, m)
+        elif t in _TICKET_TYPES:
+            _mod_ticket(ctx, m)
         else:
             raise ValueError(f"unsupported modifier type '{t}'")
         if len(ctx.events) > before:  # query groups follow actual changes only
             reevaluate_query_groups(ctx)  # type: ignore[arg-type]
+            if not c.get("groups"):  # goflow's contact JSON has no groups key rather than an empty one
+                c.pop("groups", None)
     return c, ctx.events

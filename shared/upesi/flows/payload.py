@@ -5,22 +5,31 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from upesi.flows.clock import iso
+from upesi.flows.clock import iso, parse_iso
 from upesi.flows.contact import contact_urns
 from upesi.flows.urns import format_urn
+
+REDACTED = "********"
 
 if TYPE_CHECKING:
     from upesi.flows.runs import Run
     from upesi.flows.session import Session
 
 
-def _urn_parts(s: str) -> dict[str, Any] | None:
+def _urn_parts(s: str, redact: bool) -> dict[str, Any] | None:
     from upesi.flows.urns import parse_urn
 
     u = parse_urn(s)
     if u is None:
         return None
+    if redact:
+        return {"scheme": u.scheme, "path": REDACTED, "display": REDACTED}
     return {"scheme": u.scheme, "path": u.path, "display": format_urn(u)}
+
+
+def _iso_micro(s: str | None) -> str | None:
+    t = parse_iso(s)
+    return iso(t) if t is not None else s
 
 
 def _step(s: Any) -> dict[str, Any]:
@@ -33,9 +42,9 @@ def _step(s: Any) -> dict[str, Any]:
 def webhook_payload(session: Session, run: Run) -> dict[str, Any]:
     c = session.contact
     urns = contact_urns(c)
+    redact = session.env.redaction_policy == "urns"
     contact: dict[str, Any] = {"uuid": c.get("uuid"), "name": c.get("name", "")}
-    if urns:
-        contact["urn"] = f"{urns[0].scheme}:{urns[0].path}"
+    contact["urn"] = f"{urns[0].scheme}:{REDACTED if redact else urns[0].path}" if urns else None
     if c.get("language"):
         contact["language"] = c["language"]
     inp = session.input
@@ -45,13 +54,14 @@ def webhook_payload(session: Session, run: Run) -> dict[str, Any]:
             "uuid": inp.get("uuid"),
             "type": inp.get("type", "msg"),
             "channel": inp.get("channel"),
-            "created_on": inp.get("created_on"),
+            # as any datetime in the payload: microsecond precision
+            "created_on": _iso_micro(inp.get("created_on")),
             "text": inp.get("text", ""),
             "attachments": [
                 {"content_type": a.partition(":")[0], "url": a.partition(":")[2]}
                 for a in inp.get("attachments") or []
             ],
-            "urn": _urn_parts(inp["urn"]) if inp.get("urn") else None,
+            "urn": _urn_parts(inp["urn"], redact) if inp.get("urn") else None,
         }
     return {
         "contact": contact,

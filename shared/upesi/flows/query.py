@@ -146,7 +146,9 @@ def _matches(node: Any, contact: dict[str, Any], fields: dict[str, dict[str, Any
     if key in ("language", "status", "uuid"):
         return _compare(contact.get(key) or "", op, value, False)
     if key == "tickets":
-        return _compare(str(len(contact.get("tickets") or [])), op, value, True)
+        # as goflow: the number of open tickets (closing one takes the contact out of "tickets > 0")
+        open_count = sum(1 for t in contact.get("tickets") or [] if t.get("status", "open") == "open")
+        return _compare(str(open_count), op, value, True)
     if key in ("last_seen_on", "created_on"):
         day = (contact.get(key) or "")[:10] or None
         if value == "" or op in ("=", "!="):

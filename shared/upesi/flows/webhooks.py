@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from upesi.flows.session import Session
 
 MAX_REQUEST_BYTES = 256 * 1024
-MAX_RESPONSE_BYTES = 256 * 1024
+MAX_RESPONSE_BYTES = 256 * 1024  # the engine's default limit on a response it will use
 MAX_EXTRA_CHARS = 10_000  # bigger JSON bodies aren't kept as a result's extra
 DEFAULT_TIMEOUT = 10.0
 
@@ -30,6 +30,7 @@ class WebhookCall:
     body: bytes
     headers: dict[str, str]
     elapsed_ms: int
+    response_size: int | None = None  # when the response isn't all in `response`: its full size
 
     def json(self) -> Any:
         """The response body parsed as JSON, or None if it isn't JSON."""
@@ -48,11 +49,13 @@ class WebhookCall:
             e["response"] = _trace(self.response)
         e["elapsed_ms"] = self.elapsed_ms
         e["retries"] = 0
-        e["sizes"] = {"request": len(self.request.encode()), "response": len(self.response.encode())}
+        response_size = len(self.response.encode()) if self.response_size is None else self.response_size
+        e["sizes"] = {"request": len(self.request.encode()), "response": response_size}
         return e
 
 
 MAX_TRACE_CHARS = 10_000
+_BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 def _trace(s: str) -> str:
@@ -64,7 +67,7 @@ def _request_text(method: str, url: str, headers: dict[str, str], body: str, use
     u = urllib.parse.urlsplit(url)
     target = (u.path or "/") + (f"?{u.query}" if u.query else "")
     lines = [f"{method} {target} HTTP/1.1", f"Host: {u.netloc}", f"User-Agent: {user_agent}"]
-    if body:
+    if body or method in _BODY_METHODS:  # as Go's client: methods with a body say so even when it's empty
         lines.append(f"Content-Length: {len(body.encode())}")
     for k in sorted(headers):
         lines.append(f"{k}: {headers[k]}")
@@ -72,7 +75,7 @@ def _request_text(method: str, url: str, headers: dict[str, str], body: str, use
     return "\r\n".join(lines) + "\r\n\r\n" + body
 
 
-def _response_text(status: int, headers: dict[str, str], body: bytes) -> str:
+def _response_text(status: int, headers: dict[str, str], body: bytes, head_only: bool = False) -> str:
     try:
         reason = HTTPStatus(status).phrase
     except ValueError:
@@ -82,13 +85,16 @@ def _response_text(status: int, headers: dict[str, str], body: bytes) -> str:
     lines.append(f"Content-Length: {len(body)}")
     for k in sorted(hdrs):
         lines.append(f"{k}: {hdrs[k]}")
-    text = body[:MAX_RESPONSE_BYTES].decode("utf-8", errors="replace")
+    text = "" if head_only else body[:MAX_RESPONSE_BYTES].decode("utf-8", errors="replace")
     return "\r\n".join(lines) + "\r\n\r\n" + text
 
 
-def request_text(method: str, url: str, headers: dict[str, str], body: str, user_agent: str) -> str:
-    """The request as it will be traced (and measured against the size limit)."""
-    return _request_text(method, url, headers, body, user_agent)
+def request_size(method: str, url: str, headers: dict[str, str], body: str) -> int:
+    """What an evaluated request is measured by against the size limit, as goflow measures it: the
+    request line with the full URL, the action's own headers and the body."""
+    size = len(f"{method} {url} HTTP/1.1\r\n".encode())
+    size += sum(len(f"{k}: {v}\r\n".encode()) for k, v in headers.items())
+    return size + 2 + len(body.encode())
 
 
 def call(session: Session, method: str, url: str, headers: dict[str, str], body: str) -> WebhookCall:
@@ -108,17 +114,23 @@ def call(session: Session, method: str, url: str, headers: dict[str, str], body:
     rbody = bytes(resp.body or b"")
     rheaders = dict(resp.headers or {})
     status = "success" if 200 <= status_code < 300 else "response_error"
-    return WebhookCall(
-        method,
-        url,
-        status,
-        status_code,
-        request,
-        _response_text(status_code, rheaders, rbody),
-        rbody,
-        rheaders,
-        elapsed,
-    )
+    limit = engine.max_webhook_response_bytes
+    if len(rbody) > limit:
+        # as a download cut off at the limit: the headers are known, the body isn't usable
+        session.log(
+            {
+                "type": "warning",
+                "text": f"Webhook response exceeded the limit of {limit} bytes",
+                "code": "webhook:response_size",
+                "extra": {"limit": str(limit)},
+            }
+        )
+        head = _response_text(status_code, rheaders, rbody, head_only=True)
+        wc = WebhookCall(method, url, "connection_error", status_code, request, head, b"", rheaders, elapsed)
+        wc.response_size = len(head.encode()) + len(rbody)
+        return wc
+    response = _response_text(status_code, rheaders, rbody)
+    return WebhookCall(method, url, status, status_code, request, response, rbody, rheaders, elapsed)
 
 
 def escape_url_part(s: str) -> str:
@@ -135,13 +147,15 @@ def check_url(url: str) -> dict[str, Any] | None:
     """An error event if the URL can't or mustn't be called, else None."""
     from upesi.flows.events import error_event
 
-    shown = url if len(url) <= 200 else url[:200] + "..."
+    shown = url if len(url) <= 255 else url[:252] + "..."
     try:
         u = urllib.parse.urlsplit(url)
     except ValueError:
         u = None
     if u is None or u.scheme not in ("http", "https") or not u.hostname or len(url) > MAX_URL_CHARS:
-        return error_event(f"Webhook URL evaluated to an invalid URL: '{shown}'", "url:invalid", {"url": url})
+        return error_event(
+            f"Webhook URL evaluated to an invalid URL: '{shown}'", "url:invalid", {"url": shown}
+        )
     if u.hostname.lower() in BLOCKED_HOSTS:
         return error_event(
             f"Webhook calls to {u.hostname} are not allowed", "url:blocked", {"hostname": u.hostname}

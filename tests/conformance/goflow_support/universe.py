@@ -31,7 +31,7 @@ class MockResponse:
 
 
 class MockHTTP:
-    """Serves http_mocks: {url: [{status, body, headers?}, ...]} consumed in order per URL."""
+    """Serves http_mocks: {url: [{status, body, body_repeat?, headers?}, ...]} consumed in order per URL."""
 
     def __init__(self, mocks: dict[str, list[dict[str, Any]]] | None) -> None:
         self.mocks = {k: list(v) for k, v in (mocks or {}).items()}
@@ -47,7 +47,7 @@ class MockHTTP:
         m = queue.pop(0)
         if m.get("status", 0) == 0:
             raise ConnectionError("connection failed")
-        body_text = m.get("body", "")
+        body_text = m.get("body", "") * int(m.get("body_repeat") or 1)
         return MockResponse(m.get("status", 200), dict(m.get("headers") or {}), body_text.encode())
 
     def unused(self) -> dict[str, int]:

@@ -31,15 +31,14 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     calls = []
     for url in hook.get("subscribers") or []:
         wc = call(session, "POST", url, {"Content-Type": "application/json"}, body)
+        if wc.status_code == 410:  # the subscriber asked to be removed; the host unsubscribes it
+            wc.status = "subscriber_gone"
         session.log({**wc.event(), "resthook": slug})
         calls.append(wc)
-    result_name = action.get("result_name") or ""
     if not calls:
-        if result_name:
-            from upesi.flows.runtime import set_result
-
-            set_result(session, run, node.uuid, result_name, "0", "Failure")
         return
-    # the call that best represents the outcome: a failure if any failed, else the last success
-    failed = [c for c in calls if c.status != "success" and c.status_code != 410]
-    save_webhook(session, run, node, result_name, failed[0] if failed else calls[-1])
+    # the call that best represents the outcome: the first failure, else the last success
+    failed = [c for c in calls if c.status not in ("success", "subscriber_gone")]
+    succeeded = [c for c in calls if c.status == "success"]
+    best = failed[0] if failed else (succeeded[-1] if succeeded else calls[-1])
+    save_webhook(session, run, node, action.get("result_name") or "", best)

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.definition.errors import FlowReadError
 from upesi.flows.runtime import evaluate_text, set_result
-from upesi.flows.webhooks import MAX_EXTRA_CHARS, MAX_REQUEST_BYTES, WebhookCall, call, check_url
+from upesi.flows.webhooks import (
+    MAX_EXTRA_CHARS,
+    MAX_REQUEST_BYTES,
+    WebhookCall,
+    call,
+    check_url,
+    request_size,
+)
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -75,9 +82,7 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
     if problem is not None:
         session.log(problem)
         return
-    from upesi.flows.webhooks import request_text
-
-    size = len(request_text(method, url, headers, body, session.engine.user_agent).encode())
+    size = request_size(method, url, headers, body)
     if size > MAX_REQUEST_BYTES:
         session.log(
             error_event(

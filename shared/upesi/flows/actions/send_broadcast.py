@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
-from upesi.flows.groups import resolve_group_refs
+from upesi.flows.actions.recipients import resolve_recipients
+from upesi.flows.events import error_event
 from upesi.flows.runtime import evaluate_text
 
 if TYPE_CHECKING:
@@ -42,27 +43,30 @@ def _content(session: Session, run: Run, action: dict[str, Any], lang: str) -> d
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
+    r = resolve_recipients(session, run, action)
+    # a batch start already runs for many contacts: a broadcast to a group from each would repeat it
+    if session.trigger.get("batch") and (r.groups or r.contact_query):
+        session.log(error_event("Can't send broadcasts to groups during batch starts"))
+        return
     flow = run.flow
     base = flow.language if flow else "und"
     langs = [base] + [lang for lang in (flow.localization if flow else {}) if lang != base]
     translations = {lang: _content(session, run, action, lang) for lang in langs}
-    event: dict[str, Any] = {"type": "broadcast_created", "translations": translations, "base_language": base}
-    groups = [
-        {"uuid": g["uuid"], "name": g.get("name", "")}
-        for g in resolve_group_refs(session, run, action.get("groups") or [])
-    ]
-    if groups:
-        event["groups"] = groups
-    contacts = [{"uuid": c["uuid"], "name": c.get("name", "")} for c in action.get("contacts") or []]
-    if contacts:
-        event["contacts"] = contacts
-    urns = [evaluate_text(session, run, u) for u in action.get("legacy_vars") or []] + list(
-        action.get("urns") or []
-    )
-    if urns:
-        event["urns"] = urns
-    if action.get("contact_query"):
-        event["contact_query"] = evaluate_text(session, run, action["contact_query"])
-    if not (groups or contacts or urns or event.get("contact_query")):
+    if not r.any():
         return
+    event: dict[str, Any] = {"type": "broadcast_created", "translations": translations, "base_language": base}
+    if r.groups:
+        event["groups"] = r.groups
+    if r.contacts:
+        event["contacts"] = r.contacts
+    if r.contact_query:
+        event["contact_query"] = r.contact_query
+    if r.urns:
+        event["urns"] = r.urns
+    ref = action.get("template")
+    if ref and ref.get("uuid") in session.assets.templates:
+        event["template"] = ref
+        event["template_variables"] = [
+            evaluate_text(session, run, v) for v in action.get("template_variables") or []
+        ]
     session.log(event)

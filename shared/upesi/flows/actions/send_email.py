@@ -1,4 +1,5 @@
-"""send_email: an email to one or more addresses (sent by the host)."""
+"""send_email: an email to one or more addresses, sent by the engine's email service if it has one,
+else by the host when it sees the email_sent event."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.runtime import evaluate_text, localize
+from upesi.flows.services import ServiceError
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -42,4 +44,11 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         return
     if not to:
         return
+    service = session.engine.email
+    if service is not None:
+        try:
+            service.send(to, subject, body)
+        except ServiceError as e:
+            session.log(error_event(f"Unable to send email: {e}"))
+            return
     session.log({"type": "email_sent", "to": to, "subject": subject, "body": body})

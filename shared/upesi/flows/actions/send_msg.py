@@ -28,8 +28,13 @@ def validate(action: dict[str, Any], where: str) -> None:
 
 
 MAX_QUICK_REPLIES = 10
-MAX_QUICK_REPLY_CHARS = 1000
+MAX_QUICK_REPLY_CHARS = 64  # what a channel can show on a button
+MAX_QUICK_REPLY_EXTRA_CHARS = 1000
 MAX_ATTACHMENT_CHARS = 2048
+
+
+def _ellipsize(s: str, limit: int) -> str:
+    return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
@@ -59,9 +64,9 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
             session.log(error_event("Quick reply evaluated to empty string and will be ignored"))
             continue
         qr_text, sep, extra = v.partition("<extra>")
-        qr: dict[str, Any] = {"type": "text", "text": qr_text[:MAX_QUICK_REPLY_CHARS]}
+        qr: dict[str, Any] = {"type": "text", "text": _ellipsize(qr_text, MAX_QUICK_REPLY_CHARS)}
         if sep and extra:
-            qr["extra"] = extra[:MAX_QUICK_REPLY_CHARS]
+            qr["extra"] = _ellipsize(extra, MAX_QUICK_REPLY_EXTRA_CHARS)
         quick_replies.append(qr)
     msg: dict[str, Any] = {}
     urn, channel = sendable_destination(session.contact, session.assets.channels)
@@ -80,10 +85,17 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         from upesi.flows.actions.templating import apply_template
         from upesi.flows.runtime import run_languages
 
-        tried = [locale, *run_languages(session, run)] if locale else run_languages(session, run)
+        # as goflow: the contact's locale, then the environment's (language + the contact's country)
+        langs = run_languages(session, run)
+        country = session.env.default_country
+        tried = [f"{lang}-{country}" for lang in langs if country] + langs
         apply_template(session, run, action, msg, channel, tried)
     if urn is None or channel is None:
         msg["unsendable_reason"] = "no_route"
     elif (session.contact.get("status") or "active") != "active":
         msg["unsendable_reason"] = "contact_status"
+    elif session.engine.check_sendable is not None:
+        reason = session.engine.check_sendable(session.contact, msg)
+        if reason:
+            msg["unsendable_reason"] = reason
     session.log({"type": "msg_created", "msg": msg})

@@ -17,7 +17,10 @@ FLOW_TYPES = ALL_TYPES
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
-    ref = action.get("channel") or {}
+    ref = action.get("channel")
+    if not ref:  # no channel: the contact's URNs lose their affinities
+        clear_channel_affinity(session)
+        return
     ch = session.assets.channels.get(ref.get("uuid", ""))
     if ch is None:
         session.log(missing_dependency("channel", ref.get("uuid", ""), ref.get("name", "")))
@@ -45,3 +48,16 @@ def set_channel_affinity(session: Session, ch: dict[str, Any]) -> None:
     if new != list(session.contact.get("urns") or []):
         session.contact["urns"] = new
         session.log({"type": "contact_urns_changed", "urns": new})
+
+
+def clear_channel_affinity(session: Session) -> None:
+    raw = list(session.contact.get("urns") or [])
+    new = [_without_query(u) for u in raw]
+    if new != raw:
+        session.contact["urns"] = new
+        session.log({"type": "contact_urns_changed", "urns": new})
+
+
+def _without_query(urn: str) -> str:
+    rest, hash_, display = urn.partition("#")
+    return rest.split("?", 1)[0] + hash_ + display

@@ -6,9 +6,8 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
-from upesi.flows.events import missing_dependency
-from upesi.flows.groups import resolve_group_refs
-from upesi.flows.runtime import evaluate_text
+from upesi.flows.actions.recipients import resolve_recipients
+from upesi.flows.events import error_event, missing_dependency
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -30,32 +29,29 @@ def run_summary(session: Session, run: Run) -> dict[str, Any]:
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
+    r = resolve_recipients(session, run, action)
     ref = action["flow"]
     if not session.assets.has_flow(ref.get("uuid", "")):
         session.log(missing_dependency("flow", ref.get("uuid", ""), ref.get("name", "")))
         return
     flow = session.assets.flow(ref["uuid"])
+    # a batch start already runs for many contacts: fanning out again from each would multiply them
+    if session.trigger.get("batch") and (r.groups or r.contact_query):
+        session.log(error_event("Can't start new sessions for groups or queries during batch starts"))
+        return
+    if not (r.any() or action.get("create_contact")):
+        return  # nobody to start
     event: dict[str, Any] = {"type": "session_triggered", "flow": {"uuid": flow.uuid, "name": flow.name}}
-    groups = [
-        {"uuid": g["uuid"], "name": g.get("name", "")}
-        for g in resolve_group_refs(session, run, action.get("groups") or [])
-    ]
-    if groups:
-        event["groups"] = groups
-    contacts = [{"uuid": c["uuid"], "name": c.get("name", "")} for c in action.get("contacts") or []]
-    if contacts:
-        event["contacts"] = contacts
-    urns = [evaluate_text(session, run, u) for u in action.get("legacy_vars") or []] + list(
-        action.get("urns") or []
-    )
-    if urns:
-        event["urns"] = urns
-    if action.get("contact_query"):
-        event["contact_query"] = evaluate_text(session, run, action["contact_query"])
+    if r.groups:
+        event["groups"] = r.groups
+    if r.contacts:
+        event["contacts"] = r.contacts
+    if r.contact_query:
+        event["contact_query"] = r.contact_query
+    if r.urns:
+        event["urns"] = r.urns
     if action.get("create_contact"):
         event["create_contact"] = True
-    if not (groups or contacts or urns or event.get("contact_query") or action.get("create_contact")):
-        return  # nobody to start
     event["exclusions"] = action.get("exclusions") or {}
     ancestors = sum(1 for _ in _ancestors(session, run))
     event["run_summary"] = run_summary(session, run)

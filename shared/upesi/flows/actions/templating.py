@@ -31,6 +31,53 @@ def _pick_translation(
     return None
 
 
+_TEXT_TYPES = ("header/text", "body/text", "footer/text")
+_MEDIA_TYPES = ("image", "video", "document")
+MAX_QUICK_REPLY_CHARS = 64
+
+
+def _preview(
+    translation: dict[str, Any], variables: list[dict[str, str]]
+) -> tuple[str, list[str], list[str]]:
+    """What the channel will send: text components joined by blank lines, media variables as
+    attachments, buttons as quick replies."""
+    texts: list[str] = []
+    attachments: list[str] = []
+    quick_replies: list[str] = []
+    for comp in translation.get("components") or []:
+        content = comp.get("content") or ""
+        for key, index in (comp.get("variables") or {}).items():
+            var = variables[index] if index < len(variables) else {"type": "text", "value": ""}
+            if var["type"] == "text":
+                content = content.replace("{{" + key + "}}", var["value"])
+            elif var["type"] in _MEDIA_TYPES and _is_attachment(var["value"]):
+                attachments.append(var["value"])
+        if not content:
+            continue
+        ctype = comp.get("type", "")
+        if ctype in _TEXT_TYPES:
+            texts.append(content)
+        elif ctype.startswith("button/"):
+            quick_replies.append(
+                content
+                if len(content) <= MAX_QUICK_REPLY_CHARS
+                else content[: MAX_QUICK_REPLY_CHARS - 3] + "..."
+            )
+    return "\n\n".join(texts), attachments, quick_replies
+
+
+def _is_attachment(value: str) -> bool:
+    ctype, _, url = value.partition(":")
+    return "/" in ctype and bool(url)
+
+
+def _set_or_drop(msg: dict[str, Any], key: str, value: list[Any]) -> None:
+    if value:
+        msg[key] = value
+    else:
+        msg.pop(key, None)
+
+
 def apply_template(
     session: Session,
     run: Run,
@@ -56,36 +103,21 @@ def apply_template(
         {"type": d.get("type", "text"), "value": values[i] if i < len(values) else ""}
         for i, d in enumerate(var_defs)
     ]
-    components = []
-    body_text = ""
-    attachments = []
-    for comp in translation.get("components") or []:
-        comp_vars = comp.get("variables") or {}
-        components.append({"name": comp["name"], "type": comp.get("type", ""), "variables": comp_vars})
-        ctype = comp.get("type", "")
-        if ctype.startswith("body"):
-            body_text = _VAR_RE.sub(
-                lambda m, cv=comp_vars: (
-                    variables[cv[m.group(1)]]["value"]
-                    if m.group(1) in cv and cv[m.group(1)] < len(variables)
-                    else m.group(0)
-                ),
-                comp.get("content") or "",
-            )
-        elif ctype == "header/media":
-            for i in comp_vars.values():
-                value = variables[i]["value"] if i < len(variables) else ""
-                ctype_part, _, url = value.partition(":")
-                if "/" in ctype_part and url:  # only real attachments (type/subtype:url) go on the message
-                    attachments.append(value)
+    # only components with variables are described; the message itself previews the whole template
+    components = [
+        {"name": c["name"], "type": c.get("type", ""), "variables": c["variables"]}
+        for c in translation.get("components") or []
+        if c.get("variables")
+    ]
+    text, attachments, quick_replies = _preview(translation, variables)
     templating: dict[str, Any] = {"template": {"uuid": template["uuid"], "name": template.get("name", "")}}
-    if any(c["variables"] for c in components):
+    if components:
         templating["components"] = components
     if variables:
         templating["variables"] = variables
-    msg["text"] = body_text
-    if attachments:
-        msg["attachments"] = attachments
+    msg["text"] = text
+    _set_or_drop(msg, "attachments", attachments)
+    _set_or_drop(msg, "quick_replies", [{"type": "text", "text": q} for q in quick_replies])
     msg["templating"] = templating
     msg["locale"] = translation.get("locale", "")
     return True

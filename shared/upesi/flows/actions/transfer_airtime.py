@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
-from upesi.flows.contact import contact_urns
+from upesi.flows.contact import contact_urns, urn_channel_uuid
 from upesi.flows.events import error_event
+from upesi.flows.services import HTTPLog, ServiceError
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -15,16 +17,51 @@ if TYPE_CHECKING:
 
 FLOW_TYPES = ALL_TYPES
 REQUIRED = ("amounts",)
+OUTPUT_LOCAL = "_new_transfer"  # the airtime_created event's uuid, "" if no transfer was made
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
-    tel = next((u for u in contact_urns(session.contact) if u.scheme == "tel"), None)
-    if tel is None:
-        session.log(error_event("can't transfer airtime to contact without a phone number"))
-        return
-    service = getattr(session.engine, "airtime", None)
+    try:
+        event_uuid = _transfer(session, action)
+    except ServiceError as e:
+        session.log(error_event(str(e)))
+        event_uuid = ""
+    run.locals[OUTPUT_LOCAL] = event_uuid
+
+
+def _transfer(session: Session, action: dict[str, Any]) -> str:
+    urns = contact_urns(session.contact)
+    recipient = next((u for u in urns if u.scheme == "tel"), None)
+    if recipient is None:
+        raise ServiceError("can't transfer airtime to contact without a phone number")
+    service = session.engine.airtime
     if service is None:
-        session.log(error_event("no airtime service available"))
-        return
-    transfer = service(f"tel:{tel.path}", dict(action["amounts"]))
-    session.log({"type": "airtime_created", **transfer})
+        raise ServiceError("no airtime service available")
+    # the contact's preferred channel (that of their first URN with one) sends, if it can send to phones
+    sender = ""
+    channel = next(
+        (session.assets.channels[c] for u in urns if (c := urn_channel_uuid(u)) in session.assets.channels),
+        None,
+    )
+    if channel is not None and recipient.scheme in (channel.get("schemes") or []):
+        sender = f"{recipient.scheme}:{channel.get('address', '')}"
+    logs: list[HTTPLog] = []
+    # the event's uuid is allocated first so the provider can keep it as a stable reference
+    event_uuid = session.new_uuid()
+    amounts = {cur: Decimal(str(v)) for cur, v in action["amounts"].items()}
+    transfer = service.create(event_uuid, sender, recipient.identity(), amounts, logs.append)
+    event = {
+        "type": "airtime_created",
+        "external_id": transfer.external_id,
+        "sender": transfer.sender,
+        "recipient": transfer.recipient,
+        "currency": transfer.currency,
+        "amount": _number(transfer.amount),
+        "http_logs": logs,
+    }
+    session.log(event)["uuid"] = event_uuid  # the uuid the provider was given
+    return event_uuid
+
+
+def _number(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() else float(d)

@@ -10,7 +10,7 @@ from upesi.flows.inspect.templates import template_refs
 
 _REF_LISTS = {"groups": "group", "labels": "label", "contacts": "contact"}
 _REF_SINGLE = {"flow": "flow", "channel": "channel", "topic": "topic", "llm": "llm",
-               "template": "template", "classifier": "classifier"}  # fmt: skip
+               "template": "template", "classifier": "classifier", "assignee": "user"}  # fmt: skip
 _ASSET_KEYS = {"group": "groups", "label": "labels", "flow": "flows", "channel": "channels", "field": "fields",
                "topic": "topics", "llm": "llms", "optin": "optins", "template": "templates",
                "classifier": "classifiers", "user": "users", "global": "globals"}  # fmt: skip

@@ -64,7 +64,7 @@ def _invalid_regexes(flow: Flow, node: Node) -> list[dict[str, Any]]:
 def _legacy_vars(node: Node) -> list[dict[str, Any]]:
     out = []
     for a in node.actions:
-        if a["type"] in ("start_session", "send_broadcast") and a.get("legacy_vars"):
+        if a["type"] == "start_session" and a.get("legacy_vars"):  # as goflow: not send_broadcast
             out.append(
                 {
                     "type": "legacy_vars",
