@@ -33,6 +33,7 @@ async def test_flow_sees_200_after_a_503_is_retried(db: None, target: Target) ->
     assert r["category"] == "Success" and r["value"] == "200"
     [log] = await logs()
     assert log.status_code == 200 and not log.is_error and '{"name": "Ann"}' in log.response
+    assert log.num_retries == 1
 
 
 async def test_flow_sees_failure_when_the_target_keeps_failing(db: None, target: Target) -> None:
@@ -43,6 +44,7 @@ async def test_flow_sees_failure_when_the_target_keeps_failing(db: None, target:
     assert r["category"] == "Failure" and r["value"] == "503"
     [log] = await logs()
     assert log.status_code == 503 and log.is_error and "still busy" in log.response
+    assert log.num_retries == 2
 
 
 async def test_oversized_response_is_a_failure_logged_without_body(db: None, target: Target) -> None:

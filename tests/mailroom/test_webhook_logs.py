@@ -43,7 +43,8 @@ async def logs() -> list:
         return (
             await s.execute(
                 text(
-                    "SELECT url, status_code, request, response, request_time_ms, is_error, flow_id FROM http_logs"
+                    "SELECT url, status_code, request, response, request_time_ms, is_error, flow_id, num_retries"
+                    " FROM http_logs"
                 )
             )
         ).all()

@@ -61,8 +61,8 @@ class Attempt:
 @dataclass
 class HTTPResponse:
     """What the engine gets back. retries and attempts are extra to the engine's interface: the engine reads
-    status, headers and body; retries is there for its webhook_called event (whose `retries` it now sets to
-    0), and an error raised after retries carries `.retries` too."""
+    status, headers and body, and reports retries in its webhook_called event (so in http_logs.num_retries);
+    an error raised after retries carries `.retries` too."""
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)

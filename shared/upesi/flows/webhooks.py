@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 MAX_REQUEST_BYTES = 256 * 1024
 MAX_RESPONSE_BYTES = 256 * 1024  # the engine's default limit on a response it will use
 MAX_EXTRA_CHARS = 10_000  # bigger JSON bodies aren't kept as a result's extra
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = 15.0  # mailroom's webhook time-out
 
 
 @dataclass
@@ -31,6 +31,7 @@ class WebhookCall:
     headers: dict[str, str]
     elapsed_ms: int
     response_size: int | None = None  # when the response isn't all in `response`: its full size
+    retries: int = 0  # attempts the host's HTTP client made after the first (it decides when to retry)
 
     def json(self) -> Any:
         """The response body parsed as JSON, or None if it isn't JSON."""
@@ -48,7 +49,7 @@ class WebhookCall:
         if self.response:
             e["response"] = _trace(self.response)
         e["elapsed_ms"] = self.elapsed_ms
-        e["retries"] = 0
+        e["retries"] = self.retries
         response_size = len(self.response.encode()) if self.response_size is None else self.response_size
         e["sizes"] = {"request": len(self.request.encode()), "response": response_size}
         return e
@@ -106,9 +107,11 @@ def call(session: Session, method: str, url: str, headers: dict[str, str], body:
         return WebhookCall(method, url, "connection_error", 0, request, "", b"", {}, 0)
     try:
         resp = http.request(method, url, dict(headers), body or None, DEFAULT_TIMEOUT)
-    except Exception:  # any transport failure is a connection error, as goflow reports it
+    except Exception as e:  # any transport failure is a connection error, as goflow reports it
         elapsed = int((time.monotonic() - started) * 1000)
-        return WebhookCall(method, url, "connection_error", 0, request, "", b"", {}, elapsed)
+        failed = WebhookCall(method, url, "connection_error", 0, request, "", b"", {}, elapsed)
+        failed.retries = int(getattr(e, "retries", 0))
+        return failed
     elapsed = int((time.monotonic() - started) * 1000)
     status_code = int(resp.status)
     rbody = bytes(resp.body or b"")
@@ -128,9 +131,12 @@ def call(session: Session, method: str, url: str, headers: dict[str, str], body:
         head = _response_text(status_code, rheaders, rbody, head_only=True)
         wc = WebhookCall(method, url, "connection_error", status_code, request, head, b"", rheaders, elapsed)
         wc.response_size = len(head.encode()) + len(rbody)
+        wc.retries = int(getattr(resp, "retries", 0))
         return wc
     response = _response_text(status_code, rheaders, rbody)
-    return WebhookCall(method, url, status, status_code, request, response, rbody, rheaders, elapsed)
+    done = WebhookCall(method, url, status, status_code, request, response, rbody, rheaders, elapsed)
+    done.retries = int(getattr(resp, "retries", 0))
+    return done
 
 
 def escape_url_part(s: str) -> str:
