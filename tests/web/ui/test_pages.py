@@ -1,13 +1,10 @@
 """The pages behind the menu: what they list, their searches and forms, and isolation between workspaces."""
 
-import io
 import json
 import uuid
-from datetime import UTC, datetime
 
 import httpx
 import redis
-from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests.web.ui.helpers import Site, csrf_from
@@ -107,31 +104,6 @@ async def test_results_page_charts_categories(site: Site, admin: httpx.AsyncClie
     chart = page.split('data-result="name"')[1].split('<div class="card')[0]
     assert "3 responses" in chart
     assert 'data-category="Has Text"' in chart and "2 (67%)" in chart and "1 (33%)" in chart
-
-
-async def test_run_exports_csv_and_xlsx(site: Site, admin: httpx.AsyncClient) -> None:
-    ann = await add_contact(site.org_id, "Ann", "+250788000001")
-    async with transaction() as s:
-        flow = (await s.execute(select(Flow).where(Flow.uuid == site.flow_uuid))).scalar_one()
-        s.add(FlowRun(uuid=str(uuid.uuid4()), org_id=site.org_id, flow_id=flow.id, contact_id=ann.id,
-                      session_uuid=str(uuid.uuid4()), status="C", exited_on=datetime.now(UTC),
-                      results={"name": {"name": "Name", "value": "Ann", "category": "Has Text", "input": "ann"}}))  # fmt: skip
-    csv_text = (await admin.get(f"/flow/export_results/{site.flow_uuid}/?format=csv")).text
-    lines = csv_text.strip().splitlines()
-    assert lines[0].startswith("Contact UUID,Contact Name,URN,Started,Modified,Exited,Status,Name (Category)")
-    assert (
-        len(lines) == 2
-        and f"{ann.uuid},Ann,tel:+250788000001," in lines[1]
-        and lines[1].endswith("completed,Has Text,Ann,ann")
-    )
-    xlsx = await admin.get(f"/flow/export_results/{site.flow_uuid}/?format=xlsx")
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert (
-        rows[0][:3] == ("Contact UUID", "Contact Name", "URN")
-        and rows[1][1] == "Ann"
-        and rows[1][-3:] == ("Has Text", "Ann", "ann")
-    )
 
 
 async def test_start_flow_for_a_group_queues_a_task(
@@ -481,32 +453,6 @@ async def test_contact_import_with_row_errors(site: Site, admin: httpx.AsyncClie
     ]
     changed = [t.task["contact_ids"] for t in queued if t.type == "schedule_contact_fires"]
     assert sorted(changed[-1]) == sorted(c.id for c in contacts.values())
-
-
-async def test_contact_and_message_exports(site: Site, admin: httpx.AsyncClient) -> None:
-    farmers = await add_group(site.org_id, "Farmers")
-    ann = await add_contact(site.org_id, "Ann", "+250788000001", farmers)
-    await add_contact(site.org_id, "Bob", "+250788000002")
-    async with transaction() as s:
-        s.add(
-            Msg(
-                uuid=str(uuid.uuid4()),
-                org_id=site.org_id,
-                contact_id=ann.id,
-                text="hi there",
-                direction="I",
-                status="H",
-            )
-        )
-    lines = (await admin.get("/contact/export/?format=csv")).text.strip().splitlines()
-    assert lines[0].startswith("Contact UUID,Name,Language,Status,URNs") and len(lines) == 3
-    grouped = (await admin.get(f"/contact/export/?format=csv&group={farmers.uuid}")).text.strip().splitlines()
-    assert len(grouped) == 2 and ",Ann,,active,tel:+250788000001," in grouped[1]
-    xlsx = await admin.get("/contact/export/?format=xlsx")
-    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
-    assert sorted(r[1] for r in rows[1:]) == ["Ann", "Bob"]
-    inbox = (await admin.get("/msg/export/inbox/?format=csv")).text.strip().splitlines()
-    assert len(inbox) == 2 and inbox[1].endswith(f"{ann.uuid},Ann,,in,hi there,,handled")
 
 
 async def test_edit_a_contact(site: Site, admin: httpx.AsyncClient) -> None:

@@ -28,9 +28,7 @@ class Export(Base):
     id: Mapped[IntPK]
     uuid: Mapped[UUIDStr]
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
-    created_by_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="SET NULL")
-    )
+    created_by_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
     export_type: Mapped[str] = mapped_column(String(16))
     file_format: Mapped[str] = mapped_column(String(4))
     params: Mapped[dict] = mapped_column(default=dict, server_default="{}")

@@ -37,7 +37,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_exports_created_by_id_users"), ondelete="SET NULL"
         ),
-        sa.ForeignKeyConstraint(["org_id"], ["orgs.id"], name=op.f("fk_exports_org_id_orgs"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["orgs.id"], name=op.f("fk_exports_org_id_orgs"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_exports")),
         sa.UniqueConstraint("uuid", name=op.f("uq_exports_uuid")),
     )
