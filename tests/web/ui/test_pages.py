@@ -402,59 +402,6 @@ async def test_add_a_telegram_channel(site: Site, admin: httpx.AsyncClient) -> N
         assert (await editor.get("/channels/channel/claim/")).status_code == 403
 
 
-async def test_contact_import_with_row_errors(site: Site, admin: httpx.AsyncClient) -> None:
-    await add_contact(site.org_id, "Existing", "+250788000001")
-    csv_file = (
-        b"URN:Tel,Name,Field:Age\n"
-        b"+250788000001,Existing Renamed,40\n"
-        b"+250788000002,New Person,25\n"
-        b",No Number,3\n"
-        b"---,Broken,1\n"
-    )
-    token = csrf_from((await admin.get("/contact/import/")).text)
-    page = await admin.post(
-        "/contact/import/", data={"csrf_token": token, "group_name": "Imported"},
-        files={"file": ("contacts.csv", csv_file, "text/csv")},
-    )  # fmt: skip
-    assert page.status_code == 200
-    assert "Created 1, updated 1, added to Imported." in page.text, page.text.split("<main")[1][:1500]
-    errors = page.text.split('id="import-errors"')[1]
-    assert (
-        "<td>4</td><td>No URN in this row</td>" in errors and "<td>5</td><td>invalid phone number" in errors
-    )
-    async with transaction() as s:
-        contacts = {
-            c.name: c
-            for c in (await s.execute(select(Contact).where(Contact.org_id == site.org_id))).scalars()
-        }
-        age = (await s.execute(select(ContactField).where(ContactField.key == "age"))).scalar_one()
-        group = (await s.execute(select(ContactGroup).where(ContactGroup.name == "Imported"))).scalar_one()
-        members = (
-            (
-                await s.execute(
-                    select(contact_group_contacts.c.contact_id).where(
-                        contact_group_contacts.c.group_id == group.id
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-    assert set(contacts) == {"Existing Renamed", "New Person"}
-    assert contacts["New Person"].fields[age.uuid]["text"] == "25"
-    assert sorted(members) == sorted(c.id for c in contacts.values())
-    # mailroom is asked to recompute campaign fires (and smart groups) for every imported contact
-    from upesi.queues.fair import Task
-    from upesi.queues.redis import get_redis
-
-    queued = [
-        Task.decode(str(site.org_id), p)
-        for p in await get_redis().lrange(f"{{tasks:batch}}:o:{site.org_id}/0", 0, -1)
-    ]
-    changed = [t.task["contact_ids"] for t in queued if t.type == "schedule_contact_fires"]
-    assert sorted(changed[-1]) == sorted(c.id for c in contacts.values())
-
-
 async def test_edit_a_contact(site: Site, admin: httpx.AsyncClient) -> None:
     farmers = await add_group(site.org_id, "Farmers")
     ann = await add_contact(site.org_id, "Ann", "+250788000001")
