@@ -17,7 +17,7 @@ from tests.web.ui.helpers import Site
 from tests.web.ui.test_pages import add_contact, add_group
 from upesi.config import reset_settings
 from upesi.db.engine import transaction
-from upesi.db.models import Contact, ContactURN, Export, Flow, FlowRun, Msg
+from upesi.db.models import Contact, ContactURN, Export, Flow, FlowRun, Label, Msg, msg_labels
 from web.ui import export_worker
 
 
@@ -77,6 +77,8 @@ async def test_contact_export_lifecycle_csv_and_xlsx(site: Site, admin: httpx.As
     assert "Download" in (await admin.get(f"/export/{export_uuid}/")).text
 
     grouped = await ask(admin, f"/contact/export/?format=xlsx&group={farmers.uuid}")
+    listed = (await admin.get("/contact/?search=name%20%3D%20bob")).text
+    assert 'href="/contact/export/?format=xlsx&search=name%20%3D%20bob"' in listed
     searched = await ask(admin, "/contact/export/?format=csv&search=name%20%3D%20bob")
     assert await build_all() == 2
     rows = list(
@@ -109,12 +111,30 @@ async def test_message_and_flow_result_exports(site: Site, admin: httpx.AsyncCli
         s.add(FlowRun(uuid=str(uuid.uuid4()), org_id=site.org_id, flow_id=flow.id, contact_id=ann.id,
                       session_uuid=str(uuid.uuid4()), status="C", exited_on=datetime.now(UTC),
                       results={"name": {"name": "Name", "value": "Ann", "category": "Has Text", "input": "ann"}}))  # fmt: skip
+        hello = Msg(
+            uuid=str(uuid.uuid4()),
+            org_id=site.org_id,
+            contact_id=ann.id,
+            text="hello",
+            direction="I",
+            status="H",
+        )
+        urgent = Label(uuid=str(uuid.uuid4()), org_id=site.org_id, name="Urgent")
+        s.add_all([hello, urgent])
+        await s.flush()
+        await s.execute(insert(msg_labels).values(label_id=urgent.id, msg_id=hello.id))
+    folder = (await admin.get(f"/msg/label/?label={urgent.uuid}")).text
+    assert f'href="/msg/export/label/?label={urgent.uuid}&format=xlsx"' in folder
     inbox = await ask(admin, "/msg/export/inbox/?format=csv")
+    labelled = await ask(admin, f"/msg/export/label/?label={urgent.uuid}&format=csv")
     runs_csv = await ask(admin, f"/flow/export_results/{site.flow_uuid}/?format=csv")
     runs_xlsx = await ask(admin, f"/flow/export_results/{site.flow_uuid}/?format=xlsx")
-    assert await build_all() == 3
+    assert await build_all() == 4
     lines = (await download(admin, inbox)).text.strip().splitlines()
-    assert len(lines) == 2 and lines[1].endswith(f"{ann.uuid},Ann,,in,hi there,,handled")
+    assert len(lines) == 3 and lines[1].endswith(f"{ann.uuid},Ann,,in,hello,,handled")  # newest first
+    assert lines[2].endswith(f"{ann.uuid},Ann,,in,hi there,,handled")
+    lines = (await download(admin, labelled)).text.strip().splitlines()
+    assert len(lines) == 2 and lines[1].endswith(",in,hello,,handled")
     lines = (await download(admin, runs_csv)).text.strip().splitlines()
     assert lines[0].startswith("Contact UUID,Contact Name,URN,Started,Modified,Exited,Status,Name (Category)")
     assert len(lines) == 2 and f"{ann.uuid},Ann,tel:+250788000001," in lines[1]
