@@ -2,6 +2,7 @@
 (run here one claim at a time, as the web process's worker loop does) writes the file in batches,
 progress reaches the total, and only the workspace that asked can download the file."""
 
+import asyncio
 import csv
 import io
 import uuid
@@ -11,13 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from tests.web.ui.helpers import Site
 from tests.web.ui.test_pages import add_contact, add_group
 from upesi.config import reset_settings
 from upesi.db.engine import transaction
-from upesi.db.models import Contact, ContactURN, Export, Flow, FlowRun, Label, Msg, msg_labels
+from upesi.db.models import Contact, ContactGroup, ContactURN, Export, Flow, FlowRun, Label, Msg, msg_labels
 from web.ui import export_worker
 
 
@@ -236,3 +237,47 @@ async def test_twenty_thousand_contacts_in_batches(
     assert status["num_records"] == status["total"] == n
     rows = list(csv.reader(io.StringIO((await download(admin, export_uuid)).text)))
     assert len(rows) == n + 1 and len({r[0] for r in rows[1:]}) == n
+
+
+async def test_an_export_of_something_deleted_fails_with_a_reason(
+    site: Site, admin: httpx.AsyncClient
+) -> None:
+    farmers = await add_group(site.org_id, "Farmers")
+    export_uuid = await ask(admin, f"/contact/export/?format=xlsx&group={farmers.uuid}")
+    async with transaction() as s:
+        await s.execute(delete(ContactGroup).where(ContactGroup.id == farmers.id))
+    await build_all()
+    status = (await admin.get(f"/export/{export_uuid}/status/")).json()
+    assert status["status"] == "failed" and status["error"] == "The group of this export no longer exists"
+    assert status["download_url"] is None
+    assert "no longer exists" in (await admin.get(f"/export/{export_uuid}/")).text
+    assert (await admin.get(f"/export/{export_uuid}/download/")).status_code == 404
+
+
+async def test_a_stopping_worker_hands_its_export_back(
+    site: Site, admin: httpx.AsyncClient, exports_dir: Path
+) -> None:
+    async with transaction() as s:
+        await s.execute(
+            insert(Contact),
+            [{"uuid": str(uuid.uuid4()), "org_id": site.org_id, "name": f"C{i}"} for i in range(2000)],
+        )
+    export_uuid = await ask(admin, "/contact/export/?format=xlsx")
+    worker = asyncio.create_task(export_worker.run_one(batch_size=1))
+    for _ in range(200):  # until the worker is part-way through
+        await asyncio.sleep(0.05)
+        async with transaction() as s:
+            export = (await s.execute(select(Export).where(Export.uuid == export_uuid))).scalar_one()
+        if export.num_records > 0:
+            break
+    assert export.status == "O" and 0 < export.num_records < 2000
+    worker.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await worker
+    async with transaction() as s:
+        export = (await s.execute(select(Export).where(Export.uuid == export_uuid))).scalar_one()
+    assert export.status == "P" and export.num_records == 0  # the next worker starts it at once
+    assert not (exports_dir / str(export.path)).exists()
+    assert await build_all(batch_size=1000) == 1
+    rows = list(load_workbook(io.BytesIO((await download(admin, export_uuid)).content)).active.iter_rows())
+    assert len(rows) == 2001

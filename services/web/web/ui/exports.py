@@ -71,7 +71,11 @@ class XlsxWriter:
         self._wb.save(self.path)
 
     def discard(self) -> None:
-        self._wb.close()
+        # the rows so far sit in openpyxl's temporary file until a save; finish and remove it unsaved
+        self._ws.close()
+        writer = getattr(self._ws, "_writer", None)
+        if writer is not None:
+            writer.cleanup()
         self.path.unlink(missing_ok=True)
 
 
