@@ -84,8 +84,9 @@ class ContactsSource(Source):
 
 class MessagesSource(Source):
     def query(self) -> Select[Any]:
+        columns: list[Any] = [Msg.id, Msg, Contact.uuid, Contact.name, ContactURN.identity]
         return (
-            select(Msg.id, Msg, Contact.uuid, Contact.name, ContactURN.identity)
+            select(*columns)
             .join(Contact, Contact.id == Msg.contact_id)
             .outerjoin(ContactURN, ContactURN.id == Msg.contact_urn_id)
         )

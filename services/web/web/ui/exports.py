@@ -52,30 +52,43 @@ class CsvWriter:
 
 
 class XlsxWriter:
-    # Excel's limit; more rows than this and the workbook will not open
-    MAX_ROWS = 1_048_576
+    MAX_ROWS = 1_048_576  # Excel's limit per sheet, the header included
 
-    def __init__(self, path: Path, header: list[str], sheet: str) -> None:
+    def __init__(self, path: Path, header: list[str], sheet: str, max_rows: int = MAX_ROWS) -> None:
         from openpyxl import Workbook
 
         self.path = path
         self._wb = Workbook(write_only=True)
-        self._ws = self._wb.create_sheet(sheet[:31])
-        self._ws.append(header)
+        self._header, self._sheet, self._max_rows = header, sheet, max_rows
+        self._sheets: list[Any] = []
+        self._new_sheet()
+
+    def _new_sheet(self) -> None:
+        """Rows past Excel's limit go on to another sheet ("Contacts 2"), as RapidPro does."""
+        number = len(self._sheets) + 1
+        name = self._sheet[:31] if number == 1 else f"{self._sheet[:26]} {number}"
+        self._ws = self._wb.create_sheet(name)
+        self._ws.append(self._header)
+        self._sheets.append(self._ws)
+        self._rows_in_sheet = 1
 
     def write(self, rows: Sequence[Sequence[Any]]) -> None:
         for row in rows:
+            if self._rows_in_sheet >= self._max_rows:
+                self._new_sheet()
             self._ws.append([_xlsx_cell(v) for v in row])
+            self._rows_in_sheet += 1
 
     def close(self) -> None:
         self._wb.save(self.path)
 
     def discard(self) -> None:
         # the rows so far sit in openpyxl's temporary file until a save; finish and remove it unsaved
-        self._ws.close()
-        writer = getattr(self._ws, "_writer", None)
-        if writer is not None:
-            writer.cleanup()
+        for ws in self._sheets:
+            ws.close()
+            writer = getattr(ws, "_writer", None)
+            if writer is not None:
+                writer.cleanup()
         self.path.unlink(missing_ok=True)
 
 
