@@ -9,6 +9,10 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from upesi.contactql import QueryError
+from upesi.contactql.query import parse_query
+from upesi.contactql.resolver import load_resolver
+from upesi.contactql.sql import to_sql
 from upesi.db.models import (
     Contact,
     ContactField,
@@ -22,6 +26,10 @@ from upesi.db.models import (
 )
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.db.models.labels import Label, msg_labels
+from upesi.db.ops.flows import latest_definition
+from web.ui.editor.info import flow_info
+from web.ui.flows.results import RUN_STATUSES
+from web.ui.msgs import FOLDERS, STATUS_NAMES
 
 
 class ExportParamsError(ValueError):
@@ -92,8 +100,6 @@ class MessagesSource(Source):
         )
 
     def row(self, values: Sequence[Any]) -> list[Any]:
-        from web.ui.msgs import STATUS_NAMES
-
         msg, contact_uuid, name, urn = values
         return [msg.created_on, contact_uuid, name or "", urn or "", "in" if msg.direction == "I" else "out", msg.text,
                 " ".join(msg.attachments or []), STATUS_NAMES.get(msg.status, msg.status)]  # fmt: skip
@@ -113,8 +119,6 @@ class FlowResultsSource(Source):
         )
 
     def row(self, values: Sequence[Any]) -> list[Any]:
-        from web.ui.flows.results import RUN_STATUSES
-
         run, contact_uuid, name, identity = values
         row: list[Any] = [contact_uuid, name or "", identity or "", run.created_on, run.modified_on, run.exited_on,
                           RUN_STATUSES.get(run.status, run.status)]  # fmt: skip
@@ -150,11 +154,6 @@ async def _contacts(session: AsyncSession, org_id: int, params: dict[str, Any]) 
         )
         where.append(Contact.id.in_(members))
     if params.get("search"):
-        from upesi.contactql import QueryError
-        from upesi.contactql.query import parse_query
-        from upesi.contactql.resolver import load_resolver
-        from upesi.contactql.sql import to_sql
-
         try:
             where.append(to_sql(parse_query(params["search"], await load_resolver(session, org_id)), org_id))
         except (QueryError, ValueError) as e:
@@ -165,8 +164,6 @@ async def _contacts(session: AsyncSession, org_id: int, params: dict[str, Any]) 
 
 
 async def _messages(session: AsyncSession, org_id: int, params: dict[str, Any]) -> Source:
-    from web.ui.msgs import FOLDERS
-
     where: list[Any] = [Msg.org_id == org_id, Msg.visibility == "V"]
     if params.get("label"):
         label_id = (
@@ -184,9 +181,6 @@ async def _messages(session: AsyncSession, org_id: int, params: dict[str, Any]) 
 
 
 async def _flow_results(session: AsyncSession, org_id: int, params: dict[str, Any]) -> Source:
-    from upesi.db.ops.flows import latest_definition
-    from web.ui.editor.info import flow_info
-
     flow_id = (
         await session.execute(select(Flow.id).where(Flow.org_id == org_id, Flow.uuid == params.get("flow")))
     ).scalar_one_or_none()

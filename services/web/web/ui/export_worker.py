@@ -83,7 +83,8 @@ async def build(export: Export, batch_size: int = BATCH_SIZE) -> None:
     except ExportParamsError as e:
         await _still_ours(export, {"status": "F", "error": str(e)})
         return
-    await _still_ours(export, {"total": total})
+    if not await _still_ours(export, {"total": total}):
+        return
     writer = open_writer(export.file_format, exports_dir() / export.path, source.header, source.sheet)
     done, after = 0, None
     try:

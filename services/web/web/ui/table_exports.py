@@ -17,7 +17,7 @@ router = APIRouter()
 
 
 @router.get("/contact/export/")
-async def export_contacts(ctx: CtxDep, group: str = "", search: str = "", format: str = "xlsx") -> Response:
+async def export_contacts(ctx: CtxDep, group: str = "", search: str = "", format: str = "csv") -> Response:
     params: dict[str, Any] = {"title": "All contacts", "filename": "contacts"}
     if group:
         name = (
@@ -40,7 +40,7 @@ async def export_contacts(ctx: CtxDep, group: str = "", search: str = "", format
 
 
 @router.get("/msg/export/{folder}/")
-async def export_messages(ctx: CtxDep, folder: str, label: str = "", format: str = "xlsx") -> Response:
+async def export_messages(ctx: CtxDep, folder: str, label: str = "", format: str = "csv") -> Response:
     if folder == "label":
         name = (
             None
@@ -66,7 +66,7 @@ async def export_messages(ctx: CtxDep, folder: str, label: str = "", format: str
 
 
 @router.get("/flow/export_results/{flow_uuid}/")
-async def export_flow_results(ctx: CtxDep, flow_uuid: str, format: str = "xlsx") -> Response:
+async def export_flow_results(ctx: CtxDep, flow_uuid: str, format: str = "csv") -> Response:
     name = (
         None
         if not is_uuid(flow_uuid)
