@@ -39,3 +39,11 @@ def test_csv_cells(tmp_path: Path) -> None:
         "2026-01-02T03:04:00+00:00,",
         ',"say ""hi"", ok"',
     ]
+
+
+def test_discarding_after_a_save_is_harmless(tmp_path: Path) -> None:
+    writer = XlsxWriter(tmp_path / "a.xlsx", ["x"], "S")
+    writer.write([[1]])
+    writer.close()
+    writer.discard()  # a build that failed after closing its file still cleans up
+    assert list(tmp_path.iterdir()) == []

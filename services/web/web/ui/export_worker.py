@@ -7,8 +7,10 @@ its `modified_on` is bumped every batch, so an export whose worker died (in prog
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 
@@ -73,6 +75,17 @@ async def _still_ours(export: Export, values: dict[str, object]) -> bool:
         return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+async def _in_thread(call: Callable[..., None], *args: Any) -> None:
+    """A writer call in a thread (CPU and disk, kept off the event loop). When the build is cancelled the
+    call still finishes before cancellation goes on: the writer must never be used by two threads."""
+    running = asyncio.ensure_future(asyncio.to_thread(call, *args))
+    try:
+        await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.wait([running])
+        raise
+
+
 async def build(export: Export, batch_size: int = BATCH_SIZE) -> None:
     """Write the export's file a batch at a time, recording progress after each batch."""
     assert export.path is not None
@@ -93,15 +106,15 @@ async def build(export: Export, batch_size: int = BATCH_SIZE) -> None:
                 rows, after = await source.batch(s, after, batch_size)
             if not rows:
                 break
-            await asyncio.to_thread(writer.write, rows)
+            await _in_thread(writer.write, rows)
             done += len(rows)
             if not await _still_ours(export, {"num_records": done}):
                 log.warning("export %s was claimed by another worker; abandoning this build", export.uuid)
-                await asyncio.to_thread(writer.discard)
+                await _in_thread(writer.discard)
                 return
-        await asyncio.to_thread(writer.close)
+        await _in_thread(writer.close)
     except BaseException:
-        await asyncio.to_thread(writer.discard)
+        await _in_thread(writer.discard)
         raise
     # rows added while the export ran may take it past the first count
     finished = {

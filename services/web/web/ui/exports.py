@@ -4,6 +4,7 @@ temporary file on disk, the workbook is zipped when closed). Writers are synchro
 the worker runs them in a thread so the web process keeps answering pages."""
 
 import csv
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -85,9 +86,10 @@ class XlsxWriter:
     def discard(self) -> None:
         # the rows so far sit in openpyxl's temporary file until a save; finish and remove it unsaved
         for ws in self._sheets:
-            ws.close()
+            if not ws.closed:
+                ws.close()
             writer = getattr(ws, "_writer", None)
-            if writer is not None:
+            if writer is not None and isinstance(writer.out, str) and os.path.exists(writer.out):
                 writer.cleanup()
         self.path.unlink(missing_ok=True)
 
