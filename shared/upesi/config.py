@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     web_url: str = "http://localhost:8000"
     fake_provider_url: str = "http://localhost:8070"
     spool_dir: Path = Path("var/spool")
+    # files of exports built in the background (web writes and serves them)
+    exports_dir: Path = Path("var/exports")
     allow_private_networks: bool = False
 
     # provider secrets, named as in the reference courier

@@ -11,7 +11,12 @@ from upesi.service import add_latency_middleware, common_router
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+    from web.ui.export_worker import ExportWorker
+
+    exports = ExportWorker()  # builds the exports users ask for (see export_worker.py for why here)
+    exports.start()
     yield
+    await exports.stop()
     await dispose_engine()
     await close_redis()
 

@@ -1,13 +1,10 @@
 """The pages behind the menu: what they list, their searches and forms, and isolation between workspaces."""
 
-import io
 import json
 import uuid
-from datetime import UTC, datetime
 
 import httpx
 import redis
-from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests.web.ui.helpers import Site, csrf_from
@@ -107,31 +104,6 @@ async def test_results_page_charts_categories(site: Site, admin: httpx.AsyncClie
     chart = page.split('data-result="name"')[1].split('<div class="card')[0]
     assert "3 responses" in chart
     assert 'data-category="Has Text"' in chart and "2 (67%)" in chart and "1 (33%)" in chart
-
-
-async def test_run_exports_csv_and_xlsx(site: Site, admin: httpx.AsyncClient) -> None:
-    ann = await add_contact(site.org_id, "Ann", "+250788000001")
-    async with transaction() as s:
-        flow = (await s.execute(select(Flow).where(Flow.uuid == site.flow_uuid))).scalar_one()
-        s.add(FlowRun(uuid=str(uuid.uuid4()), org_id=site.org_id, flow_id=flow.id, contact_id=ann.id,
-                      session_uuid=str(uuid.uuid4()), status="C", exited_on=datetime.now(UTC),
-                      results={"name": {"name": "Name", "value": "Ann", "category": "Has Text", "input": "ann"}}))  # fmt: skip
-    csv_text = (await admin.get(f"/flow/export_results/{site.flow_uuid}/?format=csv")).text
-    lines = csv_text.strip().splitlines()
-    assert lines[0].startswith("Contact UUID,Contact Name,URN,Started,Modified,Exited,Status,Name (Category)")
-    assert (
-        len(lines) == 2
-        and f"{ann.uuid},Ann,tel:+250788000001," in lines[1]
-        and lines[1].endswith("completed,Has Text,Ann,ann")
-    )
-    xlsx = await admin.get(f"/flow/export_results/{site.flow_uuid}/?format=xlsx")
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert (
-        rows[0][:3] == ("Contact UUID", "Contact Name", "URN")
-        and rows[1][1] == "Ann"
-        and rows[1][-3:] == ("Has Text", "Ann", "ann")
-    )
 
 
 async def test_start_flow_for_a_group_queues_a_task(
@@ -428,85 +400,6 @@ async def test_add_a_telegram_channel(site: Site, admin: httpx.AsyncClient) -> N
     assert f"/c/tg/{channel.uuid}/receive" in read and "123:SECRETTOKEN" not in read
     async with site.signed_in("editor") as editor:
         assert (await editor.get("/channels/channel/claim/")).status_code == 403
-
-
-async def test_contact_import_with_row_errors(site: Site, admin: httpx.AsyncClient) -> None:
-    await add_contact(site.org_id, "Existing", "+250788000001")
-    csv_file = (
-        b"URN:Tel,Name,Field:Age\n"
-        b"+250788000001,Existing Renamed,40\n"
-        b"+250788000002,New Person,25\n"
-        b",No Number,3\n"
-        b"---,Broken,1\n"
-    )
-    token = csrf_from((await admin.get("/contact/import/")).text)
-    page = await admin.post(
-        "/contact/import/", data={"csrf_token": token, "group_name": "Imported"},
-        files={"file": ("contacts.csv", csv_file, "text/csv")},
-    )  # fmt: skip
-    assert page.status_code == 200
-    assert "Created 1, updated 1, added to Imported." in page.text, page.text.split("<main")[1][:1500]
-    errors = page.text.split('id="import-errors"')[1]
-    assert (
-        "<td>4</td><td>No URN in this row</td>" in errors and "<td>5</td><td>invalid phone number" in errors
-    )
-    async with transaction() as s:
-        contacts = {
-            c.name: c
-            for c in (await s.execute(select(Contact).where(Contact.org_id == site.org_id))).scalars()
-        }
-        age = (await s.execute(select(ContactField).where(ContactField.key == "age"))).scalar_one()
-        group = (await s.execute(select(ContactGroup).where(ContactGroup.name == "Imported"))).scalar_one()
-        members = (
-            (
-                await s.execute(
-                    select(contact_group_contacts.c.contact_id).where(
-                        contact_group_contacts.c.group_id == group.id
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-    assert set(contacts) == {"Existing Renamed", "New Person"}
-    assert contacts["New Person"].fields[age.uuid]["text"] == "25"
-    assert sorted(members) == sorted(c.id for c in contacts.values())
-    # mailroom is asked to recompute campaign fires (and smart groups) for every imported contact
-    from upesi.queues.fair import Task
-    from upesi.queues.redis import get_redis
-
-    queued = [
-        Task.decode(str(site.org_id), p)
-        for p in await get_redis().lrange(f"{{tasks:batch}}:o:{site.org_id}/0", 0, -1)
-    ]
-    changed = [t.task["contact_ids"] for t in queued if t.type == "schedule_contact_fires"]
-    assert sorted(changed[-1]) == sorted(c.id for c in contacts.values())
-
-
-async def test_contact_and_message_exports(site: Site, admin: httpx.AsyncClient) -> None:
-    farmers = await add_group(site.org_id, "Farmers")
-    ann = await add_contact(site.org_id, "Ann", "+250788000001", farmers)
-    await add_contact(site.org_id, "Bob", "+250788000002")
-    async with transaction() as s:
-        s.add(
-            Msg(
-                uuid=str(uuid.uuid4()),
-                org_id=site.org_id,
-                contact_id=ann.id,
-                text="hi there",
-                direction="I",
-                status="H",
-            )
-        )
-    lines = (await admin.get("/contact/export/?format=csv")).text.strip().splitlines()
-    assert lines[0].startswith("Contact UUID,Name,Language,Status,URNs") and len(lines) == 3
-    grouped = (await admin.get(f"/contact/export/?format=csv&group={farmers.uuid}")).text.strip().splitlines()
-    assert len(grouped) == 2 and ",Ann,,active,tel:+250788000001," in grouped[1]
-    xlsx = await admin.get("/contact/export/?format=xlsx")
-    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
-    assert sorted(r[1] for r in rows[1:]) == ["Ann", "Bob"]
-    inbox = (await admin.get("/msg/export/inbox/?format=csv")).text.strip().splitlines()
-    assert len(inbox) == 2 and inbox[1].endswith(f"{ann.uuid},Ann,,in,hi there,,handled")
 
 
 async def test_edit_a_contact(site: Site, admin: httpx.AsyncClient) -> None:

@@ -1,95 +1,82 @@
-"""Exports of contacts (all, or a group) and of a message folder as CSV or XLSX, streamed (see exports.py)."""
+"""The export buttons of the contact list, the message folders and a flow's results: each records an export
+of what the page shows (built in the background by export_worker.py) and leads to its progress page."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter
-from sqlalchemy import func, select
+from fastapi import APIRouter, HTTPException
+from sqlalchemy import select
 from starlette.responses import Response
 
-from upesi.db.engine import sessionmaker
-from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, Msg, contact_group_contacts
-from upesi.db.models.contacts import CONTACT_STATUSES
+from upesi.db.models import ContactGroup, Flow
+from upesi.db.models.labels import Label
 from web.ui.auth import CtxDep
-from web.ui.exports import download
-from web.ui.msgs import FOLDERS, STATUS_NAMES
+from web.ui.export_pages import is_uuid, request_export
+from web.ui.msgs import FOLDERS
 
 router = APIRouter()
 
 
 @router.get("/contact/export/")
-async def export_contacts(ctx: CtxDep, group: str = "", format: str = "csv") -> Response:
-    ctx.require("contact_read")
-    fields = list(
-        (
-            await ctx.db.execute(
-                select(ContactField)
-                .where(ContactField.org_id == ctx.org.id, ContactField.is_active)
-                .order_by(ContactField.name)
-            )
-        ).scalars()
-    )
-    where: list[Any] = [Contact.org_id == ctx.org.id, Contact.is_active]
+async def export_contacts(ctx: CtxDep, group: str = "", search: str = "", format: str = "csv") -> Response:
+    params: dict[str, Any] = {"title": "All contacts", "filename": "contacts"}
     if group:
-        group_id = (
-            await ctx.db.execute(
-                select(ContactGroup.id).where(ContactGroup.org_id == ctx.org.id, ContactGroup.uuid == group)
-            )
-        ).scalar_one_or_none()
-        where.append(
-            Contact.id.in_(
-                select(contact_group_contacts.c.contact_id).where(
-                    contact_group_contacts.c.group_id == (group_id or -1)
+        name = (
+            None
+            if not is_uuid(group)
+            else (
+                await ctx.db.execute(
+                    select(ContactGroup.name).where(
+                        ContactGroup.org_id == ctx.org.id, ContactGroup.uuid == group
+                    )
                 )
-            )
+            ).scalar_one_or_none()
         )
-    header = [
-        "Contact UUID",
-        "Name",
-        "Language",
-        "Status",
-        "URNs",
-        "Created On",
-        "Last Seen On",
-        *[f"Field:{f.name}" for f in fields],
-    ]
-
-    async def rows() -> AsyncIterator[list[Any]]:
-        urns = (
-            select(func.string_agg(ContactURN.identity, ", "))
-            .where(ContactURN.contact_id == Contact.id)
-            .scalar_subquery()
-        )
-        query = select(Contact, urns).where(*where).order_by(Contact.id).execution_options(yield_per=1000)
-        async with sessionmaker()() as session:
-            async for contact, identities in await session.stream(query):
-                values = contact.fields or {}
-                yield [contact.uuid, contact.name or "", contact.language or "", CONTACT_STATUSES.get(contact.status, contact.status),
-                       identities or "", contact.created_on, contact.last_seen_on,
-                       *[(values.get(f.uuid) or {}).get("text", "") for f in fields]]  # fmt: skip
-
-    return await download(header, rows(), "contacts", format, "Contacts")
+        if name is None:
+            raise HTTPException(status_code=404, detail="No such group")
+        params.update(group=group, title=f"Contacts in {name}", filename=f"contacts-{name}")
+    if search.strip():
+        params.update(search=search.strip(), title=f"{params['title']} matching {search.strip()}")
+    return await request_export(ctx, "contacts", format, params)
 
 
 @router.get("/msg/export/{folder}/")
-async def export_messages(ctx: CtxDep, folder: str, format: str = "csv") -> Response:
-    ctx.require("msg_read")
-    conditions = FOLDERS.get(folder, FOLDERS["inbox"])[1]
-    org_id = ctx.org.id
-    header = ["Date", "Contact UUID", "Contact Name", "URN", "Direction", "Text", "Attachments", "Status"]
-
-    async def rows() -> AsyncIterator[list[Any]]:
-        query = (
-            select(Msg, Contact.uuid, Contact.name, ContactURN.identity)
-            .join(Contact, Contact.id == Msg.contact_id)
-            .outerjoin(ContactURN, ContactURN.id == Msg.contact_urn_id)
-            .where(Msg.org_id == org_id, Msg.visibility == "V", *conditions)
-            .order_by(Msg.id.desc())
-            .execution_options(yield_per=1000)
+async def export_messages(ctx: CtxDep, folder: str, label: str = "", format: str = "csv") -> Response:
+    if folder == "label":
+        name = (
+            None
+            if not is_uuid(label)
+            else (
+                await ctx.db.execute(
+                    select(Label.name).where(Label.org_id == ctx.org.id, Label.uuid == label)
+                )
+            ).scalar_one_or_none()
         )
-        async with sessionmaker()() as session:
-            async for msg, contact_uuid, name, urn in await session.stream(query):
-                yield [msg.created_on, contact_uuid, name or "", urn or "", "in" if msg.direction == "I" else "out", msg.text,
-                       " ".join(msg.attachments or []), STATUS_NAMES.get(msg.status, msg.status)]  # fmt: skip
+        if name is None:
+            raise HTTPException(status_code=404, detail="No such label")
+        params = {"label": label, "title": f"Messages labelled {name}", "filename": f"messages-{name}"}
+    elif folder in FOLDERS:
+        params = {
+            "folder": folder,
+            "title": f"{FOLDERS[folder][0]} messages",
+            "filename": f"messages-{folder}",
+        }
+    else:
+        raise HTTPException(status_code=404, detail="No such folder")
+    return await request_export(ctx, "messages", format, params)
 
-    return await download(header, rows(), f"messages-{folder}", format, "Messages")
+
+@router.get("/flow/export_results/{flow_uuid}/")
+async def export_flow_results(ctx: CtxDep, flow_uuid: str, format: str = "csv") -> Response:
+    name = (
+        None
+        if not is_uuid(flow_uuid)
+        else (
+            await ctx.db.execute(
+                select(Flow.name).where(Flow.org_id == ctx.org.id, Flow.uuid == flow_uuid, Flow.is_active)
+            )
+        ).scalar_one_or_none()
+    )
+    if name is None:
+        raise HTTPException(status_code=404, detail="No such flow")
+    params = {"flow": flow_uuid, "title": f"Results of {name}", "filename": f"{name}-runs"}
+    return await request_export(ctx, "flow_results", format, params)

@@ -13,6 +13,7 @@ from upesi.db.models.contacts import (
     ContactURN,
     contact_group_contacts,
 )
+from upesi.db.models.exports import Export
 from upesi.db.models.flows import Flow, FlowRevision, FlowRun, FlowSession, FlowStart
 from upesi.db.models.globals import Global
 from upesi.db.models.http_logs import HTTPLog
@@ -39,6 +40,7 @@ __all__ = [
     "ContactGroup",
     "ContactNote",
     "ContactURN",
+    "Export",
     "Flow",
     "FlowRevision",
     "FlowRun",

@@ -1,20 +1,15 @@
-"""A flow's results: run counts, one chart per result with its categories, recent runs, and the export
-of runs as CSV or XLSX. Exports stream from a server-side cursor so a million runs never sit in memory."""
-
-from collections.abc import AsyncIterator
-from typing import Any
+"""A flow's results: run counts, one chart per result with its categories, recent runs. The export of runs
+as CSV or XLSX is built in the background (web/ui/table_exports.py, export_sources.py)."""
 
 from fastapi import APIRouter, Request
 from sqlalchemy import func, select, text
 from starlette.responses import Response
 
-from upesi.db.engine import sessionmaker
 from upesi.db.models import Contact, ContactGroup, FlowRun, FlowStart
 from upesi.db.ops.flows import latest_definition
 from web.ui.auth import CtxDep
 from web.ui.editor.common import get_flow
 from web.ui.editor.info import flow_info
-from web.ui.exports import download
 from web.ui.flows.starts import START_STATUSES
 from web.ui.render import render
 
@@ -115,54 +110,3 @@ async def results_page(request: Request, ctx: CtxDep, flow_uuid: str) -> Respons
             "start_statuses": START_STATUSES,
         },
     )
-
-
-def _header(results: list[dict[str, Any]]) -> list[str]:
-    cols = ["Contact UUID", "Contact Name", "URN", "Started", "Modified", "Exited", "Status"]
-    for r in results:
-        cols += [f"{r['name']} (Category)", f"{r['name']} (Value)", f"{r['name']} (Text)"]
-    return cols
-
-
-async def _rows(flow_id: int, results: list[dict[str, Any]]) -> AsyncIterator[list[Any]]:
-    """Runs in id order from a server-side cursor, in a session of their own: the response outlives the
-    request's session."""
-    urn = (
-        select(text("identity"))
-        .select_from(text("contact_urns"))
-        .where(text("contact_urns.contact_id = contacts.id"))
-        .order_by(text("priority DESC"))
-        .limit(1)
-        .scalar_subquery()
-    )
-    query = (
-        select(FlowRun, Contact.uuid, Contact.name, urn)
-        .join(Contact, Contact.id == FlowRun.contact_id)
-        .where(FlowRun.flow_id == flow_id)
-        .order_by(FlowRun.id)
-        .execution_options(yield_per=1000)
-    )
-    async with sessionmaker()() as session:
-        stream = await session.stream(query)
-        async for run, contact_uuid, name, identity in stream:
-            row: list[Any] = [
-                contact_uuid,
-                name or "",
-                identity or "",
-                run.created_on,
-                run.modified_on,
-                run.exited_on,
-                RUN_STATUSES.get(run.status, run.status),
-            ]
-            for r in results:
-                value = (run.results or {}).get(r["key"]) or {}
-                row += [value.get("category", ""), value.get("value", ""), value.get("input", "")]
-            yield row
-
-
-@router.get("/flow/export_results/{flow_uuid}/")
-async def export_results(ctx: CtxDep, flow_uuid: str, format: str = "csv") -> Response:
-    ctx.require("flow_read")
-    flow = await get_flow(ctx, flow_uuid)
-    results = flow_info(await latest_definition(ctx.db, flow.id))["results"]
-    return await download(_header(results), _rows(flow.id, results), f"{flow.name}-runs", format, "Runs")
