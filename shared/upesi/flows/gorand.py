@@ -9,6 +9,7 @@ random() is Go's Float64 and the Go-specific draws (uint64, int_n) are there for
 from __future__ import annotations
 
 import random
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -82,3 +83,17 @@ class GoRand(random.Random):
 def random_decimal(rng: random.Random) -> Decimal:
     """gocommon's random.Decimal: decimal.NewFromFloat(Float64()), i.e. the float's shortest digits."""
     return Decimal(repr(rng.random()))
+
+
+class GoUUIDs:
+    """gocommon's uuids.NewSeededGenerator(seed).NextV4: v4 UUIDs from 16 bytes of a seeded GoRand,
+    each uint64 draw giving 8 bytes least significant first."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = GoRand(seed)
+
+    def __call__(self) -> str:
+        raw = bytearray(self.rng.uint64().to_bytes(8, "little") + self.rng.uint64().to_bytes(8, "little"))
+        raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+        raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+        return str(uuid.UUID(bytes=bytes(raw)))

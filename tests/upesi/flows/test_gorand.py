@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from upesi.flows.gorand import GoRand, random_decimal
+from upesi.flows.gorand import GoRand, GoUUIDs, random_decimal
 
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -58,3 +58,13 @@ def test_float_range_and_python_helpers() -> None:
     assert rng.getrandbits(100) < 1 << 100
     with pytest.raises(ValueError):
         rng.int_n(0)
+
+
+def test_seeded_uuids_match_goflow_tests() -> None:
+    # the first UUIDs goflow's tests get from uuids.NewSeededGenerator(123456, ...)
+    new_uuid = GoUUIDs(123456)
+    assert [new_uuid() for _ in range(3)] == [
+        "1b2083ab-a0cb-48da-924e-9de1a11831b3",
+        "ad9bdcfa-5604-4542-98c7-1f0d5859f77e",
+        "b26fcae1-abb6-49f8-95cf-9fca95f1c30a",
+    ]
