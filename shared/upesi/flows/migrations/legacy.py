@@ -424,7 +424,7 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     router: dict[str, Any] = {"type": "random" if rtype == "random" else "switch"}
     if rtype.startswith("wait_"):
         router["wait"] = {"type": "msg"}
-        hint = _HINTS.get(rtype)
+        hint: dict[str, Any] | None = _HINTS.get(rtype)
         if rtype == "wait_digits":
             hint = {"type": "digits", "terminated_by": rs.get("finished_key") or "#"}
         elif rtype == "wait_digit":
