@@ -105,8 +105,10 @@ def _valid_lang(lang: str) -> bool:
 def _iso639_codes() -> frozenset[str]:
     import pycountry
 
-    # ISO 639-3 languages plus the ISO 639-5 collections (e.g. "bnt"), both in the registry goflow
-    # checks against; loaded on first use, as reading pycountry's tables takes a moment
-    return frozenset(lang.alpha_3 for lang in pycountry.languages) | frozenset(
-        family.alpha_3 for family in pycountry.language_families
-    )
+    # ISO 639-3 languages with their ISO 639-2/B alternatives (e.g. "fre", found in RapidPro exports)
+    # and the ISO 639-5 collections (e.g. "bnt"), all known to the registry goflow checks against;
+    # loaded on first use, as reading pycountry's tables takes a moment
+    codes = {lang.alpha_3 for lang in pycountry.languages}
+    codes |= {b for lang in pycountry.languages if (b := getattr(lang, "bibliographic", None))}
+    codes |= {family.alpha_3 for family in pycountry.language_families}
+    return frozenset(codes)
