@@ -13,6 +13,7 @@ from upesi.excellent.types.convert import from_json, to_text
 from upesi.excellent.types.values import Lazy, XObject
 from upesi.flows.clock import parse_iso
 from upesi.flows.contact import URN_SCHEMES, contact_urns, first_name, urn_text
+from upesi.flows.legacy_extra import legacy_extra
 from upesi.flows.urns import format_urn
 
 if TYPE_CHECKING:
@@ -373,17 +374,6 @@ def resume_context(session: Session) -> XObject | None:
             {"status": dial.get("status", ""), "duration": Decimal(dial.get("duration") or 0)}
         )
     return XObject(props)
-
-
-def legacy_extra(session: Session, run: Run) -> Any:
-    """@legacy_extra (old @extra): trigger params merged with the JSON extras of the run's results,
-    in the order they were saved, as RapidPro's old engine accumulated webhook responses."""
-    merged: dict[str, Any] = dict((session.trigger or {}).get("params") or {})
-    for r in sorted(run.results.values(), key=lambda r: r.get("created_on") or ""):
-        extra = r.get("extra")
-        if isinstance(extra, dict):
-            merged.update(extra)
-    return from_json(merged)
 
 
 def _step_context(step: Any) -> XObject:

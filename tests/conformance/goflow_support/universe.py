@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import random
 from dataclasses import dataclass
 from typing import Any
+
+from upesi.flows.gorand import GoRand
 
 START = dt.datetime(2025, 5, 4, 12, 30, 45, 123456, tzinfo=dt.UTC)
 
@@ -54,5 +55,6 @@ class MockHTTP:
         return {k: len(v) for k, v in self.mocks.items() if v}
 
 
-def seeded_rng() -> random.Random:
-    return random.Random(123456)
+def seeded_rng() -> GoRand:
+    """goflow's tests use random.NewSeededGenerator(123456): Go's PCG seeded (123456, 123456)."""
+    return GoRand(123456)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from upesi.flows.engine import Engine
+from upesi.flows.gorand import GoRand
 
 
 def _flow(router: dict, n_exits: int) -> dict:
@@ -81,3 +82,11 @@ def test_switch_on_expression_with_number_case() -> None:
     _session, sprint = _start(_flow(router, 2), Engine())
     ev = next(e for e in sprint.events if e["type"] == "run_result_changed")
     assert (ev["value"], ev["category"]) == ("15", "Bucket 0")
+
+
+def test_random_router_with_go_seed_draws_as_goflow() -> None:
+    # goflow's routers testdata: seeded 123456, three categories -> index 2 from the draw 0.774856886849196
+    flow = _flow({"type": "random", "result_name": "Bucket", "categories": _cats(3)}, 3)
+    session, _ = _start(flow, Engine(rng=GoRand(123456)))
+    result = session.runs[0].results["bucket"]
+    assert (result["value"], result["category"], result["input"]) == ("2", "Bucket 2", "0.774856886849196")

@@ -10,6 +10,7 @@ from typing import Any
 from upesi.excellent.functions.args import int_arg, number_arg
 from upesi.excellent.functions.registry import builtin
 from upesi.excellent.types.values import XError
+from upesi.flows.gorand import random_decimal
 
 _CTX = decimal.Context(prec=80)
 
@@ -107,14 +108,16 @@ def _rng(env: Any) -> random.Random:
 
 @builtin("rand", 0)
 def rand(env: Any) -> Any:
-    return Decimal(repr(_rng(env).random())).quantize(Decimal("1E-16"))
+    return random_decimal(_rng(env))
 
 
 @builtin("rand_between", 2)
 def rand_between(env: Any, a: Any, b: Any) -> Any:
-    x, y = int_arg(a), int_arg(b)
-    if isinstance(x, XError):
-        return x
-    if isinstance(y, XError):
-        return y
-    return Decimal(_rng(env).randint(min(x, y), max(x, y)))
+    lo, hi = number_arg(a), number_arg(b)
+    if isinstance(lo, XError):
+        return lo
+    if isinstance(hi, XError):
+        return hi
+    # as goflow: floor(draw * (max - min + 1) + min), with the bounds taken as given (not swapped)
+    drawn = _CTX.add(_CTX.multiply(random_decimal(_rng(env)), _CTX.add(_CTX.subtract(hi, lo), 1)), lo)
+    return drawn.to_integral_value(decimal.ROUND_FLOOR)

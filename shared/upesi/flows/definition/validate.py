@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from upesi.flows.definition.errors import FlowReadError
 from upesi.flows.definition.model import Flow
 
@@ -95,4 +97,18 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
 
 
 def _valid_lang(lang: str) -> bool:
-    return len(lang) == 3 and lang.isalpha() and lang.islower()
+    """Whether lang is a real ISO 639-3 code, as goflow's check (x/text's language registry) has it."""
+    return lang in _iso639_codes()
+
+
+@cache
+def _iso639_codes() -> frozenset[str]:
+    import pycountry
+
+    # ISO 639-3 languages with their ISO 639-2/B alternatives (e.g. "fre", found in RapidPro exports)
+    # and the ISO 639-5 collections (e.g. "bnt"), all known to the registry goflow checks against;
+    # loaded on first use, as reading pycountry's tables takes a moment
+    codes = {lang.alpha_3 for lang in pycountry.languages}
+    codes |= {b for lang in pycountry.languages if (b := getattr(lang, "bibliographic", None))}
+    codes |= {family.alpha_3 for family in pycountry.language_families}
+    return frozenset(codes)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import uuid as uuidlib
+from collections.abc import Callable
 from typing import Any
 
 from upesi.flows.definition.errors import FlowMigrationError
@@ -18,14 +20,18 @@ FLOW_TYPES = {
 MEDIA_BASE = "https://myfiles.com/"
 
 
-def _u() -> str:
+def _uuid4() -> str:
     return str(uuidlib.uuid4())
 
 
 class _Ctx:
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, new_uuid: Callable[[], str] = _uuid4) -> None:
         self.base = base
+        # goflow's tests seed their UUID generator; generating in goflow's order with the same
+        # source gives the same UUIDs
+        self.new_uuid = new_uuid
         self.localization: dict[str, dict[str, dict[str, list[str]]]] = {}
+        self.node_uis: dict[str, dict[str, Any]] = {}  # node UUID -> editor type and config
 
     def text(self, v: Any) -> str:
         """The base-language text of a translations dict (or a plain string)."""
@@ -67,7 +73,7 @@ def _refs(items: list[Any], key: str = "name_match") -> list[dict[str, Any]]:
 
 def convert_action(a: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     t = a.get("type")
-    u = a.get("uuid") or _u()
+    u = a.get("uuid") or ctx.new_uuid()
     if t == "reply" or t == "send":
         out: dict[str, Any] = {
             "type": "send_msg" if t == "reply" else "send_broadcast",
@@ -166,9 +172,13 @@ def convert_action(a: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
             out["contacts"] = [{"uuid": c["uuid"], "name": c.get("name", "")} for c in a["contacts"]]
         if a.get("groups"):
             out["groups"] = _refs(a["groups"])
-        if a.get("variables"):
-            out["legacy_vars"] = [mt(v.get("id", "")) for v in a["variables"]]
+        # "@new_contact" among the variables isn't a recipient: it asks for a new contact
+        var_ids = [v.get("id", "") for v in a.get("variables") or []]
+        if legacy_vars := [mt(v) for v in var_ids if v != "@new_contact"]:
+            out["legacy_vars"] = legacy_vars
         out["flow"] = a.get("flow")
+        if "@new_contact" in var_ids:
+            out["create_contact"] = True
         return out
     if t == "api":
         return {
@@ -214,6 +224,8 @@ def convert_test(test: dict[str, Any], case_uuid: str, ctx: _Ctx) -> tuple[str, 
         return new, [mt(ctx.text(test.get("test")))]
     if "test" in test and t not in ("date", "number", "phone", "has_email", "state", "not_empty"):
         v = test["test"]
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            v = str(v)  # numeric tests may hold a JSON number rather than text
         ctx.localize(case_uuid, "arguments", v)
         return new, [mt(ctx.text(v))]
     return new, []
@@ -260,21 +272,121 @@ def _operand(rs: dict[str, Any]) -> str:
 
 
 def _key(name: str) -> str:
-    import re
-
     return re.sub(r"[^\w]+", "_", name.strip().lower()).strip("_")
 
 
+_RULESET_UI_TYPES = {
+    "subflow": "split_by_subflow", "webhook": "split_by_webhook", "resthook": "split_by_resthook",
+    "form_field": "split_by_run_result_delimited", "group": "split_by_groups",
+    "flow_field": "split_by_run_result", "contact_field": "split_by_contact_field",
+    "expression": "split_by_expression", "random": "split_by_random", "airtime": "split_by_airtime",
+}  # fmt: skip
+_RELATIVE_DATE = re.compile(r"@\(date\.today\s+(\+|\-)\s+(\d+)\)")
+
+
+def _ruleset_ui(rs: dict[str, Any], rtype: str, case_uis: dict[str, Any]) -> dict[str, Any]:
+    """The editor's node type and config for a ruleset, as goflow derives them."""
+    ui_type = "wait_for_response" if rtype.startswith("wait_") else _RULESET_UI_TYPES.get(rtype, "")
+    config: dict[str, Any] = {}
+    operand = rs.get("operand") or ""
+    field_key = operand.rsplit(".", 1)[1] if "." in operand else None
+    if field_key is not None and rtype == "form_field":
+        cfg = rs.get("config") or {}
+        config["operand"] = {"id": field_key}
+        config["delimiter"] = cfg.get("field_delimiter", "")
+        config["index"] = cfg.get("field_index", 0)
+    elif field_key is not None and rtype == "flow_field":
+        config["operand"] = {"id": field_key}
+    elif field_key is not None and rtype == "contact_field":
+        from upesi.flows.contact import URN_SCHEMES
+
+        if field_key == "name":
+            config["operand"] = {"type": "property", "id": "name", "name": "Name"}
+        elif field_key == "groups":
+            ui_type = "split_by_expression"
+        elif field_key in URN_SCHEMES:
+            config["operand"] = {"type": "scheme", "id": field_key}
+        else:
+            config["operand"] = {"type": "field", "id": field_key}
+    if case_uis:
+        config["cases"] = case_uis
+    ui: dict[str, Any] = {"type": ui_type, "position": {"left": rs.get("x", 0), "top": rs.get("y", 0)}}
+    if config:
+        ui["config"] = config
+    return ui
+
+
+def _categories_and_exits(
+    rs: dict[str, Any], ctx: _Ctx
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """A category and exit per distinct category name (an "Other" rule always gets its own); the
+    rule's UUID becomes its exit's, as legacy path data refers to rules."""
+    categories: list[dict[str, Any]] = []
+    exits: list[dict[str, Any]] = []
+    by_name: dict[str, dict[str, Any]] = {}
+    by_rule: dict[str, dict[str, Any]] = {}
+    for rule in rs.get("rules") or []:
+        name = ctx.text(rule.get("category")) or "Other"
+        cat = by_name.get(name) if (rule.get("test") or {}).get("type") != "true" else None
+        if cat is None:
+            ex: dict[str, Any] = {"uuid": rule["uuid"]}
+            if rule.get("destination"):
+                ex["destination_uuid"] = rule["destination"]
+            exits.append(ex)
+            cat = {"uuid": ctx.new_uuid(), "name": name, "exit_uuid": rule["uuid"]}
+            categories.append(cat)
+        by_rule[rule["uuid"]] = by_name[name] = cat
+        ctx.localize(cat["uuid"], "name", rule.get("category"), lambda s: s)
+    return categories, exits, by_rule
+
+
 def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
+    """A legacy ruleset as a node with a router (plus the action a webhook, resthook, subflow or
+    airtime ruleset performs); its editor info is left in ctx.node_uis. UUIDs are drawn in goflow's
+    order: categories, then cases, then the action."""
     rtype = rs.get("ruleset_type") or "wait_message"
-    node: dict[str, Any] = {"uuid": rs["uuid"], "actions": []}
     config = rs.get("config") or {}
     label = rs.get("label") or ""
+    categories, exits, cat_by_rule = _categories_and_exits(rs, ctx)
+    cases: list[dict[str, Any]] = []
+    case_uis: dict[str, Any] = {}
+    default_cat = None
+    timeout = None
+    for rule in rs.get("rules") or []:
+        cat = cat_by_rule[rule["uuid"]]
+        test = rule.get("test") or {}
+        ttype = test.get("type")
+        if ttype == "true":  # an implicit Other rule becomes the router's default
+            default_cat = cat
+            continue
+        if ttype == "timeout":
+            timeout = {"seconds": int(test.get("minutes", 0)) * 60, "category_uuid": cat["uuid"]}
+            continue
+        if ttype in ("webhook_status", "airtime_status"):
+            default_cat = cat  # the last of these (the failure) is the default
+        case_uuid = ctx.new_uuid()
+        if ttype == "airtime_status" and test.get("exit_status") != "success":
+            continue  # airtime failure is only the default
+        ctype, args = convert_test(test, case_uuid, ctx)
+        case: dict[str, Any] = {
+            "uuid": case_uuid,
+            "type": ctype,
+            "arguments": args,
+            "category_uuid": cat["uuid"],
+        }
+        if not args:
+            case.pop("arguments")
+        cases.append(case)
+        if ttype in ("date_equal", "date_after", "date_before"):
+            m = _RELATIVE_DATE.search(ctx.text(test.get("test")))
+            delta = (int(m.group(2)) * (-1 if m.group(1) == "-" else 1)) if m else 0
+            case_uis[case_uuid] = {"arguments": [str(delta)]}
+    node: dict[str, Any] = {"uuid": rs["uuid"], "actions": []}
     if rtype == "webhook":
-        method = config.get("webhook_action") or rs.get("webhook_action") or "POST"
+        method = (config.get("webhook_action") or rs.get("webhook_action") or "POST").upper()
         hook: dict[str, Any] = {
             "type": "call_webhook",
-            "uuid": _u(),
+            "uuid": ctx.new_uuid(),
             "method": method,
             "url": migrate_url(config.get("webhook") or rs.get("webhook") or ""),
         }
@@ -293,13 +405,13 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
         node["actions"].append(
             {
                 "type": "call_resthook",
-                "uuid": _u(),
+                "uuid": ctx.new_uuid(),
                 "resthook": config.get("resthook", ""),
                 "result_name": label,
             }
         )
     elif rtype == "subflow":
-        node["actions"].append({"type": "enter_flow", "uuid": _u(), "flow": config.get("flow")})
+        node["actions"].append({"type": "enter_flow", "uuid": ctx.new_uuid(), "flow": config.get("flow")})
     elif rtype == "airtime":
         amounts = {
             c["currency_code"]: c["amount"]
@@ -307,61 +419,16 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
             if isinstance(c, dict) and c.get("currency_code")
         }
         node["actions"].append(
-            {"type": "transfer_airtime", "uuid": _u(), "amounts": amounts, "result_name": label}
+            {"type": "transfer_airtime", "uuid": ctx.new_uuid(), "amounts": amounts, "result_name": label}
         )
-    categories: list[dict[str, Any]] = []
-    cat_by_name: dict[str, dict[str, Any]] = {}
-    exits: list[dict[str, Any]] = []
-    cases: list[dict[str, Any]] = []
-    default_cat = None
-    timeout = None
-    failure_cat = None
-    for rule in rs.get("rules") or []:
-        name = ctx.text(rule.get("category")) or "Other"
-        # rules share a category when they have the same name and go to the same place
-        cat_key = f"{name.lower()}|{rule.get('destination') or ''}"
-        cat = cat_by_name.get(cat_key)
-        if cat is None:
-            cat = {"uuid": _u(), "name": name, "exit_uuid": rule["uuid"]}
-            cat_by_name[cat_key] = cat
-            categories.append(cat)
-            ex: dict[str, Any] = {"uuid": rule["uuid"]}
-            if rule.get("destination"):
-                ex["destination_uuid"] = rule["destination"]
-            exits.append(ex)
-            ctx.localize(cat["uuid"], "name", rule.get("category"), lambda s: s)
-        test = rule.get("test") or {}
-        ttype = test.get("type")
-        if ttype == "true":
-            default_cat = cat
-            continue
-        if ttype == "timeout":
-            timeout = {"seconds": int(test.get("minutes", 0)) * 60, "category_uuid": cat["uuid"]}
-            continue
-        if (
-            ttype in ("webhook_status", "airtime_status")
-            and (test.get("status") or test.get("exit_status")) != "success"
-        ):
-            failure_cat = cat
-            if ttype == "airtime_status":
-                continue  # airtime splits only test for success
-        case_uuid = _u()
-        ctype, args = convert_test(test, case_uuid, ctx)
-        case: dict[str, Any] = {
-            "uuid": case_uuid,
-            "type": ctype,
-            "arguments": args,
-            "category_uuid": cat["uuid"],
-        }
-        if not args:
-            case.pop("arguments")
-        cases.append(case)
     router: dict[str, Any] = {"type": "random" if rtype == "random" else "switch"}
-    if rtype.startswith("wait_") or rs.get("ruleset_type") is None:
+    if rtype.startswith("wait_"):
         router["wait"] = {"type": "msg"}
-        hint = _HINTS.get(rtype)
-        if rtype in ("wait_digits", "wait_digit"):
+        hint: dict[str, Any] | None = _HINTS.get(rtype)
+        if rtype == "wait_digits":
             hint = {"type": "digits", "terminated_by": rs.get("finished_key") or "#"}
+        elif rtype == "wait_digit":
+            hint = {"type": "digits", "count": 1}
         if hint:
             router["wait"]["hint"] = dict(hint)
         if timeout:
@@ -372,16 +439,13 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     if rtype != "random":
         router["operand"] = _operand(rs)
         router["cases"] = cases
-        if default_cat is None and failure_cat is not None:
-            default_cat = failure_cat
-        if default_cat is not None:
-            router["default_category_uuid"] = default_cat["uuid"]
-        elif rtype == "subflow":
-            router["default_category_uuid"] = ""
+        # goflow writes the field even when there's no default (no "true" rule)
+        router["default_category_uuid"] = default_cat["uuid"] if default_cat is not None else ""
     if not node["actions"]:
         node.pop("actions")
     node["router"] = router
     node["exits"] = exits
+    ctx.node_uis[node["uuid"]] = _ruleset_ui(rs, rtype, case_uis)
     return node
 
 
@@ -431,54 +495,43 @@ _HINTS = {
 }  # fmt: skip
 
 
-def migrate_legacy(d: dict[str, Any]) -> dict[str, Any]:
-    """Convert a legacy definition to spec 13.0.0 (later migrations take it to the current spec)."""
+def migrate_legacy(d: dict[str, Any], new_uuid: Callable[[], str] = _uuid4) -> dict[str, Any]:
+    """Convert a legacy definition to spec 13.0.0 (later migrations take it to the current spec).
+    new_uuid is the source of the UUIDs the conversion has to make up."""
     if not isinstance(d, dict):
         raise FlowMigrationError("legacy flow definition must be an object")
     meta = d.get("metadata") or {}
     base = d.get("base_language") or "base"
-    ctx = _Ctx(base)
-    nodes_by_uuid: dict[str, dict[str, Any]] = {}
-    ui_nodes: dict[str, Any] = {}
-    order: list[tuple[int, int, str]] = []
+    ctx = _Ctx(base, new_uuid)
+    nodes: list[dict[str, Any]] = []
     for aset in d.get("action_sets") or []:
         node = {
             "uuid": aset["uuid"],
             **({"actions": [convert_action(a, ctx) for a in aset["actions"]]} if aset.get("actions") else {}),
             "exits": [
                 {
-                    "uuid": aset.get("exit_uuid") or _u(),
+                    "uuid": aset.get("exit_uuid") or ctx.new_uuid(),
                     **({"destination_uuid": aset["destination"]} if aset.get("destination") else {}),
                 }
             ],
         }
-        nodes_by_uuid[node["uuid"]] = node
-        ui_nodes[node["uuid"]] = {
+        nodes.append(node)
+        ctx.node_uis[node["uuid"]] = {
             "type": "execute_actions",
             "position": {"left": aset.get("x", 0), "top": aset.get("y", 0)},
         }
-        order.append((aset.get("y", 0), aset.get("x", 0), node["uuid"]))
-    for rs in d.get("rule_sets") or []:
-        node = convert_ruleset(rs, ctx)
-        nodes_by_uuid[node["uuid"]] = node
-        ui_nodes[node["uuid"]] = {
-            "type": "wait_for_response" if "wait" in node["router"] else "split_by_expression",
-            "position": {"left": rs.get("x", 0), "top": rs.get("y", 0)},
-        }
-        order.append((rs.get("y", 0), rs.get("x", 0), node["uuid"]))
+    nodes.extend(convert_ruleset(rs, ctx) for rs in d.get("rule_sets") or [])
     # drop exits pointing nowhere (legacy flows often have stale destinations)
-    for n in nodes_by_uuid.values():
+    for n in nodes:
         for e in n["exits"]:
-            if e.get("destination_uuid") and e["destination_uuid"] not in nodes_by_uuid:
+            if e.get("destination_uuid") and e["destination_uuid"] not in ctx.node_uis:
                 e.pop("destination_uuid")
+    # the entry node first, then the rest by how far down the canvas they are (a stable sort)
     entry = d.get("entry")
-    ordered = [u for _, _, u in sorted(order)]
-    if entry in nodes_by_uuid:
-        ordered.remove(entry)
-        ordered.insert(0, entry)
+    nodes.sort(key=lambda n: (n["uuid"] != entry, ctx.node_uis[n["uuid"]]["position"]["top"]))
     stickies = {}
     for note in meta.get("notes") or []:
-        stickies[_u()] = {
+        stickies[ctx.new_uuid()] = {
             "position": {"left": int(note.get("x", 0)), "top": int(note.get("y", 0))},
             "title": note.get("title", ""),
             "body": note.get("body", ""),
@@ -486,7 +539,7 @@ def migrate_legacy(d: dict[str, Any]) -> dict[str, Any]:
         }
     expires = meta.get("expires") or 0
     return {
-        "uuid": meta.get("uuid") or d.get("uuid") or _u(),
+        "uuid": meta.get("uuid") or d.get("uuid") or ctx.new_uuid(),
         "name": meta.get("name") or d.get("name") or "",
         "spec_version": "13.0.0",
         "language": base,
@@ -494,6 +547,6 @@ def migrate_legacy(d: dict[str, Any]) -> dict[str, Any]:
         "revision": meta.get("revision") or 0,
         "expire_after_minutes": expires,
         "localization": ctx.localization,
-        "nodes": [nodes_by_uuid[u] for u in ordered],
-        "_ui": {"nodes": ui_nodes, "stickies": stickies},
+        "nodes": nodes,
+        "_ui": {"nodes": ctx.node_uis, "stickies": stickies},
     }

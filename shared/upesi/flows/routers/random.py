@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from upesi.flows.definition import Node
+from upesi.flows.gorand import random_decimal
 from upesi.flows.routers.common import route_to_category
 
 if TYPE_CHECKING:
@@ -16,8 +17,8 @@ if TYPE_CHECKING:
 def route_random(session: Session, run: Run, node: Node) -> str | None:
     r = node.router
     assert r is not None
-    x = session.engine.rng.random()
-    idx = min(int(x * len(r.categories)), len(r.categories) - 1)
-    # the result's value is the chosen category's index and its input the random number drawn
-    drawn = format(Decimal(repr(x)).quantize(Decimal("1E-15")).normalize(), "f")
-    return route_to_category(session, run, node, r.categories[idx].uuid, str(idx), drawn, None)
+    # as goflow: a decimal draw in [0, 1) scaled by the category count and truncated; the result's
+    # value is the chosen index and its input the drawn decimal
+    drawn = random_decimal(session.engine.rng)
+    idx = min(int(drawn * Decimal(len(r.categories))), len(r.categories) - 1)
+    return route_to_category(session, run, node, r.categories[idx].uuid, str(idx), format(drawn, "f"), None)
