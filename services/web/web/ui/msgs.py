@@ -6,10 +6,12 @@ from fastapi import APIRouter, Request
 from sqlalchemy import and_, func, select, true
 from starlette.responses import RedirectResponse, Response
 
-from upesi.db.models import Contact, ContactGroup, ContactURN, Msg
+from upesi.db.models import Broadcast, Contact, ContactGroup, ContactURN, Msg
 from upesi.db.models.labels import Label, msg_labels
 from web.ui.auth import CtxDep
 from web.ui.render import render
+from web.ui.scheduled_broadcasts import SCHEDULE_PERMISSION, schedule_context
+from web.ui.send_form import SendInput
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -95,6 +97,13 @@ async def msg_folder(request: Request, ctx: CtxDep, folder: str, page: int = 1, 
         .scalars()
         .all()
     )
+    scheduled_count = (
+        await ctx.db.execute(
+            select(func.count())
+            .select_from(Broadcast)
+            .where(Broadcast.org_id == ctx.org.id, Broadcast.is_active, Broadcast.schedule.is_not(None))
+        )
+    ).scalar_one()
     return render(
         request,
         "msgs/folder.html",
@@ -110,5 +119,10 @@ async def msg_folder(request: Request, ctx: CtxDep, folder: str, page: int = 1, 
             "page": page,
             "label": label,
             "groups": groups,
+            "scheduled_count": scheduled_count,
+            "form": SendInput(),
+            "form_error": None,
+            "can_schedule": ctx.can(SCHEDULE_PERMISSION),
+            **schedule_context(ctx),
         },
     )
