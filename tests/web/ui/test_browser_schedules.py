@@ -1,6 +1,6 @@
 """Scheduling in headless Chromium against real `upesi web` and `upesi mailroom` processes: schedule a
-broadcast from the Send dialog and find it in the scheduled list, edit its schedule, and create a schedule
-trigger. Screenshots go to artifacts/ui/."""
+broadcast from the Send dialog (to a group and a contact picked by name) and find it in the scheduled list,
+edit its schedule, and create a schedule trigger. Screenshots go to artifacts/ui/."""
 
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,6 +29,9 @@ def _schedule_broadcast(page: Any, web: str, start: date) -> None:
     page.click("#send-message")
     assert page.locator("#send-later-box").is_hidden()  # "now" is the default
     page.select_option("#send-groups", label="Testers")
+    page.fill("#send-contact-search", "ann")  # the picker searches contacts as one types
+    page.click("#send-contact-results button:has-text('Ann Tester')")
+    assert page.inner_text("#send-contacts").startswith("Ann Tester")
     page.fill("#send-text", "Market opens at 10")
     page.check("#send-later")
     assert page.inner_text("#send-submit") == "Schedule"
@@ -48,7 +51,7 @@ def _schedule_broadcast(page: Any, web: str, start: date) -> None:
     page.wait_for_url("**/broadcast/scheduled/?created=*")
     row = page.locator("#scheduled tr", has_text="Market opens at 10")
     assert "Every week on Mon, Thu at 09:00" in row.inner_text()
-    assert "Testers" in row.inner_text()
+    assert "Testers" in row.inner_text() and "Ann Tester" in row.inner_text()
     shot(page, "scheduled_messages")
 
     # view it and move it to 10:00
@@ -87,8 +90,9 @@ async def _seed_group() -> None:
     from sqlalchemy import select
 
     from upesi.db.engine import transaction
-    from upesi.db.models import ContactGroup, Org
+    from upesi.db.models import Contact, ContactGroup, Org
 
     async with transaction() as s:
         org = (await s.execute(select(Org).where(Org.name == "Upesi Demo"))).scalar_one()
         s.add(ContactGroup(uuid=str(uuid.uuid4()), org_id=org.id, name="Testers"))
+        s.add(Contact(uuid=str(uuid.uuid4()), org_id=org.id, name="Ann Tester"))

@@ -255,3 +255,57 @@ async def test_a_broadcast_scheduled_in_the_ui_is_sent_by_the_mailroom_cron(db: 
     assert parent.id == scheduled.id and parent.schedule["next_fire"] is None  # a one-off is spent
     assert {m.broadcast_id for m in msgs} == {copy.id} and copy.schedule is None
     assert await fire_schedules.run(now=due + timedelta(days=1)) == 0
+
+
+async def add_contact(org_id: int, name: str) -> str:
+    from upesi.db.models import Contact
+
+    async with transaction() as s:
+        contact = Contact(uuid=str(uuid.uuid4()), org_id=org_id, name=name)
+        s.add(contact)
+    return contact.uuid
+
+
+async def linked_contacts(broadcast_id: int) -> list[int]:
+    from upesi.db.models.msgs import broadcast_contacts
+
+    async with transaction() as s:
+        return list(
+            (
+                await s.execute(
+                    select(broadcast_contacts.c.contact_id).where(
+                        broadcast_contacts.c.broadcast_id == broadcast_id
+                    )
+                )
+            ).scalars()
+        )
+
+
+async def test_send_to_chosen_contacts_now_and_later(site: Site, admin: httpx.AsyncClient) -> None:
+    ann, bob = await add_contact(site.org_id, "Ann"), await add_contact(site.org_id, "Bob")
+    token = csrf_from((await admin.get("/msg/inbox/")).text)
+    now = await admin.post("/msg/send/", data={"csrf_token": token, "text": "Hi", "contacts": [ann, bob]})
+    assert now.status_code == 303 and now.headers["location"] == "/msg/outbox/?sent=1"
+    later = await admin.post("/msg/send/", data=later_form(token, contacts=[ann]))
+    assert later.status_code == 303
+    sent, scheduled = await broadcasts()
+    assert len(await linked_contacts(sent.id)) == 2 and len(await linked_contacts(scheduled.id)) == 1
+    page = (await admin.get(f"/broadcast/scheduled_read/{scheduled.uuid}/")).text
+    assert f'<input type="hidden" name="contacts" value="{ann}">' in page  # shown as picked, kept on save
+    saved = await admin.post(
+        f"/broadcast/scheduled_update/{scheduled.uuid}/", data=later_form(token, contacts=[bob])
+    )
+    assert saved.status_code == 303
+    async with transaction() as s:
+        from upesi.db.models import Contact
+
+        bob_id = (await s.execute(select(Contact.id).where(Contact.uuid == bob))).scalar_one()
+    assert await linked_contacts(scheduled.id) == [bob_id]
+    # a contact of another workspace (or deleted) is refused, naming the field; the pick is kept
+    stranger = str(uuid.uuid4())
+    refused = await admin.post("/msg/send/", data=later_form(token, contacts=[ann, stranger]))
+    assert (
+        refused.status_code == 400
+        and 'id="send-form-error">Contacts: a chosen contact no longer exists' in refused.text
+    )
+    assert f'value="{ann}"' in refused.text

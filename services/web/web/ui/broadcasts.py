@@ -7,17 +7,15 @@ import uuid as uuidlib
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from sqlalchemy import insert
 from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import Broadcast
-from upesi.db.models.msgs import broadcast_groups
 from upesi.queues.fair import FairQueue
 from upesi.queues.redis import get_redis
 from web.ui import scheduled_broadcasts
 from web.ui.auth import Csrf, CtxDep
 from web.ui.schedule_form import ScheduleError, ScheduleInput, build_schedule
-from web.ui.send_form import FieldError, SendInput, checked_text, resolve_recipients
+from web.ui.send_form import FieldError, SendInput, checked_text, resolve_recipients, save_recipients
 
 router = APIRouter()
 
@@ -28,6 +26,7 @@ async def send(
     ctx: CtxDep,
     text: Annotated[str, Form()] = "",
     groups: Annotated[list[str] | None, Form()] = None,
+    contacts: Annotated[list[str] | None, Form()] = None,
     urns: Annotated[str, Form()] = "",
     query: Annotated[str, Form()] = "",
     send_when: Annotated[str, Form()] = "now",
@@ -40,7 +39,7 @@ async def send(
     later = send_when == "later"
     if later:
         ctx.require(scheduled_broadcasts.SCHEDULE_PERMISSION)
-    form = SendInput(text, groups or [], urns, query, "later" if later else "now",
+    form = SendInput(text, groups or [], contacts or [], urns, query, "later" if later else "now",
                      ScheduleInput(start_date, start_time, repeat_period, repeat_days_of_week or []))  # fmt: skip
     try:
         body = checked_text(text)
@@ -63,11 +62,7 @@ async def send(
     )
     ctx.db.add(bcast)
     await ctx.db.flush()
-    if recipients.group_ids:
-        await ctx.db.execute(
-            insert(broadcast_groups),
-            [{"broadcast_id": bcast.id, "group_id": g} for g in recipients.group_ids],
-        )
+    await save_recipients(ctx.db, bcast.id, recipients)
     await ctx.db.commit()  # before the task: mailroom must find the broadcast
     if schedule is not None:  # the fire_schedules cron sends it when due; no task now
         return RedirectResponse(f"/broadcast/scheduled/?created={bcast.uuid}", status_code=303)

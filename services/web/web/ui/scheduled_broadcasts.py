@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from upesi.db.models import Broadcast, ContactGroup, User
-from upesi.db.models.msgs import broadcast_groups
+from upesi.db.models import Broadcast, Contact, ContactGroup, User
+from upesi.db.models.msgs import broadcast_contacts, broadcast_groups
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.render import render
 from web.ui.schedule_form import (
@@ -25,7 +25,14 @@ from web.ui.schedule_form import (
     describe,
     next_fire_local,
 )
-from web.ui.send_form import FieldError, SendInput, checked_text, resolve_recipients
+from web.ui.send_form import (
+    FieldError,
+    SendInput,
+    checked_text,
+    contact_choices,
+    resolve_recipients,
+    save_recipients,
+)
 
 router = APIRouter()
 # scheduling acts later without anyone pressing send, like a trigger: RapidPro keeps it from agents, and so
@@ -38,6 +45,7 @@ class ScheduledRow:
     bcast: Broadcast
     text: str
     groups: list[dict[str, str]]
+    contacts: list[dict[str, str]]
     created_by: str
     description: str
     next_fire: str
@@ -60,17 +68,25 @@ async def _groups(ctx: Ctx) -> list[ContactGroup]:
     )
 
 
-async def _rows(ctx: Ctx, broadcasts: list[Broadcast]) -> list[ScheduledRow]:
-    """Each broadcast with its groups and author, in two queries for the whole page."""
-    ids = [b.id for b in broadcasts]
-    groups: dict[int, list[dict[str, str]]] = {i: [] for i in ids}
+async def _linked(ctx: Ctx, column: Any, model: Any, ids: list[int]) -> dict[int, list[dict[str, str]]]:
+    """{broadcast id: [{uuid, name}]} of the groups or contacts linked through `column`'s table."""
+    table = column.table
+    out: dict[int, list[dict[str, str]]] = {i: [] for i in ids}
     for bid, uuid, name in await ctx.db.execute(
-        select(broadcast_groups.c.broadcast_id, ContactGroup.uuid, ContactGroup.name)
-        .join(ContactGroup, ContactGroup.id == broadcast_groups.c.group_id)
-        .where(broadcast_groups.c.broadcast_id.in_(ids))
-        .order_by(ContactGroup.name)
+        select(table.c.broadcast_id, model.uuid, model.name)
+        .join(model, model.id == column)
+        .where(table.c.broadcast_id.in_(ids))
+        .order_by(model.name)
     ):
-        groups[bid].append({"uuid": uuid, "name": name})
+        out[bid].append({"uuid": uuid, "name": name or uuid})
+    return out
+
+
+async def _rows(ctx: Ctx, broadcasts: list[Broadcast]) -> list[ScheduledRow]:
+    """Each broadcast with its groups, contacts and author, in three queries for the whole page."""
+    ids = [b.id for b in broadcasts]
+    groups = await _linked(ctx, broadcast_groups.c.group_id, ContactGroup, ids)
+    contacts = await _linked(ctx, broadcast_contacts.c.contact_id, Contact, ids)
     user_ids = {b.created_by_id for b in broadcasts if b.created_by_id}
     users = {
         u.id: u.email for u in (await ctx.db.execute(select(User).where(User.id.in_(user_ids)))).scalars()
@@ -83,6 +99,7 @@ async def _rows(ctx: Ctx, broadcasts: list[Broadcast]) -> list[ScheduledRow]:
                 "text", ""
             ),
             groups=groups[b.id],
+            contacts=contacts[b.id],
             created_by=users.get(b.created_by_id or 0, ""),
             description=describe(b.schedule, tz),
             next_fire=next_fire_local(b.schedule, tz),
@@ -113,6 +130,7 @@ async def render_list(
             "rows": await _rows(ctx, broadcasts),
             "groups": await _groups(ctx),
             "form": form or SendInput(send_when="later"),
+            "chosen_contacts": await contact_choices(ctx, form.contacts) if form else [],
             "form_error": error,
             "created": request.query_params.get("created"),
             "can_schedule": ctx.can(SCHEDULE_PERMISSION),
@@ -155,6 +173,7 @@ async def _render_read(
             "ctx": ctx,
             "row": row,
             "form": form,
+            "chosen_contacts": await contact_choices(ctx, form.contacts),
             "form_error": error,
             "groups": await _groups(ctx),
             "can_schedule": ctx.can(SCHEDULE_PERMISSION),
@@ -173,6 +192,7 @@ async def scheduled_read(request: Request, ctx: CtxDep, uuid: str) -> Response:
     form = SendInput(
         text=row.text,
         groups=[g["uuid"] for g in row.groups],
+        contacts=[c["uuid"] for c in row.contacts],
         urns=", ".join(bcast.urns or []),
         query=bcast.query or "",
         send_when="later",
@@ -188,6 +208,7 @@ async def scheduled_update(
     uuid: str,
     text: Annotated[str, Form()] = "",
     groups: Annotated[list[str] | None, Form()] = None,
+    contacts: Annotated[list[str] | None, Form()] = None,
     urns: Annotated[str, Form()] = "",
     query: Annotated[str, Form()] = "",
     start_date: Annotated[str, Form()] = "",
@@ -197,7 +218,7 @@ async def scheduled_update(
 ) -> Response:
     ctx.require(SCHEDULE_PERMISSION)
     bcast = await _get(ctx, uuid)
-    form = SendInput(text, groups or [], urns, query, "later",
+    form = SendInput(text, groups or [], contacts or [], urns, query, "later",
                      ScheduleInput(start_date, start_time, repeat_period, repeat_days_of_week or []))  # fmt: skip
     try:
         body = checked_text(text)
@@ -212,12 +233,7 @@ async def scheduled_update(
     bcast.urns = recipients.urns
     bcast.query = recipients.query
     bcast.schedule = schedule
-    await ctx.db.execute(delete(broadcast_groups).where(broadcast_groups.c.broadcast_id == bcast.id))
-    if recipients.group_ids:
-        await ctx.db.execute(
-            insert(broadcast_groups),
-            [{"broadcast_id": bcast.id, "group_id": g} for g in recipients.group_ids],
-        )
+    await save_recipients(ctx.db, bcast.id, recipients)
     await ctx.db.commit()
     return RedirectResponse(f"/broadcast/scheduled_read/{bcast.uuid}/?saved=1", status_code=303)
 
