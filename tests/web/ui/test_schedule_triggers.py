@@ -134,3 +134,50 @@ async def test_agents_and_viewers_cannot_create_schedule_triggers(site: Site) ->
         )
         assert ok.status_code == 303
     assert len(await schedule_triggers()) == 1
+
+
+async def test_edit_a_schedule_trigger(site: Site, admin: httpx.AsyncClient) -> None:
+    farmers, staff = await add_group(site.org_id, "Farmers"), await add_group(site.org_id, "Staff")
+    token = csrf_from((await admin.get("/trigger/")).text)
+    await admin.post("/trigger/create/", data=schedule_form(token, site.flow_uuid, groups=farmers.uuid))
+    (trigger,) = await schedule_triggers()
+    assert f'href="/trigger/update/{trigger.uuid}/"' in (await admin.get("/trigger/")).text
+    page = (await admin.get(f"/trigger/update/{trigger.uuid}/")).text
+    assert 'id="edit-start-time" value="08:15"' in page and f'value="{farmers.uuid}" selected' in page
+
+    bad = await admin.post(
+        f"/trigger/update/{trigger.uuid}/", data=schedule_form(token, site.flow_uuid, groups=[])
+    )
+    assert bad.status_code == 400 and 'id="trigger-edit-error">Groups: choose at least one group' in bad.text
+    first = datetime.now(UTC).date() + timedelta(days=10)
+    saved = await admin.post(
+        f"/trigger/update/{trigger.uuid}/",
+        data=schedule_form(token, site.flow_uuid, groups=staff.uuid, exclude_groups=farmers.uuid,
+                           start_date=first.isoformat(), start_time="17:45", repeat_period="M"),
+    )  # fmt: skip
+    assert saved.status_code == 303 and saved.headers["location"].endswith("?saved=1")
+    (edited,) = await schedule_triggers()
+    start = datetime(first.year, first.month, first.day, 17, 45, tzinfo=UTC)
+    assert edited.schedule == {"start": start.isoformat(), "repeat_period": "M", "repeat_days_of_week": None,
+                               "next_fire": start.isoformat()}  # fmt: skip
+    async with transaction() as s:
+        linked = (await s.execute(select(trigger_groups.c.group_id).where(trigger_groups.c.trigger_id == trigger.id))).scalars().all()  # fmt: skip
+        excluded = (await s.execute(select(trigger_exclude_groups.c.group_id).where(trigger_exclude_groups.c.trigger_id == trigger.id))).scalars().all()  # fmt: skip
+    assert list(linked) == [staff.id] and list(excluded) == [farmers.id]
+    assert (
+        f"Every month on day {first.day} at 17:45"
+        in (await admin.get(f"/trigger/update/{trigger.uuid}/")).text
+    )
+
+    async with site.signed_in("viewer") as viewer:
+        assert (await viewer.get(f"/trigger/update/{trigger.uuid}/")).status_code == 403
+        refused = await viewer.post(
+            f"/trigger/update/{trigger.uuid}/",
+            data=schedule_form(
+                csrf_from((await viewer.get("/trigger/")).text), site.flow_uuid, groups=farmers.uuid
+            ),
+        )
+        assert refused.status_code == 403
+    forged = await admin.post(f"/trigger/update/{trigger.uuid}/", data=schedule_form("forged", site.flow_uuid, groups=farmers.uuid))  # fmt: skip
+    assert forged.status_code == 403
+    assert (await admin.get(f"/trigger/update/{uuid.uuid4()}/")).status_code == 404

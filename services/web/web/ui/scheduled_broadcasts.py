@@ -68,6 +68,13 @@ async def _groups(ctx: Ctx) -> list[ContactGroup]:
     )
 
 
+def base_text(bcast: Broadcast) -> str:
+    """The message in the broadcast's base language (or its first translation)."""
+    translations: dict[str, dict[str, Any]] = bcast.translations or {}
+    chosen = translations.get(bcast.base_language) or next(iter(translations.values()), {})
+    return str(chosen.get("text") or "")
+
+
 async def _linked(ctx: Ctx, column: Any, model: Any, ids: list[int]) -> dict[int, list[dict[str, str]]]:
     """{broadcast id: [{uuid, name}]} of the groups or contacts linked through `column`'s table."""
     table = column.table
@@ -95,9 +102,7 @@ async def _rows(ctx: Ctx, broadcasts: list[Broadcast]) -> list[ScheduledRow]:
     return [
         ScheduledRow(
             bcast=b,
-            text=(b.translations.get(b.base_language) or next(iter(b.translations.values()), {})).get(
-                "text", ""
-            ),
+            text=base_text(b),
             groups=groups[b.id],
             contacts=contacts[b.id],
             created_by=users.get(b.created_by_id or 0, ""),

@@ -1,43 +1,32 @@
 """Triggers: the list by type, the create form (keyword, catch-all, missed call, new conversation, and
 schedule: start a flow for groups at a time, once or repeating), archive.
 
-A schedule trigger's `schedule` is the same JSON as a scheduled broadcast's (see web.ui.schedule_form), with
+Schedule triggers are viewed and edited on their own page (web.ui.schedule_triggers). A schedule trigger's
+`schedule` is the same JSON as a scheduled broadcast's (see web.ui.schedule_form), with
 its groups in trigger_groups and exclusions in trigger_exclude_groups, as RapidPro keeps them."""
 
 import uuid as uuidlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import Channel, ContactGroup, Flow, Trigger
 from upesi.db.models.triggers import trigger_exclude_groups, trigger_groups
 from upesi.db.ops.flows import add_keyword_trigger
+from web.ui import schedule_triggers
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.render import render
-from web.ui.schedule_form import ScheduleError, ScheduleInput, build_schedule, describe, next_fire_local
+from web.ui.schedule_form import ScheduleError, ScheduleInput, describe, next_fire_local
+from web.ui.schedule_triggers import TriggerInput, check_schedule_trigger, save_groups
 from web.ui.scheduled_broadcasts import schedule_context
 
 router = APIRouter()
 TRIGGER_TYPES = {"K": "Keyword", "C": "Catch all", "M": "Missed call", "N": "New conversation", "R": "Referral",
                  "V": "Inbound call", "S": "Schedule", "O": "Opt-in", "T": "Ticket closed"}  # fmt: skip
-CREATABLE = ("K", "C", "M", "N", "S")
 MATCH_TYPES = {"F": "starts with", "O": "only word"}
-
-
-@dataclass
-class TriggerInput:
-    """The create form as typed, so a refused form is shown again with nothing lost."""
-
-    trigger_type: str = "K"
-    flow: str = ""
-    keyword: str = ""
-    match_type: str = "F"
-    groups: list[str] = field(default_factory=list)
-    exclude_groups: list[str] = field(default_factory=list)
-    schedule: ScheduleInput = field(default_factory=ScheduleInput)
 
 
 @dataclass
@@ -143,44 +132,24 @@ async def trigger_list(request: Request, ctx: CtxDep) -> Response:
     return await render_list(request, ctx)
 
 
-async def _group_ids(ctx: Ctx, uuids: list[str]) -> list[int]:
-    if not uuids:
-        return []
-    return list(
-        (
-            await ctx.db.execute(
-                select(ContactGroup.id).where(
-                    ContactGroup.org_id == ctx.org.id, ContactGroup.is_active, ContactGroup.uuid.in_(uuids)
-                )
-            )
-        ).scalars()
-    )
-
-
 async def _create_schedule_trigger(
     request: Request, ctx: Ctx, flow_id: int, form: TriggerInput
 ) -> Response | None:
     """Store a schedule trigger, or answer the form again with the field at fault named."""
-    group_ids = await _group_ids(ctx, form.groups)
-    exclude_ids = await _group_ids(ctx, form.exclude_groups)
     try:
-        if not group_ids:
-            raise ScheduleError("groups", "Groups: choose at least one group to start the flow for.")
-        schedule = build_schedule(form.schedule, ctx.org.timezone)
+        checked = await check_schedule_trigger(ctx, form)
     except ScheduleError as e:
         return await render_list(request, ctx, form=form, error=str(e), status=400)
     trigger = Trigger(
-        uuid=str(uuidlib.uuid4()), org_id=ctx.org.id, trigger_type="S", flow_id=flow_id, schedule=schedule
+        uuid=str(uuidlib.uuid4()),
+        org_id=ctx.org.id,
+        trigger_type="S",
+        flow_id=flow_id,
+        schedule=checked.schedule,
     )
     ctx.db.add(trigger)
     await ctx.db.flush()
-    await ctx.db.execute(
-        insert(trigger_groups), [{"trigger_id": trigger.id, "group_id": g} for g in group_ids]
-    )
-    if exclude_ids:
-        await ctx.db.execute(
-            insert(trigger_exclude_groups), [{"trigger_id": trigger.id, "group_id": g} for g in exclude_ids]
-        )
+    await save_groups(ctx.db, trigger.id, checked)
     return None
 
 
@@ -246,3 +215,6 @@ async def trigger_archive(
     )
     await ctx.db.commit()
     return RedirectResponse("/trigger/", status_code=303)
+
+
+router.include_router(schedule_triggers.router)
