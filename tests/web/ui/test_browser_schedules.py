@@ -83,6 +83,17 @@ def _create_schedule_trigger(page: Any, web: str, start: date) -> None:
     assert f"{start.isoformat()} 07:30" in row.locator(".next-fire").inner_text()
     shot(page, "triggers_schedule")
 
+    # its page: make it weekly on Saturdays
+    row.locator("a.repeat").click()
+    page.wait_for_selector("#trigger-edit")
+    assert page.locator("#edit-days").is_hidden()
+    page.select_option("#edit-repeat", "W")
+    page.check("#edit-day-S")
+    page.click("#save-trigger")
+    page.wait_for_selector("#trigger-saved")
+    assert page.inner_text("#summary-repeat") == "Every week on Sat at 07:30"
+    shot(page, "trigger_schedule_update")
+
 
 async def _seed_group() -> None:
     import uuid
