@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from upesi.db.models import Broadcast
 from upesi.queues.fair import FairQueue
 from upesi.queues.redis import get_redis
-from web.ui import scheduled_broadcasts
+from web.ui import msgs, scheduled_broadcasts
 from web.ui.auth import Csrf, CtxDep
 from web.ui.schedule_form import ScheduleError, ScheduleInput, build_schedule
 from web.ui.send_form import FieldError, SendInput, checked_text, resolve_recipients, save_recipients
@@ -48,7 +48,7 @@ async def send(
     except (FieldError, ScheduleError) as e:
         if later:
             return await scheduled_broadcasts.render_list(request, ctx, form=form, error=str(e), status=400)
-        return RedirectResponse(f"/msg/outbox/?error={e}", status_code=303)
+        return await msgs.render_folder(request, ctx, "outbox", form=form, form_error=str(e), status=400)
     language = (ctx.org.languages or ["eng"])[0]
     bcast = Broadcast(
         uuid=str(uuidlib.uuid4()),
