@@ -1,69 +1,73 @@
-"""Sending a message to groups and/or phone numbers from the Messages page: a broadcast row and a
-`send_broadcast` task on the batch queue, which mailroom resolves and sends (as RapidPro's Send dialog)."""
+"""Sending a message to groups, phone numbers and/or a contact query from the Messages page, now or on a
+schedule (as RapidPro's Send dialog). Now: a broadcast row and a `send_broadcast` task on the batch
+queue, which mailroom resolves and sends. Later: a broadcast row with a `schedule`, which mailroom's
+fire_schedules cron copies and sends each time it is due (see web.ui.scheduled_broadcasts for the list)."""
 
 import uuid as uuidlib
 from typing import Annotated
 
-from fastapi import APIRouter, Form
-from sqlalchemy import insert, select
+from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from upesi.db.models import Broadcast, ContactGroup
-from upesi.db.models.msgs import broadcast_groups
+from upesi.db.models import Broadcast
 from upesi.queues.fair import FairQueue
 from upesi.queues.redis import get_redis
-from upesi.urns import URNError, parse_urn
+from web.ui import msgs, scheduled_broadcasts
 from web.ui.auth import Csrf, CtxDep
+from web.ui.schedule_form import ScheduleError, ScheduleInput, build_schedule
+from web.ui.send_form import FieldError, SendInput, checked_text, resolve_recipients, save_recipients
 
 router = APIRouter()
 
 
 @router.post("/msg/send/", dependencies=[Csrf])
 async def send(
+    request: Request,
     ctx: CtxDep,
-    text: Annotated[str, Form()],
+    text: Annotated[str, Form()] = "",
     groups: Annotated[list[str] | None, Form()] = None,
+    contacts: Annotated[list[str] | None, Form()] = None,
     urns: Annotated[str, Form()] = "",
+    query: Annotated[str, Form()] = "",
+    send_when: Annotated[str, Form()] = "now",
+    start_date: Annotated[str, Form()] = "",
+    start_time: Annotated[str, Form()] = "",
+    repeat_period: Annotated[str, Form()] = "O",
+    repeat_days_of_week: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     ctx.require("msg_send")
-    text = text.strip()
-    if not text:
-        return RedirectResponse("/msg/outbox/?error=Write a message", status_code=303)
-    parsed: list[str] = []
-    for raw in (u.strip() for u in urns.replace("\n", ",").split(",")):
-        if raw:
-            try:
-                parsed.append(
-                    parse_urn(raw if ":" in raw else f"tel:{raw}", country=ctx.org.country).identity
-                )
-            except (URNError, ValueError) as e:
-                return RedirectResponse(f"/msg/outbox/?error={e}", status_code=303)
-    group_ids = list(
-        (
-            await ctx.db.execute(
-                select(ContactGroup.id).where(
-                    ContactGroup.org_id == ctx.org.id, ContactGroup.uuid.in_(groups or [])
-                )
-            )
-        ).scalars()
-    )
-    if not group_ids and not parsed:
-        return RedirectResponse("/msg/outbox/?error=Choose groups or enter phone numbers", status_code=303)
+    later = send_when == "later"
+    if later:
+        ctx.require(scheduled_broadcasts.SCHEDULE_PERMISSION)
+    form = SendInput(text, groups or [], contacts or [], urns, query, "later" if later else "now",
+                     ScheduleInput(start_date, start_time, repeat_period, repeat_days_of_week or []))  # fmt: skip
+    try:
+        body = checked_text(text)
+        recipients = await resolve_recipients(ctx, form)
+        schedule = build_schedule(form.schedule, ctx.org.timezone) if later else None
+    except (FieldError, ScheduleError) as e:
+        if later:
+            return await scheduled_broadcasts.render_list(request, ctx, form=form, error=str(e), status=400)
+        return await msgs.render_folder(request, ctx, "outbox", form=form, form_error=str(e), status=400)
     language = (ctx.org.languages or ["eng"])[0]
     bcast = Broadcast(
         uuid=str(uuidlib.uuid4()),
         org_id=ctx.org.id,
-        translations={language: {"text": text}},
+        translations={language: {"text": body}},
         base_language=language,
-        urns=parsed,
+        urns=recipients.urns,
+        query=recipients.query,
+        schedule=schedule,
         created_by_id=ctx.user.id,
     )
     ctx.db.add(bcast)
     await ctx.db.flush()
-    if group_ids:
-        await ctx.db.execute(
-            insert(broadcast_groups), [{"broadcast_id": bcast.id, "group_id": g} for g in group_ids]
-        )
+    await save_recipients(ctx.db, bcast.id, recipients)
     await ctx.db.commit()  # before the task: mailroom must find the broadcast
+    if schedule is not None:  # the fire_schedules cron sends it when due; no task now
+        return RedirectResponse(f"/broadcast/scheduled/?created={bcast.uuid}", status_code=303)
     await FairQueue(get_redis(), "tasks:batch").push(ctx.org.id, "send_broadcast", {"broadcast_id": bcast.id})
     return RedirectResponse("/msg/outbox/?sent=1", status_code=303)
+
+
+router.include_router(scheduled_broadcasts.router)

@@ -1,12 +1,13 @@
 """Campaigns: the list with their group and events; create a campaign and add events (start a flow or
-send a message some time before or after a date field). A new event is scheduled by mailroom through a
-`schedule_campaign_event` task."""
+send a message some time before or after a date field), delete an event, archive a campaign. Mailroom
+(re)computes an event's fires through a `schedule_campaign_event` task: for a new event it writes them, for a
+deleted event or an archived campaign it removes the ones still to come."""
 
 import uuid as uuidlib
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import ContactField, ContactGroup, Flow
@@ -173,4 +174,55 @@ async def event_create(
     await FairQueue(get_redis(), "tasks:batch").push(
         ctx.org.id, "schedule_campaign_event", {"event_id": event.id}
     )
+    return RedirectResponse("/campaign/", status_code=303)
+
+
+async def _reschedule(org_id: int, event_ids: list[int]) -> None:
+    queue = FairQueue(get_redis(), "tasks:batch")
+    for event_id in event_ids:
+        await queue.push(org_id, "schedule_campaign_event", {"event_id": event_id})
+
+
+@router.post("/campaign/event/delete/", dependencies=[Csrf])
+async def event_delete(ctx: CtxDep, event: Annotated[str, Form()]) -> Response:
+    ctx.require("flow_edit")
+    event_id = (
+        await ctx.db.execute(
+            update(CampaignEvent)
+            .where(CampaignEvent.org_id == ctx.org.id, CampaignEvent.uuid == event, CampaignEvent.is_active)
+            .values(is_active=False)
+            .returning(CampaignEvent.id)
+        )
+    ).scalar_one_or_none()
+    if event_id is None:
+        return RedirectResponse("/campaign/?error=No such event", status_code=303)
+    await ctx.db.commit()  # before the task: mailroom must see the event gone
+    await _reschedule(ctx.org.id, [event_id])
+    return RedirectResponse("/campaign/", status_code=303)
+
+
+@router.post("/campaign/archive/", dependencies=[Csrf])
+async def campaign_archive(ctx: CtxDep, campaign: Annotated[str, Form()]) -> Response:
+    ctx.require("flow_edit")
+    campaign_id = (
+        await ctx.db.execute(
+            update(Campaign)
+            .where(Campaign.org_id == ctx.org.id, Campaign.uuid == campaign, Campaign.is_active)
+            .values(is_archived=True)
+            .returning(Campaign.id)
+        )
+    ).scalar_one_or_none()
+    if campaign_id is None:
+        return RedirectResponse("/campaign/?error=No such campaign", status_code=303)
+    event_ids = list(
+        (
+            await ctx.db.execute(
+                select(CampaignEvent.id).where(
+                    CampaignEvent.campaign_id == campaign_id, CampaignEvent.is_active
+                )
+            )
+        ).scalars()
+    )
+    await ctx.db.commit()
+    await _reschedule(ctx.org.id, event_ids)
     return RedirectResponse("/campaign/", status_code=303)

@@ -1,7 +1,9 @@
 """Channels: the list, a channel's page with the callback URLs to give the provider, and its logs with
 secrets redacted."""
 
+import base64
 import json
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,14 +11,23 @@ from sqlalchemy import func, select
 from starlette.responses import Response
 
 from upesi.db.models import Channel, ChannelLog, Msg
+from upesi.db.ops.channels import TYPE_NAMES
 from web.ui.auth import CtxDep
 from web.ui.render import render
 
 router = APIRouter()
-TYPE_NAMES = {"EX": "External API", "TG": "Telegram", "WAC": "WhatsApp Cloud", "FBA": "Facebook", "T": "Twilio",
-              "VV": "Vonage", "AT": "Africa's Talking", "KN": "Kannel", "D3C": "WhatsApp (360dialog)"}  # fmt: skip
 SECRET_HINTS = ("token", "secret", "password", "key", "auth")
 MASK = "**********"
+# config pairs that providers take as HTTP basic auth: the log may quote base64("user:secret"), not the secret
+BASIC_AUTH_PAIRS = (
+    ("account_sid", "auth_token"),
+    ("username", "password"),
+    ("nexmo_api_key", "nexmo_api_secret"),
+)
+# credentials in request headers are masked whatever they are (a secret since rotated is no longer in config)
+AUTH_HEADER = re.compile(
+    r"(?im)^((?:proxy-)?authorization|x-api-key|api-key|x-auth-token)(:[ \t]*)(?:(basic|bearer|token) )?(\S[^\r\n]*)"
+)
 
 
 def _callbacks(channel: Channel) -> dict[str, str]:
@@ -33,6 +44,11 @@ def secrets_of(channel: Channel) -> list[str]:
     for key, value in (channel.config or {}).items():
         if isinstance(value, str) and len(value) >= 4 and any(h in key.lower() for h in SECRET_HINTS):
             out.append(value)
+    config = channel.config or {}
+    for user_key, secret_key in BASIC_AUTH_PAIRS:
+        user, secret = config.get(user_key), config.get(secret_key)
+        if isinstance(user, str) and isinstance(secret, str) and user and secret:
+            out.append(base64.b64encode(f"{user}:{secret}".encode()).decode())
     return out
 
 
@@ -40,7 +56,7 @@ def redact(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, str):
         for s in secrets:
             value = value.replace(s, MASK)
-        return value
+        return AUTH_HEADER.sub(lambda m: f"{m[1]}{m[2]}{m[3] + ' ' if m[3] else ''}{MASK}", value)
     if isinstance(value, list):
         return [redact(v, secrets) for v in value]
     if isinstance(value, dict):

@@ -6,10 +6,12 @@ from fastapi import APIRouter, Request
 from sqlalchemy import and_, func, select, true
 from starlette.responses import RedirectResponse, Response
 
-from upesi.db.models import Contact, ContactGroup, ContactURN, Msg
+from upesi.db.models import Broadcast, Contact, ContactGroup, ContactURN, Msg
 from upesi.db.models.labels import Label, msg_labels
-from web.ui.auth import CtxDep
+from web.ui.auth import Ctx, CtxDep
 from web.ui.render import render
+from web.ui.scheduled_broadcasts import SCHEDULE_PERMISSION, schedule_context
+from web.ui.send_form import SendInput, contact_choices
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -34,6 +36,20 @@ async def msg_home() -> Response:
 @router.get("/msg/{folder}/")
 async def msg_folder(request: Request, ctx: CtxDep, folder: str, page: int = 1, label: str = "") -> Response:
     ctx.require("msg_read")
+    return await render_folder(request, ctx, folder, page, label)
+
+
+async def render_folder(
+    request: Request,
+    ctx: Ctx,
+    folder: str,
+    page: int = 1,
+    label: str = "",
+    form: SendInput | None = None,
+    form_error: str | None = None,
+    status: int = 200,
+) -> Response:
+    """A folder; with a refused send form, the form shown again (open) with its error and what was typed."""
     if folder not in FOLDERS and folder != "label":
         return render(request, "error.html", {"ctx": ctx, "status": 404, "message": "No such folder"}, 404)
     where: list[Any] = [Msg.org_id == ctx.org.id, Msg.visibility == "V"]
@@ -95,6 +111,13 @@ async def msg_folder(request: Request, ctx: CtxDep, folder: str, page: int = 1, 
         .scalars()
         .all()
     )
+    scheduled_count = (
+        await ctx.db.execute(
+            select(func.count())
+            .select_from(Broadcast)
+            .where(Broadcast.org_id == ctx.org.id, Broadcast.is_active, Broadcast.schedule.is_not(None))
+        )
+    ).scalar_one()
     return render(
         request,
         "msgs/folder.html",
@@ -110,5 +133,12 @@ async def msg_folder(request: Request, ctx: CtxDep, folder: str, page: int = 1, 
             "page": page,
             "label": label,
             "groups": groups,
+            "scheduled_count": scheduled_count,
+            "form": form or SendInput(),
+            "chosen_contacts": await contact_choices(ctx, form.contacts) if form else [],
+            "form_error": form_error,
+            "can_schedule": ctx.can(SCHEDULE_PERMISSION),
+            **schedule_context(ctx),
         },
+        status,
     )

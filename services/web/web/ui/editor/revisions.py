@@ -4,6 +4,11 @@ GET  /flow/revisions/{uuid}/?version=14.3          → {results: [{id, user, cre
 GET  /flow/revisions/{uuid}/{id|latest}/?version=… → {definition, info, issues, metadata}
 POST /flow/revisions/{uuid}/  body: the definition → {status: "success", revision, info, issues, metadata}
                                                    | 400 {status: "failure", description, detail}
+
+Two people editing one flow: the editor sends the revision its definition is based on (`revision`); a save
+based on an older revision than the flow's latest is refused, as RapidPro's FlowUserConflictException, with
+the message the editor shows in its "couldn't save your changes" dialog. The flow row is locked while
+saving, so two saves based on the same revision cannot both pass.
 """
 
 from datetime import UTC, datetime
@@ -13,7 +18,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import JSONResponse
 
-from upesi.db.models import FlowRevision, User
+from upesi.db.models import Flow, FlowRevision, User
 from upesi.db.ops.flows import save_flow
 from upesi.flows.definition import (
     CURRENT_SPEC_VERSION,
@@ -23,7 +28,7 @@ from upesi.flows.definition import (
     migrate_flow,
     read_flow,
 )
-from web.ui.auth import Csrf, CtxDep
+from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.editor.common import get_flow, json_body
 from web.ui.editor.info import flow_info
 from web.ui.editor.layout import with_layout
@@ -91,6 +96,26 @@ def _failure(description: str, status: int = 400) -> JSONResponse:
     )
 
 
+async def _conflict(ctx: Ctx, flow: Flow, based_on: Any) -> str | None:
+    """Lock the flow for this save; the refusal when the definition is based on an older revision."""
+    await ctx.db.execute(
+        select(Flow).where(Flow.id == flow.id).with_for_update().execution_options(populate_existing=True)
+    )
+    if not isinstance(based_on, int) or isinstance(based_on, bool) or based_on >= flow.revision:
+        return None  # RapidPro skips the check when the definition carries no revision
+    saved_by = (
+        await ctx.db.execute(
+            select(User)
+            .join(FlowRevision, FlowRevision.created_by_id == User.id)
+            .where(FlowRevision.flow_id == flow.id)
+            .order_by(FlowRevision.revision.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    who = _user_json(saved_by)["name"] if saved_by is not None else "Someone else"
+    return f"{who} is currently editing this Flow. Your changes will not be saved until you refresh your browser."
+
+
 @router.post("/flow/revisions/{flow_uuid}/", dependencies=[Csrf])
 async def revision_save(request: Request, ctx: CtxDep, flow_uuid: str) -> JSONResponse:
     ctx.require("flow_edit")
@@ -100,6 +125,9 @@ async def revision_save(request: Request, ctx: CtxDep, flow_uuid: str) -> JSONRe
         return _failure("The definition is for a different flow.")
     body["uuid"] = flow.uuid
     body.setdefault("spec_version", "14.3.0")
+    conflict = await _conflict(ctx, flow, body.get("revision"))
+    if conflict is not None:
+        return _failure(conflict)
     try:
         definition = migrate_flow(body, CURRENT_SPEC_VERSION)
         read_flow(definition)  # validation: the same reader mailroom runs, so what we store will run
