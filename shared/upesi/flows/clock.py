@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import time
-import uuid as uuidlib
 from collections.abc import Callable
 
 from upesi.excellent.types.convert import format_datetime_iso
@@ -18,16 +18,36 @@ def real_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class _RandomHex(threading.local):
+    """Random hex digits read from the OS in blocks, one buffer per thread (mailroom runs the engine in
+    worker threads): one os.urandom call per ~200 UUIDs instead of one each."""
+
+    def __init__(self) -> None:
+        self.digits = ""
+        self.pos = 0
+
+    def take(self, n: int) -> str:
+        pos = self.pos
+        if pos + n > len(self.digits):
+            self.digits = os.urandom(1024).hex()
+            pos = 0
+        self.pos = pos + n
+        return self.digits[pos : pos + n]
+
+
+_random_hex = _RandomHex()
+# a forked child must not hand out the digits its parent will also use
+os.register_at_fork(after_in_child=_random_hex.__init__)
+
+
 def uuid7() -> str:
-    """A time-ordered V7 UUID (Python 3.11 has no uuid7 of its own)."""
-    ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (ms & ((1 << 48) - 1)) << 80
-    value |= 0x7 << 76
-    value |= (rand >> 68 & 0xFFF) << 64
-    value |= 0b10 << 62
-    value |= rand & ((1 << 62) - 1)
-    return str(uuidlib.UUID(int=value))
+    """A time-ordered V7 UUID (Python 3.11 has no uuid7 of its own): 48 bits of milliseconds, the version,
+    74 random bits around the variant. Formatted from hex directly: several are made per step, and going
+    through uuid.UUID cost more than the rest of logging an event."""
+    ms = f"{time.time_ns() // 1_000_000 & 0xFFFFFFFFFFFF:012x}"
+    r = _random_hex.take(19)
+    variant = int(r[3], 16) & 0x3 | 0x8
+    return f"{ms[:8]}-{ms[8:]}-7{r[:3]}-{variant:x}{r[4:7]}-{r[7:19]}"
 
 
 def iso(t: dt.datetime) -> str:
