@@ -150,30 +150,28 @@ class _ContactContext(XObject):
         return urn_value(self.session, pref)
 
 
-def _contact_prop(fn: Any) -> Deferred:
-    return Deferred(lambda c, _: fn(c.contact))
-
-
 _CONTACT_DEFAULT = Deferred(lambda c, _: c.default_text())
 _CONTACT_PROPS: dict[str, Any] = {
-    "uuid": _contact_prop(lambda d: d.get("uuid")),
-    "id": _contact_prop(lambda d: str(d.get("id") or "0")),
-    "ref": _contact_prop(lambda d: d.get("ref", "")),
-    "name": _contact_prop(lambda d: d.get("name") or ""),
-    "first_name": _contact_prop(lambda d: first_name(d.get("name") or "")),
-    "language": _contact_prop(lambda d: d.get("language") or ""),
-    "status": _contact_prop(lambda d: d.get("status") or "active"),
-    "timezone": _contact_prop(lambda d: d.get("timezone") or None),
-    "created_on": _contact_prop(lambda d: _dt(d.get("created_on"))),
-    "last_seen_on": _contact_prop(lambda d: _dt(d.get("last_seen_on"))),
+    "uuid": Deferred(lambda c, _: c.contact.get("uuid")),
+    "id": Deferred(lambda c, _: str(c.contact.get("id") or "0")),
+    "ref": Deferred(lambda c, _: c.contact.get("ref", "")),
+    "name": Deferred(lambda c, _: c.contact.get("name") or ""),
+    "first_name": Deferred(lambda c, _: first_name(c.contact.get("name") or "")),
+    "language": Deferred(lambda c, _: c.contact.get("language") or ""),
+    "status": Deferred(lambda c, _: c.contact.get("status") or "active"),
+    "timezone": Deferred(lambda c, _: c.contact.get("timezone") or None),
+    "created_on": Deferred(lambda c, _: _dt(c.contact.get("created_on"))),
+    "last_seen_on": Deferred(lambda c, _: _dt(c.contact.get("last_seen_on"))),
     "urns": Deferred(lambda c, _: [urn_value(c.session, u) for u in c.parsed_urns()]),
     "urn": Deferred(lambda c, _: c.preferred_urn_value()),
-    "groups": _contact_prop(
-        lambda d: [XObject({"uuid": g.get("uuid"), "name": g.get("name")}) for g in d.get("groups") or []]
+    "groups": Deferred(
+        lambda c, _: [
+            XObject({"uuid": g.get("uuid"), "name": g.get("name")}) for g in c.contact.get("groups") or []
+        ]
     ),
     "fields": Deferred(lambda c, _: fields_context(c.session, c.contact)),
     "channel": Deferred(lambda c, _: channel_context(c.channel())),
-    "tickets": _contact_prop(lambda d: [from_json(t) for t in d.get("tickets") or []]),
+    "tickets": Deferred(lambda c, _: [from_json(t) for t in c.contact.get("tickets") or []]),
 }
 _CONTACT_DEPRECATED = {
     "id": "@contact.id is deprecated, use @contact.ref instead",
@@ -195,19 +193,17 @@ class _ResultContext(XObject):
         self.result = r
 
 
-def _result_prop(fn: Any) -> Deferred:
-    return Deferred(lambda c, _: fn(c.result))
-
-
 _RESULT_PROPS: dict[str, Any] = {
-    "name": _result_prop(lambda r: r.get("name")),
-    "value": _result_prop(lambda r: r.get("value")),
-    "category": _result_prop(lambda r: r.get("category") or ""),
-    "category_localized": _result_prop(lambda r: r.get("category_localized") or r.get("category") or ""),
-    "input": _result_prop(lambda r: r.get("input") or ""),
-    "extra": _result_prop(lambda r: from_json(r.get("extra"))),
-    "node_uuid": _result_prop(lambda r: r.get("node_uuid")),
-    "created_on": _result_prop(lambda r: _dt(r.get("created_on"))),
+    "name": Deferred(lambda c, _: c.result.get("name")),
+    "value": Deferred(lambda c, _: c.result.get("value")),
+    "category": Deferred(lambda c, _: c.result.get("category") or ""),
+    "category_localized": Deferred(
+        lambda c, _: c.result.get("category_localized") or c.result.get("category") or ""
+    ),
+    "input": Deferred(lambda c, _: c.result.get("input") or ""),
+    "extra": Deferred(lambda c, _: from_json(c.result.get("extra"))),
+    "node_uuid": Deferred(lambda c, _: c.result.get("node_uuid")),
+    "created_on": Deferred(lambda c, _: _dt(c.result.get("created_on"))),
 }
 
 
@@ -225,7 +221,7 @@ class _ResultsContext(XObject):
         self.results = results
 
 
-_RESULT_BY_KEY = Deferred(lambda c, key: result_context(c.results[key]))
+_RESULT_BY_KEY = Deferred(lambda c, key: _ResultContext(c.results[key]))
 _RESULTS_TEXT = Deferred(
     lambda c, _: "\n".join(f"{r.get('name')}: {r.get('value')}" for _, r in sorted(c.results.items()))
 )
@@ -245,10 +241,6 @@ class _InputContext(XObject):
         self.input = i
 
 
-def _input_prop(fn: Any) -> Deferred:
-    return Deferred(lambda c, _: fn(c.input))
-
-
 def _input_text(c: _InputContext) -> str:
     i = c.input
     return "\n".join([i.get("text") or ""] + [a.partition(":")[2] for a in c.get("attachments")])
@@ -256,15 +248,15 @@ def _input_text(c: _InputContext) -> str:
 
 _INPUT_TEXT = Deferred(lambda c, _: _input_text(c))
 _INPUT_PROPS: dict[str, Any] = {
-    "uuid": _input_prop(lambda i: i.get("uuid")),
-    "type": _input_prop(lambda i: i.get("type", "msg")),
-    "created_on": _input_prop(lambda i: _dt(i.get("created_on"))),
-    "channel": _input_prop(lambda i: channel_context(i.get("channel"))),
-    "urn": _input_prop(lambda i: i.get("urn")),
-    "text": _input_prop(lambda i: i.get("text") or ""),
-    "attachments": _input_prop(lambda i: list(i.get("attachments") or [])),
-    "external_id": _input_prop(lambda i: i.get("external_id") or ""),
-    "payload": _input_prop(lambda i: from_json(i.get("payload") or {})),
+    "uuid": Deferred(lambda c, _: c.input.get("uuid")),
+    "type": Deferred(lambda c, _: c.input.get("type", "msg")),
+    "created_on": Deferred(lambda c, _: _dt(c.input.get("created_on"))),
+    "channel": Deferred(lambda c, _: channel_context(c.input.get("channel"))),
+    "urn": Deferred(lambda c, _: c.input.get("urn")),
+    "text": Deferred(lambda c, _: c.input.get("text") or ""),
+    "attachments": Deferred(lambda c, _: list(c.input.get("attachments") or [])),
+    "external_id": Deferred(lambda c, _: c.input.get("external_id") or ""),
+    "payload": Deferred(lambda c, _: from_json(c.input.get("payload") or {})),
 }
 
 
@@ -449,10 +441,10 @@ class _RunContext(XObject):
 
 
 _ROOT_DEFERRED: dict[str, Any] = {
-    "contact": Deferred(lambda c, _: contact_context(c.session, c.session.contact)),
+    "contact": Deferred(lambda c, _: _ContactContext(c.session, c.session.contact)),
     "fields": Deferred(lambda c, _: fields_context(c.session, c.session.contact)),
     "urns": Deferred(lambda c, _: urns_context(c.session, c.session.contact)),
-    "results": Deferred(lambda c, _: results_context(c.run)),
+    "results": Deferred(lambda c, _: _ResultsContext(c.run.results)),
     "locals": Deferred(lambda c, _: from_json(c.run.locals)),
     "input": Deferred(lambda c, _: input_context(c.session)),
     "run": Deferred(lambda c, _: run_context(c.session, c.run)),

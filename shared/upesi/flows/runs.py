@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from upesi.flows.clock import iso, parse_iso
@@ -46,6 +47,7 @@ def write_time(v: dt.datetime, read: ReadTime | None) -> str:
     return iso(v)
 
 
+@lru_cache(maxsize=4096)  # a flow's few result names, keyed again for every result saved
 def result_key(name: str) -> str:
     """Snake-case a result name: `Favorite Color` -> `favorite_color`."""
     return _SNAKE_RE.sub("_", name.strip().lower()).strip("_")

@@ -104,7 +104,8 @@ class XObject:
             key = k
             real = self._props[k]
         if isinstance(real, Lazy):
-            real = real.resolve(self, key)
+            # Deferred called directly: contexts resolve many of these per template evaluated
+            real = real.fn(self, key) if type(real) is Deferred else real.resolve(self, key)  # type: ignore[call-arg]
             self._props[key] = real
         return real
 
