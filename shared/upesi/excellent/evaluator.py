@@ -39,8 +39,16 @@ def evaluate(node: tuple[Any, ...], env: Any, scope: Scope) -> Any:
     if kind == "ref":
         name = node[1]
         root = scope.root
-        if root is not None and root.deprecated_keys and name.lower() in root.deprecated_keys:
-            scope.warn(root.deprecated_keys[name.lower()])
+        if root is not None:
+            deprecated = root.deprecated_keys
+            if deprecated and name.lower() in deprecated:
+                scope.warn(deprecated[name.lower()])
+            if (
+                scope.vars is None and scope.parent is None
+            ):  # not in a lambda: a name is the root's or a function
+                v = root.get(name, MISSING)
+                if v is not MISSING:
+                    return v
         return _resolve(name, scope)
     if kind == "lit":
         return node[1]

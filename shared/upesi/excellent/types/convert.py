@@ -71,6 +71,14 @@ def format_time(v: dt.time) -> str:
 
 def to_text(v: Any) -> str:
     """Stringify a value (the & operator, text(), template output). Nil is ""."""
+    # exact types first (a dict lookup instead of a chain of isinstance checks: this renders every template
+    # item); subclasses and the rest go down the chain
+    t = type(v)
+    if t is str:
+        return v
+    by_type = _TEXT_BY_TYPE.get(t)
+    if by_type is not None:
+        return by_type(v)
     if v is None:
         return ""
     if isinstance(v, str):
@@ -100,6 +108,16 @@ def to_text(v: Any) -> str:
     if isinstance(v, XError):
         return ""
     return str(v)
+
+
+_TEXT_BY_TYPE: dict[type, Any] = {
+    bool: lambda v: "true" if v else "false",
+    Decimal: format_decimal,
+    int: str,
+    dt.datetime: format_datetime_iso,
+    dt.date: dt.date.isoformat,
+    dt.time: format_time,
+}
 
 
 def _sort_key(kv: tuple[str, Any]) -> str:
