@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,27 @@ class Environment:
     def from_json(
         cls, d: dict[str, Any] | None, now_fn: Callable[[], dt.datetime] | None = None
     ) -> Environment:
+        """Read an environment. The services pass the same workspace environment dict for every session they
+        read, so the last few reads are remembered (by identity, checked against a copy of their content)."""
+        if d is None:
+            return cls._read(None, now_fn)
+        cached = _read_cache.get(id(d))
+        if cached is not None and cached[0] is d and cached[1] == d:
+            env = copy.copy(cached[2])
+            env.allowed_languages = list(env.allowed_languages)
+            env.prompts = dict(env.prompts)
+            env.extra = {}
+            if now_fn is not None:
+                env.now_fn = now_fn
+            return env
+        env = cls._read(d, None)
+        if len(_read_cache) >= 64:
+            _read_cache.clear()
+        _read_cache[id(d)] = (d, copy.deepcopy(d), copy.copy(env))
+        return cls.from_json(d, now_fn)
+
+    @classmethod
+    def _read(cls, d: dict[str, Any] | None, now_fn: Callable[[], dt.datetime] | None) -> Environment:
         d = d or {}
         nf = d.get("number_format") or {}
         tzname = d.get("timezone") or "UTC"
@@ -76,12 +98,23 @@ class Environment:
             out["input_collation"] = self.input_collation
         return out
 
+    def __copy__(self) -> Environment:
+        # a session copies its environment to merge the contact in (envmerge): copying the instance dict
+        # directly is several times cheaper than copy's generic reduce/reconstruct
+        clone = object.__new__(Environment)
+        clone.__dict__.update(self.__dict__)
+        return clone
+
     @property
     def default_language(self) -> str:
         return self.allowed_languages[0] if self.allowed_languages else ""
 
     def now(self) -> dt.datetime:
         return self.now_fn().astimezone(self.timezone)
+
+
+# id(environment dict) -> (the dict, a copy of its content then, the environment read from it)
+_read_cache: dict[int, tuple[dict[str, Any], dict[str, Any], Environment]] = {}
 
 
 def _clean_fmt(f: str | None) -> str:

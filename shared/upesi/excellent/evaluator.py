@@ -23,23 +23,35 @@ _DIV_QUANT = Decimal("1E-16")
 
 def evaluate(node: tuple[Any, ...], env: Any, scope: Scope) -> Any:
     kind = node[0]
-    if kind == "lit":
-        return node[1]
+    # property paths (@contact.name, @results.x.category) are most of what templates evaluate: first
+    if kind == "dot":
+        target = evaluate(node[1], env, scope)
+        key = node[2]
+        if isinstance(target, XObject):
+            deprecated = target.deprecated_keys
+            if deprecated and key.lower() in deprecated:
+                scope.warn(deprecated[key.lower()])
+            v = target.get(key, MISSING)
+            if v is MISSING:
+                return XError(f"object has no property '{key}'")
+            return v
+        return lookup(target, key, by_key=True)
     if kind == "ref":
         name = node[1]
         root = scope.root
-        if root is not None and root.deprecated_keys and name.lower() in root.deprecated_keys:
-            scope.warn(root.deprecated_keys[name.lower()])
+        if root is not None:
+            deprecated = root.deprecated_keys
+            if deprecated and name.lower() in deprecated:
+                scope.warn(deprecated[name.lower()])
+            if (
+                scope.vars is None and scope.parent is None
+            ):  # not in a lambda: a name is the root's or a function
+                v = root.get(name, MISSING)
+                if v is not MISSING:
+                    return v
         return _resolve(name, scope)
-    if kind == "dot":
-        target = evaluate(node[1], env, scope)
-        if (
-            isinstance(target, XObject)
-            and target.deprecated_keys
-            and node[2].lower() in target.deprecated_keys
-        ):
-            scope.warn(target.deprecated_keys[node[2].lower()])
-        return lookup(target, node[2], by_key=True)
+    if kind == "lit":
+        return node[1]
     if kind == "idx":
         target = evaluate(node[1], env, scope)
         if isinstance(target, XError):

@@ -1,6 +1,7 @@
 """Builds the Excellent root context (@contact, @results, @input, @run, ...) for a run.
 
-Everything is wrapped in Lazy so that evaluating `@contact.name` doesn't build @run or @webhook.
+Every context is an object over a shared table of deferred properties, so evaluating `@contact.name`
+doesn't build @run or @webhook, nor even the contact's URNs.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from upesi.excellent.types.convert import from_json, to_text
-from upesi.excellent.types.values import Lazy, XObject
-from upesi.flows.clock import parse_iso
+from upesi.excellent.types.values import Deferred, Lazy, XObject
 from upesi.flows.contact import URN_SCHEMES, contact_urns, first_name, urn_text
 from upesi.flows.legacy_extra import legacy_extra
+from upesi.flows.runs import read_time
 from upesi.flows.urns import format_urn
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def _dt(s: Any) -> dt.datetime | None:
-    return parse_iso(s) if isinstance(s, str) else None
+    return read_time(s)[0] if isinstance(s, str) else None
 
 
 def _redact(session: Session) -> bool:
@@ -51,17 +52,35 @@ def field_value(session: Session, fdef: dict[str, Any], value: dict[str, Any] | 
     return value.get("text")
 
 
+class _FieldsContext(XObject):
+    """@fields: every field of the workspace, each typed only when a template reads it."""
+
+    __slots__ = ("session", "values")
+
+    def __init__(self, session: Session, contact: dict[str, Any]) -> None:
+        super().__init__(dict.fromkeys(sorted(session.assets.fields), _FIELD_VALUE), default=_FIELDS_TEXT)
+        self.session = session
+        self.values: dict[str, Any] = contact.get("fields") or {}
+
+    def value(self, key: str) -> Any:
+        return field_value(self.session, self.session.assets.fields[key], self.values.get(key))
+
+    def text(self) -> str:
+        fields = self.session.assets.fields
+        lines = []
+        for key in self.keys():
+            v = self.get(key)
+            if v is not None:
+                lines.append((fields[key].get("name") or key, to_text(v)))
+        return "\n".join(f"{n}: {v}" for n, v in sorted(lines))
+
+
+_FIELD_VALUE = Deferred(lambda c, key: c.value(key))
+_FIELDS_TEXT = Deferred(lambda c, _: c.text())
+
+
 def fields_context(session: Session, contact: dict[str, Any]) -> XObject:
-    values = contact.get("fields") or {}
-    props: dict[str, Any] = {}
-    lines = []
-    for key, fdef in sorted(session.assets.fields.items(), key=lambda kv: kv[0]):
-        v = field_value(session, fdef, values.get(key))
-        props[key] = v
-        if v is not None:
-            lines.append((fdef.get("name") or key, to_text(v)))
-    default = "\n".join(f"{n}: {v}" for n, v in sorted(lines))
-    return XObject(props, default=default)
+    return _FieldsContext(session, contact)
 
 
 def urns_context(session: Session, contact: dict[str, Any]) -> XObject:
@@ -81,94 +100,172 @@ def channel_context(ch: dict[str, Any] | None) -> XObject | None:
     )
 
 
-def contact_context(session: Session, contact: dict[str, Any]) -> XObject:
-    urns = contact_urns(contact)
-    name = contact.get("name") or ""
-    pref = urns[0] if urns else None
-    if name:
-        default: Any = name
-    elif pref is not None:
-        default = format_urn(pref, redact=_redact(session))
-    else:
-        default = ""
-    channel = None
-    if pref is not None:
-        from upesi.flows.contact import channel_for_urn
+_NO_CHANNEL: Any = object()
 
-        channel = channel_for_urn(pref, session.assets.channels)
-    props: dict[str, Any] = {
-        "uuid": contact.get("uuid"),
-        "id": str(contact.get("id") or "0"),
-        "ref": contact.get("ref", ""),
-        "name": name,
-        "first_name": first_name(name),
-        "language": contact.get("language") or "",
-        "status": contact.get("status") or "active",
-        "timezone": contact.get("timezone") or None,
-        "created_on": _dt(contact.get("created_on")),
-        "last_seen_on": _dt(contact.get("last_seen_on")),
-        "urns": Lazy(lambda: [urn_value(session, u) for u in urns]),
+
+class _ContactContext(XObject):
+    """@contact, rebuilt for every template evaluated: one copy of a shared table of deferred properties,
+    each computed (URNs parsed, channel found, dates read) only when a template uses it."""
+
+    __slots__ = ("_channel", "_urns", "contact", "session")
+
+    def __init__(self, session: Session, contact: dict[str, Any]) -> None:
+        super().__init__(_CONTACT_PROPS, default=_CONTACT_DEFAULT)
+        self.deprecated_keys = _CONTACT_DEPRECATED
+        self.session = session
+        self.contact = contact
+        self._urns: list[Any] | None = None
+        self._channel: Any = _NO_CHANNEL
+
+    def parsed_urns(self) -> list[Any]:
+        if self._urns is None:
+            self._urns = contact_urns(self.contact)
+        return self._urns
+
+    def preferred_urn(self) -> Any:
+        urns = self.parsed_urns()
+        return urns[0] if urns else None
+
+    def channel(self) -> dict[str, Any] | None:
+        if self._channel is _NO_CHANNEL:
+            pref = self.preferred_urn()
+            self._channel = None
+            if pref is not None:
+                from upesi.flows.contact import channel_for_urn
+
+                self._channel = channel_for_urn(pref, self.session.assets.channels)
+        return self._channel
+
+    def default_text(self) -> str:
+        name = self.contact.get("name")
+        if name:
+            return name
+        pref = self.preferred_urn()
+        return format_urn(pref, redact=_redact(self.session)) if pref is not None else ""
+
+    def preferred_urn_value(self) -> str | None:
         # goflow's preferred URN is one a message could go out on (it has a usable channel)
-        "urn": urn_value(session, pref) if pref is not None and channel is not None else None,
-        "groups": Lazy(
-            lambda: [
-                XObject({"uuid": g.get("uuid"), "name": g.get("name")}) for g in contact.get("groups") or []
-            ]
-        ),
-        "fields": Lazy(lambda: fields_context(session, contact)),
-        "channel": Lazy(lambda: channel_context(channel)),
-        "tickets": Lazy(lambda: [_contact_ticket(t) for t in contact.get("tickets") or []]),
-    }
-    ctx = XObject(props, default=default)
-    ctx.deprecated_keys = {
-        "id": "@contact.id is deprecated, use @contact.ref instead",
-        "tickets": "@contact.tickets is deprecated, use @ticket instead",
-    }
-    return ctx
+        pref = self.preferred_urn()
+        if pref is None or self.channel() is None:
+            return None
+        return urn_value(self.session, pref)
+
+
+_CONTACT_DEFAULT = Deferred(lambda c, _: c.default_text())
+_CONTACT_PROPS: dict[str, Any] = {
+    "uuid": Deferred(lambda c, _: c.contact.get("uuid")),
+    "id": Deferred(lambda c, _: str(c.contact.get("id") or "0")),
+    "ref": Deferred(lambda c, _: c.contact.get("ref", "")),
+    "name": Deferred(lambda c, _: c.contact.get("name") or ""),
+    "first_name": Deferred(lambda c, _: first_name(c.contact.get("name") or "")),
+    "language": Deferred(lambda c, _: c.contact.get("language") or ""),
+    "status": Deferred(lambda c, _: c.contact.get("status") or "active"),
+    "timezone": Deferred(lambda c, _: c.contact.get("timezone") or None),
+    "created_on": Deferred(lambda c, _: _dt(c.contact.get("created_on"))),
+    "last_seen_on": Deferred(lambda c, _: _dt(c.contact.get("last_seen_on"))),
+    "urns": Deferred(lambda c, _: [urn_value(c.session, u) for u in c.parsed_urns()]),
+    "urn": Deferred(lambda c, _: c.preferred_urn_value()),
+    "groups": Deferred(
+        lambda c, _: [
+            XObject({"uuid": g.get("uuid"), "name": g.get("name")}) for g in c.contact.get("groups") or []
+        ]
+    ),
+    "fields": Deferred(lambda c, _: fields_context(c.session, c.contact)),
+    "channel": Deferred(lambda c, _: channel_context(c.channel())),
+    "tickets": Deferred(lambda c, _: [_contact_ticket(t) for t in c.contact.get("tickets") or []]),
+}
+_CONTACT_DEPRECATED = {
+    "id": "@contact.id is deprecated, use @contact.ref instead",
+    "tickets": "@contact.tickets is deprecated, use @ticket instead",
+}
+
+
+def contact_context(session: Session, contact: dict[str, Any]) -> XObject:
+    return _ContactContext(session, contact)
+
+
+class _ResultContext(XObject):
+    """One result (@results.x): its value renders it; the rest is read from the result on use."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, r: dict[str, Any]) -> None:
+        super().__init__(_RESULT_PROPS, default=r.get("value"))
+        self.result = r
+
+
+_RESULT_PROPS: dict[str, Any] = {
+    "name": Deferred(lambda c, _: c.result.get("name")),
+    "value": Deferred(lambda c, _: c.result.get("value")),
+    "category": Deferred(lambda c, _: c.result.get("category") or ""),
+    "category_localized": Deferred(
+        lambda c, _: c.result.get("category_localized") or c.result.get("category") or ""
+    ),
+    "input": Deferred(lambda c, _: c.result.get("input") or ""),
+    "extra": Deferred(lambda c, _: from_json(c.result.get("extra"))),
+    "node_uuid": Deferred(lambda c, _: c.result.get("node_uuid")),
+    "created_on": Deferred(lambda c, _: _dt(c.result.get("created_on"))),
+}
 
 
 def result_context(r: dict[str, Any]) -> XObject:
-    return XObject(
-        {
-            "name": r.get("name"),
-            "value": r.get("value"),
-            "category": r.get("category") or "",
-            "category_localized": r.get("category_localized") or r.get("category") or "",
-            "input": r.get("input") or "",
-            "extra": from_json(r.get("extra")),
-            "node_uuid": r.get("node_uuid"),
-            "created_on": _dt(r.get("created_on")),
-        },
-        default=r.get("value"),
-    )
+    return _ResultContext(r)
+
+
+class _ResultsContext(XObject):
+    """@results: each result's context is made when a template reads it."""
+
+    __slots__ = ("results",)
+
+    def __init__(self, results: dict[str, dict[str, Any]]) -> None:
+        super().__init__(dict.fromkeys(results, _RESULT_BY_KEY), default=_RESULTS_TEXT)
+        self.results = results
+
+
+_RESULT_BY_KEY = Deferred(lambda c, key: _ResultContext(c.results[key]))
+_RESULTS_TEXT = Deferred(
+    lambda c, _: "\n".join(f"{r.get('name')}: {r.get('value')}" for _, r in sorted(c.results.items()))
+)
 
 
 def results_context(run: Run) -> XObject:
-    props = {k: Lazy(lambda r=r: result_context(r)) for k, r in run.results.items()}
-    default = "\n".join(f"{r.get('name')}: {r.get('value')}" for _, r in sorted(run.results.items()))
-    return XObject(props, default=default)
+    return _ResultsContext(run.results)
+
+
+class _InputContext(XObject):
+    """@input: the message (or other input) the session was started or resumed with."""
+
+    __slots__ = ("input",)
+
+    def __init__(self, i: dict[str, Any]) -> None:
+        super().__init__(_INPUT_PROPS, default=_INPUT_TEXT)
+        self.input = i
+
+
+def _input_text(c: _InputContext) -> str:
+    i = c.input
+    return "\n".join([i.get("text") or ""] + [a.partition(":")[2] for a in c.get("attachments")])
+
+
+_INPUT_TEXT = Deferred(lambda c, _: _input_text(c))
+_INPUT_PROPS: dict[str, Any] = {
+    "uuid": Deferred(lambda c, _: c.input.get("uuid")),
+    "type": Deferred(lambda c, _: c.input.get("type", "msg")),
+    "created_on": Deferred(lambda c, _: _dt(c.input.get("created_on"))),
+    "channel": Deferred(lambda c, _: channel_context(c.input.get("channel"))),
+    "urn": Deferred(lambda c, _: c.input.get("urn")),
+    "text": Deferred(lambda c, _: c.input.get("text") or ""),
+    "attachments": Deferred(lambda c, _: list(c.input.get("attachments") or [])),
+    "external_id": Deferred(lambda c, _: c.input.get("external_id") or ""),
+    "payload": Deferred(lambda c, _: from_json(c.input.get("payload") or {})),
+}
 
 
 def input_context(session: Session) -> XObject | None:
     i = session.input
     if not i:
         return None
-    atts = list(i.get("attachments") or [])
-    default = "\n".join([i.get("text") or ""] + [a.partition(":")[2] for a in atts])
-    return XObject(
-        {
-            "uuid": i.get("uuid"),
-            "type": i.get("type", "msg"),
-            "created_on": _dt(i.get("created_on")),
-            "channel": channel_context(i.get("channel")),
-            "urn": i.get("urn"),
-            "text": i.get("text") or "",
-            "attachments": atts,
-            "external_id": i.get("external_id") or "",
-            "payload": from_json(i.get("payload") or {}),
-        },
-        default=default,
-    )
+    return _InputContext(i)
 
 
 def flow_context(ref: dict[str, Any], revision: int) -> XObject:
@@ -326,41 +423,52 @@ def trigger_context(session: Session) -> XObject:
     )
 
 
-def build_context(session: Session, run: Run) -> XObject:
-    contact = session.contact
+class _RunContext(XObject):
+    """The root context of a run. Built for every template evaluated, so it is one object over a shared
+    table of deferred properties: nothing is computed until a template asks for it."""
 
-    def child() -> Any:
-        c = session.child_of(run)
-        return related_run_context(session, c, contact) if c else None
+    __slots__ = ("run", "session")
 
-    def parent() -> Any:
-        p = session.parent_of(run)
+    def __init__(self, session: Session, run: Run) -> None:
+        self.session = session
+        self.run = run
+        super().__init__(_ROOT_DEFERRED)
+        self.deprecated_keys = _ROOT_DEPRECATED
+
+    def child(self) -> Any:
+        c = self.session.child_of(self.run)
+        return related_run_context(self.session, c, self.session.contact) if c else None
+
+    def parent(self) -> Any:
+        p = self.session.parent_of(self.run)
         if p is not None:
-            return related_run_context(session, p, contact, "parent")
-        return parent_from_trigger(session)
+            return related_run_context(self.session, p, self.session.contact, "parent")
+        return parent_from_trigger(self.session)
 
-    root = XObject(
-        {
-            "contact": Lazy(lambda: contact_context(session, contact)),
-            "fields": Lazy(lambda: fields_context(session, contact)),
-            "urns": Lazy(lambda: urns_context(session, contact)),
-            "results": Lazy(lambda: results_context(run)),
-            "locals": Lazy(lambda: from_json(run.locals)),
-            "input": Lazy(lambda: input_context(session)),
-            "run": Lazy(lambda: run_context(session, run)),
-            "child": Lazy(child),
-            "parent": Lazy(parent),
-            "webhook": Lazy(lambda: webhook_context(run)),
-            "node": Lazy(lambda: node_context(run)),
-            "globals": Lazy(lambda: globals_context(session)),
-            "trigger": Lazy(lambda: trigger_context(session)),
-            "resume": Lazy(lambda: resume_context(session)),
-            "ticket": Lazy(lambda: from_json((session.trigger or {}).get("ticket"))),
-            "legacy_extra": Lazy(lambda: legacy_extra(session, run)),
-        }
-    )
-    root.deprecated_keys = {"legacy_extra": "@legacy_extra is deprecated"}
-    return root
+
+_ROOT_DEFERRED: dict[str, Any] = {
+    "contact": Deferred(lambda c, _: _ContactContext(c.session, c.session.contact)),
+    "fields": Deferred(lambda c, _: fields_context(c.session, c.session.contact)),
+    "urns": Deferred(lambda c, _: urns_context(c.session, c.session.contact)),
+    "results": Deferred(lambda c, _: _ResultsContext(c.run.results)),
+    "locals": Deferred(lambda c, _: from_json(c.run.locals)),
+    "input": Deferred(lambda c, _: input_context(c.session)),
+    "run": Deferred(lambda c, _: run_context(c.session, c.run)),
+    "child": Deferred(lambda c, _: c.child()),
+    "parent": Deferred(lambda c, _: c.parent()),
+    "webhook": Deferred(lambda c, _: webhook_context(c.run)),
+    "node": Deferred(lambda c, _: node_context(c.run)),
+    "globals": Deferred(lambda c, _: globals_context(c.session)),
+    "trigger": Deferred(lambda c, _: trigger_context(c.session)),
+    "resume": Deferred(lambda c, _: resume_context(c.session)),
+    "ticket": Deferred(lambda c, _: from_json((c.session.trigger or {}).get("ticket"))),
+    "legacy_extra": Deferred(lambda c, _: legacy_extra(c.session, c.run)),
+}
+_ROOT_DEPRECATED = {"legacy_extra": "@legacy_extra is deprecated"}
+
+
+def build_context(session: Session, run: Run) -> XObject:
+    return _RunContext(session, run)
 
 
 def resume_context(session: Session) -> XObject | None:

@@ -7,7 +7,6 @@ sprint = engine.resume(session, {"type": "msg", "event": {...}})
 
 from __future__ import annotations
 
-import copy
 import random
 import uuid as uuidlib
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from upesi.flows.assets import Assets
 from upesi.flows.clock import real_clock, uuid7
 from upesi.flows.runner import start_flow
 from upesi.flows.services import AirtimeService, EmailService, LLMService
-from upesi.flows.session import Session, Sprint
+from upesi.flows.session import Session, Sprint, copy_json
 from upesi.flows.triggers import input_from_trigger
 from upesi.flows.webhooks import MAX_RESPONSE_BYTES
 
@@ -82,7 +81,7 @@ class Engine:
             a,
             self._env(environment),
             environment,
-            copy.deepcopy(contact),
+            copy_json(contact),
             _clean_trigger(trigger),
             self.uuids(),
             self.clock(),
@@ -155,7 +154,7 @@ __all__ = ["Engine", "uuidlib"]
 def _clean_trigger(trigger: dict[str, Any]) -> dict[str, Any]:
     """A copy of the trigger as goflow keeps it: the message of a msg trigger carries no uuid of its own
     (the msg_received event's uuid identifies it)."""
-    t = copy.deepcopy(trigger)
+    t = copy_json(trigger)
     msg = (t.get("event") or {}).get("msg")
     if isinstance(msg, dict):
         msg.pop("uuid", None)

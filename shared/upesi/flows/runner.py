@@ -78,8 +78,6 @@ def execute(session: Session, run: Run, dest: str | None, resume_node: Node | No
     If resume_node is given, that node's router is routed first without re-running its actions or
     beginning its wait again (how a resumed or popped-to run continues).
     """
-    from upesi.flows.routers import route_node
-
     pending: Node | None = resume_node
     while True:
         if session.status == "failed":
@@ -138,10 +136,6 @@ def execute(session: Session, run: Run, dest: str | None, resume_node: Node | No
 
 def visit_node(session: Session, run: Run, node: Node) -> str | ChildStarted | None:
     """Run a node's actions and route it. Returns the exit uuid, a started child, or None when waiting."""
-    from upesi.flows.actions import execute_action
-    from upesi.flows.routers import route_node
-    from upesi.flows.waits import begin_wait
-
     now = session.now()
     session.last_operand = None
     session.last_node_uuid = node.uuid
@@ -149,7 +143,7 @@ def visit_node(session: Session, run: Run, node: Node) -> str | ChildStarted | N
     run.modified_on = now
     child: ChildStarted | None = None
     for action in node.actions:
-        res = execute_action(session, run, node, action)
+        res = actions.execute_action(session, run, node, action)
         if session.status == "failed":
             return None
         if isinstance(res, ChildStarted):
@@ -187,3 +181,10 @@ def take_exit(session: Session, run: Run, node: Node, exit_uuid: str | None) -> 
         session.sprint.segments.append(seg)
         session.last_node_uuid = None
     return dest
+
+
+# imported last, and not inside the functions that use them (the step loop is hot): these modules import
+# from this one
+import upesi.flows.actions as actions  # noqa: E402  (a module: it may be half-initialised here)
+from upesi.flows.routers import route_node  # noqa: E402
+from upesi.flows.waits import begin_wait  # noqa: E402

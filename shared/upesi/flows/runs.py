@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from upesi.flows.clock import iso, parse_iso
@@ -15,6 +16,38 @@ MAX_RESULT_CHARS = 640
 MAX_RESULT_NAME = 64
 
 
+# a timestamp as read from session JSON and the text it was read from: written back verbatim while unchanged
+ReadTime = tuple[dt.datetime, str]
+
+
+def read_time(s: Any) -> tuple[dt.datetime | None, ReadTime | None]:
+    """Parse a session timestamp. Text already in the form iso() writes (UTC, microseconds) is kept with
+    the value, so an unchanged time (most of a long path) is neither re-parsed by regex nor re-formatted."""
+    if (
+        isinstance(s, str)
+        and len(s) == 27
+        and s[26] == "Z"
+        and s[19] == "."
+        and s[10] == "T"
+        and s[4] == "-"
+        and s[0] != "0"  # iso() doesn't zero-pad years before 1000
+    ):
+        try:
+            v = dt.datetime.fromisoformat(s)
+        except ValueError:
+            pass
+        else:
+            return v, (v, s)
+    return parse_iso(s), None
+
+
+def write_time(v: dt.datetime, read: ReadTime | None) -> str:
+    if read is not None and read[0] is v:
+        return read[1]
+    return iso(v)
+
+
+@lru_cache(maxsize=4096)  # a flow's few result names, keyed again for every result saved
 def result_key(name: str) -> str:
     """Snake-case a result name: `Favorite Color` -> `favorite_color`."""
     return _SNAKE_RE.sub("_", name.strip().lower()).strip("_")
@@ -26,16 +59,28 @@ class Step:
     node_uuid: str
     arrived_on: dt.datetime
     exit_uuid: str = ""
+    read: ReadTime | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "uuid": self.uuid,
             "node_uuid": self.node_uuid,
-            "arrived_on": iso(self.arrived_on),
+            "arrived_on": write_time(self.arrived_on, self.read),
         }
         if self.exit_uuid:
             d["exit_uuid"] = self.exit_uuid
         return d
+
+    @classmethod
+    def from_json(cls, s: dict[str, Any]) -> Step:
+        arrived_on, read = read_time(s.get("arrived_on"))
+        return cls(
+            s.get("uuid", ""),
+            s["node_uuid"],
+            arrived_on or dt.datetime.now(dt.UTC),
+            s.get("exit_uuid", ""),
+            read,
+        )
 
 
 @dataclass
@@ -55,6 +100,8 @@ class Run:
     webhook: dict[str, Any] | None = None  # the last webhook call, for @webhook
     webhook_persist: bool = True
     expires_on: dt.datetime | None = None
+    # the times read from session JSON (see read_time), by field name
+    read_times: dict[str, ReadTime] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def current_step(self) -> Step | None:
@@ -69,9 +116,9 @@ class Run:
             "flow": dict(self.flow_ref),
             "path": [s.to_json() for s in self.path],
             "status": self.status,
-            "created_on": iso(self.created_on),
-            "modified_on": iso(self.modified_on),
-            "exited_on": iso(self.exited_on) if self.exited_on else None,
+            "created_on": self._time("created_on", self.created_on),
+            "modified_on": self._time("modified_on", self.modified_on),
+            "exited_on": self._time("exited_on", self.exited_on) if self.exited_on else None,
         }
         if self.results:
             d["results"] = self.results
@@ -86,32 +133,36 @@ class Run:
         if self.webhook is not None and self.webhook_persist:
             d["webhook"] = self.webhook
         if self.expires_on is not None:
-            d["expires_on"] = iso(self.expires_on)
+            d["expires_on"] = self._time("expires_on", self.expires_on)
         return d
+
+    def _time(self, name: str, v: dt.datetime) -> str:
+        return write_time(v, self.read_times.get(name))
 
     @classmethod
     def from_json(cls, d: dict[str, Any], flow: Flow | None) -> Run:
+        read_times: dict[str, ReadTime] = {}
+
+        def time_of(name: str) -> dt.datetime | None:
+            v, read = read_time(d.get(name))
+            if read is not None:
+                read_times[name] = read
+            return v
+
         return cls(
             uuid=d["uuid"],
             flow=flow,
             flow_ref=dict(d.get("flow") or {}),
             status=d.get("status") or "active",
-            created_on=parse_iso(d.get("created_on")) or dt.datetime.now(dt.UTC),
-            modified_on=parse_iso(d.get("modified_on")) or dt.datetime.now(dt.UTC),
-            exited_on=parse_iso(d.get("exited_on")),
-            path=[
-                Step(
-                    s.get("uuid", ""),
-                    s["node_uuid"],
-                    parse_iso(s.get("arrived_on")) or dt.datetime.now(dt.UTC),
-                    s.get("exit_uuid", ""),
-                )
-                for s in d.get("path") or []
-            ],
+            created_on=time_of("created_on") or dt.datetime.now(dt.UTC),
+            modified_on=time_of("modified_on") or dt.datetime.now(dt.UTC),
+            exited_on=time_of("exited_on"),
+            path=[Step.from_json(s) for s in d.get("path") or []],
             results=dict(d.get("results") or {}),
             locals=dict(d.get("locals") or {}),
             parent_uuid=d.get("parent_uuid") or "",
             had_input=bool(d.get("had_input")),
             webhook=d.get("webhook"),
-            expires_on=parse_iso(d.get("expires_on")),
+            expires_on=time_of("expires_on"),
+            read_times=read_times,
         )

@@ -73,12 +73,14 @@ def evaluate_value(session: Session, run: Run, template: str) -> Any:
 def run_languages(session: Session, run: Run) -> list[str]:
     """Languages to try for translations: contact language (if allowed), env default, flow base."""
     langs: list[str] = []
-    allowed = session.env.allowed_languages
+    env = session.env
+    allowed = env.allowed_languages
     cl = session.contact.get("language") or ""
     if cl and cl in allowed:
         langs.append(cl)
-    if session.env.default_language and session.env.default_language not in langs:
-        langs.append(session.env.default_language)
+    default = env.default_language
+    if default and default not in langs:
+        langs.append(default)
     base = run.flow.language if run.flow else ""
     if base and base not in langs:
         langs.append(base)
@@ -91,7 +93,8 @@ def localize(
     """The values of a localizable property and the language they came from."""
     flow = run.flow
     base = flow.language if flow else ""
-    if flow is None:
+    if flow is None or not flow.localization:
+        # nothing translated: every language falls back to the flow's own text
         return default, base
     for lang in run_languages(session, run):
         if lang == base:

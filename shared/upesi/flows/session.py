@@ -7,13 +7,40 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from upesi.excellent.env import Environment
 from upesi.flows.assets import Assets
-from upesi.flows.clock import iso, parse_iso
-from upesi.flows.runs import Run
+from upesi.flows.clock import iso
+from upesi.flows.envmerge import merged_env
+from upesi.flows.runs import ReadTime, Run, read_time, write_time
 
 if TYPE_CHECKING:
     from upesi.flows.engine import Engine
+
+
+# values orjson must refuse rather than turn into JSON text (their copy keeps them as they are)
+_EXACT_JSON = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def copy_json(v: Any) -> Any:
+    """A deep copy of JSON data such as the contact, which is copied on every session read and write:
+    through orjson (several times cheaper than copy.deepcopy), or by walking it when it holds values
+    JSON doesn't (Decimal, datetime, big integers...)."""
+    try:
+        return orjson.loads(orjson.dumps(v, option=_EXACT_JSON))
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _copy_walk(v)
+
+
+def _copy_walk(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _copy_walk(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_copy_walk(x) for x in v]
+    return copy.deepcopy(v) if isinstance(v, tuple | set) else v
 
 
 @dataclass
@@ -44,6 +71,7 @@ class Session:
         self.trigger = trigger
         self.uuid = uuid
         self.created_on = created_on
+        self.created_on_read: ReadTime | None = None
         self.call = call
         self.type = "messaging"
         self.runs: list[Run] = []
@@ -62,8 +90,6 @@ class Session:
     def env(self) -> Environment:
         """The environment merged with the contact: their timezone, and a default country taken
         from their phone number when the environment has none (as goflow's merged environment)."""
-        from upesi.flows.envmerge import merged_env
-
         key = (
             self.contact.get("timezone"),
             tuple(self.contact.get("urns") or ()),
@@ -85,7 +111,7 @@ class Session:
     def log(self, event: dict[str, Any]) -> dict[str, Any]:
         """Stamp an event with uuid and created_on and add it to the current sprint."""
         full = {"uuid": self.new_uuid(), "type": event["type"], "created_on": iso(self.now())}
-        full.update({k: v for k, v in event.items() if k != "type"})
+        full.update(event)  # "type" keeps its place after uuid
         self.sprint.events.append(full)
         return full
 
@@ -115,10 +141,10 @@ class Session:
         d: dict[str, Any] = {
             "uuid": self.uuid,
             "type": self.type,
-            "created_on": iso(self.created_on),
+            "created_on": write_time(self.created_on, self.created_on_read),
             "environment": self.base_env.to_json(),
             "trigger": self.trigger,
-            "contact": copy.deepcopy(self.contact),
+            "contact": copy_json(self.contact),
             "contact_uuid": self.contact.get("uuid"),
             "runs": [r.to_json() for r in self.runs],
             "status": self.status,
@@ -140,17 +166,19 @@ class Session:
     ) -> Session:
         env_src = env_json if env_json is not None else d.get("environment")
         env = Environment.from_json(env_src, now_fn=engine.clock)
+        created_on, created_on_read = read_time(d.get("created_on"))
         s = cls(
             engine,
             assets,
             env,
             env_src,
-            copy.deepcopy(d.get("contact") or {"uuid": d.get("contact_uuid")}),
+            copy_json(d.get("contact") or {"uuid": d.get("contact_uuid")}),
             d.get("trigger") or {},
             d.get("uuid") or engine.uuids(),
-            parse_iso(d.get("created_on")) or engine.clock(),
+            created_on or engine.clock(),
             call=d.get("call"),
         )
+        s.created_on_read = created_on_read
         s.type = d.get("type") or "messaging"
         s.status = d.get("status") or "active"
         s.input = d.get("input")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -29,6 +30,7 @@ class URN:
         return s
 
 
+@lru_cache(maxsize=65_536)  # URNs are frozen; a session parses its contact's URNs several times a sprint
 def parse_urn(s: str) -> URN | None:
     scheme, sep, rest = s.partition(":")
     if not sep or not _SCHEME_RE.match(scheme) or not rest:

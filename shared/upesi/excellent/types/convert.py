@@ -26,7 +26,25 @@ def format_decimal(d: Decimal) -> str:
     return s
 
 
+# "YYYY-MM-DDTHH:MM:" of UTC times by their minute: an engine sprint stamps every event, step and segment,
+# mostly within the same minute, and formatting a datetime costs more than looking up its minute and
+# appending the seconds from tables
+_minute_prefixes: dict[int, str] = {}
+_TWO_DIGITS = [f"{i:02d}" for i in range(62)]
+_THREE_DIGITS = [f"{i:03d}" for i in range(1000)]
+
+
 def format_datetime_iso(v: dt.datetime) -> str:
+    if v.tzinfo is dt.UTC:
+        minute = v.toordinal() * 1440 + v.hour * 60 + v.minute
+        prefix = _minute_prefixes.get(minute)
+        if prefix is None and v.year >= 1000:  # strftime doesn't zero-pad earlier years: left to it below
+            if len(_minute_prefixes) >= 10_000:
+                _minute_prefixes.clear()
+            prefix = _minute_prefixes[minute] = v.strftime("%Y-%m-%dT%H:%M:")
+        if prefix is not None:
+            us = v.microsecond
+            return f"{prefix}{_TWO_DIGITS[v.second]}.{_THREE_DIGITS[us // 1000]}{_THREE_DIGITS[us % 1000]}Z"
     s = v.strftime("%Y-%m-%dT%H:%M:%S.") + f"{v.microsecond:06d}"
     off = v.utcoffset()
     if off is None or (off == dt.timedelta(0) and _is_utc(v)):
@@ -53,6 +71,14 @@ def format_time(v: dt.time) -> str:
 
 def to_text(v: Any) -> str:
     """Stringify a value (the & operator, text(), template output). Nil is ""."""
+    # exact types first (a dict lookup instead of a chain of isinstance checks: this renders every template
+    # item); subclasses and the rest go down the chain
+    t = type(v)
+    if t is str:
+        return v
+    by_type = _TEXT_BY_TYPE.get(t)
+    if by_type is not None:
+        return by_type(v)
     if v is None:
         return ""
     if isinstance(v, str):
@@ -82,6 +108,16 @@ def to_text(v: Any) -> str:
     if isinstance(v, XError):
         return ""
     return str(v)
+
+
+_TEXT_BY_TYPE: dict[type, Any] = {
+    bool: lambda v: "true" if v else "false",
+    Decimal: format_decimal,
+    int: str,
+    dt.datetime: format_datetime_iso,
+    dt.date: dt.date.isoformat,
+    dt.time: format_time,
+}
 
 
 def _sort_key(kv: tuple[str, Any]) -> str:

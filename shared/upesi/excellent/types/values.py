@@ -39,6 +39,23 @@ class Lazy:
     def __init__(self, fn: Callable[[], Any]) -> None:
         self.fn = fn
 
+    def resolve(self, owner: XObject, key: str) -> Any:
+        return self.fn()
+
+
+class Deferred(Lazy):
+    """A property computed on first access from the object holding it and its key: fn(owner, key) (the key is
+    "" for the default). One table of these can be shared by every instance of a context class, where Lazy
+    needs a new closure per property per instance."""
+
+    __slots__ = ()
+
+    def __init__(self, fn: Callable[[Any, str], Any]) -> None:
+        self.fn = fn  # type: ignore[assignment]
+
+    def resolve(self, owner: XObject, key: str) -> Any:
+        return self.fn(owner, key)  # type: ignore[call-arg]
+
 
 class XObject:
     """A map of case-insensitive properties with an optional default used for rendering and comparison."""
@@ -66,7 +83,7 @@ class XObject:
     def default(self) -> Any:
         d = self._default
         if isinstance(d, Lazy):
-            d = d.fn()
+            d = d.resolve(self, "")
             self._default = d
         return None if d is _MISSING else d
 
@@ -87,7 +104,8 @@ class XObject:
             key = k
             real = self._props[k]
         if isinstance(real, Lazy):
-            real = real.fn()
+            # Deferred called directly: contexts resolve many of these per template evaluated
+            real = real.fn(self, key) if type(real) is Deferred else real.resolve(self, key)  # type: ignore[call-arg]
             self._props[key] = real
         return real
 

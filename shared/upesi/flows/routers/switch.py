@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from upesi.excellent.evaluator import call_function
 from upesi.excellent.types.convert import to_json_value, to_text, truthy
 from upesi.excellent.types.values import XError, XObject
+from upesi.flows.cases import CASE_TESTS
 from upesi.flows.definition import Node
 from upesi.flows.events import error_event
 from upesi.flows.routers.common import route_to_category
@@ -18,8 +19,6 @@ if TYPE_CHECKING:
 
 
 def route_switch(session: Session, run: Run, node: Node) -> str | None:
-    from upesi.flows.cases import CASE_TESTS
-
     r = node.router
     assert r is not None
     operand = evaluate_value(session, run, r.operand)

@@ -56,7 +56,7 @@ def begin_wait(session: Session, run: Run, node: Node) -> bool:
             event["timeout_seconds"] = w.timeout.seconds
         if w.hint:
             event["hint"] = w.hint
-    session.wait = {"type": w.type, "expires_on": iso(expires_on)}
+    session.wait = {"type": w.type, "expires_on": event["expires_on"]}
     if w.timeout and w.timeout.seconds:
         session.wait["timeout_seconds"] = w.timeout.seconds
     session.log(event)
