@@ -3,13 +3,13 @@ table for a whole batch of contacts, sent straight to asyncpg (this is the hot p
 message and every flow start). The caller owns the transaction; outgoing messages are returned to be queued
 to courier only after it commits. Flow, channel and field ids come from the workspace's scene."""
 
-import json
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailroom.followups import apply_followups
@@ -45,6 +45,11 @@ class Outgoing:
     tps: int
     high_priority: bool
     msgs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _json(value: Any) -> str:
+    """Rows as JSON text for the jsonb parameter; orjson, since whole sessions go through here."""
+    return orjson.dumps(value, default=str).decode()
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -161,7 +166,7 @@ async def _upsert_sessions(
                 output = EXCLUDED.output, ended_on = EXCLUDED.ended_on, last_sprint_uuid = EXCLUDED.last_sprint_uuid
             """,
         org_id,
-        json.dumps(rows, default=str),
+        _json(rows),
     )
 
 
@@ -216,7 +221,7 @@ async def _upsert_runs(
                 current_node_uuid = EXCLUDED.current_node_uuid, modified_on = now(), exited_on = EXCLUDED.exited_on
             """,
         org_id,
-        json.dumps(rows),
+        _json(rows),
     )
 
 
@@ -254,7 +259,7 @@ async def _update_contacts(
             WHERE c.id = (r->>'id')::bigint AND c.org_id = $1
             """,
         org_id,
-        json.dumps(rows),
+        _json(rows),
     )
 
 
@@ -328,7 +333,7 @@ async def _log_http_calls(
             FROM jsonb_array_elements($2::jsonb) AS r
             """,
         org_id,
-        json.dumps(rows),
+        _json(rows),
     )
 
 
@@ -370,7 +375,7 @@ async def _reset_fires(pg: asyncpg.Connection, org_id: int, sprints: list[Sprint
         """,
         org_id,
         [s.contact_id for s in sprints],
-        json.dumps(fires),
+        _json(fires),
     )
 
 
@@ -473,7 +478,7 @@ async def _insert_messages(
             RETURNING uuid::text, id
             """,
         org_id,
-        json.dumps(rows),
+        _json(rows),
     )
     id_by_uuid = {r["uuid"]: r["id"] for r in ids}
     _mark_timeouts(sprints, outgoing)

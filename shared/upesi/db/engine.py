@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -16,7 +17,10 @@ _sessionmaker: async_sessionmaker[AsyncSession] | None = None
 def get_engine() -> AsyncEngine:
     global _engine, _sessionmaker
     if _engine is None:
-        _engine = create_async_engine(get_settings().async_database_url, pool_size=10, max_overflow=10)
+        # orjson decodes JSONB columns: mailroom reads a whole session for every message it handles
+        _engine = create_async_engine(
+            get_settings().async_database_url, pool_size=10, max_overflow=10, json_deserializer=orjson.loads
+        )
         event.listen(_engine.sync_engine, "checkout", _refuse_closed)
         _sessionmaker = async_sessionmaker(_engine, expire_on_commit=False)
     return _engine
