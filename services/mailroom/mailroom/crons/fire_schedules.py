@@ -1,12 +1,15 @@
-"""Cron fire_schedules: sends due scheduled broadcasts. Each fire sends a copy of the scheduled broadcast
-(schedule-less, pending) through send_broadcast, and moves the schedule's next_fire on (null for a
-one-off). A copy whose task push was lost is pushed again by the queue_pending cron."""
+"""Cron fire_schedules: sends due scheduled broadcasts and fires due schedule triggers. Each broadcast fire
+sends a copy of the scheduled broadcast (schedule-less, pending) through send_broadcast; each trigger fire
+is a pending flow start (type T) of the trigger's flow for its groups, through start_flow. Either way the
+schedule's next_fire moves on (null for a one-off). A copy or start whose task push was lost is pushed
+again by the queue_pending cron."""
 
 import json
 import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailroom.schedules import next_fire
 from upesi.db.engine import transaction
@@ -78,7 +81,57 @@ async def run(now: datetime | None = None) -> int:
                 {"copy": copy_id, "id": b.id},
             )
             fired.append((b.org_id, copy_id))
+        starts = await _fire_triggers(db, now)
     queue = FairQueue(get_redis(), QUEUE_BATCH)
     for org_id, copy_id in fired:
         await queue.push(org_id, "send_broadcast", {"broadcast_id": copy_id}, priority=True)
-    return len(fired)
+    for org_id, start_id in starts:
+        await queue.push(org_id, "start_flow", {"start_id": start_id}, priority=True)
+    return len(fired) + len(starts)
+
+
+async def _fire_triggers(db: AsyncSession, now: datetime) -> list[tuple[int, int]]:
+    """(org id, flow start id) for each due schedule trigger, its next fire moved on."""
+    due = (
+        await db.execute(
+            text(
+                """
+                SELECT t.id, t.org_id, t.flow_id, t.schedule, o.timezone FROM triggers t JOIN orgs o ON o.id = t.org_id
+                JOIN flows f ON f.id = t.flow_id AND f.is_active AND NOT f.is_archived
+                WHERE t.trigger_type = 'S' AND t.schedule IS NOT NULL AND t.is_active AND NOT t.is_archived
+                  AND (CASE WHEN t.schedule ? 'next_fire' THEN (t.schedule->>'next_fire')::timestamptz
+                            ELSE (t.schedule->>'start')::timestamptz END) <= :now
+                ORDER BY t.id LIMIT 1000
+                FOR UPDATE OF t SKIP LOCKED
+                """
+            ),
+            {"now": now},
+        )
+    ).all()
+    starts = []
+    for t in due:
+        nxt = next_fire(t.schedule, t.timezone, now)
+        await db.execute(
+            text("UPDATE triggers SET schedule = CAST(:s AS jsonb), modified_on = now() WHERE id = :id"),
+            {"s": json.dumps(dict(t.schedule, next_fire=nxt.isoformat() if nxt else None)), "id": t.id},
+        )
+        start_id = (
+            await db.execute(
+                text(
+                    """
+                    WITH s AS (
+                        INSERT INTO flow_starts (uuid, org_id, flow_id, start_type, status, restart_participants,
+                                                 exclude_active)
+                        VALUES (gen_random_uuid(), :org, :flow, 'T', 'P', true, false) RETURNING id
+                    ), g AS (
+                        INSERT INTO flow_start_groups (start_id, group_id)
+                        SELECT s.id, tg.group_id FROM s, trigger_groups tg WHERE tg.trigger_id = :id
+                    )
+                    SELECT id FROM s
+                    """
+                ),
+                {"org": t.org_id, "flow": t.flow_id, "id": t.id},
+            )
+        ).scalar_one()
+        starts.append((t.org_id, start_id))
+    return starts
