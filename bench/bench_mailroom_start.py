@@ -85,7 +85,12 @@ async def main() -> None:
     with ExitStack() as stack:
         for _ in range(PROCESSES):
             stack.enter_context(
-                processes.service("mailroom", processes.free_port(), {"MAILROOM_WORKERS": WORKERS})
+                processes.service(
+                    "mailroom",
+                    processes.free_port(),
+                    # no courier drains the outbox here: the throttle would pause the start at 10,000
+                    {"MAILROOM_WORKERS": WORKERS, "MAILROOM_OUTBOX_LIMIT": str(CONTACTS * 2)},
+                )
             )
         begin = time.perf_counter()
         await FairQueue(get_redis(), QUEUE_BATCH).push(org_id, "start_flow", {"start_id": start_id})
