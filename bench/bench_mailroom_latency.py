@@ -13,7 +13,7 @@ import statistics
 import time
 
 import asyncpg
-from sqlalchemy import text
+from bench_mailroom_inbound import pending  # messages not yet handled, replies not yet queued
 from support import ROOT, bench_environment, machine  # noqa: F401  (sets sys.path)
 
 from tests.mailroom.support import receive_many
@@ -30,21 +30,9 @@ WORKERS = os.environ.get("BENCH_MAILROOM_WORKERS", "16")
 CONTACTS = int(RATE * SECONDS)
 
 
-async def unhandled(org_id: int) -> int:
-    async with transaction() as s:
-        return (
-            await s.execute(
-                text(
-                    "SELECT count(*) FROM msgs WHERE org_id = :o AND ((direction = 'I' AND status <> 'H') OR status = 'I')"
-                ),
-                {"o": org_id},
-            )
-        ).scalar_one()
-
-
 async def wait_until_handled(org_id: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    while await unhandled(org_id):
+    while await pending(org_id):
         if time.monotonic() > deadline:
             raise SystemExit("mailroom did not handle every message in time")
         await asyncio.sleep(0.1)
