@@ -2,9 +2,10 @@
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,3 +48,68 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores, {cpu}"
+
+
+async def group_of_contacts(session: Any, org_id: int, size: int) -> int:
+    """A manual group of `size` new contacts with tel URNs, in two statements; returns its id."""
+    from sqlalchemy import text
+
+    group_id = (
+        await session.execute(
+            text(
+                "INSERT INTO contact_groups (uuid, org_id, name, group_type, status, is_active)"
+                " VALUES (gen_random_uuid(), :o, 'Everyone', 'M', 'R', true) RETURNING id"
+            ),
+            {"o": org_id},
+        )
+    ).scalar_one()
+    await session.execute(
+        text(
+            """
+            WITH c AS (
+                INSERT INTO contacts (uuid, org_id, name, status, fields, is_active)
+                SELECT gen_random_uuid(), :o, 'Contact ' || i, 'A', '{}', true FROM generate_series(1, :n) i
+                RETURNING id
+            ), u AS (
+                INSERT INTO contact_urns (org_id, scheme, path, identity, priority, contact_id, auth_tokens)
+                SELECT :o, 'tel', '+1' || (2000000000 + id), 'tel:+1' || (2000000000 + id), 1000, id, '{}' FROM c
+            )
+            INSERT INTO contact_group_contacts (group_id, contact_id) SELECT :g, id FROM c
+            """
+        ),
+        {"o": org_id, "n": size, "g": group_id},
+    )
+    return int(group_id)
+
+
+async def run_bulk_job(
+    org_id: int, task_type: str, body: dict[str, Any], contacts: int, processes_: int, workers: str,
+    progress: Callable[[], Awaitable[tuple[str, int]]],
+) -> tuple[float, int]:  # fmt: skip
+    """Start `processes_` mailroom processes, push the bulk task and wait until progress() says the job is
+    complete ("C") with every message queued; returns (seconds, messages queued)."""
+    import asyncio
+    import time
+    from contextlib import ExitStack
+
+    from tests.support import processes
+    from upesi.queues.fair import QUEUE_BATCH, FairQueue
+    from upesi.queues.redis import get_redis
+
+    with ExitStack() as stack:
+        for _ in range(processes_):
+            stack.enter_context(
+                processes.service(
+                    "mailroom",
+                    processes.free_port(),
+                    # no courier drains the outbox here: the throttle would pause the job at 10,000
+                    {"MAILROOM_WORKERS": workers, "MAILROOM_OUTBOX_LIMIT": str(contacts * 2)},
+                )
+            )
+        begin = time.perf_counter()
+        await FairQueue(get_redis(), QUEUE_BATCH).push(org_id, task_type, body)
+        while True:
+            status, queued = await progress()
+            if status == "C" and queued >= contacts:
+                return time.perf_counter() - begin, queued
+            await asyncio.sleep(0.25)
