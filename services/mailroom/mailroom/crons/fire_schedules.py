@@ -20,19 +20,26 @@ INTERVAL = 60.0
 log = logging.getLogger(__name__)
 
 
+def _due(alias: str) -> str:
+    """SQL: the schedule of row `alias` is due at :now (its next fire, or its start before the first fire)."""
+    return (
+        f"(CASE WHEN {alias}.schedule ? 'next_fire' THEN ({alias}.schedule->>'next_fire')::timestamptz"
+        f" ELSE ({alias}.schedule->>'start')::timestamptz END) <= :now"
+    )
+
+
 async def run(now: datetime | None = None) -> int:
-    """Returns how many broadcasts were fired."""
+    """Returns how many broadcasts and schedule triggers were fired."""
     now = now or datetime.now(UTC)
     fired: list[tuple[int, int]] = []
     async with transaction() as db:
         due = (
             await db.execute(
                 text(
-                    """
+                    f"""
                     SELECT b.id, b.org_id, b.schedule, o.timezone FROM broadcasts b JOIN orgs o ON o.id = b.org_id
                     WHERE b.schedule IS NOT NULL AND b.is_active
-                      AND (CASE WHEN b.schedule ? 'next_fire' THEN (b.schedule->>'next_fire')::timestamptz
-                                ELSE (b.schedule->>'start')::timestamptz END) <= :now
+                      AND {_due("b")}
                     ORDER BY b.id LIMIT 1000
                     FOR UPDATE OF b SKIP LOCKED
                     """
@@ -95,12 +102,11 @@ async def _fire_triggers(db: AsyncSession, now: datetime) -> list[tuple[int, int
     due = (
         await db.execute(
             text(
-                """
+                f"""
                 SELECT t.id, t.org_id, t.flow_id, t.schedule, o.timezone FROM triggers t JOIN orgs o ON o.id = t.org_id
                 JOIN flows f ON f.id = t.flow_id AND f.is_active AND NOT f.is_archived
                 WHERE t.trigger_type = 'S' AND t.schedule IS NOT NULL AND t.is_active AND NOT t.is_archived
-                  AND (CASE WHEN t.schedule ? 'next_fire' THEN (t.schedule->>'next_fire')::timestamptz
-                            ELSE (t.schedule->>'start')::timestamptz END) <= :now
+                  AND {_due("t")}
                 ORDER BY t.id LIMIT 1000
                 FOR UPDATE OF t SKIP LOCKED
                 """
