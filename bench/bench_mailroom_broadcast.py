@@ -6,7 +6,7 @@ import asyncio
 import os
 
 from sqlalchemy import text
-from support import ROOT, bench_environment, group_of_contacts, machine, run_bulk_job  # noqa: F401  (sets sys.path)
+from support import ROOT, bench_environment, group_of_contacts, job_progress, machine, run_bulk_job  # noqa: F401  (sets sys.path)
 
 from upesi.db.engine import dispose_engine, transaction
 from upesi.demo import seed_demo
@@ -35,19 +35,6 @@ async def setup() -> tuple[int, int]:
     return org.id, start_id
 
 
-async def progress(start_id: int) -> tuple[str, int]:
-    async with transaction() as s:
-        row = (
-            await s.execute(
-                text(
-                    "SELECT status, (SELECT count(*) FROM msgs WHERE status = 'Q') AS queued FROM broadcasts WHERE id = :s"
-                ),
-                {"s": start_id},
-            )
-        ).one()
-        return row.status, row.queued
-
-
 async def main() -> None:
     org_id, start_id = await setup()
     elapsed, queued = await run_bulk_job(
@@ -57,7 +44,7 @@ async def main() -> None:
         CONTACTS,
         PROCESSES,
         WORKERS,
-        lambda: progress(start_id),
+        lambda: job_progress("broadcasts", start_id),
     )
     await dispose_engine()
     await close_redis()

@@ -6,7 +6,7 @@ import asyncio
 import os
 
 from sqlalchemy import text
-from support import ROOT, bench_environment, group_of_contacts, machine, run_bulk_job  # noqa: F401  (sets sys.path)
+from support import ROOT, bench_environment, group_of_contacts, job_progress, machine, run_bulk_job  # noqa: F401  (sets sys.path)
 
 from tests.mailroom.test_support_batch import hello_flow
 from upesi.db.engine import dispose_engine, transaction
@@ -38,23 +38,16 @@ async def setup() -> tuple[int, int]:
     return org.id, start_id
 
 
-async def progress(start_id: int) -> tuple[str, int]:
-    async with transaction() as s:
-        row = (
-            await s.execute(
-                text(
-                    "SELECT status, (SELECT count(*) FROM msgs WHERE status = 'Q') AS queued FROM flow_starts WHERE id = :s"
-                ),
-                {"s": start_id},
-            )
-        ).one()
-        return row.status, row.queued
-
-
 async def main() -> None:
     org_id, start_id = await setup()
     elapsed, queued = await run_bulk_job(
-        org_id, "start_flow", {"start_id": start_id}, CONTACTS, PROCESSES, WORKERS, lambda: progress(start_id)
+        org_id,
+        "start_flow",
+        {"start_id": start_id},
+        CONTACTS,
+        PROCESSES,
+        WORKERS,
+        lambda: job_progress("flow_starts", start_id),
     )
     await dispose_engine()
     await close_redis()

@@ -82,6 +82,26 @@ async def group_of_contacts(session: Any, org_id: int, size: int) -> int:
     return int(group_id)
 
 
+async def job_progress(table: str, job_id: int) -> tuple[str, int]:
+    """A bulk job's status (flow_starts or broadcasts), and the messages queued once it is complete:
+    counting them on every poll would load the Postgres being measured."""
+    from sqlalchemy import text
+
+    from upesi.db.engine import transaction
+
+    async with transaction() as s:
+        row = (
+            await s.execute(
+                text(
+                    f"SELECT status, CASE WHEN status = 'C' THEN (SELECT count(*) FROM msgs WHERE status = 'Q')"
+                    f" ELSE 0 END AS queued FROM {table} WHERE id = :id"
+                ),
+                {"id": job_id},
+            )
+        ).one()
+        return row.status, row.queued
+
+
 async def run_bulk_job(
     org_id: int, task_type: str, body: dict[str, Any], contacts: int, processes_: int, workers: str,
     progress: Callable[[], Awaitable[tuple[str, int]]],

@@ -38,7 +38,9 @@ class NewMsg:
 
 async def destinations(db: AsyncSession, org_id: int, contact_ids: list[int]) -> dict[int, Destination]:
     """Each contact's best URN and channel in one query: the highest-priority URN that some sending channel
-    can reach, preferring the URN's own channel affinity, else the workspace's first channel for its scheme."""
+    can reach, preferring the URN's own channel affinity, else the workspace's first channel for its scheme.
+    The ids are this workspace's contacts (resolved recipients): an org_id match on the URNs as well could
+    send a planner without statistics through the workspace's whole URN index."""
     rows = await db.execute(
         text(
             """
@@ -51,7 +53,7 @@ async def destinations(db: AsyncSession, org_id: int, contact_ids: list[int]) ->
                   AND (c.id = u.channel_id OR u.scheme = ANY(c.schemes))
                 ORDER BY (c.id = u.channel_id) DESC, c.id LIMIT 1
             ) ch ON true
-            WHERE u.contact_id = ANY(:ids) AND u.org_id = :org
+            WHERE u.contact_id = ANY(:ids)
             ORDER BY u.contact_id, (ch.id IS NULL), u.priority DESC, u.id
             """
         ),

@@ -74,7 +74,7 @@ async def commit_sprints(
     await _interrupt_waiting(pg, [s for s in sprints if s.interrupts_waiting])
     await _upsert_sessions(pg, org_id, sprints, flow_ids)
     await _upsert_runs(pg, org_id, sprints, flow_ids)
-    await _update_contacts(pg, org_id, scene, sprints, flow_ids)
+    await _update_contacts(pg, scene, sprints, flow_ids)
     await _apply_group_changes(pg, org_id, sprints)
     await _reset_fires(pg, org_id, sprints)
     await _log_http_calls(pg, org_id, sprints, flow_ids)
@@ -117,7 +117,9 @@ def _session_status(sprint: Sprint) -> str:
 
 
 async def _interrupt_waiting(pg: asyncpg.Connection, sprints: list[Sprint]) -> None:
-    """A contact has one waiting session: starting a new one interrupts the old, with its runs."""
+    """A contact has one waiting session: starting a new one interrupts the old, with its runs. The runs are
+    found through an array of the ended sessions, which keeps them on the session_uuid index; as a join,
+    a planner without statistics would scan every run."""
     if not sprints:
         return
     await pg.execute(
@@ -128,7 +130,7 @@ async def _interrupt_waiting(pg: asyncpg.Connection, sprints: list[Sprint]) -> N
             RETURNING uuid
         )
         UPDATE flow_runs SET status = 'I', exited_on = now(), modified_on = now()
-        WHERE session_uuid IN (SELECT uuid FROM ended) AND status IN ('A', 'W')
+        WHERE session_uuid = ANY(ARRAY(SELECT uuid FROM ended)) AND status IN ('A', 'W')
         """,
         [s.contact_id for s in sprints],
         [s.session["uuid"] for s in sprints],
@@ -226,10 +228,12 @@ async def _upsert_runs(
 
 
 async def _update_contacts(
-    pg: asyncpg.Connection, org_id: int, scene: OrgScene, sprints: list[Sprint], flow_ids: dict[str, int]
+    pg: asyncpg.Connection, scene: OrgScene, sprints: list[Sprint], flow_ids: dict[str, int]
 ) -> None:
     """Contacts take the engine's view of them after the sprint (name, language, status, fields), and
-    point at their waiting session, if any."""
+    point at their waiting session, if any. The ids are of contacts loaded for this workspace, and are also
+    given as an array so the contacts are found by primary key: joined to the JSON rows alone (or matched on
+    org_id), a planner without statistics reads every contact of the workspace for each batch."""
     field_uuids = scene.field_uuids
     rows = []
     for s in sprints:
@@ -255,11 +259,11 @@ async def _update_contacts(
             UPDATE contacts c SET name = r->>'name', language = r->>'language', timezone = r->>'timezone',
                 status = r->>'status', fields = r->'fields', current_session_uuid = CAST(r->>'session_uuid' AS uuid),
                 current_flow_id = (r->>'flow_id')::bigint, modified_on = now()
-            FROM jsonb_array_elements($2::jsonb) AS r
-            WHERE c.id = (r->>'id')::bigint AND c.org_id = $1
+            FROM jsonb_array_elements($1::jsonb) AS r
+            WHERE c.id = ANY($2::bigint[]) AND c.id = (r->>'id')::bigint
             """,
-        org_id,
         _json(rows),
+        [r["id"] for r in rows],
     )
 
 
@@ -365,8 +369,8 @@ async def _reset_fires(pg: asyncpg.Connection, org_id: int, sprints: list[Sprint
                    CAST(f->>'sprint' AS uuid) AS sprint_uuid, (f->>'on')::timestamptz AS fire_on
             FROM jsonb_array_elements($3::jsonb) AS f
         ), gone AS (
-            DELETE FROM contact_fires WHERE contact_id = ANY($2::bigint[])
-              AND (fire_type = 'T' OR (fire_type = 'E' AND contact_id NOT IN (SELECT contact_id FROM f)))
+            DELETE FROM contact_fires WHERE contact_id = ANY($2::bigint[]) AND fire_type IN ('T', 'E')
+              AND NOT (fire_type = 'E' AND contact_id IN (SELECT contact_id FROM f))
         )
         INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, session_uuid, sprint_uuid, fire_on)
         SELECT $1, contact_id, 'E', '', session_uuid, sprint_uuid, fire_on FROM f
