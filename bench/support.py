@@ -51,7 +51,9 @@ def machine() -> str:
 
 
 async def group_of_contacts(session: Any, org_id: int, size: int) -> int:
-    """A manual group of `size` new contacts with tel URNs, in two statements; returns its id."""
+    """A manual group of `size` new contacts with tel URNs, in two statements; returns its id. The numbers
+    are valid ones of the demo workspace's country (US, area code 202): the engine finds each contact's
+    country from its number, and an invalid number makes phonenumbers try every region of +1."""
     from sqlalchemy import text
 
     group_id = (
@@ -72,7 +74,7 @@ async def group_of_contacts(session: Any, org_id: int, size: int) -> int:
                 RETURNING id
             ), u AS (
                 INSERT INTO contact_urns (org_id, scheme, path, identity, priority, contact_id, auth_tokens)
-                SELECT :o, 'tel', '+1' || (2000000000 + id), 'tel:+1' || (2000000000 + id), 1000, id, '{}' FROM c
+                SELECT :o, 'tel', '+1202' || (2000000 + id), 'tel:+1202' || (2000000 + id), 1000, id, '{}' FROM c
             )
             INSERT INTO contact_group_contacts (group_id, contact_id) SELECT :g, id FROM c
             """

@@ -2,7 +2,6 @@
 sent to, translation by language, template evaluation, and the one-statement insert of a batch."""
 
 import json
-import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +13,7 @@ from mailroom.runner import now_iso
 from upesi.excellent import Environment, evaluate_template
 from upesi.excellent.types.values import XObject
 from upesi.flows.assets import Assets
+from upesi.flows.clock import uuid7
 from upesi.flows.context import contact_context, fields_context, urns_context
 
 
@@ -127,7 +127,7 @@ async def insert_msgs(
         dest = dests.get(m.contact_id)
         sendable = dest is not None and dest.channel_id is not None
         row = {
-            "uuid": str(uuidlib.uuid4()),
+            "uuid": uuid7(),
             "contact_id": m.contact_id,
             "channel_id": dest.channel_id if dest else None,
             "urn_id": dest.urn_id if dest else None,

@@ -3,7 +3,6 @@ table for a whole batch of contacts, sent straight to asyncpg (this is the hot p
 message and every flow start). The caller owns the transaction; outgoing messages are returned to be queued
 to courier only after it commits. Flow, channel and field ids come from the workspace's scene."""
 
-import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from mailroom.followups import apply_followups
 from mailroom.runner import Sprint
 from mailroom.scene import OrgScene, load_org_scene
 from upesi.db.raw import asyncpg_of
+from upesi.flows.clock import uuid7
 
 SESSION_STATUS = {
     "waiting": "W",
@@ -344,7 +344,8 @@ async def _log_http_calls(
 async def _reset_fires(pg: asyncpg.Connection, org_id: int, sprints: list[Sprint]) -> None:
     """Old wait fires go; a waiting session gets its expiration fire (timeouts are set by courier once the
     last message of the sprint is sent, so they count from delivery). One statement: the delete spares
-    the expiration rows that the insert then replaces, so the two never touch the same row."""
+    the expiration rows that the insert then replaces, so the two never touch the same row. Wait fires
+    have the empty scope; naming all three columns keeps the delete on their unique index."""
     fires = []
     for s in sprints:
         if SESSION_STATUS.get(s.status) != "W":
@@ -369,7 +370,7 @@ async def _reset_fires(pg: asyncpg.Connection, org_id: int, sprints: list[Sprint
                    CAST(f->>'sprint' AS uuid) AS sprint_uuid, (f->>'on')::timestamptz AS fire_on
             FROM jsonb_array_elements($3::jsonb) AS f
         ), gone AS (
-            DELETE FROM contact_fires WHERE contact_id = ANY($2::bigint[]) AND fire_type IN ('T', 'E')
+            DELETE FROM contact_fires WHERE contact_id = ANY($2::bigint[]) AND fire_type IN ('T', 'E') AND scope = ''
               AND NOT (fire_type = 'E' AND contact_id IN (SELECT contact_id FROM f))
         )
         INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, session_uuid, sprint_uuid, fire_on)
@@ -421,7 +422,7 @@ async def _insert_messages(
             q if isinstance(q, str) else q.get("text", "") for q in msg.get("quick_replies") or []
         ]
         row = {
-            "uuid": msg.get("uuid") or str(uuidlib.uuid4()),
+            "uuid": msg.get("uuid") or uuid7(),
             "channel_id": channel[0] if channel else None,
             "contact_id": s.contact_id,
             "urn_id": urn_ids.get(urn),

@@ -2,12 +2,12 @@
 synchronous, so a batch of sprints runs in one worker thread, leaving the event loop free."""
 
 import asyncio
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from upesi.flows.assets import Assets
+from upesi.flows.clock import uuid7  # buffered randomness: uuid4 is a system call per sprint
 from upesi.flows.engine import Engine
 
 _engine: Engine | None = None
@@ -53,7 +53,7 @@ def _start(
         events=list(sprint.events),
         start_id=start_id,
         interrupts_waiting=True,
-        sprint_uuid=str(uuid.uuid4()),
+        sprint_uuid=uuid7(),
     )
 
 
@@ -66,7 +66,7 @@ def _resume(assets: Assets, env: dict, contact_id: int, session_json: dict, resu
         status=session.status,
         contact=session.contact,
         events=list(sprint.events),
-        sprint_uuid=str(uuid.uuid4()),
+        sprint_uuid=uuid7(),
     )
 
 
