@@ -8,6 +8,7 @@ import time
 import redis.asyncio as aioredis
 
 from upesi.queues.contacts import LOCK_EXPIRY_MS, lock_key
+from upesi.queues.redis import script
 
 # SET NX PX for each key with its token; returns 1/0 per key
 _LOCK = """
@@ -36,7 +37,7 @@ async def lock_contacts(
     locked: dict[int, str] = {}
     remaining = list(contact_ids)
     deadline = time.monotonic() + wait_seconds
-    lock = redis.register_script(_LOCK)
+    lock = script(redis, _LOCK)
     while remaining:
         tokens = {cid: secrets.token_hex(10) for cid in remaining}
         results = await lock(
@@ -60,6 +61,4 @@ async def unlock_contacts(redis: aioredis.Redis, org_id: int, tokens: dict[int, 
     """Release the locks still holding our tokens (as release_lock does), in one script call."""
     if not tokens:
         return
-    await redis.register_script(_RELEASE)(
-        keys=[lock_key(org_id, cid) for cid in tokens], args=list(tokens.values())
-    )
+    await script(redis, _RELEASE)(keys=[lock_key(org_id, cid) for cid in tokens], args=list(tokens.values()))

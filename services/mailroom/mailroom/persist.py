@@ -1,6 +1,6 @@
-"""Writing what sprints produced: sessions, runs, contact changes, messages and fires, one statement per
-table for a whole batch of contacts, sent straight to asyncpg (this is the hot path of every inbound
-message and every flow start). The caller owns the transaction; outgoing messages are returned to be queued
+"""Writing what sprints produced: sessions, runs, contact changes, messages and fires, in one statement for
+a whole batch of contacts, sent straight to asyncpg (this is the hot path of every inbound message and
+every flow start, and a round trip costs more client CPU than most of what it carries). The caller owns the transaction; outgoing messages are returned to be queued
 to courier only after it commits. Flow, channel and field ids come from the workspace's scene."""
 
 from dataclasses import dataclass, field
@@ -52,36 +52,124 @@ def _json(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
-def _dt(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
 async def commit_sprints(
     db: AsyncSession, org_id: int, sprints: list[Sprint], high_priority: bool = False,
-    response_to_external_id: str | None = None,
+    response_to_external_id: str | None = None, handled: tuple[str, int | None] | None = None,
 ) -> list[Outgoing]:  # fmt: skip
+    """Write the sprints in one statement (plus one per kind of rarer change: group memberships, webhook
+    logs, follow-ups). handled is (incoming message uuid, flow id): the message the sprints answered,
+    marked handled by the same statement."""
     if not sprints:
         return []
     pg = await asyncpg_of(db)
     scene = await load_org_scene(db, org_id)
     flow_ids = await _flow_ids(pg, org_id, scene, sprints)
-    await _interrupt_waiting(pg, [s for s in sprints if s.interrupts_waiting])
-    await _upsert_sessions(pg, org_id, sprints, flow_ids)
-    await _upsert_runs(pg, org_id, sprints, flow_ids)
-    await _update_contacts(pg, scene, sprints, flow_ids)
-    await _apply_group_changes(pg, org_id, sprints)
-    await _reset_fires(pg, org_id, sprints)
-    await _log_http_calls(pg, org_id, sprints, flow_ids)
-    await apply_followups(db, org_id, sprints)  # campaign fires of changed contacts, flow-action starts
-    return await _insert_messages(
+    msg_rows, outgoing = await _message_rows(
         pg, org_id, scene, sprints, flow_ids, high_priority, response_to_external_id
     )
+    interrupting = [s for s in sprints if s.interrupts_waiting]
+    fires = _fire_rows(sprints)
+    contacts = _contact_rows(scene, sprints, flow_ids)
+    ids = await pg.fetch(
+        _WRITE_SPRINTS,
+        org_id,
+        [s.contact_id for s in interrupting],
+        [s.session["uuid"] for s in interrupting],
+        _json(_session_rows(sprints, flow_ids)),
+        _json(_run_rows(sprints, flow_ids)),
+        _json(contacts),
+        [c["id"] for c in contacts],
+        [s.contact_id for s in sprints],
+        _json(fires),
+        _json(msg_rows),
+        handled[0] if handled else None,
+        handled[1] if handled else None,
+    )
+    await _apply_group_changes(pg, org_id, sprints)
+    await _log_http_calls(pg, org_id, sprints, flow_ids)
+    await apply_followups(db, org_id, sprints)  # campaign fires of changed contacts, flow-action starts
+    id_by_uuid = {r["uuid"]: r["id"] for r in ids}
+    _mark_timeouts(sprints, outgoing)
+    for batch in outgoing.values():
+        for m in batch.msgs:
+            m["id"] = id_by_uuid.get(m["uuid"])
+    return list(outgoing.values())
+
+
+# Every table a sprint writes, in one round trip: data-modifying CTEs see the same snapshot and never touch
+# the same row (the interruption spares the new sessions; the fire delete spares the expirations that the
+# insert replaces; the handled message is an incoming one, the inserted are outgoing).
+# - a contact has one waiting session: starting a new one interrupts the old, with its runs, found
+#   through an array of the ended sessions (as a join, a planner without statistics scans every run);
+# - contacts take the engine's view of them (name, language, status, fields) and point at their waiting
+#   session; they are found by the id array (joined to the JSON alone, or matched on org_id as well, a
+#   planner without statistics reads every contact of the workspace);
+# - old wait fires go and a waiting session gets its expiration fire (timeouts are set by courier once
+#   the last message of the sprint is sent, so they count from delivery); wait fires have the empty
+#   scope, and naming all three columns keeps the delete on their unique index.
+_WRITE_SPRINTS = """
+WITH ended AS (
+    UPDATE flow_sessions SET status = 'I', ended_on = now()
+    WHERE contact_id = ANY($2::bigint[]) AND status = 'W' AND uuid <> ALL($3::uuid[])
+    RETURNING uuid
+), ended_runs AS (
+    UPDATE flow_runs SET status = 'I', exited_on = now(), modified_on = now()
+    WHERE session_uuid = ANY(ARRAY(SELECT uuid FROM ended)) AND status IN ('A', 'W')
+), sessions AS (
+    INSERT INTO flow_sessions (uuid, org_id, contact_id, session_type, status, current_flow_id, output, ended_on,
+                               last_sprint_uuid)
+    SELECT CAST(r->>'uuid' AS uuid), $1, (r->>'contact_id')::bigint, r->>'session_type', r->>'status',
+           (r->>'current_flow_id')::bigint, r->'output', (r->>'ended_on')::timestamptz, CAST(r->>'sprint' AS uuid)
+    FROM jsonb_array_elements($4::jsonb) AS r
+    ON CONFLICT (uuid) DO UPDATE SET status = EXCLUDED.status, current_flow_id = EXCLUDED.current_flow_id,
+        output = EXCLUDED.output, ended_on = EXCLUDED.ended_on, last_sprint_uuid = EXCLUDED.last_sprint_uuid
+), runs AS (
+    INSERT INTO flow_runs (uuid, org_id, flow_id, contact_id, session_uuid, start_id, status, responded, results,
+                           path_nodes, path_times, current_node_uuid, created_on, modified_on, exited_on)
+    SELECT CAST(r->>'uuid' AS uuid), $1, (r->>'flow_id')::bigint, (r->>'contact_id')::bigint,
+           CAST(r->>'session_uuid' AS uuid), (r->>'start_id')::bigint, r->>'status', (r->>'responded')::boolean,
+           r->'results', ARRAY(SELECT CAST(x AS uuid) FROM jsonb_array_elements_text(r->'path_nodes') x),
+           ARRAY(SELECT CAST(x AS timestamptz) FROM jsonb_array_elements_text(r->'path_times') x),
+           CAST(r->>'current_node_uuid' AS uuid), COALESCE((r->>'created_on')::timestamptz, now()), now(),
+           (r->>'exited_on')::timestamptz
+    FROM jsonb_array_elements($5::jsonb) AS r
+    ON CONFLICT (uuid) DO UPDATE SET status = EXCLUDED.status, responded = flow_runs.responded OR EXCLUDED.responded,
+        results = EXCLUDED.results, path_nodes = EXCLUDED.path_nodes, path_times = EXCLUDED.path_times,
+        current_node_uuid = EXCLUDED.current_node_uuid, modified_on = now(), exited_on = EXCLUDED.exited_on
+), contacts AS (
+    UPDATE contacts c SET name = r->>'name', language = r->>'language', timezone = r->>'timezone',
+        status = r->>'status', fields = r->'fields', current_session_uuid = CAST(r->>'session_uuid' AS uuid),
+        current_flow_id = (r->>'flow_id')::bigint, modified_on = now()
+    FROM jsonb_array_elements($6::jsonb) AS r
+    WHERE c.id = ANY($7::bigint[]) AND c.id = (r->>'id')::bigint
+), new_fires AS (
+    SELECT (f->>'contact_id')::bigint AS contact_id, CAST(f->>'session' AS uuid) AS session_uuid,
+           CAST(f->>'sprint' AS uuid) AS sprint_uuid, (f->>'on')::timestamptz AS fire_on
+    FROM jsonb_array_elements($9::jsonb) AS f
+), gone_fires AS (
+    DELETE FROM contact_fires WHERE contact_id = ANY($8::bigint[]) AND fire_type IN ('T', 'E') AND scope = ''
+      AND NOT (fire_type = 'E' AND contact_id IN (SELECT contact_id FROM new_fires))
+), fires AS (
+    INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, session_uuid, sprint_uuid, fire_on)
+    SELECT $1, contact_id, 'E', '', session_uuid, sprint_uuid, fire_on FROM new_fires
+    ON CONFLICT (contact_id, fire_type, scope) DO UPDATE SET session_uuid = EXCLUDED.session_uuid,
+        sprint_uuid = EXCLUDED.sprint_uuid, fire_on = EXCLUDED.fire_on
+), handled AS (
+    UPDATE msgs SET status = 'H', modified_on = now(), flow_id = $12 WHERE uuid = $11::uuid
+)
+INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, flow_id, text, attachments, quick_replies,
+                  locale, direction, status, failed_reason, high_priority, created_on, modified_on)
+SELECT CAST(r->>'uuid' AS uuid), $1, (r->>'channel_id')::bigint, (r->>'contact_id')::bigint, (r->>'urn_id')::bigint,
+       (r->>'flow_id')::bigint, r->>'text', ARRAY(SELECT jsonb_array_elements_text(r->'attachments')),
+       ARRAY(SELECT jsonb_array_elements_text(r->'quick_replies')), r->>'locale', 'O', r->>'status',
+       r->>'failed_reason', (r->>'high_priority')::boolean, COALESCE((r->>'created_on')::timestamptz, now()), now()
+FROM jsonb_array_elements($10::jsonb) AS r
+RETURNING uuid::text, id
+"""
 
 
 async def _flow_ids(
@@ -116,30 +204,7 @@ def _session_status(sprint: Sprint) -> str:
     return status
 
 
-async def _interrupt_waiting(pg: asyncpg.Connection, sprints: list[Sprint]) -> None:
-    """A contact has one waiting session: starting a new one interrupts the old, with its runs. The runs are
-    found through an array of the ended sessions, which keeps them on the session_uuid index; as a join,
-    a planner without statistics would scan every run."""
-    if not sprints:
-        return
-    await pg.execute(
-        """
-        WITH ended AS (
-            UPDATE flow_sessions SET status = 'I', ended_on = now()
-            WHERE contact_id = ANY($1::bigint[]) AND status = 'W' AND uuid <> ALL($2::uuid[])
-            RETURNING uuid
-        )
-        UPDATE flow_runs SET status = 'I', exited_on = now(), modified_on = now()
-        WHERE session_uuid = ANY(ARRAY(SELECT uuid FROM ended)) AND status IN ('A', 'W')
-        """,
-        [s.contact_id for s in sprints],
-        [s.session["uuid"] for s in sprints],
-    )
-
-
-async def _upsert_sessions(
-    pg: asyncpg.Connection, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
-) -> None:
+def _session_rows(sprints: list[Sprint], flow_ids: dict[str, int]) -> list[dict[str, Any]]:
     rows = []
     for s in sprints:
         status = _session_status(s)
@@ -156,25 +221,10 @@ async def _upsert_sessions(
                 "sprint": s.sprint_uuid or None,
             }
         )
-    await pg.execute(
-        """
-            INSERT INTO flow_sessions (uuid, org_id, contact_id, session_type, status, current_flow_id, output,
-                                       ended_on, last_sprint_uuid)
-            SELECT CAST(r->>'uuid' AS uuid), $1, (r->>'contact_id')::bigint, r->>'session_type', r->>'status',
-                   (r->>'current_flow_id')::bigint, r->'output', (r->>'ended_on')::timestamptz,
-                   CAST(r->>'sprint' AS uuid)
-            FROM jsonb_array_elements($2::jsonb) AS r
-            ON CONFLICT (uuid) DO UPDATE SET status = EXCLUDED.status, current_flow_id = EXCLUDED.current_flow_id,
-                output = EXCLUDED.output, ended_on = EXCLUDED.ended_on, last_sprint_uuid = EXCLUDED.last_sprint_uuid
-            """,
-        org_id,
-        _json(rows),
-    )
+    return rows
 
 
-async def _upsert_runs(
-    pg: asyncpg.Connection, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
-) -> None:
+def _run_rows(sprints: list[Sprint], flow_ids: dict[str, int]) -> list[dict[str, Any]]:
     rows = []
     for s in sprints:
         for run in s.session.get("runs", []):
@@ -203,37 +253,11 @@ async def _upsert_runs(
                     "exited_on": run.get("exited_on"),
                 }
             )
-    if not rows:
-        return
-    await pg.execute(
-        """
-            INSERT INTO flow_runs (uuid, org_id, flow_id, contact_id, session_uuid, start_id, status, responded,
-                                   results, path_nodes, path_times, current_node_uuid, created_on, modified_on,
-                                   exited_on)
-            SELECT CAST(r->>'uuid' AS uuid), $1, (r->>'flow_id')::bigint, (r->>'contact_id')::bigint,
-                   CAST(r->>'session_uuid' AS uuid), (r->>'start_id')::bigint, r->>'status',
-                   (r->>'responded')::boolean, r->'results',
-                   ARRAY(SELECT CAST(x AS uuid) FROM jsonb_array_elements_text(r->'path_nodes') x),
-                   ARRAY(SELECT CAST(x AS timestamptz) FROM jsonb_array_elements_text(r->'path_times') x),
-                   CAST(r->>'current_node_uuid' AS uuid), COALESCE((r->>'created_on')::timestamptz, now()), now(),
-                   (r->>'exited_on')::timestamptz
-            FROM jsonb_array_elements($2::jsonb) AS r
-            ON CONFLICT (uuid) DO UPDATE SET status = EXCLUDED.status, responded = flow_runs.responded OR EXCLUDED.responded,
-                results = EXCLUDED.results, path_nodes = EXCLUDED.path_nodes, path_times = EXCLUDED.path_times,
-                current_node_uuid = EXCLUDED.current_node_uuid, modified_on = now(), exited_on = EXCLUDED.exited_on
-            """,
-        org_id,
-        _json(rows),
-    )
+    return rows
 
 
-async def _update_contacts(
-    pg: asyncpg.Connection, scene: OrgScene, sprints: list[Sprint], flow_ids: dict[str, int]
-) -> None:
-    """Contacts take the engine's view of them after the sprint (name, language, status, fields), and
-    point at their waiting session, if any. The ids are of contacts loaded for this workspace, and are also
-    given as an array so the contacts are found by primary key: joined to the JSON rows alone (or matched on
-    org_id), a planner without statistics reads every contact of the workspace for each batch."""
+def _contact_rows(scene: OrgScene, sprints: list[Sprint], flow_ids: dict[str, int]) -> list[dict[str, Any]]:
+    """Each contact as the engine left it, with its waiting session, if any."""
     field_uuids = scene.field_uuids
     rows = []
     for s in sprints:
@@ -254,17 +278,7 @@ async def _update_contacts(
                 "flow_id": flow_ids.get(run["flow"]["uuid"]) if run else None,
             }
         )
-    await pg.execute(
-        """
-            UPDATE contacts c SET name = r->>'name', language = r->>'language', timezone = r->>'timezone',
-                status = r->>'status', fields = r->'fields', current_session_uuid = CAST(r->>'session_uuid' AS uuid),
-                current_flow_id = (r->>'flow_id')::bigint, modified_on = now()
-            FROM jsonb_array_elements($1::jsonb) AS r
-            WHERE c.id = ANY($2::bigint[]) AND c.id = (r->>'id')::bigint
-            """,
-        _json(rows),
-        [r["id"] for r in rows],
-    )
+    return rows
 
 
 async def _apply_group_changes(pg: asyncpg.Connection, org_id: int, sprints: list[Sprint]) -> None:
@@ -341,11 +355,8 @@ async def _log_http_calls(
     )
 
 
-async def _reset_fires(pg: asyncpg.Connection, org_id: int, sprints: list[Sprint]) -> None:
-    """Old wait fires go; a waiting session gets its expiration fire (timeouts are set by courier once the
-    last message of the sprint is sent, so they count from delivery). One statement: the delete spares
-    the expiration rows that the insert then replaces, so the two never touch the same row. Wait fires
-    have the empty scope; naming all three columns keeps the delete on their unique index."""
+def _fire_rows(sprints: list[Sprint]) -> list[dict[str, Any]]:
+    """The expiration fire of each waiting session."""
     fires = []
     for s in sprints:
         if SESSION_STATUS.get(s.status) != "W":
@@ -363,53 +374,38 @@ async def _reset_fires(pg: asyncpg.Connection, org_id: int, sprints: list[Sprint
                     "on": expires,
                 }
             )
-    await pg.execute(
-        """
-        WITH f AS (
-            SELECT (f->>'contact_id')::bigint AS contact_id, CAST(f->>'session' AS uuid) AS session_uuid,
-                   CAST(f->>'sprint' AS uuid) AS sprint_uuid, (f->>'on')::timestamptz AS fire_on
-            FROM jsonb_array_elements($3::jsonb) AS f
-        ), gone AS (
-            DELETE FROM contact_fires WHERE contact_id = ANY($2::bigint[]) AND fire_type IN ('T', 'E') AND scope = ''
-              AND NOT (fire_type = 'E' AND contact_id IN (SELECT contact_id FROM f))
-        )
-        INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, session_uuid, sprint_uuid, fire_on)
-        SELECT $1, contact_id, 'E', '', session_uuid, sprint_uuid, fire_on FROM f
-        ON CONFLICT (contact_id, fire_type, scope) DO UPDATE SET session_uuid = EXCLUDED.session_uuid,
-            sprint_uuid = EXCLUDED.sprint_uuid, fire_on = EXCLUDED.fire_on
-        """,
-        org_id,
-        [s.contact_id for s in sprints],
-        _json(fires),
-    )
+    return fires
 
 
-async def _insert_messages(
+async def _message_rows(
     pg: asyncpg.Connection, org_id: int, scene: OrgScene, sprints: list[Sprint], flow_ids: dict[str, int],
     high_priority: bool, response_to_external_id: str | None,
-) -> list[Outgoing]:  # fmt: skip
+) -> tuple[list[dict[str, Any]], dict[tuple[int, int], Outgoing]]:  # fmt: skip
+    """The rows of the messages the sprints created, and what goes to courier (per contact and channel)
+    once they are stored; a channel or URN new since the scene or the contact was loaded is looked up."""
     created = [(s, e) for s in sprints for e in s.events if e.get("type") == "msg_created"]
     if not created:
-        return []
+        return [], {}
     channel_uuids = {e["msg"]["channel"]["uuid"] for _, e in created if e["msg"].get("channel")}
     channels = {u: scene.channels[u] for u in channel_uuids if u in scene.channels}
     if missing := channel_uuids - channels.keys():  # a channel added since the scene was loaded
-        rows = await pg.fetch(
+        found = await pg.fetch(
             "SELECT uuid::text, id, tps FROM channels WHERE org_id = $1 AND uuid = ANY($2::uuid[]) AND is_active",
             org_id,
             list(missing),
         )
-        channels.update((r["uuid"], (r["id"], r["tps"])) for r in rows)
+        channels.update((r["uuid"], (r["id"], r["tps"])) for r in found)
     urn_ids = _known_urn_ids(sprints)
     unknown = {e["msg"]["urn"].split("?")[0] for _, e in created if e["msg"].get("urn")} - urn_ids.keys()
     if unknown:  # a URN added during the sprint has no id in the contact JSON yet
-        rows = await pg.fetch(
+        found = await pg.fetch(
             "SELECT identity, id FROM contact_urns WHERE org_id = $1 AND identity = ANY($2::text[])",
             org_id,
             list(unknown),
         )
-        urn_ids.update((r["identity"], r["id"]) for r in rows)
-    rows, outgoing = [], {}
+        urn_ids.update((r["identity"], r["id"]) for r in found)
+    rows: list[dict[str, Any]] = []
+    outgoing: dict[tuple[int, int], Outgoing] = {}
     for s, e in created:
         msg = e["msg"]
         run = _current_run(s.session)
@@ -468,29 +464,7 @@ async def _insert_messages(
                     "tps_cost": 1,
                 }
             )
-    ids = await pg.fetch(
-        """
-            INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, flow_id, text, attachments,
-                              quick_replies, locale, direction, status, failed_reason, high_priority, created_on,
-                              modified_on)
-            SELECT CAST(r->>'uuid' AS uuid), $1, (r->>'channel_id')::bigint, (r->>'contact_id')::bigint,
-                   (r->>'urn_id')::bigint, (r->>'flow_id')::bigint, r->>'text',
-                   ARRAY(SELECT jsonb_array_elements_text(r->'attachments')),
-                   ARRAY(SELECT jsonb_array_elements_text(r->'quick_replies')), r->>'locale', 'O', r->>'status',
-                   r->>'failed_reason', (r->>'high_priority')::boolean,
-                   COALESCE((r->>'created_on')::timestamptz, now()), now()
-            FROM jsonb_array_elements($2::jsonb) AS r
-            RETURNING uuid::text, id
-            """,
-        org_id,
-        _json(rows),
-    )
-    id_by_uuid = {r["uuid"]: r["id"] for r in ids}
-    _mark_timeouts(sprints, outgoing)
-    for batch in outgoing.values():
-        for m in batch.msgs:
-            m["id"] = id_by_uuid.get(m["uuid"])
-    return list(outgoing.values())
+    return rows, outgoing
 
 
 def _known_urn_ids(sprints: list[Sprint]) -> dict[str, int]:

@@ -14,6 +14,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from upesi.queues.fair import QUEUE_REALTIME, FairQueue
+from upesi.queues.redis import script
 
 LOCK_EXPIRY_MS = 5 * 60 * 1000
 HANDLE_CONTACT_EVENT = "handle_contact_event"
@@ -31,6 +32,18 @@ local next = redis.call('LINDEX', KEYS[1], 0)
 if next then return next end
 if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
 return false
+"""
+
+
+# Takes the contact's lock if free and returns the first event with it, so that starting to drain a contact
+# is one round trip: {1, first event} or {1} (nothing queued), {0} when another worker holds the lock.
+_LOCK_AND_PEEK = """
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    local first = redis.call('LINDEX', KEYS[1], 0)
+    if first then return {1, first} end
+    return {1}
+end
+return {0}
 """
 
 
@@ -67,13 +80,28 @@ async def acquire_lock(
     expiry_ms: int = LOCK_EXPIRY_MS,
 ) -> str | None:
     """The lock's token, or None if it could not be had within wait_seconds."""
+    token, _ = await lock_and_peek(redis, org_id, contact_id, wait_seconds, expiry_ms)
+    return token
+
+
+async def lock_and_peek(
+    redis: aioredis.Redis,
+    org_id: int,
+    contact_id: int,
+    wait_seconds: float = 10.0,
+    expiry_ms: int = LOCK_EXPIRY_MS,
+) -> tuple[str | None, str | None]:
+    """(the lock's token, the contact's first event or None), or (None, None) if the lock could not be had
+    within wait_seconds."""
     token = secrets.token_hex(10)
     deadline = time.monotonic() + wait_seconds
+    keys = [events_key(org_id, contact_id), lock_key(org_id, contact_id)]
     while True:
-        if await redis.set(lock_key(org_id, contact_id), token, nx=True, px=expiry_ms):
-            return token
+        result = await script(redis, _LOCK_AND_PEEK)(keys=keys, args=[token, expiry_ms])
+        if result[0]:
+            return token, (result[1] if len(result) > 1 else None)
         if time.monotonic() >= deadline:
-            return None
+            return None, None
         await asyncio.sleep(0.02)
 
 
@@ -83,5 +111,6 @@ async def release_lock(redis: aioredis.Redis, org_id: int, contact_id: int, toke
 
 async def pop_and_peek(redis: aioredis.Redis, org_id: int, contact_id: int, token: str) -> str | None:
     """Remove the event just handled and return the next; with none left, the lock is released too."""
-    script = redis.register_script(_POP_AND_PEEK)
-    return await script(keys=[events_key(org_id, contact_id), lock_key(org_id, contact_id)], args=[token])
+    return await script(redis, _POP_AND_PEEK)(
+        keys=[events_key(org_id, contact_id), lock_key(org_id, contact_id)], args=[token]
+    )

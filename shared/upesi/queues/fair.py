@@ -28,6 +28,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from upesi.queues.redis import script
+
 QUEUE_REALTIME = "tasks:realtime"
 QUEUE_BATCH = "tasks:batch"
 QUEUE_THROTTLED = "tasks:throttled"
@@ -160,11 +162,11 @@ class FairQueue:
         self.base = "{" + name + "}"
         self.max_active_per_owner = max_active_per_owner
         self.lease_seconds = lease_seconds
-        self._push = redis.register_script(_PUSH)
-        self._pop = redis.register_script(_POP)
-        self._done = redis.register_script(_DONE)
-        self._extend = redis.register_script(_EXTEND)
-        self._reap = redis.register_script(_REAP)
+        self._push = script(redis, _PUSH)
+        self._pop = script(redis, _POP)
+        self._done = script(redis, _DONE)
+        self._extend = script(redis, _EXTEND)
+        self._reap = script(redis, _REAP)
 
     async def push(
         self, owner: int | str, task_type: str, body: dict[str, Any], priority: bool = False

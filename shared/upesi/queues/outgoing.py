@@ -16,6 +16,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from upesi.queues.redis import script
+
 ACTIVE = "msgs:active"
 THROTTLED = "msgs:throttled"
 FUTURE = "msgs:future"
@@ -115,10 +117,10 @@ def queue_name(channel_uuid: str, tps: int) -> str:
 class OutgoingQueues:
     def __init__(self, redis: aioredis.Redis) -> None:
         self.redis = redis
-        self._push_many = redis.register_script(_PUSH_MANY)
-        self._pop = redis.register_script(_POP)
-        self._complete = redis.register_script(_COMPLETE)
-        self._dethrottle = redis.register_script(_DETHROTTLE)
+        self._push_many = script(redis, _PUSH_MANY)
+        self._pop = script(redis, _POP)
+        self._complete = script(redis, _COMPLETE)
+        self._dethrottle = script(redis, _DETHROTTLE)
 
     async def push(
         self, channel_uuid: str, tps: int, msgs: list[dict[str, Any]], high_priority: bool

@@ -1,6 +1,9 @@
 """One asyncio Redis client per process, from REDIS_URL."""
 
+import weakref
+
 import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
 
 from upesi.config import get_settings
 
@@ -19,3 +22,16 @@ async def close_redis() -> None:
     if _client is not None:
         await _client.aclose()
     _client = None
+
+
+_scripts: "weakref.WeakKeyDictionary[aioredis.Redis, dict[str, AsyncScript]]" = weakref.WeakKeyDictionary()
+
+
+def script(redis: aioredis.Redis, source: str) -> AsyncScript:
+    """A Lua script registered once per client: registering hashes the source, and hot paths (queue
+    objects made per push, per-contact event handling) would otherwise do it on every call."""
+    registered = _scripts.setdefault(redis, {})
+    found = registered.get(source)
+    if found is None:
+        found = registered[source] = redis.register_script(source)
+    return found

@@ -23,8 +23,19 @@ log = logging.getLogger(__name__)
 
 
 # the contact, the channel, whether this message was already handled, the contact's groups and its waiting
-# session (with whether its flow ignores keyword triggers), in one trip
+# session (with whether its flow ignores keyword triggers), in one trip. The same statement marks the
+# contact seen now and makes the URN the message came on its preferred one, with affinity to the channel;
+# a redelivered message does that again, which changes nothing that matters (last_seen_on moves on).
 _STATE = """
+    WITH seen AS (
+        UPDATE contacts SET last_seen_on = now() WHERE id = $1 AND org_id = $2 AND is_active RETURNING id
+    ), urn AS (
+        UPDATE contact_urns u SET channel_id = COALESCE(
+                (SELECT id FROM channels WHERE id = $3 AND org_id = $2), u.channel_id),
+            priority = CASE WHEN u.priority < m.top THEN m.top + 1 ELSE u.priority END
+        FROM (SELECT MAX(priority) AS top FROM contact_urns WHERE contact_id = $1) m
+        WHERE u.id = $5 AND u.contact_id = (SELECT id FROM seen)
+    )
     SELECT c.status, c.is_active, ch.id AS channel_id, ch.uuid::text AS channel_uuid, ch.name AS channel_name,
            ch.is_active AS channel_active, (SELECT status FROM msgs WHERE uuid = $4::uuid) AS msg_status,
            ARRAY(SELECT group_id FROM contact_group_contacts WHERE contact_id = c.id) AS group_ids,
@@ -44,13 +55,14 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
     outgoing = []
     async with transaction() as db:
         pg = await asyncpg_of(db)
-        row = await pg.fetchrow(_STATE, contact_id, org_id, task.get("channel_id"), task["msg_uuid"])
+        row = await pg.fetchrow(
+            _STATE, contact_id, org_id, task.get("channel_id"), task["msg_uuid"], task.get("urn_id")
+        )
         if row is None or not row["is_active"]:
             log.info("message for a missing or deleted contact ignored", extra={"contact_id": contact_id})
             return
         if row["msg_status"] == "H":
             return  # redelivered after a crash: already done, in the same transaction as its effects
-        await _mark_seen(pg, contact_id, task, row["channel_id"])
         if row["status"] == "S":  # a stopped contact who writes again is active again
             await pg.execute("UPDATE contacts SET status = 'A' WHERE id = $1", contact_id)
         if row["status"] == "B" or row["channel_id"] is None or not row["channel_active"]:
@@ -104,35 +116,16 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
                     scene.engine_assets, scene.environment, contact_id, session_json, runner.msg_resume(msg)
                 )
             ]
-        flow_id = None
         if sprints:
-            outgoing = await commit_sprints(
-                db, org_id, sprints, high_priority=True, response_to_external_id=task.get("msg_external_id")
-            )
             runs = sprints[0].session.get("runs") or []
-            if runs:
-                flow_id = scene.flow_ids.get(runs[0]["flow"]["uuid"])
-        await _mark_handled(pg, task, flow_id)
+            flow_id = scene.flow_ids.get(runs[0]["flow"]["uuid"]) if runs else None
+            outgoing = await commit_sprints(
+                db, org_id, sprints, high_priority=True, response_to_external_id=task.get("msg_external_id"),
+                handled=(task["msg_uuid"], flow_id),
+            )  # fmt: skip
+        else:
+            await _mark_handled(pg, task, flow_id=None)
     await queue_outgoing(outgoing)
-
-
-async def _mark_seen(
-    pg: asyncpg.Connection, contact_id: int, task: dict[str, Any], channel_id: int | None
-) -> None:
-    """The URN the message came in on becomes the contact's preferred one, with affinity to the channel,
-    and the contact was last seen now."""
-    await pg.execute(
-        """
-        WITH seen AS (UPDATE contacts SET last_seen_on = now() WHERE id = $1)
-        UPDATE contact_urns u SET channel_id = COALESCE($3, u.channel_id),
-            priority = CASE WHEN u.priority < m.top THEN m.top + 1 ELSE u.priority END
-        FROM (SELECT MAX(priority) AS top FROM contact_urns WHERE contact_id = $1) m
-        WHERE u.id = $2 AND u.contact_id = $1
-        """,
-        contact_id,
-        task.get("urn_id"),
-        channel_id,
-    )
 
 
 async def _mark_handled(pg: asyncpg.Connection, task: dict[str, Any], flow_id: int | None) -> None:

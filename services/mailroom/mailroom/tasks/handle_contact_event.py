@@ -11,9 +11,9 @@ from mailroom.handlers import HANDLERS
 from upesi.config import get_settings
 from upesi.queues.contacts import (
     HANDLE_CONTACT_EVENT,
-    acquire_lock,
     event_item,
     events_key,
+    lock_and_peek,
     pop_and_peek,
     release_lock,
 )
@@ -29,7 +29,7 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
     contact_id = int(body["contact_id"])
     redis = get_redis()
     expiry_ms = int(get_settings().contact_lock_seconds * 1000)
-    token = await acquire_lock(redis, org_id, contact_id, wait_seconds=10, expiry_ms=expiry_ms)
+    token, raw = await lock_and_peek(redis, org_id, contact_id, wait_seconds=10, expiry_ms=expiry_ms)
     if token is None:
         # another worker holds the contact: let it finish, then try again
         await FairQueue(redis, QUEUE_REALTIME).push(org_id, TYPE, body, priority=True)
@@ -39,7 +39,6 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
     try:
         # peek, handle, then pop: an event is only removed once handled, so a worker killed mid-event leaves
         # it for the redelivered task (handlers skip what they already committed)
-        raw = await redis.lindex(key, 0)
         while raw is not None:
             try:
                 item = json.loads(raw)
