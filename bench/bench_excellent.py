@@ -355,7 +355,7 @@ def main() -> None:
     p.add_argument("--only", choices=["templates", "engine", "start"])
     args = p.parse_args()
     REPEAT = args.repeat
-    if args.only != "engine":
+    if args.only in (None, "templates"):
         templates()
     if args.only == "start":
         from upesi.flows.engine import Engine
