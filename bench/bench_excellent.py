@@ -271,17 +271,97 @@ def engine_figures() -> None:
 
     bench("flow: start, to_json, read_session, resume", start_roundtrip, 1_000)
 
+    start_figure(engine)
+
+
+# [s] mailroom's runner._start for a flow start: a one-node flow whose only action is a send_msg, and a
+# fresh contact per call (as load_contacts builds it) with its own number, so no per-number cache helps
+START_FLOW_UUID = "9b1b3c0e-2f6a-4b7e-8d0e-5a8a6c1f0a01"
+START_FLOW: dict[str, Any] = {
+    "uuid": START_FLOW_UUID,
+    "name": "Hello",
+    "spec_version": "14.4.2",
+    "language": "eng",
+    "type": "messaging",
+    "revision": 1,
+    "expire_after_minutes": 10080,
+    "nodes": [
+        {
+            "uuid": "a1000000-0000-4000-8000-000000000001",
+            "actions": [
+                {
+                    "uuid": "b1000000-0000-4000-8000-000000000001",
+                    "type": "send_msg",
+                    "text": "Hello @contact.name",
+                }
+            ],
+            "exits": [{"uuid": "e1000000-0000-4000-8000-000000000001", "destination_uuid": None}],
+        }
+    ],
+}
+START_ENVIRONMENT: dict[str, Any] = {
+    "date_format": "MM-DD-YYYY",
+    "time_format": "tt:mm",
+    "timezone": "America/New_York",
+    "allowed_languages": ["eng"],
+    "redaction_policy": "none",
+    "default_country": "US",
+}
+
+
+def start_figure(engine: Any) -> None:
+    from upesi.flows.assets import Assets
+
+    assets = Assets({**ASSETS, "flows": [START_FLOW]})
+    counter = iter(range(10_000_000))
+
+    def contact() -> dict[str, Any]:
+        n = next(counter)
+        return {
+            "uuid": f"5d76d86b-3bb9-4d5a-b822-{n:012d}",
+            "id": 100_000 + n,
+            "status": "active",
+            "created_on": "2024-01-01T00:00:00.123456Z",
+            "urns": [f"tel:+1202{2000000 + n:07d}?id={n + 5}"],
+            "groups": [{"uuid": "b7cf0d83-f1c9-411c-96fd-c511a4cfa86d", "name": "Testers"}],
+            "fields": {},
+            "name": f"Contact {n}",
+        }
+
+    def trigger() -> dict[str, Any]:
+        return {
+            "type": "manual",
+            "flow": {"uuid": START_FLOW_UUID, "name": "Hello"},
+            "triggered_on": "2025-05-04T12:00:00.123456Z",
+            "origin": "ui",
+        }
+
+    session, sprint = engine.new_session(assets, contact(), trigger(), environment=START_ENVIRONMENT)
+    assert session.status == "completed", session.status
+    msg = next(e for e in sprint.events if e["type"] == "msg_created")["msg"]
+    assert msg["text"] == "Hello Contact 0", msg
+
+    def start() -> None:
+        s, _ = engine.new_session(assets, contact(), trigger(), environment=START_ENVIRONMENT)
+        s.to_json()
+
+    bench("[s] start: new_session + to_json for a send_msg flow, distinct contacts", start, 3_000)
+
 
 def main() -> None:
     global REPEAT
     p = argparse.ArgumentParser()
     p.add_argument("--repeat", type=int, default=REPEAT)
-    p.add_argument("--only", choices=["templates", "engine"])
+    p.add_argument("--only", choices=["templates", "engine", "start"])
     args = p.parse_args()
     REPEAT = args.repeat
-    if args.only != "engine":
+    if args.only in (None, "templates"):
         templates()
-    if args.only != "templates":
+    if args.only == "start":
+        from upesi.flows.engine import Engine
+
+        start_figure(Engine())
+    elif args.only != "templates":
         engine_figures()
 
 
