@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 # a redelivered message does that again, which changes nothing that matters (last_seen_on moves on).
 _STATE = """
     WITH seen AS (
-        UPDATE contacts SET last_seen_on = now() WHERE id = $1 AND org_id = $2 AND is_active RETURNING id
+        UPDATE contacts SET last_seen_on = now() WHERE id = $1 AND is_active
+            AND org_id + 0 = $2  -- not an index condition: by id, whatever the planner's statistics
+        RETURNING id
     ), urn AS (
         UPDATE contact_urns u SET channel_id = COALESCE(
                 (SELECT id FROM channels WHERE id = $3 AND org_id = $2), u.channel_id),
