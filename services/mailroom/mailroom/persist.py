@@ -1,7 +1,7 @@
 """Writing what sprints produced: sessions, runs, contact changes, messages and fires, in one statement for
 a whole batch of contacts, sent straight to asyncpg (this is the hot path of every inbound message and
-every flow start, and a round trip costs more client CPU than most of what it carries). The caller owns the transaction; outgoing messages are returned to be queued
-to courier only after it commits. Flow, channel and field ids come from the workspace's scene."""
+every flow start, and a round trip costs more client CPU than most of what it carries). The caller owns
+the transaction; outgoing messages are returned to be queued to courier only after it commits. Flow, channel and field ids come from the workspace's scene."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -72,8 +72,6 @@ async def commit_sprints(
         pg, org_id, scene, sprints, flow_ids, high_priority, response_to_external_id
     )
     interrupting = [s for s in sprints if s.interrupts_waiting]
-    fires = _fire_rows(sprints)
-    contacts = _contact_rows(scene, sprints, flow_ids)
     ids = await pg.fetch(
         _WRITE_SPRINTS,
         org_id,
@@ -81,10 +79,9 @@ async def commit_sprints(
         [s.session["uuid"] for s in interrupting],
         _json(_session_rows(sprints, flow_ids)),
         _json(_run_rows(sprints, flow_ids)),
-        _json(contacts),
-        [c["id"] for c in contacts],
+        _json(_contact_rows(scene, sprints, flow_ids)),
         [s.contact_id for s in sprints],
-        _json(fires),
+        _json(_fire_rows(sprints)),
         _json(msg_rows),
         handled[0] if handled else None,
         handled[1] if handled else None,
@@ -149,9 +146,9 @@ WITH ended AS (
 ), new_fires AS (
     SELECT (f->>'contact_id')::bigint AS contact_id, CAST(f->>'session' AS uuid) AS session_uuid,
            CAST(f->>'sprint' AS uuid) AS sprint_uuid, (f->>'on')::timestamptz AS fire_on
-    FROM jsonb_array_elements($9::jsonb) AS f
+    FROM jsonb_array_elements($8::jsonb) AS f
 ), gone_fires AS (
-    DELETE FROM contact_fires WHERE contact_id = ANY($8::bigint[]) AND fire_type IN ('T', 'E') AND scope = ''
+    DELETE FROM contact_fires WHERE contact_id = ANY($7::bigint[]) AND fire_type IN ('T', 'E') AND scope = ''
       AND NOT (fire_type = 'E' AND contact_id IN (SELECT contact_id FROM new_fires))
 ), fires AS (
     INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, session_uuid, sprint_uuid, fire_on)
@@ -159,7 +156,7 @@ WITH ended AS (
     ON CONFLICT (contact_id, fire_type, scope) DO UPDATE SET session_uuid = EXCLUDED.session_uuid,
         sprint_uuid = EXCLUDED.sprint_uuid, fire_on = EXCLUDED.fire_on
 ), handled AS (
-    UPDATE msgs SET status = 'H', modified_on = now(), flow_id = $12 WHERE uuid = $11::uuid
+    UPDATE msgs SET status = 'H', modified_on = now(), flow_id = $11 WHERE uuid = $10::uuid
 )
 INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, flow_id, text, attachments, quick_replies,
                   locale, direction, status, failed_reason, high_priority, created_on, modified_on)
@@ -167,7 +164,7 @@ SELECT CAST(r->>'uuid' AS uuid), $1, (r->>'channel_id')::bigint, (r->>'contact_i
        (r->>'flow_id')::bigint, r->>'text', ARRAY(SELECT jsonb_array_elements_text(r->'attachments')),
        ARRAY(SELECT jsonb_array_elements_text(r->'quick_replies')), r->>'locale', 'O', r->>'status',
        r->>'failed_reason', (r->>'high_priority')::boolean, COALESCE((r->>'created_on')::timestamptz, now()), now()
-FROM jsonb_array_elements($10::jsonb) AS r
+FROM jsonb_array_elements($9::jsonb) AS r
 RETURNING uuid::text, id
 """
 
