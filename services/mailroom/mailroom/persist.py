@@ -102,6 +102,9 @@ async def commit_sprints(
 # insert replaces; the handled message is an incoming one, the inserted are outgoing).
 # - a contact has one waiting session: starting a new one interrupts the old, with its runs, found
 #   through an array of the ended sessions (as a join, a planner without statistics scans every run);
+#   both are gated by conditions without columns, which the executor checks once before any scan: a
+#   generic plan made while flow_runs was small seq-scans it, which every resume and almost every start
+#   (nothing to interrupt) would otherwise pay, growing with the table;
 # - contacts take the engine's view of them (name, language, status, fields) and point at their waiting
 #   session; they are found by the id array (joined to the JSON alone, or matched on org_id as well, a
 #   planner without statistics reads every contact of the workspace);
@@ -112,10 +115,12 @@ _WRITE_SPRINTS = """
 WITH ended AS (
     UPDATE flow_sessions SET status = 'I', ended_on = now()
     WHERE contact_id = ANY($2::bigint[]) AND status = 'W' AND uuid <> ALL($3::uuid[])
+      AND cardinality($2::bigint[]) > 0
     RETURNING uuid
 ), ended_runs AS (
     UPDATE flow_runs SET status = 'I', exited_on = now(), modified_on = now()
     WHERE session_uuid = ANY(ARRAY(SELECT uuid FROM ended)) AND status IN ('A', 'W')
+      AND EXISTS (SELECT 1 FROM ended)
 ), sessions AS (
     INSERT INTO flow_sessions (uuid, org_id, contact_id, session_type, status, current_flow_id, output, ended_on,
                                last_sprint_uuid)

@@ -27,7 +27,8 @@ class TaskBatch(Base):
 
 # Indexes mailroom's bulk work reads by (migration 0005), declared here to keep the shared model files as
 # they were: "already sent this broadcast?", "ever ran this flow?", "already started by this start?",
-# and a campaign event's fires by scope.
+# and a campaign event's fires by scope (partial: an index on every fire type was chosen for wait fires too,
+# and walked every waiting contact's fire; migration 0008).
 Index(
     "ix_msgs_broadcast_contact",
     Msg.broadcast_id,
@@ -41,4 +42,9 @@ Index(
     FlowRun.contact_id,
     postgresql_where=text("start_id IS NOT NULL"),
 )
-Index("ix_contact_fires_type_scope", ContactFire.fire_type, ContactFire.scope)
+Index(
+    "ix_contact_fires_campaign_scope",
+    ContactFire.scope,
+    postgresql_ops={"scope": "text_pattern_ops"},
+    postgresql_where=text("fire_type = 'C'"),
+)
