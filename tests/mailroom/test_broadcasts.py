@@ -1,5 +1,7 @@
 """Broadcasts: send_broadcast splits recipients into batches, send_broadcast_batch writes and queues msgs."""
 
+import asyncio
+
 from mailroom import broadcasts
 from mailroom.tasks import send_broadcast_batch
 from tests.mailroom.test_support_batch import (
@@ -89,3 +91,24 @@ async def test_scheduled_broadcast_is_not_sent_by_send_broadcast(db: None) -> No
     await broadcasts.split_broadcast(ws["org_id"], bcast)
     await run_tasks()
     assert await sent_msgs() == []
+
+
+async def test_batches_finishing_together_complete_the_broadcast(db: None, monkeypatch) -> None:
+    """Every broadcast's two batches run at the same time, on two connections: whichever commits last must
+    see the other done and mark the broadcast completed."""
+    monkeypatch.setattr(broadcasts, "BATCH_SIZE", 2)
+    ws = await workspace(4)
+    bcasts = [
+        await insert_broadcast(ws["org_id"], TRANSLATIONS, contact_ids=ws["contact_ids"]) for _ in range(12)
+    ]
+    for bcast in bcasts:
+        await broadcasts.split_broadcast(ws["org_id"], bcast)
+    tasks = await queued_tasks(QUEUE_THROTTLED)
+    assert len(tasks) == 24
+    by_broadcast: dict[int, list] = {}
+    for t in tasks:
+        by_broadcast.setdefault(t.task["broadcast_id"], []).append(t.task)
+    for pair in by_broadcast.values():
+        await asyncio.gather(*(send_broadcast_batch.handle(ws["org_id"], task) for task in pair))
+    statuses = await scalars("SELECT status FROM broadcasts WHERE id = ANY(:b)", b=bcasts)
+    assert statuses == ["C"] * 12

@@ -75,6 +75,13 @@ async def send_batch(org_id: int, broadcast_id: int, index: int, contact_ids: li
         ids = await _not_sent(db, broadcast_id, contact_ids)
         if ids:
             outgoing = await _send(db, org_id, bcast, ids)
+        # this batch's done mark is not yet committed, nor maybe another's: the broadcast's row lock, taken
+        # before counting, makes the later of two finishing batches count after the earlier committed (each
+        # statement reads a new snapshot). Counting without it, both can see the other pending, and the
+        # broadcast never completes. NO KEY: the messages' foreign key holds KEY SHARE on the same row.
+        await db.execute(
+            text("SELECT 1 FROM broadcasts WHERE id = :id FOR NO KEY UPDATE"), {"id": broadcast_id}
+        )
         remaining = (
             await db.execute(
                 text(

@@ -10,3 +10,11 @@ async def contacts_changed(org_id: int, contact_ids: list[int]) -> None:
         await FairQueue(get_redis(), QUEUE_BATCH).push(
             org_id, "schedule_contact_fires", {"contact_ids": list(dict.fromkeys(contact_ids))}
         )
+
+
+async def campaign_events_changed(org_id: int, event_ids: list[int]) -> None:
+    """Events created, edited or deleted: mailroom recomputes (or removes) their fires now rather than at
+    its next schedule_campaigns cron, up to a minute later."""
+    queue = FairQueue(get_redis(), QUEUE_BATCH)
+    for event_id in event_ids:
+        await queue.push(org_id, "schedule_campaign_event", {"event_id": event_id})

@@ -1,5 +1,8 @@
+import json
+
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
+from upesi.queues.redis import get_redis
 
 
 async def test_campaigns_and_events(api: API) -> None:
@@ -48,6 +51,13 @@ async def test_campaigns_and_events(api: API) -> None:
     ).status_code == 404
     assert (await api.delete("campaign_events.json", uuid=event["uuid"])).status_code == 204
     assert (await api.get("campaign_events.json")).json()["results"] == []
+    # mailroom recomputes the event's fires after its creation and its edit, and removes them after its deletion
+    queued = [
+        json.loads(p.split("|", 1)[1])
+        for p in await get_redis().lrange(f"{{tasks:batch}}:o:{api.ws.org_id}/0", 0, -1)
+    ]
+    scheduled = [t["task"]["event_id"] for t in queued if t["type"] == "schedule_campaign_event"]
+    assert len(scheduled) == 3 and len(set(scheduled)) == 1
     assert (await api.get("campaigns.json", token=api.other.token)).json()["results"] == []
     assert (await api.get("campaigns.json", token=api.ws.tokens["agent"])).status_code == 403
 

@@ -12,8 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import ContactField, ContactGroup, Flow
 from upesi.db.models.campaigns import Campaign, CampaignEvent
-from upesi.queues.fair import FairQueue
-from upesi.queues.redis import get_redis
+from web import mailroom_tasks
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 
@@ -171,16 +170,8 @@ async def event_create(
     ctx.db.add(event)
     await ctx.db.flush()
     await ctx.db.commit()  # before the task: mailroom must find the event
-    await FairQueue(get_redis(), "tasks:batch").push(
-        ctx.org.id, "schedule_campaign_event", {"event_id": event.id}
-    )
+    await mailroom_tasks.campaign_events_changed(ctx.org.id, [event.id])
     return RedirectResponse("/campaign/", status_code=303)
-
-
-async def _reschedule(org_id: int, event_ids: list[int]) -> None:
-    queue = FairQueue(get_redis(), "tasks:batch")
-    for event_id in event_ids:
-        await queue.push(org_id, "schedule_campaign_event", {"event_id": event_id})
 
 
 @router.post("/campaign/event/delete/", dependencies=[Csrf])
@@ -197,7 +188,7 @@ async def event_delete(ctx: CtxDep, event: Annotated[str, Form()]) -> Response:
     if event_id is None:
         return RedirectResponse("/campaign/?error=No such event", status_code=303)
     await ctx.db.commit()  # before the task: mailroom must see the event gone
-    await _reschedule(ctx.org.id, [event_id])
+    await mailroom_tasks.campaign_events_changed(ctx.org.id, [event_id])
     return RedirectResponse("/campaign/", status_code=303)
 
 
@@ -224,5 +215,5 @@ async def campaign_archive(ctx: CtxDep, campaign: Annotated[str, Form()]) -> Res
         ).scalars()
     )
     await ctx.db.commit()
-    await _reschedule(ctx.org.id, event_ids)
+    await mailroom_tasks.campaign_events_changed(ctx.org.id, event_ids)
     return RedirectResponse("/campaign/", status_code=303)

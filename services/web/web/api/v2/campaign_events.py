@@ -1,6 +1,7 @@
 """campaign_events: list (GET), create or update (POST, ?uuid=), delete (DELETE).
 
-A message event keeps its translations on the event; scheduling contacts' fires is mailroom's work.
+A message event keeps its translations on the event; scheduling contacts' fires is mailroom's work, asked for
+once the change is committed.
 """
 
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, CampaignEvent, ContactField, Flow
+from web import mailroom_tasks
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import integer, read_body, string, translations
@@ -153,6 +155,7 @@ async def write_event(request: Request, ctx: APIContext) -> Any:
         await session.flush()
         await session.refresh(event)
         shape = (await serialize_events(session, [event]))[0]
+    await mailroom_tasks.campaign_events_changed(ctx.org_id, [event.id])
     return created(shape) if creating else shape
 
 
@@ -169,4 +172,5 @@ async def delete_event(request: Request, ctx: APIContext) -> Any:
             .where(CampaignEvent.id == event.id)
             .values(is_active=False, modified_on=func.now())
         )
+    await mailroom_tasks.campaign_events_changed(ctx.org_id, [event.id])
     return no_content()
