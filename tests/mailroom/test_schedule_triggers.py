@@ -60,3 +60,35 @@ async def test_an_archived_schedule_trigger_fires_nothing(db: None) -> None:
     async with transaction() as db:
         await db.execute(text("UPDATE triggers SET is_archived = true WHERE id = :id"), {"id": trigger_id})
     assert await fire_schedules.run(now=start + timedelta(minutes=1)) == 0
+
+
+async def test_a_schedule_trigger_leaves_out_members_of_its_exclude_groups(db: None) -> None:
+    ws = await workspace(3)
+    start = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    trigger_id = await add_schedule_trigger(ws, {"start": start.isoformat(), "repeat_period": "O"})
+    async with transaction() as db:
+        excluded = (
+            await db.execute(
+                text(
+                    "INSERT INTO contact_groups (uuid, org_id, name, group_type, status, is_active)"
+                    " VALUES (gen_random_uuid(), :o, 'Opted out', 'M', 'R', true) RETURNING id"
+                ),
+                {"o": ws["org_id"]},
+            )
+        ).scalar_one()
+        await db.execute(
+            text("INSERT INTO contact_group_contacts (group_id, contact_id) VALUES (:g, :c)"),
+            {"g": excluded, "c": ws["contact_ids"][1]},
+        )
+        await db.execute(
+            text("INSERT INTO trigger_exclude_groups (trigger_id, group_id) VALUES (:t, :g)"),
+            {"t": trigger_id, "g": excluded},
+        )
+
+    assert await fire_schedules.run(now=start + timedelta(seconds=30)) == 1
+    await run_tasks()
+
+    assert sorted(m["text"] for m in await sent_msgs()) == ["Hello C0, code ", "Hello C2, code "]
+    async with transaction() as db:
+        count = (await db.execute(text("SELECT contact_count FROM flow_starts"))).scalar_one()
+    assert count == 2

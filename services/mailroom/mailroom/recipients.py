@@ -22,11 +22,13 @@ class Recipients:
 @dataclass
 class Exclusions:
     """in_a_flow: skip contacts with a waiting session (exclude_active). started_flow_id: skip contacts who
-    ever ran this flow (restart_participants false). Blocked, stopped and archived contacts are always
-    left out: they are never messaged."""
+    ever ran this flow (restart_participants false). group_ids: skip members of these groups (a schedule
+    trigger's exclude groups). Blocked, stopped and archived contacts are always left out: they are never
+    messaged."""
 
     in_a_flow: bool = False
     started_flow_id: int | None = None
+    group_ids: list[int] = field(default_factory=list)  # members of these groups are left out
 
 
 async def resolve(db: AsyncSession, org_id: int, recipients: Recipients, exclusions: Exclusions) -> list[int]:
@@ -67,6 +69,9 @@ async def resolve(db: AsyncSession, org_id: int, recipients: Recipients, exclusi
               AND (NOT :in_a_flow OR c.current_session_uuid IS NULL)
               AND (CAST(:flow AS bigint) IS NULL OR NOT EXISTS (
                   SELECT 1 FROM flow_runs r WHERE r.flow_id = :flow AND r.contact_id = c.id))
+              AND NOT EXISTS (
+                  SELECT 1 FROM contact_group_contacts g
+                  WHERE g.contact_id = c.id AND g.group_id = ANY(CAST(:excluded AS bigint[])))
             ORDER BY c.id
             """
         ),
@@ -75,6 +80,7 @@ async def resolve(db: AsyncSession, org_id: int, recipients: Recipients, exclusi
             "ids": sorted(set(ids)),
             "in_a_flow": exclusions.in_a_flow,
             "flow": exclusions.started_flow_id,
+            "excluded": exclusions.group_ids,
         },
     )
     return list(rows.scalars())

@@ -74,7 +74,9 @@ async def split_start(org_id: int, start_id: int) -> None:
             if not start.flow_active:
                 await _set_status(db, start_id, "F", 0)
                 return
-            contact_ids = await resolve(db, org_id, await _recipients(db, start), _exclusions(start))
+            contact_ids = await resolve(
+                db, org_id, await _recipients(db, start), await _exclusions(db, start)
+            )
             split = await batches.store(db, batches.START, start_id, contact_ids, BATCH_SIZE)
             await _set_status(db, start_id, "Q" if contact_ids else "C", len(contact_ids))
             todo = list(enumerate(split))
@@ -98,9 +100,14 @@ async def _recipients(db: AsyncSession, start: StartRow) -> Recipients:
     return Recipients(list(row.contact_ids), list(row.group_ids), list(row.urns or []), row.query)
 
 
-def _exclusions(start: StartRow) -> Exclusions:
+async def _exclusions(db: AsyncSession, start: StartRow) -> Exclusions:
+    excluded = await db.execute(
+        text("SELECT group_id FROM flow_start_exclude_groups WHERE start_id = :id"), {"id": start.id}
+    )
     return Exclusions(
-        in_a_flow=start.exclude_active, started_flow_id=None if start.restart_participants else start.flow_id
+        in_a_flow=start.exclude_active,
+        started_flow_id=None if start.restart_participants else start.flow_id,
+        group_ids=list(excluded.scalars()),
     )
 
 

@@ -1,6 +1,7 @@
 """Cron fire_schedules: sends due scheduled broadcasts and fires due schedule triggers. Each broadcast fire
 sends a copy of the scheduled broadcast (schedule-less, pending) through send_broadcast; each trigger fire
-is a pending flow start (type T) of the trigger's flow for its groups, through start_flow. Either way the
+is a pending flow start (type T) of the trigger's flow for its groups, less the members of its exclude groups,
+through start_flow. Either way the
 schedule's next_fire moves on (null for a one-off). A copy or start whose task push was lost is pushed
 again by the queue_pending cron."""
 
@@ -132,6 +133,9 @@ async def _fire_triggers(db: AsyncSession, now: datetime) -> list[tuple[int, int
                     ), g AS (
                         INSERT INTO flow_start_groups (start_id, group_id)
                         SELECT s.id, tg.group_id FROM s, trigger_groups tg WHERE tg.trigger_id = :id
+                    ), x AS (
+                        INSERT INTO flow_start_exclude_groups (start_id, group_id)
+                        SELECT s.id, tx.group_id FROM s, trigger_exclude_groups tx WHERE tx.trigger_id = :id
                     )
                     SELECT id FROM s
                     """

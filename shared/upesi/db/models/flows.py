@@ -117,6 +117,10 @@ flow_start_contacts = link_table(
 flow_start_groups = link_table(
     "flow_start_groups", ("start_id", "flow_starts"), ("group_id", "contact_groups")
 )
+# members of these groups are left out of the start (a schedule trigger's exclude groups)
+flow_start_exclude_groups = link_table(
+    "flow_start_exclude_groups", ("start_id", "flow_starts"), ("group_id", "contact_groups")
+)
 
 
 class FlowStart(Base):
