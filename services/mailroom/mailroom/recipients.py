@@ -69,9 +69,9 @@ async def resolve(db: AsyncSession, org_id: int, recipients: Recipients, exclusi
               AND (NOT :in_a_flow OR c.current_session_uuid IS NULL)
               AND (CAST(:flow AS bigint) IS NULL OR NOT EXISTS (
                   SELECT 1 FROM flow_runs r WHERE r.flow_id = :flow AND r.contact_id = c.id))
-              AND NOT EXISTS (
+              AND (cardinality(CAST(:excluded AS bigint[])) = 0 OR NOT EXISTS (
                   SELECT 1 FROM contact_group_contacts g
-                  WHERE g.contact_id = c.id AND g.group_id = ANY(CAST(:excluded AS bigint[])))
+                  WHERE g.contact_id = c.id AND g.group_id = ANY(CAST(:excluded AS bigint[]))))
             ORDER BY c.id
             """
         ),

@@ -74,22 +74,21 @@ async def split_start(org_id: int, start_id: int) -> None:
             if not start.flow_active:
                 await _set_status(db, start_id, "F", 0)
                 return
-            contact_ids = await resolve(
-                db, org_id, await _recipients(db, start), await _exclusions(db, start)
-            )
+            contact_ids = await resolve(db, org_id, *await _recipients(db, start))
             split = await batches.store(db, batches.START, start_id, contact_ids, BATCH_SIZE)
             await _set_status(db, start_id, "Q" if contact_ids else "C", len(contact_ids))
             todo = list(enumerate(split))
     await batches.queue_batches(org_id, START_BATCH, "start_id", start_id, todo)
 
 
-async def _recipients(db: AsyncSession, start: StartRow) -> Recipients:
+async def _recipients(db: AsyncSession, start: StartRow) -> tuple[Recipients, Exclusions]:
     row = (
         await db.execute(
             text(
                 """
                 SELECT ARRAY(SELECT contact_id FROM flow_start_contacts WHERE start_id = :id) AS contact_ids,
                        ARRAY(SELECT group_id FROM flow_start_groups WHERE start_id = :id) AS group_ids,
+                       ARRAY(SELECT group_id FROM flow_start_exclude_groups WHERE start_id = :id) AS excluded,
                        urns, query
                 FROM flow_starts WHERE id = :id
                 """
@@ -97,18 +96,13 @@ async def _recipients(db: AsyncSession, start: StartRow) -> Recipients:
             {"id": start.id},
         )
     ).one()
-    return Recipients(list(row.contact_ids), list(row.group_ids), list(row.urns or []), row.query)
-
-
-async def _exclusions(db: AsyncSession, start: StartRow) -> Exclusions:
-    excluded = await db.execute(
-        text("SELECT group_id FROM flow_start_exclude_groups WHERE start_id = :id"), {"id": start.id}
-    )
-    return Exclusions(
+    recipients = Recipients(list(row.contact_ids), list(row.group_ids), list(row.urns or []), row.query)
+    exclusions = Exclusions(
         in_a_flow=start.exclude_active,
         started_flow_id=None if start.restart_participants else start.flow_id,
-        group_ids=list(excluded.scalars()),
+        group_ids=list(row.excluded),
     )
+    return recipients, exclusions
 
 
 async def _set_status(db: AsyncSession, start_id: int, status: str, count: int) -> None:

@@ -15,6 +15,6 @@ async def contacts_changed(org_id: int, contact_ids: list[int]) -> None:
 async def campaign_events_changed(org_id: int, event_ids: list[int]) -> None:
     """Events created, edited or deleted: mailroom recomputes (or removes) their fires now rather than at
     its next schedule_campaigns cron, up to a minute later."""
-    queue = FairQueue(get_redis(), QUEUE_BATCH)
-    for event_id in event_ids:
-        await queue.push(org_id, "schedule_campaign_event", {"event_id": event_id})
+    await FairQueue(get_redis(), QUEUE_BATCH).push_many(
+        org_id, "schedule_campaign_event", [{"event_id": event_id} for event_id in event_ids]
+    )

@@ -1,9 +1,8 @@
 """Cron fire_schedules: sends due scheduled broadcasts and fires due schedule triggers. Each broadcast fire
 sends a copy of the scheduled broadcast (schedule-less, pending) through send_broadcast; each trigger fire
-is a pending flow start (type T) of the trigger's flow for its groups, less the members of its exclude groups,
-through start_flow. Either way the
-schedule's next_fire moves on (null for a one-off). A copy or start whose task push was lost is pushed
-again by the queue_pending cron."""
+is a pending flow start (type T) of the trigger's flow for its groups, less the members of its exclude
+groups, through start_flow. Either way the schedule's next_fire moves on (null for a one-off). A copy or
+start whose task push was lost is pushed again by the queue_pending cron."""
 
 import json
 import logging
