@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
-from upesi.db.models import Archive, ChannelEvent, OptIn, Resthook, Topic, WebhookEvent
+from upesi.db.models import Archive, ChannelEvent, OptIn, Resthook, WebhookEvent
 
 
 async def test_channel_events(api: API) -> None:
@@ -103,8 +103,14 @@ async def test_optins_and_topics(api: API) -> None:
     assert resp.status_code == 201
     assert resp.json()["counts"] == {"open": 0, "closed": 0} and resp.json()["system"] is False
     assert (await api.post("topics.json", {"name": "Billing"})).status_code == 400
-    assert [t["name"] for t in (await api.get("topics.json")).json()["results"]] == ["Billing"]
-    assert (await api.get("topics.json", token=api.other.token)).json()["results"] == []
+    # every workspace starts with RapidPro's default topic
+    assert [t["name"] for t in (await api.get("topics.json")).json()["results"]] == [
+        "Billing",
+        "General",
+    ]  # newest first
+    assert [t["name"] for t in (await api.get("topics.json", token=api.other.token)).json()["results"]] == [
+        "General"
+    ]
 
 
 async def test_media_upload_and_download(api: API, tmp_path, monkeypatch) -> None:
@@ -153,8 +159,9 @@ async def test_definitions(api: API) -> None:
 
 
 async def test_system_objects_cannot_be_modified(api: API) -> None:
-    general = await f.add(Topic(uuid=f.uid(), org_id=api.ws.org_id, name="General", is_system=True))
-    resp = await api.post("topics.json", {"name": "Renamed"}, uuid=general.uuid)
+    general = (await api.get("topics.json")).json()["results"][0]
+    assert general["name"] == "General" and general["system"] is True
+    resp = await api.post("topics.json", {"name": "Renamed"}, uuid=general["uuid"])
     assert resp.status_code == 403
     assert resp.json() == {"detail": "Cannot modify system object."}
     from upesi.db.models import ContactField

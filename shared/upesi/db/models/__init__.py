@@ -22,10 +22,12 @@ from upesi.db.models.media import Archive, Media, OptIn, Topic
 from upesi.db.models.msgs import Broadcast, Msg
 from upesi.db.models.orgs import APIToken, Membership, Org, User
 from upesi.db.models.resthooks import Resthook, ResthookSubscriber, WebhookEvent
+from upesi.db.models.tickets import AirtimeTransfer, Ticket, TicketEvent
 from upesi.db.models.triggers import Trigger
 
 __all__ = [
     "APIToken",
+    "AirtimeTransfer",
     "Archive",
     "Base",
     "Broadcast",
@@ -57,6 +59,8 @@ __all__ = [
     "Resthook",
     "ResthookSubscriber",
     "TaskBatch",
+    "Ticket",
+    "TicketEvent",
     "Topic",
     "Trigger",
     "User",

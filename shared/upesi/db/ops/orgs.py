@@ -9,9 +9,10 @@ from argon2.exceptions import VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from upesi.db.models import APIToken, Membership, Org, User
+from upesi.db.models import APIToken, Membership, Org, Topic, User
 
 _hasher = PasswordHasher()
+DEFAULT_TOPIC_NAME = "General"
 
 
 def hash_password(password: str) -> str:
@@ -62,6 +63,8 @@ async def create_workspace(
     user = await get_or_create_user(session, email, password)
     await session.flush()
     session.add(Membership(org_id=org.id, user_id=user.id, role="administrator"))
+    # RapidPro's default topic, which tickets opened without one go to
+    session.add(Topic(uuid=str(uuid.uuid4()), org_id=org.id, name=DEFAULT_TOPIC_NAME, is_system=True))
     token = await create_api_token(session, org.id, user.id)
     return NewWorkspace(org, user, token)
 
