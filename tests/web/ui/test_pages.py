@@ -508,3 +508,18 @@ async def test_campaign_with_an_event(site: Site, admin: httpx.AsyncClient, env:
     assert (event.offset, event.unit, event.event_type) == (-2, "D", "F")
     r = redis.Redis.from_url(env["REDIS_URL"])
     assert any(b"schedule_campaign_event" in v for k in r.keys("{tasks:batch}*") for v in _values(env, k))
+
+
+async def test_page_titles_hold_only_text_and_dialogs_reach_the_body(
+    site: Site, admin: httpx.AsyncClient
+) -> None:
+    """The contacts pages once put their dialogs (CSRF token included) inside <title>, where a browser shows
+    them as text and never opens them."""
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    for path, title, dialog in [
+        ("/contact/", "Contacts · Upesi", 'id="create-group"'),
+        (f"/contact/read/{ann.uuid}/", "Ann · Upesi", 'id="edit-dialog"'),
+    ]:
+        page = (await admin.get(path)).text
+        assert page.split("<title>")[1].split("</title>")[0] == title, path
+        assert dialog in page.split("</title>")[1], path
