@@ -1,7 +1,6 @@
 """Static files: the editor's JavaScript compressed, cached for a year where the name is fingerprinted, and
 a favicon."""
 
-
 from tests.web.ui.helpers import Site
 from web.ui.static import COMPONENTS_DIST, EDITOR_BUILD, editor_assets
 
