@@ -5,10 +5,10 @@ import asyncio
 import json
 import uuid as uuidlib
 
-from upesi.cli.errors import CommandError
 from upesi.db.engine import dispose_engine, transaction
 from upesi.db.ops.channels import add_channel
 from upesi.db.ops.orgs import find_workspace
+from upesi_cli.errors import CommandError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
