@@ -46,6 +46,7 @@ test: install services
 lint: install
 	$(BIN)/ruff check shared services tests bench
 	$(BIN)/ruff format --check shared services tests bench
+	$(BIN)/lint-imports
 	$(BIN)/mypy shared/upesi services/web/web services/mailroom/mailroom services/courier/courier services/cli/upesi_cli
 
 bench: install services

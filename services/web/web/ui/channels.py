@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
+from upesi.channels.urls import callback_urls
 from upesi.db.models import Channel, ChannelLog, Msg
 from upesi.db.ops.channels import TYPE_NAMES
 from web.ui.auth import CtxDep
@@ -28,14 +29,6 @@ BASIC_AUTH_PAIRS = (
 AUTH_HEADER = re.compile(
     r"(?im)^((?:proxy-)?authorization|x-api-key|api-key|x-auth-token)(:[ \t]*)(?:(basic|bearer|token) )?(\S[^\r\n]*)"
 )
-
-
-def _callbacks(channel: Channel) -> dict[str, str]:
-    try:
-        from courier.urls import callback_urls
-    except ImportError:  # courier not installed alongside web: nothing to show rather than a failure
-        return {}
-    return callback_urls(channel.channel_type, channel.uuid)
 
 
 def secrets_of(channel: Channel) -> list[str]:
@@ -120,7 +113,7 @@ async def channel_read(request: Request, ctx: CtxDep, channel_uuid: str) -> Resp
         {
             "ctx": ctx,
             "channel": channel,
-            "callbacks": _callbacks(channel),
+            "callbacks": callback_urls(channel.channel_type, channel.uuid),
             "config": config,
             "types": TYPE_NAMES,
         },
