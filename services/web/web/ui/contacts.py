@@ -2,7 +2,7 @@
 its history of messages and runs."""
 
 import uuid as uuidlib
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
@@ -39,7 +39,7 @@ async def _urns(db: AsyncSession, contact_ids: list[int]) -> dict[int, list[str]
         .order_by(ContactURN.priority.desc())
     )
     for cid, identity in rows:
-        urns.setdefault(cid, []).append(identity)
+        urns.setdefault(cast(int, cid), []).append(identity)  # a detached URN (no contact) is not among these
     return urns
 
 

@@ -172,7 +172,7 @@ async def _import_triggers(
         await session.flush()
         for table, key in ((trigger_groups, "groups"), (trigger_exclude_groups, "exclude_groups")):
             ids = [
-                groups.get(group_remap.get(g["uuid"], g["uuid"]))
+                groups.get(group_remap.get(g["uuid"]) or g["uuid"])
                 for g in t.get(key) or []
                 if isinstance(g, dict)
             ]
