@@ -13,6 +13,7 @@ from starlette.responses import Response
 from upesi.channels.urls import callback_urls
 from upesi.db.models import Channel, ChannelLog, Msg
 from upesi.db.ops.channels import TYPE_NAMES
+from upesi.db.scoping import in_workspace
 from web.ui.auth import CtxDep
 from web.ui.render import render
 
@@ -62,7 +63,7 @@ async def _channel(ctx: Any, channel_uuid: str) -> Channel | None:
         return (
             await ctx.db.execute(
                 select(Channel).where(
-                    Channel.org_id == ctx.org.id, Channel.uuid == channel_uuid, Channel.is_active
+                    in_workspace(Channel, ctx.org.id), Channel.uuid == channel_uuid, Channel.is_active
                 )
             )
         ).scalar_one_or_none()
@@ -77,7 +78,9 @@ async def channel_list(request: Request, ctx: CtxDep) -> Response:
     channels = (
         (
             await ctx.db.execute(
-                select(Channel).where(Channel.org_id == ctx.org.id, Channel.is_active).order_by(Channel.name)
+                select(Channel)
+                .where(in_workspace(Channel, ctx.org.id), Channel.is_active)
+                .order_by(Channel.name)
             )
         )
         .scalars()
@@ -86,7 +89,9 @@ async def channel_list(request: Request, ctx: CtxDep) -> Response:
     counts: dict[int | None, int] = dict(
         (
             await ctx.db.execute(
-                select(Msg.channel_id, func.count()).where(Msg.org_id == ctx.org.id).group_by(Msg.channel_id)
+                select(Msg.channel_id, func.count())
+                .where(in_workspace(Msg, ctx.org.id))
+                .group_by(Msg.channel_id)
             )
         ).all()
     )
