@@ -73,8 +73,11 @@ class PendingEvent:
 
 @dataclass
 class StatusUpdate:
-    """A status for an outgoing message, found by id, uuid, or (channel_id, external_id). `fire` is the
-    session timeout to schedule after a successful send: {org_id, contact_id, session_uuid, sprint_uuid, timeout}."""
+    """A status for an outgoing message, found by id, uuid, or (channel_id, external_id), and only among the
+    messages of `channel_id`: a callback on one channel must never touch another's (or another workspace's)
+    message, whose ids are sequential. `any_channel` is for courier's own verdict on a message whose channel
+    is gone. `fire` is the session timeout to schedule after a successful send: {org_id, contact_id,
+    session_uuid, sprint_uuid, timeout}."""
 
     status: str
     channel_id: int
@@ -83,6 +86,7 @@ class StatusUpdate:
     external_id: str | None = None
     log_uuid: str | None = None
     fire: dict[str, Any] | None = None
+    any_channel: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -260,11 +264,11 @@ async def write_events(batch: list[PendingEvent]) -> list[dict[str, Any]]:
 
 _RESOLVE = """
 SELECT x.i AS idx, m.id
-FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::int[]) AS x(mid, mu, ch, ext, i)
+FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::bool[]) AS x(mid, mu, ch, ext, i, anych)
 JOIN msgs m ON (x.mid IS NOT NULL AND m.id = x.mid)
             OR (x.mid IS NULL AND x.mu IS NOT NULL AND m.uuid = x.mu::uuid)
             OR (x.mid IS NULL AND x.mu IS NULL AND m.channel_id = x.ch AND m.external_id = x.ext)
-WHERE m.direction = 'O'
+WHERE m.direction = 'O' AND (m.channel_id = x.ch OR x.anych)
 """
 
 # E counts an error and reschedules (5 min x attempts), becoming F on the third; sent_on set on first success
@@ -302,6 +306,7 @@ async def write_statuses(pool: asyncpg.Pool, batch: list[StatusUpdate]) -> list[
             [s.channel_id for s in batch],
             [s.external_id for s in batch],
             list(range(len(batch))),
+            [s.any_channel for s in batch],
         )
         ids: list[int | None] = [None] * len(batch)
         for row in rows:
