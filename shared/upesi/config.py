@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # files of exports built in the background (web writes and serves them)
     exports_dir: Path = Path("var/exports")
     allow_private_networks: bool = False
+    # Strict-Transport-Security max-age for web; 0 (the default) sends none. Set it once the site is https only.
+    secure_hsts_seconds: int = 0
 
     # provider secrets, named as in the reference courier
     facebook_application_secret: str = ""

@@ -8,6 +8,7 @@ from upesi.config import get_settings
 from upesi.db.engine import dispose_engine
 from upesi.queues.redis import close_redis
 from upesi.service import add_latency_middleware, common_router
+from web.security import SecurityHeaders
 
 
 @asynccontextmanager
@@ -28,6 +29,7 @@ def create_app() -> FastAPI:
     add_latency_middleware(app, "web")
     app.include_router(common_router("web"))
     _include_areas(app)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: every response gets the headers
     return app
 
 

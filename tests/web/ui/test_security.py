@@ -140,3 +140,41 @@ async def test_passwords_are_hashed_off_the_event_loop(site: Site, monkeypatch: 
         await _try(client, "ghost@nowhere.org", "wrong")
         await sign_in(client, site.emails["viewer"])
     assert len(threads) == 3 and threading.main_thread().name not in threads, threads
+
+
+HEADERS = {
+    "x-frame-options": "DENY",
+    "content-security-policy": "frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+}
+
+
+async def test_every_page_carries_the_security_headers(site: Site) -> None:
+    """Point 10: Django's SecurityMiddleware and XFrameOptionsMiddleware headers, no-store when signed in."""
+    async with site.client() as anonymous:
+        login = await anonymous.get("/users/login/")
+        missing = await anonymous.get("/no/such/page/")
+    async with site.signed_in("administrator") as client:
+        page = await client.get("/flow/")
+    for response in (login, missing, page):
+        assert {k: response.headers.get(k) for k in HEADERS} == HEADERS, response.url
+    assert page.headers["cache-control"] == "no-store"
+    assert "no-store" not in login.headers.get("cache-control", "")
+    assert "strict-transport-security" not in page.headers
+
+
+async def test_api_answers_are_not_cached_and_hsts_is_an_option(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from upesi.config import reset_settings
+    from web.app import create_app
+
+    monkeypatch.setenv("SECURE_HSTS_SECONDS", "31536000")
+    reset_settings()
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        api = await client.get("/api/v2/contacts.json", headers={"Authorization": "Token nope"})
+        page = await client.get("/users/login/")
+    assert api.headers["cache-control"] == "no-store" and api.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
