@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     facebook_application_secret: str = ""
     facebook_webhook_secret: str = ""
     whatsapp_admin_system_user_token: str = ""
+    # where web registers Telegram webhooks (tests point it at a local fake)
+    telegram_api_url: str = "https://api.telegram.org"
 
     # worker sizing
     mailroom_workers: int = 8

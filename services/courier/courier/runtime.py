@@ -67,6 +67,12 @@ class Runtime:
         return self.http
 
     async def start(self, with_sender: bool = True) -> None:
+        if not self.settings.facebook_application_secret:
+            from courier.handlers.meta import MISSING_SECRET
+
+            log.error(
+                f"{MISSING_SECRET}: WhatsApp and Messenger callbacks will be refused (503) until it is set"
+            )
         # min_size=0: courier must start (and spool) even while Postgres is down
         self.pool = await asyncpg.create_pool(
             self.settings.asyncpg_dsn, min_size=0, max_size=20, init=_init_conn, timeout=5, command_timeout=30

@@ -6,11 +6,13 @@ import json
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import httpx
 import itsdangerous
 import pytest
 
+from tests.support.processes import fake_provider, free_port
 from tests.web.ui.helpers import PASSWORD, Site, csrf_from, sign_in
 
 
@@ -178,3 +180,40 @@ async def test_api_answers_are_not_cached_and_hsts_is_an_option(
         page = await client.get("/users/login/")
     assert api.headers["cache-control"] == "no-store" and api.headers["x-content-type-options"] == "nosniff"
     assert page.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+
+
+async def test_a_telegram_channel_registers_its_webhook_with_a_secret_token(
+    site: Site, admin: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Point 9: the claim calls setWebhook with the courier URL and the channel's secret_token."""
+    from sqlalchemy import select
+
+    from upesi.config import reset_settings
+    from upesi.db.engine import transaction
+    from upesi.db.models import Channel
+
+    with fake_provider(free_port(), log=tmp_path / "telegram.log") as telegram:
+        monkeypatch.setenv("TELEGRAM_API_URL", telegram)
+        monkeypatch.setenv("COURIER_URL", "https://courier.example.org")
+        reset_settings()
+        page = await admin.get("/channels/channel/claim/?channel_type=TG")
+        data = {
+            "channel_type": "TG",
+            "address": "bot",
+            "auth_token": "123:ABC",
+            "csrf_token": csrf_from(page.text),
+        }
+        assert (await admin.post("/channels/channel/claim/", data=data)).status_code == 303
+        async with httpx.AsyncClient() as client:
+            calls = (await client.get(telegram + "/sent")).json()
+    async with transaction() as s:
+        channel = (await s.execute(select(Channel).where(Channel.org_id == site.org_id))).scalar_one()
+    assert [(c["path"], c["form"]) for c in calls] == [
+        (
+            "/bot123:ABC/setWebhook",
+            {
+                "url": f"https://courier.example.org/c/tg/{channel.uuid}/receive",
+                "secret_token": channel.config["webhook_secret"],
+            },
+        )
+    ]
