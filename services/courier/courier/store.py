@@ -188,7 +188,33 @@ async def write_msgs(batch: list[PendingMsg]) -> list[dict[str, Any]]:
     return [results.get(m.uuid, {}) for m in batch]
 
 
+# events mailroom could not be told about while Redis was down; the rows are stored (status P), so they are
+# not spooled again: Runtime retries these every few seconds until Redis answers, and mailroom's
+# retry_incoming cron hands over any P message older than a few minutes (this process may die first)
+_unqueued: list[tuple[int, int, str, dict[str, Any]]] = []
+
+
 async def _queue_events(events: list[tuple[int, int, str, dict[str, Any]]]) -> None:
+    """Tell mailroom, or keep the events for requeue_events when Redis does not answer. A contact's events
+    may then be pushed twice; mailroom skips a message or event it has already handled."""
+    try:
+        await _push_events(events)
+    except Exception as e:
+        log.warning("events kept until Redis answers", extra={"count": len(events), "error": repr(e)})
+        _unqueued.extend(events)
+
+
+async def requeue_events() -> int:
+    """Push the events kept while Redis was down; returns how many went (none while it is still down)."""
+    if not _unqueued:
+        return 0
+    events = list(_unqueued)
+    await _push_events(events)  # raises while Redis is still down: the events stay kept
+    del _unqueued[: len(events)]
+    return len(events)
+
+
+async def _push_events(events: list[tuple[int, int, str, dict[str, Any]]]) -> None:
     """Tell mailroom, in order per contact and concurrently across contacts (a batch holds many contacts)."""
     redis = get_redis()
     by_contact: dict[tuple[int, int], list[tuple[str, dict[str, Any]]]] = {}

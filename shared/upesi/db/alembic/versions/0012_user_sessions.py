@@ -1,4 +1,4 @@
-"""user sessions (revocable sign-ins) and failed logins (lockout)
+"""user sessions (revocable sign-ins), failed logins (lockout), pending incoming messages index (retry cron)
 
 Revision ID: 0012
 Revises: 0010
@@ -36,9 +36,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_failed_logins")),
     )
     op.create_index("ix_failed_logins_email_failed_on", "failed_logins", ["email", "failed_on"], unique=False)
+    op.create_index(
+        "ix_msgs_pending_incoming",
+        "msgs",
+        ["modified_on"],
+        unique=False,
+        postgresql_where=sa.text("direction = 'I' AND status = 'P'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(
+        "ix_msgs_pending_incoming",
+        table_name="msgs",
+        postgresql_where=sa.text("direction = 'I' AND status = 'P'"),
+    )
     op.drop_index("ix_failed_logins_email_failed_on", table_name="failed_logins")
     op.drop_table("failed_logins")
     op.drop_index(op.f("ix_user_sessions_user_id"), table_name="user_sessions")
