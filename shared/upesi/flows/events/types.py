@@ -47,4 +47,6 @@ class UnknownEventType(ValueError):
 
 def check_event_type(event_type: str) -> None:
     if event_type not in EVENT_TYPES:
-        raise UnknownEventType(f"engine event type {event_type!r} is not declared in upesi.flows.events.types")
+        raise UnknownEventType(
+            f"engine event type {event_type!r} is not declared in upesi.flows.events.types"
+        )

@@ -1,0 +1,14 @@
+"""contact_groups_changed: memberships added and removed."""
+
+from typing import Any
+
+from mailroom.handlers.batch import Batch
+from mailroom.runner import Sprint
+
+EVENT = "contact_groups_changed"
+
+
+def handle(batch: Batch, sprint: Sprint, event: dict[str, Any]) -> None:
+    batch.groups_added += [(sprint.contact_id, g["uuid"]) for g in event.get("groups_added") or []]
+    batch.groups_removed += [(sprint.contact_id, g["uuid"]) for g in event.get("groups_removed") or []]
+    batch.reschedule.add(sprint.contact_id)
