@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # files of exports built in the background (web writes and serves them)
     exports_dir: Path = Path("var/exports")
     allow_private_networks: bool = False
+    # where email goes out (flows' send_email, later web's own mail): smtp[s]://user:pass@host:port/?from=...
+    # (see upesi.mail); empty: sending email fails with an error saying so
+    smtp_url: str = ""
 
     # provider secrets, named as in the reference courier
     facebook_application_secret: str = ""

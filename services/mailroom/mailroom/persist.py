@@ -373,10 +373,10 @@ async def _message_rows(
         rows.append(row)
         if sendable:
             assert channel is not None
-            batch = outgoing.setdefault(
+            out = outgoing.setdefault(
                 (s.contact_id, row["channel_id"]), Outgoing(channel_uuid, channel[1], high_priority)
             )
-            batch.msgs.append(
+            out.msgs.append(
                 {
                     "uuid": row["uuid"],
                     "org_id": org_id,
@@ -420,6 +420,6 @@ def _mark_timeouts(batch: Batch, outgoing: dict[tuple[int, int], Outgoing]) -> N
     """The last message of a sprint that waits with a timeout carries it, so courier can start the clock
     when the message is actually sent."""
     timeouts = batch.timeouts
-    for (contact_id, _), batch in outgoing.items():
-        if contact_id in timeouts and batch.msgs:
-            batch.msgs[-1]["session"]["timeout"] = timeouts[contact_id]
+    for (contact_id, _), out in outgoing.items():
+        if contact_id in timeouts and out.msgs:
+            out.msgs[-1]["session"]["timeout"] = timeouts[contact_id]
