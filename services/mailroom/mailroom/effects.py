@@ -30,7 +30,7 @@ def contact_row(batch: Batch, sprint: Sprint) -> dict[str, Any]:
     touched = (
         change is not None
         or sprint.contact_id in batch.urns
-        or any(c == sprint.contact_id for c, _ in batch.groups_added + batch.groups_removed)
+        or any(c == sprint.contact_id for c, _ in batch.memberships)
     )
     if touched:
         row["changed"] = True
@@ -41,7 +41,7 @@ async def write_effects(pg: asyncpg.Connection, batch: Batch, flow_ids: dict[str
     org_id = batch.org_id
     if batch.urns:
         await _write_urns(pg, org_id, batch)
-    if batch.groups_added or batch.groups_removed:
+    if batch.memberships:
         await _write_groups(pg, org_id, batch)
     if batch.labels:
         await _write_labels(pg, org_id, batch)
@@ -123,10 +123,10 @@ async def _write_groups(pg: asyncpg.Connection, org_id: int, batch: Batch) -> No
         WHERE g.uuid = r.guuid AND g.org_id = $1 AND m.group_id = g.id AND m.contact_id = r.contact_id
         """,
         org_id,
-        [a[0] for a in batch.groups_added],
-        [a[1] for a in batch.groups_added],
-        [r[0] for r in batch.groups_removed],
-        [r[1] for r in batch.groups_removed],
+        [c for (c, _), member in batch.memberships.items() if member],
+        [g for (_, g), member in batch.memberships.items() if member],
+        [c for (c, _), member in batch.memberships.items() if not member],
+        [g for (_, g), member in batch.memberships.items() if not member],
     )
 
 

@@ -24,8 +24,8 @@ class Batch:
     org_id: int
     scene: OrgScene
     contacts: dict[int, ContactChange] = field(default_factory=dict)
-    groups_added: list[tuple[int, str]] = field(default_factory=list)  # (contact id, group uuid)
-    groups_removed: list[tuple[int, str]] = field(default_factory=list)
+    # (contact id, group uuid) -> member or not, the last change winning (added then removed is removed)
+    memberships: dict[tuple[int, str], bool] = field(default_factory=dict)
     urns: dict[int, list[str]] = field(default_factory=dict)  # contact id -> its URNs, in priority order
     labels: list[tuple[str, str]] = field(default_factory=list)  # (message uuid, label uuid)
     tickets: list[dict[str, Any]] = field(default_factory=list)

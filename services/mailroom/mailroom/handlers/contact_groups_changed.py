@@ -9,6 +9,8 @@ EVENT = "contact_groups_changed"
 
 
 def handle(batch: Batch, sprint: Sprint, event: dict[str, Any]) -> None:
-    batch.groups_added += [(sprint.contact_id, g["uuid"]) for g in event.get("groups_added") or []]
-    batch.groups_removed += [(sprint.contact_id, g["uuid"]) for g in event.get("groups_removed") or []]
+    for g in event.get("groups_added") or []:
+        batch.memberships[(sprint.contact_id, g["uuid"])] = True
+    for g in event.get("groups_removed") or []:
+        batch.memberships[(sprint.contact_id, g["uuid"])] = False
     batch.reschedule.add(sprint.contact_id)
