@@ -4,9 +4,10 @@ an email received by a local SMTP server, resthook calls to local subscribers (o
 unsubscribed) and the resthook event listed by the API."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
@@ -16,10 +17,22 @@ from tests.mailroom.support import receive
 from tests.mailroom.webhook_target import Reply, Target, webhook_target
 from tests.support import processes
 from tests.web.api import factories
-from tests.web.api.conftest import API, api  # noqa: F401  (the api fixture)
+from tests.web.api.conftest import API, make_workspace
 from upesi.config import reset_settings
 from upesi.db.engine import transaction
 from upesi.db.ops.flows import add_keyword_trigger, save_flow
+from web.app import create_app
+
+
+@pytest.fixture
+async def api(db: None) -> AsyncIterator[API]:
+    """The real web app over the test's database, for a workspace mailroom runs flows in."""
+    ws = await make_workspace("Clinic", "admin@clinic.test")
+    other = await make_workspace("Other", "admin@other.test")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app()), base_url="http://t"
+    ) as client:
+        yield API(client, ws, other)
 
 
 class Inbox:
@@ -28,7 +41,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], str]] = []  # (from, to, data)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content.decode()))
         return "250 OK"
 
@@ -102,7 +115,7 @@ async def api_contact(api: API, contact_id: int) -> dict[str, Any]:
 
 
 async def test_a_conversation_leaves_every_effect_readable(
-    api: API,  # noqa: F811
+    api: API,
     smtp: Inbox,
     hooks: Target,
 ) -> None:
@@ -110,9 +123,7 @@ async def test_a_conversation_leaves_every_effect_readable(
     assert (await api.post("fields.json", {"name": "Nickname", "type": "text"})).status_code == 201
     label = (await api.post("labels.json", {"name": "Important"})).json()
     async with transaction() as s:
-        await s.execute(
-            text("INSERT INTO resthooks (org_id, slug) VALUES (:o, 'new-ticket')"), {"o": org}
-        )
+        await s.execute(text("INSERT INTO resthooks (org_id, slug) VALUES (:o, 'new-ticket')"), {"o": org})
     ok_url = hooks.script("/ok", Reply(200, b'{"ok": true}'))
     gone_url = hooks.script("/gone", Reply(410, b"gone"))
     for url in (ok_url, gone_url):
@@ -124,23 +135,28 @@ async def test_a_conversation_leaves_every_effect_readable(
         api,
         [
             {"type": "add_contact_urn", "scheme": "mailto", "path": "bob@example.com"},
-            {"type": "send_msg", "text": "URNs: @(join(contact.urns, \",\"))"},
+            {"type": "send_msg", "text": 'URNs: @(join(contact.urns, ","))'},
             {"type": "set_contact_name", "name": "Bob"},
             {"type": "set_contact_language", "language": "kin"},
             {"type": "set_contact_field", "field": {"key": "nickname", "name": "Nickname"}, "value": "Bobby"},
             {"type": "add_input_labels", "labels": [{"uuid": label["uuid"], "name": "Important"}]},
             {"type": "open_ticket", "topic": {"uuid": general.uuid, "name": "General"}, "note": "Needs help"},
-            {"type": "send_email", "addresses": ["staff@example.com"], "subject": "Ticket for @contact.name",
-             "body": "@contact.name wrote @input.text"},
+            {
+                "type": "send_email",
+                "addresses": ["staff@example.com"],
+                "subject": "Ticket for @contact.name",
+                "body": "@contact.name wrote @input.text",
+            },
             {"type": "call_resthook", "resthook": "new-ticket", "result_name": "Hook"},
-        ],  # fmt: skip
+        ],
     )
     contact_id, msg_uuid = await send(api, channel_uuid, "tel:+250788111222", "go now")
 
     # the reply shows the new URN, and so do the stored URNs and the API
     assert await replies(contact_id) == ["URNs: tel:+250788111222,mailto:bob@example.com"]
     urns = await rows(
-        "SELECT identity, priority FROM contact_urns WHERE contact_id = :c ORDER BY priority DESC", c=contact_id
+        "SELECT identity, priority FROM contact_urns WHERE contact_id = :c ORDER BY priority DESC",
+        c=contact_id,
     )
     assert [u.identity for u in urns] == ["tel:+250788111222", "mailto:bob@example.com"]
     contact = await api_contact(api, contact_id)
@@ -179,7 +195,7 @@ async def test_a_conversation_leaves_every_effect_readable(
 
 
 async def test_email_without_an_smtp_server_is_an_error_not_a_silence(
-    api: API,  # noqa: F811
+    api: API,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Mailroom's engine has an email service; with no SMTP_URL, the action logs an error event saying so
@@ -208,7 +224,7 @@ async def test_email_without_an_smtp_server_is_an_error_not_a_silence(
     assert not any(e["type"] == "email_sent" for e in sprint.events)
 
 
-async def test_urns_are_reordered_removed_and_taken_from_another_contact(api: API) -> None:  # noqa: F811
+async def test_urns_are_reordered_removed_and_taken_from_another_contact(api: API) -> None:
     org = api.ws.org_id
     other = await factories.contact(org, "Ann", urns=["mailto:shared@example.com"])
     channel_uuid, _ = await start_flow(
@@ -227,7 +243,7 @@ async def test_urns_are_reordered_removed_and_taken_from_another_contact(api: AP
     assert (await api_contact(api, other.id))["urns"] == []
 
 
-async def test_a_contact_write_keeps_what_its_events_did_not_change(api: API) -> None:  # noqa: F811
+async def test_a_contact_write_keeps_what_its_events_did_not_change(api: API) -> None:
     """The flow renames the contact; a field value written after the engine loaded the contact survives."""
     org = api.ws.org_id
     assert (await api.post("fields.json", {"name": "Nickname", "type": "text"})).status_code == 201
@@ -254,10 +270,11 @@ async def test_a_contact_write_keeps_what_its_events_did_not_change(api: API) ->
     assert after["fields"]["nickname"] == "Bobby"
 
 
-async def test_a_field_created_through_the_api_is_seen_by_the_next_message(api: API) -> None:  # noqa: F811
+async def test_a_field_created_through_the_api_is_seen_by_the_next_message(api: API) -> None:
     """The workspace's assets are cached by mailroom; a new field (and its value) is used at once."""
     channel_uuid, _ = await start_flow(
-        api, [{"type": "send_msg", "text": "Hi @fields.nickname"}, {"type": "set_contact_name", "name": "Bob"}]
+        api,
+        [{"type": "send_msg", "text": "Hi @fields.nickname"}, {"type": "set_contact_name", "name": "Bob"}],
     )
     contact_id, _ = await send(api, channel_uuid, "tel:+250788111226", "go")  # assets loaded and cached
     assert (await api.post("fields.json", {"name": "Nickname", "type": "text"})).status_code == 201
@@ -269,7 +286,7 @@ async def test_a_field_created_through_the_api_is_seen_by_the_next_message(api: 
     assert (await api_contact(api, contact_id))["fields"]["nickname"] == "Bobby"
 
 
-async def test_contact_status_blocked_by_a_flow_is_stored_and_leaves_its_groups(api: API) -> None:  # noqa: F811
+async def test_contact_status_blocked_by_a_flow_is_stored_and_leaves_its_groups(api: API) -> None:
     org = api.ws.org_id
     group = (await api.post("groups.json", {"name": "Members"})).json()
     channel_uuid, _ = await start_flow(
@@ -283,9 +300,12 @@ async def test_contact_status_blocked_by_a_flow_is_stored_and_leaves_its_groups(
     assert await rows("SELECT status FROM contacts WHERE id = :c AND status = 'B'", c=contact_id)
     c = await api_contact(api, contact_id)
     assert c["status"] == "blocked" and c["groups"] == []
-    assert await rows(
-        "SELECT 1 FROM contact_group_contacts m JOIN contact_groups g ON g.id = m.group_id"
-        " WHERE g.org_id = :o AND m.contact_id = :c",
-        o=org,
-        c=contact_id,
-    ) == []
+    assert (
+        await rows(
+            "SELECT 1 FROM contact_group_contacts m JOIN contact_groups g ON g.id = m.group_id"
+            " WHERE g.org_id = :o AND m.contact_id = :c",
+            o=org,
+            c=contact_id,
+        )
+        == []
+    )
