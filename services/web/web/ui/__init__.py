@@ -19,9 +19,11 @@ def install(app: FastAPI) -> None:
         errors,
         export_pages,
         groups,
+        invitations,
         labels,
         msgs,
         org,
+        passwords,
         static,
         table_exports,
         tokens,
@@ -57,5 +59,7 @@ def install(app: FastAPI) -> None:
         dashboard.router,
         workspace.router,
         account.router,
+        passwords.router,
+        invitations.router,
     ):
         app.include_router(router)
