@@ -92,7 +92,7 @@ async def load_assets(
             ResthookSubscriber,
             (ResthookSubscriber.resthook_id == Resthook.id) & ResthookSubscriber.is_active,
         )
-        .where(Resthook.org_id == org_id, Resthook.is_active)
+        .where(in_workspace(Resthook, org_id), Resthook.is_active)
         .order_by(Resthook.slug, ResthookSubscriber.id)
     )
     for slug, url in hooks:
@@ -104,7 +104,7 @@ async def load_assets(
     users = await session.execute(
         select(User)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.org_id == org_id, User.is_active)
+        .where(in_workspace(Membership, org_id), User.is_active)
         .order_by(User.id)
     )
     return {
