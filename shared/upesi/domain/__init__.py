@@ -1,4 +1,6 @@
-"""The domain layer: one module per concept, holding every rule (validation, limits, side effects) that the API
-and the UI both apply. Functions are keyword-only, take the session and the workspace, and never commit: the
-caller owns the transaction. A rule broken raises a DomainError that each surface renders in its own way (the
-API as a 400 naming the field or a 409, the UI as a message on the form)."""
+"""The domain layer: one module per concept, holding every rule (validation, limits, side effects).
+
+Functions are keyword-only, take the session and the workspace, and never commit: the caller (an API v2
+handler, a UI page, the CLI, mailroom) owns the transaction. API and UI call the same function, so a rule
+is decided and tested once. A rule broken raises a DomainError (upesi.domain.errors) that each surface
+renders its own way: the API as a 400 naming the field (or a 409 for a limit), the UI beside the field."""

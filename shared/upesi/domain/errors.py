@@ -1,26 +1,17 @@
-"""What the domain layer raises when a rule is broken. The API turns these into its error bodies in one place
-(web.api.v2.errors.V2Route); the UI shows the message."""
+"""What a domain rule raises: which field is wrong and why, for the API (a 400 naming the field, rendered in
+one place: web.api.v2.errors.V2Route) and the UI (the form again with the message beside the field)."""
 
 
-class DomainError(Exception):
-    """A rule was broken; the message is for the person who asked."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+class DomainError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
         self.message = message
 
 
-class InvalidField(DomainError):
-    """A value given for a field breaks a rule: API 400 {field: [message]}."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 class LimitReached(DomainError):
-    """The workspace has as many of these as it may have: API 409."""
+    """The workspace has as many of these as it may have (RapidPro's org limits): API 409."""
 
     def __init__(self, kind: str) -> None:
-        super().__init__("Cannot create object because workspace has reached limit.")
+        super().__init__(kind, "Cannot create object because workspace has reached limit.")
         self.kind = kind

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Flow, FlowStart, Org
 from upesi.db.models.flows import flow_start_contacts, flow_start_groups
-from upesi.domain.errors import InvalidField
+from upesi.domain.errors import DomainError
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
 
@@ -22,7 +22,7 @@ NO_RECIPIENTS = "Must specify at least one group, contact or URN"
 
 def check_startable(flow: Flow) -> None:
     if flow.is_archived:
-        raise InvalidField("flow", ARCHIVED)
+        raise DomainError("flow", ARCHIVED)
 
 
 async def create_flow_start(
@@ -42,10 +42,10 @@ async def create_flow_start(
     """A pending start with its groups and contacts (ids already looked up in this workspace). The caller
     commits, then calls queue_flow_start: mailroom must find the row when it pops the task."""
     if flow.org_id != org.id:
-        raise InvalidField("flow", f"No such object: {flow.uuid}")
+        raise DomainError("flow", f"No such object: {flow.uuid}")
     check_startable(flow)
     if not (group_ids or contact_ids or urns):
-        raise InvalidField("non_field_errors", NO_RECIPIENTS)
+        raise DomainError("non_field_errors", NO_RECIPIENTS)
     start = FlowStart(
         uuid=str(uuidlib.uuid4()), org_id=org.id, flow_id=flow.id, start_type=start_type, status="P",
         urns=list(urns), restart_participants=restart_participants, exclude_active=exclude_active,

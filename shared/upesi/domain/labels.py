@@ -8,7 +8,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Label, Org, msg_labels
-from upesi.domain.errors import InvalidField
+from upesi.domain.errors import DomainError
 from upesi.domain.limits import check_limit
 from upesi.domain.names import MAX_NAME_LEN, check_unique_name, clean_name
 
@@ -48,4 +48,4 @@ async def delete_label(session: AsyncSession, *, org: Org, label: Label) -> None
 def _check_owned(org: Org, label: Label) -> None:
     # callers look labels up through the scoping helper; this guards against a label from elsewhere
     if label.org_id != org.id:
-        raise InvalidField("label", "No such object.")
+        raise DomainError("label", "No such object.")

@@ -12,7 +12,7 @@ from upesi.db.models import ContactGroup, Flow, FlowStart
 from upesi.db.models.flows import flow_start_contacts, flow_start_groups
 from upesi.db.ops.contacts import resolve_contacts
 from upesi.db.ops.orgs import NewWorkspace, create_workspace
-from upesi.domain.errors import InvalidField
+from upesi.domain.errors import DomainError
 from upesi.domain.flow_starts import ARCHIVED, NO_RECIPIENTS, create_flow_start, queue_flow_start
 from upesi.queues.fair import QUEUE_BATCH, FairQueue, Task
 from upesi.queues.redis import get_redis
@@ -68,7 +68,7 @@ async def test_refused_starts_store_nothing(
 ) -> None:
     ws, flow, group_id, _ = await _setup(archived=archived)
     recipients = {k: ([group_id] if v else v) for k, v in recipients.items()}
-    with pytest.raises(InvalidField) as e:
+    with pytest.raises(DomainError) as e:
         async with transaction() as s:
             await create_flow_start(
                 s, org=ws.org, flow=flow, start_type="A", created_by_id=None, **recipients
@@ -81,7 +81,7 @@ async def test_another_workspaces_flow_is_not_found(db: None) -> None:
     _, flow, _, _ = await _setup()
     async with transaction() as s:
         other = await create_workspace(s, "Other", "b@example.com", "pw")
-    with pytest.raises(InvalidField) as e:
+    with pytest.raises(DomainError) as e:
         async with transaction() as s:
             await create_flow_start(
                 s, org=other.org, flow=flow, start_type="A", created_by_id=None, group_ids=[1]

@@ -10,7 +10,7 @@ from upesi.db.engine import transaction
 from upesi.db.models import Label, Msg, msg_labels
 from upesi.db.ops.contacts import resolve_contacts
 from upesi.db.ops.orgs import NewWorkspace, create_workspace
-from upesi.domain.errors import InvalidField, LimitReached
+from upesi.domain.errors import DomainError, LimitReached
 from upesi.domain.labels import create_label, delete_label, rename_label
 from upesi.urns import parse_urn
 
@@ -41,7 +41,7 @@ async def test_a_name_taken_in_any_case_is_refused_and_nothing_is_stored(db: Non
     ws = await _workspace()
     async with transaction() as s:
         await create_label(s, org=ws.org, name="Spam")
-    with pytest.raises(InvalidField) as e:
+    with pytest.raises(DomainError) as e:
         async with transaction() as s:
             await create_label(s, org=ws.org, name=name)
     assert (e.value.field, e.value.message) == ("name", "This field must be unique.")
@@ -58,7 +58,7 @@ async def test_another_workspace_may_use_the_name(db: None) -> None:
 
 async def test_an_invalid_name_is_refused(db: None) -> None:
     ws = await _workspace()
-    with pytest.raises(InvalidField) as e:
+    with pytest.raises(DomainError) as e:
         async with transaction() as s:
             await create_label(s, org=ws.org, name='Say "hi"')
     assert e.value.message == 'Cannot contain the character: "'
@@ -114,5 +114,5 @@ async def test_rename_keeps_its_own_name_free_but_not_anothers(db: None) -> None
         spam = await create_label(s, org=ws.org, name="Spam")
         await create_label(s, org=ws.org, name="Ham")
         assert (await rename_label(s, org=ws.org, label=spam, name="SPAM")).name == "SPAM"
-        with pytest.raises(InvalidField):
+        with pytest.raises(DomainError):
             await rename_label(s, org=ws.org, label=spam, name="ham")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from upesi.domain.errors import InvalidField
+from upesi.domain.errors import DomainError
 from upesi.domain.names import clean_name
 
 
@@ -31,6 +31,6 @@ def test_valid_names_are_kept_stripped(given: str, expected: str) -> None:
     ],
 )
 def test_invalid_names_name_the_field_and_the_rule(given: str, message: str) -> None:
-    with pytest.raises(InvalidField) as e:
+    with pytest.raises(DomainError) as e:
         clean_name(given)
     assert (e.value.field, e.value.message) == ("name", message)

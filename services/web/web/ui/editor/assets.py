@@ -25,6 +25,7 @@ from upesi.db.models.labels import Label, msg_labels
 from upesi.db.models.media import OptIn, Topic
 from upesi.db.ops.assets import FIELD_TYPES
 from upesi.db.scoping import in_workspace
+from web.api.v2.workspace import serialize_workspace
 from web.ui.auth import Ctx, CtxDep
 from web.ui.editor.common import page
 
@@ -247,6 +248,13 @@ async def languages(ctx: CtxDep, org_id: int, stamp: str) -> JSONResponse:
     return JSONResponse(
         page([{"iso": code, "value": code, "name": LANGUAGE_NAMES.get(code, code)} for code in langs])
     )
+
+
+@router.get("/flow/assets/workspace.json")
+async def workspace(ctx: CtxDep) -> JSONResponse:
+    """The workspace as API v2's workspace.json gives it, for the editor's store (temba-store `workspace`)."""
+    ctx.require("flow_read")
+    return JSONResponse(serialize_workspace(ctx.org))
 
 
 @router.get("/flow/assets/{kind}/")
