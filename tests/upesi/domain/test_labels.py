@@ -100,11 +100,11 @@ async def test_deleting_frees_the_name_and_unlabels_the_messages(db: None) -> No
         label = (await s.execute(select(Label).where(Label.id == label.id))).scalar_one()
         await delete_label(s, org=ws.org, label=label)
     async with transaction() as s:
-        again = await create_label(s, org=ws.org, name="spam")
+        again = await create_label(s, org=ws.org, name="Spam")
         links = (await s.execute(select(msg_labels.c.label_id))).scalars().all()
     names = await _labels(ws.org.id)
     assert names[0][0].startswith("deleted-") and names[0][0].endswith("-Spam") and names[0][1] is False
-    assert names[1] == ("spam", True) and again.name == "spam"
+    assert names[1] == ("Spam", True) and again.name == "Spam"
     assert links == []
 
 
