@@ -116,3 +116,18 @@ async def test_rename_keeps_its_own_name_free_but_not_anothers(db: None) -> None
         assert (await rename_label(s, org=ws.org, label=spam, name="SPAM")).name == "SPAM"
         with pytest.raises(DomainError):
             await rename_label(s, org=ws.org, label=spam, name="ham")
+
+
+async def test_another_workspaces_label_is_not_touched(db: None) -> None:
+    ws, other = await _workspace("One"), await _workspace("Two")
+    async with transaction() as s:
+        label = await create_label(s, org=ws.org, name="Spam")
+    with pytest.raises(DomainError) as renamed:
+        async with transaction() as s:
+            await rename_label(s, org=other.org, label=await s.get_one(Label, label.id), name="Ham")
+    with pytest.raises(DomainError) as deleted:
+        async with transaction() as s:
+            await delete_label(s, org=other.org, label=await s.get_one(Label, label.id))
+    for e in (renamed, deleted):
+        assert (e.value.field, e.value.message) == ("label", "No such object.")
+    assert await _labels(ws.org.id) == [("Spam", True)]
