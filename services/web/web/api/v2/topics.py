@@ -6,12 +6,12 @@ from fastapi import Request
 
 from upesi.db.engine import transaction
 from upesi.db.models import Topic
+from upesi.domain.limits import check_limit
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body
 from web.api.v2.errors import detail
 from web.api.v2.groups import validate_name
-from web.api.v2.limits import check_limit
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import created, endpoint
 from web.api.v2.scoping import get_or_404, org_select
@@ -53,7 +53,7 @@ async def write_topic(request: Request, ctx: APIContext) -> Any:
             raise detail(403, "Cannot modify system object.")
         name = await validate_name(session, ctx, data, Topic, topic)
         if topic is None:
-            await check_limit(session, ctx, "topics", Topic)
+            await check_limit(session, org=ctx.org, kind="topics", model=Topic)
             topic = Topic(uuid=new_uuid(), org_id=ctx.org_id, name=name)
             session.add(topic)
         else:
