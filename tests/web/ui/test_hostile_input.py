@@ -31,7 +31,7 @@ def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]
 
 
 def _routes(method: str, api: bool = False) -> list[str]:
-    paths = {path for path, r in _walk(create_app().routes) if method in r.methods}
+    paths = {path for path, r in _walk(create_app().routes) if method in (r.methods or set())}
     return sorted(p for p in paths if p not in SKIP and p.startswith("/api/") == api)
 
 
