@@ -183,7 +183,7 @@ async def _start_contacts(
     db: AsyncSession, org_id: int, start: StartRow, contact_ids: list[int]
 ) -> list[Outgoing]:
     scene = await load_org_scene(db, org_id)
-    contacts = await load_contacts(db, org_id, contact_ids)
+    contacts = await load_contacts(db, org_id, contact_ids, scene.field_keys)
     starts = [(cid, contacts[cid], manual_trigger(start)) for cid in contact_ids if cid in contacts]
     try:
         sprints = await runner.start_sessions(scene.assets, scene.environment, starts, start_id=start.id)
@@ -200,4 +200,4 @@ async def _start_contacts(
                 log.exception(
                     "contact could not be started", extra={"start_id": start.id, "contact_id": one[0]}
                 )
-    return await commit_sprints(db, org_id, sprints)
+    return await commit_sprints(db, org_id, sprints, scene=scene)

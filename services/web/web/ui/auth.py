@@ -142,14 +142,18 @@ async def login(
         response = render(request, "login.html", {"next": _safe_next(next), "error": error}, status)
         set_csrf_cookie(request, response)
         return response
-    key = await open_session(db, result.user_id)
+    await start_session(request, db, result.user_id, result.org_id)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+async def start_session(request: Request, db: AsyncSession, user_id: int, org_id: int) -> None:
+    """Sign a browser in (after a password check, a sign-up or a password reset): a server-side session,
+    committed, and a fresh cookie session in which nothing set before survives but the CSRF token."""
+    key = await open_session(db, user_id)
     await db.commit()
     csrf = request.session.get("csrf")
-    request.session.clear()  # a fresh session on sign-in: nothing set before it survives but the token
-    request.session.update(
-        {"user_id": result.user_id, "org_id": result.org_id, "csrf": csrf, SESSION_KEY: key}
-    )
-    return RedirectResponse(_safe_next(next), status_code=303)
+    request.session.clear()
+    request.session.update({"user_id": user_id, "org_id": org_id, "csrf": csrf, SESSION_KEY: key})
 
 
 @router.post("/users/logout/", dependencies=[Csrf])

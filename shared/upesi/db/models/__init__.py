@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and callers see one metadata."""
 
 from upesi.db.base import Base
+from upesi.db.models.asset_versions import OrgAssetVersion
 from upesi.db.models.auth import FailedLogin, UserSession
 from upesi.db.models.batches import TaskBatch
 from upesi.db.models.campaigns import Campaign, CampaignEvent
@@ -58,6 +59,7 @@ __all__ = [
     "Msg",
     "OptIn",
     "Org",
+    "OrgAssetVersion",
     "Resthook",
     "ResthookSubscriber",
     "TaskBatch",
