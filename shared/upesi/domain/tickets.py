@@ -82,7 +82,9 @@ async def find_assignee(session: AsyncSession, *, org_id: int, email: str) -> Us
     ).scalar_one_or_none()
 
 
-async def topic_counts(session: AsyncSession, *, org_id: int, topic_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+async def topic_counts(
+    session: AsyncSession, *, org_id: int, topic_ids: Iterable[int]
+) -> dict[int, dict[str, int]]:
     """{topic_id: {"open": n, "closed": n}} in one grouped count."""
     ids = sorted(set(topic_ids))
     counts = {i: {"open": 0, "closed": 0} for i in ids}
@@ -141,7 +143,9 @@ async def _with_open_ticket(session: AsyncSession, contact_ids: Sequence[int]) -
     if not contact_ids:
         return set()
     rows = await session.execute(
-        select(Ticket.contact_id).where(Ticket.contact_id.in_(contact_ids), Ticket.status == TICKET_OPEN).distinct()
+        select(Ticket.contact_id)
+        .where(Ticket.contact_id.in_(contact_ids), Ticket.status == TICKET_OPEN)
+        .distinct()
     )
     return set(rows.scalars())
 
@@ -227,7 +231,12 @@ async def _change(
 
 
 async def assign(
-    session: AsyncSession, *, org_id: int, ticket_ids: Sequence[int], assignee_id: int | None, user_id: int | None
+    session: AsyncSession,
+    *,
+    org_id: int,
+    ticket_ids: Sequence[int],
+    assignee_id: int | None,
+    user_id: int | None,
 ) -> list[int]:
     """Assign (None: unassign); tickets already with that assignee are unchanged."""
     await _check_assignee(session, org_id, assignee_id)
@@ -259,7 +268,9 @@ async def change_topic(
     return [t for t, _ in changed]
 
 
-async def close(session: AsyncSession, *, org_id: int, ticket_ids: Sequence[int], user_id: int | None) -> list[int]:
+async def close(
+    session: AsyncSession, *, org_id: int, ticket_ids: Sequence[int], user_id: int | None
+) -> list[int]:
     """Close the open ones; closed tickets are unchanged (and reported as failures by the API)."""
     changed = await _change(session, org_id=org_id, ticket_ids=ticket_ids, event_type=TICKET_EVENT_CLOSED,
                             user_id=user_id, assignments="status = 'C', closed_on = now(),",
@@ -268,7 +279,9 @@ async def close(session: AsyncSession, *, org_id: int, ticket_ids: Sequence[int]
     return [t for t, _ in changed]
 
 
-async def reopen(session: AsyncSession, *, org_id: int, ticket_ids: Sequence[int], user_id: int | None) -> list[int]:
+async def reopen(
+    session: AsyncSession, *, org_id: int, ticket_ids: Sequence[int], user_id: int | None
+) -> list[int]:
     """Reopen closed tickets of contacts with no open ticket; of several closed tickets of one contact only the
     first asked is reopened (goflow's TicketReopen: a contact with an open ticket gets no other)."""
     asked = list(dict.fromkeys(ticket_ids))
@@ -276,7 +289,9 @@ async def reopen(session: AsyncSession, *, org_id: int, ticket_ids: Sequence[int
         return []
     rows = (
         await session.execute(
-            select(Ticket.id, Ticket.contact_id, Ticket.status).where(Ticket.org_id == org_id, Ticket.id.in_(asked))
+            select(Ticket.id, Ticket.contact_id, Ticket.status).where(
+                Ticket.org_id == org_id, Ticket.id.in_(asked)
+            )
         )
     ).all()
     contact_of = {r.id: r.contact_id for r in rows if r.status == TICKET_CLOSED}

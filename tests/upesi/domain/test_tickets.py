@@ -9,7 +9,16 @@ import pytest
 from sqlalchemy import select, update
 
 from upesi.db.engine import transaction
-from upesi.db.models import Contact, ContactGroup, Membership, Ticket, TicketEvent, Topic, User, contact_group_contacts
+from upesi.db.models import (
+    Contact,
+    ContactGroup,
+    Membership,
+    Ticket,
+    TicketEvent,
+    Topic,
+    User,
+    contact_group_contacts,
+)
 from upesi.db.ops.orgs import create_workspace
 from upesi.db.ops.smart_groups import refresh_contacts_groups
 from upesi.domain import tickets
@@ -40,9 +49,13 @@ async def _world() -> World:
         s.add_all([sales, ann, bob, jim])
         await s.flush()
         group = (
-            await s.execute(select(ContactGroup).where(ContactGroup.org_id == ws.org.id, ContactGroup.is_system))
+            await s.execute(
+                select(ContactGroup).where(ContactGroup.org_id == ws.org.id, ContactGroup.is_system)
+            )
         ).scalar_one()
-        return World(ws.org.id, ws.user.id, other.user.id, general.id, sales.id, group.id, ann.id, bob.id, jim.id)
+        return World(
+            ws.org.id, ws.user.id, other.user.id, general.id, sales.id, group.id, ann.id, bob.id, jim.id
+        )
 
 
 async def _members(group_id: int) -> set[int]:
@@ -74,7 +87,13 @@ async def test_new_workspace_has_the_open_tickets_system_group(db: None) -> None
     async with transaction() as s:
         g = await s.get(ContactGroup, w.group_id)
         assert g is not None
-        assert (g.name, g.group_type, g.query, g.status, g.is_system) == ("Open Tickets", "Q", "tickets > 0", "R", True)
+        assert (g.name, g.group_type, g.query, g.status, g.is_system) == (
+            "Open Tickets",
+            "Q",
+            "tickets > 0",
+            "R",
+            True,
+        )
 
 
 async def test_open_one_per_contact_with_event_and_group(db: None) -> None:
@@ -123,7 +142,9 @@ async def test_open_refuses_bad_input_naming_the_field(db: None, field: str, kwa
 async def test_bulk_changes_write_only_what_changes(db: None) -> None:
     w = await _world()
     async with transaction() as s:
-        opened = await tickets.open_tickets(s, org_id=w.org_id, contact_ids=[w.ann, w.bob], topic_id=w.general_id)
+        opened = await tickets.open_tickets(
+            s, org_id=w.org_id, contact_ids=[w.ann, w.bob], topic_id=w.general_id
+        )
     a, b = opened[w.ann], opened[w.bob]
     before = await _ticket(a)
     await asyncio.sleep(0.01)
@@ -131,12 +152,22 @@ async def test_bulk_changes_write_only_what_changes(db: None) -> None:
         assert await tickets.assign(s, org_id=w.org_id, ticket_ids=[b, a], assignee_id=w.user_id,
                                     user_id=w.user_id) == [b, a]  # fmt: skip
         # already theirs: nothing changes
-        assert await tickets.assign(s, org_id=w.org_id, ticket_ids=[a], assignee_id=w.user_id, user_id=w.user_id) == []
-        assert await tickets.add_note(s, org_id=w.org_id, ticket_ids=[a], note="Looks important", user_id=w.user_id) == [a]
+        assert (
+            await tickets.assign(s, org_id=w.org_id, ticket_ids=[a], assignee_id=w.user_id, user_id=w.user_id)
+            == []
+        )
+        assert await tickets.add_note(
+            s, org_id=w.org_id, ticket_ids=[a], note="Looks important", user_id=w.user_id
+        ) == [a]
         assert await tickets.change_topic(s, org_id=w.org_id, ticket_ids=[a, b], topic_id=w.sales_id,
                                           user_id=w.user_id) == [a, b]  # fmt: skip
-        assert await tickets.change_topic(s, org_id=w.org_id, ticket_ids=[a], topic_id=w.sales_id, user_id=None) == []
-        assert await tickets.assign(s, org_id=w.org_id, ticket_ids=[a], assignee_id=None, user_id=w.user_id) == [a]
+        assert (
+            await tickets.change_topic(s, org_id=w.org_id, ticket_ids=[a], topic_id=w.sales_id, user_id=None)
+            == []
+        )
+        assert await tickets.assign(
+            s, org_id=w.org_id, ticket_ids=[a], assignee_id=None, user_id=w.user_id
+        ) == [a]
     after = await _ticket(a)
     assert (after.assignee_id, after.topic_id, after.status) == (None, w.sales_id, "O")
     assert after.modified_on > before.modified_on and after.last_activity_on > before.last_activity_on
@@ -155,16 +186,24 @@ async def test_bulk_changes_write_only_what_changes(db: None) -> None:
 async def test_close_and_reopen_keep_one_open_ticket_and_the_group(db: None) -> None:
     w = await _world()
     async with transaction() as s:
-        first = (await tickets.open_tickets(s, org_id=w.org_id, contact_ids=[w.ann], topic_id=w.general_id))[w.ann]
+        first = (await tickets.open_tickets(s, org_id=w.org_id, contact_ids=[w.ann], topic_id=w.general_id))[
+            w.ann
+        ]
         assert await tickets.close(s, org_id=w.org_id, ticket_ids=[first], user_id=w.user_id) == [first]
-        second = (await tickets.open_tickets(s, org_id=w.org_id, contact_ids=[w.ann], topic_id=w.general_id))[w.ann]
-        bob = (await tickets.open_tickets(s, org_id=w.org_id, contact_ids=[w.bob], topic_id=w.general_id))[w.bob]
+        second = (await tickets.open_tickets(s, org_id=w.org_id, contact_ids=[w.ann], topic_id=w.general_id))[
+            w.ann
+        ]
+        bob = (await tickets.open_tickets(s, org_id=w.org_id, contact_ids=[w.bob], topic_id=w.general_id))[
+            w.bob
+        ]
     assert await _members(w.group_id) == {w.ann, w.bob}
 
     async with transaction() as s:
         # Ann's first ticket cannot reopen while her second is open; a closed ticket does not close again
         assert await tickets.reopen(s, org_id=w.org_id, ticket_ids=[first], user_id=w.user_id) == []
-        assert await tickets.close(s, org_id=w.org_id, ticket_ids=[second, bob, first], user_id=w.user_id) == [second, bob]
+        assert await tickets.close(
+            s, org_id=w.org_id, ticket_ids=[second, bob, first], user_id=w.user_id
+        ) == [second, bob]
     assert await _members(w.group_id) == set()
     closed = await _ticket(second)
     assert closed.status == "C" and closed.closed_on is not None
@@ -183,13 +222,17 @@ async def test_close_and_reopen_keep_one_open_ticket_and_the_group(db: None) -> 
 async def test_changes_never_reach_another_workspace(db: None) -> None:
     w = await _world()
     async with transaction() as s:
-        other_org = (await s.execute(select(Contact.org_id).where(Contact.id == w.other_org_contact))).scalar_one()
+        other_org = (
+            await s.execute(select(Contact.org_id).where(Contact.id == w.other_org_contact))
+        ).scalar_one()
         other_topic = (await s.execute(select(Topic.id).where(Topic.org_id == other_org))).scalar_one()
         theirs = (await tickets.open_tickets(s, org_id=other_org, contact_ids=[w.other_org_contact],
                                              topic_id=other_topic))[w.other_org_contact]  # fmt: skip
     async with transaction() as s:
         assert await tickets.close(s, org_id=w.org_id, ticket_ids=[theirs], user_id=w.user_id) == []
-        assert await tickets.add_note(s, org_id=w.org_id, ticket_ids=[theirs], note="x", user_id=w.user_id) == []
+        assert (
+            await tickets.add_note(s, org_id=w.org_id, ticket_ids=[theirs], note="x", user_id=w.user_id) == []
+        )
     assert (await _ticket(theirs)).status == "O"
     assert await _events(theirs) == [("O", None, other_topic, None, None)]
 
@@ -213,7 +256,9 @@ async def test_lookups(db: None) -> None:
         email = (await s.execute(select(User.email).where(User.id == w.user_id))).scalar_one()
         assert (await tickets.find_assignee(s, org_id=w.org_id, email=email.upper())).id == w.user_id  # type: ignore[union-attr]
         assert await tickets.find_assignee(s, org_id=w.org_id, email="admin@other.com") is None
-        opened = await tickets.open_tickets(s, org_id=w.org_id, contact_ids=[w.ann, w.bob], topic_id=w.sales_id)
+        opened = await tickets.open_tickets(
+            s, org_id=w.org_id, contact_ids=[w.ann, w.bob], topic_id=w.sales_id
+        )
         await tickets.close(s, org_id=w.org_id, ticket_ids=[opened[w.bob]], user_id=None)
         assert await tickets.topic_counts(s, org_id=w.org_id, topic_ids=[w.sales_id, w.general_id]) == {
             w.sales_id: {"open": 1, "closed": 1}, w.general_id: {"open": 0, "closed": 0}}  # fmt: skip
