@@ -310,6 +310,18 @@ async def reopen(
     return [t for t, _ in changed]
 
 
+async def record_reply(session: AsyncSession, *, org_id: int, ticket_ids: Sequence[int]) -> None:
+    """A message sent to the ticket's contact from the ticket is activity (mailroom's TicketRecordReplied): it
+    moves the ticket up its folder. No event: the message itself is in the contact's history."""
+    if ticket_ids:
+        await session.execute(
+            text(
+                "UPDATE tickets SET last_activity_on = now() WHERE org_id = :org_id AND id = ANY(CAST(:ids AS bigint[]))"
+            ),
+            {"org_id": org_id, "ids": list(ticket_ids)},
+        )
+
+
 # ---- the "Open Tickets" group ----
 
 

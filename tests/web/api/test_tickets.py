@@ -21,7 +21,9 @@ CLOSED_ON = datetime(2021, 1, 1, 12, 30, 45, 123456, UTC)
 async def _topic(org_id: int, name: str | None = None) -> Topic:
     async with transaction() as s:
         if name is None:
-            return (await s.execute(select(Topic).where(Topic.org_id == org_id, Topic.is_system))).scalar_one()
+            return (
+                await s.execute(select(Topic).where(Topic.org_id == org_id, Topic.is_system))
+            ).scalar_one()
     return await f.add(Topic(uuid=f.uid(), org_id=org_id, name=name))
 
 
@@ -29,7 +31,9 @@ async def _ticket(org_id: int, contact: Contact, *, closed_on: datetime | None =
     """A ticket as mailroom leaves one, in the workspace's General topic, through the domain."""
     topic = await _topic(org_id)
     async with transaction() as s:
-        opened = await domain.open_tickets(s, org_id=org_id, contact_ids=[contact.id], topic_id=topic.id, **kw)
+        opened = await domain.open_tickets(
+            s, org_id=org_id, contact_ids=[contact.id], topic_id=topic.id, **kw
+        )
         ticket_id = opened[contact.id]
         if closed_on is not None:
             await domain.close(s, org_id=org_id, ticket_ids=[ticket_id], user_id=None)
@@ -131,7 +135,10 @@ async def test_tickets_list(api: API) -> None:
     # filter by contact uuid (not there, another's, then present), then by ticket uuid
     assert _uuids(await api.get("tickets.json", contact="09d23a05-47fe-11e4-bfe9-b8f6b119e9ab")) == []
     assert _uuids(await api.get("tickets.json", contact=str(jim.uuid))) == []
-    assert _uuids(await api.get("tickets.json", contact=str(bob.uuid))) == [str(ticket3.uuid), str(ticket2.uuid)]
+    assert _uuids(await api.get("tickets.json", contact=str(bob.uuid))) == [
+        str(ticket3.uuid),
+        str(ticket2.uuid),
+    ]
     assert _uuids(await api.get("tickets.json", uuid=str(ticket3.uuid))) == [str(ticket3.uuid)]
     assert (await api.get("tickets.json", uuid="nope")).status_code == 400
 
@@ -174,7 +181,9 @@ async def _events(ticket: Ticket) -> list[tuple[str, str | None, int | None, int
          {"note": ["Ensure this field has no more than 10000 characters."]}),
     ],
 )  # fmt: skip
-async def test_ticket_actions_field_errors(api: API, body: dict[str, Any], errors: dict[str, list[str]]) -> None:
+async def test_ticket_actions_field_errors(
+    api: API, body: dict[str, Any], errors: dict[str, list[str]]
+) -> None:
     resp = await api.post("ticket_actions.json", body, token=api.ws.tokens["agent"])
     assert resp.status_code == 400
     assert resp.json() == errors
@@ -224,7 +233,9 @@ async def test_ticket_actions(api: API) -> None:
     assert (await _stored(ticket1)).assignee_id is None
     assert (await _events(ticket1))[-1] == ("A", None, None, None, api.ws.user_id)
     # assigning the current assignee changes nothing: a failure
-    resp = await post({"tickets": [str(ticket2.uuid)], "action": "assign", "assignee": "agent.admin@nyaruka.com"})
+    resp = await post(
+        {"tickets": [str(ticket2.uuid)], "action": "assign", "assignee": "agent.admin@nyaruka.com"}
+    )
     assert resp.status_code == 200 and resp.json() == {"failures": [str(ticket2.uuid)]}
 
     # add a note to tickets

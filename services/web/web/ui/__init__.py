@@ -23,6 +23,7 @@ def install(app: FastAPI) -> None:
         org,
         static,
         table_exports,
+        tickets,
         tokens,
         triggers,
     )
@@ -46,6 +47,7 @@ def install(app: FastAPI) -> None:
         broadcasts.router,
         labels.router,
         msgs.router,
+        tickets.router,
         tokens.router,
         org.router,
         channel_forms.router,

@@ -16,7 +16,7 @@ from web.ui.errors import LoginRequired
 from web.ui.render import render
 from web.ui.session import check_csrf, set_csrf_cookie
 
-# what each role may do; RapidPro's agents work with contacts and messages only, viewers only look
+# what each role may do; RapidPro's agents work with contacts, messages and tickets only, viewers only look
 PERMISSIONS: dict[str, frozenset[str]] = {
     "administrator": frozenset(
         {
@@ -31,6 +31,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "trigger_read",
             "trigger_edit",
             "org_manage",
+            "ticket_read",
+            "ticket_edit",
         }
     ),
     "editor": frozenset(
@@ -44,10 +46,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "channel_read",
             "trigger_read",
             "trigger_edit",
+            "ticket_read",
+            "ticket_edit",
         }
     ),
-    "agent": frozenset({"contact_read", "contact_edit", "msg_read", "msg_send"}),
-    "viewer": frozenset({"flow_read", "contact_read", "msg_read", "channel_read", "trigger_read"}),
+    "agent": frozenset({"contact_read", "contact_edit", "msg_read", "msg_send", "ticket_read", "ticket_edit"}),
+    "viewer": frozenset({"flow_read", "contact_read", "msg_read", "channel_read", "trigger_read", "ticket_read"}),
 }
 
 
