@@ -25,5 +25,9 @@ async def check_limit(session: AsyncSession, ctx: APIContext, kind: str, model: 
     stmt = select(func.count()).select_from(model).where(in_org(ctx, model))
     if hasattr(model, "is_active"):
         stmt = stmt.where(model.is_active.is_(True))
+    if hasattr(
+        model, "is_system"
+    ):  # system objects don't count against limits (RapidPro's get_countable_for_org)
+        stmt = stmt.where(model.is_system.is_(False))
     if (await session.execute(stmt)).scalar_one() >= limit:
         raise detail(409, "Cannot create object because workspace has reached limit.")
