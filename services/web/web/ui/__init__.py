@@ -26,6 +26,7 @@ def install(app: FastAPI) -> None:
         tickets,
         tokens,
         triggers,
+        workspace,
     )
     from web.ui.editor import router as editor_router
     from web.ui.flows import router as flows_router
@@ -55,5 +56,6 @@ def install(app: FastAPI) -> None:
         triggers.router,
         campaigns.router,
         dashboard.router,
+        workspace.router,
     ):
         app.include_router(router)

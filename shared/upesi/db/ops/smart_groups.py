@@ -20,6 +20,7 @@ from upesi.contactql import (
     to_sql,
 )
 from upesi.db.models import Contact, ContactGroup, contact_group_contacts
+from upesi.db.scoping import in_workspace
 from upesi.domain.tickets import sync_open_tickets_group
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ async def smart_groups(
     # system groups ("Open Tickets") are kept by their owner (upesi.domain.tickets), not by their query
     rows = await session.execute(
         select(ContactGroup.id, ContactGroup.query).where(
-            ContactGroup.org_id == org_id,
+            in_workspace(ContactGroup, org_id),
             ContactGroup.group_type == "Q",
             ContactGroup.is_active,
             ContactGroup.is_system.is_(False),
