@@ -30,19 +30,13 @@ from upesi.db.models.tickets import (
     TICKET_OPEN,
     TicketEvent,
 )
+from upesi.db.scoping import in_workspace
+from upesi.domain.errors import DomainError
 from upesi.flows.clock import uuid7
 
 OPEN_TICKETS_GROUP = "Open Tickets"
 OPEN_TICKETS_QUERY = "tickets > 0"  # RapidPro's query for the group; the engine evaluates it in flows
 MAX_NOTE_LENGTH = 10_000  # RapidPro's Ticket.MAX_NOTE_LENGTH
-
-
-class TicketError(ValueError):
-    """A request the rules refuse; `field` names what was wrong (topic, assignee, note)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def open_tickets_group(*, org_id: int, uuid: str) -> ContactGroup:
@@ -58,14 +52,14 @@ async def tickets_by_uuid(session: AsyncSession, *, org_id: int, uuids: Iterable
     wanted = sorted(set(uuids))
     if not wanted:
         return {}
-    rows = await session.execute(select(Ticket).where(Ticket.org_id == org_id, Ticket.uuid.in_(wanted)))
+    rows = await session.execute(select(Ticket).where(in_workspace(Ticket, org_id), Ticket.uuid.in_(wanted)))
     return {str(t.uuid): t for t in rows.scalars()}
 
 
 async def find_topic(session: AsyncSession, *, org_id: int, uuid: str) -> Topic | None:
     return (
         await session.execute(
-            select(Topic).where(Topic.org_id == org_id, Topic.uuid == uuid, Topic.is_active).limit(1)
+            select(Topic).where(in_workspace(Topic, org_id), Topic.uuid == uuid, Topic.is_active).limit(1)
         )
     ).scalar_one_or_none()
 
@@ -76,7 +70,7 @@ async def find_assignee(session: AsyncSession, *, org_id: int, email: str) -> Us
         await session.execute(
             select(User)
             .join(Membership, Membership.user_id == User.id)
-            .where(Membership.org_id == org_id, User.is_active, func.lower(User.email) == email.lower())
+            .where(in_workspace(Membership, org_id), User.is_active, func.lower(User.email) == email.lower())
             .limit(1)
         )
     ).scalar_one_or_none()
@@ -91,7 +85,7 @@ async def topic_counts(
     if ids:
         rows = await session.execute(
             select(Ticket.topic_id, Ticket.status, func.count())
-            .where(Ticket.org_id == org_id, Ticket.topic_id.in_(ids))
+            .where(in_workspace(Ticket, org_id), Ticket.topic_id.in_(ids))
             .group_by(Ticket.topic_id, Ticket.status)
         )
         for topic_id, status, n in rows:
@@ -101,28 +95,28 @@ async def topic_counts(
 
 async def _check_topic(session: AsyncSession, org_id: int, topic_id: int) -> None:
     found = await session.execute(
-        select(Topic.id).where(Topic.id == topic_id, Topic.org_id == org_id, Topic.is_active)
+        select(Topic.id).where(Topic.id == topic_id, in_workspace(Topic, org_id), Topic.is_active)
     )
     if found.first() is None:
-        raise TicketError("topic", f"No such topic: {topic_id}")
+        raise DomainError("topic", f"No such topic: {topic_id}")
 
 
 async def _check_assignee(session: AsyncSession, org_id: int, user_id: int | None) -> None:
     if user_id is None:
         return
     found = await session.execute(
-        select(Membership.id).where(Membership.org_id == org_id, Membership.user_id == user_id)
+        select(Membership.id).where(in_workspace(Membership, org_id), Membership.user_id == user_id)
     )
     if found.first() is None:
-        raise TicketError("assignee", f"No such user in this workspace: {user_id}")
+        raise DomainError("assignee", f"No such user in this workspace: {user_id}")
 
 
 def _check_note(note: str) -> str:
     note = note.strip()
     if not note:
-        raise TicketError("note", "A note cannot be empty.")
+        raise DomainError("note", "A note cannot be empty.")
     if len(note) > MAX_NOTE_LENGTH:
-        raise TicketError("note", f"Ensure this field has no more than {MAX_NOTE_LENGTH} characters.")
+        raise DomainError("note", f"Ensure this field has no more than {MAX_NOTE_LENGTH} characters.")
     return note
 
 
@@ -290,7 +284,7 @@ async def reopen(
     rows = (
         await session.execute(
             select(Ticket.id, Ticket.contact_id, Ticket.status).where(
-                Ticket.org_id == org_id, Ticket.id.in_(asked)
+                in_workspace(Ticket, org_id), Ticket.id.in_(asked)
             )
         )
     ).all()

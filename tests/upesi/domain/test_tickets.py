@@ -22,6 +22,7 @@ from upesi.db.models import (
 from upesi.db.ops.orgs import create_workspace
 from upesi.db.ops.smart_groups import refresh_contacts_groups
 from upesi.domain import tickets
+from upesi.domain.errors import DomainError
 
 
 @dataclass
@@ -131,7 +132,7 @@ async def test_open_refuses_bad_input_naming_the_field(db: None, field: str, kwa
     args = {"topic_id": w.general_id, **kwargs}
     if args.get("assignee_id") == "other":
         args["assignee_id"] = w.other_user_id
-    with pytest.raises(tickets.TicketError) as e:
+    with pytest.raises(DomainError) as e:
         async with transaction() as s:
             await tickets.open_tickets(s, org_id=w.org_id, contact_ids=[w.ann], **args)
     assert e.value.field == field
@@ -178,7 +179,7 @@ async def test_bulk_changes_write_only_what_changes(db: None) -> None:
         ("T", None, w.sales_id, None, w.user_id),
         ("A", None, None, None, w.user_id),
     ]
-    with pytest.raises(tickets.TicketError):
+    with pytest.raises(DomainError):
         async with transaction() as s:
             await tickets.add_note(s, org_id=w.org_id, ticket_ids=[a], note="  ", user_id=w.user_id)
 

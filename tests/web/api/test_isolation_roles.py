@@ -7,6 +7,7 @@ import pytest
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
+from upesi.db.engine import transaction
 from upesi.db.models import (
     Archive,
     Broadcast,
@@ -22,7 +23,6 @@ from upesi.db.models import (
     Topic,
     WebhookEvent,
 )
-from upesi.db.engine import transaction
 from upesi.domain.tickets import open_tickets
 from web.api.v2.routing import ENDPOINTS
 

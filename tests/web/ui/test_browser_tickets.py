@@ -3,8 +3,8 @@ from the menu, find the contact's ticket with their message beside it, reply, ad
 reaches mailroom as a sent message and the ticket is stored closed. Screenshots go to artifacts/ui/."""
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 

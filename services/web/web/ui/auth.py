@@ -50,8 +50,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "ticket_edit",
         }
     ),
-    "agent": frozenset({"contact_read", "contact_edit", "msg_read", "msg_send", "ticket_read", "ticket_edit"}),
-    "viewer": frozenset({"flow_read", "contact_read", "msg_read", "channel_read", "trigger_read", "ticket_read"}),
+    "agent": frozenset(
+        {"contact_read", "contact_edit", "msg_read", "msg_send", "ticket_read", "ticket_edit"}
+    ),
+    "viewer": frozenset(
+        {"flow_read", "contact_read", "msg_read", "channel_read", "trigger_read", "ticket_read"}
+    ),
 }
 
 

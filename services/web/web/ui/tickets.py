@@ -14,7 +14,9 @@ from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import Contact, ContactURN, Membership, Msg, Ticket, TicketEvent, Topic, User
 from upesi.db.models.tickets import TICKET_OPEN
+from upesi.db.scoping import in_workspace
 from upesi.domain import tickets as domain
+from upesi.domain.errors import DomainError
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.broadcasts import send_broadcast
 from web.ui.render import render
@@ -76,7 +78,7 @@ async def _render(
         (
             await ctx.db.execute(
                 select(Topic)
-                .where(Topic.org_id == ctx.org.id, Topic.is_active)
+                .where(in_workspace(Topic, ctx.org.id), Topic.is_active)
                 .order_by(Topic.is_system.desc(), Topic.name)
             )
         ).scalars()
@@ -89,7 +91,7 @@ async def _render(
     totals = (
         await ctx.db.execute(
             select(*(func.count().filter(and_(true(), f.condition)) for f in folders)).where(
-                Ticket.org_id == ctx.org.id, Ticket.status == TICKET_OPEN
+                in_workspace(Ticket, ctx.org.id), Ticket.status == TICKET_OPEN
             )
         )
     ).one()
@@ -107,7 +109,7 @@ async def _render(
             .join(Contact, Contact.id == Ticket.contact_id)
             .join(Topic, Topic.id == Ticket.topic_id)
             .outerjoin(User, User.id == Ticket.assignee_id)
-            .where(Ticket.org_id == ctx.org.id, Ticket.status == STATUSES[status], chosen.condition)
+            .where(in_workspace(Ticket, ctx.org.id), Ticket.status == STATUSES[status], chosen.condition)
             .order_by(Ticket.last_activity_on.desc(), Ticket.id.desc())
             .offset((max(page, 1) - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE)
@@ -155,7 +157,7 @@ async def _ticket_context(ctx: Ctx, ticket: Ticket) -> dict[str, Any]:
     msgs = (
         await ctx.db.execute(
             select(Msg.created_on, Msg.direction, Msg.text, Msg.status, Msg.attachments)
-            .where(Msg.org_id == ctx.org.id, Msg.contact_id == ticket.contact_id, Msg.visibility != "D")
+            .where(in_workspace(Msg, ctx.org.id), Msg.contact_id == ticket.contact_id, Msg.visibility != "D")
             .order_by(Msg.created_on.desc(), Msg.id.desc())
             .limit(HISTORY)
         )
@@ -165,7 +167,7 @@ async def _ticket_context(ctx: Ctx, ticket: Ticket) -> dict[str, Any]:
             select(TicketEvent, User.email, Topic.name)
             .outerjoin(User, User.id == TicketEvent.assignee_id)
             .outerjoin(Topic, Topic.id == TicketEvent.topic_id)
-            .where(TicketEvent.org_id == ctx.org.id, TicketEvent.ticket_id == ticket.id)
+            .where(in_workspace(TicketEvent, ctx.org.id), TicketEvent.ticket_id == ticket.id)
             .order_by(TicketEvent.id)
         )
     ).all()
@@ -183,7 +185,9 @@ async def _ticket_context(ctx: Ctx, ticket: Ticket) -> dict[str, Any]:
         await ctx.db.execute(
             select(User.id, User.email)
             .join(Membership, Membership.user_id == User.id)
-            .where(Membership.org_id == ctx.org.id, Membership.role.in_(ASSIGNABLE_ROLES), User.is_active)
+            .where(
+                in_workspace(Membership, ctx.org.id), Membership.role.in_(ASSIGNABLE_ROLES), User.is_active
+            )
             .order_by(User.email)
         )
     ).all()
@@ -294,7 +298,7 @@ async def ticket_act(
     )
     try:
         message = await handler(ctx, ticket, ActionForm(text, assignee, note, topic))
-    except (FieldError, domain.TicketError) as e:
+    except (FieldError, DomainError) as e:
         await ctx.db.rollback()
         return RedirectResponse(_with(here, error=str(e)), status_code=303)
     await ctx.db.commit()

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Topic, User
 from upesi.domain import tickets as domain
+from upesi.domain.errors import DomainError
 from web.api.v2.auth import APIContext
 from web.api.v2.body import REQUIRED, read_body, string
 from web.api.v2.errors import Errors, field_error
@@ -98,8 +99,8 @@ async def ticket_actions(request: Request, ctx: APIContext) -> Any:
         by = ctx.user_id
         try:
             changed = await _act(session, ctx.org_id, action, ids, by, assignee, note, topic)
-        except domain.TicketError as e:  # the checks above make this unexpected; still a 400 naming the field
-            raise field_error(e.field, str(e)) from e
+        except DomainError as e:  # the checks above make this unexpected; still a 400 naming the field
+            raise field_error(e.field, e.message) from e
     done = set(changed)
     failures = list(dict.fromkeys(str(found[r].uuid) for r in refs if found[r].id not in done))
     return {"failures": failures} if failures else no_content()
