@@ -264,3 +264,20 @@ async def test_lookups(db: None) -> None:
         assert await tickets.topic_counts(s, org_id=w.org_id, topic_ids=[w.sales_id, w.general_id]) == {
             w.sales_id: {"open": 1, "closed": 1}, w.general_id: {"open": 0, "closed": 0}}  # fmt: skip
         assert (await s.execute(select(Membership.id).where(Membership.user_id == w.other_user_id))).first()
+
+
+async def test_engine_sees_the_group_without_its_query(db: None) -> None:
+    """Mailroom's contacts carry no tickets, so the engine must not evaluate "tickets > 0": it would take every
+    contact a flow changes out of the group. It gets the group as a static one; this module keeps its members."""
+    from upesi.db.ops.assets import load_assets
+
+    w = await _world()
+    async with transaction() as s:
+        s.add(
+            ContactGroup(
+                uuid=str(uuid.uuid4()), org_id=w.org_id, name="Adults", group_type="Q", query="age > 18"
+            )
+        )
+        await s.flush()
+        groups = {g["name"]: g for g in (await load_assets(s, w.org_id))["groups"]}
+    assert "query" not in groups["Open Tickets"] and groups["Adults"]["query"] == "age > 18"
