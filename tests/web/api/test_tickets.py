@@ -302,3 +302,22 @@ async def test_open_tickets_group_cannot_be_changed(api: API) -> None:
     assert resp.status_code == 400, resp.text
     async with transaction() as s:
         assert (await s.execute(select(contact_group_contacts.c.contact_id))).first() is None
+
+
+async def test_documented_in_openapi_and_root(api: API) -> None:
+    root = (await api.client.get("/api/v2/")).json()
+    assert root["tickets"] == "http://testserver/api/v2/tickets.json"
+    assert root["ticket_actions"] == "http://testserver/api/v2/ticket_actions.json"
+    spec = (await api.client.get("/api/v2/openapi.json")).json()
+    listing = spec["paths"]["/tickets.json"]
+    assert set(listing) == {"get"}
+    assert {p["name"] for p in listing["get"]["parameters"]} == {"uuid", "contact", "before", "after", "reverse",
+                                                                 "cursor"}  # fmt: skip
+    page = listing["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert list(page["allOf"][1]["properties"]["results"]["items"]["properties"]) == [
+        "uuid", "contact", "status", "topic", "body", "assignee", "opened_on", "opened_by", "opened_in",
+        "modified_on", "closed_on"]  # fmt: skip
+    actions = spec["paths"]["/ticket_actions.json"]
+    assert set(actions) == {"post"}
+    body = actions["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert set(body) == {"tickets", "action", "assignee", "note", "topic"}
