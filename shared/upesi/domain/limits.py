@@ -29,5 +29,7 @@ async def check_limit(session: AsyncSession, *, org: Org, kind: str, model: Any)
     stmt = select(func.count()).select_from(model).where(in_workspace(model, org.id))
     if hasattr(model, "is_active"):
         stmt = stmt.where(model.is_active.is_(True))
+    if hasattr(model, "is_system"):  # system objects don't count (RapidPro's get_countable_for_org)
+        stmt = stmt.where(model.is_system.is_(False))
     if (await session.execute(stmt)).scalar_one() >= limit_of(org, kind):
         raise LimitReached(kind)

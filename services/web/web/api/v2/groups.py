@@ -14,7 +14,7 @@ from upesi.domain.names import MAX_NAME_LEN, check_unique_name, clean_name
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import raw_name, read_body
-from web.api.v2.errors import invalid
+from web.api.v2.errors import detail, invalid
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import created, endpoint, no_content
 from web.api.v2.scoping import get_or_404, org_select
@@ -39,7 +39,7 @@ async def serialize_groups(session: AsyncSession, groups: list[ContactGroup]) ->
             "name": g.name,
             "query": g.query if g.group_type == "Q" else None,
             "status": STATUSES.get(g.status, "ready"),
-            "system": False,
+            "system": g.is_system,
             "count": counts.get(g.id, 0),
         }
         for g in groups
@@ -79,6 +79,8 @@ async def write_group(request: Request, ctx: APIContext) -> Any:
     found = params.lookup(request, ("uuid",))
     async with transaction() as session:
         group = await get_or_404(session, ctx, ContactGroup, ContactGroup.uuid == found[1]) if found else None
+        if group is not None and group.is_system:
+            raise detail(403, "Cannot modify system object.")
         name = await validate_name(session, ctx, data, ContactGroup, group)
         if group is None:
             await check_limit(session, org=ctx.org, kind="groups", model=ContactGroup)
@@ -100,6 +102,8 @@ async def delete_group(request: Request, ctx: APIContext) -> Any:
         raise invalid("URL must contain one of the following parameters: uuid")
     async with transaction() as session:
         group = await get_or_404(session, ctx, ContactGroup, ContactGroup.uuid == found[1])
+        if group.is_system:
+            raise detail(403, "Cannot delete system object.")
         used_by_triggers = await session.execute(
             select(Trigger.id)
             .join(trigger_groups, trigger_groups.c.trigger_id == Trigger.id)
