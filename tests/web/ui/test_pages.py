@@ -6,7 +6,7 @@ import uuid
 import httpx
 import pytest
 import redis
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.web.ui.helpers import Site, csrf_from
 from upesi.config import reset_settings
@@ -586,3 +586,23 @@ async def test_empty_dashboard_guides_the_first_steps(site: Site, admin: httpx.A
                       schemes=["tel"], config={}))  # fmt: skip
     await add_contact(site.org_id, "Ann", "+250788000001")
     assert 'id="first-run-guide"' not in (await admin.get("/dashboard/")).text
+
+
+async def test_contact_status_folders(site: Site, admin: httpx.AsyncClient) -> None:
+    people = {code: await add_contact(site.org_id, name, phone) for code, name, phone in [
+        ("A", "Ann", "+250788000001"), ("B", "Ben", "+250788000002"),
+        ("S", "Sue", "+250788000003"), ("V", "Val", "+250788000004")]}  # fmt: skip
+    async with transaction() as s:
+        for code, contact in people.items():
+            await s.execute(update(Contact).where(Contact.id == contact.id).values(status=code))
+    for path, shown in [("/contact/", "Ann"), ("/contact/blocked/", "Ben"), ("/contact/stopped/", "Sue"),
+                        ("/contact/archived/", "Val")]:  # fmt: skip
+        page = (await admin.get(path)).text
+        table = page.split('id="contacts"')[1].split("</table>")[0]
+        assert [name for name in ("Ann", "Ben", "Sue", "Val") if name in table] == [shown], path
+        assert 'id="folder-blocked"' in page and "1 contact" in page
+    # a search stays within the folder
+    found = (await admin.get("/contact/blocked/", params={"search": 'name ~ "ben"'})).text
+    assert "/contact/read/" + people["B"].uuid in found
+    elsewhere = (await admin.get("/contact/", params={"search": 'name ~ "ben"'})).text
+    assert "/contact/read/" + people["B"].uuid not in elsewhere
