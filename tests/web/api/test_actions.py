@@ -87,7 +87,7 @@ async def test_contact_actions_errors_and_isolation(api: API) -> None:
     assert resp.json() == {"contacts": [f"No such object: {theirs.uuid}"]}
     mine = await f.contact(api.ws.org_id)
     resp = await api.post("contact_actions.json", {"contacts": [mine.uuid], "action": "add"})
-    assert resp.json() == {"group": ['For action "add" you should also specify a group']}
+    assert resp.json() == {"non_field_errors": ['For action "add" you should also specify a group']}
     resp = await api.post("contact_actions.json", {"contacts": [mine.uuid], "action": "explode"})
     assert resp.json() == {"action": ['"explode" is not a valid choice.']}
     assert await FairQueue(get_redis(), QUEUE_BATCH).size() == 0

@@ -75,7 +75,7 @@ async def test_errors_and_lookups(api: API) -> None:
     resp = await api.client.post("/api/v2/groups.json", content=b"{not json", headers=api.headers())
     assert resp.status_code == 400 and resp.json()["detail"].startswith("JSON parse error")
     resp = await api.client.post("/api/v2/groups.json", json=[1, 2], headers=api.headers())
-    assert resp.json() == {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}
+    assert resp.json() == {"non_field_errors": ["Request body should be a single JSON object"]}
     resp = await api.post("groups.json", {"name": "x"}, uuid="not-a-uuid")
     assert resp.json() == {"detail": "Param 'uuid': not-a-uuid is not a valid UUID."}
     resp = await api.client.get(

@@ -29,6 +29,7 @@ from web.api.v2 import (  # noqa: F401
     resthook_subscribers,
     resthooks,
     runs,
+    statistics,
     topics,
     users,
     workspace,

@@ -61,7 +61,7 @@ async def list_messages(request: Request, ctx: APIContext) -> dict[str, Any]:
             stmt = stmt.where(Msg.id == msg_id)
         if (broadcast := params.get_int(request, "broadcast")) is not None:
             stmt = stmt.where(Msg.broadcast_id == broadcast)
-        if contact := params.get_uuid(request, "contact"):
+        if contact := params.get_filter_uuid(request, "contact"):
             stmt = stmt.where(
                 Msg.contact_id
                 == select(Contact.id).where(in_org(ctx, Contact), Contact.uuid == contact).scalar_subquery()

@@ -117,7 +117,7 @@ async def list_runs(request: Request, ctx: APIContext) -> dict[str, Any]:
                 FlowRun.flow_id
                 == select(Flow.id).where(in_org(ctx, Flow), Flow.uuid == flow).scalar_subquery()
             )
-        if contact := params.get_uuid(request, "contact"):
+        if contact := params.get_filter_uuid(request, "contact"):
             stmt = stmt.where(
                 FlowRun.contact_id
                 == select(Contact.id).where(in_org(ctx, Contact), Contact.uuid == contact).scalar_subquery()

@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import ContactGroup, ContactNote, ContactURN, User, contact_group_contacts
@@ -63,14 +63,27 @@ async def groups_by_contact(
     return result
 
 
+NOTES_SHOWN = 5
+
+
 async def notes_by_contact(
     session: AsyncSession, contact_ids: Iterable[int]
 ) -> dict[int, list[dict[str, Any]]]:
-    """Each contact's notes, oldest first, with who wrote them."""
+    """Each contact's newest NOTES_SHOWN notes, oldest first, with who wrote them (RapidPro keeps five)."""
     wanted = _ids(contact_ids)
     result: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not wanted:
         return result
+    newest = (
+        select(
+            ContactNote.id,
+            func.row_number()
+            .over(partition_by=ContactNote.contact_id, order_by=ContactNote.id.desc())
+            .label("rank"),
+        )
+        .where(ContactNote.contact_id.in_(wanted))
+        .subquery()
+    )
     rows = await session.execute(
         select(
             ContactNote.contact_id,
@@ -80,9 +93,10 @@ async def notes_by_contact(
             User.first_name,
             User.last_name,
         )
+        .join(newest, newest.c.id == ContactNote.id)
         .outerjoin(User, User.id == ContactNote.created_by_id)
-        .where(ContactNote.contact_id.in_(wanted))
-        .order_by(ContactNote.contact_id, ContactNote.created_on, ContactNote.id)
+        .where(newest.c.rank <= NOTES_SHOWN)
+        .order_by(ContactNote.contact_id, ContactNote.id)
     )
     for r in rows:
         author = {"email": r.email, "name": f"{r.first_name} {r.last_name}".strip()} if r.email else None
