@@ -117,7 +117,7 @@ async def test_urn_claimed_between_validation_and_write_is_refused(api: API) -> 
             )
         raise AssertionError("expected a 400")
     except APIError as e:
-        assert e.status == 400 and e.body == {"urns": ["URN is in use by another contact."]}
+        assert e.status == 400 and e.body == {"urns": {"0": ["URN is in use by another contact."]}}
     async with transaction() as s:
         names = (await s.execute(select(Contact.name).where(Contact.org_id == api.ws.org_id))).scalars().all()
     assert names == [owner.name]

@@ -123,6 +123,6 @@ async def test_invalid_writes(api: API) -> None:
     assert_error(await api.post(url, _body(c1, message={"eng": "Hi", "kin": " "})), ("message", "kin"),
                  "This field may not be blank.")  # fmt: skip
     assert_error(await api.post(url, _body(c1, message={"eng": "Hi", "xyz": "Hi"})), ("message", "xyz"),
-                 "Not a valid ISO639-3 language code.")  # fmt: skip
+                 "Not an allowed ISO 639-3 language code.")  # fmt: skip
     async with transaction() as s:
         assert (await s.execute(select(CampaignEvent))).first() is None

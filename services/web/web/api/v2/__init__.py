@@ -34,6 +34,8 @@ from web.api.v2 import (  # noqa: F401
     users,
     workspace,
 )
-from web.api.v2.routing import router
+from web.api.v2.routing import add_method_fallbacks, router
+
+add_method_fallbacks()
 
 __all__ = ["router"]

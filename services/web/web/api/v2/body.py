@@ -139,7 +139,7 @@ def translations(
     result: dict[str, str] = {}
     for lang, text in value.items():
         if not is_language(lang):
-            by_lang[str(lang)] = ["Not a valid ISO639-3 language code."]
+            by_lang[str(lang)] = ["Not an allowed ISO 639-3 language code."]
         elif text is None:
             by_lang[lang] = [NULL]
         elif not isinstance(text, (str, int, float)) or isinstance(text, bool):
@@ -159,3 +159,11 @@ def translations(
 def is_language(code: Any) -> bool:
     """An ISO 639-3 code (RapidPro's validate_language)."""
     return isinstance(code, str) and len(code) == 3 and pycountry.languages.get(alpha_3=code) is not None
+
+
+def name_error(value: str) -> str | None:
+    """RapidPro's NameValidator for names of groups, labels, flows and the like (length is checked apart)."""
+    for ch in '"\\':
+        if ch in value:
+            return f"Cannot contain the character: {ch}"
+    return None

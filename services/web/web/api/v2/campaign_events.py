@@ -98,7 +98,9 @@ async def write_event(request: Request, ctx: APIContext) -> Any:
         )
         creating = event is None
         campaign = None
-        campaign_ref = string(data, "campaign", errors, required=True)
+        # RapidPro requires the campaign on updates too, but rapidpro-python's update_campaign_event never sends
+        # it (so it fails against RapidPro); an update without it keeps the event's campaign (NOTES.md)
+        campaign_ref = string(data, "campaign", errors, required=creating)
         if campaign_ref:
             campaign = (
                 await session.execute(
@@ -144,6 +146,8 @@ async def write_event(request: Request, ctx: APIContext) -> Any:
         if bool(message) == bool(flow):
             errors.add("non_field_errors", "Flow or a message text required.")
         errors.raise_if_any()
+        if campaign is None and event is not None:
+            campaign = await session.get(Campaign, event.campaign_id)
         assert campaign is not None and relative_key is not None and unit is not None
         assert offset is not None and delivery_hour is not None
 

@@ -26,7 +26,7 @@ from upesi.urns import URN, URNError, parse_urn
 from web import mailroom_tasks
 from web.api.v2 import body as b
 from web.api.v2.auth import APIContext
-from web.api.v2.errors import Errors, field_error
+from web.api.v2.errors import APIError, Errors
 from web.api.v2.field_values import parse_value
 from web.api.v2.scoping import in_org
 from web.api.v2.values import is_uuid, new_uuid
@@ -234,11 +234,12 @@ async def _set_urns(session: AsyncSession, ctx: APIContext, contact_id: int, urn
         index_elements=["org_id", "identity"],
         set_={"contact_id": stmt.excluded.contact_id, "priority": stmt.excluded.priority},
         where=(ContactURN.contact_id.is_(None)) | (ContactURN.contact_id == contact_id),
-    ).returning(ContactURN.id)
-    taken = await session.execute(upsert)
-    if len(taken.all()) != len(urns):
+    ).returning(ContactURN.identity)
+    claimed = set((await session.execute(upsert)).scalars())
+    lost = [i for i, u in enumerate(urns) if u.identity not in claimed]
+    if lost:
         # another request claimed one of these URNs since validation; the caller's transaction rolls back
-        raise field_error("urns", "URN is in use by another contact.")
+        raise APIError(400, {"urns": {str(lost[0]): ["URN is in use by another contact."]}})
 
 
 async def _set_manual_groups(session: AsyncSession, contact_id: int, group_ids: list[int]) -> None:

@@ -11,7 +11,7 @@ from upesi.db.models import Campaign, ContactGroup, Trigger, contact_group_conta
 from upesi.db.models.triggers import trigger_groups
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
-from web.api.v2.body import read_body, string
+from web.api.v2.body import name_error, read_body, string
 from web.api.v2.errors import Errors, invalid
 from web.api.v2.limits import check_limit
 from web.api.v2.pagination import paginate
@@ -68,8 +68,8 @@ async def validate_name(session: AsyncSession, ctx: APIContext, data: dict[str, 
     errors = Errors()
     name = string(data, "name", errors, required=True, max_length=max_length)
     if name is not None:
-        if any(c in name for c in '"\\'):
-            errors.add("name", 'Cannot contain the character: " or \\')
+        if problem := name_error(name):
+            errors.add("name", problem)
         clash = org_select(ctx, model, model.id).where(func.lower(model.name) == name.lower())
         if current is not None:
             clash = clash.where(model.id != current.id)

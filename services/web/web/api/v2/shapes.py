@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+import phonenumbers
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,6 +64,7 @@ async def groups_by_contact(
     return result
 
 
+ANON_MASK = "********"
 NOTES_SHOWN = 5
 
 
@@ -106,11 +108,34 @@ async def notes_by_contact(
     return result
 
 
-def contact_ref(contact: Any, urns: list[str] | None = None, anon: bool = False) -> dict[str, Any] | None:
-    """{uuid, name} with, when URNs are given, the preferred URN (runs and broadcasts show it)."""
+def urn_display(identity: str) -> str:
+    """RapidPro's get_urn_display: a phone number in its national format ("0788 123 123"), else the path."""
+    scheme, _, path = identity.partition(":")
+    if scheme == "tel":
+        try:
+            number = phonenumbers.parse(path, None)
+        except phonenumbers.NumberParseException:
+            return path
+        if phonenumbers.is_possible_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return path
+
+
+def contact_summary(
+    contact: Any, urns: list[str], anon: bool, ref: str | None = None
+) -> dict[str, Any] | None:
+    """RapidPro's ContactField(as_summary=True), as runs show a contact: {uuid, name, urn, urn_display}, the
+    URN masked and the display left out for an anonymous workspace, which also gets `ref` (and its deprecated
+    twin `anon_display`)."""
     if contact is None:
         return None
-    ref: dict[str, Any] = {"uuid": str(contact.uuid), "name": contact.name}
-    if urns is not None:
-        ref["urn"] = None if anon else (urns[0] if urns else None)
-    return ref
+    urn = urns[0] if urns else None
+    summary: dict[str, Any] = {
+        "uuid": str(contact.uuid),
+        "name": contact.name,
+        "urn": (urn.split(":", 1)[0] + ":" + ANON_MASK if anon else urn) if urn else None,
+        "urn_display": urn_display(urn) if urn and not anon else None,
+    }
+    if anon:
+        summary["ref"] = summary["anon_display"] = ref or f"{contact.id:010d}"
+    return summary
