@@ -90,7 +90,7 @@ def _with_anon_keys(shape: dict[str, Any], c: Contact, anon: bool) -> dict[str, 
 
 
 def _deleted_shape(c: Contact, anon: bool) -> dict[str, Any]:
-    shape = {
+    shape: dict[str, Any] = {
         "uuid": str(c.uuid), "name": None, "status": None, "language": None, "urns": [], "groups": [], "notes": [],
         "fields": {}, "flow": None, "created_on": fmt_dt(c.created_on), "modified_on": fmt_dt(c.modified_on),
         "last_seen_on": None, "blocked": None, "stopped": None,
