@@ -60,7 +60,7 @@ def get_int(request: Request, name: str) -> int | None:
     try:
         return int(value)
     except ValueError as e:
-        raise invalid(f"Param '{name}': {value} is not a valid integer.") from e
+        raise invalid(f"Value for {name} must be an integer") from e
 
 
 def get_date(request: Request, name: str) -> datetime | None:
