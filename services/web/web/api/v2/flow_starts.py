@@ -101,7 +101,7 @@ def start_params(data: dict[str, Any], errors: Errors) -> dict[str, Any]:
         errors.add(name, "Must be a valid JSON object")
         return {}
     if len(json.dumps(value)) > MAX_PARAMS_CHARS:
-        errors.add(name, f"Must be less than {MAX_PARAMS_CHARS} characters")
+        errors.add(name, "Cannot exceed 10,000 characters encoded.")
         return {}
     return value
 
