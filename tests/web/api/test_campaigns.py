@@ -48,7 +48,7 @@ async def test_campaigns_and_events(api: API) -> None:
     assert bad.json() == {
         "relative_to": ["Must be a datetime field."],
         "unit": ['"fortnights" is not a valid choice.'],
-        "delivery_hour": ["Ensure this value is between -1 and 23."],
+        "delivery_hour": ["Ensure this value is less than or equal to 23."],
     }
     assert (
         await api.delete("campaign_events.json", uuid=event["uuid"], token=api.other.token)
