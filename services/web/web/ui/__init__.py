@@ -6,6 +6,7 @@ from fastapi import FastAPI
 def install(app: FastAPI) -> None:
     """Mount the UI's routers, static files and middleware on the app."""
     from web.ui import (
+        account,
         auth,
         broadcasts,
         campaigns,
@@ -55,5 +56,6 @@ def install(app: FastAPI) -> None:
         campaigns.router,
         dashboard.router,
         workspace.router,
+        account.router,
     ):
         app.include_router(router)
