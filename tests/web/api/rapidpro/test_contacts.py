@@ -1,13 +1,13 @@
 """contacts: RapidPro's test_contacts.py assertions (temba/api/v2/tests/test_contacts.py), ported."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error, assert_errors, ids_of, set_org
 from upesi.db.engine import transaction
-from upesi.db.models import Contact
+from upesi.db.models import Contact, ContactURN
 
 
 async def test_empty_and_full_create(api: API) -> None:
@@ -225,3 +225,24 @@ async def test_anonymous_org(api: API) -> None:
     assert resp.status_code == 201
     resp = await api.get("contacts.json", urn="tel:+250-78-8000004")
     assert_error(resp, None, "URN lookups not allowed for anonymous organizations")
+
+
+async def test_expanded_urns(api: API) -> None:
+    channel = await f.channel(api.ws.org_id)
+    don = await f.contact(api.ws.org_id, "Don", urns=["tel:+250788000004", "facebook:123"])
+    async with transaction() as s:
+        await s.execute(
+            update(ContactURN).where(ContactURN.identity == "tel:+250788000004").values(channel_id=channel.id)
+        )
+    shown = (await api.get("contacts.json", expand_urns="true")).json()["results"][0]
+    assert shown["uuid"] == str(don.uuid)
+    assert shown["urns"] == [
+        {"channel": {"uuid": str(channel.uuid), "name": channel.name}, "scheme": "tel", "path": "+250788000004",
+         "display": None},
+        {"channel": None, "scheme": "facebook", "path": "123", "display": None},
+    ]  # fmt: skip
+    resp = await api.post("contacts.json", {"name": "Donnie"}, uuid=str(don.uuid), expand_urns="true")
+    assert resp.json()["urns"][0]["scheme"] == "tel"
+    await set_org(api.ws.org_id, is_anon=True)
+    shown = (await api.get("contacts.json", expand_urns="true")).json()["results"][0]
+    assert [u["path"] for u in shown["urns"]] == ["********", "********"]

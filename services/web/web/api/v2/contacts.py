@@ -27,18 +27,26 @@ from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.permissions import has_permission
 from web.api.v2.routing import created, endpoint, no_content
 from web.api.v2.scoping import in_org, org_select
-from web.api.v2.shapes import groups_by_contact, notes_by_contact, refs_by_id, urns_by_contact
+from web.api.v2.shapes import (
+    expanded_urns_by_contact,
+    groups_by_contact,
+    notes_by_contact,
+    refs_by_id,
+    urns_by_contact,
+)
 from web.api.v2.values import fmt_dt, is_uuid
 
 LOOKUPS = ("uuid", "urn")
 
 
 async def serialize_contacts(
-    session: AsyncSession, ctx: APIContext, contacts: list[Contact]
+    session: AsyncSession, ctx: APIContext, contacts: list[Contact], expand_urns: bool = False
 ) -> list[dict[str, Any]]:
-    """Contacts in the API shape; URNs, groups, flows and fields come in one query each for the page."""
+    """Contacts in the API shape; URNs, groups, flows and fields come in one query each for the page.
+    With expand_urns each URN is {channel, scheme, path, display}, as RapidPro's ?expand_urns=true gives."""
     ids = [c.id for c in contacts]
     urns = await urns_by_contact(session, ids)
+    expanded = await expanded_urns_by_contact(session, ids, ctx.org.is_anon) if expand_urns else {}
     groups = await groups_by_contact(session, ids)
     notes = await notes_by_contact(session, ids)
     flows = await refs_by_id(session, Flow, (c.current_flow_id for c in contacts))
@@ -57,8 +65,10 @@ async def serialize_contacts(
         if not c.is_active:
             out.append(_deleted_shape(c, anon))
             continue
-        contact_urns = urns.get(c.id, [])
-        if anon:
+        contact_urns: list[Any] = urns.get(c.id, [])
+        if expand_urns:
+            contact_urns = expanded.get(c.id, [])
+        elif anon:
             contact_urns = [u.split(":", 1)[0] + ":********" for u in contact_urns]
         shape = {
             "uuid": str(c.uuid),
@@ -100,7 +110,7 @@ def _deleted_shape(c: Contact, anon: bool) -> dict[str, Any]:
 
 @endpoint(
     "contacts", "GET", "contacts.contact_list", scope="v2.contacts", summary="List contacts",
-    params=["uuid", "urn", "group", "deleted", "before", "after", "reverse"],
+    params=["uuid", "urn", "group", "deleted", "before", "after", "reverse", "expand_urns"],
 )  # fmt: skip
 async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
     deleted = params.get_bool(request, "deleted") is True
@@ -143,7 +153,8 @@ async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
             session, request, stmt, [Contact.modified_on, Contact.id], lambda c: (c.modified_on, c.id),
             descending=not reverse,
         )  # fmt: skip
-        return page.response(await serialize_contacts(session, ctx, page.rows))
+        expand = params.get_bool(request, "expand_urns") is True
+        return page.response(await serialize_contacts(session, ctx, page.rows, expand))
 
 
 async def _find(
@@ -189,7 +200,8 @@ async def write_contact(request: Request, ctx: APIContext) -> Any:
             raise field_error("urns", "Updating URNs not allowed for anonymous organizations")
         changes: ContactChanges = await validate_changes(session, ctx, data, contact, url_urn)
         contact_obj = await apply_changes(session, ctx, contact, changes)
-        shape = (await serialize_contacts(session, ctx, [contact_obj]))[0]
+        expand = params.get_bool(request, "expand_urns") is True
+        shape = (await serialize_contacts(session, ctx, [contact_obj], expand))[0]
     await contacts_changed(ctx, [contact_obj.id])
     return shape if contact is not None else created(shape)
 

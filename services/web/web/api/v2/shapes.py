@@ -9,7 +9,7 @@ import phonenumbers
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from upesi.db.models import ContactGroup, ContactNote, ContactURN, User, contact_group_contacts
+from upesi.db.models import Channel, ContactGroup, ContactNote, ContactURN, User, contact_group_contacts
 from web.api.v2.values import fmt_dt
 
 
@@ -43,6 +43,40 @@ async def urns_by_contact(session: AsyncSession, contact_ids: Iterable[int]) -> 
     for contact_id, identity in rows:
         if contact_id is not None:
             result[contact_id].append(identity)
+    return result
+
+
+async def expanded_urns_by_contact(
+    session: AsyncSession, contact_ids: Iterable[int], anon: bool
+) -> dict[int, list[dict[str, Any]]]:
+    """RapidPro's ?expand_urns=true shape, highest priority first: {channel (the URN's channel affinity),
+    scheme, path (masked for an anonymous workspace), display}; one query for the page."""
+    wanted = _ids(contact_ids)
+    result: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not wanted:
+        return result
+    rows = await session.execute(
+        select(
+            ContactURN.contact_id,
+            ContactURN.scheme,
+            ContactURN.path,
+            ContactURN.display,
+            Channel.uuid,
+            Channel.name,
+        )
+        .outerjoin(Channel, Channel.id == ContactURN.channel_id)
+        .where(ContactURN.contact_id.in_(wanted))
+        .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
+    )
+    for contact_id, scheme, path, display, channel_uuid, channel_name in rows:
+        result[contact_id].append(
+            {
+                "channel": {"uuid": str(channel_uuid), "name": channel_name} if channel_uuid else None,
+                "scheme": scheme,
+                "path": ANON_MASK if anon else path,
+                "display": display or None,
+            }
+        )
     return result
 
 
