@@ -23,8 +23,14 @@ API_TYPES = {
 }  # fmt: skip
 
 
-@endpoint("channel_events", "GET", "channels.channelevent_list", summary="List channel events",
-          params=["id", "contact", "before", "after"])  # fmt: skip
+@endpoint(
+    "channel_events",
+    "GET",
+    "channels.channelevent_list",
+    summary="List channel events",
+    params=["id", "contact", "before", "after"],
+    listed=False,
+)  # fmt: skip  (deprecated upstream, unlisted)
 async def list_channel_events(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = select(ChannelEvent).where(in_org(ctx, ChannelEvent))
     try:
