@@ -2,6 +2,8 @@
 workspace header, 405): RapidPro's test_base.py assertions (test_root, test_docs, test_explorer,
 test_authentication), ported."""
 
+import base64
+
 import httpx
 import pytest
 from sqlalchemy import update
@@ -100,3 +102,22 @@ async def test_method_not_allowed(api: API, method: str, path: str) -> None:
     # as DRF, authentication comes first
     resp = await api.client.request(method, f"/api/v2/{path}", json={})
     assert resp.status_code == 403
+
+
+async def test_authentication_errors(api: API) -> None:
+    def basic(email: str, key: str) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(f"{email}:{key}".encode()).decode()}
+
+    resp = await api.client.get("/api/v2/contacts.json", headers={"Authorization": "Token 1234567890"})
+    assert resp.status_code == 403 and resp.json() == {"detail": "Invalid token"}
+    resp = await api.client.get("/api/v2/contacts.json", headers=basic("admin@nyaruka.com", "1234567890"))
+    assert resp.status_code == 403 and resp.json() == {"detail": "Invalid token or email"}
+    resp = await api.client.get("/api/v2/contacts.json", headers=basic("some@name.com", api.ws.token))
+    assert resp.status_code == 403 and resp.json() == {"detail": "Invalid token or email"}
+    resp = await api.client.get("/api/v2/contacts.json", headers=basic("admin@nyaruka.com", api.ws.token))
+    assert resp.status_code == 200 and resp.headers["X-Temba-Workspace"] == api.ws.org_uuid
+    # a deactivated user's token stops working
+    async with transaction() as s:
+        await s.execute(update(User).where(User.email == "admin@nyaruka.com").values(is_active=False))
+    resp = await api.get("contacts.json")
+    assert resp.status_code == 403 and resp.json() == {"detail": "Invalid token"}
