@@ -1,11 +1,13 @@
 """flow_starts, archives, workspace, media and definitions: RapidPro's tests for them, ported."""
 
 from datetime import date
+from decimal import Decimal
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error, ids_of, set_org
 from upesi.db.models import Archive
+from web.api.v2.extra import normalize_extra
 
 
 async def test_flow_starts(api: API) -> None:
@@ -121,3 +123,32 @@ async def test_definitions_dependencies(api: API) -> None:
     assert_error(resp, None, "dependencies must be one of none, flows, all")
     resp = await api.get("definitions.json", flow=flow.uuid)
     assert resp.status_code == 200 and len(resp.json()["flows"]) == 1
+
+
+def test_normalize_extra() -> None:
+    # RapidPro's test_normalize_extra, with its patched size of 4
+    assert normalize_extra({}, size=4) == {}
+    assert normalize_extra(["a", True, Decimal("1.0"), None], size=4) == {
+        "0": "a",
+        "1": True,
+        "2": Decimal("1.0"),
+        "3": "",
+    }
+    assert normalize_extra({"%3 !x": "z"}, size=4) == {"_3__x": "z"}
+    assert normalize_extra(["a", "b", "c", "d", "e"], size=4) == {"0": "a", "1": "b", "2": "c", "3": "d"}
+    assert normalize_extra({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}, size=4) == {
+        "a": 1,
+        "b": 2,
+        "c": 3,
+        "d": 4,
+    }
+    assert normalize_extra({"a": "x" * 641}, size=4) == {"a": "x" * 640}
+
+
+async def test_extra_is_normalized_on_a_start(api: API) -> None:
+    flow = await f.flow(api.ws.org_id, "Test")
+    joe = await f.contact(api.ws.org_id, "Joe Blow", urns=["tel:+250788123123"])
+    resp = await api.post("flow_starts.json", {"flow": flow.uuid, "contacts": [joe.uuid],
+                                               "extra": {"first name": "Ryan", "kids": ["Ann", None]}})  # fmt: skip
+    assert resp.status_code == 201
+    assert resp.json()["extra"] == {"first_name": "Ryan", "kids": {"0": "Ann", "1": ""}}
