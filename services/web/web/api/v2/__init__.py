@@ -30,6 +30,8 @@ from web.api.v2 import (  # noqa: F401
     resthooks,
     runs,
     statistics,
+    ticket_actions,
+    tickets,
     topics,
     users,
     workspace,

@@ -8,11 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, ContactGroup
+from upesi.domain.errors import DomainError
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.contact_writes import resolve_groups
-from web.api.v2.errors import APIError, Errors
+from web.api.v2.errors import Errors
 from web.api.v2.groups import validate_name
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import created, endpoint
@@ -59,8 +60,8 @@ async def write_campaign(request: Request, ctx: APIContext) -> Any:
         name = ""
         try:
             name = await validate_name(session, ctx, data, Campaign, campaign)
-        except APIError as e:
-            errors.fields.update(e.body)
+        except DomainError as e:
+            errors.add(e.field, e.message)
         group_ref = string(data, "group", errors, required=True)
         groups = (
             await resolve_groups(session, ctx, [group_ref], errors, "group", manual_only=False)

@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.engine import transaction
 from upesi.db.models import CampaignEvent, ContactField, ContactGroup
+from upesi.domain.limits import check_limit
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors, detail, field_error
 from web.api.v2.field_values import LEGACY_VALUE_TYPES, VALUE_TYPES, key_for_name
-from web.api.v2.limits import check_limit
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import created, endpoint
 from web.api.v2.scoping import get_or_404, org_select
@@ -143,7 +143,7 @@ async def write_field(request: Request, ctx: APIContext) -> Any:
         errors.raise_if_any()
         assert name is not None and value_type is not None
         if field is None:
-            await check_limit(session, ctx, "fields", ContactField)
+            await check_limit(session, org=ctx.org, kind="fields", model=ContactField)
             key = key_for_name(name)
             if (
                 await session.execute(

@@ -9,12 +9,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from upesi.db.engine import transaction
 from upesi.db.models import Label, Msg, msg_labels
+from upesi.domain.errors import DomainError, LimitReached
+from upesi.domain.labels import create_label
 from web.api.v2.auth import APIContext
 from web.api.v2.body import name_error, read_body, string
-from web.api.v2.errors import Errors
+from web.api.v2.errors import Errors, field_error
 from web.api.v2.routing import endpoint, no_content
 from web.api.v2.scoping import in_org
-from web.api.v2.values import is_uuid, new_uuid
+from web.api.v2.values import is_uuid
 
 ACTIONS = ("label", "unlabel", "archive", "restore", "delete")
 MAX_MESSAGES = 100
@@ -96,9 +98,12 @@ async def message_actions(request: Request, ctx: APIContext) -> Any:
                 )
             ).scalar_one_or_none()
             if label is None and action == "label":
-                label = Label(uuid=new_uuid(), org_id=ctx.org_id, name=label_name)
-                session.add(label)
-                await session.flush()
+                try:
+                    label = await create_label(session, org=ctx.org, name=label_name)
+                except LimitReached:
+                    raise  # 409, as any limit
+                except DomainError as e:
+                    raise field_error("label_name", e.message) from e  # the field the client sent
         affected = sorted(msgs)
         if affected:
             if action == "label" and label is not None:
