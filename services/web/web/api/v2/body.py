@@ -168,11 +168,3 @@ def translations(
 def is_language(code: Any) -> bool:
     """An ISO 639-3 code (RapidPro's validate_language)."""
     return isinstance(code, str) and len(code) == 3 and pycountry.languages.get(alpha_3=code) is not None
-
-
-def name_error(value: str) -> str | None:
-    """RapidPro's NameValidator for names of groups, labels, flows and the like (length is checked apart)."""
-    for ch in '"\\':
-        if ch in value:
-            return f"Cannot contain the character: {ch}"
-    return None

@@ -11,8 +11,9 @@ from upesi.db.engine import transaction
 from upesi.db.models import Label, Msg, msg_labels
 from upesi.domain.errors import DomainError, LimitReached
 from upesi.domain.labels import create_label
+from upesi.domain.names import clean_name
 from web.api.v2.auth import APIContext
-from web.api.v2.body import name_error, read_body, string
+from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors, field_error
 from web.api.v2.routing import endpoint, no_content
 from web.api.v2.scoping import in_org
@@ -52,8 +53,11 @@ async def message_actions(request: Request, ctx: APIContext) -> Any:
         if not label_ref and "label" not in errors.fields:
             errors.add("label", "This field may not be null.")
     label_name = string(data, "label_name", errors, max_length=MAX_LABEL_NAME)
-    if label_name is not None and (problem := name_error(label_name)):
-        errors.add("label_name", problem)
+    if label_name is not None:
+        try:
+            clean_name(label_name, field="label_name", max_length=MAX_LABEL_NAME)
+        except DomainError as e:
+            errors.add(e.field, e.message)
 
     async with transaction() as session:
         # messages deleted since the client saw them are not an error: they come back as failures
