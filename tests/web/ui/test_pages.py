@@ -606,3 +606,31 @@ async def test_contact_status_folders(site: Site, admin: httpx.AsyncClient) -> N
     assert "/contact/read/" + people["B"].uuid in found
     elsewhere = (await admin.get("/contact/", params={"search": 'name ~ "ben"'})).text
     assert "/contact/read/" + people["B"].uuid not in elsewhere
+
+
+async def test_conflicting_triggers_are_refused(site: Site, admin: httpx.AsyncClient) -> None:
+    """RapidPro refuses a trigger that an active one of the same type already covers (same channel, groups,
+    an overlapping keyword); an archived one is no conflict."""
+    token = csrf_from((await admin.get("/trigger/")).text)
+
+    async def create(**form: str) -> httpx.Response:
+        return await admin.post(
+            "/trigger/create/", data={"flow": site.flow_uuid, "csrf_token": token, **form}
+        )
+
+    assert "error" not in (await create(keyword="join")).headers["location"]
+    again = await create(keyword="JOIN")
+    assert (
+        "There%20already%20exists%20a%20trigger%20of%20this%20type%20with%20these%20options."
+        in again.headers["location"]
+    )
+    assert "error" not in (await create(keyword="leave")).headers["location"]
+    assert "error" not in (await create(trigger_type="C")).headers["location"]
+    assert "error=" in (await create(trigger_type="C")).headers["location"]
+    async with transaction() as s:
+        rows = (await s.execute(select(Trigger).where(Trigger.org_id == site.org_id))).scalars().all()
+        assert sorted((t.trigger_type, tuple(t.keywords or [])) for t in rows) == [
+            ("C", ()), ("K", ("join",)), ("K", ("leave",))]  # fmt: skip
+        join = next(t for t in rows if t.keywords == ["join"])
+    await admin.post("/trigger/archive/", data={"triggers": join.uuid, "csrf_token": token})
+    assert "error" not in (await create(keyword="join")).headers["location"]
