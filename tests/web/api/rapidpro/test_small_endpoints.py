@@ -26,11 +26,14 @@ async def test_groups(api: API) -> None:
     developers = await f.group(api.ws.org_id, "Developers", group_type="Q", query='isdeveloper = "YES"')
     spammers = await f.group(api.other.org_id, "Spammers")
     listed = (await api.get(url)).json()["results"]
+    open_tickets = listed[-1]  # every workspace has RapidPro's "Open Tickets" system group, oldest
     assert listed == [
         {"uuid": str(developers.uuid), "name": "Developers", "query": 'isdeveloper = "YES"', "status": "ready",
          "system": False, "count": 0},
         {"uuid": str(customers.uuid), "name": "Customers", "query": None, "status": "ready", "system": False,
          "count": 1},
+        {"uuid": open_tickets["uuid"], "name": "Open Tickets", "query": "tickets > 0", "status": "ready",
+         "system": True, "count": 0},
     ]  # fmt: skip
     assert ids_of(await api.get(url, uuid=str(customers.uuid))) == [str(customers.uuid)]
     assert ids_of(await api.get(url, name="developers")) == [str(developers.uuid)]
@@ -51,10 +54,15 @@ async def test_groups(api: API) -> None:
     )
     assert (await api.post(url + f"?uuid={reporters['uuid']}", {"name": "U-Reporters"})).status_code == 200
     assert (await _group(reporters["uuid"])).name == "U-Reporters"
+    resp = await api.post(url + f"?uuid={open_tickets['uuid']}", {"name": "Won't work"})
+    assert_error(resp, None, "Cannot modify system object.", status=403)
     assert (await api.post(url + f"?uuid={spammers.uuid}", {"name": "Won't work"})).status_code == 404
     assert_error(await api.delete(url), None, "URL must contain one of the following parameters: uuid")
     assert (await api.delete(url, uuid=reporters["uuid"])).status_code == 204
     assert (await _group(reporters["uuid"])).is_active is False
+    assert_error(
+        await api.delete(url, uuid=open_tickets["uuid"]), None, "Cannot delete system object.", status=403
+    )
     flow = await f.flow(api.ws.org_id)
     await f.add(Campaign(uuid=f.uid(), org_id=api.ws.org_id, name="Reminders", group_id=customers.id))
     assert flow

@@ -69,6 +69,8 @@ async def expanded_urns_by_contact(
         .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
     )
     for contact_id, scheme, path, display, channel_uuid, channel_name in rows:
+        if contact_id is None:
+            continue
         result[contact_id].append(
             {
                 "channel": {"uuid": str(channel_uuid), "name": channel_name} if channel_uuid else None,
