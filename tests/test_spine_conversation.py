@@ -166,24 +166,14 @@ def test_every_service_reports_health_and_metrics(stack: dict[str, str]) -> None
 
 
 @pytest.fixture
-def outside(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+def outside() -> Iterator[dict[str, Any]]:
     """The outside world a flow reaches: a local SMTP server (SMTP_URL, set before the services start) and a
     local resthook subscriber."""
-    from aiosmtpd.controller import Controller
-
-    from tests.mailroom.test_event_persistence import Inbox
     from tests.mailroom.webhook_target import Reply, webhook_target
+    from tests.support.smtp import smtp_server
 
-    inbox = Inbox()
-    port = processes.free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{port}/?from=flows@upesi.test")
-    try:
-        with webhook_target() as target:
-            yield {"inbox": inbox, "target": target, "hook_url": target.script("/hook", Reply(200))}
-    finally:
-        controller.stop()
+    with smtp_server("flows@upesi.test") as inbox, webhook_target() as target:
+        yield {"inbox": inbox, "target": target, "hook_url": target.script("/hook", Reply(200))}
 
 
 HELP_FLOW = {

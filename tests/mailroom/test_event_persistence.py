@@ -9,13 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
 from mailroom.tasks.handle_contact_event import handle
 from tests.mailroom.support import receive
 from tests.mailroom.webhook_target import Reply, Target, webhook_target
-from tests.support import processes
+from tests.support.smtp import Inbox, smtp_server
 from tests.web.api import factories
 from tests.web.api.conftest import API, make_workspace
 from upesi.config import reset_settings
@@ -35,29 +34,10 @@ async def api(db: None) -> AsyncIterator[API]:
         yield API(client, ws, other)
 
 
-class Inbox:
-    """An aiosmtpd handler keeping every message it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], str]] = []  # (from, to, data)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content.decode()))
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    inbox = Inbox()
-    port = processes.free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{port}/?from=flows@upesi.test")
-    reset_settings()
-    try:
+def smtp() -> Iterator[Inbox]:
+    with smtp_server("flows@upesi.test") as inbox:
         yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -25,6 +25,15 @@ async def test_groups_list_create_update_delete(api: API) -> None:
             "system": False,
             "count": 1,
         },
+        # every workspace's system group, as RapidPro lists it
+        {
+            "uuid": results[2]["uuid"],
+            "name": "Open Tickets",
+            "query": "tickets > 0",
+            "status": "ready",
+            "system": True,
+            "count": 0,
+        },
     ]
     assert [g["name"] for g in (await api.get("groups.json", name="TESTERS")).json()["results"]] == [
         "Testers"
@@ -84,8 +93,11 @@ async def test_fields(api: API) -> None:
     assert resp.json()["value_type"] == "numeric"
     assert (await api.post("fields.json", {"name": "Shoe Size", "type": "number"})).status_code == 400
     bad = await api.post("fields.json", {"name": "Language", "type": "color"})
-    assert bad.json() == {"type": ['"color" is not a valid choice.'], "name": ["Can't be a reserved word."]}
-    resp = await api.post("fields.json", {"name": "Birthday"}, key="date_of_birth")
+    assert bad.json() == {
+        "type": ['"color" is not a valid choice.'],
+        "name": ['Generated key "language" is invalid or a reserved name.'],
+    }
+    resp = await api.post("fields.json", {"name": "Birthday", "type": "datetime"}, key="date_of_birth")
     assert (
         resp.status_code == 200
         and resp.json()["name"] == "Birthday"

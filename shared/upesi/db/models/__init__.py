@@ -22,7 +22,7 @@ from upesi.db.models.http_logs import HTTPLog
 from upesi.db.models.labels import Label, msg_labels
 from upesi.db.models.media import Archive, Media, OptIn, Topic
 from upesi.db.models.msgs import Broadcast, Msg
-from upesi.db.models.orgs import APIToken, Membership, Org, User
+from upesi.db.models.orgs import APIToken, Invitation, Membership, Org, User
 from upesi.db.models.resthooks import Resthook, ResthookSubscriber, WebhookEvent
 from upesi.db.models.tickets import AirtimeTransfer, Ticket, TicketEvent
 from upesi.db.models.triggers import Trigger
@@ -53,6 +53,7 @@ __all__ = [
     "FlowStart",
     "Global",
     "HTTPLog",
+    "Invitation",
     "Label",
     "Media",
     "Membership",

@@ -113,8 +113,12 @@ async def load_assets(
             {"uuid": f.uuid, "key": f.key, "name": f.name, "type": FIELD_TYPES.get(f.value_type, "text")}
             for f in fields
         ],
+        # a system group ("Open Tickets") goes to the engine without its query, so the engine never joins or
+        # leaves it by evaluating "tickets > 0": mailroom's contacts carry no tickets yet, and the engine would
+        # take every contact it re-evaluates out of it. upesi.domain.tickets keeps its members instead.
         "groups": [
-            {"uuid": g.uuid, "name": g.name, **({"query": g.query} if g.query else {})} for g in groups
+            {"uuid": g.uuid, "name": g.name, **({"query": g.query} if g.query and not g.is_system else {})}
+            for g in groups
         ],
         "labels": [{"uuid": lb.uuid, "name": lb.name} for lb in labels],
         "globals": [{"key": g.key, "name": g.name, "value": g.value} for g in globals_],

@@ -28,8 +28,10 @@ ACTIONS = ("add", "remove", "block", "unblock", "interrupt", "archive_messages",
 STATUS_FOR = {"block": "B", "unblock": "A", "archive": "V"}
 
 
-async def resolve_contacts(session: Any, ctx: APIContext, refs: list[str], errors: Errors) -> list[int]:
-    """Contact ids for UUIDs or URNs, two queries for the lot."""
+async def resolve_contacts(
+    session: Any, ctx: APIContext, refs: list[str], errors: Errors
+) -> dict[int, tuple[str, str]]:
+    """Contacts (id -> (uuid, status)) for UUIDs or URNs, two queries for the lot."""
     uuids = [r for r in refs if is_uuid(r)]
     identities: dict[str, str] = {}
     for ref in refs:
@@ -38,18 +40,18 @@ async def resolve_contacts(session: Any, ctx: APIContext, refs: list[str], error
                 identities[ref] = parse_urn(ref, ctx.org.country).identity
             except URNError:
                 errors.add("contacts", f"No such object: {ref}")
-    by_uuid: dict[str, int] = {}
+    by_uuid: dict[str, tuple[int, str, str]] = {}
     if uuids:
         rows = await session.execute(
-            select(Contact.uuid, Contact.id).where(
+            select(Contact.uuid, Contact.id, Contact.status).where(
                 in_org(ctx, Contact), Contact.is_active, Contact.uuid.in_(uuids)
             )
         )
-        by_uuid = {str(u): i for u, i in rows}
-    by_urn: dict[str, int] = {}
+        by_uuid = {str(u): (i, str(u), st) for u, i, st in rows}
+    by_urn: dict[str, tuple[int, str, str]] = {}
     if identities:
         rows = await session.execute(
-            select(ContactURN.identity, ContactURN.contact_id)
+            select(ContactURN.identity, Contact.id, Contact.uuid, Contact.status)
             .join(Contact, Contact.id == ContactURN.contact_id)
             .where(
                 in_org(ctx, ContactURN),
@@ -57,16 +59,16 @@ async def resolve_contacts(session: Any, ctx: APIContext, refs: list[str], error
                 Contact.is_active,
             )
         )
-        by_urn = dict(rows.all())
-    ids = []
+        by_urn = {identity: (i, str(u), st) for identity, i, u, st in rows}
+    found_contacts: dict[int, tuple[str, str]] = {}
     for ref in refs:
         found = by_uuid.get(ref) if is_uuid(ref) else by_urn.get(identities.get(ref, ""))
         if found is None:
             if is_uuid(ref) or ref in identities:
                 errors.add("contacts", f"No such object: {ref}")
         else:
-            ids.append(found)
-    return sorted(set(ids))
+            found_contacts[found[0]] = (found[1], found[2])
+    return found_contacts
 
 
 @endpoint("contact_actions", "POST", "contacts.contact_update", summary="Act on many contacts at once",
@@ -74,24 +76,40 @@ async def resolve_contacts(session: Any, ctx: APIContext, refs: list[str], error
 async def contact_actions(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)
     errors = Errors()
-    refs = string_list(data, "contacts", errors, required=True) or []
+    refs = string_list(data, "contacts", errors, required=True)
+    if refs is not None and not refs:
+        errors.add("contacts", "Contacts can't be empty.")
     action = string(data, "action", errors, required=True)
     if action is not None and action not in ACTIONS:
         errors.add("action", f'"{action}" is not a valid choice.')
-    group_ref = string(data, "group", errors, allow_null=True)
+    group_ref = None
+    if "group" in data:
+        # DRF's related field takes "" as null, and null is not allowed
+        group_ref = string(data, "group", errors, allow_null=True, allow_blank=True)
+        if not group_ref and "group" not in errors.fields:
+            errors.add("group", "This field may not be null.")
     interrupt_ids: list[int] = []
     changed_ids: list[int] = []
     async with transaction() as session:
-        ids = await resolve_contacts(session, ctx, refs, errors) if refs else []
+        contacts = await resolve_contacts(session, ctx, refs, errors) if refs else {}
+        ids = sorted(contacts)
         group = None
-        if action in ("add", "remove"):
-            if group_ref is None:
-                errors.add("group", f'For action "{action}" you should also specify a group')
-            else:
-                found = await resolve_groups(session, ctx, [group_ref], errors, "group")
-                group = found[0] if found else None
-        elif group_ref is not None and action is not None:
-            errors.add("group", f'For action "{action}" you should not specify a group')
+        if group_ref:
+            found = await resolve_groups(session, ctx, [group_ref], errors, "group")
+            group = found[0] if found else None
+        errors.raise_if_any()
+        # the object-level rules run once every field is valid, as DRF's validate() does
+        if action in ("add", "remove") and group is None:
+            errors.add("non_field_errors", f'For action "{action}" you should also specify a group')
+        elif action not in ("add", "remove") and group is not None:
+            errors.add("non_field_errors", f'For action "{action}" you should not specify a group')
+        elif action == "add":
+            inactive = [uuid for uuid, status in contacts.values() if status != "A"]
+            if inactive:
+                errors.add(
+                    "non_field_errors",
+                    "Non-active contacts cannot be added to groups: " + ", ".join(inactive),
+                )
         errors.raise_if_any()
 
         if action == "add" and group is not None:

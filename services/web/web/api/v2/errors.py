@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 
+from upesi.domain.errors import DomainError, LimitReached
+
 UNIQUE_VIOLATION = "23505"
 
 
@@ -46,10 +48,14 @@ class Errors:
     """Collects field errors while a body is validated, so one response names every problem."""
 
     def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
+        self.fields: dict[str, Any] = {}
 
     def add(self, field: str, message: str) -> None:
         self.fields.setdefault(field, []).append(message)
+
+    def nested(self, field: str, by_key: dict[str, list[str]]) -> None:
+        """Errors of a list's items by index, DRF's ListField shape: {"urns": {"0": ["..."]}}."""
+        self.fields[field] = by_key
 
     def __bool__(self) -> bool:
         return bool(self.fields)
@@ -68,6 +74,10 @@ class V2Route(APIRoute):
                 return await handler(request)
             except APIError as e:
                 return JSONResponse(e.body, status_code=e.status, headers=e.headers)
+            except LimitReached as e:
+                return JSONResponse({"detail": e.message}, status_code=409)
+            except DomainError as e:  # a domain rule broken: DRF's field error body
+                return JSONResponse({e.field: [e.message]}, status_code=400)
             except RequestValidationError as e:
                 return JSONResponse({"detail": str(e)}, status_code=400)
             except IntegrityError as e:
