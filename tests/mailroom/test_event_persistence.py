@@ -157,6 +157,7 @@ async def test_a_conversation_leaves_every_effect_readable(
     assert (ticket.status, ticket.topic, ticket.opened_in_id) == ("O", "General", flow_id)
     [event] = await rows("SELECT event_type, note FROM ticket_events WHERE contact_id = :c", c=contact_id)
     assert (event.event_type, event.note) == ("O", "Needs help")
+    assert [g["name"] for g in (await api_contact(api, contact_id))["groups"]] == ["Open Tickets"]
 
     # the email reached the SMTP server
     [(sender, to, data)] = smtp.messages
