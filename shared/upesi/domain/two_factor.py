@@ -32,7 +32,8 @@ def _hash(token: str) -> str:
 
 def _totp_ok(secret: str, code: str) -> bool:
     code = code.strip().replace(" ", "")
-    return code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)  # a step either side: clock drift
+    # a step either side, for clocks that drift
+    return code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
 
 
 def _new_backup_tokens(user: User) -> list[str]:

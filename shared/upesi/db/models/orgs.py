@@ -46,7 +46,9 @@ class User(Base):
     # two-factor authentication (upesi.domain.two_factor): the TOTP secret once enabled, and the hashes of the
     # unused backup tokens
     totp_secret: Mapped[str | None] = mapped_column(String(64))
-    backup_token_hashes: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default="{}")
+    backup_token_hashes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(64)), default=list, server_default="{}"
+    )
     created_on: Mapped[Created]
 
 
