@@ -30,6 +30,7 @@ def install(app: FastAPI) -> None:
         tickets,
         tokens,
         triggers,
+        two_factor,
         workspace,
     )
     from web.ui.editor import router as editor_router
@@ -65,5 +66,6 @@ def install(app: FastAPI) -> None:
         account.router,
         passwords.router,
         invitations.router,
+        two_factor.router,
     ):
         app.include_router(router)
