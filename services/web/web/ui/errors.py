@@ -1,8 +1,15 @@
-"""How UI errors look: a redirect to sign-in, or a small page (or JSON for the editor's endpoints)."""
+"""How UI errors look: a redirect to sign-in, or a page in the layout (with the menu when signed in), or JSON
+for the editor's endpoints. A person never sees FastAPI's JSON or a bare "Internal Server Error"."""
+
+import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
+
+log = logging.getLogger(__name__)
+SERVER_ERROR = "Something went wrong on our side. It has been logged; please try again."
 
 
 class LoginRequired(Exception):
@@ -36,6 +43,42 @@ def install(app: FastAPI) -> None:
         wants_html = "text/html" in request.headers.get("accept", "")
         if request.url.path.startswith(JSON_PREFIXES) or not wants_html or not isinstance(exc.detail, str):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        from web.ui.render import error_page
+        return await _page(request, exc.status_code, str(exc.detail))
 
-        return error_page(request, exc.status_code, str(exc.detail))
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A form or query value of the wrong kind (e.g. an offset of "soon"): the page names the field."""
+        problems = [f"{_field(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
+        if request.url.path.startswith(JSON_PREFIXES):
+            return JSONResponse({"detail": problems}, status_code=400)
+        return await _page(request, 400, "; ".join(problems) or "Invalid input")
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        if request.url.path.startswith(JSON_PREFIXES):
+            return JSONResponse({"detail": "Server Error"}, status_code=500)
+        return await _page(request, 500, SERVER_ERROR)
+
+
+def _field(loc: tuple | list) -> str:
+    """("body", "offset") -> "Offset"."""
+    names = [str(part) for part in loc if part not in ("body", "query", "path", "form")]
+    return " ".join(names).replace("_", " ").capitalize() or "Input"
+
+
+async def _page(request: Request, status: int, message: str) -> Response:
+    """The error in the layout, with the menu of whoever is signed in."""
+    from web.ui.auth import get_ctx  # the auth module needs this one for LoginRequired
+    from web.ui.render import render
+
+    ctx = None
+    if "session" in request.scope and request.session.get("user_id"):
+        from upesi.db.engine import sessionmaker
+
+        try:
+            async with sessionmaker()() as db:
+                ctx = await get_ctx(request, db)
+        except Exception:  # the error page must render even when the database is what failed
+            ctx = None
+    return render(request, "error.html", {"ctx": ctx, "status": status, "message": message}, status)

@@ -1,0 +1,44 @@
+"""Errors a person sees are pages in the layout (with the menu when signed in), naming the field at fault;
+never FastAPI's JSON, never a bare "Internal Server Error"."""
+
+import httpx
+
+from tests.web.ui.helpers import Site, csrf_from, sign_in
+
+HTML = {"Accept": "text/html"}
+
+
+async def test_a_value_of_the_wrong_kind_names_the_field(site: Site, admin: httpx.AsyncClient) -> None:
+    token = csrf_from((await admin.get("/campaign/")).text)
+    response = await admin.post(
+        "/campaign/event/create/", data={"offset": "soon", "csrf_token": token}, headers=HTML
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Offset: Input should be a valid integer" in response.text
+    assert 'class="nav"' in response.text  # in the layout, with the menu
+
+
+async def test_not_found_and_forbidden_keep_the_menu(site: Site, admin: httpx.AsyncClient) -> None:
+    missing = await admin.get("/flow/editor/3b1e2a7c-0000-4000-8000-000000000000/", headers=HTML)
+    assert missing.status_code == 404 and 'class="nav"' in missing.text
+    async with site.signed_in("viewer") as viewer:
+        forbidden = await viewer.get("/org/edit/", headers=HTML)
+    assert forbidden.status_code == 403 and 'class="nav"' in forbidden.text
+    assert "You do not have permission to do that." in forbidden.text
+
+
+async def test_a_crash_is_a_page_in_the_layout(site: Site) -> None:
+    app = site.transport.app
+
+    async def boom() -> None:
+        raise RuntimeError("the database fell over")
+
+    app.add_api_route("/flow/boom/", boom, methods=["GET"])
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        await sign_in(client, site.emails["administrator"])
+        response = await client.get("/flow/boom/", headers=HTML)
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text and 'class="nav"' in response.text
+    assert "the database fell over" not in response.text and "Internal Server Error" not in response.text
