@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from upesi.excellent.functions.words import tokenize_words
 from upesi.flows.urns import URN, parse_urn
 
 # URN schemes goflow knows, in the order @urns lists them
@@ -39,7 +40,8 @@ def urn_text(u: URN, with_query: bool = False) -> str:
 
 
 def first_name(name: str) -> str:
-    parts = name.split()
+    """The first word of a name, split as goflow splits words ("Jean-Paul Sartre" -> "Jean")."""
+    parts = tokenize_words(name)
     return parts[0] if parts else ""
 
 
