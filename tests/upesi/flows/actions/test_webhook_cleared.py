@@ -157,6 +157,7 @@ def test_headers_are_not_evaluated_for_a_bad_url() -> None:
     # only the URL error: headers and body were never evaluated
     assert _errors(events) == ["Webhook URL evaluated to empty string"]
     assert _sent(events) == ["second call failed"]
+    assert len(http.calls) == 1
 
 
 def test_headers_are_evaluated_for_a_good_url() -> None:
