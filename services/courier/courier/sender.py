@@ -62,9 +62,9 @@ class Sender:
             if popped is None:
                 await asyncio.sleep(IDLE_SLEEP)
                 continue
-            if popped == "retry":
+            if isinstance(popped, str):  # "retry": a queue was just throttled or deferred
                 continue
-            queue, raw = popped  # type: ignore[misc]
+            queue, raw = popped
             try:
                 await asyncio.wait_for(self.send(raw), SEND_TIMEOUT + 5)
             except Exception:

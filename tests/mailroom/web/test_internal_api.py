@@ -8,8 +8,8 @@ import pytest
 from mailroom.app import create_app
 from upesi.db.engine import transaction
 from upesi.db.ops.contacts import resolve_contacts
-from upesi.demo import JOIN_FLOW, seed_demo
 from upesi.urns import parse_urn
+from upesi_cli.demo import JOIN_FLOW, seed_demo
 
 AUTH = {"Authorization": "Token test-mailroom-token"}
 

@@ -508,3 +508,32 @@ async def test_campaign_with_an_event(site: Site, admin: httpx.AsyncClient, env:
     assert (event.offset, event.unit, event.event_type) == (-2, "D", "F")
     r = redis.Redis.from_url(env["REDIS_URL"])
     assert any(b"schedule_campaign_event" in v for k in r.keys("{tasks:batch}*") for v in _values(env, k))
+
+
+async def test_page_titles_hold_only_text_and_dialogs_reach_the_body(
+    site: Site, admin: httpx.AsyncClient
+) -> None:
+    """The contacts pages once put their dialogs (CSRF token included) inside <title>, where a browser shows
+    them as text and never opens them."""
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    for path, title, dialog in [
+        ("/contact/", "Contacts · Upesi", 'id="create-group"'),
+        (f"/contact/read/{ann.uuid}/", "Ann · Upesi", 'id="edit-dialog"'),
+    ]:
+        page = (await admin.get(path)).text
+        assert page.split("<title>")[1].split("</title>")[0] == title, path
+        assert dialog in page.split("</title>")[1], path
+
+
+async def test_empty_dashboard_guides_the_first_steps(site: Site, admin: httpx.AsyncClient) -> None:
+    page = (await admin.get("/dashboard/")).text
+    guide = page.split('id="first-run-guide"')[1].split("</ol>")[0]
+    # the site has a flow already, but no channel and no contact
+    assert '<a href="/channels/channel/claim/">Add a channel</a>' in guide
+    assert "✓ Create or import a flow" in guide
+    assert '<a href="/contact/import/">Add contacts</a>' in guide
+    async with transaction() as s:
+        s.add(Channel(uuid=str(uuid.uuid4()), org_id=site.org_id, channel_type="EX", name="Gateway", address="+2501",
+                      schemes=["tel"], config={}))  # fmt: skip
+    await add_contact(site.org_id, "Ann", "+250788000001")
+    assert 'id="first-run-guide"' not in (await admin.get("/dashboard/")).text

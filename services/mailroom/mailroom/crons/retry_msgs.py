@@ -10,6 +10,7 @@
 """
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -89,7 +90,7 @@ async def retry_errored() -> int:
     return len(rows)
 
 
-def _batches(rows: list[Any], resend: bool = False) -> list[Outgoing]:
+def _batches(rows: Sequence[Any], resend: bool = False) -> list[Outgoing]:
     """One courier item per contact and channel, messages in id order so they go out in order."""
     grouped: dict[tuple[int, str], Outgoing] = {}
     for r in rows:
@@ -149,6 +150,7 @@ async def queue_pending() -> int:
                 )
             )
         ).all()
+        starts, bcasts = list(starts), list(bcasts)
         # split jobs with batches still not done after a while (a batch task failed, or was lost): the parent
         # task queues the unfinished batches again, and done ones are never redone
         starts += (

@@ -9,9 +9,9 @@ from typing import Any
 
 import regex
 
+from upesi.excellent.cases.registry import case_test, false_result, true_result
 from upesi.excellent.types.convert import to_number, to_text
 from upesi.excellent.types.values import XError
-from upesi.flows.cases.registry import case_test, false_result, true_result
 
 # goflow's altNumerals: Arabic-Indic, Eastern Arabic-Indic and Bengali digits read as ASCII digits
 _DIGIT_MAP = {

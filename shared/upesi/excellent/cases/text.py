@@ -7,10 +7,10 @@ from typing import Any
 
 import regex
 
+from upesi.excellent.cases.registry import case_test, false_result, true_result
 from upesi.excellent.functions.words import tokenize_words
 from upesi.excellent.types.convert import to_text
 from upesi.excellent.types.values import XError, XObject
-from upesi.flows.cases.registry import case_test, false_result, true_result
 
 # goflow's envs/collate.go: with input_collation "arabic_variants", text is NFKC-normalised and
 # Arabic variants (digits, yeh, kaf, alef with madda, Pashto letters) compare equal to the Farsi forms

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from upesi.excellent.cases.phones import find_phone_numbers, parse_number, parse_phone_number
 from upesi.excellent.env import Environment
-from upesi.flows.phones import find_phone_numbers, parse_number, parse_phone_number
 
 from .support import run_case
 
