@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import regex
+
 from upesi.flows.clock import iso, parse_iso
 from upesi.flows.definition import Flow
 
-_SNAKE_RE = re.compile(r"[^\w]+", re.UNICODE)
+# goflow utils.Snakify: anything but letters, ASCII digits and _ becomes one _ (marks too)
+_SNAKE_RE = regex.compile(r"[^\p{L}0-9_]+")
 MAX_RESULT_CHARS = 640
 MAX_RESULT_NAME = 64
 
@@ -49,8 +51,9 @@ def write_time(v: dt.datetime, read: ReadTime | None) -> str:
 
 @lru_cache(maxsize=4096)  # a flow's few result names, keyed again for every result saved
 def result_key(name: str) -> str:
-    """Snake-case a result name: `Favorite Color` -> `favorite_color`."""
-    return _SNAKE_RE.sub("_", name.strip().lower()).strip("_")
+    """Snake-case a result name as goflow's Snakify: `Favorite Color` -> `favorite_color`; leading and
+    trailing underscores stay (`Age?` -> `age_`)."""
+    return _SNAKE_RE.sub("_", name.strip()).lower()
 
 
 @dataclass

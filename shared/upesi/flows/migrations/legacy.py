@@ -9,6 +9,7 @@ from typing import Any
 
 from upesi.flows.definition.errors import FlowMigrationError
 from upesi.flows.migrations.legacy_expressions import migrate_legacy_template as mt
+from upesi.flows.runs import result_key
 
 FLOW_TYPES = {
     "F": "messaging",
@@ -259,7 +260,7 @@ def _operand(rs: dict[str, Any]) -> str:
 
 
 def _key(name: str) -> str:
-    return re.sub(r"[^\w]+", "_", name.strip().lower()).strip("_")
+    return result_key(name)
 
 
 _RULESET_UI_TYPES = {

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from upesi.flows.migrations.templates import iter_actions, rewrite_all_templates
+from upesi.flows.runs import result_key
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 MIGRATIONS: list[tuple[tuple[int, ...], Migration]] = []
@@ -146,7 +147,7 @@ def fix_expires_and_categories(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _result_key(name: str) -> str:
-    return re.sub(r"[^\w]+", "_", name.strip().lower()).strip("_")
+    return result_key(name)
 
 
 def _webhook_split(node: dict[str, Any]) -> dict[str, Any] | None:
