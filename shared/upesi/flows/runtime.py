@@ -137,6 +137,9 @@ def set_result(
     result["created_on"] = iso(now)
     run.results[key] = result
     run.modified_on = now
+    # as goflow's Results.Save: the result is always stored, the event only says it changed
+    if prev is not None and prev.get("value") == value and prev.get("category") == category:
+        return
     event: dict[str, Any] = {"type": "run_result_changed", "name": name, "value": value, "category": category}
     if category_localized and category_localized != category:
         event["category_localized"] = category_localized

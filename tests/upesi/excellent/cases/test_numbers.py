@@ -52,6 +52,9 @@ EUR = Environment(decimal_symbol=",", digit_grouping_symbol=".")
         # Bengali digits, and a European number format
         ("has_number", ["৪২"], DMY, "42"),
         ("has_number", ["1.234,5"], EUR, "1234.5"),
+        # a leading + is not a number's (goflow's strict decimal): a phone number has no number part
+        ("has_number", ["+250788123456"], DMY, None),
+        ("has_number", ["call +250788123456 or 7"], DMY, "7"),
         # no exponents: 1e5 is the number 1, then 5
         ("has_number_gt", ["1e5", "2"], DMY, "5"),
     ],
