@@ -110,7 +110,9 @@ class Engine:
             from upesi.flows.runner import fail_session
 
             fail_session(
-                session, f"Reached maximum number of sprints per session ({MAX_SPRINTS_PER_SESSION})"
+                session,
+                f"Reached maximum number of sprints per session ({MAX_SPRINTS_PER_SESSION})",
+                waiting_first=True,
             )
             return session.sprint
         apply_resume(session, resume)
