@@ -52,7 +52,7 @@ def _split(operand: str, cases: list[tuple[str, list[str]]]) -> dict[str, Any]:
                     "category_uuid": cats[i + 1]["uuid"],
                 }
                 for i, (t, args) in enumerate(cases)
-            ],  # fmt: skip
+            ],
             "categories": cats,
             "default_category_uuid": cats[0]["uuid"],
         },
