@@ -4,10 +4,12 @@ import json
 import uuid
 
 import httpx
+import pytest
 import redis
 from sqlalchemy import select
 
 from tests.web.ui.helpers import Site, csrf_from
+from upesi.config import reset_settings
 from upesi.db.engine import transaction
 from upesi.db.models import (
     Channel,
@@ -377,7 +379,11 @@ async def test_smart_group_from_a_search_and_fields(site: Site, admin: httpx.Asy
     ]
 
 
-async def test_add_a_telegram_channel(site: Site, admin: httpx.AsyncClient) -> None:
+async def test_add_a_telegram_channel(
+    site: Site, admin: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9")  # nothing listens: registration is logged
+    reset_settings()
     page = await admin.get("/channels/channel/claim/?channel_type=TG")
     assert 'name="auth_token"' in page.text
     response = await admin.post(
@@ -392,6 +398,8 @@ async def test_add_a_telegram_channel(site: Site, admin: httpx.AsyncClient) -> N
     assert response.status_code == 303
     async with transaction() as s:
         channel = (await s.execute(select(Channel).where(Channel.org_id == site.org_id))).scalar_one()
+    secret = channel.config.pop("webhook_secret")
+    assert len(secret) >= 32
     assert (channel.channel_type, channel.address, channel.schemes, channel.config) == (
         "TG",
         "upesi_bot",
