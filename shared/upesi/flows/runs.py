@@ -102,6 +102,9 @@ class Run:
     had_input: bool = False
     webhook: dict[str, Any] | None = None  # the last webhook call, for @webhook
     webhook_persist: bool = True
+    # result extras as received this sprint (a webhook body, spacing and key order included), by result
+    # key: @legacy_extra shows them as goflow does; not persisted (goflow's re-written form is compact)
+    raw_extras: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     expires_on: dt.datetime | None = None
     # the times read from session JSON (see read_time), by field name
     read_times: dict[str, ReadTime] = field(default_factory=dict, compare=False, repr=False)

@@ -127,6 +127,7 @@ def set_result(
     extra: Any = None,
 ) -> None:
     key = result_key(name)
+    run.raw_extras.pop(key, None)
     if len(value) > MAX_RESULT_CHARS:
         value = value[:MAX_RESULT_CHARS]
     prev = run.results.get(key)

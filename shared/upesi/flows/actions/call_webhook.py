@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.definition.errors import FlowReadError
+from upesi.flows.runs import result_key
 from upesi.flows.runtime import evaluate_text, set_result
 from upesi.flows.webhooks import (
     MAX_EXTRA_CHARS,
@@ -62,6 +63,8 @@ def save_webhook(session: Session, run: Run, node: Node, result_name: str, wc: W
             input_=f"{wc.method} {wc.url}",
             extra=extra,
         )
+        if extra is not None:
+            run.raw_extras[result_key(result_name)] = wc.body.decode("utf-8", errors="replace")
 
 
 def clear_webhook(run: Run) -> None:
