@@ -191,3 +191,11 @@ def test_resthook_payload_has_an_empty_language() -> None:
     called = next(e for e in sprint.events if e["type"] == "resthook_called")
     assert called["payload"]["contact"]["language"] == ""
     assert json.loads(http.bodies[0])["contact"]["language"] == ""
+
+
+def test_expiration_at_a_dial_wait_is_accepted() -> None:
+    # our departure from goflow's Dial.Accepts: mailroom expires waiting voice sessions this way
+    engine = _engine()
+    session, _ = _start(engine, [_dial_flow()], call=CALL)
+    sprint = engine.resume(session, {"type": "wait_expiration", "resumed_on": "2025-05-04T12:10:00Z"})
+    assert [e["status"] for e in sprint.events if e["type"] == "run_ended"] == ["expired"]

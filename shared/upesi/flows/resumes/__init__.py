@@ -64,13 +64,16 @@ def apply_resume(session: Session, resume: dict[str, Any]) -> None:
 
 def _check_accepted(run: Any, rtype: str) -> None:
     """As goflow's Wait.Accepts: a msg wait takes msg, wait_expiration and (with a timeout) wait_timeout
-    resumes; a dial wait only dial resumes. Refused, not failed: the caller may retry with another."""
+    resumes; a dial wait dial resumes, and (our departure) wait_expiration, since our mailroom expires a
+    waiting voice session with it rather than ending the call. Refused, not failed: the caller may retry."""
     step = run.current_step
     node = run.flow.node(step.node_uuid) if step else None
     wait = node.router.wait if node is not None and node.router is not None else None
     if wait is None or rtype == "run_expiration":
         return  # reported below (or our run_expiration, which ends the run wherever it waits)
-    accepted = {"dial": ("dial",), "msg": ("msg", "wait_expiration", "wait_timeout")}.get(wait.type, ())
+    accepted = {"dial": ("dial", "wait_expiration"), "msg": ("msg", "wait_expiration", "wait_timeout")}.get(
+        wait.type, ()
+    )
     if rtype not in accepted or (rtype == "wait_timeout" and not wait.timeout):
         raise ResumeError(f"resume of type {rtype} not accepted by wait of type {wait.type}")
 
