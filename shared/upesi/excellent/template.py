@@ -196,9 +196,14 @@ def evaluate_template(
 
 
 def evaluate_template_value(
-    template: str, context: Any, env: Environment | None = None, warnings: list[str] | None = None
+    template: str,
+    context: Any,
+    env: Environment | None = None,
+    warnings: list[str] | None = None,
+    errors: list[EvalError] | None = None,
 ) -> Any:
-    """Evaluate a template that is a single item to its typed value (not stringified)."""
+    """Evaluate a template that is a single item to its typed value (not stringified; an error is
+    returned as its XError). Any other template is rendered as text, its errors added to `errors`."""
     root = _as_root(context)
     env = env or _DEFAULT_ENV
     parts = parse_template(template.strip())
@@ -209,7 +214,9 @@ def evaluate_template_value(
         if err is not None:
             return XError(err)
         return evaluate(ast, env, Scope(root, warnings=warnings))  # type: ignore[arg-type]
-    text, _errs = evaluate_template(template, root, env, warnings=warnings)
+    text, errs = evaluate_template(template, root, env, warnings=warnings)
+    if errors is not None:
+        errors.extend(errs)
     return text
 
 

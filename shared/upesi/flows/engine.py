@@ -110,7 +110,9 @@ class Engine:
             from upesi.flows.runner import fail_session
 
             fail_session(
-                session, f"Reached maximum number of sprints per session ({MAX_SPRINTS_PER_SESSION})"
+                session,
+                f"Reached maximum number of sprints per session ({MAX_SPRINTS_PER_SESSION})",
+                waiting_first=True,
             )
             return session.sprint
         apply_resume(session, resume)
@@ -144,6 +146,7 @@ class Engine:
         for r in session.runs:
             if r.webhook is not None and not r.webhook_persist:
                 r.webhook = None  # too big to keep beyond the sprint it was called in
+            r.raw_extras.clear()  # as received only in the sprint they came in (as after a session write)
         session.steps_this_sprint = 0
         session.sprints += 1
 

@@ -30,9 +30,8 @@ def legacy_key(key: str) -> str:
 
 def extra_text(extra: Any) -> str:
     """An extra as the JSON text goflow keeps for it: compact, keys sorted, <>& escaped, as Go writes
-    the maps routers make. (goflow keeps a webhook's body as received, spacing and key order
-    included, until the session is next written; we keep only the parsed body, so write it the same
-    way.)"""
+    the maps routers make. (A webhook body is shown as received for the rest of the sprint it came in,
+    see Run.raw_extras; after that goflow writes it compact in its received key order, we sorted.)"""
     text = json.dumps(extra, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -46,13 +45,17 @@ def _add_values(values: dict[str, Any], items: Any) -> None:
             values[str(i)] = v
 
 
-def _add_results(values: dict[str, Any], results: dict[str, dict[str, Any]]) -> None:
+def _add_results(
+    values: dict[str, Any], results: dict[str, dict[str, Any]], raw: dict[str, str] | None = None
+) -> None:
     # oldest first (a stable sort, as results with the same time keep their order)
     for r in sorted(results.values(), key=lambda r: r.get("created_on") or ""):
         extra = r.get("extra")
         if extra is None:
             continue
-        values[result_key(r.get("name") or "")] = extra_text(extra)
+        key = result_key(r.get("name") or "")
+        # as received when we still have it (goflow keeps the bytes), else written as goflow writes it
+        values[key] = (raw or {}).get(key) or extra_text(extra)
         _add_values(values, extra)
 
 
@@ -62,5 +65,5 @@ def legacy_extra(session: Session, run: Run) -> Any:
     _add_values(values, trigger.get("params"))
     if trigger.get("type") == "flow_action":
         _add_results(values, (trigger.get("run_summary") or {}).get("results") or {})
-    _add_results(values, run.results)
+    _add_results(values, run.results, run.raw_extras)
     return from_json(values)

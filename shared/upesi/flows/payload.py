@@ -45,8 +45,8 @@ def webhook_payload(session: Session, run: Run) -> dict[str, Any]:
     redact = session.env.redaction_policy == "urns"
     contact: dict[str, Any] = {"uuid": c.get("uuid"), "name": c.get("name", "")}
     contact["urn"] = f"{urns[0].scheme}:{REDACTED if redact else urns[0].path}" if urns else None
-    if c.get("language"):
-        contact["language"] = c["language"]
+    # goflow's payload template writes contact.language, which is "" for a contact without one
+    contact["language"] = c.get("language") or ""
     inp = session.input
     input_json = None
     if inp:

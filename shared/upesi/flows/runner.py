@@ -63,11 +63,18 @@ def end_run(session: Session, run: Run, status: str) -> None:
     session.log({"type": "run_ended", "run_uuid": run.uuid, "flow": dict(run.flow_ref), "status": status})
 
 
-def fail_session(session: Session, text: str) -> None:
+def fail_session(session: Session, text: str, waiting_first: bool = False) -> None:
+    """A failure event, then the runs still going fail. As goflow: while running, the failure bubbles up
+    from the innermost run (children are after their parents in session.runs); when a resume can't
+    start (waiting_first), the waiting run fails first, then the others in order."""
     session.log({"type": "failure", "text": text})
-    for r in session.runs:
-        if r.status in ("active", "waiting"):
-            end_run(session, r, "failed")
+    going = [r for r in session.runs if r.status in ("active", "waiting")]
+    if waiting_first:
+        going.sort(key=lambda r: r.status != "waiting")
+    else:
+        going.reverse()
+    for r in going:
+        end_run(session, r, "failed")
     session.status = "failed"
     session.wait = None
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import regex
+
 from upesi.flows.clock import iso, parse_iso
 from upesi.flows.definition import Flow
 
-_SNAKE_RE = re.compile(r"[^\w]+", re.UNICODE)
+# goflow utils.Snakify: anything but letters, ASCII digits and _ becomes one _ (marks too)
+_SNAKE_RE = regex.compile(r"[^\p{L}0-9_]+")
 MAX_RESULT_CHARS = 640
 MAX_RESULT_NAME = 64
 
@@ -49,8 +51,9 @@ def write_time(v: dt.datetime, read: ReadTime | None) -> str:
 
 @lru_cache(maxsize=4096)  # a flow's few result names, keyed again for every result saved
 def result_key(name: str) -> str:
-    """Snake-case a result name: `Favorite Color` -> `favorite_color`."""
-    return _SNAKE_RE.sub("_", name.strip().lower()).strip("_")
+    """Snake-case a result name as goflow's Snakify: `Favorite Color` -> `favorite_color`; leading and
+    trailing underscores stay (`Age?` -> `age_`)."""
+    return _SNAKE_RE.sub("_", name.strip()).lower()
 
 
 @dataclass
@@ -99,6 +102,9 @@ class Run:
     had_input: bool = False
     webhook: dict[str, Any] | None = None  # the last webhook call, for @webhook
     webhook_persist: bool = True
+    # result extras as received this sprint (a webhook body, spacing and key order included), by result
+    # key: @legacy_extra shows them as goflow does; not persisted (goflow's re-written form is compact)
+    raw_extras: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     expires_on: dt.datetime | None = None
     # the times read from session JSON (see read_time), by field name
     read_times: dict[str, ReadTime] = field(default_factory=dict, compare=False, repr=False)

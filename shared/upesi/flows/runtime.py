@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from upesi.excellent.template import evaluate_template, evaluate_template_value
 from upesi.excellent.types.convert import to_text
-from upesi.excellent.types.values import XError, XObject
+from upesi.excellent.types.values import XObject
 from upesi.flows.clock import iso
 from upesi.flows.context import build_context
 from upesi.flows.events import expression_error
@@ -37,9 +37,10 @@ def evaluate_text(
         template, context_for(session, run), session.env, escape=escape, warnings=warnings, truncate=truncate
     )
     if log:
-        _log_warnings(session, warnings)
+        # as goflow: the template's errors, then its deprecation warnings
         for e in errors:
             session.log(expression_error(e.expression, e.message))
+        _log_warnings(session, warnings)
     return text
 
 
@@ -49,9 +50,9 @@ def evaluate_or_skip(session: Session, run: Run, template: str) -> str | None:
         return template
     warnings: list[str] = []
     text, errors = evaluate_template(template, context_for(session, run), session.env, warnings=warnings)
-    _log_warnings(session, warnings)
     for e in errors:
         session.log(expression_error(e.expression, e.message))
+    _log_warnings(session, warnings)
     return None if errors else text
 
 
@@ -61,12 +62,16 @@ def _log_warnings(session: Session, warnings: list[str]) -> None:
 
 
 def evaluate_value(session: Session, run: Run, template: str) -> Any:
+    """As goflow's EvaluateTemplateValue: a single item gives its value, an error as its XError (no
+    event: the caller decides); a longer template gives text, its errors logged (before warnings)."""
     warnings: list[str] = []
-    v = evaluate_template_value(template, context_for(session, run), session.env, warnings=warnings)
+    errors: list[Any] = []
+    v = evaluate_template_value(
+        template, context_for(session, run), session.env, warnings=warnings, errors=errors
+    )
+    for e in errors:
+        session.log(expression_error(e.expression, e.message))
     _log_warnings(session, warnings)
-    if isinstance(v, XError):
-        session.log(expression_error(template.strip(), v.message))
-        return None
     return v
 
 
@@ -122,6 +127,7 @@ def set_result(
     extra: Any = None,
 ) -> None:
     key = result_key(name)
+    run.raw_extras.pop(key, None)
     if len(value) > MAX_RESULT_CHARS:
         value = value[:MAX_RESULT_CHARS]
     prev = run.results.get(key)
@@ -137,6 +143,9 @@ def set_result(
     result["created_on"] = iso(now)
     run.results[key] = result
     run.modified_on = now
+    # as goflow's Results.Save: the result is always stored, the event only says it changed
+    if prev is not None and prev.get("value") == value and prev.get("category") == category:
+        return
     event: dict[str, Any] = {"type": "run_result_changed", "name": name, "value": value, "category": category}
     if category_localized and category_localized != category:
         event["category_localized"] = category_localized

@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-SHARED = (REPO_ROOT / ".." / "shared").resolve()
+# beside the repository root; a worktree under /work/wt/<name> finds it one level further up
+SHARED = next(
+    (
+        p.resolve()
+        for p in (REPO_ROOT / ".." / "shared", REPO_ROOT / ".." / ".." / "shared")
+        if (p / "conformance").is_dir()
+    ),
+    (REPO_ROOT / ".." / "shared").resolve(),
+)
 GOFLOW = SHARED / "conformance" / "goflow"
 EXPORTS = SHARED / "conformance" / "rapidpro_exports"
 KNOWN_DIR = Path(__file__).resolve().parent / "known_failures"

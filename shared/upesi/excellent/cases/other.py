@@ -6,6 +6,7 @@ from typing import Any
 
 import regex
 
+from upesi.excellent.cases.phones import find_phone_numbers
 from upesi.excellent.cases.registry import case_test, false_result, true_result
 from upesi.excellent.types.convert import to_text
 from upesi.excellent.types.values import XError, XObject
@@ -63,28 +64,9 @@ def has_top_intent(env: Any, result: Any, *args: Any) -> Any:
     return false_result()
 
 
-_PHONE_CANDIDATE_RE = regex.compile(r"\+?\d[\d\s\-().]{3,}\d")
-
-
 @case_test("has_phone", 1, 2)
 def has_phone(env: Any, text: Any, country: Any = None) -> Any:
-    """The first phone number in the text, as E.164; the country defaults to the env's."""
-    import phonenumbers
-
-    c = (to_text(country) if country is not None else "") or getattr(env, "default_country", "") or ""
-    for m in _PHONE_CANDIDATE_RE.finditer(to_text(text)):
-        cand = m.group(0).strip()
-        try:
-            num = phonenumbers.parse(cand, c.upper() or None)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_possible_number_with_reason(num) != phonenumbers.ValidationResult.IS_POSSIBLE:
-            # a number with its country code but no + (12067799294) is read as international
-            digits = "".join(ch for ch in cand if ch.isdigit())
-            try:
-                num = phonenumbers.parse("+" + digits, None)
-            except phonenumbers.NumberParseException:
-                continue
-        if phonenumbers.is_possible_number_with_reason(num) == phonenumbers.ValidationResult.IS_POSSIBLE:
-            return true_result(phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164))
-    return false_result()
+    """The first phone number in the text, as E.164; the country defaults to the env's (goflow's HasPhone)."""
+    c = to_text(country) if country is not None else (getattr(env, "default_country", "") or "")
+    numbers = find_phone_numbers(to_text(text), c)
+    return true_result(numbers[0]) if numbers else false_result()

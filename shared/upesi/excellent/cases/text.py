@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import regex
@@ -11,19 +12,28 @@ from upesi.excellent.functions.words import tokenize_words
 from upesi.excellent.types.convert import to_text
 from upesi.excellent.types.values import XError, XObject
 
-# with input_collation "arabic_variants", Arabic yeh/kaf variants compare equal to the Farsi forms
-_ARABIC_VARIANTS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
+# goflow's envs/collate.go: with input_collation "arabic_variants", text is NFKC-normalised and
+# Arabic variants (digits, yeh, kaf, alef with madda, Pashto letters) compare equal to the Farsi forms
+_ARABIC_VARIANTS = str.maketrans(
+    {
+        "٠": "۰", "١": "۱", "٢": "۲", "٣": "۳", "٤": "۴", "٥": "۵", "٦": "۶", "٧": "۷", "٨": "۸", "٩": "۹",
+        "آ": "ا", "ى": "ی", "ي": "ی", "ې": "ی", "ۍ": "ی", "ئ": "ی", "ك": "ک", "ګ": "ک", "ټ": "ت", "ډ": "د",
+        "ړ": "ر", "ڼ": "ن", "ښ": "ش",
+    }
+)  # fmt: skip
 
 
 def _fold(env: Any, w: str) -> str:
-    w = w.lower()
     if getattr(env, "input_collation", "default") == "arabic_variants":
-        w = w.translate(_ARABIC_VARIANTS)
-    return w
+        return unicodedata.normalize("NFKC", w).translate(_ARABIC_VARIANTS).lower()
+    return w.lower()
 
 
-def _words_lower(s: str, env: Any = None) -> list[str]:
-    return [_fold(env, w) for w in tokenize_words(s)]
+def _tokens(env: Any, text: Any, test: Any) -> tuple[list[str], list[str], list[str]]:
+    """(input words, their folded forms, folded test words), as goflow's testTextTokens."""
+    hays = tokenize_words(to_text(text).strip())
+    pins = [_fold(env, w) for w in tokenize_words(to_text(test).strip())]
+    return hays, [_fold(env, w) for w in hays], pins
 
 
 @case_test("has_text", 1)
@@ -39,47 +49,49 @@ def has_value(env: Any, text: Any) -> Any:
 
 @case_test("has_any_word", 2)
 def has_any_word(env: Any, text: Any, words: Any) -> Any:
-    test_words = set(_words_lower(to_text(words), env))
-    matched = [w for w in tokenize_words(to_text(text)) if _fold(env, w) in test_words]
+    hays, folded, pins = _tokens(env, text, words)
+    pin_set = set(pins)
+    matched = [h for h, f in zip(hays, folded, strict=True) if f in pin_set]
     return true_result(" ".join(matched)) if matched else false_result()
 
 
 @case_test("has_all_words", 2)
 def has_all_words(env: Any, text: Any, words: Any) -> Any:
-    input_words = tokenize_words(to_text(text))
-    lower_input = [w.lower() for w in input_words]
-    test_words = _words_lower(to_text(words))
-    if not test_words:
+    # as goflow: no test words at all is a match (of nothing)
+    hays, folded, pins = _tokens(env, text, words)
+    if any(p not in folded for p in pins):
         return false_result()
-    matched_idx = set()
-    for tw in test_words:
-        if tw not in lower_input:
-            return false_result()
-        for i, w in enumerate(lower_input):
-            if w == tw:
-                matched_idx.add(i)
-    return true_result(" ".join(input_words[i] for i in sorted(matched_idx)))
+    pin_set = set(pins)
+    return true_result(" ".join(h for h, f in zip(hays, folded, strict=True) if f in pin_set))
 
 
 @case_test("has_phrase", 2)
 def has_phrase(env: Any, text: Any, phrase: Any) -> Any:
-    words = tokenize_words(to_text(text))
-    lw = [w.lower() for w in words]
-    pw = _words_lower(to_text(phrase))
-    if not pw:
+    hays, folded, pins = _tokens(env, text, phrase)
+    if not pins:
         return true_result("")
-    for i in range(len(lw) - len(pw) + 1):
-        if lw[i : i + len(pw)] == pw:
-            return true_result(" ".join(words[i : i + len(pw)]))
+    # goflow's scan: a mismatch restarts the phrase at the next word without retrying this one
+    # against the phrase's first word ("a a b" has no phrase "a b"); kept for parity
+    at = 0
+    matches: list[str] = []
+    for h, f in zip(hays, folded, strict=True):
+        if f == pins[at]:
+            matches.append(h)
+            at += 1
+            if at == len(pins):
+                return true_result(" ".join(matches))
+        else:
+            at = 0
+            matches = []
     return false_result()
 
 
 @case_test("has_only_phrase", 2)
 def has_only_phrase(env: Any, text: Any, phrase: Any) -> Any:
-    words = tokenize_words(to_text(text))
-    if [w.lower() for w in words] == _words_lower(to_text(phrase)):
-        return true_result(" ".join(words))
-    return false_result()
+    hays, folded, pins = _tokens(env, text, phrase)
+    if folded != pins:
+        return false_result()
+    return true_result(" ".join(hays))
 
 
 @case_test("has_only_text", 2)

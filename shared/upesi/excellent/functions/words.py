@@ -1,16 +1,15 @@
-"""Word segmentation shared by word functions and router case tests.
+"""Word segmentation shared by word functions, router case tests and first names.
 
-goflow uses Unicode word segmentation; this approximation treats runs of letters/digits joined by
-inner apostrophes, periods, commas or colons as one word, and each emoji as a word of its own.
+As goflow's utils.TokenizeString: a word is a run of marks, letters, numbers, underscores and ASCII
+apostrophes, and every symbol (currency, maths, emoji...) is a word of its own; everything else
+(spaces, punctuation such as . , - ’) separates words. So "1.5" is two words and "Jean-Paul" too.
 """
 
 from __future__ import annotations
 
 import regex
 
-# digits may be joined by . or , (1.5, 1,000); letters only by apostrophes (don't), so
-# "bee.cat,dog" is three words as in goflow
-_WORD_RE = regex.compile(r"\d+(?:[.,]\d+)+(?!\w)|\w+(?:['’]\w+)*|\p{Extended_Pictographic}", regex.UNICODE)
+_WORD_RE = regex.compile(r"[\p{M}\p{L}\p{N}_']+|\p{S}")
 
 
 def tokenize_words(text: str) -> list[str]:

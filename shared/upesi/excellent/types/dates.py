@@ -20,9 +20,6 @@ from upesi.excellent.types.values import XError, XObject
 _ISO_RE = re.compile(
     r"^\s*(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})\s*$", re.I
 )
-_DATE_RE = re.compile(
-    r"(?<!\d)(\d{1,4})[-./](\d{1,2})[-./](\d{1,4})(?!\d)|(?<!\d)(\d{1,4}) (\d{1,2}) (\d{1,4})(?!\d)"
-)
 _TIME_RE = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:\s*([aApP][mM]))?(?!\d)")
 
 
@@ -52,37 +49,55 @@ def parse_iso(text: str) -> dt.datetime | None:
         return None
 
 
+# goflow's envs/dates.go patterns; Go's \b is an ASCII word boundary, so a date glued to letters or
+# digits ("2025-05-04T10:00" inside "done,2025-05-04T10:00:00Z") is not a date
+_SEP = r"[-.\\/_ ]"
+_DATE_PATTERNS = {
+    "DD": (
+        re.compile(rf"\b([0-9]{{1,2}}){_SEP}([0-9]{{1,2}}){_SEP}([0-9]{{4}}|[0-9]{{2}})\b", re.ASCII),
+        (1, 2, 3),
+    ),
+    "MM": (
+        re.compile(rf"\b([0-9]{{1,2}}){_SEP}([0-9]{{1,2}}){_SEP}([0-9]{{4}}|[0-9]{{2}})\b", re.ASCII),
+        (2, 1, 3),
+    ),
+    "YY": (
+        re.compile(rf"\b([0-9]{{4}}|[0-9]{{2}}){_SEP}([0-9]{{1,2}}){_SEP}([0-9]{{1,2}})\b", re.ASCII),
+        (3, 2, 1),
+    ),
+}
+_ISO_DATE_PREFIX_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def find_date(env: Any, text: str) -> tuple[dt.date, int] | None:
-    """The first date in the text in the env's date order, and where it ends."""
-    fmt = (getattr(env, "date_format", "YYYY-MM-DD") or "YYYY-MM-DD").upper()
-    for m in _DATE_RE.finditer(text):
-        g = m.groups()
-        a, b, c = (g[0], g[1], g[2]) if g[0] is not None else (g[3], g[4], g[5])
-        d = _date_from_parts(fmt, a, b, c)
-        if d is not None:
-            return d, m.end()
-    return None
-
-
-def _date_from_parts(fmt: str, a: str, b: str, c: str) -> dt.date | None:
-    try:
-        if len(a) == 4:  # year first is always understood
-            y, mo, d = int(a), int(b), int(c)
-        elif fmt.startswith("DD"):
-            d, mo, y = int(a), int(b), int(c)
-            if len(c) <= 2:
-                y = _two_digit_year(y)
-        elif fmt.startswith("MM"):
-            mo, d, y = int(a), int(b), int(c)
-            if len(c) <= 2:
-                y = _two_digit_year(y)
-        else:
-            return None
-        if len(c) == 3:
-            return None
-        return dt.date(y, mo, d)
-    except ValueError:
+    """The first date in the text, as goflow's parseDate: an ISO date at the very start, else the first
+    believable date in the env's date order; returns it and where it ends."""
+    start = len(text) - len(text.lstrip(" \n\r\t"))
+    head = text[start : start + 10]
+    if _ISO_DATE_PREFIX_RE.fullmatch(head):
+        try:
+            return dt.date(int(head[:4]), int(head[5:7]), int(head[8:10])), start + 10
+        except ValueError:
+            pass
+    fmt = (getattr(env, "date_format", "YYYY-MM-DD") or "YYYY-MM-DD").upper()[:2]
+    if fmt not in _DATE_PATTERNS:
         return None
+    pattern, (di, mi, yi) = _DATE_PATTERNS[fmt]
+    now_fn = getattr(env, "now", None)
+    current_year = (now_fn() if callable(now_fn) else dt.datetime.now(dt.UTC)).year
+    for m in pattern.finditer(text):
+        ys, month, day = m.group(yi), int(m.group(mi)), int(m.group(di))
+        year = int(ys)
+        if len(ys) == 2:
+            # goflow's rule: above this year's last digits (modulo 1000) is last century
+            year += 1900 if year > current_year % 1000 else 2000
+        if not (1 <= day <= 31 and 1 <= month <= 12) or year < 1000:
+            continue
+        try:
+            return dt.date(year, month, day), m.end()
+        except ValueError:
+            continue
+    return None
 
 
 def find_time(text: str) -> dt.time | None:

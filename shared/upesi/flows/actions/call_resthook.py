@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from upesi.flows.actions.base import ALL_TYPES
-from upesi.flows.actions.call_webhook import save_webhook
+from upesi.flows.actions.call_webhook import clear_webhook, save_webhook
 from upesi.flows.payload import webhook_payload
 from upesi.flows.webhooks import call
 
@@ -21,6 +21,7 @@ REQUIRED = ("resthook",)
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
+    clear_webhook(run)
     slug = action["resthook"]
     hook = session.assets.resthooks.get(slug)
     if hook is None:
@@ -37,8 +38,9 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
         calls.append(wc)
     if not calls:
         return
-    # the call that best represents the outcome: the first failure, else the last success
+    # the call that best represents the outcome (goflow's pickResultCall): the last failure, else the
+    # last success, else the last 410
     failed = [c for c in calls if c.status not in ("success", "subscriber_gone")]
     succeeded = [c for c in calls if c.status == "success"]
-    best = failed[0] if failed else (succeeded[-1] if succeeded else calls[-1])
+    best = failed[-1] if failed else (succeeded[-1] if succeeded else calls[-1])
     save_webhook(session, run, node, action.get("result_name") or "", best)

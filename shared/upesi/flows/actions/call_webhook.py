@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.definition.errors import FlowReadError
+from upesi.flows.runs import result_key
 from upesi.flows.runtime import evaluate_text, set_result
 from upesi.flows.webhooks import (
     MAX_EXTRA_CHARS,
@@ -62,26 +63,37 @@ def save_webhook(session: Session, run: Run, node: Node, result_name: str, wc: W
             input_=f"{wc.method} {wc.url}",
             extra=extra,
         )
+        if extra is not None:
+            run.raw_extras[result_key(result_name)] = wc.body.decode("utf-8", errors="replace")
+
+
+def clear_webhook(run: Run) -> None:
+    """@webhook always reflects the current action: cleared first, so that a call that never happens
+    (empty or invalid URL, request too big, unknown resthook) is not read as the previous call's result."""
+    run.webhook = None
+    run.webhook_persist = True
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
+    from upesi.flows.events import error_event
+
+    clear_webhook(run)
     method = action["method"]
     # expression output isn't escaped here: flows use url_encode() where they need it
     url = evaluate_text(session, run, action["url"]).strip()
+    if not url:
+        session.log(error_event("Webhook URL evaluated to empty string"))
+        return
+    problem = check_url(url)
+    if problem is not None and problem.get("code") != "url:blocked":
+        session.log(problem)
+        return
+    # headers and body only once the URL is known to be good, as goflow
     headers = {}
     for k, v in (action.get("headers") or {}).items():
         headers[k] = evaluate_text(session, run, v)
     # bodies may be longer than ordinary templates; the request size limit applies instead
     body = evaluate_text(session, run, action.get("body") or "", truncate=False)
-    from upesi.flows.events import error_event
-
-    if not url:
-        session.log(error_event("Webhook URL evaluated to empty string"))
-        return
-    problem = check_url(url)
-    if problem is not None:
-        session.log(problem)
-        return
     size = request_size(method, url, headers, body)
     if size > MAX_REQUEST_BYTES:
         session.log(
@@ -91,6 +103,9 @@ def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> N
                 {"limit": str(MAX_REQUEST_BYTES), "size": str(size)},
             )
         )
+        return
+    if problem is not None:  # a blocked host is found when the call is made, as in goflow
+        session.log(problem)
         return
     wc = call(session, method, url, headers, body)
     session.log(wc.event())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
+from upesi.flows.definition import FlowValidationError
 from upesi.flows.runner import MAX_RUNS_PER_SESSION, ChildStarted, fail_session
 
 if TYPE_CHECKING:
@@ -18,10 +19,13 @@ REQUIRED = ("flow",)
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> Any:
     ref = action["flow"]
-    if not session.assets.has_flow(ref.get("uuid", "")):
+    # a flow that is missing or can't be read: we don't know how to route, so the session fails (as goflow,
+    # whose asset lookup gives the same error for both)
+    try:
+        flow = session.assets.flow(ref.get("uuid", ""))
+    except (KeyError, FlowValidationError):
         fail_session(session, f"Unable to find flow '{ref.get('name', '')}'")
         return None
-    flow = session.assets.flow(ref["uuid"])
     parent_type = run.flow.type if run.flow else flow.type
     if flow.type != parent_type and flow.type != "messaging_background":
         # a messaging flow can only enter messaging (or background) flows, a voice flow voice ones

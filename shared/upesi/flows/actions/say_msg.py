@@ -17,27 +17,35 @@ FLOW_TYPES = VOICE
 
 
 def ivr_msg(session: Session, text: str, audio_url: str, lang: str) -> dict[str, Any]:
+    """An IVR message as goflow's NewIVRMsgOut: to the call's URN and channel (the contact's route when
+    there is no call), with the locale of the text's language and the merged environment's country."""
     from upesi.flows.contact import sendable_destination, urn_text
 
     msg: dict[str, Any] = {}
-    urn, channel = sendable_destination(session.contact, session.assets.channels)
-    if urn is not None and channel is not None:
-        msg["urn"] = urn_text(urn)
-        msg["channel"] = {"uuid": channel["uuid"], "name": channel.get("name", "")}
+    call = session.call or {}
+    if call.get("urn") and call.get("channel"):
+        msg["urn"] = call["urn"]
+        msg["channel"] = call["channel"]
+    else:
+        urn, channel = sendable_destination(session.contact, session.assets.channels)
+        if urn is not None and channel is not None:
+            msg["urn"] = urn_text(urn)
+            msg["channel"] = {"uuid": channel["uuid"], "name": channel.get("name", "")}
     msg["text"] = text
     if audio_url:
         msg["attachments"] = [f"audio:{audio_url}"]
-    country = (channel or {}).get("country") or session.env.default_country
-    if lang and lang != "und":
+    if lang:
+        country = session.env.default_country
         msg["locale"] = f"{lang}-{country}" if country else lang
     return msg
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
     texts, lang = localize(session, run, action["uuid"], "text", [action.get("text") or ""])
-    text = evaluate_text(session, run, texts[0])
+    text = evaluate_text(session, run, texts[0]).strip()
+    # as goflow, the audio URL is localized but not evaluated
     audios, _ = localize(session, run, action["uuid"], "audio_url", [action.get("audio_url") or ""])
-    audio = evaluate_text(session, run, audios[0]) if audios and audios[0] else ""
+    audio = audios[0] if audios else ""
     if not text and not audio:
         session.log(error_event("Can't say message without audio URL or backdown text"))
         return

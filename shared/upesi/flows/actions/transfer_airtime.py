@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
-from upesi.flows.contact import contact_urns, urn_channel_uuid
+from upesi.flows.contact import contact_urns, sendable_destination
 from upesi.flows.events import error_event
 from upesi.flows.services import HTTPLog, ServiceError
 
@@ -37,12 +37,10 @@ def _transfer(session: Session, action: dict[str, Any]) -> str:
     service = session.engine.airtime
     if service is None:
         raise ServiceError("no airtime service available")
-    # the contact's preferred channel (that of their first URN with one) sends, if it can send to phones
+    # the contact's preferred channel (the one their first sendable URN would go out on, as goflow's
+    # PreferredChannel) sends, if it can send to phones
     sender = ""
-    channel = next(
-        (session.assets.channels[c] for u in urns if (c := urn_channel_uuid(u)) in session.assets.channels),
-        None,
-    )
+    channel = sendable_destination(session.contact, session.assets.channels)[1]
     if channel is not None and recipient.scheme in (channel.get("schemes") or []):
         sender = f"{recipient.scheme}:{channel.get('address', '')}"
     logs: list[HTTPLog] = []

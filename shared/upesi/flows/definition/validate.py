@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from functools import cache
+from typing import Any
 
 from upesi.flows.definition.errors import FlowReadError
 from upesi.flows.definition.model import Flow
@@ -12,7 +15,6 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
     from upesi.flows.actions import ACTIONS, validate_action
 
     seen: set[str] = set()
-    item_uuids: set[str] = set()
     for node in flow.nodes:
         where = f"node[uuid={node.uuid}]"
         if node.uuid in seen:
@@ -25,7 +27,6 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
                     f"{where}: destination {e.destination_uuid} of exit[uuid={e.uuid}] isn't a known node"
                 )
         for a in node.actions:
-            item_uuids.add(a["uuid"])
             atype = a["type"]
             aw = f"{where} action[uuid={a['uuid']}, type={atype}]"
             if atype not in ACTIONS:
@@ -43,7 +44,6 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
         rw = f"{where} router"
         cat_uuids = set()
         for c in r.categories:
-            item_uuids.add(c.uuid)
             cat_uuids.add(c.uuid)
             if c.exit_uuid not in exit_uuids:
                 raise FlowReadError(f"{rw}: category[uuid={c.uuid}]: exit {c.exit_uuid} is not a valid exit")
@@ -55,7 +55,6 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
             from upesi.excellent.cases import CASE_TESTS
 
             for case in r.cases:
-                item_uuids.add(case.uuid)
                 if case.category_uuid not in cat_uuids:
                     raise FlowReadError(
                         f"{rw}: invalid case[uuid={case.uuid}]: category {case.category_uuid} is not a valid category"
@@ -84,16 +83,63 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
             raise FlowReadError(f"localization: invalid language code '{lang}'")
         if not isinstance(items, dict):
             raise FlowReadError(f"localization[{lang}]: must be an object")
-        for item_uuid, props in items.items():
-            if item_uuid not in item_uuids:
+        _validate_language_translation(lang, items)
+
+
+# goflow's limits (flows/interfaces.go): localizable items are actions, cases and categories
+MAX_ITEMS_PER_LANGUAGE = 1000 * (100 + 100 + 100)
+MAX_PROPERTIES_PER_ITEM = 10
+MAX_VALUES_PER_PROPERTY = 10
+MAX_TRANSLATION_VALUE_CHARS = 10000
+_UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-7][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def _validate_language_translation(lang: str, items: dict[str, Any]) -> None:
+    """As goflow's languageTranslation.validate: only the form of each item's UUID is checked, so a
+    translation of an item no longer in the flow is kept (and never used) rather than refusing the flow."""
+    where = f"localization[{lang}]"
+    if len(items) > MAX_ITEMS_PER_LANGUAGE:
+        raise FlowReadError(
+            f"{where}: can't have more than {MAX_ITEMS_PER_LANGUAGE} item translations (has {len(items)})"
+        )
+    for item_uuid, props in items.items():
+        if not _UUID_RE.match(item_uuid):
+            raise FlowReadError(f"{where}: invalid item uuid '{item_uuid}'")
+        if not isinstance(props, dict):
+            raise FlowReadError(f"{where}[{item_uuid}]: must be an object")
+        if len(props) > MAX_PROPERTIES_PER_ITEM:
+            raise FlowReadError(
+                f"{where}[{item_uuid}]: can't have more than {MAX_PROPERTIES_PER_ITEM} properties (has {len(props)})"
+            )
+        for key, value in props.items():
+            if not key or len(key) > 64:
+                shown = key if len(key) <= 32 else key[:31] + "…"
+                raise FlowReadError(f"{where}[{item_uuid}]: invalid property name '{shown}'")
+            values = value if isinstance(value, list) else [value]
+            if isinstance(value, list) and len(value) > MAX_VALUES_PER_PROPERTY:
                 raise FlowReadError(
-                    f"localization[{lang}]: item {item_uuid} isn't a localizable item in this flow"
+                    f"{where}[{item_uuid}]: translation for '{key}' can't have more than "
+                    f"{MAX_VALUES_PER_PROPERTY} values (has {len(value)})"
                 )
-            if not isinstance(props, dict):
-                raise FlowReadError(f"localization[{lang}][{item_uuid}]: must be an object")
-            for key, _vals in props.items():
-                if not key:
-                    raise FlowReadError(f"localization[{lang}][{item_uuid}]: invalid property '{key}'")
+            for v in values:
+                _check_translation_value(f"{where}[{item_uuid}]", key, v)
+
+
+def _check_translation_value(where: str, key: str, v: Any) -> None:
+    # values should be text, but editors put other things here (_ui metadata): tolerated, size-limited
+    if isinstance(v, str):
+        if len(v) > MAX_TRANSLATION_VALUE_CHARS:
+            raise FlowReadError(
+                f"{where}: translation value for '{key}' can't be longer than {MAX_TRANSLATION_VALUE_CHARS} "
+                f"chars (is {len(v)})"
+            )
+        return
+    size = len(json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > MAX_TRANSLATION_VALUE_CHARS:
+        raise FlowReadError(
+            f"{where}: translation value for '{key}' can't be larger than {MAX_TRANSLATION_VALUE_CHARS} "
+            f"bytes (is {size})"
+        )
 
 
 def _valid_lang(lang: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 from upesi.flows.definition.errors import FlowMigrationError
 from upesi.flows.migrations.legacy_expressions import migrate_legacy_template as mt
+from upesi.flows.runs import result_key
 
 FLOW_TYPES = {
     "F": "messaging",
@@ -124,7 +125,8 @@ def convert_action(a: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
             "uuid": u,
             "addresses": [mt(e) for e in a.get("emails") or []],
             "subject": mt(a.get("subject") or ""),
-            "body": mt(a.get("msg") or ""),
+            # goflow reads an email's message as plain text; a translation map gives its base text
+            "body": mt(ctx.text(a.get("msg"))),
         }
     if t == "lang":
         return {"type": "set_contact_language", "uuid": u, "language": a.get("lang", "")}
@@ -220,6 +222,9 @@ def convert_test(test: dict[str, Any], case_uuid: str, ctx: _Ctx) -> tuple[str, 
         return new, ["Success" if test.get("exit_status") == "success" else "Failure"]
     if t == "ward":
         return new, [mt(test.get("district", "")), mt(test.get("state", ""))]
+    if t in ("date_equal", "date_after", "date_before"):
+        # dates compared by tests stay unformatted (goflow's RawDates)
+        return new, [mt(test.get("test") or "", raw_dates=True)]
     if t == "district":
         return new, [mt(ctx.text(test.get("test")))]
     if "test" in test and t not in ("date", "number", "phone", "has_email", "state", "not_empty"):
@@ -246,33 +251,16 @@ def _operand(rs: dict[str, Any]) -> str:
         return f"@results.{_key(rs.get('label', ''))}"
     if rtype == "group":
         return "@contact.groups"
-    if rtype == "contact_field":
-        key = op.lstrip("@").split(".", 1)[-1].lower()
-        if key == "groups":
-            return '@(join(contact.groups, ","))'
-        from upesi.flows.contact import URN_SCHEMES
-
-        if key in URN_SCHEMES:
-            return f'@(default(urn_parts(urns.{key}).path, ""))'
     if rtype == "form_field":
         cfg = rs.get("config") or {}
-        inner = mt(op)[1:]
+        inner = mt(op).removeprefix("@")
         return f'@(field({inner}, {cfg.get("field_index", 0)}, "{cfg.get("field_delimiter", " ")}"))'
-    migrated = mt(op)
-    if (
-        rtype == "expression"
-        and migrated.startswith("@")
-        and not migrated.startswith("@(")
-        and op != migrated
-    ):
-        # an expression that might error (an unset field) falls back to its original text
-        inner = migrated[1:]
-        return f'@(if(is_error({inner}), "{op}", {inner}))'
-    return migrated
+    # expression operands that error evaluate to their original text (goflow's DefaultToSelf)
+    return mt(op, default_to_self=rtype == "expression") or "@input"
 
 
 def _key(name: str) -> str:
-    return re.sub(r"[^\w]+", "_", name.strip().lower()).strip("_")
+    return result_key(name)
 
 
 _RULESET_UI_TYPES = {
@@ -451,12 +439,7 @@ def convert_ruleset(rs: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
 
 def migrate_url(url: str) -> str:
     """URLs from legacy webhooks: expressions in them are URL-encoded, as the old engine did."""
-    from upesi.flows.migrations.templates import rewrite_template
-
-    migrated = mt(url)
-    if "@" not in migrated:
-        return migrated
-    return rewrite_template(migrated, lambda e: f"url_encode({e})", wrap=True)
+    return mt(url, url_encode=True)
 
 
 LEGACY_WEBHOOK_BODY = """@(json(object(
@@ -495,6 +478,30 @@ _HINTS = {
 }  # fmt: skip
 
 
+def _legacy_version(d: dict[str, Any]) -> tuple[int, ...]:
+    """A legacy definition's version ("11.7", 10, missing: the oldest)."""
+    try:
+        return tuple(int(p) for p in str(d.get("version", "0")).split("."))
+    except ValueError:
+        return (0,)
+
+
+def _renew_duplicate_rule_uuids(d: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
+    """RapidPro's 11.8 step: a rule whose UUID is missing or already seen gets a new one (rule UUIDs
+    become exit UUIDs, which must be unique). Returns a copy; d is left alone."""
+    seen: set[str] = set()
+    rule_sets = []
+    for rs in d.get("rule_sets") or []:
+        rules = []
+        for rule in rs.get("rules") or []:
+            if not rule.get("uuid") or rule["uuid"] in seen:
+                rule = {**rule, "uuid": ctx.new_uuid()}
+            seen.add(rule["uuid"])
+            rules.append(rule)
+        rule_sets.append({**rs, "rules": rules})
+    return {**d, "rule_sets": rule_sets}
+
+
 def migrate_legacy(d: dict[str, Any], new_uuid: Callable[[], str] = _uuid4) -> dict[str, Any]:
     """Convert a legacy definition to spec 13.0.0 (later migrations take it to the current spec).
     new_uuid is the source of the UUIDs the conversion has to make up."""
@@ -503,6 +510,8 @@ def migrate_legacy(d: dict[str, Any], new_uuid: Callable[[], str] = _uuid4) -> d
     meta = d.get("metadata") or {}
     base = d.get("base_language") or "base"
     ctx = _Ctx(base, new_uuid)
+    if _legacy_version(d) < (11, 8):
+        d = _renew_duplicate_rule_uuids(d, ctx)
     nodes: list[dict[str, Any]] = []
     for aset in d.get("action_sets") or []:
         node = {

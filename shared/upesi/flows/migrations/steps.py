@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from upesi.flows.migrations.templates import iter_actions, rewrite_all_templates
+from upesi.flows.runs import result_key
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 MIGRATIONS: list[tuple[tuple[int, ...], Migration]] = []
@@ -146,51 +147,42 @@ def fix_expires_and_categories(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _result_key(name: str) -> str:
-    return re.sub(r"[^\w]+", "_", name.strip().lower()).strip("_")
+    return result_key(name)
 
 
-def _webhook_node(node: dict[str, Any]) -> dict[str, Any] | None:
-    for a in node.get("actions") or []:
-        if a.get("type") in ("call_webhook", "call_resthook"):
-            return a
-    return None
+def _webhook_split(node: dict[str, Any]) -> dict[str, Any] | None:
+    """The router of a webhook/resthook split (goflow: exactly one such action and a switch router)."""
+    actions = node.get("actions") or []
+    r = node.get("router")
+    if len(actions) != 1 or actions[0].get("type") not in ("call_webhook", "call_resthook"):
+        return None
+    if not isinstance(r, dict) or r.get("type") != "switch":
+        return None
+    return r
 
 
-def _split_on_status(d: dict[str, Any], node: dict[str, Any], operand: str) -> None:
-    """Make a webhook node's router a Success (200-299) / Failure split on the given operand."""
-    r = node["router"]
-    cats = r.get("categories") or []
-    success = next((c for c in cats if c.get("name") == "Success"), None)
-    first = (r.get("cases") or [{}])[0]
-    cat_uuid = success["uuid"] if success else first.get("category_uuid")
-    if not cat_uuid:
-        return  # nothing to split into (e.g. a legacy webhook node with a single category)
-    case_uuid = first.get("uuid") or _new_uuid()
-    old_case_uuids = {c.get("uuid") for c in r.get("cases") or []}
-    r["operand"] = operand
-    r["cases"] = [
-        {
-            "uuid": case_uuid,
-            "type": "has_number_between",
-            "arguments": ["200", "299"],
-            "category_uuid": cat_uuid,
-        }
-    ]
-    for items in (d.get("localization") or {}).values():
-        for u in old_case_uuids:
-            items.pop(u, None)
+def _canonical_status_case(r: dict[str, Any]) -> list[Any] | None:
+    """Rewrite the router to @webhook.status with its first case (UUID and category kept) as the only
+    case, has_number_between 200 299; returns the original cases (None if there was no first case)."""
+    cases = r.get("cases") or []
+    if not cases or not isinstance(cases[0], dict):
+        return None
+    case0 = cases[0]
+    case0["type"] = "has_number_between"
+    case0["arguments"] = ["200", "299"]
+    r["operand"] = "@webhook.status"
+    r["cases"] = [case0]
+    return cases
 
 
 @migration("14.1.0")
 def webhook_split_on_status(d: dict[str, Any]) -> dict[str, Any]:
     for node in d.get("nodes") or []:
-        a = _webhook_node(node)
-        r = node.get("router")
-        if a and r and a.get("result_name"):
-            if r.get("operand") == f"@results.{_result_key(a['result_name'])}.category":
-                _split_on_status(d, node, "@webhook.status")
+        r = _webhook_split(node)
+        if r is not None and str(r.get("operand") or "").startswith("@results."):
+            _canonical_status_case(r)
     for a in iter_actions(d):
-        if a.get("type") == "send_msg" and len(a.get("quick_replies") or []) > 10:
+        if a.get("type") in ("send_msg", "send_broadcast") and len(a.get("quick_replies") or []) > 10:
             a["quick_replies"] = a["quick_replies"][:10]
     return d
 
@@ -263,18 +255,34 @@ def drop_all_urns(d: dict[str, Any]) -> dict[str, Any]:
 
 
 @migration("14.4.1")
-def webhook_json_status_split(d: dict[str, Any]) -> dict[str, Any]:
+def webhook_canonical_split(d: dict[str, Any]) -> dict[str, Any]:
+    """Every webhook/resthook split becomes @webhook.status with one 200-299 case, whatever its operand
+    (older flows split on @webhook.json.status, or on a has_text case); localized case arguments go."""
+    loc = d.get("localization")
     for node in d.get("nodes") or []:
-        r = node.get("router")
-        if _webhook_node(node) and r and r.get("operand") == "@webhook.json.status":
-            _split_on_status(d, node, "@webhook.status")
+        r = _webhook_split(node)
+        if r is None:
+            continue
+        original = _canonical_status_case(r)
+        if original is None or not isinstance(loc, dict):
+            continue
+        for items in loc.values():
+            if not isinstance(items, dict):
+                continue
+            for c in original:
+                u = c.get("uuid") if isinstance(c, dict) else None
+                item = items.get(u) if u else None
+                if isinstance(item, dict):
+                    item.pop("arguments", None)
+                    if not item:
+                        items.pop(u)
     return d
 
 
 @migration("14.4.2")
 def webhook_status_default(d: dict[str, Any]) -> dict[str, Any]:
     for node in d.get("nodes") or []:
-        r = node.get("router")
-        if _webhook_node(node) and r and r.get("operand") == "@webhook.status":
+        r = _webhook_split(node)
+        if r is not None and r.get("operand") == "@webhook.status":
             r["operand"] = "@(default(webhook.status, 0))"
     return d

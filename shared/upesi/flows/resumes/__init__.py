@@ -26,6 +26,7 @@ def apply_resume(session: Session, resume: dict[str, Any]) -> None:
     run = _waiting_run(session)
     if run is None or run.flow is None:
         raise ResumeError("session has no waiting run")
+    _check_accepted(run, rtype)
     session.resume = resume
     if rtype in ("wait_expiration", "run_expiration"):
         # the waiting run expires; its parent (if any) carries on as when a child ends
@@ -59,6 +60,22 @@ def apply_resume(session: Session, resume: dict[str, Any]) -> None:
     session.last_node_uuid = node.uuid
     session.last_operand = None
     execute(session, run, None, resume_node=node)
+
+
+def _check_accepted(run: Any, rtype: str) -> None:
+    """As goflow's Wait.Accepts: a msg wait takes msg, wait_expiration and (with a timeout) wait_timeout
+    resumes; a dial wait dial resumes, and (our departure) wait_expiration, since our mailroom expires a
+    waiting voice session with it rather than ending the call. Refused, not failed: the caller may retry."""
+    step = run.current_step
+    node = run.flow.node(step.node_uuid) if step else None
+    wait = node.router.wait if node is not None and node.router is not None else None
+    if wait is None or rtype == "run_expiration":
+        return  # reported below (or our run_expiration, which ends the run wherever it waits)
+    accepted = {"dial": ("dial", "wait_expiration"), "msg": ("msg", "wait_expiration", "wait_timeout")}.get(
+        wait.type, ()
+    )
+    if rtype not in accepted or (rtype == "wait_timeout" and not wait.timeout):
+        raise ResumeError(f"resume of type {rtype} not accepted by wait of type {wait.type}")
 
 
 def _waiting_run(session: Session) -> Any:
