@@ -15,7 +15,6 @@ from upesi.db.ops.orgs import create_workspace
 from upesi.domain.imports import ImportReport, import_definitions
 
 
-
 def _exports() -> Path:
     """The shared folder beside the repository root (../shared), found from a git worktree too."""
     for parent in Path(__file__).resolve().parents[3].parents:

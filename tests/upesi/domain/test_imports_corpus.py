@@ -73,15 +73,21 @@ async def test_export_imports_into_two_workspaces_then_again_into_the_first(db: 
     for org_id in (first, second):
         keys = {r[0] for r in await rows("SELECT key FROM contact_fields WHERE org_id = :o", o=org_id)}
         assert {f["key"] for f in export.get("fields") or []} <= keys
-        names = {r[0].lower() for r in await rows("SELECT name FROM contact_groups WHERE org_id = :o", o=org_id)}
+        names = {
+            r[0].lower() for r in await rows("SELECT name FROM contact_groups WHERE org_id = :o", o=org_id)
+        }
         assert {g["name"].lower()[:64] for g in export.get("groups") or []} <= names
         for (definition,) in await rows(
-            "SELECT r.definition FROM flow_revisions r JOIN flows f ON f.id = r.flow_id WHERE f.org_id = :o", o=org_id
+            "SELECT r.definition FROM flow_revisions r JOIN flows f ON f.id = r.flow_id WHERE f.org_id = :o",
+            o=org_id,
         ):
             read_flow(definition)  # what we stored, the engine can run
 
     # the second workspace's copies have UUIDs of their own
-    flows = {o: {r[0] for r in await rows("SELECT uuid::text FROM flows WHERE org_id = :o", o=o)} for o in (first, second)}
+    flows = {
+        o: {r[0] for r in await rows("SELECT uuid::text FROM flows WHERE org_id = :o", o=o)}
+        for o in (first, second)
+    }
     assert not flows[first] & flows[second]
 
 
@@ -108,9 +114,13 @@ def test_upesi_import_command(env: dict[str, str]) -> None:
         text=True,
     )
     assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.startswith("would import ") and "would create campaign: Appointment Schedule" in dry.stdout
+    assert (
+        dry.stdout.startswith("would import ") and "would create campaign: Appointment Schedule" in dry.stdout
+    )
     ok = subprocess.run(
-        [UPESI, "import", str(EXPORTS / "the_clinic.json"), "--workspace", "Clinic"], capture_output=True, text=True
+        [UPESI, "import", str(EXPORTS / "the_clinic.json"), "--workspace", "Clinic"],
+        capture_output=True,
+        text=True,
     )
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("imported ") and "create campaign: Appointment Schedule" in ok.stdout
@@ -121,5 +131,7 @@ def test_upesi_import_command(env: dict[str, str]) -> None:
     )
     assert "would update campaign: Appointment Schedule" in again.stdout, again.stdout
     for refused in [INVALID_FILES[0], *FRAGMENTS]:
-        bad = subprocess.run([UPESI, "import", str(refused), "--workspace", "Clinic"], capture_output=True, text=True)
+        bad = subprocess.run(
+            [UPESI, "import", str(refused), "--workspace", "Clinic"], capture_output=True, text=True
+        )
         assert bad.returncode == 2 and refused.name in bad.stderr, bad.stderr
