@@ -13,7 +13,9 @@ from upesi.queues.redis import close_redis
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("import", help="import a RapidPro export (flows, campaigns, triggers, fields, groups)")
+    p = commands.add_parser(
+        "import", help="import a RapidPro export (flows, campaigns, triggers, fields, groups)"
+    )
     p.add_argument("file")
     p.add_argument("--workspace", required=True)
     p.add_argument("--dry-run", action="store_true", help="print what the import would do; write nothing")

@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from tests.upesi.domain.exports_builder import (
-    action_node, export, flow, group_split, keyword_trigger, ref, send_node, u,
+    action_node,
+    export,
+    flow,
+    group_split,
+    keyword_trigger,
+    ref,
+    send_node,
+    u,
 )  # fmt: skip
 from tests.upesi.domain.imports_support import counts, do_import, rows, workspace
 from upesi.db.engine import transaction
