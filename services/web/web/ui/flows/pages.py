@@ -10,9 +10,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from upesi.config import get_settings
 from upesi.db.models import Flow, FlowRun
-from upesi.db.ops.flows import latest_definition, save_flow
+from upesi.db.ops.flows import save_flow
+from upesi.domain.exports import export_definitions
 from upesi.domain.imports import import_definitions, preview_import, queue_campaign_scheduling
+from upesi.domain.imports.uuids import is_uuid
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 
@@ -156,30 +159,21 @@ async def _import(request: Request, ctx: CtxDep, text: str, *, preview: bool) ->
 
 
 @router.get("/flow/export/")
-async def export(ctx: CtxDep, uuid: Annotated[list[str] | None, Query()] = None) -> Response:
-    """A RapidPro definitions export of the chosen flows (their latest revisions), as a download."""
+async def export(
+    ctx: CtxDep, uuid: Annotated[list[str] | None, Query()] = None, dependencies: str = "all"
+) -> Response:
+    """A RapidPro definitions export of the chosen flows with what RapidPro's dependency graph brings
+    (upesi.domain.exports, as the API's definitions), as a download."""
     ctx.require("flow_read")
-    wanted = uuid or []
-    flows = (
-        (
-            await ctx.db.execute(
-                select(Flow)
-                .where(Flow.org_id == ctx.org.id, Flow.is_active, Flow.uuid.in_(wanted))
-                .order_by(Flow.name)
-            )
-        )
-        .scalars()
-        .all()
+    deps = dependencies if dependencies in ("none", "flows", "all") else "all"
+    wanted = [u for u in uuid or [] if is_uuid(u)]
+    body = await export_definitions(
+        ctx.db,
+        org_id=ctx.org.id,
+        flow_uuids=wanted,
+        dependencies=deps,
+        site=get_settings().web_url,
     )
-    definitions = [await latest_definition(ctx.db, f.id) for f in flows]
-    body = {
-        "version": "13",
-        "site": "upesi",
-        "flows": definitions,
-        "campaigns": [],
-        "triggers": [],
-        "fields": [],
-        "groups": [],
-    }
-    name = (flows[0].name if len(flows) == 1 else "flows").replace('"', "")
+    chosen = [f["name"] for f in body["flows"] if f.get("uuid") in wanted]
+    name = (chosen[0] if len(wanted) == 1 and chosen else "flows").replace('"', "")
     return JSONResponse(body, headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
