@@ -68,27 +68,52 @@ async def import_campaigns(
         else:
             campaign.name, campaign.group_id = name, group.id
             report.update("campaigns", name)
-            released = (
+        # the campaign's events become the file's: one with the same UUID is updated in place (its old
+        # fires made stale), the others released, as RapidPro releases them; mailroom reschedules them all
+        current = {
+            str(e.uuid): e
+            for e in (
                 await session.execute(
-                    update(CampaignEvent)
-                    .where(CampaignEvent.campaign_id == campaign.id, CampaignEvent.is_active)
-                    .values(is_active=False, modified_on=func.now())
-                    .returning(CampaignEvent.id)
+                    select(CampaignEvent).where(
+                        CampaignEvent.campaign_id == campaign.id, CampaignEvent.is_active
+                    )
                 )
             ).scalars()
+        }
+        kept = {e.get("uuid") for e in c.get("events") or []} & set(current)
+        released = [e.id for u, e in current.items() if u not in kept]
+        if released:
+            await session.execute(
+                update(CampaignEvent)
+                .where(CampaignEvent.id.in_(released))
+                .values(is_active=False, modified_on=func.now())
+            )
             report.event_ids.extend(released)
         for spec in c.get("events") or []:
-            event = await _event(session, campaign, spec, assets, mapping, flows, taken, report)
-            if event is not None:
+            made = await _event(session, campaign, spec, assets, mapping, flows, taken, report)
+            if made is None:
+                continue
+            event, label = made
+            previous = current.get(spec.get("uuid") or "")
+            if previous is not None:
+                for attr in ("relative_to_id", "relative_to_key", "offset", "unit", "delivery_hour", "start_mode",
+                             "event_type", "flow_id", "translations", "base_language"):  # fmt: skip
+                    setattr(previous, attr, getattr(event, attr))
+                previous.fire_version = (previous.fire_version or 0) + 1  # fires of the old version are stale
+                previous.modified_on = func.now()
+                report.update("campaign events", label)
+                event = previous
+            else:
                 session.add(event)
-                await session.flush()
-                report.event_ids.append(event.id)
+                report.create("campaign events", label)
+            await session.flush()
+            report.event_ids.append(event.id)
 
 
 async def _event(
     session: AsyncSession, campaign: Campaign, spec: dict[str, Any], assets: Assets, mapping: dict[str, str],
     flows: dict[str, Flow], taken: set[str], report: ImportReport,
-) -> CampaignEvent | None:  # fmt: skip
+) -> tuple[CampaignEvent, str] | None:  # fmt: skip
     where = f"campaign '{campaign.name}' event {spec.get('uuid', '')}"
     relative = spec.get("relative_to") or {}
     key = relative.get("key") if isinstance(relative, dict) else None
@@ -115,7 +140,7 @@ async def _event(
         field_id = field.id
     event_uuid = spec.get("uuid") or ""
     keep = bool(event_uuid) and event_uuid not in taken
-    taken.add(event_uuid)
+    taken.add(event_uuid)  # the same UUID twice in a file: the second event gets a new one
     event = CampaignEvent(
         uuid=event_uuid if keep else new_uuid(), org_id=campaign.org_id, campaign_id=campaign.id,
         relative_to_id=field_id, relative_to_key=key, offset=offset, unit=unit, delivery_hour=delivery_hour,
@@ -125,8 +150,7 @@ async def _event(
     if spec.get("event_type") == "M":
         event.event_type = "M"
         event.translations, event.base_language = _message(spec)
-        report.create("campaign events", f"{label} (message)")
-        return event
+        return event, f"{label} (message)"
     ref = spec.get("flow") or {}
     flow_uuid = mapping.get(ref.get("uuid") or "", ref.get("uuid") or "")
     flow = flows.get(flow_uuid)
@@ -137,8 +161,7 @@ async def _event(
         )
         return None
     event.event_type, event.flow_id = "F", flow.id
-    report.create("campaign events", f"{label} (flow {flow.name})")
-    return event
+    return event, f"{label} (flow {flow.name})"
 
 
 def _message(spec: dict[str, Any]) -> tuple[dict[str, str], str]:
