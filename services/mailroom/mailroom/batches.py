@@ -5,6 +5,7 @@ split, and each batch is claimed (marked done) inside the transaction that does 
 delivered twice finds its batch done and does nothing."""
 
 import json
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,7 +80,9 @@ async def queue_batches(
     """One task per batch: a single contact goes on the realtime queue (someone is waiting for it), more
     on the throttled queue, which the outbox throttle can pause."""
     redis = get_redis()
-    bodies = [{key: parent_id, "batch_index": i, "contact_ids": ids} for i, ids in batches]
+    bodies: list[dict[str, Any]] = [
+        {key: parent_id, "batch_index": i, "contact_ids": ids} for i, ids in batches
+    ]
     single = [b for b in bodies if len(b["contact_ids"]) == 1]
     if single:
         await FairQueue(redis, QUEUE_REALTIME).push_many(org_id, task_type, single)

@@ -1,2 +1,5 @@
-"""The rules, one module per concept, shared by the API, the UI, the CLI and mailroom. Functions take the
-session and the workspace as keyword arguments and never commit: the caller owns the transaction."""
+"""The domain layer: one module per concept, holding every rule (validation, limits, side effects).
+
+Functions are keyword-only, take the session and the workspace, and never commit: the caller (an API v2
+handler, a UI page, the CLI, mailroom) owns the transaction. API and UI call the same function, so a rule
+is decided and tested once."""

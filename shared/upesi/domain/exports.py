@@ -29,6 +29,7 @@ from upesi.db.models import (
     Trigger,
 )
 from upesi.db.models.triggers import trigger_exclude_groups, trigger_groups
+from upesi.db.scoping import in_workspace
 from upesi.domain.imports.assets import FIELD_TYPE_NAMES, SYSTEM_FIELDS
 from upesi.domain.imports.triggers import CHANNEL_TYPES, IMPORTED
 from upesi.flows.definition import FlowValidationError
@@ -60,20 +61,20 @@ async def export_definitions(
         f.id: f
         for f in (
             await session.execute(
-                select(Flow).where(Flow.org_id == org_id, Flow.is_active, Flow.is_system.is_(False))
+                select(Flow).where(in_workspace(Flow, org_id), Flow.is_active, Flow.is_system.is_(False))
             )
         ).scalars()
     }
     campaigns = {
         c.id: c
         for c in (
-            await session.execute(select(Campaign).where(Campaign.org_id == org_id, Campaign.is_active))
+            await session.execute(select(Campaign).where(in_workspace(Campaign, org_id), Campaign.is_active))
         ).scalars()
     }
     events = list(
         (
             await session.execute(
-                select(CampaignEvent).where(CampaignEvent.org_id == org_id, CampaignEvent.is_active)
+                select(CampaignEvent).where(in_workspace(CampaignEvent, org_id), CampaignEvent.is_active)
             )
         ).scalars()
     )
@@ -82,7 +83,7 @@ async def export_definitions(
         for t in (
             await session.execute(
                 select(Trigger).where(
-                    Trigger.org_id == org_id, Trigger.is_active, Trigger.is_archived.is_(False)
+                    in_workspace(Trigger, org_id), Trigger.is_active, Trigger.is_archived.is_(False)
                 )
             )
         ).scalars()
@@ -92,7 +93,9 @@ async def export_definitions(
 
     all_groups = {
         g.id: g
-        for g in (await session.execute(select(ContactGroup).where(ContactGroup.org_id == org_id))).scalars()
+        for g in (
+            await session.execute(select(ContactGroup).where(in_workspace(ContactGroup, org_id)))
+        ).scalars()
     }
     group_ids_by_uuid = {str(g.uuid): g.id for g in all_groups.values()}
 
@@ -121,12 +124,13 @@ async def export_definitions(
         f.key: f
         for f in (
             await session.execute(
-                select(ContactField).where(ContactField.org_id == org_id, ContactField.is_active)
+                select(ContactField).where(in_workspace(ContactField, org_id), ContactField.is_active)
             )
         ).scalars()
     }
     channels = {
-        c.id: c for c in (await session.execute(select(Channel).where(Channel.org_id == org_id))).scalars()
+        c.id: c
+        for c in (await session.execute(select(Channel).where(in_workspace(Channel, org_id)))).scalars()
     }
 
     out_fields: set[str] = set()

@@ -5,25 +5,16 @@ from __future__ import annotations
 
 import copy
 import uuid as uuidlib
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 
+from tests.support.shared import CONFORMANCE
 from upesi.db.engine import transaction
 from upesi.db.ops.orgs import create_workspace
 from upesi.domain.imports import ImportReport, import_definitions
 
-
-def _exports() -> Path:
-    """The shared folder beside the repository root (../shared), found from a git worktree too."""
-    for parent in Path(__file__).resolve().parents[3].parents:
-        if (parent / "shared" / "conformance" / "rapidpro_exports").is_dir():
-            return parent / "shared" / "conformance" / "rapidpro_exports"
-    raise FileNotFoundError("../shared/conformance/rapidpro_exports")
-
-
-EXPORTS = _exports()
+EXPORTS = CONFORMANCE / "rapidpro_exports"
 
 
 async def workspace(name: str = "Importer") -> int:

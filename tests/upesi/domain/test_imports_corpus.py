@@ -1,16 +1,14 @@
 """Every RapidPro export in the conformance corpus imports into two workspaces in a row and a third time
 into the first: each object kind of the file is there, counted against the file, with no duplicates and
-nothing dropped; the second workspace gets its own UUIDs. Invalid exports are refused and change nothing;
-the `upesi import` command (and its --dry-run) works on the real files."""
+nothing dropped; the second workspace gets its own UUIDs. Invalid exports are refused and change nothing.
+The `upesi import` command is tested in tests/cli/test_import.py."""
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.processes import UPESI
 from tests.upesi.domain.imports_support import EXPORTS, counts, do_import, rows, workspace
 from upesi.db.engine import transaction
 from upesi.domain.imports import ImportRefused, import_definitions
@@ -100,38 +98,3 @@ async def test_invalid_export_is_refused_and_changes_nothing(db: None, path: Pat
             await import_definitions(s, org_id=org_id, export=json.loads(path.read_text()))
     assert str(refused.value)  # a message a person can act on
     assert await counts(org_id) == before
-
-
-def test_upesi_import_command(env: dict[str, str]) -> None:
-    subprocess.run(
-        [UPESI, "create-workspace", "Clinic", "--email", "c@example.com", "--password", "pw"],
-        check=True,
-        capture_output=True,
-    )
-    dry = subprocess.run(
-        [UPESI, "import", str(EXPORTS / "the_clinic.json"), "--workspace", "Clinic", "--dry-run"],
-        capture_output=True,
-        text=True,
-    )
-    assert dry.returncode == 0, dry.stderr
-    assert (
-        dry.stdout.startswith("would import ") and "would create campaign: Appointment Schedule" in dry.stdout
-    )
-    ok = subprocess.run(
-        [UPESI, "import", str(EXPORTS / "the_clinic.json"), "--workspace", "Clinic"],
-        capture_output=True,
-        text=True,
-    )
-    assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith("imported ") and "create campaign: Appointment Schedule" in ok.stdout
-    again = subprocess.run(
-        [UPESI, "import", str(EXPORTS / "the_clinic.json"), "--workspace", "Clinic", "--dry-run"],
-        capture_output=True,
-        text=True,
-    )
-    assert "would update campaign: Appointment Schedule" in again.stdout, again.stdout
-    for refused in [INVALID_FILES[0], *FRAGMENTS]:
-        bad = subprocess.run(
-            [UPESI, "import", str(refused), "--workspace", "Clinic"], capture_output=True, text=True
-        )
-        assert bad.returncode == 2 and refused.name in bad.stderr, bad.stderr

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 def install(app: FastAPI) -> None:
     """Mount the UI's routers, static files and middleware on the app."""
     from web.ui import (
+        account,
         auth,
         broadcasts,
         campaigns,
@@ -25,6 +26,7 @@ def install(app: FastAPI) -> None:
         table_exports,
         tokens,
         triggers,
+        workspace,
     )
     from web.ui.editor import router as editor_router
     from web.ui.flows import router as flows_router
@@ -53,5 +55,7 @@ def install(app: FastAPI) -> None:
         triggers.router,
         campaigns.router,
         dashboard.router,
+        workspace.router,
+        account.router,
     ):
         app.include_router(router)

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
+from upesi.channels.urls import callback_urls
 from upesi.db.models import Channel, ChannelLog, Msg
 from upesi.db.ops.channels import TYPE_NAMES
+from upesi.db.scoping import in_workspace
 from web.ui.auth import CtxDep
 from web.ui.render import render
 
@@ -28,14 +30,6 @@ BASIC_AUTH_PAIRS = (
 AUTH_HEADER = re.compile(
     r"(?im)^((?:proxy-)?authorization|x-api-key|api-key|x-auth-token)(:[ \t]*)(?:(basic|bearer|token) )?(\S[^\r\n]*)"
 )
-
-
-def _callbacks(channel: Channel) -> dict[str, str]:
-    try:
-        from courier.urls import callback_urls
-    except ImportError:  # courier not installed alongside web: nothing to show rather than a failure
-        return {}
-    return callback_urls(channel.channel_type, channel.uuid)
 
 
 def secrets_of(channel: Channel) -> list[str]:
@@ -69,7 +63,7 @@ async def _channel(ctx: Any, channel_uuid: str) -> Channel | None:
         return (
             await ctx.db.execute(
                 select(Channel).where(
-                    Channel.org_id == ctx.org.id, Channel.uuid == channel_uuid, Channel.is_active
+                    in_workspace(Channel, ctx.org.id), Channel.uuid == channel_uuid, Channel.is_active
                 )
             )
         ).scalar_one_or_none()
@@ -84,7 +78,9 @@ async def channel_list(request: Request, ctx: CtxDep) -> Response:
     channels = (
         (
             await ctx.db.execute(
-                select(Channel).where(Channel.org_id == ctx.org.id, Channel.is_active).order_by(Channel.name)
+                select(Channel)
+                .where(in_workspace(Channel, ctx.org.id), Channel.is_active)
+                .order_by(Channel.name)
             )
         )
         .scalars()
@@ -93,7 +89,9 @@ async def channel_list(request: Request, ctx: CtxDep) -> Response:
     counts: dict[int | None, int] = dict(
         (
             await ctx.db.execute(
-                select(Msg.channel_id, func.count()).where(Msg.org_id == ctx.org.id).group_by(Msg.channel_id)
+                select(Msg.channel_id, func.count())
+                .where(in_workspace(Msg, ctx.org.id))
+                .group_by(Msg.channel_id)
             )
         ).all()
     )
@@ -120,7 +118,7 @@ async def channel_read(request: Request, ctx: CtxDep, channel_uuid: str) -> Resp
         {
             "ctx": ctx,
             "channel": channel,
-            "callbacks": _callbacks(channel),
+            "callbacks": callback_urls(channel.channel_type, channel.uuid),
             "config": config,
             "types": TYPE_NAMES,
         },

@@ -1,5 +1,6 @@
 """Adding channels to a workspace."""
 
+import secrets
 import uuid as uuidlib
 from typing import Any
 
@@ -30,6 +31,11 @@ TYPE_NAMES = {
 }
 
 
+# channel types whose provider echoes a secret we register with the webhook (Telegram's secret_token)
+WEBHOOK_SECRET = "webhook_secret"
+WEBHOOK_SECRET_TYPES = frozenset({"TG"})
+
+
 async def add_channel(
     session: AsyncSession,
     org_id: int,
@@ -44,6 +50,9 @@ async def add_channel(
     schemes: list[str] | None = None,
 ) -> Channel:
     channel_type = channel_type.upper()
+    if channel_type in WEBHOOK_SECRET_TYPES and not config.get(WEBHOOK_SECRET):
+        # registered with the provider's webhook and checked by courier on every callback
+        config = {**config, WEBHOOK_SECRET: secrets.token_urlsafe(32)}
     channel = Channel(
         uuid=uuid or str(uuidlib.uuid4()),
         org_id=org_id,

@@ -17,6 +17,7 @@ from upesi.db.base import Base
 from upesi.db.models import ContactField, ContactGroup, Global, Label
 from upesi.db.models.media import Topic
 from upesi.db.models.resthooks import Resthook
+from upesi.db.scoping import in_workspace
 from upesi.domain.imports.reading import clean_name
 from upesi.domain.imports.report import ImportRefused, ImportReport
 from upesi.domain.imports.uuids import is_uuid, new_uuid, taken_uuids
@@ -48,7 +49,7 @@ class Assets:
     @classmethod
     async def load(cls, session: AsyncSession, *, org_id: int, report: ImportReport) -> Assets:
         async def rows(model: type[M]) -> list[M]:
-            stmt = select(model).where(model.org_id == org_id, model.is_active)  # type: ignore[attr-defined]
+            stmt = select(model).where(in_workspace(model, org_id), model.is_active)  # type: ignore[attr-defined]
             return list((await session.execute(stmt)).scalars())
 
         return cls(

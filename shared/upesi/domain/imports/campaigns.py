@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Campaign, CampaignEvent, Flow
+from upesi.db.scoping import in_workspace
 from upesi.domain.imports.assets import SYSTEM_FIELDS, Assets
 from upesi.domain.imports.reading import clean_name
 from upesi.domain.imports.report import ImportRefused, ImportReport
@@ -27,7 +28,7 @@ async def import_campaigns(
 ) -> None:  # fmt: skip
     existing = list(
         (
-            await session.execute(select(Campaign).where(Campaign.org_id == org_id, Campaign.is_active))
+            await session.execute(select(Campaign).where(in_workspace(Campaign, org_id), Campaign.is_active))
         ).scalars()
     )
     file_uuids = [c.get("uuid") or "" for c in campaigns]
@@ -39,7 +40,7 @@ async def import_campaigns(
         str(f.uuid): f
         for f in (
             await session.execute(
-                select(Flow).where(Flow.org_id == org_id, Flow.is_active, Flow.is_system.is_(False))
+                select(Flow).where(in_workspace(Flow, org_id), Flow.is_active, Flow.is_system.is_(False))
             )
         ).scalars()
     }

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.models import Channel, Flow
 from upesi.db.models.media import OptIn
 from upesi.db.ops.flows import FLOW_TYPE_CODES, save_flow
+from upesi.db.scoping import in_workspace
 from upesi.domain.imports.assets import Assets
 from upesi.domain.imports.reading import MAX_NAME_LEN
 from upesi.domain.imports.report import ImportReport
@@ -54,7 +55,7 @@ async def import_flows(
     """Import the flows; returns them by their UUID in the file. `mapping` (file UUID -> workspace UUID)
     gets the flows and every dependency matched to another UUID."""
     existing = list(
-        (await session.execute(select(Flow).where(Flow.org_id == org_id, Flow.is_active))).scalars()
+        (await session.execute(select(Flow).where(in_workspace(Flow, org_id), Flow.is_active))).scalars()
     )
     by_uuid = {str(f.uuid): f for f in existing}
     taken = await taken_uuids(session, Flow, [d["uuid"] for d in definitions if d["uuid"] not in by_uuid])
@@ -141,7 +142,7 @@ async def _look_up(
     session: AsyncSession, model: type[Any], org_id: int, uuid: str, name: str, kind: str
 ) -> str | None:
     """By UUID in the workspace (a copy within it), else by name (an import from elsewhere)."""
-    base = select(model.uuid).where(model.org_id == org_id, model.is_active)
+    base = select(model.uuid).where(in_workspace(model, org_id), model.is_active)
     found = (await session.execute(base.where(model.uuid == uuid))).scalar() if is_uuid(uuid) else None
     if found is None and name:
         if kind == "channel" and ":" in name:  # migrated legacy flows name channels "<type>: <name>"

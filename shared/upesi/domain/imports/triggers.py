@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Channel, Flow, Trigger
 from upesi.db.models.triggers import trigger_exclude_groups, trigger_groups
+from upesi.db.scoping import in_workspace
 from upesi.domain.imports.assets import Assets
 from upesi.domain.imports.report import ImportRefused, ImportReport
 from upesi.domain.imports.uuids import is_uuid, new_uuid
@@ -35,10 +36,14 @@ async def import_triggers(
 ) -> None:  # fmt: skip
     flows = {
         str(f.uuid): f
-        for f in (await session.execute(select(Flow).where(Flow.org_id == org_id, Flow.is_active))).scalars()
+        for f in (
+            await session.execute(select(Flow).where(in_workspace(Flow, org_id), Flow.is_active))
+        ).scalars()
     }
     existing = list(
-        (await session.execute(select(Trigger).where(Trigger.org_id == org_id, Trigger.is_active))).scalars()
+        (
+            await session.execute(select(Trigger).where(in_workspace(Trigger, org_id), Trigger.is_active))
+        ).scalars()
     )
     groups_of, excludes_of = await _links(session, [t.id for t in existing])
     for t in triggers:
@@ -142,7 +147,9 @@ async def _channel(
         return None
     found = (
         await session.execute(
-            select(Channel.id).where(Channel.org_id == org_id, Channel.uuid == ref["uuid"], Channel.is_active)
+            select(Channel.id).where(
+                in_workspace(Channel, org_id), Channel.uuid == ref["uuid"], Channel.is_active
+            )
         )
     ).scalar()
     if found is None:

@@ -61,7 +61,7 @@ def action_templates(a: dict[str, Any]) -> list[str]:
 
 
 class Dependency:
-    def __init__(self, kind: str, ident: str, name: str, by_key: bool = False) -> None:
+    def __init__(self, kind: str, ident: str, name: str | None, by_key: bool = False) -> None:
         self.kind = kind
         self.ident = ident
         self.name = name

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from upesi.config import get_settings
 from upesi.db.models import Flow, FlowRun
 from upesi.db.ops.flows import save_flow
+from upesi.db.scoping import in_workspace
 from upesi.domain.exports import export_definitions
 from upesi.domain.imports import import_definitions, preview_import, queue_campaign_scheduling
 from upesi.domain.imports.uuids import is_uuid
@@ -35,7 +36,7 @@ async def flow_list(request: Request, ctx: CtxDep, search: str = "") -> Response
             func.count().filter(FlowRun.status == "C").label("completed"),
             func.count().filter(FlowRun.status.in_(("A", "W"))).label("active"),
         )
-        .where(FlowRun.org_id == ctx.org.id)
+        .where(in_workspace(FlowRun, ctx.org.id))
         .group_by(FlowRun.flow_id)
         .subquery()
     )
@@ -48,7 +49,7 @@ async def flow_list(request: Request, ctx: CtxDep, search: str = "") -> Response
         )
         .outerjoin(runs, runs.c.flow_id == Flow.id)
         .where(
-            Flow.org_id == ctx.org.id,
+            in_workspace(Flow, ctx.org.id),
             Flow.is_active,
             Flow.is_archived.is_(archived),
             Flow.is_system.is_(False),
@@ -110,7 +111,7 @@ async def flow_archive(
     ctx.require("flow_edit")
     await ctx.db.execute(
         update(Flow)
-        .where(Flow.org_id == ctx.org.id, Flow.uuid.in_(flows))
+        .where(in_workspace(Flow, ctx.org.id), Flow.uuid.in_(flows))
         .values(is_archived=(action == "archive"), modified_on=datetime.now(UTC))
     )
     await ctx.db.commit()

@@ -5,11 +5,11 @@ import argparse
 import asyncio
 import json
 
-from upesi.cli.errors import CommandError
 from upesi.db.engine import dispose_engine, transaction
 from upesi.db.ops.orgs import find_workspace
 from upesi.domain.imports import ImportRefused, import_definitions, preview_import, queue_campaign_scheduling
 from upesi.queues.redis import close_redis
+from upesi_cli.errors import CommandError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
