@@ -107,4 +107,3 @@ async def update_profile(
     if change.new_password:
         await set_password(session, user.id, change.new_password, keep_session=keep_session)
     return user
-

@@ -216,6 +216,30 @@ async def test_what_flows_use_is_created(db: None) -> None:
                     "topic": [(topic_uuid,)], "global": [("org_name", "")], "resthook": [("new-mother",)]}  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("fields", "status", "warned"),
+    [
+        ([{"key": "age", "name": "Age", "type": "number"}], "R", False),
+        # the field comes only from the query, so it is text and "> 18" can't be asked of it: RapidPro
+        # imports the group all the same (its evaluation fails later); we mark it invalid and say so
+        ([], "V", True),
+    ],
+)
+async def test_a_smart_group_imports_with_its_query_and_the_fields_it_uses(
+    db: None, fields: list[dict[str, str]], status: str, warned: bool
+) -> None:
+    org_id = await workspace()
+    report = await do_import(
+        org_id, export(fields=fields, groups=[{"uuid": u(), "name": "Adults", "query": "age > 18"}])
+    )
+    assert report.created["fields"] == ["age"] and report.created["groups"] == ["Adults"]
+    group = await rows(
+        "SELECT group_type, query, status FROM contact_groups WHERE org_id = :o AND name = 'Adults'", o=org_id
+    )
+    assert group == [("Q", "age > 18", status)]
+    assert any("Adults" in w for w in report.warnings) == warned
+
+
 async def test_translations_of_removed_items_are_dropped_and_long_names_shortened(db: None) -> None:
     node = send_node("Hello")
     gone = u()
@@ -235,11 +259,17 @@ async def test_a_legacy_trigger_naming_its_flow_by_id_is_imported(db: None) -> N
         "flows": [{"id": 42, "name": "Legacy", "flow_type": "F", "uuid": u(), "definition": {
             "base_language": "eng", "entry": entry, "rule_sets": [], "metadata": {},
             "action_sets": [{"uuid": entry, "x": 0, "y": 0, "destination": None,
-                             "actions": [{"type": "reply", "msg": {"eng": "Hi"}}]}]}}],
+                             "actions": [{"type": "reply", "msg": {"eng": "Hi"}},
+                                         {"type": "add_group", "groups": [{"uuid": (legacy_group := u()), "name": "Old Timers"}]}]}]}}],
         "triggers": [{"trigger_type": "K", "keyword": "old", "flow": {"id": 42, "name": "Legacy"}, "groups": []}],
     }  # fmt: skip
     org_id = await workspace()
-    await do_import(org_id, legacy)  # before: "for a flow not in this export"
+    report = await do_import(org_id, legacy)  # before: "for a flow not in this export"
+    # the group named only in a legacy group action is created too
+    assert report.created["groups"] == ["Old Timers"]
+    assert await rows(
+        "SELECT uuid::text FROM contact_groups WHERE org_id = :o AND name = 'Old Timers'", o=org_id
+    ) == [(legacy_group,)]
     assert await rows("SELECT t.keywords, f.name FROM triggers t JOIN flows f ON f.id = t.flow_id WHERE t.org_id = :o",
                       o=org_id) == [(["old"], "Legacy")]  # fmt: skip
 

@@ -72,10 +72,14 @@ async def import_definitions(
     )
     await session.flush()
     for group in assets.new_smart_groups:
+        # RapidPro creates the group and leaves its evaluation to mailroom, where a query the workspace's
+        # fields can't answer fails; we evaluate now and mark such a group invalid, with a warning
         try:
-            await populate_group(session, group.id)
-        except ValueError as e:  # a query that doesn't parse against the workspace's fields
-            raise ImportRefused(f"group '{group.name}': query '{group.query}' is not valid: {e}") from e
+            async with session.begin_nested():
+                await populate_group(session, group.id)
+        except ValueError as e:
+            group.status = "V"
+            report.warnings.append(f"group '{group.name}': query '{group.query}' can't be evaluated: {e}")
     await session.flush()
     return report
 
