@@ -335,3 +335,24 @@ async def test_a_v4_legacy_email_action_imports_and_runs(db: None) -> None:
     }
     _, sprint = Engine().new_session({"flows": [definition]}, contact, trigger)
     assert "email_sent" in [e["type"] for e in sprint.events] or "error" in [e["type"] for e in sprint.events]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"triggers": [{"trigger_type": "K", "keywords": ["x"], "flow": "not a reference"}]},
+        {"campaigns": [{"name": "C", "group": {"name": "G"}, "events": ["not an event"]}]},
+        {"triggers": [{"trigger_type": "Z", "flow": {"uuid": "x"}}]},
+    ],
+)
+async def test_a_malformed_export_is_refused_with_a_message_and_changes_nothing(
+    db: None, broken: dict[str, Any]
+) -> None:
+    org_id = await workspace()
+    before = await counts(org_id)
+    with pytest.raises(ImportRefused) as refused:
+        async with transaction() as s:
+            await import_definitions(
+                s, org_id=org_id, export=export(flows=[flow("F", [send_node("hi")])], **broken)
+            )
+    assert str(refused.value) and await counts(org_id) == before

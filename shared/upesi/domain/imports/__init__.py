@@ -38,6 +38,15 @@ async def import_definitions(
     session: AsyncSession, *, org_id: int, export: Any, user_id: int | None = None
 ) -> ImportReport:
     """Import the export; raises ImportRefused (the caller rolls back) naming the flow, node or object."""
+    try:
+        return await _import(session, org_id=org_id, export=export, user_id=user_id)
+    except (KeyError, TypeError, AttributeError) as e:
+        # a part of the file that is not of the shape an export has (a string where a reference should be):
+        # refused with what we know, never an error page
+        raise ImportRefused(f"this export is malformed ({type(e).__name__}: {e})") from e
+
+
+async def _import(session: AsyncSession, *, org_id: int, export: Any, user_id: int | None) -> ImportReport:
     read = read_file(export)
     report = ImportReport(warnings=list(read.warnings))
     assets = await Assets.load(session, org_id=org_id, report=report)
