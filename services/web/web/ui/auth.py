@@ -18,7 +18,7 @@ from web.ui.session import check_csrf, set_csrf_cookie
 # the session cookie's key of the server-side session (upesi.db.ops.signin): without a live row, no sign-in
 SESSION_KEY = "sid"
 
-# what each role may do; RapidPro's agents work with contacts and messages only, viewers only look
+# what each role may do; RapidPro's agents work with contacts, messages and tickets only, viewers only look
 PERMISSIONS: dict[str, frozenset[str]] = {
     "administrator": frozenset(
         {
@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "trigger_read",
             "trigger_edit",
             "org_manage",
+            "ticket_read",
+            "ticket_edit",
         }
     ),
     "editor": frozenset(
@@ -46,10 +48,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "channel_read",
             "trigger_read",
             "trigger_edit",
+            "ticket_read",
+            "ticket_edit",
         }
     ),
-    "agent": frozenset({"contact_read", "contact_edit", "msg_read", "msg_send"}),
-    "viewer": frozenset({"flow_read", "contact_read", "msg_read", "channel_read", "trigger_read"}),
+    "agent": frozenset(
+        {"contact_read", "contact_edit", "msg_read", "msg_send", "ticket_read", "ticket_edit"}
+    ),
+    "viewer": frozenset(
+        {"flow_read", "contact_read", "msg_read", "channel_read", "trigger_read", "ticket_read"}
+    ),
 }
 
 
