@@ -16,7 +16,7 @@ from web.api.v2.routing import endpoint
 
 
 @endpoint("definitions", "GET", "orgs.org_export", summary="Export flows and campaigns with their dependencies",
-          params=["flow", "campaign", "dependencies"])  # fmt: skip
+          params=["flow", "campaign", "dependencies"], listed=False)  # fmt: skip
 async def export(request: Request, ctx: APIContext) -> dict[str, Any]:
     flow_uuids = params.get_uuids(request, "flow")
     campaign_uuids = params.get_uuids(request, "campaign")
