@@ -1,19 +1,24 @@
-"""`upesi import FILE --workspace NAME`: a RapidPro definitions export (flows, triggers, fields, groups)."""
+"""`upesi import FILE --workspace NAME [--dry-run]`: a RapidPro definitions export, imported as RapidPro does
+(upesi.domain.imports); --dry-run prints what would be created, updated and skipped and writes nothing."""
 
 import argparse
 import asyncio
 import json
 
 from upesi.db.engine import dispose_engine, transaction
-from upesi.db.ops.imports import ImportError_, import_export
 from upesi.db.ops.orgs import find_workspace
+from upesi.domain.imports import ImportRefused, import_definitions, preview_import, queue_campaign_scheduling
+from upesi.queues.redis import close_redis
 from upesi_cli.errors import CommandError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("import", help="import a RapidPro export (flows, triggers, fields, groups)")
+    p = commands.add_parser(
+        "import", help="import a RapidPro export (flows, campaigns, triggers, fields, groups)"
+    )
     p.add_argument("file")
     p.add_argument("--workspace", required=True)
+    p.add_argument("--dry-run", action="store_true", help="print what the import would do; write nothing")
     p.set_defaults(func=run)
 
 
@@ -24,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         raise CommandError(f"cannot read {args.file}: {e.strerror}") from e
     except json.JSONDecodeError as e:
-        raise CommandError(f"{args.file} is not JSON: {e}") from e
+        raise CommandError(f"{args.file} is not JSON (is it a fragment of an export?): {e}") from e
     if not isinstance(export, dict):
         raise CommandError(f"{args.file} is not a RapidPro export: expected a JSON object")
 
@@ -33,15 +38,14 @@ def run(args: argparse.Namespace) -> int:
             async with transaction() as session:
                 try:
                     org = await find_workspace(session, args.workspace)
-                    summary = await import_export(session, org.id, export)
-                except (LookupError, ImportError_) as e:
+                    do = preview_import if args.dry_run else import_definitions
+                    report = await do(session, org_id=org.id, export=export)
+                except (LookupError, ImportRefused) as e:
                     raise CommandError(f"{args.file}: {e}") from e
-                lines = [f"imported {len(summary.flows)} flow(s), {summary.fields} new field(s), "
-                         f"{summary.groups} new group(s), {summary.triggers} trigger(s) into {org.name}"]  # fmt: skip
-                lines += [f"  flow {f['uuid']} {f['name']}" for f in summary.flows]
-                lines += [f"  skipped: {s}" for s in summary.skipped]
-                return "\n".join(lines)
+            await queue_campaign_scheduling(org_id=org.id, event_ids=report.event_ids)
+            return "\n".join([*report.lines(), f"  into workspace {org.name}"])
         finally:
+            await close_redis()
             await dispose_engine()
 
     print(asyncio.run(go()))

@@ -142,3 +142,27 @@ async def test_concurrent_creates_with_the_same_name_give_one_object(api: API) -
     assert codes.count(201) == 1
     assert set(codes) <= {201, 400, 409}
     assert [g["name"] for g in (await api.get("groups.json")).json()["results"]] == ["Same", "Open Tickets"]
+
+
+async def test_definitions_bring_the_campaign_and_trigger_that_start_the_flow(api: API) -> None:
+    """Issue #16: dependencies=all left out the campaign whose event starts the flow, dependencies=flows the
+    keyword trigger that starts it (RapidPro's graph goes both ways)."""
+    from upesi.db.models import Campaign, CampaignEvent, Trigger
+
+    flow = await f.flow(api.ws.org_id, "Reminder")
+    group = await f.group(api.ws.org_id, "Patients")
+    await f.field(api.ws.org_id, "visit", "Visit", "D")
+    campaign = await f.add(Campaign(uuid=f.uid(), org_id=api.ws.org_id, name="Visits", group_id=group.id))
+    await f.add(CampaignEvent(uuid=f.uid(), org_id=api.ws.org_id, campaign_id=campaign.id, relative_to_key="visit",
+                              offset=1, unit="D", event_type="F", flow_id=flow.id))  # fmt: skip
+    await f.add(Trigger(uuid=f.uid(), org_id=api.ws.org_id, trigger_type="K", keywords=["visit"], match_type="F",
+                        flow_id=flow.id))  # fmt: skip
+    everything = (await api.get("definitions.json", flow=flow.uuid)).json()
+    assert [c["name"] for c in everything["campaigns"]] == ["Visits"]
+    assert [g["name"] for g in everything["groups"]] == ["Patients"] and everything["fields"][0][
+        "key"
+    ] == "visit"
+    assert everything["triggers"] == [{"trigger_type": "K", "flow": {"uuid": flow.uuid, "name": "Reminder"}, "groups": [],
+                                       "exclude_groups": [], "channel": None, "keywords": ["visit"], "match_type": "F"}]  # fmt: skip
+    flows_only = (await api.get("definitions.json", flow=flow.uuid, dependencies="flows")).json()
+    assert flows_only["campaigns"] == [] and [t["keywords"] for t in flows_only["triggers"]] == [["visit"]]

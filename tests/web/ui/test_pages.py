@@ -1,5 +1,6 @@
 """The pages behind the menu: what they list, their searches and forms, and isolation between workspaces."""
 
+import html
 import json
 import uuid
 
@@ -299,15 +300,47 @@ async def test_import_a_rapidpro_export(site: Site, admin: httpx.AsyncClient) ->
     export = {"version": "13", "site": "https://app.rapidpro.io", "flows": [definition], "campaigns": [], "triggers": [],
               "fields": [], "groups": [{"uuid": str(uuid.uuid4()), "name": "Imported group", "query": None}]}  # fmt: skip
     token = csrf_from((await admin.get("/flow/import/")).text)
-    response = await admin.post(
+    preview = await admin.post(
         "/flow/import/", data={"csrf_token": token},
         files={"file": ("export.json", json.dumps(export).encode(), "application/json")},
     )  # fmt: skip
+    # first a preview: what would be created, with nothing written yet
+    assert preview.status_code == 200, preview.text
+    assert 'id="import-preview"' in preview.text and "Nothing has been imported yet" in preview.text
+    assert 'data-kind="flows"' in preview.text and "Imported survey" in preview.text
+    assert "Imported survey" not in (await admin.get("/flow/")).text
+    document = preview.text.split('<textarea name="document" hidden>')[1].split("</textarea>")[0]
+    response = await admin.post(
+        "/flow/import/confirm/", data={"csrf_token": token, "document": html.unescape(document)}
+    )
     assert response.status_code == 200, response.text
-    assert 'id="import-summary"' in response.text and "Imported 1 flow(s), 1 group(s)" in response.text
+    assert 'id="import-summary"' in response.text and "Imported 1 flow(s)" in response.text
+    assert 'data-kind="groups"' in response.text and "Imported group" in response.text
     assert "Imported survey" in (await admin.get("/flow/")).text
     latest = (await admin.get(f"/flow/revisions/{definition['uuid']}/latest/")).json()
     assert latest["definition"]["name"] == "Imported survey"
+
+
+async def test_an_import_the_workspace_refuses_is_a_400_naming_the_reason(
+    site: Site, admin: httpx.AsyncClient
+) -> None:
+    from tests.web.ui.helpers import fresh_flow
+
+    broken = fresh_flow("Broken survey")
+    broken["nodes"][0]["exits"][0]["destination_uuid"] = str(uuid.uuid4())
+    export = {"version": "13", "site": "", "flows": [broken]}
+    token = csrf_from((await admin.get("/flow/import/")).text)
+    for url, data, files in (
+        (
+            "/flow/import/",
+            {"csrf_token": token},
+            {"file": ("e.json", json.dumps(export).encode(), "application/json")},
+        ),
+        ("/flow/import/confirm/", {"csrf_token": token, "document": json.dumps(export)}, None),
+    ):
+        response = await admin.post(url, data=data, files=files)
+        assert response.status_code == 400 and "Broken survey" in response.text, response.text
+    assert "Broken survey" not in (await admin.get("/flow/")).text
 
 
 async def test_send_message_queues_a_broadcast(

@@ -7,12 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from upesi.config import get_settings
 from upesi.db.models import Flow, FlowRun
-from upesi.db.ops.flows import latest_definition, save_flow
-from upesi.db.ops.imports import ImportError_, import_export
+from upesi.db.ops.flows import save_flow
 from upesi.db.scoping import in_workspace
+from upesi.domain.exports import export_definitions
+from upesi.domain.imports import import_definitions, preview_import, queue_campaign_scheduling
+from upesi.domain.imports.uuids import is_uuid
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 
@@ -117,52 +121,60 @@ async def flow_archive(
 @router.get("/flow/import/")
 async def import_page(request: Request, ctx: CtxDep) -> Response:
     ctx.require("flow_edit")
-    return render(request, "flows/import.html", {"ctx": ctx, "error": None, "summary": None})
+    return render(request, "flows/import.html", {"ctx": ctx, "error": None, "report": None, "document": None})
 
 
 @router.post("/flow/import/", dependencies=[Csrf])
-async def import_submit(request: Request, ctx: CtxDep, file: UploadFile) -> Response:
+async def import_preview(request: Request, ctx: CtxDep, file: UploadFile) -> Response:
+    """Step one: what the file would create, update and skip, with nothing written; the page then carries
+    the document to the confirm step."""
     ctx.require("flow_edit")
-    error, summary = None, None
+    text = (await file.read()).decode("utf-8", errors="replace")
+    return await _import(request, ctx, text, preview=True)
+
+
+@router.post("/flow/import/confirm/", dependencies=[Csrf])
+async def import_confirm(request: Request, ctx: CtxDep, document: Annotated[str, Form()]) -> Response:
+    """Step two: the import itself, in one transaction, then its report."""
+    ctx.require("flow_edit")
+    return await _import(request, ctx, document, preview=False)
+
+
+async def _import(request: Request, ctx: CtxDep, text: str, *, preview: bool) -> Response:
+    error, report = None, None
     try:
-        export = json.loads(await file.read())
-        summary = await import_export(ctx.db, ctx.org.id, export, user_id=ctx.user.id)
-        await ctx.db.commit()
-    except (ValueError, ImportError_) as e:
+        export = json.loads(text)
+        do = preview_import if preview else import_definitions
+        report = await do(ctx.db, org_id=ctx.org.id, export=export, user_id=ctx.user.id)
+        if not preview:
+            await ctx.db.commit()
+            await queue_campaign_scheduling(org_id=ctx.org.id, event_ids=report.event_ids)
+    except ValueError as e:  # not JSON, or refused (ImportRefused): the workspace is as it was
         await ctx.db.rollback()
         error = f"This file could not be imported: {e}"
-    except ImportError as e:  # the export reader is part of the engine, which may not be installed yet
+    except IntegrityError as e:  # a conflict we did not foresee: refused loudly, never a 500
         await ctx.db.rollback()
-        error = f"Importing is not available: {e}"
-    status = 400 if error else 200
-    return render(request, "flows/import.html", {"ctx": ctx, "error": error, "summary": summary}, status)
+        error = f"This file could not be imported: it conflicts with this workspace ({e.orig})"
+    context = {"ctx": ctx, "error": error, "report": report, "document": text if preview and report else None}
+    return render(request, "flows/import.html", context, 400 if error else 200)
 
 
 @router.get("/flow/export/")
-async def export(ctx: CtxDep, uuid: Annotated[list[str] | None, Query()] = None) -> Response:
-    """A RapidPro definitions export of the chosen flows (their latest revisions), as a download."""
+async def export(
+    ctx: CtxDep, uuid: Annotated[list[str] | None, Query()] = None, dependencies: str = "all"
+) -> Response:
+    """A RapidPro definitions export of the chosen flows with what RapidPro's dependency graph brings
+    (upesi.domain.exports, as the API's definitions), as a download."""
     ctx.require("flow_read")
-    wanted = uuid or []
-    flows = (
-        (
-            await ctx.db.execute(
-                select(Flow)
-                .where(in_workspace(Flow, ctx.org.id), Flow.is_active, Flow.uuid.in_(wanted))
-                .order_by(Flow.name)
-            )
-        )
-        .scalars()
-        .all()
+    deps = dependencies if dependencies in ("none", "flows", "all") else "all"
+    wanted = [u for u in uuid or [] if is_uuid(u)]
+    body = await export_definitions(
+        ctx.db,
+        org_id=ctx.org.id,
+        flow_uuids=wanted,
+        dependencies=deps,
+        site=get_settings().web_url,
     )
-    definitions = [await latest_definition(ctx.db, f.id) for f in flows]
-    body = {
-        "version": "13",
-        "site": "upesi",
-        "flows": definitions,
-        "campaigns": [],
-        "triggers": [],
-        "fields": [],
-        "groups": [],
-    }
-    name = (flows[0].name if len(flows) == 1 else "flows").replace('"', "")
+    chosen = [f["name"] for f in body["flows"] if f.get("uuid") in wanted]
+    name = (chosen[0] if len(wanted) == 1 and chosen else "flows").replace('"', "")
     return JSONResponse(body, headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
