@@ -306,12 +306,6 @@ async def test_a_preview_reports_what_would_happen_and_writes_nothing(db: None) 
     assert report.lines()[0].startswith("would import 1 flow(s)")
 
 
-@pytest.mark.xfail(
-    reason="engine: the migrated legacy email action keeps a translations dict as its body and send_email "
-    "crashes (AttributeError: 'dict' object has no attribute 'strip'); the engine helper owns that fix",
-    raises=AttributeError,
-    strict=False,
-)
 async def test_a_v4_legacy_email_action_imports_and_runs(db: None) -> None:
     entry = u()
     legacy = {
