@@ -19,8 +19,8 @@ from upesi.db.models import (
     ContactURN,
     contact_group_contacts,
 )
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import InterruptContacts, queue_task
 from upesi.urns import URN, URNError, parse_urn
 from web import mailroom_tasks
 from web.api.v2 import body as b
@@ -206,7 +206,7 @@ async def _set_urns(session: AsyncSession, ctx: APIContext, contact_id: int, urn
     stmt = pg_insert(ContactURN).values(
         [
             {"org_id": ctx.org_id, "contact_id": contact_id, "scheme": u.scheme, "path": u.path,
-             "identity": u.identity, "display": u.display, "priority": 1000 - i, "auth_tokens": {}}
+             "identity": u.identity, "display": u.display or None, "priority": 1000 - i, "auth_tokens": {}}
             for i, u in enumerate(urns)
         ]
     )  # fmt: skip
@@ -266,9 +266,7 @@ async def touch(session: AsyncSession, contact_ids: list[int]) -> None:
 async def interrupt(ctx: APIContext, contact_ids: list[int]) -> None:
     """Mailroom ends the contacts' sessions (contract: interrupt_contacts on tasks:batch)."""
     if contact_ids:
-        await FairQueue(get_redis(), QUEUE_BATCH).push(
-            ctx.org_id, "interrupt_contacts", {"contact_ids": contact_ids}
-        )
+        await queue_task(get_redis(), ctx.org_id, InterruptContacts(contact_ids=contact_ids))
 
 
 async def contacts_changed(ctx: APIContext, contact_ids: list[int]) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactGroup, Flow, FlowStart
 from upesi.db.models.flows import flow_start_contacts, flow_start_groups
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import StartFlow, queue_task
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import boolean, read_body, string
@@ -148,5 +148,5 @@ async def create_start(request: Request, ctx: APIContext) -> Any:
         await save_links(session, flow_start_groups, "start_id", start.id, "group_id", recipients.group_ids)
         await session.refresh(start)
         shape = (await serialize_starts(session, [start]))[0]
-    await FairQueue(get_redis(), QUEUE_BATCH).push(ctx.org_id, "start_flow", {"start_id": start.id})
+    await queue_task(get_redis(), ctx.org_id, StartFlow(start_id=start.id))
     return created(shape)

@@ -11,8 +11,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from upesi.db.models import ContactGroup, FlowStart
 from upesi.db.models.flows import flow_start_groups
-from upesi.queues.fair import FairQueue
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import StartFlow, queue_task
 from web.ui.auth import Csrf, CtxDep
 from web.ui.editor.common import get_flow
 
@@ -64,7 +64,7 @@ async def start_flow(
         insert(flow_start_groups), [{"start_id": start.id, "group_id": g} for g in group_ids]
     )
     await ctx.db.commit()  # before the task: mailroom must find the start when it pops it
-    await FairQueue(get_redis(), "tasks:batch").push(ctx.org.id, "start_flow", {"start_id": start.id})
+    await queue_task(get_redis(), ctx.org.id, StartFlow(start_id=start.id))
     return RedirectResponse(f"/flow/results/{flow.uuid}/?start={start.uuid}", status_code=303)
 
 
