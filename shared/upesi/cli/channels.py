@@ -27,7 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from courier.urls import callback_urls
+    from upesi.channeltypes import callback_urls
 
     try:
         config = json.loads(args.config)

@@ -53,7 +53,7 @@ async def seed_demo(session: AsyncSession) -> Org:
 
 
 async def demo_info(session: AsyncSession) -> dict[str, Any]:
-    from courier.urls import callback_urls
+    from upesi.channeltypes import callback_urls
 
     settings = get_settings()
     org = (await session.execute(select(Org).where(Org.name == DEMO_WORKSPACE))).scalar_one_or_none()

@@ -33,6 +33,8 @@ from courier.handlers.base import (
 )
 from courier.outbound import Outbound
 from courier.textutil import split_text
+from upesi.channeltypes import codes
+from upesi.channeltypes.telegram import TYPES as DECLARED_TYPES
 
 API = "https://api.telegram.org"
 MAX_LENGTH = 4096
@@ -43,7 +45,7 @@ REMOVE_KEYBOARD = '{"remove_keyboard":true}'
 
 
 class TelegramHandler(Handler):
-    channel_types = ("TG",)
+    channel_types = codes(DECLARED_TYPES)
 
     def routes(self) -> list[Route]:
         return [Route(("POST",), "receive", self.receive, "msg_receive")]

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
+from upesi.channeltypes import TYPE_NAMES, callback_urls
 from upesi.db.models import Channel, ChannelLog, Msg
-from upesi.db.ops.channels import TYPE_NAMES
 from web.ui.auth import CtxDep
 from web.ui.render import render
 
@@ -31,10 +31,6 @@ AUTH_HEADER = re.compile(
 
 
 def _callbacks(channel: Channel) -> dict[str, str]:
-    try:
-        from courier.urls import callback_urls
-    except ImportError:  # courier not installed alongside web: nothing to show rather than a failure
-        return {}
     return callback_urls(channel.channel_type, channel.uuid)
 
 

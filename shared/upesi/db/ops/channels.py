@@ -5,29 +5,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from upesi.channeltypes import get_channel_type
 from upesi.db.models import Channel
-
-# schemes a channel type speaks, where it is not plain tel
-TYPE_SCHEMES = {
-    "TG": ["telegram"],
-    "WAC": ["whatsapp"],
-    "TWA": ["whatsapp"],
-    "FBA": ["facebook"],
-}
-TYPE_NAMES = {
-    "EX": "External API",
-    "T": "Twilio",
-    "TMS": "Twilio Messaging Service",
-    "TW": "TwiML API",
-    "TWA": "Twilio WhatsApp",
-    "SW": "SignalWire",
-    "NX": "Vonage",
-    "TG": "Telegram",
-    "WAC": "WhatsApp",
-    "FBA": "Facebook Messenger",
-    "AT": "Africa's Talking",
-    "KN": "Kannel",
-}
 
 
 async def add_channel(
@@ -44,14 +23,15 @@ async def add_channel(
     schemes: list[str] | None = None,
 ) -> Channel:
     channel_type = channel_type.upper()
+    declared = get_channel_type(channel_type)
     channel = Channel(
         uuid=uuid or str(uuidlib.uuid4()),
         org_id=org_id,
         channel_type=channel_type,
-        name=name or f"{TYPE_NAMES.get(channel_type, channel_type)} {address}".strip(),
+        name=name or f"{declared.name if declared else channel_type} {address}".strip(),
         address=address,
         country=country.upper() if country else None,
-        schemes=schemes or config.get("schemes") or TYPE_SCHEMES.get(channel_type, ["tel"]),
+        schemes=schemes or config.get("schemes") or list(declared.schemes if declared else ("tel",)),
         config=config,
         tps=tps,
     )
