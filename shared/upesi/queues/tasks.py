@@ -11,7 +11,6 @@ Each class names the queue it goes to by default; bulk jobs choose realtime or t
 from __future__ import annotations
 
 import dataclasses
-import functools
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,11 +60,15 @@ class MailroomTask:
         return cls(**values)
 
 
-@functools.cache
+_FIELD_TYPES: dict[type[MailroomTask], dict[str, Any]] = {}
+
+
 def _field_types(cls: type[MailroomTask]) -> dict[str, Any]:
     """Field name -> type, in declaration order (cached: handle_contact_event is on the reply path)."""
-    hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+    if cls not in _FIELD_TYPES:
+        hints = typing.get_type_hints(cls)
+        _FIELD_TYPES[cls] = {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+    return _FIELD_TYPES[cls]
 
 
 def _coerce(task_type: str, name: str, hint: Any, value: Any) -> Any:
