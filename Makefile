@@ -46,7 +46,8 @@ test: install services
 lint: install
 	$(BIN)/ruff check shared services tests bench
 	$(BIN)/ruff format --check shared services tests bench
-	$(BIN)/mypy shared/upesi services/web/web services/mailroom/mailroom services/courier/courier
+	$(BIN)/lint-imports
+	$(BIN)/mypy shared/upesi services/web/web services/mailroom/mailroom services/courier/courier services/cli/upesi_cli
 
 bench: install services
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -10,6 +10,7 @@ requests per second with several concurrent clients. Prints its figures; cleans 
 import argparse
 import asyncio
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -165,7 +166,9 @@ def main() -> None:
     db = f"upesi_bench_api_{uuid.uuid4().hex[:8]}"
     dsn = ADMIN_DSN.rsplit("/", 1)[0] + "/" + db
     with claimed_redis_db() as redis_url:
+        # web refuses to start without a real SECRET_KEY; a throwaway one will do for a benchmark
         env = dict(os.environ, DATABASE_URL=dsn, REDIS_URL=redis_url)
+        env.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
         run(args, dsn, env, db)
 
 

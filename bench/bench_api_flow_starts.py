@@ -8,6 +8,7 @@ mailroom queue. Prints its figures; cleans up after itself.
 import argparse
 import asyncio
 import os
+import secrets
 import subprocess
 import time
 import uuid
@@ -65,7 +66,9 @@ def main() -> None:
     db = f"upesi_bench_starts_{uuid.uuid4().hex[:8]}"
     dsn = ADMIN_DSN.rsplit("/", 1)[0] + "/" + db
     with claimed_redis_db() as redis_url:
+        # web refuses to start without a real SECRET_KEY; a throwaway one will do for a benchmark
         env = dict(os.environ, DATABASE_URL=dsn, REDIS_URL=redis_url)
+        env.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
         asyncio.run(_admin(f'CREATE DATABASE "{db}"'))
         web = None
         try:

@@ -9,9 +9,9 @@ from sqlalchemy import text
 from support import ROOT, bench_environment, group_of_contacts, job_progress, machine, run_bulk_job  # noqa: F401  (sets sys.path)
 
 from upesi.db.engine import dispose_engine, transaction
-from upesi.demo import seed_demo
 from upesi.queues.redis import close_redis
 from upesi.queues.tasks import SendBroadcast
+from upesi_cli.demo import seed_demo
 
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "100000"))
 WORKERS = os.environ.get("BENCH_WORKERS", "8")

@@ -12,8 +12,8 @@ from support import ROOT, bench_environment, machine  # noqa: F401  (sets sys.pa
 from tests.mailroom.support import receive_many
 from tests.support import processes
 from upesi.db.engine import dispose_engine, transaction
-from upesi.demo import DEMO_CHANNEL_UUID, seed_demo
 from upesi.queues.redis import close_redis
+from upesi_cli.demo import DEMO_CHANNEL_UUID, seed_demo
 
 CONTACTS = 2000
 WORKERS = os.environ.get("BENCH_MAILROOM_WORKERS", "32")

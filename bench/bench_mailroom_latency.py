@@ -20,9 +20,9 @@ from tests.mailroom.support import receive_many
 from tests.support import processes
 from upesi.config import get_settings
 from upesi.db.engine import dispose_engine, transaction
-from upesi.demo import DEMO_CHANNEL_UUID, seed_demo
 from upesi.queues.contacts import queue_contact_event
 from upesi.queues.redis import close_redis, get_redis
+from upesi_cli.demo import DEMO_CHANNEL_UUID, seed_demo
 
 RATE = float(os.environ.get("BENCH_RATE", "200"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))

@@ -11,9 +11,9 @@ from support import ROOT, bench_environment, group_of_contacts, job_progress, ma
 from tests.mailroom.test_support_batch import hello_flow
 from upesi.db.engine import dispose_engine, transaction
 from upesi.db.ops.flows import save_flow
-from upesi.demo import seed_demo
 from upesi.queues.redis import close_redis
 from upesi.queues.tasks import StartFlow
+from upesi_cli.demo import seed_demo
 
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "100000"))
 WORKERS = os.environ.get("BENCH_WORKERS", "8")

@@ -5,6 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 mkdir -p var/log "${SPOOL_DIR:-var/spool}"
+# web refuses to start without a real SECRET_KEY: the demo generates one once into var/ and reuses it, so
+# sessions survive a restart (an operator's own SECRET_KEY wins)
+if [ -z "${SECRET_KEY:-}" ]; then
+  [ -s var/secret_key ] || (umask 077 && python3 -c "import secrets; print(secrets.token_urlsafe(48))" >var/secret_key)
+  SECRET_KEY="$(cat var/secret_key)"
+  export SECRET_KEY
+fi
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM

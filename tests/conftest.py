@@ -1,6 +1,7 @@
 """Fixtures shared by all tests. Databases and Redis are real; see tests/support/services.py."""
 
 import os
+import secrets
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -8,6 +9,9 @@ import redis as sync_redis
 
 from tests.support import services
 from upesi.config import reset_settings
+
+# a real key, new each test session: web refuses to start with a published one (issue #22 point 5)
+TEST_SECRET_KEY = secrets.token_urlsafe(32)
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +41,7 @@ def env(template_db: str, redis_db: int, tmp_path) -> Iterator[dict[str, str]]:
         "SPOOL_DIR": str(tmp_path / "spool"),
         "ALLOW_PRIVATE_NETWORKS": "true",
         "MAILROOM_AUTH_TOKEN": "test-mailroom-token",
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": TEST_SECRET_KEY,
     }
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)

@@ -17,7 +17,7 @@ import pytest
 import redis
 
 from tests.support import processes
-from upesi.demo import DEMO_CHANNEL_UUID
+from upesi_cli.demo import DEMO_CHANNEL_UUID
 
 SENDER = "+15551234567"
 

@@ -5,13 +5,22 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# values that were defaults in this repository or its compose file: published, so never a secret
+PUBLISHED_SECRET_KEYS = frozenset({"change-me-in-production", "change-me", "test-secret"})
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class InsecureSettings(RuntimeError):
+    """A setting that would let strangers in; the service refuses to start with it."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
     database_url: str = "postgresql://localhost/upesi"
     redis_url: str = "redis://localhost:6379/0"
-    secret_key: str = "change-me-in-production"
+    # signs session cookies: no default, web refuses to start without a real one (check_secret_key)
+    secret_key: str = ""
     mailroom_url: str = "http://localhost:8090"
     mailroom_auth_token: str = "upesi-mailroom-token"
     courier_url: str = "http://localhost:8080"
@@ -21,11 +30,15 @@ class Settings(BaseSettings):
     # files of exports built in the background (web writes and serves them)
     exports_dir: Path = Path("var/exports")
     allow_private_networks: bool = False
+    # Strict-Transport-Security max-age for web; 0 (the default) sends none. Set it once the site is https only.
+    secure_hsts_seconds: int = 0
 
     # provider secrets, named as in the reference courier
     facebook_application_secret: str = ""
     facebook_webhook_secret: str = ""
     whatsapp_admin_system_user_token: str = ""
+    # where web registers Telegram webhooks (tests point it at a local fake)
+    telegram_api_url: str = "https://api.telegram.org"
 
     # worker sizing
     mailroom_workers: int = 8
@@ -35,6 +48,18 @@ class Settings(BaseSettings):
     contact_lock_seconds: float = 300.0
     courier_senders: int = 16
     log_level: str = "INFO"
+
+    def check_secret_key(self) -> None:
+        """Refuse a SECRET_KEY anyone could know: a session cookie signed with it would sign anyone in.
+        `make run` generates one into var/ (deploy/run-local.sh); tests generate one per session."""
+        key = self.secret_key.strip()
+        if not key:
+            raise InsecureSettings("SECRET_KEY is not set: set it to a long random value (see README)")
+        if key in PUBLISHED_SECRET_KEYS or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 5:
+            raise InsecureSettings(
+                f"SECRET_KEY is too weak: use at least {MIN_SECRET_KEY_LENGTH} random characters, "
+                "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
 
     @property
     def async_database_url(self) -> str:

@@ -29,3 +29,15 @@ TASK_DURATION = Histogram(
     ["queue", "task_type", "outcome"],
     registry=REGISTRY,
 )
+SPOOL_CORRUPT = Counter(
+    "upesi_spool_corrupt_total",
+    "Courier spool files that could not be parsed, set aside",
+    ["kind"],
+    registry=REGISTRY,
+)
+SPOOL_REFUSED = Counter(
+    "upesi_spool_refused_total",
+    "Courier spool replays the database refused (kept, retried)",
+    ["kind"],
+    registry=REGISTRY,
+)

@@ -33,9 +33,10 @@ from tests.courier.helpers import connect
 from tests.courier.mock_provider import MockProvider
 from tests.support import services
 from tests.support.processes import free_port, service
+from tests.support.shared import CONFORMANCE
 from upesi.queues.outgoing import OutgoingQueues
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "courier"
+VECTORS = CONFORMANCE / "courier"
 TELEGRAM_API = "https://api.telegram.org"
 # the Go tests lower these limits before sending (see each file's notes); we set the same via config
 SEND_CONFIG_OVERRIDES = {"WAC": {"max_length": 100}, "FBA": {"max_length": 100}}

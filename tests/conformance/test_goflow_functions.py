@@ -13,7 +13,7 @@ from goflow_support.values import decode, describe_actual, matches
 
 from upesi.excellent.evaluator import call_function
 from upesi.excellent.functions import lookup_function
-from upesi.flows.gorand import GoRand
+from upesi.gorand import GoRand
 
 DATA = load_json(GOFLOW / "functions.json")
 CASES = DATA["cases"]

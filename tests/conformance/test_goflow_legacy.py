@@ -9,8 +9,8 @@ from goflow_support.normalize import diff
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
 
-from upesi.flows.gorand import GoUUIDs
 from upesi.flows.migrations.legacy import _Ctx, convert_action, convert_ruleset, convert_test, migrate_legacy
+from upesi.gorand import GoUUIDs
 
 DIR = GOFLOW / "extra" / "legacy"
 KINDS = ["actions", "tests", "rulesets", "flows"]

@@ -180,6 +180,35 @@ async def test_status_callbacks_update_outgoing_message(courier: Courier) -> Non
         await conn.close()
 
 
+async def test_status_callback_touches_only_its_own_channels_messages(courier: Courier) -> None:
+    """Issue #22 point 8: ids are sequential, so a status on workspace A's channel naming workspace B's message
+    (by id, uuid or external id) must change nothing; A's own message still takes the status."""
+    conn = await connect(courier.dsn)
+    try:
+        other_org = await create_org(conn, "Other")
+        other_channel, _ = await create_channel(conn, other_org, "EX", "3030", {}, country="RW")
+        b_contact, b_urn = await create_contact(conn, other_org, "tel:+250788000111")
+        b_id, b_uuid = await create_outgoing(
+            conn, other_org, other_channel, b_contact, b_urn, "theirs", status="W", external_id="ext-b"
+        )
+        a_contact, a_urn = await create_contact(conn, courier.org_id, "tel:+250788000222")
+        a_id, _ = await create_outgoing(
+            conn, courier.org_id, courier.channel_id, a_contact, a_urn, "ours", status="W"
+        )
+        base = f"{courier.url}/c/ex/{courier.channel_uuid}"
+        async with httpx.AsyncClient() as client:
+            for ref in (b_id, b_uuid):
+                resp = await client.post(f"{base}/failed", params={"id": ref})
+                assert resp.status_code == 200
+            resp = await client.post(f"{base}/failed", params={"id": a_id})
+            assert resp.status_code == 200
+        await wait_for(lambda: conn.fetchval("SELECT status = 'F' FROM msgs WHERE id = $1", a_id))
+        assert await conn.fetchval("SELECT status FROM msgs WHERE id = $1", b_id) == "W"
+        assert await conn.fetchval("SELECT cardinality(log_uuids) FROM msgs WHERE id = $1", b_id) in (0, None)
+    finally:
+        await conn.close()
+
+
 async def _queue_message(courier: Courier, text: str, session: dict | None = None) -> tuple[int, str, int]:
     conn = await connect(courier.dsn)
     try:

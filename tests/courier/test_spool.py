@@ -127,3 +127,37 @@ async def test_messages_arriving_while_postgres_is_down_are_stored_once_when_it_
                     await conn.close()
     finally:
         proxy.down()
+
+
+async def test_a_courier_started_while_postgres_is_down_answers_503_for_channels_it_has_not_seen(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Issue #22 point 2: it answered a bare 500 (which some providers do not retry); a 503 makes them retry,
+    and the message is stored once Postgres is back."""
+    dsn = env["DATABASE_URL"]
+    pg = urlsplit(dsn)
+    conn = await connect(dsn)
+    try:
+        org_id = await create_org(conn)
+        _, channel_uuid = await create_channel(conn, org_id, "EX", "2020", {}, country="RW")
+    finally:
+        await conn.close()
+    proxy = TCPProxy(pg.hostname or "127.0.0.1", pg.port or 5432)
+    port = free_port()
+    courier_env = {"DATABASE_URL": _via(dsn, proxy.port), "COURIER_CHANNEL_CACHE_TTL": "0"}
+    try:
+        with service("courier", port, courier_env, log=tmp_path / "courier.log"):
+            url = f"http://127.0.0.1:{port}/c/ex/{channel_uuid}/receive"
+            async with httpx.AsyncClient(timeout=30) as client:
+                down = await client.post(url, data={"from": "+250788383383", "text": "during"})
+                assert down.status_code == 503 and "postgres is unavailable" in down.text
+                proxy.up()
+                retried = await client.post(url, data={"from": "+250788383383", "text": "during"})
+                assert retried.status_code == 200
+        conn = await connect(dsn)
+        try:
+            assert await conn.fetchval("SELECT count(*) FROM msgs WHERE text = 'during'") == 1
+        finally:
+            await conn.close()
+    finally:
+        proxy.down()

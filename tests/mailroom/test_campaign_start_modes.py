@@ -22,7 +22,7 @@ from tests.mailroom.test_support_batch import (
     set_date,
     workspace,
 )
-from upesi.demo import DEMO_CHANNEL_UUID
+from upesi_cli.demo import DEMO_CHANNEL_UUID
 
 
 async def setup(start_mode: str) -> tuple[dict[str, Any], str]:

@@ -16,10 +16,10 @@ from upesi.db.engine import transaction
 from upesi.db.ops.channels import add_channel
 from upesi.db.ops.flows import add_keyword_trigger, save_flow
 from upesi.db.ops.orgs import create_workspace
-from upesi.demo import DEMO_CHANNEL_UUID, JOIN_FLOW, seed_demo
 from upesi.queues.fair import QUEUE_REALTIME, FairQueue
 from upesi.queues.outgoing import queue_name
 from upesi.queues.redis import get_redis
+from upesi_cli.demo import DEMO_CHANNEL_UUID, JOIN_FLOW, seed_demo
 
 FLOOD_CHANNEL = "3b0c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
 

@@ -5,9 +5,9 @@ from sqlalchemy import text
 from mailroom.tasks.handle_contact_event import handle
 from tests.mailroom.support import receive
 from upesi.db.engine import transaction
-from upesi.demo import DEMO_CHANNEL_UUID, seed_demo
 from upesi.queues.outgoing import queue_name
 from upesi.queues.redis import get_redis
+from upesi_cli.demo import DEMO_CHANNEL_UUID, seed_demo
 
 
 async def outgoing_texts() -> list[str]:

@@ -13,9 +13,9 @@ from tests.mailroom.test_support_batch import hello_flow
 from upesi.db.engine import transaction
 from upesi.db.models import Trigger
 from upesi.db.ops.flows import add_keyword_trigger, save_flow
-from upesi.demo import DEMO_CHANNEL_UUID, JOIN_FLOW, seed_demo
 from upesi.queues.outgoing import queue_name
 from upesi.queues.redis import get_redis
+from upesi_cli.demo import DEMO_CHANNEL_UUID, JOIN_FLOW, seed_demo
 
 URN = "tel:+15551234567"
 

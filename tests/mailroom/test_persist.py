@@ -9,7 +9,7 @@ from mailroom.tasks.handle_contact_event import handle
 from tests.mailroom.support import receive
 from upesi.db.engine import transaction
 from upesi.db.raw import asyncpg_of
-from upesi.demo import DEMO_CHANNEL_UUID, seed_demo
+from upesi_cli.demo import DEMO_CHANNEL_UUID, seed_demo
 
 
 async def test_a_resume_scans_no_table_on_a_generic_plan(db: None) -> None:

@@ -9,7 +9,6 @@ from mailroom import runner
 from mailroom.crons import Cron, CronRunner, fire_schedules, retry_msgs
 from mailroom.followups import FLOW_ACTION
 from mailroom.persist import commit_sprints
-from mailroom.schedules import next_fire
 from tests.mailroom.test_support_batch import (
     HELLO_FLOW_UUID,
     execute,
@@ -21,6 +20,7 @@ from tests.mailroom.test_support_batch import (
     workspace,
 )
 from upesi.db.engine import transaction
+from upesi.schedules import next_fire
 
 UTC_ = "UTC"
 

@@ -11,11 +11,11 @@ from mailroom.tasks import TASKS
 from upesi.db.engine import transaction
 from upesi.db.ops.contacts import resolve_contacts
 from upesi.db.ops.flows import save_flow
-from upesi.demo import DEMO_CHANNEL_UUID, JOIN_FLOW, seed_demo
 from upesi.queues.fair import QUEUE_BATCH, QUEUE_REALTIME, QUEUE_THROTTLED, FairQueue, Task
 from upesi.queues.outgoing import queue_name
 from upesi.queues.redis import get_redis
 from upesi.urns import parse_urn
+from upesi_cli.demo import DEMO_CHANNEL_UUID, JOIN_FLOW, seed_demo
 
 QUEUES = (QUEUE_REALTIME, QUEUE_BATCH, QUEUE_THROTTLED)
 HELLO_FLOW_UUID = "9d1c2b3a-0000-4000-8000-00000000a001"

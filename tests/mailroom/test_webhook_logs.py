@@ -12,7 +12,7 @@ from tests.support import processes
 from upesi.config import reset_settings
 from upesi.db.engine import transaction
 from upesi.db.ops.flows import add_keyword_trigger, save_flow
-from upesi.demo import DEMO_CHANNEL_UUID, seed_demo
+from upesi_cli.demo import DEMO_CHANNEL_UUID, seed_demo
 
 
 def webhook_flow(url: str) -> dict:

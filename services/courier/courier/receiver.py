@@ -37,6 +37,7 @@ from courier.outbound import Outbound
 from courier.runtime import Runtime
 from courier.store import PendingEvent, PendingMsg, StatusUpdate
 from upesi.metrics import MSGS_IN, STATUSES_IN
+from upesi.outages import down_service
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,10 @@ class Receiver:
         channel: ChannelRec | None = None
         if route.needs_channel:
             assert channel_uuid is not None
-            channel = await self.rt.channels.by_uuid(channel_uuid, channel_type)
+            try:
+                channel = await self.rt.channels.by_uuid(channel_uuid, channel_type)
+            except Exception as e:
+                return _to_http(_unavailable(e))
             if channel is None:
                 # the reference answers 400; the project asks for 404 (see tests)
                 return _to_http(error_envelope("channel not found", 404))
@@ -136,7 +140,10 @@ class Receiver:
             channels=self.rt.channels,
         )
         start = time.monotonic()
-        resp = await self._run(handler, route, req, channel, ctx)
+        try:
+            resp = await self._run(handler, route, req, channel, ctx)
+        except Exception as e:
+            resp = _unavailable(e)
         clog.http(
             req.url,
             resp.status,
@@ -326,6 +333,17 @@ class Receiver:
             "type": "event", "channel_uuid": channel.uuid, "event_type": event.event_type, "urn": event.urn,
             "received_on": _iso(occurred_on), **({"extra": event.extra} if event.extra else {}),
         }  # fmt: skip
+
+
+def _unavailable(e: Exception) -> Response:
+    """Postgres (or Redis) is down and what we need is not cached (a channel this process has not seen since
+    it started, say): a 503 makes the provider try again later, where a 500 may make it give up. Anything
+    else is a bug and is raised."""
+    service = down_service(e)
+    if service is None:
+        raise e
+    log.warning("callback refused during an outage", extra={"service": service, "error": repr(e)})
+    return error_envelope(f"{service} is unavailable, try again later", 503)
 
 
 def _body_text(resp: Response) -> str:

@@ -21,6 +21,7 @@ from courier.store import (
     StatusUpdate,
     pending_event_from_json,
     pending_msg_from_json,
+    requeue_events,
     status_from_json,
     write_events,
     write_msgs,
@@ -32,6 +33,7 @@ from upesi.queues.outgoing import OutgoingQueues
 from upesi.queues.redis import close_redis, get_redis
 
 log = logging.getLogger(__name__)
+REQUEUE_SECONDS = 2.0
 
 SPOOL_FLUSH_SECONDS = float(os.environ.get("COURIER_SPOOL_FLUSH_SECONDS", "5"))
 SPOOLED = {"spooled": True}
@@ -67,6 +69,12 @@ class Runtime:
         return self.http
 
     async def start(self, with_sender: bool = True) -> None:
+        if not self.settings.facebook_application_secret:
+            from courier.handlers.meta import MISSING_SECRET
+
+            log.error(
+                f"{MISSING_SECRET}: WhatsApp and Messenger callbacks will be refused (503) until it is set"
+            )
         # min_size=0: courier must start (and spool) even while Postgres is down
         self.pool = await asyncpg.create_pool(
             self.settings.asyncpg_dsn, min_size=0, max_size=20, init=_init_conn, timeout=5, command_timeout=30
@@ -78,11 +86,22 @@ class Runtime:
             batcher.start()
         self.logs.start()
         self._tasks.append(asyncio.create_task(self.spool.run(self._replay, SPOOL_FLUSH_SECONDS)))
+        self._tasks.append(asyncio.create_task(self._requeue_events()))
         if with_sender and self.settings.courier_senders > 0:
             from courier.sender import Sender
 
             self.sender = Sender(self, self.settings.courier_senders)
             self.sender.start()
+
+    async def _requeue_events(self) -> None:
+        """Hand mailroom the events of messages stored while Redis was down, as soon as it answers again."""
+        while True:
+            await asyncio.sleep(REQUEUE_SECONDS)
+            try:
+                if sent := await requeue_events():
+                    log.info("events requeued", extra={"count": sent})
+            except Exception as e:
+                log.warning("events still waiting for Redis", extra={"error": repr(e)})
 
     async def stop(self) -> None:
         if self.sender:

@@ -62,9 +62,9 @@ class Sender:
             if popped is None:
                 await asyncio.sleep(IDLE_SLEEP)
                 continue
-            if popped == "retry":
+            if isinstance(popped, str):  # "retry": a queue was just throttled or deferred
                 continue
-            queue, raw = popped  # type: ignore[misc]
+            queue, raw = popped
             try:
                 await asyncio.wait_for(self.send(raw), SEND_TIMEOUT + 5)
             except Exception:
@@ -133,7 +133,9 @@ class Sender:
         elif msg.id is not None or msg.uuid:
             # the channel is gone (deleted or deactivated): fail the message rather than leave it queued
             await self.rt.statuses.submit(
-                StatusUpdate(status="F", channel_id=0, msg_id=msg.id, msg_uuid=msg.uuid or None)
+                StatusUpdate(
+                    status="F", channel_id=0, msg_id=msg.id, msg_uuid=msg.uuid or None, any_channel=True
+                )
             )
         if channel is not None and status == "W" and result.new_urn and msg.contact.get("id"):
             await self._add_urn(channel, msg.contact["id"], result.new_urn)

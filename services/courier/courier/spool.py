@@ -1,7 +1,10 @@
 """The spool: when Postgres is down, incoming messages, events, statuses and channel logs are written as
 JSON-lines files under SPOOL_DIR/{msgs,events,statuses,logs}/, and the provider still gets its success.
-A flusher retries the files every few seconds; writes are idempotent by uuid, so a file replayed after a
-partial success stores nothing twice. Files that can't be parsed are renamed *.corrupt."""
+A flusher retries the files every few seconds for as long as the database is down (as the reference
+courier does: an outage of any length loses nothing); writes are idempotent by uuid, so a file replayed after
+a partial success stores nothing twice. A file the database answers but refuses stays in place, is retried
+every round without holding up the others, and is logged as an error each time. Only a file that cannot be
+parsed is set aside (renamed *.corrupt), with an error in the log and upesi_spool_corrupt_total."""
 
 import asyncio
 import json
@@ -13,10 +16,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from upesi.metrics import SPOOL_CORRUPT, SPOOL_REFUSED
+from upesi.outages import down_service
+
 log = logging.getLogger(__name__)
 
 KINDS = ("msgs", "events", "statuses", "logs")
-MAX_ATTEMPTS = 50  # a file failing this often holds something the database refuses, not an outage
 
 
 class Spool:
@@ -39,6 +44,7 @@ class Spool:
             f.flush()
             os.fsync(f.fileno())
         tmp.rename(final)
+        _fsync_dir(final.parent)  # the rename itself survives a power cut before the 200 goes out
         return final
 
     def pending(self, kind: str) -> list[Path]:
@@ -48,31 +54,33 @@ class Spool:
         return sum(len(self.pending(kind)) for kind in KINDS)
 
     async def flush(self, replay: dict[str, Callable[[list[dict[str, Any]]], Awaitable[None]]]) -> int:
-        """Replay every spooled file; returns how many files were written and removed."""
+        """Replay every spooled file; returns how many files were written and removed. Stops at the first
+        outage (the rest would only wait for the same timeout) and tries again next round."""
         done = 0
         for kind in KINDS:
             for path in self.pending(kind):
                 try:
-                    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-                except (ValueError, OSError):
+                    items = [
+                        json.loads(line)["item"] for line in path.read_text().splitlines() if line.strip()
+                    ]
+                except (ValueError, KeyError, TypeError):
                     path.rename(path.with_suffix(".corrupt"))
-                    log.error("corrupt spool file", extra={"path": str(path)})
+                    SPOOL_CORRUPT.labels(kind).inc()
+                    log.error("corrupt spool file set aside", extra={"path": str(path)})
                     continue
                 try:
-                    await replay[kind]([line["item"] for line in lines])
+                    await replay[kind](items)
                 except Exception as e:
-                    attempts = max((line.get("attempts", 0) for line in lines), default=0) + 1
-                    if attempts >= MAX_ATTEMPTS:
-                        path.rename(path.with_suffix(".corrupt"))
-                    else:
-                        text = "".join(
-                            json.dumps({"attempts": attempts, "item": line["item"]}) + "\n" for line in lines
+                    if down_service(e):
+                        log.warning(
+                            "spool flush waits for the database", extra={"kind": kind, "error": str(e)}
                         )
-                        tmp = path.with_suffix(".tmp")
-                        tmp.write_text(text)
-                        tmp.rename(path)
-                    log.warning("spool flush failed", extra={"kind": kind, "error": str(e)})
-                    return done  # the database is likely still down: try again next round
+                        return done
+                    SPOOL_REFUSED.labels(kind).inc()
+                    log.error(
+                        "spool file refused, kept for retry", extra={"path": str(path), "error": repr(e)}
+                    )
+                    continue
                 path.unlink()
                 done += 1
         return done
@@ -88,3 +96,11 @@ class Spool:
                     log.info("spool flushed", extra={"files": flushed})
             except Exception:
                 log.exception("spool flush crashed")
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -73,8 +73,11 @@ class PendingEvent:
 
 @dataclass
 class StatusUpdate:
-    """A status for an outgoing message, found by id, uuid, or (channel_id, external_id). `fire` is the
-    session timeout to schedule after a successful send: {org_id, contact_id, session_uuid, sprint_uuid, timeout}."""
+    """A status for an outgoing message, found by id, uuid, or (channel_id, external_id), and only among the
+    messages of `channel_id`: a callback on one channel must never touch another's (or another workspace's)
+    message, whose ids are sequential. `any_channel` is for courier's own verdict on a message whose channel
+    is gone. `fire` is the session timeout to schedule after a successful send: {org_id, contact_id,
+    session_uuid, sprint_uuid, timeout}."""
 
     status: str
     channel_id: int
@@ -83,6 +86,7 @@ class StatusUpdate:
     external_id: str | None = None
     log_uuid: str | None = None
     fire: dict[str, Any] | None = None
+    any_channel: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -184,7 +188,33 @@ async def write_msgs(batch: list[PendingMsg]) -> list[dict[str, Any]]:
     return [results.get(m.uuid, {}) for m in batch]
 
 
+# events mailroom could not be told about while Redis was down; the rows are stored (status P), so they are
+# not spooled again: Runtime retries these every few seconds until Redis answers, and mailroom's
+# retry_incoming cron hands over any P message older than a few minutes (this process may die first)
+_unqueued: list[tuple[int, int, str, dict[str, Any]]] = []
+
+
 async def _queue_events(events: list[tuple[int, int, str, dict[str, Any]]]) -> None:
+    """Tell mailroom, or keep the events for requeue_events when Redis does not answer. A contact's events
+    may then be pushed twice; mailroom skips a message or event it has already handled."""
+    try:
+        await _push_events(events)
+    except Exception as e:
+        log.warning("events kept until Redis answers", extra={"count": len(events), "error": repr(e)})
+        _unqueued.extend(events)
+
+
+async def requeue_events() -> int:
+    """Push the events kept while Redis was down; returns how many went (none while it is still down)."""
+    if not _unqueued:
+        return 0
+    events = list(_unqueued)
+    await _push_events(events)  # raises while Redis is still down: the events stay kept
+    del _unqueued[: len(events)]
+    return len(events)
+
+
+async def _push_events(events: list[tuple[int, int, str, dict[str, Any]]]) -> None:
     """Tell mailroom, in order per contact and concurrently across contacts (a batch holds many contacts)."""
     redis = get_redis()
     by_contact: dict[tuple[int, int], list[tuple[str, dict[str, Any]]]] = {}
@@ -260,11 +290,11 @@ async def write_events(batch: list[PendingEvent]) -> list[dict[str, Any]]:
 
 _RESOLVE = """
 SELECT x.i AS idx, m.id
-FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::int[]) AS x(mid, mu, ch, ext, i)
+FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::bool[]) AS x(mid, mu, ch, ext, i, anych)
 JOIN msgs m ON (x.mid IS NOT NULL AND m.id = x.mid)
             OR (x.mid IS NULL AND x.mu IS NOT NULL AND m.uuid = x.mu::uuid)
             OR (x.mid IS NULL AND x.mu IS NULL AND m.channel_id = x.ch AND m.external_id = x.ext)
-WHERE m.direction = 'O'
+WHERE m.direction = 'O' AND (m.channel_id = x.ch OR x.anych)
 """
 
 # E counts an error and reschedules (5 min x attempts), becoming F on the third; sent_on set on first success
@@ -302,6 +332,7 @@ async def write_statuses(pool: asyncpg.Pool, batch: list[StatusUpdate]) -> list[
             [s.channel_id for s in batch],
             [s.external_id for s in batch],
             list(range(len(batch))),
+            [s.any_channel for s in batch],
         )
         ids: list[int | None] = [None] * len(batch)
         for row in rows:

@@ -4,9 +4,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from upesi.config import get_settings
 from upesi.db.engine import dispose_engine
 from upesi.queues.redis import close_redis
 from upesi.service import add_latency_middleware, common_router
+from web.security import SecurityHeaders
 
 
 @asynccontextmanager
@@ -22,10 +24,12 @@ async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
 
 
 def create_app() -> FastAPI:
+    get_settings().check_secret_key()  # before anything can sign a cookie with a key others know
     app = FastAPI(title="Upesi", lifespan=lifespan, docs_url=None, redoc_url=None)
     add_latency_middleware(app, "web")
     app.include_router(common_router("web"))
     _include_areas(app)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: every response gets the headers
     return app
 
 

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 from upesi.config import get_settings
 
+# the config key of the secret we register with a provider's webhook and check on every callback
+WEBHOOK_SECRET = "webhook_secret"
+
 
 @dataclass(frozen=True)
 class ConfigField:
@@ -38,6 +41,9 @@ class ChannelType:
     callbacks: tuple[str, ...] = ("receive",)
     # a platform-wide webhook instead (Meta's one per app, not per channel): /c/{webhook}/receive
     webhook: str | None = None
+    # the provider echoes a secret we register with its webhook (Telegram's secret_token): add_channel makes
+    # one (config[WEBHOOK_SECRET]) and the handler checks it
+    webhook_secret: bool = False
 
     @property
     def slug(self) -> str:

@@ -8,6 +8,7 @@ TG = ChannelType(
     address_label="Bot username",
     config=(ConfigField("auth_token", "Bot token"),),
     schemes=("telegram",),
+    webhook_secret=True,
 )
 
 TYPES = (TG,)

@@ -154,6 +154,7 @@ def _binary(op: str, a: Any, b: Any) -> Any:
     nb = to_number(b)
     if isinstance(nb, XError):
         return nb
+    r: Decimal | XError
     try:
         if op == "+":
             r = _CTX.add(na, nb)
@@ -192,6 +193,9 @@ def _compare(op: str, a: Any, b: Any) -> Any:
     if isinstance(b, XObject) and b.has_default:
         b = b.default
     temporal = (dt.datetime, dt.date, dt.time)
+    # two values of one temporal type compare as themselves, anything else as numbers
+    x: Any
+    y: Any
     if isinstance(a, temporal) and type(a) is type(b):
         x, y = a, b
     else:

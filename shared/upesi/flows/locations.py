@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 
 def resolve_location_value(session: Session, level: str, raw: str) -> dict[str, Any]:
     """{"state": path[, "district": path[, "ward": path]]} for the location the text names, or {}."""
+    from upesi.excellent.cases import CASE_TESTS
     from upesi.excellent.evaluator import call_function
-    from upesi.flows.cases import CASE_TESTS
 
     test = {"state": "has_state", "district": "has_district", "ward": "has_ward"}[level]
     result = call_function(CASE_TESTS[test], session.env, [raw])

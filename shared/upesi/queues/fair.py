@@ -24,7 +24,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 
@@ -230,12 +230,14 @@ class FairQueue:
 
     async def size(self) -> int:
         """Tasks queued across all owners."""
-        scores = await self.redis.zrange(f"{self.base}:queued", 0, -1, withscores=True)
+        scores = cast(
+            list[tuple[str, float]], await self.redis.zrange(f"{self.base}:queued", 0, -1, withscores=True)
+        )
         return int(sum(score for _, score in scores))
 
     async def paused_owners(self) -> set[str]:
-        return set(await self.redis.smembers(f"{self.base}:paused"))
+        return cast(set[str], await self.redis.smembers(f"{self.base}:paused"))
 
     async def queued_owners(self) -> set[str]:
         """Owners with tasks waiting (paused or not)."""
-        return set(await self.redis.zrange(f"{self.base}:queued", 0, -1))
+        return set(cast(list[str], await self.redis.zrange(f"{self.base}:queued", 0, -1)))

@@ -12,7 +12,7 @@ than the channel's TPS in one second.
 
 import json
 import time
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import redis.asyncio as aioredis
@@ -170,8 +170,10 @@ class OutgoingQueues:
 
     async def depth(self) -> dict[str, int]:
         """Items waiting per queue, for metrics."""
-        names = set(await self.redis.zrange(ACTIVE, 0, -1)) | set(await self.redis.smembers(THROTTLED))
-        names |= set(await self.redis.smembers(FUTURE))
+        # the client decodes responses (upesi.queues.redis), so members are str
+        names = set(cast(list[str], await self.redis.zrange(ACTIVE, 0, -1)))
+        for parked in (THROTTLED, FUTURE):
+            names |= cast(set[str], await self.redis.smembers(parked))
         depths: dict[str, int] = {}
         for name in names:
             depths[name] = int(await self.redis.zcard(name + "/1")) + int(await self.redis.zcard(name + "/0"))

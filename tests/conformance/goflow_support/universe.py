@@ -8,7 +8,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from upesi.flows.gorand import GoRand
+from upesi.gorand import GoRand
 
 START = dt.datetime(2025, 5, 4, 12, 30, 45, 123456, tzinfo=dt.UTC)
 

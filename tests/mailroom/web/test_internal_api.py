@@ -8,8 +8,8 @@ import pytest
 from mailroom.app import create_app
 from upesi.db.engine import transaction
 from upesi.db.ops.contacts import resolve_contacts
-from upesi.demo import JOIN_FLOW, seed_demo
 from upesi.urns import parse_urn
+from upesi_cli.demo import JOIN_FLOW, seed_demo
 
 AUTH = {"Authorization": "Token test-mailroom-token"}
 
@@ -106,3 +106,52 @@ async def test_simulator_runs_given_assets_statelessly(client: httpx.AsyncClient
     assert [e["msg"]["text"] for e in resumed["events"] if e["type"] == "msg_created"] == ["Thanks Ana!"]
     assert resumed["contact"]["name"] == "Ana"
     assert resumed["session"]["status"] == "completed"
+
+
+async def test_simulator_answers_the_context_for_the_explorer(client: httpx.AsyncClient) -> None:
+    """As mailroom's simulation response: the current run's context with each object's default under
+    "__default__" (what the simulator's "@" explorer lists)."""
+    contact = {"uuid": "5d76d86b-3bb9-4d5a-b822-c9d86f5d8e31", "name": "Ben", "status": "active",
+               "urns": ["tel:+15551110000"], "created_on": "2026-01-01T00:00:00Z", "fields": {}, "groups": []}  # fmt: skip
+    trigger = {"type": "manual", "flow": {"uuid": JOIN_FLOW["uuid"], "name": "Join"}, "triggered_on": "2026-01-01T00:00:00Z"}  # fmt: skip
+    assets = {"flows": [JOIN_FLOW], "channels": [], "fields": [], "groups": [], "globals": [
+        {"key": "org_name", "name": "Org Name", "value": "Nyaruka"}]}  # fmt: skip
+    r = await client.post(
+        "/mr/sim/start", json={"contact": contact, "trigger": trigger, "assets": assets}, headers=AUTH
+    )
+    context = r.json()["context"]
+    for key in (
+        "contact",
+        "fields",
+        "globals",
+        "run",
+        "urns",
+        "results",
+        "trigger",
+        "webhook",
+        "input",
+        "node",
+    ):
+        assert key in context, key
+    assert context["contact"]["__default__"] == "Ben"
+    assert context["contact"]["name"] == "Ben"
+    assert context["urns"]["tel"] == "tel:+15551110000" and context["urns"]["mailto"] is None
+    assert context["globals"]["org_name"] == "Nyaruka"
+    assert context["run"]["flow"]["name"] == "Join"
+
+    resume = {"type": "msg", "resumed_on": "2026-01-01T00:01:00Z",
+              "msg": {"uuid": "0e4a1fd2-a5e1-4bb8-8cc8-4a7ba0a8a0a1", "urn": "tel:+15551110000", "text": "Ana"}}  # fmt: skip
+    r = await client.post(
+        "/mr/sim/resume",
+        json={
+            "contact": r.json()["contact"],
+            "session": r.json()["session"],
+            "resume": resume,
+            "assets": assets,
+        },
+        headers=AUTH,
+    )
+    context = r.json()["context"]
+    assert context["results"]["name"]["__default__"] == "Ana"
+    assert context["results"]["name"]["category"] == "Has Text"
+    assert context["contact"]["name"] == "Ana"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from upesi.flows.engine import Engine
-from upesi.flows.gorand import GoRand
+from upesi.gorand import GoRand
 
 
 def _flow(router: dict, n_exits: int) -> dict:

@@ -110,13 +110,13 @@ def _services(ports: dict[str, int], env: dict[str, str], logs: Path) -> Iterato
 
 
 @contextmanager
-def browser_page() -> Iterator[Any]:
+def browser_page(width: int = 1440, height: int = 900) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page = browser.new_page(viewport={"width": width, "height": height})
             yield page
         finally:
             browser.close()

@@ -24,7 +24,9 @@ from web.app import create_app
 
 PASSWORD = "Qwerty123!"
 ROLES = ("administrator", "editor", "agent", "viewer")
-JOIN_FLOW = json.loads((Path(__file__).resolve().parents[3] / "shared/upesi/demo/join_flow.json").read_text())
+JOIN_FLOW = json.loads(
+    (Path(__file__).resolve().parents[3] / "services/cli/upesi_cli/demo/join_flow.json").read_text()
+)
 
 
 @dataclass

@@ -4,10 +4,12 @@ import json
 import uuid
 
 import httpx
+import pytest
 import redis
 from sqlalchemy import select
 
 from tests.web.ui.helpers import Site, csrf_from
+from upesi.config import reset_settings
 from upesi.db.engine import transaction
 from upesi.db.models import (
     Channel,
@@ -377,7 +379,11 @@ async def test_smart_group_from_a_search_and_fields(site: Site, admin: httpx.Asy
     ]
 
 
-async def test_add_a_telegram_channel(site: Site, admin: httpx.AsyncClient) -> None:
+async def test_add_a_telegram_channel(
+    site: Site, admin: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9")  # nothing listens: registration is logged
+    reset_settings()
     page = await admin.get("/channels/channel/claim/?channel_type=TG")
     assert 'name="auth_token"' in page.text
     response = await admin.post(
@@ -392,6 +398,8 @@ async def test_add_a_telegram_channel(site: Site, admin: httpx.AsyncClient) -> N
     assert response.status_code == 303
     async with transaction() as s:
         channel = (await s.execute(select(Channel).where(Channel.org_id == site.org_id))).scalar_one()
+    secret = channel.config.pop("webhook_secret")
+    assert len(secret) >= 32
     assert (channel.channel_type, channel.address, channel.schemes, channel.config) == (
         "TG",
         "upesi_bot",
@@ -508,3 +516,32 @@ async def test_campaign_with_an_event(site: Site, admin: httpx.AsyncClient, env:
     assert (event.offset, event.unit, event.event_type) == (-2, "D", "F")
     r = redis.Redis.from_url(env["REDIS_URL"])
     assert any(b"schedule_campaign_event" in v for k in r.keys("{tasks:batch}*") for v in _values(env, k))
+
+
+async def test_page_titles_hold_only_text_and_dialogs_reach_the_body(
+    site: Site, admin: httpx.AsyncClient
+) -> None:
+    """The contacts pages once put their dialogs (CSRF token included) inside <title>, where a browser shows
+    them as text and never opens them."""
+    ann = await add_contact(site.org_id, "Ann", "+250788000001")
+    for path, title, dialog in [
+        ("/contact/", "Contacts · Upesi", 'id="create-group"'),
+        (f"/contact/read/{ann.uuid}/", "Ann · Upesi", 'id="edit-dialog"'),
+    ]:
+        page = (await admin.get(path)).text
+        assert page.split("<title>")[1].split("</title>")[0] == title, path
+        assert dialog in page.split("</title>")[1], path
+
+
+async def test_empty_dashboard_guides_the_first_steps(site: Site, admin: httpx.AsyncClient) -> None:
+    page = (await admin.get("/dashboard/")).text
+    guide = page.split('id="first-run-guide"')[1].split("</ol>")[0]
+    # the site has a flow already, but no channel and no contact
+    assert '<a href="/channels/channel/claim/">Add a channel</a>' in guide
+    assert "✓ Create or import a flow" in guide
+    assert '<a href="/contact/import/">Add contacts</a>' in guide
+    async with transaction() as s:
+        s.add(Channel(uuid=str(uuid.uuid4()), org_id=site.org_id, channel_type="EX", name="Gateway", address="+2501",
+                      schemes=["tel"], config={}))  # fmt: skip
+    await add_contact(site.org_id, "Ann", "+250788000001")
+    assert 'id="first-run-guide"' not in (await admin.get("/dashboard/")).text

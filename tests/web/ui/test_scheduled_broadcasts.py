@@ -225,7 +225,7 @@ async def test_a_broadcast_scheduled_in_the_ui_is_sent_by_the_mailroom_cron(db: 
     own cron and task handlers, on the same database and Redis, send it to the outbox and courier's queue."""
     from mailroom.crons import fire_schedules
     from tests.mailroom.test_support_batch import run_tasks, sent_msgs, workspace
-    from upesi.demo import DEMO_EMAIL, DEMO_PASSWORD
+    from upesi_cli.demo import DEMO_EMAIL, DEMO_PASSWORD
     from web.app import create_app
 
     ws = await workspace(3)

@@ -79,6 +79,9 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+MISSING_SECRET = "FACEBOOK_APPLICATION_SECRET is not set, so Meta's signatures cannot be checked"
+
+
 class MetaHandler(Handler):
     """WAC and FBA share the webhook mechanics; each type has its own payload and send format."""
 
@@ -91,6 +94,8 @@ class MetaHandler(Handler):
         ]
 
     def error_response(self, request: Request, error: HandlerError) -> Response | None:
+        if error.status >= 500:
+            return None  # our fault (no app secret): a 5xx makes Meta retry once it is fixed
         return _envelope([{"type": "error", "error": error.message}], "Error", 200)
 
     def write_response(
@@ -154,6 +159,9 @@ class MetaHandler(Handler):
 
     def _check_signature(self, req: Request) -> None:
         secret = get_settings().facebook_application_secret
+        if not secret:
+            # an empty key is a key anyone can sign with: refuse rather than store what nobody verified
+            raise HandlerError(f"{MISSING_SECRET}: callback refused", 503)
         given = req.header("X-Hub-Signature-256")
         if not given.startswith("sha256="):
             raise HandlerError("invalid request signature")

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mailroom.schedules import next_fire
 from upesi.db.engine import transaction
 from upesi.queues.redis import get_redis
 from upesi.queues.tasks import SendBroadcast, StartFlow, queue_task
+from upesi.schedules import next_fire
 
 INTERVAL = 60.0
 log = logging.getLogger(__name__)

@@ -7,9 +7,13 @@
   flow's actions at once (new rows; for broadcasts that includes the API's, which it pushes itself: the
   second push finds the work done), others after a minute; and starts and broadcasts still unfinished
   five minutes after their last progress, whose parent task then queues the batches not yet done.
+- retry_incoming: incoming messages still pending (P) five minutes after courier stored them (or after the
+  last retry) get their msg_received event queued again, as the reference's retry_msgs cron does: courier
+  could not queue it (Redis down) or died before it did. msg_received skips a message already handled.
 """
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -17,12 +21,14 @@ from sqlalchemy import text
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing
 from upesi.db.engine import transaction
+from upesi.queues.contacts import queue_contact_event
 from upesi.queues.redis import get_redis
 from upesi.queues.tasks import SendBroadcast, StartFlow, queue_task
 
 INTERVAL = 60.0
 PENDING_INTERVAL = 5.0  # flow-action starts wait for this cron to push their task, so it runs often
 STUCK_AFTER = "1 minute"
+INCOMING_AFTER = "5 minutes"
 LIMIT = 5000
 log = logging.getLogger(__name__)
 
@@ -89,7 +95,7 @@ async def retry_errored() -> int:
     return len(rows)
 
 
-def _batches(rows: list[Any], resend: bool = False) -> list[Outgoing]:
+def _batches(rows: Sequence[Any], resend: bool = False) -> list[Outgoing]:
     """One courier item per contact and channel, messages in id order so they go out in order."""
     grouped: dict[tuple[int, str], Outgoing] = {}
     for r in rows:
@@ -149,6 +155,7 @@ async def queue_pending() -> int:
                 )
             )
         ).all()
+        starts, bcasts = list(starts), list(bcasts)
         # split jobs with batches still not done after a while (a batch task failed, or was lost): the parent
         # task queues the unfinished batches again, and done ones are never redone
         starts += (
@@ -181,3 +188,33 @@ async def queue_pending() -> int:
     for b in bcasts:
         await queue_task(redis, b.org_id, SendBroadcast(broadcast_id=b.id))
     return len(starts) + len(bcasts)
+
+
+_PENDING_INCOMING = f"""
+WITH due AS (
+    UPDATE msgs SET modified_on = now() WHERE id IN (
+        SELECT id FROM msgs WHERE direction = 'I' AND status = 'P' AND modified_on < now() - interval '{INCOMING_AFTER}'
+        ORDER BY modified_on LIMIT {LIMIT} FOR UPDATE SKIP LOCKED)
+    RETURNING id, uuid, org_id, contact_id, contact_urn_id, channel_id, text, attachments, external_id
+)
+SELECT d.id, d.uuid::text, d.org_id, d.contact_id, d.contact_urn_id, d.channel_id, d.text, d.attachments,
+       d.external_id, ch.uuid::text AS channel_uuid, u.identity
+FROM due d JOIN channels ch ON ch.id = d.channel_id JOIN contact_urns u ON u.id = d.contact_urn_id
+ORDER BY d.id
+"""
+
+
+async def retry_incoming() -> int:
+    """Queue msg_received again for incoming messages pending too long; returns how many."""
+    async with transaction() as db:
+        rows = (await db.execute(text(_PENDING_INCOMING))).all()
+    redis = get_redis()
+    for r in rows:
+        await queue_contact_event(redis, r.org_id, r.contact_id, "msg_received", {
+            "channel_id": r.channel_id, "channel_uuid": r.channel_uuid, "msg_id": r.id, "msg_uuid": r.uuid,
+            "msg_external_id": r.external_id or "", "urn": r.identity, "urn_id": r.contact_urn_id, "text": r.text,
+            "attachments": list(r.attachments or []), "new_contact": False,
+        })  # fmt: skip
+    if rows:
+        log.warning("pending incoming messages handed to mailroom again", extra={"count": len(rows)})
+    return len(rows)

@@ -5,7 +5,7 @@
 
 import json
 import logging
-from typing import Any
+from typing import Any, cast
 
 from mailroom.handlers import HANDLERS
 from upesi.config import get_settings
@@ -49,7 +49,7 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
                     "malformed contact event skipped", extra={"contact_id": contact_id, "item": raw[:500]}
                 )
                 await redis.lpop(key)
-                raw = await redis.lindex(key, 0)
+                raw = cast(str | None, await redis.lindex(key, 0))  # the client decodes responses
                 continue
             try:
                 await handler(org_id, contact_id, task)

@@ -16,6 +16,9 @@ from mailroom.runner import engine
 from mailroom.scene import load_org_scene
 from mailroom.web.auth import require_token
 from upesi.db.engine import transaction
+from upesi.excellent.types.marshal import context_json
+from upesi.flows.context import build_context
+from upesi.flows.session import Session
 
 router = APIRouter(prefix="/mr/sim", dependencies=[Depends(require_token)])
 
@@ -64,8 +67,17 @@ def _answer(session: Any, sprint: Any) -> dict[str, Any]:
         "contact": session.contact,
         "events": list(sprint.events),
         "segments": list(sprint.segments),
-        "context": getattr(sprint, "context", None) or {},
+        "context": current_context(session),
     }
+
+
+def current_context(session: Session) -> dict[str, Any] | None:
+    """The context of the run the session is at (the waiting one, else the last), as goflow's
+    session.CurrentContext(): what the simulator's context explorer lists."""
+    run = session.active_run() or (session.runs[-1] if session.runs else None)
+    if run is None:
+        return None
+    return context_json(build_context(session, run))
 
 
 @router.post("/start")

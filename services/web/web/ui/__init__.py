@@ -25,6 +25,7 @@ def install(app: FastAPI) -> None:
         table_exports,
         tokens,
         triggers,
+        workspace,
     )
     from web.ui.editor import router as editor_router
     from web.ui.flows import router as flows_router
@@ -53,5 +54,6 @@ def install(app: FastAPI) -> None:
         triggers.router,
         campaigns.router,
         dashboard.router,
+        workspace.router,
     ):
         app.include_router(router)

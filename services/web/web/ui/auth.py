@@ -1,7 +1,6 @@
 """Sign-in, sign-out, the signed-in context every page depends on, and role checks."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -10,11 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
 from upesi.db.engine import sessionmaker
-from upesi.db.models import Membership, Org, User
-from upesi.db.ops.orgs import check_password
+from upesi.db.models import Membership, Org, User, UserSession
+from upesi.db.ops.signin import attempt_sign_in, close_session, open_session, session_matches
 from web.ui.errors import LoginRequired
 from web.ui.render import render
 from web.ui.session import check_csrf, set_csrf_cookie
+
+# the session cookie's key of the server-side session (upesi.db.ops.signin): without a live row, no sign-in
+SESSION_KEY = "sid"
 
 # what each role may do; RapidPro's agents work with contacts and messages only, viewers only look
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -84,6 +86,7 @@ async def get_ctx(request: Request, db: Annotated[AsyncSession, Depends(get_db)]
             select(User, Org, Membership.role)
             .join(Membership, Membership.user_id == User.id)
             .join(Org, Org.id == Membership.org_id)
+            .join(UserSession, session_matches(request.session.get(SESSION_KEY)))
             .where(User.id == user_id, Org.id == org_id, User.is_active, Org.is_active)
         )
     ).one_or_none()
@@ -128,32 +131,32 @@ async def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/flow/",
 ) -> Response:
-    user = (
-        await db.execute(select(User).where(User.email == username.strip().lower(), User.is_active))
-    ).scalar_one_or_none()
-    membership = None
-    if user is not None and check_password(user.password_hash, password):
-        membership = (
-            await db.execute(
-                select(Membership).where(Membership.user_id == user.id).order_by(Membership.id).limit(1)
-            )
-        ).scalar_one_or_none()
-    if user is None or membership is None:
-        response = render(
-            request, "login.html", {"next": _safe_next(next), "error": "Invalid email or password."}, 401
+    result = await attempt_sign_in(db, username, password)
+    if result.user_id is None or result.org_id is None:
+        await db.commit()
+        error, status = (
+            ("Too many failed sign-in attempts. Try again in 10 minutes.", 429)
+            if result.locked_out
+            else ("Invalid email or password.", 401)
         )
+        response = render(request, "login.html", {"next": _safe_next(next), "error": error}, status)
         set_csrf_cookie(request, response)
         return response
-    user.last_login = datetime.now(UTC)
+    key = await open_session(db, result.user_id)
     await db.commit()
     csrf = request.session.get("csrf")
     request.session.clear()  # a fresh session on sign-in: nothing set before it survives but the token
-    request.session.update({"user_id": user.id, "org_id": membership.org_id, "csrf": csrf})
+    request.session.update(
+        {"user_id": result.user_id, "org_id": result.org_id, "csrf": csrf, SESSION_KEY: key}
+    )
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/users/logout/", dependencies=[Csrf])
-async def logout(request: Request) -> Response:
+async def logout(request: Request, db: Annotated[AsyncSession, Depends(get_db)]) -> Response:
+    # revoked server-side: a copy of the cookie taken before this no longer signs anyone in
+    await close_session(db, request.session.get(SESSION_KEY))
+    await db.commit()
     request.session.clear()
     response = RedirectResponse("/users/login/", status_code=303)
     response.delete_cookie("csrftoken")

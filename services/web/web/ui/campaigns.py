@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import ContactField, ContactGroup, Flow
 from upesi.db.models.campaigns import Campaign, CampaignEvent
+from upesi.db.scoping import in_workspace
 from web import mailroom_tasks
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
@@ -28,7 +29,7 @@ async def campaign_list(request: Request, ctx: CtxDep) -> Response:
         await ctx.db.execute(
             select(Campaign, ContactGroup.name)
             .join(ContactGroup, ContactGroup.id == Campaign.group_id)
-            .where(Campaign.org_id == ctx.org.id, Campaign.is_active, Campaign.is_archived.is_(False))
+            .where(in_workspace(Campaign, ctx.org.id), Campaign.is_active, Campaign.is_archived.is_(False))
             .order_by(Campaign.name)
         )
     ).all()
@@ -46,7 +47,7 @@ async def campaign_list(request: Request, ctx: CtxDep) -> Response:
         (
             await ctx.db.execute(
                 select(ContactGroup)
-                .where(ContactGroup.org_id == ctx.org.id, ContactGroup.is_active)
+                .where(in_workspace(ContactGroup, ctx.org.id), ContactGroup.is_active)
                 .order_by(ContactGroup.name)
             )
         )
@@ -58,7 +59,9 @@ async def campaign_list(request: Request, ctx: CtxDep) -> Response:
             await ctx.db.execute(
                 select(ContactField)
                 .where(
-                    ContactField.org_id == ctx.org.id, ContactField.is_active, ContactField.value_type == "D"
+                    in_workspace(ContactField, ctx.org.id),
+                    ContactField.is_active,
+                    ContactField.value_type == "D",
                 )
                 .order_by(ContactField.name)
             )
@@ -70,7 +73,7 @@ async def campaign_list(request: Request, ctx: CtxDep) -> Response:
         (
             await ctx.db.execute(
                 select(Flow)
-                .where(Flow.org_id == ctx.org.id, Flow.is_active, Flow.is_archived.is_(False))
+                .where(in_workspace(Flow, ctx.org.id), Flow.is_active, Flow.is_archived.is_(False))
                 .order_by(Flow.name)
             )
         )
@@ -100,7 +103,7 @@ async def campaign_create(
     ctx.require("flow_edit")
     group_id = (
         await ctx.db.execute(
-            select(ContactGroup.id).where(ContactGroup.org_id == ctx.org.id, ContactGroup.uuid == group)
+            select(ContactGroup.id).where(in_workspace(ContactGroup, ctx.org.id), ContactGroup.uuid == group)
         )
     ).scalar_one_or_none()
     if group_id is None or not name.strip():
@@ -130,19 +133,23 @@ async def event_create(
 ) -> Response:
     ctx.require("flow_edit")
     camp = (
-        await ctx.db.execute(select(Campaign).where(Campaign.org_id == ctx.org.id, Campaign.uuid == campaign))
+        await ctx.db.execute(
+            select(Campaign).where(in_workspace(Campaign, ctx.org.id), Campaign.uuid == campaign)
+        )
     ).scalar_one_or_none()
     field = None
     if relative_to not in SYSTEM_DATES:
         field = (
             await ctx.db.execute(
-                select(ContactField).where(ContactField.org_id == ctx.org.id, ContactField.key == relative_to)
+                select(ContactField).where(
+                    in_workspace(ContactField, ctx.org.id), ContactField.key == relative_to
+                )
             )
         ).scalar_one_or_none()
     flow_id = None
     if flow:
         flow_id = (
-            await ctx.db.execute(select(Flow.id).where(Flow.org_id == ctx.org.id, Flow.uuid == flow))
+            await ctx.db.execute(select(Flow.id).where(in_workspace(Flow, ctx.org.id), Flow.uuid == flow))
         ).scalar_one_or_none()
     if (
         camp is None
@@ -180,7 +187,9 @@ async def event_delete(ctx: CtxDep, event: Annotated[str, Form()]) -> Response:
     event_id = (
         await ctx.db.execute(
             update(CampaignEvent)
-            .where(CampaignEvent.org_id == ctx.org.id, CampaignEvent.uuid == event, CampaignEvent.is_active)
+            .where(
+                in_workspace(CampaignEvent, ctx.org.id), CampaignEvent.uuid == event, CampaignEvent.is_active
+            )
             .values(is_active=False)
             .returning(CampaignEvent.id)
         )
@@ -198,7 +207,7 @@ async def campaign_archive(ctx: CtxDep, campaign: Annotated[str, Form()]) -> Res
     campaign_id = (
         await ctx.db.execute(
             update(Campaign)
-            .where(Campaign.org_id == ctx.org.id, Campaign.uuid == campaign, Campaign.is_active)
+            .where(in_workspace(Campaign, ctx.org.id), Campaign.uuid == campaign, Campaign.is_active)
             .values(is_archived=True)
             .returning(Campaign.id)
         )

@@ -1,16 +1,20 @@
 """Adding a channel: one small config form per channel type (the config fields its declaration in
 upesi.channeltypes lists), then the channel's page shows the callback URLs to paste into the provider."""
 
+import logging
 from typing import Annotated
 
+import httpx
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from upesi.channeltypes import CHANNEL_TYPES, TYPE_NAMES
+from upesi.channeltypes import CHANNEL_TYPES, TYPE_NAMES, WEBHOOK_SECRET
+from upesi.config import get_settings
 from upesi.db.ops.channels import add_channel
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 
@@ -46,4 +50,23 @@ async def claim(
         ctx.db, ctx.org.id, channel_type, address.strip(), config, country=ctx.org.country
     )
     await ctx.db.commit()
+    if declared.webhook_secret:
+        await _register_telegram_webhook(channel.uuid, channel.config)
     return RedirectResponse(f"/channels/channel/read/{channel.uuid}/", status_code=303)
+
+
+async def _register_telegram_webhook(channel_uuid: str, config: dict[str, str]) -> None:
+    """Point the bot's webhook at courier with the channel's secret_token, which Telegram then sends back in
+    X-Telegram-Bot-Api-Secret-Token and courier checks. A failure is logged; the channel page shows the URL
+    for registering it by hand."""
+    settings = get_settings()
+    url = f"{settings.courier_url.rstrip('/')}/c/tg/{channel_uuid}/receive"
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(
+                f"{settings.telegram_api_url.rstrip('/')}/bot{config.get('auth_token', '')}/setWebhook",
+                data={"url": url, "secret_token": config[WEBHOOK_SECRET]},
+            )
+            response.raise_for_status()
+    except httpx.HTTPError as e:
+        log.warning("telegram webhook not registered", extra={"channel_uuid": channel_uuid, "error": str(e)})

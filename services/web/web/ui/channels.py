@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from upesi.channeltypes import TYPE_NAMES, callback_urls
 from upesi.db.models import Channel, ChannelLog, Msg
+from upesi.db.scoping import in_workspace
 from web.ui.auth import CtxDep
 from web.ui.render import render
 
@@ -28,10 +29,6 @@ BASIC_AUTH_PAIRS = (
 AUTH_HEADER = re.compile(
     r"(?im)^((?:proxy-)?authorization|x-api-key|api-key|x-auth-token)(:[ \t]*)(?:(basic|bearer|token) )?(\S[^\r\n]*)"
 )
-
-
-def _callbacks(channel: Channel) -> dict[str, str]:
-    return callback_urls(channel.channel_type, channel.uuid)
 
 
 def secrets_of(channel: Channel) -> list[str]:
@@ -65,7 +62,7 @@ async def _channel(ctx: Any, channel_uuid: str) -> Channel | None:
         return (
             await ctx.db.execute(
                 select(Channel).where(
-                    Channel.org_id == ctx.org.id, Channel.uuid == channel_uuid, Channel.is_active
+                    in_workspace(Channel, ctx.org.id), Channel.uuid == channel_uuid, Channel.is_active
                 )
             )
         ).scalar_one_or_none()
@@ -80,7 +77,9 @@ async def channel_list(request: Request, ctx: CtxDep) -> Response:
     channels = (
         (
             await ctx.db.execute(
-                select(Channel).where(Channel.org_id == ctx.org.id, Channel.is_active).order_by(Channel.name)
+                select(Channel)
+                .where(in_workspace(Channel, ctx.org.id), Channel.is_active)
+                .order_by(Channel.name)
             )
         )
         .scalars()
@@ -89,7 +88,9 @@ async def channel_list(request: Request, ctx: CtxDep) -> Response:
     counts: dict[int | None, int] = dict(
         (
             await ctx.db.execute(
-                select(Msg.channel_id, func.count()).where(Msg.org_id == ctx.org.id).group_by(Msg.channel_id)
+                select(Msg.channel_id, func.count())
+                .where(in_workspace(Msg, ctx.org.id))
+                .group_by(Msg.channel_id)
             )
         ).all()
     )
@@ -116,7 +117,7 @@ async def channel_read(request: Request, ctx: CtxDep, channel_uuid: str) -> Resp
         {
             "ctx": ctx,
             "channel": channel,
-            "callbacks": _callbacks(channel),
+            "callbacks": callback_urls(channel.channel_type, channel.uuid),
             "config": config,
             "types": TYPE_NAMES,
         },

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from upesi.db.models import Contact, ContactField, ContactGroup, contact_group_contacts
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.db.ops.smart_groups import refresh_contacts_groups
+from upesi.db.scoping import in_workspace
 from web.mailroom_tasks import contacts_changed
 from web.ui.auth import Csrf, CtxDep
 
@@ -30,7 +31,7 @@ async def contact_update(
     contact = (
         await ctx.db.execute(
             select(Contact).where(
-                Contact.org_id == ctx.org.id, Contact.uuid == contact_uuid, Contact.is_active
+                in_workspace(Contact, ctx.org.id), Contact.uuid == contact_uuid, Contact.is_active
             )
         )
     ).scalar_one_or_none()
@@ -43,7 +44,7 @@ async def contact_update(
     form = await request.form()
     fields = (
         await ctx.db.execute(
-            select(ContactField).where(ContactField.org_id == ctx.org.id, ContactField.is_active)
+            select(ContactField).where(in_workspace(ContactField, ctx.org.id), ContactField.is_active)
         )
     ).scalars()
     values = dict(contact.fields or {})
@@ -64,7 +65,9 @@ async def contact_update(
         for g in (
             await ctx.db.execute(
                 select(ContactGroup).where(
-                    ContactGroup.org_id == ctx.org.id, ContactGroup.is_active, ContactGroup.query.is_(None)
+                    in_workspace(ContactGroup, ctx.org.id),
+                    ContactGroup.is_active,
+                    ContactGroup.query.is_(None),
                 )
             )
         ).scalars()

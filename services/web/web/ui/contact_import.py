@@ -14,6 +14,7 @@ from sqlalchemy import select
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from upesi.db.models import ContactField, ContactGroup
+from upesi.db.scoping import in_workspace
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.contact_import_jobs import ImportState, load_errors, load_state, start_import
 from web.ui.contact_import_rows import Layout, read_layout
@@ -38,7 +39,7 @@ async def _add_fields(ctx: Ctx, layout: Layout) -> None:
         f.key: f
         for f in (
             await ctx.db.execute(
-                select(ContactField).where(ContactField.org_id == ctx.org.id, ContactField.is_active)
+                select(ContactField).where(in_workspace(ContactField, ctx.org.id), ContactField.is_active)
             )
         ).scalars()
     }
@@ -62,7 +63,9 @@ async def _group(ctx: Ctx, name: str) -> ContactGroup | None:
         return None
     group = (
         await ctx.db.execute(
-            select(ContactGroup).where(ContactGroup.org_id == ctx.org.id, ContactGroup.name == name.strip())
+            select(ContactGroup).where(
+                in_workspace(ContactGroup, ctx.org.id), ContactGroup.name == name.strip()
+            )
         )
     ).scalar_one_or_none()
     if group is None:

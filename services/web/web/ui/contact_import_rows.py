@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Contact, ContactField, ContactURN, contact_group_contacts
 from upesi.db.ops.smart_groups import refresh_contacts_groups
+from upesi.db.scoping import in_workspace
 from upesi.urns import URN, URNError, parse_urn
 
 
@@ -121,7 +122,7 @@ async def import_chunk(
     identities = {u.identity for r in checked for u in r.urns}
     found = (
         await session.execute(
-            select(ContactURN).where(ContactURN.org_id == org_id, ContactURN.identity.in_(identities))
+            select(ContactURN).where(in_workspace(ContactURN, org_id), ContactURN.identity.in_(identities))
         )
     ).scalars()
     existing_urns = {u.identity: u for u in found}

@@ -2,7 +2,7 @@
 its history of messages and runs."""
 
 import uuid as uuidlib
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from upesi.db.models import (
     contact_group_contacts,
 )
 from upesi.db.models.contacts import CONTACT_STATUSES
+from upesi.db.scoping import in_workspace
 from upesi.urns import URNError, parse_urn
 from web.mailroom_tasks import contacts_changed
 from web.ui.auth import Csrf, CtxDep
@@ -39,7 +40,7 @@ async def _urns(db: AsyncSession, contact_ids: list[int]) -> dict[int, list[str]
         .order_by(ContactURN.priority.desc())
     )
     for cid, identity in rows:
-        urns.setdefault(cid, []).append(identity)
+        urns.setdefault(cast(int, cid), []).append(identity)  # a detached URN (no contact) is not among these
     return urns
 
 
@@ -66,7 +67,7 @@ async def contact_list(
         except (QueryError, ValueError) as e:
             error = str(e)
     else:
-        where: list[Any] = [Contact.org_id == ctx.org.id, Contact.is_active]
+        where: list[Any] = [in_workspace(Contact, ctx.org.id), Contact.is_active]
         if group_id is not None:
             where.append(
                 Contact.id.in_(
@@ -93,7 +94,7 @@ async def contact_list(
         (
             await ctx.db.execute(
                 select(ContactField).where(
-                    ContactField.org_id == ctx.org.id, ContactField.is_active, ContactField.show_in_table
+                    in_workspace(ContactField, ctx.org.id), ContactField.is_active, ContactField.show_in_table
                 )
             )
         )
@@ -135,7 +136,7 @@ async def contact_create(
         taken = (
             await ctx.db.execute(
                 select(ContactURN.id).where(
-                    ContactURN.org_id == ctx.org.id, ContactURN.identity == parsed.identity
+                    in_workspace(ContactURN, ctx.org.id), ContactURN.identity == parsed.identity
                 )
             )
         ).scalar_one_or_none()
@@ -169,7 +170,7 @@ async def contact_read(request: Request, ctx: CtxDep, contact_uuid: str) -> Resp
         return render(request, "error.html", {"ctx": ctx, "status": 404, "message": "No such contact"}, 404)
     contact = (
         await ctx.db.execute(
-            select(Contact).where(Contact.org_id == ctx.org.id, Contact.uuid == contact_uuid)
+            select(Contact).where(in_workspace(Contact, ctx.org.id), Contact.uuid == contact_uuid)
         )
     ).scalar_one_or_none()
     if contact is None:
@@ -189,7 +190,7 @@ async def contact_read(request: Request, ctx: CtxDep, contact_uuid: str) -> Resp
     fields = (
         (
             await ctx.db.execute(
-                select(ContactField).where(ContactField.org_id == ctx.org.id, ContactField.is_active)
+                select(ContactField).where(in_workspace(ContactField, ctx.org.id), ContactField.is_active)
             )
         )
         .scalars()
@@ -237,7 +238,9 @@ async def contact_read(request: Request, ctx: CtxDep, contact_uuid: str) -> Resp
             await ctx.db.execute(
                 select(ContactGroup)
                 .where(
-                    ContactGroup.org_id == ctx.org.id, ContactGroup.is_active, ContactGroup.query.is_(None)
+                    in_workspace(ContactGroup, ctx.org.id),
+                    ContactGroup.is_active,
+                    ContactGroup.query.is_(None),
                 )
                 .order_by(ContactGroup.name)
             )

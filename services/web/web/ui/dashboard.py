@@ -27,6 +27,35 @@ COMPLETION = text(
        WHERE f.org_id = :org AND f.is_active GROUP BY f.id ORDER BY runs DESC LIMIT 10"""
 )
 
+# what a new workspace has done of its first steps, for the guide on an empty dashboard
+FIRST_STEPS = text(
+    """SELECT EXISTS (SELECT 1 FROM channels WHERE org_id = :org AND is_active) AS channel,
+              EXISTS (SELECT 1 FROM flows WHERE org_id = :org AND is_active AND NOT is_system) AS flow,
+              EXISTS (SELECT 1 FROM contacts WHERE org_id = :org AND is_active) AS contact"""
+)
+GUIDE = [
+    (
+        "channel",
+        "Add a channel",
+        "so contacts can reach you by SMS, WhatsApp, Telegram…",
+        "/channels/channel/claim/",
+    ),
+    (
+        "flow",
+        "Create or import a flow",
+        "draw a conversation in the editor, or import a RapidPro export",
+        "/flow/",
+    ),
+    ("contact", "Add contacts", "one by one, or import a spreadsheet", "/contact/import/"),
+]
+
+
+def first_run_guide(done: dict[str, bool]) -> list[dict[str, Any]]:
+    """The first steps, each marked done or not; empty once all are done (the guide then disappears)."""
+    if all(done.get(key) for key, *_ in GUIDE):
+        return []
+    return [{"done": bool(done.get(key)), "title": t, "hint": h, "href": href} for key, t, h, href in GUIDE]
+
 
 def bar_chart(days: list[date], series: dict[str, dict[date, int]]) -> dict[str, Any]:
     """Grouped bars as plain numbers the template draws in SVG (no chart library, nothing from a CDN)."""
@@ -72,5 +101,6 @@ async def dashboard(request: Request, ctx: CtxDep) -> Response:
             "active": (await ctx.db.execute(ACTIVE, params)).scalar_one(),
             "flows": flows,
             "days": DAYS,
+            "guide": first_run_guide(dict((await ctx.db.execute(FIRST_STEPS, params)).one()._mapping)),
         },
     )

@@ -11,6 +11,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 
 from upesi.db.models import Export, User
 from upesi.db.models.exports import EXPORT_FORMATS, EXPORT_STATUSES
+from upesi.db.scoping import in_workspace
 from web.ui.auth import Ctx, CtxDep
 from web.ui.export_worker import exports_dir, wake_worker
 from web.ui.exports import MEDIA_TYPES
@@ -31,7 +32,7 @@ async def request_export(ctx: Ctx, export_type: str, fmt: str, params: dict[str,
     same = (
         await ctx.db.execute(
             select(Export).where(
-                Export.org_id == ctx.org.id,
+                in_workspace(Export, ctx.org.id),
                 Export.created_by_id == ctx.user.id,
                 Export.export_type == export_type,
                 Export.file_format == fmt,
@@ -68,7 +69,9 @@ async def _get(ctx: Ctx, export_uuid: str) -> Export:
     if not is_uuid(export_uuid):
         raise HTTPException(status_code=404, detail="No such export")
     export = (
-        await ctx.db.execute(select(Export).where(Export.org_id == ctx.org.id, Export.uuid == export_uuid))
+        await ctx.db.execute(
+            select(Export).where(in_workspace(Export, ctx.org.id), Export.uuid == export_uuid)
+        )
     ).scalar_one_or_none()
     if export is None or not ctx.can(PERMISSIONS.get(export.export_type, "")):
         raise HTTPException(status_code=404, detail="No such export")
@@ -101,7 +104,7 @@ async def export_list(request: Request, ctx: CtxDep) -> Response:
         await ctx.db.execute(
             select(Export, User.email)
             .outerjoin(User, User.id == Export.created_by_id)
-            .where(Export.org_id == ctx.org.id, Export.export_type.in_(readable))
+            .where(in_workspace(Export, ctx.org.id), Export.export_type.in_(readable))
             .order_by(Export.id.desc())
             .limit(LIST_SIZE)
         )

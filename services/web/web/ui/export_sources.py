@@ -27,6 +27,7 @@ from upesi.db.models import (
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.db.models.labels import Label, msg_labels
 from upesi.db.ops.flows import latest_definition
+from upesi.db.scoping import in_workspace
 from web.ui.editor.info import flow_info
 from web.ui.flows.results import RUN_STATUSES
 from web.ui.msgs import FOLDERS, STATUS_NAMES
@@ -133,17 +134,17 @@ async def _contacts(session: AsyncSession, org_id: int, params: dict[str, Any]) 
         (
             await session.execute(
                 select(ContactField)
-                .where(ContactField.org_id == org_id, ContactField.is_active)
+                .where(in_workspace(ContactField, org_id), ContactField.is_active)
                 .order_by(ContactField.name)
             )
         ).scalars()
     )
-    where: list[Any] = [Contact.org_id == org_id, Contact.is_active]
+    where: list[Any] = [in_workspace(Contact, org_id), Contact.is_active]
     if params.get("group"):
         group_id = (
             await session.execute(
                 select(ContactGroup.id).where(
-                    ContactGroup.org_id == org_id, ContactGroup.uuid == params["group"]
+                    in_workspace(ContactGroup, org_id), ContactGroup.uuid == params["group"]
                 )
             )
         ).scalar_one_or_none()
@@ -164,11 +165,11 @@ async def _contacts(session: AsyncSession, org_id: int, params: dict[str, Any]) 
 
 
 async def _messages(session: AsyncSession, org_id: int, params: dict[str, Any]) -> Source:
-    where: list[Any] = [Msg.org_id == org_id, Msg.visibility == "V"]
+    where: list[Any] = [in_workspace(Msg, org_id), Msg.visibility == "V"]
     if params.get("label"):
         label_id = (
             await session.execute(
-                select(Label.id).where(Label.org_id == org_id, Label.uuid == params["label"])
+                select(Label.id).where(in_workspace(Label, org_id), Label.uuid == params["label"])
             )
         ).scalar_one_or_none()
         if label_id is None:
@@ -182,7 +183,9 @@ async def _messages(session: AsyncSession, org_id: int, params: dict[str, Any]) 
 
 async def _flow_results(session: AsyncSession, org_id: int, params: dict[str, Any]) -> Source:
     flow_id = (
-        await session.execute(select(Flow.id).where(Flow.org_id == org_id, Flow.uuid == params.get("flow")))
+        await session.execute(
+            select(Flow.id).where(in_workspace(Flow, org_id), Flow.uuid == params.get("flow"))
+        )
     ).scalar_one_or_none()
     if flow_id is None:
         raise ExportParamsError("The flow of this export no longer exists")

@@ -12,6 +12,7 @@ from upesi.contactql import QueryError, load_resolver, parse_query
 from upesi.db.models import ContactField, ContactGroup
 from upesi.db.ops.assets import FIELD_TYPES
 from upesi.db.ops.smart_groups import populate_group
+from upesi.db.scoping import in_workspace
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 
@@ -33,7 +34,7 @@ async def group_create(
         return _back("A group needs a name")
     taken = await ctx.db.execute(
         select(ContactGroup.id).where(
-            ContactGroup.org_id == ctx.org.id,
+            in_workspace(ContactGroup, ctx.org.id),
             ContactGroup.is_active,
             func.lower(ContactGroup.name) == name.lower(),
         )
@@ -72,7 +73,7 @@ async def field_list(request: Request, ctx: CtxDep) -> Response:
             await ctx.db.execute(
                 select(ContactField)
                 .where(
-                    ContactField.org_id == ctx.org.id,
+                    in_workspace(ContactField, ctx.org.id),
                     ContactField.is_active,
                     ContactField.is_system.is_(False),
                 )
@@ -104,7 +105,7 @@ async def field_create(
             "/contact/fields/?error=Field names must start with a letter", status_code=303
         )
     exists = await ctx.db.execute(
-        select(ContactField.id).where(ContactField.org_id == ctx.org.id, ContactField.key == key)
+        select(ContactField.id).where(in_workspace(ContactField, ctx.org.id), ContactField.key == key)
     )
     if exists.first():
         return RedirectResponse(f"/contact/fields/?error=A field with key {key} exists", status_code=303)

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import Msg
 from upesi.db.models.labels import Label, msg_labels
+from upesi.db.scoping import in_workspace
 from web.ui.auth import Csrf, CtxDep
 
 router = APIRouter()
@@ -32,7 +33,7 @@ async def label_messages(
         target = (
             await ctx.db.execute(
                 select(Label).where(
-                    Label.org_id == ctx.org.id, Label.is_active, func.lower(Label.name) == name.lower()
+                    in_workspace(Label, ctx.org.id), Label.is_active, func.lower(Label.name) == name.lower()
                 )
             )
         ).scalar_one_or_none()
@@ -42,13 +43,15 @@ async def label_messages(
             await ctx.db.flush()
     elif label:
         target = (
-            await ctx.db.execute(select(Label).where(Label.org_id == ctx.org.id, Label.uuid == label))
+            await ctx.db.execute(select(Label).where(in_workspace(Label, ctx.org.id), Label.uuid == label))
         ).scalar_one_or_none()
     if target is None:
         return RedirectResponse(f"{back}?error=Choose a label", status_code=303)
     ids = list(
         (
-            await ctx.db.execute(select(Msg.id).where(Msg.org_id == ctx.org.id, Msg.uuid.in_(msgs or [])))
+            await ctx.db.execute(
+                select(Msg.id).where(in_workspace(Msg, ctx.org.id), Msg.uuid.in_(msgs or []))
+            )
         ).scalars()
     )
     if ids and action == "unlabel":

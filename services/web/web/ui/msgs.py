@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import Broadcast, Contact, ContactGroup, ContactURN, Msg
 from upesi.db.models.labels import Label, msg_labels
+from upesi.db.scoping import in_workspace
 from web.ui.auth import Ctx, CtxDep
 from web.ui.render import render
 from web.ui.scheduled_broadcasts import SCHEDULE_PERMISSION, schedule_context
@@ -52,11 +53,11 @@ async def render_folder(
     """A folder; with a refused send form, the form shown again (open) with its error and what was typed."""
     if folder not in FOLDERS and folder != "label":
         return render(request, "error.html", {"ctx": ctx, "status": 404, "message": "No such folder"}, 404)
-    where: list[Any] = [Msg.org_id == ctx.org.id, Msg.visibility == "V"]
+    where: list[Any] = [in_workspace(Msg, ctx.org.id), Msg.visibility == "V"]
     title = FOLDERS.get(folder, ("Label", []))[0]
     if folder == "label":
         lab = (
-            await ctx.db.execute(select(Label).where(Label.org_id == ctx.org.id, Label.uuid == label))
+            await ctx.db.execute(select(Label).where(in_workspace(Label, ctx.org.id), Label.uuid == label))
         ).scalar_one_or_none()
         if lab is None:
             return render(request, "error.html", {"ctx": ctx, "status": 404, "message": "No such label"}, 404)
@@ -70,7 +71,7 @@ async def render_folder(
         await ctx.db.execute(
             select(*(func.count().filter(and_(true(), *FOLDERS[name][1])) for name in names))
             .select_from(Msg)
-            .where(Msg.org_id == ctx.org.id, Msg.visibility == "V")
+            .where(in_workspace(Msg, ctx.org.id), Msg.visibility == "V")
         )
     ).one()
     counts = dict(zip(names, totals, strict=True))
@@ -95,7 +96,7 @@ async def render_folder(
         (
             await ctx.db.execute(
                 select(ContactGroup)
-                .where(ContactGroup.org_id == ctx.org.id, ContactGroup.is_active)
+                .where(in_workspace(ContactGroup, ctx.org.id), ContactGroup.is_active)
                 .order_by(ContactGroup.name)
             )
         )
@@ -105,7 +106,7 @@ async def render_folder(
     labels = (
         (
             await ctx.db.execute(
-                select(Label).where(Label.org_id == ctx.org.id, Label.is_active).order_by(Label.name)
+                select(Label).where(in_workspace(Label, ctx.org.id), Label.is_active).order_by(Label.name)
             )
         )
         .scalars()
@@ -115,7 +116,7 @@ async def render_folder(
         await ctx.db.execute(
             select(func.count())
             .select_from(Broadcast)
-            .where(Broadcast.org_id == ctx.org.id, Broadcast.is_active, Broadcast.schedule.is_not(None))
+            .where(in_workspace(Broadcast, ctx.org.id), Broadcast.is_active, Broadcast.schedule.is_not(None))
         )
     ).scalar_one()
     return render(

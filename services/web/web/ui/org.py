@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from upesi.db.models import Membership, Org, User
 from upesi.db.models.orgs import ROLES
 from upesi.db.ops.orgs import get_or_create_user
+from upesi.db.scoping import in_workspace
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 
@@ -22,7 +23,7 @@ async def members(request: Request, ctx: CtxDep) -> Response:
         await ctx.db.execute(
             select(User, Membership.role)
             .join(Membership, Membership.user_id == User.id)
-            .where(Membership.org_id == ctx.org.id)
+            .where(in_workspace(Membership, ctx.org.id))
             .order_by(User.email)
         )
     ).all()
@@ -48,7 +49,7 @@ async def change_member(
     if user is not None:
         membership = (
             await ctx.db.execute(
-                select(Membership).where(Membership.org_id == ctx.org.id, Membership.user_id == user.id)
+                select(Membership).where(in_workspace(Membership, ctx.org.id), Membership.user_id == user.id)
             )
         ).scalar_one_or_none()
     if role == "remove" or (
@@ -58,7 +59,7 @@ async def change_member(
             await ctx.db.execute(
                 select(func.count())
                 .select_from(Membership)
-                .where(Membership.org_id == ctx.org.id, Membership.role == "administrator")
+                .where(in_workspace(Membership, ctx.org.id), Membership.role == "administrator")
             )
         ).scalar_one()
         if membership is not None and membership.role == "administrator" and admins <= 1:

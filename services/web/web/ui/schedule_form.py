@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mailroom.schedules import DAY_LETTERS, next_fire, parse
+from upesi.schedules import DAY_LETTERS, next_fire, parse
 
 REPEATS = {"O": "Once", "D": "Daily", "W": "Weekly", "M": "Monthly"}
 DAY_NAMES = dict(zip(DAY_LETTERS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import ContactGroup, Flow, Trigger
 from upesi.db.models.triggers import trigger_exclude_groups, trigger_groups
+from upesi.db.scoping import in_workspace
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.render import render
 from web.ui.schedule_form import ScheduleError, ScheduleInput, build_schedule, describe, next_fire_local
@@ -47,7 +48,9 @@ async def _group_ids(ctx: Ctx, uuids: list[str]) -> list[int]:
         (
             await ctx.db.execute(
                 select(ContactGroup.id).where(
-                    ContactGroup.org_id == ctx.org.id, ContactGroup.is_active, ContactGroup.uuid.in_(uuids)
+                    in_workspace(ContactGroup, ctx.org.id),
+                    ContactGroup.is_active,
+                    ContactGroup.uuid.in_(uuids),
                 )
             )
         ).scalars()
@@ -74,7 +77,7 @@ async def save_groups(db: AsyncSession, trigger_id: int, checked: CheckedSchedul
 async def _flow_id(ctx: Ctx, flow_uuid: str) -> int | None:
     return (
         await ctx.db.execute(
-            select(Flow.id).where(Flow.org_id == ctx.org.id, Flow.uuid == flow_uuid, Flow.is_active)
+            select(Flow.id).where(in_workspace(Flow, ctx.org.id), Flow.uuid == flow_uuid, Flow.is_active)
         )
     ).scalar_one_or_none()
 
@@ -83,7 +86,7 @@ async def _get(ctx: Ctx, uuid: str) -> Trigger:
     trigger = (
         await ctx.db.execute(
             select(Trigger).where(
-                Trigger.org_id == ctx.org.id,
+                in_workspace(Trigger, ctx.org.id),
                 Trigger.uuid == uuid,
                 Trigger.is_active,
                 Trigger.trigger_type == "S",
@@ -118,14 +121,14 @@ async def _render(
     flows = (
         await ctx.db.execute(
             select(Flow)
-            .where(Flow.org_id == ctx.org.id, Flow.is_active, Flow.is_archived.is_(False))
+            .where(in_workspace(Flow, ctx.org.id), Flow.is_active, Flow.is_archived.is_(False))
             .order_by(Flow.name)
         )
     ).scalars()
     groups = (
         await ctx.db.execute(
             select(ContactGroup)
-            .where(ContactGroup.org_id == ctx.org.id, ContactGroup.is_active)
+            .where(in_workspace(ContactGroup, ctx.org.id), ContactGroup.is_active)
             .order_by(ContactGroup.name)
         )
     ).scalars()

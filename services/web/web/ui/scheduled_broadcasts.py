@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import Broadcast, Contact, ContactGroup, User
 from upesi.db.models.msgs import broadcast_contacts, broadcast_groups
+from upesi.db.scoping import in_workspace
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.render import render
 from web.ui.schedule_form import (
@@ -61,7 +62,7 @@ async def _groups(ctx: Ctx) -> list[ContactGroup]:
         (
             await ctx.db.execute(
                 select(ContactGroup)
-                .where(ContactGroup.org_id == ctx.org.id, ContactGroup.is_active)
+                .where(in_workspace(ContactGroup, ctx.org.id), ContactGroup.is_active)
                 .order_by(ContactGroup.name)
             )
         ).scalars()
@@ -121,7 +122,9 @@ async def render_list(
         (
             await ctx.db.execute(
                 select(Broadcast)
-                .where(Broadcast.org_id == ctx.org.id, Broadcast.is_active, Broadcast.schedule.is_not(None))
+                .where(
+                    in_workspace(Broadcast, ctx.org.id), Broadcast.is_active, Broadcast.schedule.is_not(None)
+                )
                 .order_by(Broadcast.id.desc())
                 .limit(500)
             )
@@ -155,7 +158,7 @@ async def _get(ctx: Ctx, uuid: str) -> Broadcast:
     bcast = (
         await ctx.db.execute(
             select(Broadcast).where(
-                Broadcast.org_id == ctx.org.id,
+                in_workspace(Broadcast, ctx.org.id),
                 Broadcast.uuid == uuid,
                 Broadcast.is_active,
                 Broadcast.schedule.is_not(None),

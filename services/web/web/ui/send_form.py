@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.contactql import QueryError, load_resolver, parse_query
 from upesi.db.models import Contact, ContactGroup, ContactURN
 from upesi.db.models.msgs import broadcast_contacts, broadcast_groups
+from upesi.db.scoping import in_workspace
 from upesi.urns import URNError, parse_urn
 from web.ui.auth import Ctx
 from web.ui.schedule_form import ScheduleInput
@@ -64,7 +65,7 @@ async def resolve_recipients(ctx: Ctx, form: SendInput) -> Recipients:
         (
             await ctx.db.execute(
                 select(ContactGroup.id).where(
-                    ContactGroup.org_id == ctx.org.id,
+                    in_workspace(ContactGroup, ctx.org.id),
                     ContactGroup.is_active,
                     ContactGroup.uuid.in_(form.groups),
                 )
@@ -77,7 +78,7 @@ async def resolve_recipients(ctx: Ctx, form: SendInput) -> Recipients:
             (
                 await ctx.db.execute(
                     select(Contact.id).where(
-                        Contact.org_id == ctx.org.id, Contact.is_active, Contact.uuid.in_(form.contacts)
+                        in_workspace(Contact, ctx.org.id), Contact.is_active, Contact.uuid.in_(form.contacts)
                     )
                 )
             ).scalars()
@@ -116,7 +117,9 @@ async def contact_choices(ctx: Ctx, uuids: list[str]) -> list[dict[str, str]]:
         .scalar_subquery()
     )
     rows = await ctx.db.execute(
-        select(Contact.uuid, Contact.name, urn).where(Contact.org_id == ctx.org.id, Contact.uuid.in_(uuids))
+        select(Contact.uuid, Contact.name, urn).where(
+            in_workspace(Contact, ctx.org.id), Contact.uuid.in_(uuids)
+        )
     )
     return [{"uuid": u, "name": name or identity or u} for u, name, identity in rows]
 

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from upesi.db.models import ContactGroup, Flow
 from upesi.db.models.labels import Label
+from upesi.db.scoping import in_workspace
 from web.ui.auth import CtxDep
 from web.ui.export_pages import is_uuid, request_export
 from web.ui.msgs import FOLDERS
@@ -26,7 +27,7 @@ async def export_contacts(ctx: CtxDep, group: str = "", search: str = "", format
             else (
                 await ctx.db.execute(
                     select(ContactGroup.name).where(
-                        ContactGroup.org_id == ctx.org.id, ContactGroup.uuid == group
+                        in_workspace(ContactGroup, ctx.org.id), ContactGroup.uuid == group
                     )
                 )
             ).scalar_one_or_none()
@@ -47,7 +48,7 @@ async def export_messages(ctx: CtxDep, folder: str, label: str = "", format: str
             if not is_uuid(label)
             else (
                 await ctx.db.execute(
-                    select(Label.name).where(Label.org_id == ctx.org.id, Label.uuid == label)
+                    select(Label.name).where(in_workspace(Label, ctx.org.id), Label.uuid == label)
                 )
             ).scalar_one_or_none()
         )
@@ -72,7 +73,9 @@ async def export_flow_results(ctx: CtxDep, flow_uuid: str, format: str = "csv") 
         if not is_uuid(flow_uuid)
         else (
             await ctx.db.execute(
-                select(Flow.name).where(Flow.org_id == ctx.org.id, Flow.uuid == flow_uuid, Flow.is_active)
+                select(Flow.name).where(
+                    in_workspace(Flow, ctx.org.id), Flow.uuid == flow_uuid, Flow.is_active
+                )
             )
         ).scalar_one_or_none()
     )

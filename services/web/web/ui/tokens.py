@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import APIToken
 from upesi.db.ops.orgs import create_api_token
+from upesi.db.scoping import in_workspace
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 
@@ -24,7 +25,9 @@ async def token_list(request: Request, ctx: CtxDep) -> Response:
         (
             await ctx.db.execute(
                 select(APIToken)
-                .where(APIToken.org_id == ctx.org.id, APIToken.user_id == ctx.user.id, APIToken.is_active)
+                .where(
+                    in_workspace(APIToken, ctx.org.id), APIToken.user_id == ctx.user.id, APIToken.is_active
+                )
                 .order_by(APIToken.id)
             )
         )
@@ -47,7 +50,9 @@ async def token_action(
             (
                 await ctx.db.execute(
                     select(APIToken.id).where(
-                        APIToken.org_id == ctx.org.id, APIToken.user_id == ctx.user.id, APIToken.is_active
+                        in_workspace(APIToken, ctx.org.id),
+                        APIToken.user_id == ctx.user.id,
+                        APIToken.is_active,
                     )
                 )
             ).all()
@@ -57,7 +62,7 @@ async def token_action(
     elif action == "revoke":
         await ctx.db.execute(
             update(APIToken)
-            .where(APIToken.org_id == ctx.org.id, APIToken.user_id == ctx.user.id, APIToken.key == key)
+            .where(in_workspace(APIToken, ctx.org.id), APIToken.user_id == ctx.user.id, APIToken.key == key)
             .values(is_active=False)
         )
     await ctx.db.commit()

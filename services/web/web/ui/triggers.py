@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from upesi.db.models import Channel, ContactGroup, Flow, Trigger
 from upesi.db.models.triggers import trigger_exclude_groups, trigger_groups
 from upesi.db.ops.flows import add_keyword_trigger
+from upesi.db.scoping import in_workspace
 from web.ui import schedule_triggers
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.render import render
@@ -62,7 +63,7 @@ async def render_list(
             select(Trigger, Flow.name, Flow.uuid, Channel.name)
             .join(Flow, Flow.id == Trigger.flow_id)
             .outerjoin(Channel, Channel.id == Trigger.channel_id)
-            .where(Trigger.org_id == ctx.org.id, Trigger.is_active, Trigger.is_archived.is_(archived))
+            .where(in_workspace(Trigger, ctx.org.id), Trigger.is_active, Trigger.is_archived.is_(archived))
             .order_by(Trigger.trigger_type, Trigger.id)
         )
     ).all()
@@ -87,7 +88,7 @@ async def render_list(
         (
             await ctx.db.execute(
                 select(Flow)
-                .where(Flow.org_id == ctx.org.id, Flow.is_active, Flow.is_archived.is_(False))
+                .where(in_workspace(Flow, ctx.org.id), Flow.is_active, Flow.is_archived.is_(False))
                 .order_by(Flow.name)
             )
         )
@@ -98,7 +99,7 @@ async def render_list(
         (
             await ctx.db.execute(
                 select(ContactGroup)
-                .where(ContactGroup.org_id == ctx.org.id, ContactGroup.is_active)
+                .where(in_workspace(ContactGroup, ctx.org.id), ContactGroup.is_active)
                 .order_by(ContactGroup.name)
             )
         )
@@ -173,7 +174,7 @@ async def trigger_create(
                         ScheduleInput(start_date, start_time, repeat_period, repeat_days_of_week or []))  # fmt: skip
     flow_id = (
         await ctx.db.execute(
-            select(Flow.id).where(Flow.org_id == ctx.org.id, Flow.uuid == flow, Flow.is_active)
+            select(Flow.id).where(in_workspace(Flow, ctx.org.id), Flow.uuid == flow, Flow.is_active)
         )
     ).scalar_one_or_none()
     if flow_id is None:
@@ -210,7 +211,7 @@ async def trigger_archive(
     ctx.require("trigger_edit")
     await ctx.db.execute(
         update(Trigger)
-        .where(Trigger.org_id == ctx.org.id, Trigger.uuid.in_(triggers))
+        .where(in_workspace(Trigger, ctx.org.id), Trigger.uuid.in_(triggers))
         .values(is_archived=(action == "archive"))
     )
     await ctx.db.commit()

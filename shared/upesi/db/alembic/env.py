@@ -19,7 +19,10 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:  # upesi.db.migrate always sets it; alembic run by hand without it must say so
+        raise RuntimeError("sqlalchemy.url is not set: run migrations with `upesi migrate`")
+    engine = create_async_engine(url)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and callers see one metadata."""
 
 from upesi.db.base import Base
+from upesi.db.models.auth import FailedLogin, UserSession
 from upesi.db.models.batches import TaskBatch
 from upesi.db.models.campaigns import Campaign, CampaignEvent
 from upesi.db.models.channels import Channel, ChannelEvent, ChannelLog
@@ -43,6 +44,7 @@ __all__ = [
     "ContactNote",
     "ContactURN",
     "Export",
+    "FailedLogin",
     "Flow",
     "FlowRevision",
     "FlowRun",
@@ -64,6 +66,7 @@ __all__ = [
     "Topic",
     "Trigger",
     "User",
+    "UserSession",
     "WebhookEvent",
     "contact_group_contacts",
     "msg_labels",

@@ -31,6 +31,8 @@ class Msg(Base):
         Index("ix_msgs_errored_next_attempt", "next_attempt", postgresql_where="status = 'E'"),
         # CHT polls messages?broadcast=; created by migration 0003
         Index("ix_msgs_broadcast_id", "broadcast_id", postgresql_where="broadcast_id IS NOT NULL"),
+        # mailroom's retry_incoming cron: incoming messages not yet handled (migration 0012)
+        Index("ix_msgs_pending_incoming", "modified_on", postgresql_where="direction = 'I' AND status = 'P'"),
     )
 
     id: Mapped[IntPK]

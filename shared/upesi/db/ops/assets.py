@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Channel, ContactField, ContactGroup, Flow, FlowRevision, Global, Label, Org
 from upesi.db.models.contacts import FIELD_VALUE_TYPES
+from upesi.db.scoping import in_workspace
 
 FIELD_TYPES = FIELD_VALUE_TYPES
 DATE_FORMATS = {"D": "DD-MM-YYYY", "M": "MM-DD-YYYY", "Y": "YYYY-MM-DD"}
@@ -51,7 +52,7 @@ async def load_assets(
         select(FlowRevision.definition)
         .ext(distinct_on(FlowRevision.flow_id))
         .join(Flow, Flow.id == FlowRevision.flow_id)
-        .where(Flow.org_id == org_id, Flow.is_active)
+        .where(in_workspace(Flow, org_id), Flow.is_active)
         .order_by(FlowRevision.flow_id, FlowRevision.revision.desc())
     )
     if replace_flow is not None:
@@ -61,7 +62,7 @@ async def load_assets(
         flows.append(replace_flow)
 
     def active(model: Any) -> Any:
-        return select(model).where(model.org_id == org_id, model.is_active)
+        return select(model).where(in_workspace(model, org_id), model.is_active)
 
     fields = (await session.execute(active(ContactField))).scalars()
     groups = (await session.execute(active(ContactGroup))).scalars()

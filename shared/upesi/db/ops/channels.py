@@ -1,11 +1,12 @@
 """Adding channels to a workspace."""
 
+import secrets
 import uuid as uuidlib
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from upesi.channeltypes import get_channel_type
+from upesi.channeltypes import WEBHOOK_SECRET, get_channel_type
 from upesi.db.models import Channel
 
 
@@ -24,6 +25,9 @@ async def add_channel(
 ) -> Channel:
     channel_type = channel_type.upper()
     declared = get_channel_type(channel_type)
+    if declared and declared.webhook_secret and not config.get(WEBHOOK_SECRET):
+        # registered with the provider's webhook and checked by courier on every callback
+        config = {**config, WEBHOOK_SECRET: secrets.token_urlsafe(32)}
     channel = Channel(
         uuid=uuid or str(uuidlib.uuid4()),
         org_id=org_id,

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Flow, FlowRevision, Trigger
+from upesi.db.scoping import in_workspace
 
 FLOW_TYPE_CODES = {"messaging": "M", "messaging_background": "B", "messaging_offline": "S", "voice": "V"}
 
@@ -18,7 +19,7 @@ async def save_flow(
     The definition must already be valid and at the current spec."""
     flow_uuid = definition["uuid"]
     flow = (
-        await session.execute(select(Flow).where(Flow.org_id == org_id, Flow.uuid == flow_uuid))
+        await session.execute(select(Flow).where(in_workspace(Flow, org_id), Flow.uuid == flow_uuid))
     ).scalar_one_or_none()
     flow_type = FLOW_TYPE_CODES.get(definition.get("type", "messaging"), "M")
     expires = int(definition.get("expire_after_minutes") or 0) or (5 if flow_type == "V" else 10080)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.models import ContactField, ContactGroup, Trigger
 from upesi.db.models.triggers import trigger_exclude_groups, trigger_groups
 from upesi.db.ops.flows import save_flow
+from upesi.db.scoping import in_workspace
 
 FIELD_TYPE_CODES = {
     "text": "T", "number": "N", "numeric": "N", "datetime": "D", "state": "S", "district": "I", "ward": "W",
@@ -72,11 +73,15 @@ async def _import_groups(
             wanted.setdefault(ref["uuid"], ref)
     existing = {
         g.name.lower(): g
-        for g in (await session.execute(select(ContactGroup).where(ContactGroup.org_id == org_id))).scalars()
+        for g in (
+            await session.execute(select(ContactGroup).where(in_workspace(ContactGroup, org_id)))
+        ).scalars()
     }
     by_uuid = {
         g.uuid: g
-        for g in (await session.execute(select(ContactGroup).where(ContactGroup.org_id == org_id))).scalars()
+        for g in (
+            await session.execute(select(ContactGroup).where(in_workspace(ContactGroup, org_id)))
+        ).scalars()
     }
     remap: dict[str, str] = {}
     for guuid, g in wanted.items():
@@ -127,7 +132,7 @@ async def _import_fields(
                 if isinstance(ref, dict) and ref.get("key"):
                     wanted.setdefault(ref["key"], {"name": ref.get("name") or ref["key"], "type": "text"})
     existing = set(
-        (await session.execute(select(ContactField.key).where(ContactField.org_id == org_id))).scalars()
+        (await session.execute(select(ContactField.key).where(in_workspace(ContactField, org_id)))).scalars()
     )
     for key, f in wanted.items():
         if key in existing:
@@ -155,7 +160,9 @@ async def _import_triggers(
 ) -> None:
     groups = {
         g.uuid: g.id
-        for g in (await session.execute(select(ContactGroup).where(ContactGroup.org_id == org_id))).scalars()
+        for g in (
+            await session.execute(select(ContactGroup).where(in_workspace(ContactGroup, org_id)))
+        ).scalars()
     }
     for t in triggers:
         flow_id = flow_ids.get((t.get("flow") or {}).get("uuid", ""))
@@ -172,7 +179,7 @@ async def _import_triggers(
         await session.flush()
         for table, key in ((trigger_groups, "groups"), (trigger_exclude_groups, "exclude_groups")):
             ids = [
-                groups.get(group_remap.get(g["uuid"], g["uuid"]))
+                groups.get(group_remap.get(g["uuid"]) or g["uuid"])
                 for g in t.get(key) or []
                 if isinstance(g, dict)
             ]

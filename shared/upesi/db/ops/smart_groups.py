@@ -20,6 +20,7 @@ from upesi.contactql import (
     to_sql,
 )
 from upesi.db.models import Contact, ContactGroup, contact_group_contacts
+from upesi.db.scoping import in_workspace
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ async def smart_groups(
     skipped (and logged) rather than emptied, so a deleted field doesn't silently drop its members."""
     rows = await session.execute(
         select(ContactGroup.id, ContactGroup.query).where(
-            ContactGroup.org_id == org_id, ContactGroup.group_type == "Q", ContactGroup.is_active
+            in_workspace(ContactGroup, org_id), ContactGroup.group_type == "Q", ContactGroup.is_active
         )
     )
     groups = []

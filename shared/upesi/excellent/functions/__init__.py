@@ -22,12 +22,10 @@ _cases_loaded = False
 def lookup_function(name: str) -> XFunction | None:
     global _cases_loaded
     if not _cases_loaded:
-        # router case tests are also callable functions; they live with the flow engine
+        # router case tests are also callable functions; they register on import, which must wait until this
+        # package (their registry) is fully loaded
         _cases_loaded = True
-        try:
-            import upesi.flows.cases  # noqa: F401
-        except ImportError:
-            pass
+        import upesi.excellent.cases  # noqa: F401
     return FUNCTIONS.get(name.lower())
 
 

@@ -45,7 +45,7 @@ def format_number_value(env: Any, n: Decimal, places: int | None, humanize: bool
     whole, _, frac = s.partition(".")
     grp = getattr(env, "digit_grouping_symbol", ",")
     if humanize and len(whole) > 3:
-        groups = []
+        groups: list[str] = []
         while len(whole) > 3:
             groups.insert(0, whole[-3:])
             whole = whole[:-3]

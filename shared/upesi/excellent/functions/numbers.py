@@ -10,7 +10,7 @@ from typing import Any
 from upesi.excellent.functions.args import int_arg, number_arg
 from upesi.excellent.functions.registry import builtin
 from upesi.excellent.types.values import XError
-from upesi.flows.gorand import random_decimal
+from upesi.gorand import random_decimal
 
 _CTX = decimal.Context(prec=80)
 

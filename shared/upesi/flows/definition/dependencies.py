@@ -16,7 +16,7 @@ def check_dependencies(d: dict[str, Any], assets: dict[str, Any]) -> None:
     from upesi.flows.inspect import inspect_flow
 
     missing: list[str] = []
-    seen: set[str] = set()
+    seen: set[str | None] = set()  # a flow without a uuid is still walked once
     todo = [d]
     flows = {f.get("uuid"): f for f in assets.get("flows") or []}
     while todo:

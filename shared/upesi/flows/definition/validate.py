@@ -52,7 +52,7 @@ def validate_flow(flow: Flow, check_types: bool = True) -> None:
                 raise FlowReadError(
                     f"{rw}: default category {r.default_category_uuid} is not a valid category"
                 )
-            from upesi.flows.cases import CASE_TESTS
+            from upesi.excellent.cases import CASE_TESTS
 
             for case in r.cases:
                 item_uuids.add(case.uuid)

@@ -18,7 +18,7 @@ _ASSET_KEYS = {"group": "groups", "label": "labels", "flow": "flows", "channel":
 
 
 class Dependency:
-    def __init__(self, kind: str, ident: str, name: str, by_key: bool = False) -> None:
+    def __init__(self, kind: str, ident: str, name: str | None, by_key: bool = False) -> None:
         self.kind = kind
         self.ident = ident
         self.name = name

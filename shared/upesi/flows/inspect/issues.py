@@ -34,7 +34,7 @@ def _missing_dependencies(deps: Dependencies) -> list[dict[str, Any]]:
 
 
 def _invalid_regexes(flow: Flow, node: Node) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     r = node.router
     if r is None:
         return out
@@ -42,9 +42,9 @@ def _invalid_regexes(flow: Flow, node: Node) -> list[dict[str, Any]]:
         if c.type != "has_pattern":
             continue
         sources: list[tuple[str | None, list[str]]] = [(None, c.arguments)]
-        for lang, items in flow.localization.items():
+        for language, items in flow.localization.items():
             if c.uuid in items and items[c.uuid].get("arguments"):
-                sources.append((lang, items[c.uuid]["arguments"]))
+                sources.append((language, items[c.uuid]["arguments"]))
         for lang, args in sources:
             if not args or "@" in args[0]:
                 continue

@@ -95,7 +95,7 @@ def templating_to_template(d: dict[str, Any]) -> dict[str, Any]:
         for items in loc.values():
             if not any(c["uuid"] in items for c in comps):
                 continue
-            merged = []
+            merged: list[Any] = []
             for c in comps:
                 vals = (items.pop(c["uuid"], None) or {}).get("params")
                 merged.extend(vals if vals is not None else c.get("params") or [])

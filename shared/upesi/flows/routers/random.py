@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from upesi.flows.definition import Node
-from upesi.flows.gorand import random_decimal
 from upesi.flows.routers.common import route_to_category
+from upesi.gorand import random_decimal
 
 if TYPE_CHECKING:
     from upesi.flows.runs import Run

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from upesi.excellent.cases import CASE_TESTS
 from upesi.excellent.evaluator import call_function
 from upesi.excellent.types.convert import to_json_value, to_text, truthy
 from upesi.excellent.types.values import XError, XObject
-from upesi.flows.cases import CASE_TESTS
 from upesi.flows.definition import Node
 from upesi.flows.events import error_event
 from upesi.flows.routers.common import route_to_category

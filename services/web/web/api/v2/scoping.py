@@ -3,27 +3,23 @@ another workspace is simply not found (404), never shown."""
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from upesi.db.scoping import in_workspace, workspace_select
 from web.api.v2.auth import APIContext
 from web.api.v2.errors import not_found
 
 
 def in_org(ctx: APIContext, model: Any) -> ColumnElement[bool]:
-    """The condition that keeps a workspace-owned table to the token's workspace. Every query on such
-    a table, including subqueries and EXISTS clauses, uses this."""
-    return model.org_id == ctx.org_id
+    """The condition that keeps a workspace-owned table to the token's workspace (upesi.db.scoping)."""
+    return in_workspace(model, ctx.org_id)
 
 
 def org_select(ctx: APIContext, model: Any, *columns: Any, active: bool | None = True) -> Select[Any]:
     """select(model) (or the given columns) limited to the token's workspace and, for models with
     is_active, to active rows (active=False: only inactive ones; None: both)."""
-    stmt = select(*columns) if columns else select(model)
-    stmt = stmt.where(in_org(ctx, model))
-    if active is not None and hasattr(model, "is_active"):
-        stmt = stmt.where(model.is_active.is_(active))
-    return stmt
+    return workspace_select(model, ctx.org_id, *columns, active=active)
 
 
 async def get_or_404(session: AsyncSession, ctx: APIContext, model: Any, *conditions: Any) -> Any:

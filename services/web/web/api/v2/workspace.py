@@ -4,14 +4,15 @@ from typing import Any
 
 from fastapi import Request
 
+from upesi.db.models import Org
 from web.api.v2.auth import APIContext
 from web.api.v2.routing import endpoint
 
 DATE_STYLES = {"D": "day_first", "M": "month_first", "Y": "year_first"}
 
 
-def serialize_workspace(ctx: APIContext) -> dict[str, Any]:
-    org = ctx.org
+def serialize_workspace(org: Org) -> dict[str, Any]:
+    """Also what the flow editor's store reads (its language bar lists `languages`)."""
     return {
         "uuid": str(org.uuid),
         "name": org.name,
@@ -27,9 +28,9 @@ def serialize_workspace(ctx: APIContext) -> dict[str, Any]:
 
 @endpoint("workspace", "GET", "orgs.org_read", summary="The workspace of the token")
 async def get_workspace(request: Request, ctx: APIContext) -> dict[str, Any]:
-    return serialize_workspace(ctx)
+    return serialize_workspace(ctx.org)
 
 
 @endpoint("org", "GET", "orgs.org_read", summary="Deprecated alias of workspace", listed=False)
 async def get_org(request: Request, ctx: APIContext) -> dict[str, Any]:
-    return serialize_workspace(ctx)
+    return serialize_workspace(ctx.org)

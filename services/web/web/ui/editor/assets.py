@@ -24,6 +24,8 @@ from upesi.db.models.globals import Global
 from upesi.db.models.labels import Label, msg_labels
 from upesi.db.models.media import OptIn, Topic
 from upesi.db.ops.assets import FIELD_TYPES
+from upesi.db.scoping import in_workspace
+from web.api.v2.workspace import serialize_workspace
 from web.ui.auth import Ctx, CtxDep
 from web.ui.editor.common import page
 
@@ -68,7 +70,7 @@ async def _groups(ctx: Ctx) -> list[dict[str, Any]]:
     rows = await ctx.db.execute(
         select(ContactGroup, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.group_id == ContactGroup.id)
-        .where(ContactGroup.org_id == ctx.org.id, ContactGroup.is_active)
+        .where(in_workspace(ContactGroup, ctx.org.id), ContactGroup.is_active)
         .order_by(ContactGroup.name)
     )
     status = {"I": "initializing", "E": "evaluating", "R": "ready"}
@@ -90,7 +92,9 @@ async def _fields(ctx: Ctx) -> list[dict[str, Any]]:
         await ctx.db.execute(
             select(ContactField)
             .where(
-                ContactField.org_id == ctx.org.id, ContactField.is_active, ContactField.is_system.is_(False)
+                in_workspace(ContactField, ctx.org.id),
+                ContactField.is_active,
+                ContactField.is_system.is_(False),
             )
             .order_by(ContactField.priority.desc(), ContactField.name)
         )
@@ -116,7 +120,7 @@ async def _labels(ctx: Ctx) -> list[dict[str, Any]]:
     rows = await ctx.db.execute(
         select(Label, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.label_id == Label.id)
-        .where(Label.org_id == ctx.org.id, Label.is_active)
+        .where(in_workspace(Label, ctx.org.id), Label.is_active)
         .order_by(Label.name)
     )
     return [{"uuid": lb.uuid, "name": lb.name, "count": n} for lb, n in rows]
@@ -124,7 +128,7 @@ async def _labels(ctx: Ctx) -> list[dict[str, Any]]:
 
 async def _channels(ctx: Ctx) -> list[dict[str, Any]]:
     rows = (
-        await ctx.db.execute(select(Channel).where(Channel.org_id == ctx.org.id, Channel.is_active))
+        await ctx.db.execute(select(Channel).where(in_workspace(Channel, ctx.org.id), Channel.is_active))
     ).scalars()
     return [
         {
@@ -145,7 +149,7 @@ async def _flows(ctx: Ctx) -> list[dict[str, Any]]:
     rows = (
         await ctx.db.execute(
             select(Flow)
-            .where(Flow.org_id == ctx.org.id, Flow.is_active, Flow.is_archived.is_(False))
+            .where(in_workspace(Flow, ctx.org.id), Flow.is_active, Flow.is_archived.is_(False))
             .order_by(Flow.name)
         )
     ).scalars()
@@ -169,7 +173,7 @@ async def _flows(ctx: Ctx) -> list[dict[str, Any]]:
 async def _globals(ctx: Ctx) -> list[dict[str, Any]]:
     rows = (
         await ctx.db.execute(
-            select(Global).where(Global.org_id == ctx.org.id, Global.is_active).order_by(Global.name)
+            select(Global).where(in_workspace(Global, ctx.org.id), Global.is_active).order_by(Global.name)
         )
     ).scalars()
     return [
@@ -182,7 +186,7 @@ async def _users(ctx: Ctx) -> list[dict[str, Any]]:
     rows = await ctx.db.execute(
         select(User, Membership.role)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.org_id == ctx.org.id)
+        .where(in_workspace(Membership, ctx.org.id))
     )
     return [
         {
@@ -199,12 +203,16 @@ async def _users(ctx: Ctx) -> list[dict[str, Any]]:
 
 
 async def _optins(ctx: Ctx) -> list[dict[str, Any]]:
-    rows = (await ctx.db.execute(select(OptIn).where(OptIn.org_id == ctx.org.id, OptIn.is_active))).scalars()
+    rows = (
+        await ctx.db.execute(select(OptIn).where(in_workspace(OptIn, ctx.org.id), OptIn.is_active))
+    ).scalars()
     return [{"uuid": o.uuid, "name": o.name} for o in rows]
 
 
 async def _topics(ctx: Ctx) -> list[dict[str, Any]]:
-    rows = (await ctx.db.execute(select(Topic).where(Topic.org_id == ctx.org.id, Topic.is_active))).scalars()
+    rows = (
+        await ctx.db.execute(select(Topic).where(in_workspace(Topic, ctx.org.id), Topic.is_active))
+    ).scalars()
     return [{"uuid": t.uuid, "name": t.name, "system": t.is_system} for t in rows]
 
 
@@ -242,6 +250,13 @@ async def languages(ctx: CtxDep, org_id: int, stamp: str) -> JSONResponse:
     )
 
 
+@router.get("/flow/assets/workspace.json")
+async def workspace(ctx: CtxDep) -> JSONResponse:
+    """The workspace as API v2's workspace.json gives it, for the editor's store (temba-store `workspace`)."""
+    ctx.require("flow_read")
+    return JSONResponse(serialize_workspace(ctx.org))
+
+
 @router.get("/flow/assets/{kind}/")
 @router.get("/flow/assets/{kind}.json")
 async def asset_list(ctx: CtxDep, kind: str) -> JSONResponse:
@@ -275,7 +290,7 @@ async def omnibox(ctx: CtxDep, types: str = "gc", search: str = "") -> JSONRespo
         rows = await ctx.db.execute(
             select(Contact.uuid, Contact.name, func.min(ContactURN.identity))
             .outerjoin(ContactURN, ContactURN.contact_id == Contact.id)
-            .where(Contact.org_id == ctx.org.id, Contact.is_active)
+            .where(in_workspace(Contact, ctx.org.id), Contact.is_active)
             .where((Contact.name.ilike(needle)) | (ContactURN.path.ilike(needle)))
             .group_by(Contact.id)
             .order_by(Contact.name)

@@ -7,6 +7,7 @@ from fastapi import HTTPException, Request
 from sqlalchemy import select
 
 from upesi.db.models import Flow
+from upesi.db.scoping import in_workspace
 from web.ui.auth import Ctx
 
 
@@ -15,7 +16,7 @@ async def get_flow(ctx: Ctx, flow_uuid: str) -> Flow:
     try:
         flow = (
             await ctx.db.execute(
-                select(Flow).where(Flow.org_id == ctx.org.id, Flow.uuid == flow_uuid, Flow.is_active)
+                select(Flow).where(in_workspace(Flow, ctx.org.id), Flow.uuid == flow_uuid, Flow.is_active)
             )
         ).scalar_one_or_none()
     except Exception:  # a malformed UUID is just a flow that does not exist

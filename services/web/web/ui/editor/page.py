@@ -44,6 +44,7 @@ def editor_config(flow_uuid: str, flow_type: str, org_id: int, mutable: bool) ->
             "recents": f"/flow/recent_contacts/{flow_uuid}/",
             "attachments": "/msg/media_upload/",
             "languages": f"{a}/{org_id}/{int(time.time())}/language/",
+            "workspace": f"{a}/workspace.json",
             "activity": f"/flow/activity/{flow_uuid}/",
             "recipients": "/contact/omnibox/?v=2&types=gc",
             "contacts": "/contact/omnibox/?v=2&types=c",

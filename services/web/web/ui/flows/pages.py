@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from upesi.db.models import Flow, FlowRun
 from upesi.db.ops.flows import latest_definition, save_flow
 from upesi.db.ops.imports import ImportError_, import_export
+from upesi.db.scoping import in_workspace
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 
@@ -31,7 +32,7 @@ async def flow_list(request: Request, ctx: CtxDep, search: str = "") -> Response
             func.count().filter(FlowRun.status == "C").label("completed"),
             func.count().filter(FlowRun.status.in_(("A", "W"))).label("active"),
         )
-        .where(FlowRun.org_id == ctx.org.id)
+        .where(in_workspace(FlowRun, ctx.org.id))
         .group_by(FlowRun.flow_id)
         .subquery()
     )
@@ -44,7 +45,7 @@ async def flow_list(request: Request, ctx: CtxDep, search: str = "") -> Response
         )
         .outerjoin(runs, runs.c.flow_id == Flow.id)
         .where(
-            Flow.org_id == ctx.org.id,
+            in_workspace(Flow, ctx.org.id),
             Flow.is_active,
             Flow.is_archived.is_(archived),
             Flow.is_system.is_(False),
@@ -106,7 +107,7 @@ async def flow_archive(
     ctx.require("flow_edit")
     await ctx.db.execute(
         update(Flow)
-        .where(Flow.org_id == ctx.org.id, Flow.uuid.in_(flows))
+        .where(in_workspace(Flow, ctx.org.id), Flow.uuid.in_(flows))
         .values(is_archived=(action == "archive"), modified_on=datetime.now(UTC))
     )
     await ctx.db.commit()
@@ -146,7 +147,7 @@ async def export(ctx: CtxDep, uuid: Annotated[list[str] | None, Query()] = None)
         (
             await ctx.db.execute(
                 select(Flow)
-                .where(Flow.org_id == ctx.org.id, Flow.is_active, Flow.uuid.in_(wanted))
+                .where(in_workspace(Flow, ctx.org.id), Flow.is_active, Flow.uuid.in_(wanted))
                 .order_by(Flow.name)
             )
         )

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from upesi.db.models import Contact, ContactGroup, FlowRun, FlowStart
 from upesi.db.ops.flows import latest_definition
+from upesi.db.scoping import in_workspace
 from web.ui.auth import CtxDep
 from web.ui.editor.common import get_flow
 from web.ui.editor.info import flow_info
@@ -86,7 +87,7 @@ async def results_page(request: Request, ctx: CtxDep, flow_uuid: str) -> Respons
         (
             await ctx.db.execute(
                 select(ContactGroup)
-                .where(ContactGroup.org_id == ctx.org.id, ContactGroup.is_active)
+                .where(in_workspace(ContactGroup, ctx.org.id), ContactGroup.is_active)
                 .order_by(ContactGroup.name)
             )
         )

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from upesi.db.models import ContactGroup, FlowStart
 from upesi.db.models.flows import flow_start_groups
+from upesi.db.scoping import in_workspace
 from upesi.queues.redis import get_redis
 from upesi.queues.tasks import StartFlow, queue_task
 from web.ui.auth import Csrf, CtxDep
@@ -40,7 +41,7 @@ async def start_flow(
         (
             await ctx.db.execute(
                 select(ContactGroup.id).where(
-                    ContactGroup.org_id == ctx.org.id, ContactGroup.uuid.in_(groups)
+                    in_workspace(ContactGroup, ctx.org.id), ContactGroup.uuid.in_(groups)
                 )
             )
         ).scalars()
@@ -73,7 +74,7 @@ async def start_status(ctx: CtxDep, start_uuid: str) -> JSONResponse:
     ctx.require("flow_read")
     start = (
         await ctx.db.execute(
-            select(FlowStart).where(FlowStart.org_id == ctx.org.id, FlowStart.uuid == start_uuid)
+            select(FlowStart).where(in_workspace(FlowStart, ctx.org.id), FlowStart.uuid == start_uuid)
         )
     ).scalar_one_or_none()
     if start is None:

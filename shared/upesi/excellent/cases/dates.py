@@ -6,10 +6,10 @@ import datetime as dt
 import re
 from typing import Any
 
+from upesi.excellent.cases.registry import case_test, false_result, true_result
 from upesi.excellent.types.convert import to_text
 from upesi.excellent.types.dates import find_date, find_time, parse_iso, to_date
 from upesi.excellent.types.values import XError
-from upesi.flows.cases.registry import case_test, false_result, true_result
 
 _HOUR_AMPM_RE = re.compile(r"(?<!\d)(\d{1,2})\s*([aApP][mM])\b")
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from upesi.channeltypes import callback_urls
 from upesi.config import get_settings
 from upesi.db.models import APIToken, Channel, Flow, Membership, Org, User
 from upesi.db.ops.channels import add_channel
@@ -53,8 +54,6 @@ async def seed_demo(session: AsyncSession) -> Org:
 
 
 async def demo_info(session: AsyncSession) -> dict[str, Any]:
-    from upesi.channeltypes import callback_urls
-
     settings = get_settings()
     org = (await session.execute(select(Org).where(Org.name == DEMO_WORKSPACE))).scalar_one_or_none()
     if org is None:

@@ -5,10 +5,10 @@ import asyncio
 
 from sqlalchemy import select
 
-from upesi.cli.errors import CommandError
 from upesi.db.engine import dispose_engine, transaction
 from upesi.db.models import APIToken, Membership, Org, User
 from upesi.db.ops.orgs import create_api_token, create_workspace
+from upesi_cli.errors import CommandError
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import regex
 
+from upesi.excellent.cases.registry import case_test, false_result, true_result
 from upesi.excellent.types.convert import to_text
-from upesi.flows.cases.registry import case_test, false_result, true_result
 
 Loc = tuple[str, dict[str, Any]]  # (path, node)
 

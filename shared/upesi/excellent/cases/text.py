@@ -6,10 +6,10 @@ from typing import Any
 
 import regex
 
+from upesi.excellent.cases.registry import case_test, false_result, true_result
 from upesi.excellent.functions.words import tokenize_words
 from upesi.excellent.types.convert import to_text
 from upesi.excellent.types.values import XError, XObject
-from upesi.flows.cases.registry import case_test, false_result, true_result
 
 # with input_collation "arabic_variants", Arabic yeh/kaf variants compare equal to the Farsi forms
 _ARABIC_VARIANTS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})

@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.support.processes import UPESI
+from tests.support.shared import CONFORMANCE
 from upesi.db.engine import transaction
 from upesi.db.models import Flow, FlowRevision, Trigger
 from upesi.db.ops.imports import ImportError_, import_export
 from upesi.db.ops.orgs import create_workspace
 from upesi.flows.definition import read_flow
 
-EXPORTS = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "rapidpro_exports"
+EXPORTS = CONFORMANCE / "rapidpro_exports"
 INVALID = EXPORTS / "legacy" / "invalid"
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import regex
 
+from upesi.excellent.cases.registry import case_test, false_result, true_result
 from upesi.excellent.types.convert import to_text
 from upesi.excellent.types.values import XError, XObject
-from upesi.flows.cases.registry import case_test, false_result, true_result
 
 _EMAIL_RE = regex.compile(r"[^\s@<>()\[\],;:\"]+@[\w\-]+(?:\.[\w\-]+)+", regex.UNICODE)
 

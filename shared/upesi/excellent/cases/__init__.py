@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from upesi.excellent.cases import dates, locations, numbers, other, text  # noqa: F401  (registering)
+from upesi.excellent.cases.registry import CASE_TESTS
 from upesi.excellent.types.values import XFunction
-from upesi.flows.cases import dates, locations, numbers, other, text  # noqa: F401  (registering)
-from upesi.flows.cases.registry import CASE_TESTS
 
 __all__ = ["CASE_TESTS", "XFunction"]

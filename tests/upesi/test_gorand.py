@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from upesi.flows.gorand import GoRand, GoUUIDs, random_decimal
+from upesi.gorand import GoRand, GoUUIDs, random_decimal
 
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 

@@ -4,10 +4,10 @@ import argparse
 import asyncio
 import json
 
-from upesi.cli.errors import CommandError
 from upesi.db.engine import dispose_engine, transaction
 from upesi.db.ops.imports import ImportError_, import_export
 from upesi.db.ops.orgs import find_workspace
+from upesi_cli.errors import CommandError
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -3,15 +3,15 @@
 import argparse
 import sys
 
-from upesi.cli import channels, demo, imports, serve, workspaces
-from upesi.cli import migrate as migrate_cmd
-from upesi.cli.errors import CommandError
+from upesi_cli import channels, demo_cmd, imports, serve, workspaces
+from upesi_cli import migrate as migrate_cmd
+from upesi_cli.errors import CommandError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="upesi", description="Upesi: RapidPro you can run.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (migrate_cmd, serve, workspaces, channels, demo, imports):
+    for module in (migrate_cmd, serve, workspaces, channels, demo_cmd, imports):
         module.register(commands)
     return parser
 

@@ -5,10 +5,11 @@ import asyncio
 import json
 import uuid as uuidlib
 
-from upesi.cli.errors import CommandError
+from upesi.channeltypes import callback_urls
 from upesi.db.engine import dispose_engine, transaction
 from upesi.db.ops.channels import add_channel
 from upesi.db.ops.orgs import find_workspace
+from upesi_cli.errors import CommandError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,8 +28,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from upesi.channeltypes import callback_urls
-
     try:
         config = json.loads(args.config)
     except json.JSONDecodeError as e:

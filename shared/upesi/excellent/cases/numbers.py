@@ -6,9 +6,9 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from upesi.excellent.cases.registry import case_test, false_result, true_result
 from upesi.excellent.types.convert import to_number, to_text
 from upesi.excellent.types.values import XError
-from upesi.flows.cases.registry import case_test, false_result, true_result
 
 # Arabic-Indic and Extended Arabic-Indic digits read as ASCII digits
 _DIGIT_MAP = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")} | {

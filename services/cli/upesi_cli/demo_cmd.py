@@ -4,8 +4,8 @@ import argparse
 import asyncio
 import json
 
-from upesi.cli.errors import CommandError
 from upesi.db.engine import dispose_engine, transaction
+from upesi_cli.errors import CommandError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_seed(args: argparse.Namespace) -> int:
-    from upesi.demo import seed_demo
+    from upesi_cli.demo import seed_demo
 
     async def go() -> str:
         try:
@@ -36,7 +36,7 @@ def run_seed(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from upesi.demo import demo_info
+    from upesi_cli.demo import demo_info
 
     async def go() -> dict:
         try:
