@@ -4,7 +4,7 @@ its handler reads (with their form labels) and the callback URLs a provider is g
 One module per provider family (as courier's handlers/<family>.py), each exposing `TYPES`. Courier's handler
 for a family registers its behaviour against these codes, and the claim forms, the channel type names, the
 default schemes and the callback URLs all derive from here. The core holds the declarations because web,
-courier, mailroom and the CLI all read them and the core imports no service.
+courier and the CLI all read them and the core imports no service.
 
     ChannelType(code="NX", name="Vonage", address_label="Phone number",
                 config=(ConfigField("nexmo_api_key", "API key"), ConfigField("nexmo_api_secret", "API secret")),
