@@ -163,3 +163,90 @@ def test_every_service_reports_health_and_metrics(stack: dict[str, str]) -> None
         assert metrics.status_code == 200
         assert "upesi_http_request_duration_seconds" in metrics.text
     assert "upesi_queue_depth" in httpx.get(f"{stack['mailroom']}/metrics").text
+
+
+@pytest.fixture
+def outside() -> Iterator[dict[str, Any]]:
+    """The outside world a flow reaches: a local SMTP server (SMTP_URL, set before the services start) and a
+    local resthook subscriber."""
+    from tests.mailroom.webhook_target import Reply, webhook_target
+    from tests.support.smtp import smtp_server
+
+    with smtp_server("flows@upesi.test") as inbox, webhook_target() as target:
+        yield {"inbox": inbox, "target": target, "hook_url": target.script("/hook", Reply(200))}
+
+
+HELP_FLOW = {
+    "uuid": "7d1e2f3a-0000-4000-8000-000000000001", "name": "Help", "spec_version": "14.4.2", "language": "eng",
+    "type": "messaging", "revision": 1, "expire_after_minutes": 60, "localization": {},
+    "nodes": [{
+        "uuid": "7d1e2f3a-0000-4000-8000-000000000002",
+        "actions": [
+            {"uuid": "7d1e2f3a-0000-4000-8000-000000000003", "type": "add_contact_urn", "scheme": "mailto",
+             "path": "ana@example.com"},
+            {"uuid": "7d1e2f3a-0000-4000-8000-000000000004", "type": "set_contact_field",
+             "field": {"key": "nickname", "name": "Nickname"}, "value": "@input.text"},
+            {"uuid": "7d1e2f3a-0000-4000-8000-000000000005", "type": "add_input_labels",
+             "labels": [{"name_match": "Important"}]},
+            {"uuid": "7d1e2f3a-0000-4000-8000-000000000006", "type": "open_ticket", "note": "@input.text"},
+            {"uuid": "7d1e2f3a-0000-4000-8000-000000000007", "type": "send_email",
+             "addresses": ["staff@example.com"], "subject": "Help wanted", "body": "@urns.mailto"},
+            {"uuid": "7d1e2f3a-0000-4000-8000-000000000008", "type": "call_resthook", "resthook": "helped"},
+            {"uuid": "7d1e2f3a-0000-4000-8000-000000000009", "type": "send_msg",
+             "text": "@(join(contact.urns, \",\"))"},
+        ],
+        "exits": [{"uuid": "7d1e2f3a-0000-4000-8000-00000000000a", "destination_uuid": None}],
+    }],
+}  # fmt: skip
+
+
+def test_every_effect_of_a_conversation_is_readable_through_the_api(
+    outside: dict[str, Any], stack: dict[str, str]
+) -> None:
+    """Keyword through courier, a flow with add URN, field, label, ticket, email and resthook: each effect
+    is stored and readable through API v2 (tickets, whose API is elsewhere, in their table); the flow, the
+    field, the label and the subscriber are all made after mailroom started, so its assets must be fresh."""
+    dsn = stack["dsn"]
+    token = query(dsn, "SELECT key FROM api_tokens WHERE is_active ORDER BY id LIMIT 1")[0]["key"]
+    api = httpx.Client(base_url=f"{stack['web']}/api/v2/", headers={"Authorization": f"Token {token}"})
+    assert api.post("fields.json", json={"name": "Nickname", "type": "text"}).status_code == 201
+    assert api.post("labels.json", json={"name": "Important"}).status_code == 201
+    org_id = query(dsn, "SELECT org_id FROM channels WHERE uuid = $1", DEMO_CHANNEL_UUID)[0]["org_id"]
+    query(dsn, "INSERT INTO resthooks (org_id, slug) VALUES ($1, 'helped') RETURNING id", org_id)
+    r = api.post("resthook_subscribers.json", json={"resthook": "helped", "target_url": outside["hook_url"]})
+    assert r.status_code == 201, r.text
+
+    async def add_flow() -> None:
+        from upesi.db.engine import dispose_engine, transaction
+        from upesi.db.ops.flows import add_keyword_trigger, save_flow
+
+        async with transaction() as s:
+            flow = await save_flow(s, org_id, HELP_FLOW)
+            await add_keyword_trigger(s, org_id, flow.id, ["help"])
+        await dispose_engine()
+
+    asyncio.run(add_flow())
+
+    r = httpx.post(
+        f"{stack['courier']}/c/ex/{DEMO_CHANNEL_UUID}/receive", data={"from": SENDER, "text": "help"}
+    )
+    assert r.status_code == 200, r.text
+    [reply] = wait_for_sent(stack["fake"], 1)
+    assert sent_text(reply) == f"tel:{SENDER},mailto:ana@example.com"
+
+    [contact] = api.get("contacts.json").json()["results"]
+    assert contact["urns"] == [f"tel:{SENDER}", "mailto:ana@example.com"]
+    assert contact["fields"]["nickname"] == "help"
+    [incoming] = api.get("messages.json", params={"folder": "incoming"}).json()["results"]
+    assert [lb["name"] for lb in incoming["labels"]] == ["Important"]
+    [hook_event] = api.get("resthook_events.json").json()["results"]
+    assert hook_event["resthook"] == "helped" and hook_event["data"]["contact"]["uuid"] == contact["uuid"]
+    assert outside["target"].hits("/hook") == 1
+    [ticket] = query(
+        dsn,
+        "SELECT t.status, tp.name AS topic, e.note FROM tickets t JOIN topics tp ON tp.id = t.topic_id"
+        " JOIN ticket_events e ON e.ticket_id = t.id AND e.event_type = 'O'",
+    )
+    assert (ticket["status"], ticket["topic"], ticket["note"]) == ("O", "General", "help")
+    [(_, to, data)] = outside["inbox"].messages
+    assert to == ["staff@example.com"] and "Subject: Help wanted" in data and "mailto:ana@example.com" in data

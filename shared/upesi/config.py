@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     allow_private_networks: bool = False
     # Strict-Transport-Security max-age for web; 0 (the default) sends none. Set it once the site is https only.
     secure_hsts_seconds: int = 0
+    # where email goes out (flows' send_email, password resets, invitations): smtp[s]://user:pass@host:port/?from=...
+    # (see upesi.mail); empty: sending email fails with an error saying so
+    smtp_url: str = ""
 
     # provider secrets, named as in the reference courier
     facebook_application_secret: str = ""

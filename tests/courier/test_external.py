@@ -1,7 +1,9 @@
 """Courier as a real process with the External API (EX) channel: receiving, statuses, sending through the
 fake provider, bad input, health and metrics."""
 
+import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from tests.courier.helpers import (
     wait_for,
 )
 from tests.support.processes import fake_provider, free_port, service
-from upesi.queues.outgoing import OutgoingQueues
+from upesi.queues.outgoing import OutgoingQueues, sending_key
 
 
 @dataclass
@@ -209,12 +211,14 @@ async def test_status_callback_touches_only_its_own_channels_messages(courier: C
         await conn.close()
 
 
-async def _queue_message(courier: Courier, text: str, session: dict | None = None) -> tuple[int, str, int]:
+async def _queue_message(
+    courier: Courier, text: str, session: dict | None = None, msg_uuid: str | None = None
+) -> tuple[int, str, int]:
     conn = await connect(courier.dsn)
     try:
         contact_id, urn_id = await create_contact(conn, courier.org_id, "tel:+250788383383")
         msg_id, msg_uuid = await create_outgoing(
-            conn, courier.org_id, courier.channel_id, contact_id, urn_id, text
+            conn, courier.org_id, courier.channel_id, contact_id, urn_id, text, msg_uuid=msg_uuid
         )
     finally:
         await conn.close()
@@ -265,6 +269,30 @@ async def test_send_through_provider_marks_wired_and_logs(courier: Courier) -> N
         and sent[0]["form"]["to"] == "+250788383383"
     )
     assert sent[0]["form"]["from"] == "2020" and sent[0]["form"]["id"] == str(msg_id)
+
+
+async def test_a_message_marked_as_being_sent_is_not_sent_again(courier: Courier) -> None:
+    """Issue #22 point 3: a courier that died mid-send leaves the message marked; a copy queued again is
+    popped but not sent (mailroom's sweep_queued fails it)."""
+    redis = aioredis.from_url(courier.redis_url, decode_responses=True)
+    marked = str(uuid.uuid4())
+    await redis.set(sending_key(marked), "1")
+    marked_id, _, _ = await _queue_message(courier, "maybe sent already", msg_uuid=marked)
+    queues = OutgoingQueues(redis)
+
+    async def popped() -> bool:
+        return not any((await queues.depth()).values())
+
+    await wait_for(popped)
+    await asyncio.sleep(1.0)
+    conn = await connect(courier.dsn)
+    try:
+        assert await conn.fetchval("SELECT status FROM msgs WHERE id = $1", marked_id) == "Q"
+    finally:
+        await conn.close()
+    await redis.aclose()
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(courier.provider + "/sent")).json() == []
 
 
 async def test_send_error_is_retryable_then_fails(courier: Courier) -> None:

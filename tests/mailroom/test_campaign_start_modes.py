@@ -7,7 +7,7 @@ from typing import Any
 
 from mailroom import fires as fires_mod
 from mailroom import starts
-from mailroom.handlers import msg_received  # noqa: F401  (registers the handler run by handle)
+from mailroom.contact_events import msg_received  # noqa: F401  (registers the handler run by handle)
 from mailroom.tasks import schedule_campaign_event
 from mailroom.tasks.handle_contact_event import handle
 from tests.mailroom.support import receive

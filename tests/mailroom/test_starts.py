@@ -111,11 +111,15 @@ async def test_start_interrupts_waiting_session(db: None) -> None:
     assert contact.current_session_uuid is None
 
 
-async def test_urns_and_query_recipients_and_locked_contacts_skipped(db: None, monkeypatch) -> None:
+async def test_urns_and_query_recipients_and_locked_contacts_started_once_their_lock_goes(
+    db: None, monkeypatch
+) -> None:
+    """Issue #22 point 3: a contact locked by a worker that was killed (its lock outlives it) was skipped and
+    the start marked complete; now the batch queues it again until the lock runs out, then starts it."""
     monkeypatch.setattr(starts, "LOCK_WAIT_SECONDS", 0.1)
     ws = await workspace(3)
     c = ws["contact_ids"]
-    token = await acquire_lock(get_redis(), ws["org_id"], c[1], wait_seconds=0)
+    token = await acquire_lock(get_redis(), ws["org_id"], c[1], wait_seconds=0, expiry_ms=1500)
     assert token
     start_id = await insert_start(
         ws["org_id"], ws["hello_id"], urns=["tel:+15559990000"], query='name = "C0" OR name = "C1"'
@@ -128,11 +132,16 @@ async def test_urns_and_query_recipients_and_locked_contacts_skipped(db: None, m
     started = await scalars(
         "SELECT contact_id FROM flow_runs WHERE start_id = :s ORDER BY contact_id", s=start_id
     )
-    assert started == [c[0], new_contact]  # c1 was locked by someone else: skipped
+    assert started == sorted([c[0], c[1], new_contact])  # c1 once its lock ran out, and once only
     start = await one(
         "SELECT status, contact_count, contacts_done FROM flow_starts WHERE id = :i", i=start_id
     )
     assert (start.status, start.contact_count, start.contacts_done) == ("C", 3, 3)
+    retries = await scalars(
+        "SELECT count(*) FROM task_batches WHERE kind = 'start' AND parent_id = :s AND contact_ids = ARRAY[:c]::bigint[]",
+        s=start_id, c=c[1],
+    )  # fmt: skip
+    assert retries[0] >= 1
 
 
 async def test_lost_batches_are_queued_again_and_done_ones_not_redone(db: None, monkeypatch) -> None:

@@ -41,6 +41,10 @@ from upesi.outages import down_service
 
 log = logging.getLogger(__name__)
 
+MAX_BODY = 1024 * 1024  # as the reference courier's handlers read (maxRequestBodyBytes)
+MAX_TEXT = 4096  # characters of an incoming message's text kept (the rest is cut, and said so in the log)
+MAX_MSG_ID = 2**63 - 1
+
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -57,8 +61,29 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(http: HTTPRequest) -> bytes:
+    """The body, up to MAX_BODY (the reference reads 1 MiB of a callback); more is refused before it is all
+    read. Kept on the request so form parsing reads it from memory."""
+    declared = http.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise BodyTooLarge()
+    chunks, size = [], 0
+    async for chunk in http.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    http._body = body  # Starlette's own cache: http.form() and http.body() read this
+    return body
+
+
 async def build_request(http: HTTPRequest) -> Request:
-    body = await http.body()
+    body = await _read_body(http)
     content_type = http.headers.get("content-type", "")
     if "multipart/form-data" in content_type:
         form = await http.form()
@@ -131,7 +156,10 @@ class Receiver:
                 # the reference answers 400; the project asks for 404 (see tests)
                 return _to_http(error_envelope("channel not found", 404))
 
-        req = await build_request(http)
+        try:
+            req = await build_request(http)
+        except BodyTooLarge:
+            return _to_http(error_envelope(f"request body larger than {MAX_BODY} bytes", 413))
         clog = ChannelLogBuilder(route.log_type, channel.id if channel else None)
         clog.add_secrets(self._secrets(handler, channel))
         ctx = ReceiveContext(
@@ -266,11 +294,17 @@ class Receiver:
                 metadata["payload"] = msg.payload
             if msg.new_urn:
                 metadata["new_urn"] = msg.new_urn
+            if len(msg.text) > MAX_TEXT:
+                log.warning(
+                    "incoming text cut", extra={"channel_uuid": channel.uuid, "length": len(msg.text)}
+                )
+            # NUL characters are dropped (Postgres refuses them in text), as the reference's ToValidUTF8 does
             pending = PendingMsg(
-                uuid=msg.uuid, org_id=channel.org_id, channel_id=channel.id, channel_uuid=channel.uuid, urn=msg.urn,
-                text=msg.text, attachments=msg.attachments, external_id=msg.external_id,
-                received_on=received_on.isoformat(), contact_name=msg.contact_name, log_uuid=clog.uuid,
-                metadata=metadata, urn_auth_tokens=msg.urn_auth_tokens,
+                uuid=msg.uuid, org_id=channel.org_id, channel_id=channel.id, channel_uuid=channel.uuid,
+                urn=_clean(msg.urn), text=_clean(msg.text[:MAX_TEXT]), attachments=_clean(msg.attachments),
+                external_id=_clean(msg.external_id), received_on=received_on.isoformat(),
+                contact_name=_clean(msg.contact_name), log_uuid=clog.uuid, metadata=_clean(metadata),
+                urn_auth_tokens=_clean(msg.urn_auth_tokens),
             )  # fmt: skip
             await self.rt.msgs.submit(pending)
             MSGS_IN.labels(channel.channel_type, channel.uuid).inc()
@@ -295,6 +329,12 @@ class Receiver:
     async def _write_status(
         self, status: StatusIn, channel: ChannelRec, clog: ChannelLogBuilder
     ) -> dict[str, Any]:
+        if (status.msg_uuid and not _UUID.match(status.msg_uuid.lower())) or (
+            status.msg_id is not None and not 0 < status.msg_id <= MAX_MSG_ID
+        ):
+            # never a message of ours: answered as an error here rather than refused by Postgres later
+            return {"type": "error", "error": f"invalid message id: {status.msg_uuid or status.msg_id}"}
+        status.external_id = _clean(status.external_id)
         update = StatusUpdate(
             status=status.status, channel_id=channel.id, msg_id=status.msg_id, msg_uuid=status.msg_uuid,
             external_id=status.external_id, log_uuid=clog.uuid,
@@ -322,10 +362,10 @@ class Receiver:
                 channel_id=channel.id,
                 channel_uuid=channel.uuid,
                 event_type=event.event_type,
-                urn=event.urn,
-                extra=event.extra,
+                urn=_clean(event.urn),
+                extra=_clean(event.extra),
                 occurred_on=occurred_on.isoformat(),
-                contact_name=event.contact_name,
+                contact_name=_clean(event.contact_name),
                 log_uuid=clog.uuid,
             )
         )
@@ -333,6 +373,17 @@ class Receiver:
             "type": "event", "channel_uuid": channel.uuid, "event_type": event.event_type, "urn": event.urn,
             "received_on": _iso(occurred_on), **({"extra": event.extra} if event.extra else {}),
         }  # fmt: skip
+
+
+def _clean(value: Any) -> Any:
+    """The value with NUL characters removed from every string in it."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
 
 
 def _unavailable(e: Exception) -> Response:

@@ -17,6 +17,7 @@ from courier.outbound import Outbound
 from courier.runtime import Runtime
 from courier.store import PendingEvent, StatusUpdate
 from upesi.metrics import MSGS_OUT
+from upesi.queues.outgoing import SENDING_TTL, sending_key
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,11 @@ class Sender:
             clog.error("channel_config", "channel is gone or has no handler")
         elif msg.uuid and await self._was_sent(msg.uuid):
             pass  # queued twice: the first send went out, so just say wired again
+        elif msg.uuid and not await self._claim_sending(msg.uuid):
+            # another copy is being sent, or a courier died sending it: whether it reached the provider is
+            # unknown, so it is not sent again; mailroom's sweep_queued fails it if no status comes
+            log.warning("message already being sent: not sent again", extra={"msg_uuid": msg.uuid})
+            return "Q"
         else:
             clog.add_secrets(handler.redact_values(channel))
             s = self.rt.settings
@@ -144,7 +150,19 @@ class Sender:
                 await dedup.mark_sent(redis, msg.uuid)
             except Exception:
                 pass
+        if msg.uuid:
+            try:
+                await redis.delete(sending_key(msg.uuid))  # the status is recorded (or spooled)
+            except Exception:
+                pass
         return status
+
+    async def _claim_sending(self, msg_uuid: str) -> bool:
+        """Mark the message as being sent; False if it already is. Redis down: send (better than never)."""
+        try:
+            return bool(await self.rt.redis.set(sending_key(msg_uuid), "1", nx=True, ex=SENDING_TTL))
+        except Exception:
+            return True
 
     async def _add_urn(self, channel: Any, contact_id: int, urn: str) -> None:
         """The provider told us another address of this contact (a WhatsApp BSUID): append it to the contact

@@ -59,6 +59,23 @@ async def pending(db: AsyncSession, kind: str, parent_id: int) -> list[tuple[int
     return [(r.batch_index, list(r.contact_ids)) for r in rows if r.done_on is None]
 
 
+async def add(db: AsyncSession, kind: str, parent_id: int, contact_ids: list[int]) -> int:
+    """Append a batch to a job's split (contacts a batch could not do yet) and return its index. The caller
+    holds the parent's row lock (it has updated the parent row), so concurrent appends get distinct indexes."""
+    row = await db.execute(
+        text(
+            """
+            INSERT INTO task_batches (kind, parent_id, batch_index, contact_ids)
+            SELECT CAST(:k AS text), CAST(:p AS bigint), COALESCE(max(batch_index), -1) + 1, CAST(:ids AS bigint[])
+            FROM task_batches WHERE kind = CAST(:k AS text) AND parent_id = CAST(:p AS bigint)
+            RETURNING batch_index
+            """
+        ),
+        {"k": kind, "p": parent_id, "ids": contact_ids},
+    )
+    return int(row.scalar_one())
+
+
 async def claim(db: AsyncSession, kind: str, parent_id: int, index: int) -> bool:
     """Mark a batch done in the caller's transaction; False if it was already done. The row lock makes
     a concurrent duplicate wait for this transaction and then see the batch done."""

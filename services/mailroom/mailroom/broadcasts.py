@@ -114,7 +114,7 @@ async def _not_sent(db: AsyncSession, broadcast_id: int, contact_ids: list[int])
 
 async def _send(db: AsyncSession, org_id: int, bcast: Any, contact_ids: list[int]) -> list[Outgoing]:
     scene = await load_org_scene(db, org_id)
-    contacts = await load_contacts(db, org_id, contact_ids)
+    contacts = await load_contacts(db, org_id, contact_ids, scene.field_keys)
     dests = await destinations(db, org_id, contact_ids)
     templates = Templates(scene.assets, scene.environment)
     msgs = [

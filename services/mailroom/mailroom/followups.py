@@ -1,6 +1,6 @@
 """What a batch of sprints asks of the bulk machinery, written in the sprints' own transaction:
 
-- contacts whose fields or groups changed get their campaign fires recomputed;
+- contacts whose fields, groups, status or last seen time changed get their campaign fires recomputed;
 - each session_triggered event (a flow's start_session action) becomes a flow start of type F, pending,
   and each broadcast_created event (a flow's send_broadcast action) a pending broadcast; the
   queue_pending cron pushes their tasks once this transaction has committed.
@@ -14,22 +14,19 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailroom.campaigns import schedule_contacts
-from mailroom.runner import Sprint
+from mailroom.handlers.batch import Batch
 
-CHANGES = ("contact_field_changed", "contact_groups_changed")
 FLOW_ACTION = "__flow_action__"  # params key carrying the parent's run summary to the started sessions
 
 
-async def apply_followups(db: AsyncSession, org_id: int, sprints: list[Sprint]) -> None:
-    changed = sorted({s.contact_id for s in sprints if any(e.get("type") in CHANGES for e in s.events)})
-    if changed:
-        await schedule_contacts(db, org_id, changed)
-    triggered = [e for s in sprints for e in s.events if e.get("type") == "session_triggered"]
-    if triggered:
-        await _insert_starts(db, org_id, triggered)
-    broadcasts = [e for s in sprints for e in s.events if e.get("type") == "broadcast_created"]
-    if broadcasts:
-        await _insert_broadcasts(db, org_id, broadcasts)
+async def apply_followups(db: AsyncSession, org_id: int, batch: Batch) -> None:
+    """What the handlers gathered: contacts to reschedule, session_triggered and broadcast_created events."""
+    if batch.reschedule:
+        await schedule_contacts(db, org_id, sorted(batch.reschedule))
+    if batch.starts:
+        await _insert_starts(db, org_id, batch.starts)
+    if batch.broadcasts:
+        await _insert_broadcasts(db, org_id, batch.broadcasts)
 
 
 async def _insert_broadcasts(db: AsyncSession, org_id: int, events: list[dict[str, Any]]) -> None:

@@ -11,7 +11,10 @@ import asyncpg
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mailroom.effects import contact_row, write_effects
 from mailroom.followups import apply_followups
+from mailroom.handlers import collect
+from mailroom.handlers.batch import Batch
 from mailroom.runner import Sprint
 from mailroom.scene import OrgScene, load_org_scene
 from upesi.db.raw import asyncpg_of
@@ -33,7 +36,10 @@ RUN_STATUS = {
     "expired": "X",
     "failed": "F",
 }
-CONTACT_STATUS = {"active": "A", "blocked": "B", "stopped": "S", "archived": "V"}
+SESSION_TYPES = {"messaging": "M", "voice": "V"}
+RESPONSE_EVENTS = frozenset(
+    {"msg_received"}
+)  # in a run's events (goflow-shaped sessions): the contact answered
 ENDED = {"C", "I", "X", "F"}
 
 
@@ -59,17 +65,22 @@ def _now() -> datetime:
 async def commit_sprints(
     db: AsyncSession, org_id: int, sprints: list[Sprint], high_priority: bool = False,
     response_to_external_id: str | None = None, handled: tuple[str, int | None] | None = None,
+    scene: OrgScene | None = None,
 ) -> list[Outgoing]:  # fmt: skip
-    """Write the sprints in one statement (plus one per kind of rarer change: group memberships, webhook
-    logs, follow-ups). handled is (incoming message uuid, flow id): the message the sprints answered,
-    marked handled by the same statement."""
+    """Write the sprints in one statement, plus one per kind of rarer change their events made (URNs,
+    group memberships, labels, tickets, HTTP logs, resthook events, airtime, follow-ups): every event has
+    its handler (mailroom.handlers), which only gathers, so the number of statements does not grow with
+    the number of events. handled is (incoming message uuid, flow id): the message the sprints answered,
+    marked handled by the same statement. scene: the caller's, if it already has the workspace's."""
     if not sprints:
         return []
     pg = await asyncpg_of(db)
-    scene = await load_org_scene(db, org_id)
+    if scene is None:
+        scene = await load_org_scene(db, org_id)
+    batch = collect(Batch(org_id, scene), sprints)
     flow_ids = await _flow_ids(pg, org_id, scene, sprints)
     msg_rows, outgoing = await _message_rows(
-        pg, org_id, scene, sprints, flow_ids, high_priority, response_to_external_id
+        pg, org_id, scene, batch, flow_ids, high_priority, response_to_external_id
     )
     interrupting = [s for s in sprints if s.interrupts_waiting]
     ids = await pg.fetch(
@@ -79,20 +90,19 @@ async def commit_sprints(
         [s.session["uuid"] for s in interrupting],
         _json(_session_rows(sprints, flow_ids)),
         _json(_run_rows(sprints, flow_ids)),
-        _json(_contact_rows(scene, sprints, flow_ids)),
+        _json(_contact_rows(batch, sprints, flow_ids)),
         [s.contact_id for s in sprints],
-        _json(_fire_rows(sprints)),
+        _json(_fire_rows(batch, sprints)),
         _json(msg_rows),
         handled[0] if handled else None,
         handled[1] if handled else None,
     )
-    await _apply_group_changes(pg, org_id, sprints)
-    await _log_http_calls(pg, org_id, sprints, flow_ids)
-    await apply_followups(db, org_id, sprints)  # campaign fires of changed contacts, flow-action starts
+    await write_effects(pg, batch, flow_ids)
+    await apply_followups(db, org_id, batch)  # campaign fires of changed contacts, flow-action starts
     id_by_uuid = {r["uuid"]: r["id"] for r in ids}
-    _mark_timeouts(sprints, outgoing)
-    for batch in outgoing.values():
-        for m in batch.msgs:
+    _mark_timeouts(batch, outgoing)
+    for out in outgoing.values():
+        for m in out.msgs:
             m["id"] = id_by_uuid.get(m["uuid"])
     return list(outgoing.values())
 
@@ -105,8 +115,9 @@ async def commit_sprints(
 #   both are gated by conditions without columns, which the executor checks once before any scan: a
 #   generic plan made while flow_runs was small seq-scans it, which every resume and almost every start
 #   (nothing to interrupt) would otherwise pay, growing with the table;
-# - contacts take the engine's view of them (name, language, status, fields) and point at their waiting
-#   session; they are found by the id array (joined to the JSON alone, or matched on org_id as well, a
+# - contacts take what their events changed (only those columns and field keys: a value the sprint did
+#   not touch is never written back from the possibly older copy the engine ran with) and point at their
+#   waiting session; they are found by the id array (joined to the JSON alone, or matched on org_id as well, a
 #   planner without statistics reads every contact of the workspace);
 # - old wait fires go and a waiting session gets its expiration fire (timeouts are set by courier once
 #   the last message of the sprint is sent, so they count from delivery); wait fires have the empty
@@ -143,9 +154,18 @@ WITH ended AS (
         results = EXCLUDED.results, path_nodes = EXCLUDED.path_nodes, path_times = EXCLUDED.path_times,
         current_node_uuid = EXCLUDED.current_node_uuid, modified_on = now(), exited_on = EXCLUDED.exited_on
 ), contacts AS (
-    UPDATE contacts c SET name = r->>'name', language = r->>'language', timezone = r->>'timezone',
-        status = r->>'status', fields = r->'fields', current_session_uuid = CAST(r->>'session_uuid' AS uuid),
-        current_flow_id = (r->>'flow_id')::bigint, modified_on = now()
+    UPDATE contacts c SET
+        name = CASE WHEN r->'set' ? 'name' THEN r->'set'->>'name' ELSE c.name END,
+        language = CASE WHEN r->'set' ? 'language' THEN r->'set'->>'language' ELSE c.language END,
+        timezone = CASE WHEN r->'set' ? 'timezone' THEN r->'set'->>'timezone' ELSE c.timezone END,
+        status = CASE WHEN r->'set' ? 'status' THEN r->'set'->>'status' ELSE c.status END,
+        last_seen_on = CASE WHEN r->'set' ? 'last_seen_on' THEN (r->'set'->>'last_seen_on')::timestamptz
+                            ELSE c.last_seen_on END,
+        fields = CASE WHEN r ? 'fields_set'
+                      THEN (c.fields - ARRAY(SELECT jsonb_array_elements_text(r->'fields_del'))) || (r->'fields_set')
+                      ELSE c.fields END,
+        current_session_uuid = CAST(r->>'session_uuid' AS uuid), current_flow_id = (r->>'flow_id')::bigint,
+        modified_on = CASE WHEN r ? 'changed' THEN now() ELSE c.modified_on END
     FROM jsonb_array_elements($6::jsonb) AS r
     WHERE c.id = ANY($7::bigint[]) AND c.id = (r->>'id')::bigint
 ), new_fires AS (
@@ -215,7 +235,7 @@ def _session_rows(sprints: list[Sprint], flow_ids: dict[str, int]) -> list[dict[
             {
                 "uuid": s.session["uuid"],
                 "contact_id": s.contact_id,
-                "session_type": "V" if s.session.get("type") == "voice" else "M",
+                "session_type": SESSION_TYPES.get(s.session.get("type") or "", "M"),
                 "status": status,
                 "current_flow_id": flow_ids.get(run["flow"]["uuid"]) if run and status == "W" else None,
                 "output": s.session,
@@ -235,7 +255,7 @@ def _run_rows(sprints: list[Sprint], flow_ids: dict[str, int]) -> list[dict[str,
                 continue  # a flow missing from the workspace (e.g. simulator assets) has nothing to attach to
             path = run.get("path") or []
             status = RUN_STATUS.get(run.get("status", "completed"), "C")
-            responded = any(e.get("type") == "msg_received" for e in run.get("events", [])) or bool(
+            responded = any(e.get("type") in RESPONSE_EVENTS for e in run.get("events", [])) or bool(
                 run.get("results") and any(r.get("input") for r in run["results"].values())
             )
             rows.append(
@@ -258,24 +278,16 @@ def _run_rows(sprints: list[Sprint], flow_ids: dict[str, int]) -> list[dict[str,
     return rows
 
 
-def _contact_rows(scene: OrgScene, sprints: list[Sprint], flow_ids: dict[str, int]) -> list[dict[str, Any]]:
-    """Each contact as the engine left it, with its waiting session, if any."""
-    field_uuids = scene.field_uuids
+def _contact_rows(batch: Batch, sprints: list[Sprint], flow_ids: dict[str, int]) -> list[dict[str, Any]]:
+    """Each contact's changes (see effects.contact_row) and its waiting session, if any."""
     rows = []
     for s in sprints:
-        c = s.contact
         waiting = SESSION_STATUS.get(s.status) == "W"
         run = _current_run(s.session) if waiting else None
         rows.append(
             {
                 "id": s.contact_id,
-                "name": c.get("name"),
-                "language": c.get("language"),
-                "timezone": c.get("timezone"),
-                "status": CONTACT_STATUS.get(c.get("status", "active"), "A"),
-                "fields": {
-                    field_uuids[k]: v for k, v in (c.get("fields") or {}).items() if k in field_uuids and v
-                },
+                **contact_row(batch, s),
                 "session_uuid": s.session["uuid"] if waiting else None,
                 "flow_id": flow_ids.get(run["flow"]["uuid"]) if run else None,
             }
@@ -283,90 +295,13 @@ def _contact_rows(scene: OrgScene, sprints: list[Sprint], flow_ids: dict[str, in
     return rows
 
 
-async def _apply_group_changes(pg: asyncpg.Connection, org_id: int, sprints: list[Sprint]) -> None:
-    added, removed = [], []
-    for s in sprints:
-        for e in s.events:
-            if e.get("type") == "contact_groups_changed":
-                added += [(s.contact_id, g["uuid"]) for g in e.get("groups_added") or []]
-                removed += [(s.contact_id, g["uuid"]) for g in e.get("groups_removed") or []]
-    if added:
-        await pg.execute(
-            """
-            INSERT INTO contact_group_contacts (group_id, contact_id)
-            SELECT g.id, a.contact_id FROM unnest($2::bigint[], $3::uuid[]) AS a(contact_id, guuid)
-            JOIN contact_groups g ON g.uuid = a.guuid AND g.org_id = $1
-            ON CONFLICT DO NOTHING
-            """,
-            org_id,
-            [a[0] for a in added],
-            [a[1] for a in added],
-        )
-    if removed:
-        await pg.execute(
-            """
-            DELETE FROM contact_group_contacts m USING contact_groups g,
-                unnest($2::bigint[], $3::uuid[]) AS r(contact_id, guuid)
-            WHERE g.uuid = r.guuid AND g.org_id = $1 AND m.group_id = g.id AND m.contact_id = r.contact_id
-            """,
-            org_id,
-            [r[0] for r in removed],
-            [r[1] for r in removed],
-        )
-
-
-MAX_LOGGED_BODY = 50_000
-
-
-async def _log_http_calls(
-    pg: asyncpg.Connection, org_id: int, sprints: list[Sprint], flow_ids: dict[str, int]
-) -> None:
-    """Every webhook and resthook call the engine made, with request, response and time taken."""
-    rows = []
-    for s in sprints:
-        run = _current_run(s.session)
-        for e in s.events:
-            if e.get("type") != "webhook_called":
-                continue
-            rows.append(
-                {
-                    "flow_id": flow_ids.get(run["flow"]["uuid"]) if run else None,
-                    "url": e.get("url", ""),
-                    "status_code": e.get("status_code") or None,
-                    "request": (e.get("request") or "")[:MAX_LOGGED_BODY],
-                    "response": (e.get("response") or "")[:MAX_LOGGED_BODY] or None,
-                    "elapsed_ms": int(e.get("elapsed_ms") or 0),
-                    "retries": int(e.get("retries") or 0),
-                    "is_error": e.get("status") != "success",
-                    "created_on": e.get("created_on"),
-                }
-            )
-    if not rows:
-        return
-    await pg.execute(
-        """
-            INSERT INTO http_logs (org_id, flow_id, log_type, url, status_code, request, response, request_time_ms,
-                                   num_retries, is_error, created_on)
-            SELECT $1, (r->>'flow_id')::bigint, 'webhook_called', r->>'url', (r->>'status_code')::int,
-                   r->>'request', r->>'response', (r->>'elapsed_ms')::int, (r->>'retries')::int,
-                   (r->>'is_error')::boolean, COALESCE((r->>'created_on')::timestamptz, now())
-            FROM jsonb_array_elements($2::jsonb) AS r
-            """,
-        org_id,
-        _json(rows),
-    )
-
-
-def _fire_rows(sprints: list[Sprint]) -> list[dict[str, Any]]:
+def _fire_rows(batch: Batch, sprints: list[Sprint]) -> list[dict[str, Any]]:
     """The expiration fire of each waiting session."""
     fires = []
     for s in sprints:
         if SESSION_STATUS.get(s.status) != "W":
             continue
-        expires = next(
-            (e.get("expires_on") for e in reversed(s.events) if e.get("type") in ("msg_wait", "dial_wait")),
-            None,
-        ) or (s.session.get("wait") or {}).get("expires_on")
+        expires = batch.expirations.get(s.contact_id) or (s.session.get("wait") or {}).get("expires_on")
         if expires:
             fires.append(
                 {
@@ -380,12 +315,12 @@ def _fire_rows(sprints: list[Sprint]) -> list[dict[str, Any]]:
 
 
 async def _message_rows(
-    pg: asyncpg.Connection, org_id: int, scene: OrgScene, sprints: list[Sprint], flow_ids: dict[str, int],
+    pg: asyncpg.Connection, org_id: int, scene: OrgScene, batch: Batch, flow_ids: dict[str, int],
     high_priority: bool, response_to_external_id: str | None,
 ) -> tuple[list[dict[str, Any]], dict[tuple[int, int], Outgoing]]:  # fmt: skip
     """The rows of the messages the sprints created, and what goes to courier (per contact and channel)
     once they are stored; a channel or URN new since the scene or the contact was loaded is looked up."""
-    created = [(s, e) for s in sprints for e in s.events if e.get("type") == "msg_created"]
+    created = batch.msgs
     if not created:
         return [], {}
     channel_uuids = {e["msg"]["channel"]["uuid"] for _, e in created if e["msg"].get("channel")}
@@ -397,7 +332,7 @@ async def _message_rows(
             list(missing),
         )
         channels.update((r["uuid"], (r["id"], r["tps"])) for r in found)
-    urn_ids = _known_urn_ids(sprints)
+    urn_ids = _known_urn_ids([s for s, _ in created])
     unknown = {e["msg"]["urn"].split("?")[0] for _, e in created if e["msg"].get("urn")} - urn_ids.keys()
     if unknown:  # a URN added during the sprint has no id in the contact JSON yet
         found = await pg.fetch(
@@ -438,10 +373,10 @@ async def _message_rows(
         rows.append(row)
         if sendable:
             assert channel is not None
-            batch = outgoing.setdefault(
+            out = outgoing.setdefault(
                 (s.contact_id, row["channel_id"]), Outgoing(channel_uuid, channel[1], high_priority)
             )
-            batch.msgs.append(
+            out.msgs.append(
                 {
                     "uuid": row["uuid"],
                     "org_id": org_id,
@@ -481,14 +416,10 @@ def _known_urn_ids(sprints: list[Sprint]) -> dict[str, int]:
     return ids
 
 
-def _mark_timeouts(sprints: list[Sprint], outgoing: dict[tuple[int, int], Outgoing]) -> None:
+def _mark_timeouts(batch: Batch, outgoing: dict[tuple[int, int], Outgoing]) -> None:
     """The last message of a sprint that waits with a timeout carries it, so courier can start the clock
     when the message is actually sent."""
-    timeouts = {}
-    for s in sprints:
-        for e in s.events:
-            if e.get("type") == "msg_wait" and e.get("timeout_seconds"):
-                timeouts[s.contact_id] = int(e["timeout_seconds"])
-    for (contact_id, _), batch in outgoing.items():
-        if contact_id in timeouts and batch.msgs:
-            batch.msgs[-1]["session"]["timeout"] = timeouts[contact_id]
+    timeouts = batch.timeouts
+    for (contact_id, _), out in outgoing.items():
+        if contact_id in timeouts and out.msgs:
+            out.msgs[-1]["session"]["timeout"] = timeouts[contact_id]

@@ -16,9 +16,11 @@ _engine: Engine | None = None
 def engine() -> Engine:
     global _engine
     if _engine is None:
+        from mailroom.services import SMTPEmailService
         from mailroom.webhooks import EngineHTTPClient
 
-        _engine = Engine(http=EngineHTTPClient())
+        # no airtime service: transfer_airtime fails with "no airtime service available" (an error event)
+        _engine = Engine(http=EngineHTTPClient(), email=SMTPEmailService())
     return _engine
 
 

@@ -135,14 +135,14 @@ def manual_trigger(start: StartRow) -> dict[str, Any]:
 
 
 async def start_batch(org_id: int, start_id: int, index: int, contact_ids: list[int]) -> list[int]:
-    """Start one batch of a start's contacts; returns the contacts skipped because they stayed locked."""
+    """Start one batch of a start's contacts. Contacts still locked after LOCK_WAIT_SECONDS (busy with an
+    event, or locked by a worker that was killed: its locks last CONTACT_LOCK_SECONDS) are not skipped: they
+    become a new batch of the same start, queued again, so the start completes only when every contact has
+    been started. Returns the contacts left for that new batch."""
     redis = get_redis()
-    tokens, skipped = await lock_contacts(redis, org_id, contact_ids, LOCK_WAIT_SECONDS)
-    if skipped:
-        log.warning(
-            "contacts skipped by a flow start: locked", extra={"start_id": start_id, "contacts": skipped}
-        )
+    tokens, locked_out = await lock_contacts(redis, org_id, contact_ids, LOCK_WAIT_SECONDS)
     outgoing: list[Outgoing] = []
+    retry: int | None = None
     try:
         async with transaction() as db:
             if not await batches.claim(db, batches.START, start_id, index):
@@ -152,8 +152,10 @@ async def start_batch(org_id: int, start_id: int, index: int, contact_ids: list[
                 return []
             # the claim above is what makes a batch start its contacts once: a contact is in one batch only
             ids = sorted(tokens)
-            if ids and start.flow_active and start.status not in ("F", "I"):
+            running = start.flow_active and start.status not in ("F", "I")
+            if ids and running:
                 outgoing = await _start_contacts(db, org_id, start, ids)
+            later = locked_out if running else []
             await db.execute(
                 text(
                     """
@@ -163,19 +165,29 @@ async def start_batch(org_id: int, start_id: int, index: int, contact_ids: list[
                     WHERE id = :id AND status IN ('Q', 'S')
                     """
                 ),
-                {"n": len(contact_ids), "id": start_id},
+                {"n": len(contact_ids) - len(later), "id": start_id},
             )
+            if later:
+                retry = await batches.add(db, batches.START, start_id, later)
         await queue_outgoing(outgoing)
+        if retry is not None:
+            log.warning(
+                "flow start contacts still locked: queued again",
+                extra={"start_id": start_id, "contacts": later},
+            )
+            await batches.queue_batches(
+                org_id, [StartFlowBatch(start_id=start_id, batch_index=retry, contact_ids=later)]
+            )
     finally:
         await unlock_contacts(redis, org_id, tokens)
-    return skipped
+    return later if retry is not None else []
 
 
 async def _start_contacts(
     db: AsyncSession, org_id: int, start: StartRow, contact_ids: list[int]
 ) -> list[Outgoing]:
     scene = await load_org_scene(db, org_id)
-    contacts = await load_contacts(db, org_id, contact_ids)
+    contacts = await load_contacts(db, org_id, contact_ids, scene.field_keys)
     starts = [(cid, contacts[cid], manual_trigger(start)) for cid in contact_ids if cid in contacts]
     try:
         sprints = await runner.start_sessions(scene.assets, scene.environment, starts, start_id=start.id)
@@ -192,4 +204,4 @@ async def _start_contacts(
                 log.exception(
                     "contact could not be started", extra={"start_id": start.id, "contact_id": one[0]}
                 )
-    return await commit_sprints(db, org_id, sprints)
+    return await commit_sprints(db, org_id, sprints, scene=scene)

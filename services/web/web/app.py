@@ -8,6 +8,7 @@ from upesi.config import get_settings
 from upesi.db.engine import dispose_engine
 from upesi.queues.redis import close_redis
 from upesi.service import add_latency_middleware, common_router
+from web import edge
 from web.security import SecurityHeaders
 
 
@@ -28,6 +29,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Upesi", lifespan=lifespan, docs_url=None, redoc_url=None)
     add_latency_middleware(app, "web")
     app.include_router(common_router("web"))
+    edge.install(app)  # before the areas: its middleware sits inside the session middleware, for error pages
     _include_areas(app)
     app.add_middleware(SecurityHeaders)  # added last, so outermost: every response gets the headers
     return app

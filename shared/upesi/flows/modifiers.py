@@ -15,6 +15,7 @@ from upesi.excellent.env import Environment
 from upesi.flows.assets import Assets
 from upesi.flows.clock import iso, real_clock, uuid7
 from upesi.flows.events import error_event
+from upesi.flows.events.types import check_event_type
 from upesi.urns import normalize_urn, split_urn
 
 MAX_NAME_CHARS = 128
@@ -49,6 +50,7 @@ class _Ctx:
         self.events: list[dict[str, Any]] = []
 
     def log(self, event: dict[str, Any]) -> None:
+        check_event_type(event["type"])
         full = {"uuid": self.uuids(), "type": event["type"], "created_on": iso(self.clock())}
         full.update({k: v for k, v in event.items() if k != "type"})
         self.events.append(full)

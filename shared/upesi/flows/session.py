@@ -13,6 +13,7 @@ from upesi.excellent.env import Environment
 from upesi.flows.assets import Assets
 from upesi.flows.clock import iso
 from upesi.flows.envmerge import merged_env
+from upesi.flows.events.types import check_event_type
 from upesi.flows.runs import ReadTime, Run, read_time, write_time
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ class Session:
 
     def log(self, event: dict[str, Any]) -> dict[str, Any]:
         """Stamp an event with uuid and created_on and add it to the current sprint."""
+        check_event_type(event["type"])  # every type a host must handle is declared in one place
         full = {"uuid": self.new_uuid(), "type": event["type"], "created_on": iso(self.now())}
         full.update(event)  # "type" keeps its place after uuid
         self.sprint.events.append(full)

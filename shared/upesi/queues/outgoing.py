@@ -111,6 +111,16 @@ return 1
 """
 
 
+# set by courier just before it hands a message to the provider, deleted once its status is recorded: a message
+# still Q long after with this key set was being sent by a courier that died, which may or may not have
+# reached the provider (mailroom's sweep_queued fails it, visibly, rather than risk sending it twice)
+SENDING_TTL = 24 * 3600
+
+
+def sending_key(msg_uuid: str) -> str:
+    return f"sending-msgs:{msg_uuid}"
+
+
 def queue_name(channel_uuid: str, tps: int) -> str:
     return f"msgs:{channel_uuid}|{tps}"
 

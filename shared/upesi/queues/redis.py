@@ -3,7 +3,10 @@
 import weakref
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
+from redis.exceptions import ConnectionError, TimeoutError
 
 from upesi.config import get_settings
 
@@ -13,7 +16,15 @@ _client: aioredis.Redis | None = None
 def get_redis() -> aioredis.Redis:
     global _client
     if _client is None:
-        _client = aioredis.from_url(get_settings().redis_url, decode_responses=True)
+        # after a Redis restart every pooled connection is dead: without retries the first command on each
+        # fails (a write answered 500 that mailroom was never told about); a retry reconnects. A command
+        # whose connection broke mid-flight may run twice: every task and event handler is idempotent.
+        _client = aioredis.from_url(
+            get_settings().redis_url,
+            decode_responses=True,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.02), 3),
+            retry_on_error=[ConnectionError, TimeoutError],
+        )
     return _client
 
 

@@ -138,7 +138,7 @@ async def test_refresh_uses_a_fixed_number_of_statements(db: None) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert one == everyone
-    assert everyone <= 8  # resolver (4 reads) + groups + select + delete + insert
+    assert everyone <= 9  # resolver (4 reads) + groups + select + delete + insert + the Open Tickets sync
 
 
 async def test_in_memory_membership_agrees_with_database(db: None) -> None:

@@ -100,3 +100,13 @@ async def test_flow_start_hides_trigger_starts_and_validates(api: API) -> None:
         "flow_starts.json", {"flow": flow.uuid, "urns": ["tel:+250788123123"], "params": [1]}
     )
     assert resp.json() == {"params": ["Must be a valid JSON object"]}
+
+
+async def test_flow_start_of_an_archived_flow_is_refused_naming_the_field(api: API) -> None:
+    """The rule is upesi.domain.flow_starts (tested there); this shows the endpoint applies it."""
+    flow = await f.flow(api.ws.org_id, archived=True)
+    resp = await api.post("flow_starts.json", {"flow": flow.uuid, "urns": ["tel:+250788123123"]})
+    assert resp.status_code == 400
+    assert resp.json() == {"flow": ["This flow is archived and can no longer be started."]}
+    async with transaction() as s:
+        assert (await s.execute(select(FlowStart))).first() is None

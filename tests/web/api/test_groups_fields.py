@@ -25,6 +25,15 @@ async def test_groups_list_create_update_delete(api: API) -> None:
             "system": False,
             "count": 1,
         },
+        # every workspace's system group, as RapidPro lists it
+        {
+            "uuid": results[2]["uuid"],
+            "name": "Open Tickets",
+            "query": "tickets > 0",
+            "status": "ready",
+            "system": True,
+            "count": 0,
+        },
     ]
     assert [g["name"] for g in (await api.get("groups.json", name="TESTERS")).json()["results"]] == [
         "Testers"

@@ -7,6 +7,7 @@ import pytest
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
+from upesi.db.engine import transaction
 from upesi.db.models import (
     Archive,
     Broadcast,
@@ -22,12 +23,13 @@ from upesi.db.models import (
     Topic,
     WebhookEvent,
 )
+from upesi.domain.tickets import open_tickets
 from web.api.v2.routing import ENDPOINTS
 
 LISTS = [
     "archives", "broadcasts", "campaign_events", "campaigns", "channel_events", "channels", "contacts", "fields",
     "flow_starts", "flows", "globals", "groups", "labels", "messages", "optins", "resthook_events",
-    "resthook_subscribers", "resthooks", "runs", "topics",
+    "resthook_subscribers", "resthooks", "runs", "tickets", "topics",
 ]  # fmt: skip
 
 
@@ -52,15 +54,17 @@ async def fill(org_id: int, user_id: int) -> None:
     await f.add(Global(uuid=f.uid(), org_id=org_id, key="org_name", name="Org Name", value="x"))
     await f.add(Label(uuid=f.uid(), org_id=org_id, name="Label"))
     await f.add(OptIn(uuid=f.uid(), org_id=org_id, name="OptIn"))
-    await f.add(Topic(uuid=f.uid(), org_id=org_id, name="Topic"))
+    topic = await f.add(Topic(uuid=f.uid(), org_id=org_id, name="Topic"))
+    async with transaction() as s:
+        await open_tickets(s, org_id=org_id, contact_ids=[contact.id], topic_id=topic.id)
     await f.add(Archive(org_id=org_id, archive_type="message", period="D", start_date=date(2026, 1, 1)))
     hook = await f.add(Resthook(org_id=org_id, slug="hook"))
     await f.add(ResthookSubscriber(resthook_id=hook.id, target_url="https://example.com"))
     await f.add(WebhookEvent(org_id=org_id, resthook_id=hook.id, data={}))
 
 
-# what every new workspace has of its own (RapidPro's default ticket topic)
-BUILT_IN = {"topics": 1}
+# what every new workspace has of its own (RapidPro's default ticket topic and its Open Tickets group)
+BUILT_IN = {"topics": 1, "groups": 1}
 
 
 async def test_every_list_shows_only_own_workspace(api: API) -> None:

@@ -21,6 +21,7 @@ from upesi.db.models import (
     Flow,
     FlowRun,
     FlowStart,
+    Label,
     Msg,
     Trigger,
     contact_group_contacts,
@@ -483,6 +484,46 @@ async def test_label_messages(site: Site, admin: httpx.AsyncClient) -> None:
     )
     emptied = (await admin.get(f"/msg/label/?label={label_uuid}")).text
     assert 'id="messages"' not in emptied and "No messages." in emptied
+
+
+async def test_new_label_follows_the_label_rule(site: Site, admin: httpx.AsyncClient) -> None:
+    """The rule is upesi.domain.labels (tested there); this shows the folder's "new label" applies it
+    rather than reusing a label of the same name or cutting a long name short."""
+    token = csrf_from((await admin.get("/msg/inbox/")).text)
+    first = await admin.post(
+        "/msg/label/", data={"folder": "inbox", "new_label": "Urgent", "csrf_token": token}
+    )
+    assert first.status_code == 303 and "error" not in first.headers["location"]
+    for name, message in (
+        ("urgent", "This field must be unique."),
+        ('Say "hi"', "Cannot contain the character"),
+    ):
+        refused = await admin.post(
+            "/msg/label/", data={"folder": "inbox", "new_label": name, "csrf_token": token}
+        )
+        assert refused.status_code == 303
+        page = (await admin.get(refused.headers["location"])).text
+        assert "New label: " + message in page.replace("&#34;", '"').replace("&quot;", '"')
+    async with transaction() as s:
+        assert list((await s.execute(select(Label.name).where(Label.org_id == site.org_id))).scalars()) == [
+            "Urgent"
+        ]
+
+
+async def test_starting_an_archived_flow_is_refused(site: Site, admin: httpx.AsyncClient) -> None:
+    """The rule is upesi.domain.flow_starts (tested there); this shows the start form applies it."""
+    group = await add_group(site.org_id, "Farmers")
+    async with transaction() as s:
+        flow = (await s.execute(select(Flow).where(Flow.uuid == site.flow_uuid))).scalar_one()
+        flow.is_archived = True
+    token = csrf_from((await admin.get(f"/flow/results/{site.flow_uuid}/")).text)
+    response = await admin.post(
+        f"/flow/broadcast/{site.flow_uuid}/", data={"groups": group.uuid, "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "This flow is archived and can no longer be started."}
+    async with transaction() as s:
+        assert (await s.execute(select(FlowStart))).first() is None
 
 
 async def test_campaign_with_an_event(site: Site, admin: httpx.AsyncClient, env: dict[str, str]) -> None:

@@ -124,6 +124,8 @@ class Request:
             return json.loads(self.body)
         except ValueError as e:
             raise HandlerError(f"unable to parse request JSON: {e}") from e
+        except RecursionError as e:  # 100,000 nested arrays: refused, not a 500
+            raise HandlerError("unable to parse request JSON: nested too deeply") from e
 
     @property
     def text(self) -> str:

@@ -32,6 +32,7 @@ def all_crons() -> list[Cron]:
         Cron("requeue_stuck", retry_msgs.INTERVAL, retry_msgs.requeue_stuck),
         Cron("retry_errored", retry_msgs.INTERVAL, retry_msgs.retry_errored),
         Cron("retry_incoming", retry_msgs.INTERVAL, retry_msgs.retry_incoming),
+        Cron("sweep_queued", retry_msgs.INTERVAL, retry_msgs.sweep_queued),
         Cron("queue_pending", retry_msgs.PENDING_INTERVAL, retry_msgs.queue_pending),
         Cron("throttle_queue", throttle_queue.INTERVAL, throttle_queue.run),
     ]

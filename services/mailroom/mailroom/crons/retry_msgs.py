@@ -7,6 +7,10 @@
   flow's actions at once (new rows; for broadcasts that includes the API's, which it pushes itself: the
   second push finds the work done), others after a minute; and starts and broadcasts still unfinished
   five minutes after their last progress, whose parent task then queues the batches not yet done.
+- sweep_queued: outgoing messages still queued (Q) 15 minutes after they were queued: if courier marked one
+  as being sent (it died mid-send, so the provider may have it) it is failed, visibly, rather than sent twice;
+  otherwise it was lost from courier's queue (popped by a courier that died first, or a Redis restart) and is
+  queued again (courier's double-send guard skips a copy that was sent after all).
 - retry_incoming: incoming messages still pending (P) five minutes after courier stored them (or after the
   last retry) get their msg_received event queued again, as the reference's retry_msgs cron does: courier
   could not queue it (Redis down) or died before it did. msg_received skips a message already handled.
@@ -22,6 +26,7 @@ from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing
 from upesi.db.engine import transaction
 from upesi.queues.contacts import queue_contact_event
+from upesi.queues.outgoing import sending_key
 from upesi.queues.redis import get_redis
 from upesi.queues.tasks import SendBroadcast, StartFlow, queue_task
 
@@ -29,6 +34,7 @@ INTERVAL = 60.0
 PENDING_INTERVAL = 5.0  # flow-action starts wait for this cron to push their task, so it runs often
 STUCK_AFTER = "1 minute"
 INCOMING_AFTER = "5 minutes"
+QUEUED_AFTER = "15 minutes"
 LIMIT = 5000
 log = logging.getLogger(__name__)
 
@@ -218,3 +224,41 @@ async def retry_incoming() -> int:
     if rows:
         log.warning("pending incoming messages handed to mailroom again", extra={"count": len(rows)})
     return len(rows)
+
+
+async def sweep_queued() -> tuple[int, int]:
+    """Returns (queued again, failed)."""
+    async with transaction() as db:
+        ids = (
+            (
+                await db.execute(
+                    text(
+                        f"""
+                    UPDATE msgs SET modified_on = now() WHERE id IN (
+                        SELECT id FROM msgs WHERE direction = 'O' AND status = 'Q'
+                          AND modified_on < now() - interval '{QUEUED_AFTER}' ORDER BY id LIMIT {LIMIT}
+                        FOR UPDATE SKIP LOCKED)
+                    RETURNING id
+                    """
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        rows = (await db.execute(text(_SELECT), {"ids": list(ids)})).all() if ids else []
+        redis = get_redis()
+        sending = await redis.mget([sending_key(r.uuid) for r in rows]) if rows else []
+        died = [r.id for r, mark in zip(rows, sending, strict=True) if mark]
+        if died:
+            await db.execute(
+                text(
+                    "UPDATE msgs SET status = 'F', failed_reason = 'E', modified_on = now() WHERE id = ANY(:ids)"
+                ),
+                {"ids": died},
+            )
+    lost = [r for r, mark in zip(rows, sending, strict=True) if not mark]
+    await queue_outgoing(_batches(lost))
+    if rows:
+        log.warning("queued messages swept", extra={"queued_again": len(lost), "failed": len(died)})
+    return len(lost), len(died)

@@ -146,7 +146,7 @@ async def _active(db: AsyncSession, contact_ids: list[int]) -> list[int]:
 
 async def _send_message(db: AsyncSession, org_id: int, event: Any, contact_ids: list[int]) -> list[Outgoing]:
     scene = await load_org_scene(db, org_id)
-    contacts = await load_contacts(db, org_id, contact_ids)
+    contacts = await load_contacts(db, org_id, contact_ids, scene.field_keys)
     templates = Templates(scene.assets, scene.environment)
     translations = event.translations or {}
     if not translations:
@@ -166,7 +166,7 @@ async def _start_flow(db: AsyncSession, org_id: int, event: Any, contact_ids: li
         )
         contact_ids = list(rows.scalars())
     scene = await load_org_scene(db, org_id)
-    contacts = await load_contacts(db, org_id, contact_ids)
+    contacts = await load_contacts(db, org_id, contact_ids, scene.field_keys)
     trigger = {
         "type": "campaign",
         "flow": {"uuid": event.flow_uuid, "name": event.flow_name},
@@ -183,12 +183,12 @@ async def _start_flow(db: AsyncSession, org_id: int, event: Any, contact_ids: li
     starts = [(c, contacts[c], trigger) for c in contact_ids if c in contacts]
     sprints = await runner.start_sessions(scene.assets, scene.environment, starts)
     if event.start_mode != "P":
-        return await commit_sprints(db, org_id, sprints)
+        return await commit_sprints(db, org_id, sprints, scene=scene)
     ended = [s for s in sprints if SESSION_STATUS.get(s.status) != "W"]
     for s in ended:
         s.interrupts_waiting = False
     kept = await _waiting_state(db, [s.contact_id for s in ended])
-    outgoing = await commit_sprints(db, org_id, sprints)
+    outgoing = await commit_sprints(db, org_id, sprints, scene=scene)
     await _restore_waiting_state(db, kept)
     return outgoing
 

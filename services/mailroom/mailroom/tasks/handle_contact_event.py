@@ -7,7 +7,7 @@ import json
 import logging
 from typing import Any, cast
 
-from mailroom.handlers import HANDLERS
+from mailroom.contact_events import HANDLERS
 from upesi.config import get_settings
 from upesi.queues.contacts import (
     event_item,

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 def install(app: FastAPI) -> None:
     """Mount the UI's routers, static files and middleware on the app."""
     from web.ui import (
+        account,
         auth,
         broadcasts,
         campaigns,
@@ -18,11 +19,14 @@ def install(app: FastAPI) -> None:
         errors,
         export_pages,
         groups,
+        invitations,
         labels,
         msgs,
         org,
+        passwords,
         static,
         table_exports,
+        tickets,
         tokens,
         triggers,
         workspace,
@@ -47,6 +51,7 @@ def install(app: FastAPI) -> None:
         broadcasts.router,
         labels.router,
         msgs.router,
+        tickets.router,
         tokens.router,
         org.router,
         channel_forms.router,
@@ -55,5 +60,8 @@ def install(app: FastAPI) -> None:
         campaigns.router,
         dashboard.router,
         workspace.router,
+        account.router,
+        passwords.router,
+        invitations.router,
     ):
         app.include_router(router)

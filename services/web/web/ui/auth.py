@@ -18,7 +18,7 @@ from web.ui.session import check_csrf, set_csrf_cookie
 # the session cookie's key of the server-side session (upesi.db.ops.signin): without a live row, no sign-in
 SESSION_KEY = "sid"
 
-# what each role may do; RapidPro's agents work with contacts and messages only, viewers only look
+# what each role may do; RapidPro's agents work with contacts, messages and tickets only, viewers only look
 PERMISSIONS: dict[str, frozenset[str]] = {
     "administrator": frozenset(
         {
@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "trigger_read",
             "trigger_edit",
             "org_manage",
+            "ticket_read",
+            "ticket_edit",
         }
     ),
     "editor": frozenset(
@@ -46,10 +48,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "channel_read",
             "trigger_read",
             "trigger_edit",
+            "ticket_read",
+            "ticket_edit",
         }
     ),
-    "agent": frozenset({"contact_read", "contact_edit", "msg_read", "msg_send"}),
-    "viewer": frozenset({"flow_read", "contact_read", "msg_read", "channel_read", "trigger_read"}),
+    "agent": frozenset(
+        {"contact_read", "contact_edit", "msg_read", "msg_send", "ticket_read", "ticket_edit"}
+    ),
+    "viewer": frozenset(
+        {"flow_read", "contact_read", "msg_read", "channel_read", "trigger_read", "ticket_read"}
+    ),
 }
 
 
@@ -142,14 +150,18 @@ async def login(
         response = render(request, "login.html", {"next": _safe_next(next), "error": error}, status)
         set_csrf_cookie(request, response)
         return response
-    key = await open_session(db, result.user_id)
+    await start_session(request, db, result.user_id, result.org_id)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+async def start_session(request: Request, db: AsyncSession, user_id: int, org_id: int) -> None:
+    """Sign a browser in (after a password check, a sign-up or a password reset): a server-side session,
+    committed, and a fresh cookie session in which nothing set before survives but the CSRF token."""
+    key = await open_session(db, user_id)
     await db.commit()
     csrf = request.session.get("csrf")
-    request.session.clear()  # a fresh session on sign-in: nothing set before it survives but the token
-    request.session.update(
-        {"user_id": result.user_id, "org_id": result.org_id, "csrf": csrf, SESSION_KEY: key}
-    )
-    return RedirectResponse(_safe_next(next), status_code=303)
+    request.session.clear()
+    request.session.update({"user_id": user_id, "org_id": org_id, "csrf": csrf, SESSION_KEY: key})
 
 
 @router.post("/users/logout/", dependencies=[Csrf])

@@ -4,7 +4,7 @@ queue, which mailroom resolves and sends. Later: a broadcast row with a `schedul
 fire_schedules cron copies and sends each time it is due (see web.ui.scheduled_broadcasts for the list)."""
 
 import uuid as uuidlib
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
@@ -13,9 +13,16 @@ from upesi.db.models import Broadcast
 from upesi.queues.redis import get_redis
 from upesi.queues.tasks import SendBroadcast, queue_task
 from web.ui import msgs, scheduled_broadcasts
-from web.ui.auth import Csrf, CtxDep
+from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.schedule_form import ScheduleError, ScheduleInput, build_schedule
-from web.ui.send_form import FieldError, SendInput, checked_text, resolve_recipients, save_recipients
+from web.ui.send_form import (
+    FieldError,
+    Recipients,
+    SendInput,
+    checked_text,
+    resolve_recipients,
+    save_recipients,
+)
 
 router = APIRouter()
 
@@ -49,6 +56,17 @@ async def send(
         if later:
             return await scheduled_broadcasts.render_list(request, ctx, form=form, error=str(e), status=400)
         return await msgs.render_folder(request, ctx, "outbox", form=form, form_error=str(e), status=400)
+    bcast = await send_broadcast(ctx, body, recipients, schedule)
+    if schedule is not None:  # the fire_schedules cron sends it when due; no task now
+        return RedirectResponse(f"/broadcast/scheduled/?created={bcast.uuid}", status_code=303)
+    return RedirectResponse("/msg/outbox/?sent=1", status_code=303)
+
+
+async def send_broadcast(
+    ctx: Ctx, body: str, recipients: Recipients, schedule: dict[str, Any] | None = None
+) -> Broadcast:
+    """The UI's one way to send: a broadcast row with its recipients, committed, then (unless scheduled) a
+    `send_broadcast` task for mailroom. The Send dialog and a ticket's reply both come through here."""
     language = (ctx.org.languages or ["eng"])[0]
     bcast = Broadcast(
         uuid=str(uuidlib.uuid4()),
@@ -64,10 +82,9 @@ async def send(
     await ctx.db.flush()
     await save_recipients(ctx.db, bcast.id, recipients)
     await ctx.db.commit()  # before the task: mailroom must find the broadcast
-    if schedule is not None:  # the fire_schedules cron sends it when due; no task now
-        return RedirectResponse(f"/broadcast/scheduled/?created={bcast.uuid}", status_code=303)
-    await queue_task(get_redis(), ctx.org.id, SendBroadcast(broadcast_id=bcast.id))
-    return RedirectResponse("/msg/outbox/?sent=1", status_code=303)
+    if schedule is None:
+        await queue_task(get_redis(), ctx.org.id, SendBroadcast(broadcast_id=bcast.id))
+    return bcast
 
 
 router.include_router(scheduled_broadcasts.router)

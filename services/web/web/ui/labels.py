@@ -1,16 +1,18 @@
 """Message labels: create one, and label (or unlabel) the messages chosen in a folder."""
 
-import uuid as uuidlib
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import Msg
 from upesi.db.models.labels import Label, msg_labels
 from upesi.db.scoping import in_workspace
+from upesi.domain.errors import DomainError
+from upesi.domain.labels import create_label
 from web.ui.auth import Csrf, CtxDep
 
 router = APIRouter()
@@ -29,18 +31,12 @@ async def label_messages(
     back = f"/msg/{folder}/" if folder.isalpha() else "/msg/inbox/"
     target = None
     if new_label.strip():
-        name = new_label.strip()[:64]
-        target = (
-            await ctx.db.execute(
-                select(Label).where(
-                    in_workspace(Label, ctx.org.id), Label.is_active, func.lower(Label.name) == name.lower()
-                )
+        try:
+            target = await create_label(ctx.db, org=ctx.org, name=new_label)
+        except DomainError as e:
+            return RedirectResponse(
+                f"{back}?{urlencode({'error': f'New label: {e.message}'})}", status_code=303
             )
-        ).scalar_one_or_none()
-        if target is None:
-            target = Label(uuid=str(uuidlib.uuid4()), org_id=ctx.org.id, name=name)
-            ctx.db.add(target)
-            await ctx.db.flush()
     elif label:
         target = (
             await ctx.db.execute(select(Label).where(in_workspace(Label, ctx.org.id), Label.uuid == label))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
 from starlette.responses import RedirectResponse, Response
 
+import upesi.domain.invitations as invitations
 from upesi.db.models import Membership, Org, User
 from upesi.db.models.orgs import ROLES
 from upesi.db.ops.orgs import get_or_create_user
@@ -27,11 +28,15 @@ async def members(request: Request, ctx: CtxDep) -> Response:
             .order_by(User.email)
         )
     ).all()
-    return render(
-        request,
-        "org/members.html",
-        {"ctx": ctx, "rows": rows, "roles": ROLES, "error": request.query_params.get("error")},
-    )
+    context = {
+        "ctx": ctx,
+        "rows": rows,
+        "roles": ROLES,
+        "error": request.query_params.get("error"),
+        "invited": request.query_params.get("invited"),
+        "invitations": await invitations.pending(ctx.db, org=ctx.org) if ctx.can("org_manage") else [],
+    }
+    return render(request, "org/members.html", context)
 
 
 @router.post("/org/manage_accounts/", dependencies=[Csrf])

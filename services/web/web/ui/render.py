@@ -17,6 +17,7 @@ MENU = [
     ("/dashboard/", "Dashboard", "flow_read"),
     ("/msg/", "Messages", "msg_read"),
     ("/contact/", "Contacts", "contact_read"),
+    ("/ticket/", "Tickets", "ticket_read"),
     ("/flow/", "Flows", "flow_read"),
     ("/campaign/", "Campaigns", "flow_read"),
     ("/trigger/", "Triggers", "trigger_read"),

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and callers see one metadata."""
 
 from upesi.db.base import Base
+from upesi.db.models.asset_versions import OrgAssetVersion
 from upesi.db.models.auth import FailedLogin, UserSession
 from upesi.db.models.batches import TaskBatch
 from upesi.db.models.campaigns import Campaign, CampaignEvent
@@ -21,7 +22,7 @@ from upesi.db.models.http_logs import HTTPLog
 from upesi.db.models.labels import Label, msg_labels
 from upesi.db.models.media import Archive, Media, OptIn, Topic
 from upesi.db.models.msgs import Broadcast, Msg
-from upesi.db.models.orgs import APIToken, Membership, Org, User
+from upesi.db.models.orgs import APIToken, Invitation, Membership, Org, User
 from upesi.db.models.resthooks import Resthook, ResthookSubscriber, WebhookEvent
 from upesi.db.models.tickets import AirtimeTransfer, Ticket, TicketEvent
 from upesi.db.models.triggers import Trigger
@@ -52,12 +53,14 @@ __all__ = [
     "FlowStart",
     "Global",
     "HTTPLog",
+    "Invitation",
     "Label",
     "Media",
     "Membership",
     "Msg",
     "OptIn",
     "Org",
+    "OrgAssetVersion",
     "Resthook",
     "ResthookSubscriber",
     "TaskBatch",

@@ -92,7 +92,8 @@ contact_group_contacts = link_table(
 
 
 class ContactGroup(Base):
-    """group_type: M manual, Q query (smart). status: I initializing, E evaluating, R ready."""
+    """group_type: M manual, Q query (smart). status: I initializing, E evaluating, R ready. A system group
+    (RapidPro's "Open Tickets") cannot be renamed or deleted, and its members are kept by its owner."""
 
     __tablename__ = "contact_groups"
     __table_args__ = (UniqueConstraint("org_id", "name"),)
@@ -105,6 +106,7 @@ class ContactGroup(Base):
     query: Mapped[str | None] = mapped_column(String(10000))
     status: Mapped[str] = mapped_column(String(1), default="R", server_default="R")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    is_system: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_on: Mapped[Created]
     modified_on: Mapped[Modified]
 

@@ -74,3 +74,19 @@ class APIToken(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     last_used_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_on: Mapped[Created]
+
+
+class Invitation(Base):
+    """An invitation to an email address to join a workspace with a role (RapidPro's orgs.Invitation): the
+    secret is the link's key; accepting it (or cancelling it) makes it inactive."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[IntPK]
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    secret: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_on: Mapped[Created]

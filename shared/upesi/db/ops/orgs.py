@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import APIToken, Membership, Org, Topic, User
+from upesi.domain.tickets import open_tickets_group
 
 _hasher = PasswordHasher()
 DEFAULT_TOPIC_NAME = "General"
@@ -65,6 +66,8 @@ async def create_workspace(
     session.add(Membership(org_id=org.id, user_id=user.id, role="administrator"))
     # RapidPro's default topic, which tickets opened without one go to
     session.add(Topic(uuid=str(uuid.uuid4()), org_id=org.id, name=DEFAULT_TOPIC_NAME, is_system=True))
+    # and its "Open Tickets" system group, which upesi.domain.tickets keeps current
+    session.add(open_tickets_group(org_id=org.id, uuid=str(uuid.uuid4())))
     token = await create_api_token(session, org.id, user.id)
     return NewWorkspace(org, user, token)
 

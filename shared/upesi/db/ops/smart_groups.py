@@ -21,6 +21,7 @@ from upesi.contactql import (
 )
 from upesi.db.models import Contact, ContactGroup, contact_group_contacts
 from upesi.db.scoping import in_workspace
+from upesi.domain.tickets import sync_open_tickets_group
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +87,13 @@ async def smart_groups(
 ) -> list[tuple[int, ParsedQuery]]:
     """The workspace's smart groups with their parsed queries; a group whose query no longer parses is
     skipped (and logged) rather than emptied, so a deleted field doesn't silently drop its members."""
+    # system groups ("Open Tickets") are kept by their owner (upesi.domain.tickets), not by their query
     rows = await session.execute(
         select(ContactGroup.id, ContactGroup.query).where(
-            in_workspace(ContactGroup, org_id), ContactGroup.group_type == "Q", ContactGroup.is_active
+            in_workspace(ContactGroup, org_id),
+            ContactGroup.group_type == "Q",
+            ContactGroup.is_active,
+            ContactGroup.is_system.is_(False),
         )
     )
     groups = []
@@ -106,6 +111,8 @@ async def refresh_contacts_groups(session: AsyncSession, org_id: int, contact_id
     changes = GroupChanges()
     if not contact_ids:
         return changes
+    # a status change (blocked, stopped, back to active) moves contacts in or out of "Open Tickets" too
+    await sync_open_tickets_group(session, org_id=org_id, contact_ids=contact_ids)
     groups = await smart_groups(session, org_id, await load_resolver(session, org_id))
     if not groups:
         return changes

@@ -29,6 +29,8 @@ from web.api.v2 import (  # noqa: F401
     resthook_subscribers,
     resthooks,
     runs,
+    ticket_actions,
+    tickets,
     topics,
     users,
     workspace,

@@ -62,6 +62,15 @@ def string(
     return value
 
 
+def raw_name(data: dict[str, Any]) -> str:
+    """The body's required `name` as given, for upesi.domain.names to judge (blank and length included)."""
+    errors = Errors()
+    name = string(data, "name", errors, required=True, allow_blank=True)
+    errors.raise_if_any()
+    assert name is not None
+    return name
+
+
 def boolean(data: dict[str, Any], name: str, errors: Errors, default: bool | None = None) -> bool | None:
     if name not in data or data[name] is None:
         return default

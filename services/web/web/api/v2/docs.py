@@ -55,6 +55,8 @@ SHAPES: dict[str, list[str]] = {
     "resthooks": ["resthook", "created_on", "modified_on"],
     "runs": ["id", "uuid", "flow", "contact", "start", "responded", "path", "values", "created_on", "modified_on",
              "exited_on", "exit_type"],
+    "tickets": ["uuid", "contact", "status", "topic", "body", "assignee", "opened_on", "opened_by", "opened_in",
+                "modified_on", "closed_on"],
     "topics": ["uuid", "name", "counts", "system", "created_on"],
     "users": ["uuid", "email", "first_name", "last_name", "role", "team", "avatar", "created_on"],
     "workspace": ["uuid", "name", "country", "languages", "primary_language", "timezone", "date_style", "credits",

@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 
+from upesi.domain.errors import DomainError, LimitReached
+
 UNIQUE_VIOLATION = "23505"
 
 
@@ -68,6 +70,10 @@ class V2Route(APIRoute):
                 return await handler(request)
             except APIError as e:
                 return JSONResponse(e.body, status_code=e.status, headers=e.headers)
+            except LimitReached as e:
+                return JSONResponse({"detail": e.message}, status_code=409)
+            except DomainError as e:  # a domain rule broken: DRF's field error body
+                return JSONResponse({e.field: [e.message]}, status_code=400)
             except RequestValidationError as e:
                 return JSONResponse({"detail": str(e)}, status_code=400)
             except IntegrityError as e:

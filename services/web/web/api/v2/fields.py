@@ -8,12 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.engine import transaction
 from upesi.db.models import CampaignEvent, ContactField, ContactGroup
+from upesi.domain.limits import check_limit
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors, detail
 from web.api.v2.field_values import LEGACY_VALUE_TYPES, TYPE_CODES, VALUE_TYPES, key_for_name
-from web.api.v2.limits import check_limit
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import created, endpoint
 from web.api.v2.scoping import get_or_404, org_select
@@ -110,7 +110,7 @@ async def write_field(request: Request, ctx: APIContext) -> Any:
                 errors.add("name", "This field must be unique.")
         errors.raise_if_any()
         if field is None:
-            await check_limit(session, ctx, "fields", ContactField)
+            await check_limit(session, org=ctx.org, kind="fields", model=ContactField)
             assert name is not None and type_name is not None
             field = ContactField(uuid=new_uuid(), org_id=ctx.org_id, key=key_for_name(name), name=name,
                                  value_type=TYPE_CODES[type_name])  # fmt: skip

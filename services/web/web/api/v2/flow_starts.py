@@ -11,18 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactGroup, Flow, FlowStart
 from upesi.db.models.flows import flow_start_contacts, flow_start_groups
-from upesi.queues.redis import get_redis
-from upesi.queues.tasks import StartFlow, queue_task
+from upesi.domain.flow_starts import create_flow_start, queue_flow_start
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import boolean, read_body, string
 from web.api.v2.errors import Errors
 from web.api.v2.pagination import empty_page, paginate
-from web.api.v2.recipients import linked_refs, save_links, validate_recipients
+from web.api.v2.recipients import linked_refs, validate_recipients
 from web.api.v2.routing import created, endpoint
-from web.api.v2.scoping import in_org
+from web.api.v2.scoping import in_org, org_select
 from web.api.v2.shapes import refs_by_id
-from web.api.v2.values import fmt_dt, is_uuid, new_uuid
+from web.api.v2.values import fmt_dt, is_uuid
 
 STATUSES = {
     "P": "pending",
@@ -122,31 +121,20 @@ async def create_start(request: Request, ctx: APIContext) -> Any:
         if flow_ref:
             if is_uuid(flow_ref):
                 flow = (
-                    await session.execute(
-                        select(Flow).where(in_org(ctx, Flow), Flow.uuid == flow_ref, Flow.is_active,
-                                           Flow.is_archived.is_(False))
-                    )
-                ).scalar_one_or_none()  # fmt: skip
+                    await session.execute(org_select(ctx, Flow).where(Flow.uuid == flow_ref))
+                ).scalar_one_or_none()
             if flow is None:
                 errors.add("flow", f"No such object: {flow_ref}")
         recipients = await validate_recipients(session, ctx, data, errors)
-        if not errors and not recipients:
-            errors.add("non_field_errors", "Must specify at least one group, contact or URN")
         errors.raise_if_any()
         assert flow is not None
         zapier = "zapier" in request.headers.get("user-agent", "").lower()
-        start = FlowStart(
-            uuid=new_uuid(), org_id=ctx.org_id, flow_id=flow.id, start_type="Z" if zapier else "A", status="P",
-            urns=recipients.urns, restart_participants=bool(restart), exclude_active=bool(exclude_active),
-            params=start_params_value, created_by_id=ctx.user_id,
+        start = await create_flow_start(
+            session, org=ctx.org, flow=flow, start_type="Z" if zapier else "A", created_by_id=ctx.user_id,
+            group_ids=recipients.group_ids, contact_ids=recipients.contact_ids, urns=recipients.urns,
+            restart_participants=bool(restart), exclude_active=bool(exclude_active), params=start_params_value,
         )  # fmt: skip
-        session.add(start)
-        await session.flush()
-        await save_links(
-            session, flow_start_contacts, "start_id", start.id, "contact_id", recipients.contact_ids
-        )
-        await save_links(session, flow_start_groups, "start_id", start.id, "group_id", recipients.group_ids)
         await session.refresh(start)
         shape = (await serialize_starts(session, [start]))[0]
-    await queue_task(get_redis(), ctx.org_id, StartFlow(start_id=start.id))
+    await queue_flow_start(org=ctx.org, start=start)
     return created(shape)

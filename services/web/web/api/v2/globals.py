@@ -7,12 +7,12 @@ from sqlalchemy import func
 
 from upesi.db.engine import transaction
 from upesi.db.models import Global
+from upesi.domain.limits import check_limit
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors
 from web.api.v2.field_values import key_for_name
-from web.api.v2.limits import check_limit
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import created, endpoint
 from web.api.v2.scoping import get_or_404, org_select
@@ -65,7 +65,7 @@ async def write_global(request: Request, ctx: APIContext) -> Any:
                 errors.add("name", "This field must be unique.")
         errors.raise_if_any()
         if glob is None:
-            await check_limit(session, ctx, "globals", Global)
+            await check_limit(session, org=ctx.org, kind="globals", model=Global)
             assert name is not None
             glob = Global(
                 uuid=new_uuid(), org_id=ctx.org_id, key=key_for_name(name), name=name, value=value or ""

@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, ContactGroup, Trigger, contact_group_contacts
 from upesi.db.models.triggers import trigger_groups
+from upesi.domain.limits import check_limit
+from upesi.domain.names import MAX_NAME_LEN, check_unique_name, clean_name
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
-from web.api.v2.body import read_body, string
-from web.api.v2.errors import Errors, invalid
-from web.api.v2.limits import check_limit
+from web.api.v2.body import raw_name, read_body
+from web.api.v2.errors import detail, invalid
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import created, endpoint, no_content
 from web.api.v2.scoping import get_or_404, org_select
@@ -38,7 +39,7 @@ async def serialize_groups(session: AsyncSession, groups: list[ContactGroup]) ->
             "name": g.name,
             "query": g.query if g.group_type == "Q" else None,
             "status": STATUSES.get(g.status, "ready"),
-            "system": False,
+            "system": g.is_system,
             "count": counts.get(g.id, 0),
         }
         for g in groups
@@ -63,20 +64,11 @@ async def list_groups(request: Request, ctx: APIContext) -> dict[str, Any]:
 
 
 async def validate_name(session: AsyncSession, ctx: APIContext, data: dict[str, Any], model: Any,
-                        current: Any | None, max_length: int = 64) -> str:  # fmt: skip
-    """A required, workspace-unique (case-insensitive) name, shared by groups, labels, campaigns..."""
-    errors = Errors()
-    name = string(data, "name", errors, required=True, max_length=max_length)
-    if name is not None:
-        if any(c in name for c in '"\\'):
-            errors.add("name", 'Cannot contain the character: " or \\')
-        clash = org_select(ctx, model, model.id).where(func.lower(model.name) == name.lower())
-        if current is not None:
-            clash = clash.where(model.id != current.id)
-        if (await session.execute(clash.limit(1))).first() is not None:
-            errors.add("name", "This field must be unique.")
-    errors.raise_if_any()
-    assert name is not None
+                        current: Any | None, max_length: int = MAX_NAME_LEN) -> str:  # fmt: skip
+    """A required, valid, workspace-unique name, shared by groups, labels, campaigns...: the body is read
+    here, the rules are upesi.domain.names."""
+    name = clean_name(raw_name(data), max_length=max_length)
+    await check_unique_name(session, org=ctx.org, model=model, name=name, current=current)
     return name
 
 
@@ -87,9 +79,11 @@ async def write_group(request: Request, ctx: APIContext) -> Any:
     found = params.lookup(request, ("uuid",))
     async with transaction() as session:
         group = await get_or_404(session, ctx, ContactGroup, ContactGroup.uuid == found[1]) if found else None
+        if group is not None and group.is_system:
+            raise detail(403, "Cannot modify system object.")
         name = await validate_name(session, ctx, data, ContactGroup, group)
         if group is None:
-            await check_limit(session, ctx, "groups", ContactGroup)
+            await check_limit(session, org=ctx.org, kind="groups", model=ContactGroup)
             group = ContactGroup(uuid=new_uuid(), org_id=ctx.org_id, name=name, group_type="M", status="R")
             session.add(group)
         else:
@@ -108,6 +102,8 @@ async def delete_group(request: Request, ctx: APIContext) -> Any:
         raise invalid("URL must contain one of the following parameters: uuid")
     async with transaction() as session:
         group = await get_or_404(session, ctx, ContactGroup, ContactGroup.uuid == found[1])
+        if group.is_system:
+            raise detail(403, "Cannot delete system object.")
         used_by_triggers = await session.execute(
             select(Trigger.id)
             .join(trigger_groups, trigger_groups.c.trigger_id == Trigger.id)

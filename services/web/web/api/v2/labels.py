@@ -3,21 +3,20 @@
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.engine import transaction
 from upesi.db.models import Label, msg_labels
+from upesi.domain import labels
+from upesi.domain.labels import create_label, rename_label
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
-from web.api.v2.body import read_body
+from web.api.v2.body import raw_name, read_body
 from web.api.v2.errors import invalid
-from web.api.v2.groups import validate_name
-from web.api.v2.limits import check_limit
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import created, endpoint, no_content
 from web.api.v2.scoping import get_or_404, org_select
-from web.api.v2.values import new_uuid
 
 
 async def serialize_labels(session: AsyncSession, labels: list[Label]) -> list[dict[str, Any]]:
@@ -58,15 +57,10 @@ async def write_label(request: Request, ctx: APIContext) -> Any:
     found = params.lookup(request, ("uuid",))
     async with transaction() as session:
         label = await get_or_404(session, ctx, Label, Label.uuid == found[1]) if found else None
-        name = await validate_name(session, ctx, data, Label, label)
         if label is None:
-            await check_limit(session, ctx, "labels", Label)
-            label = Label(uuid=new_uuid(), org_id=ctx.org_id, name=name)
-            session.add(label)
+            label = await create_label(session, org=ctx.org, name=raw_name(data))
         else:
-            label.name = name
-            label.modified_on = func.now()
-        await session.flush()
+            label = await rename_label(session, org=ctx.org, label=label, name=raw_name(data))
         await session.refresh(label)
         shape = (await serialize_labels(session, [label]))[0]
     return shape if found else created(shape)
@@ -79,8 +73,5 @@ async def delete_label(request: Request, ctx: APIContext) -> Any:
         raise invalid("URL must contain one of the following parameters: uuid")
     async with transaction() as session:
         label = await get_or_404(session, ctx, Label, Label.uuid == found[1])
-        await session.execute(
-            update(Label).where(Label.id == label.id).values(is_active=False, modified_on=func.now())
-        )
-        await session.execute(delete(msg_labels).where(msg_labels.c.label_id == label.id))
+        await labels.delete_label(session, org=ctx.org, label=label)
     return no_content()

@@ -1,7 +1,8 @@
 """Which API permissions each role holds (RapidPro's `API_PERMISSIONS` / GROUP_PERMISSIONS, reduced to the
 codenames the API checks). Codenames are `<app>.<model>_<action>`, as in RapidPro."""
 
-# Agents work in the ticketing inbox; the reference lists exactly what their tokens may do.
+# Agents work in the ticketing inbox; the reference lists exactly what their tokens may do (its API_PERMISSIONS
+# plus the ticket permissions of the Agents group: tickets.ticket_list, ticket_update, topic_list).
 AGENT_PERMISSIONS = frozenset(
     {
         "contacts.contact_create",
@@ -15,6 +16,9 @@ AGENT_PERMISSIONS = frozenset(
         "orgs.org_list",
         "orgs.org_read",
         "tickets.shortcut_list",
+        "tickets.ticket_list",
+        "tickets.ticket_update",
+        "tickets.topic_list",
         "orgs.user_list",
     }
 )

@@ -6,14 +6,13 @@ runs it and updates status / contact_count / contacts_done, which the progress b
 from typing import Annotated
 
 from fastapi import APIRouter, Form
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from upesi.db.models import ContactGroup, FlowStart
-from upesi.db.models.flows import flow_start_groups
 from upesi.db.scoping import in_workspace
-from upesi.queues.redis import get_redis
-from upesi.queues.tasks import StartFlow, queue_task
+from upesi.domain.errors import DomainError
+from upesi.domain.flow_starts import create_flow_start, queue_flow_start
 from web.ui.auth import Csrf, CtxDep
 from web.ui.editor.common import get_flow
 
@@ -46,26 +45,15 @@ async def start_flow(
             )
         ).scalars()
     )
-    if not group_ids:
-        return JSONResponse({"error": "Choose at least one group."}, status_code=400)
-    import uuid as uuidlib
-
-    start = FlowStart(
-        uuid=str(uuidlib.uuid4()),
-        org_id=ctx.org.id,
-        flow_id=flow.id,
-        start_type="M",
-        status="P",
-        restart_participants=restart_participants,
-        created_by_id=ctx.user.id,
-    )
-    ctx.db.add(start)
-    await ctx.db.flush()
-    await ctx.db.execute(
-        insert(flow_start_groups), [{"start_id": start.id, "group_id": g} for g in group_ids]
-    )
+    try:
+        start = await create_flow_start(
+            ctx.db, org=ctx.org, flow=flow, start_type="M", created_by_id=ctx.user.id, group_ids=group_ids,
+            restart_participants=restart_participants,
+        )  # fmt: skip
+    except DomainError as e:
+        return JSONResponse({"error": e.message}, status_code=400)
     await ctx.db.commit()  # before the task: mailroom must find the start when it pops it
-    await queue_task(get_redis(), ctx.org.id, StartFlow(start_id=start.id))
+    await queue_flow_start(org=ctx.org, start=start)
     return RedirectResponse(f"/flow/results/{flow.uuid}/?start={start.uuid}", status_code=303)
 
 

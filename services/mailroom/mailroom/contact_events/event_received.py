@@ -128,11 +128,11 @@ async def _fire_trigger(
     }
     if extra:
         engine_trigger["params"] = extra
-    contacts = await load_contacts(db, org_id, [contact_id])
+    contacts = await load_contacts(db, org_id, [contact_id], scene.field_keys)
     sprints = await runner.start_sessions(
         scene.engine_assets, scene.environment, [(contact_id, contacts[contact_id], engine_trigger)]
     )
-    return await commit_sprints(db, org_id, sprints, high_priority=True)
+    return await commit_sprints(db, org_id, sprints, high_priority=True, scene=scene)
 
 
 def match_referral(

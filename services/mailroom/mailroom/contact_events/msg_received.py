@@ -22,8 +22,8 @@ from upesi.db.raw import asyncpg_of
 log = logging.getLogger(__name__)
 
 
-# the contact, the channel, whether this message was already handled, the contact's groups and its waiting
-# session (with whether its flow ignores keyword triggers), in one trip. The same statement marks the
+# the contact, the channel, whether this message was already handled, the contact's groups, its waiting
+# session (with whether its flow ignores keyword triggers) and the workspace's asset version, in one trip. The same statement marks the
 # contact seen now and makes the URN the message came on its preferred one, with affinity to the channel;
 # a redelivered message does that again, which changes nothing that matters (last_seen_on moves on).
 _STATE = """
@@ -41,7 +41,8 @@ _STATE = """
     SELECT c.status, c.is_active, ch.id AS channel_id, ch.uuid::text AS channel_uuid, ch.name AS channel_name,
            ch.is_active AS channel_active, (SELECT status FROM msgs WHERE uuid = $4::uuid) AS msg_status,
            ARRAY(SELECT group_id FROM contact_group_contacts WHERE contact_id = c.id) AS group_ids,
-           s.id AS session_id, s.output, s.session_type, f.ignore_triggers, f.is_active AS flow_active
+           s.id AS session_id, s.output, s.session_type, f.ignore_triggers, f.is_active AS flow_active,
+           COALESCE((SELECT version FROM org_asset_versions WHERE org_id = $2), 0) AS assets_version
     FROM contacts c
     LEFT JOIN channels ch ON ch.id = $3 AND ch.org_id = $2
     LEFT JOIN LATERAL (
@@ -71,7 +72,7 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
             await _mark_handled(pg, task, flow_id=None)
             return
 
-        scene = await load_org_scene(db, org_id)
+        scene = await load_org_scene(db, org_id, version=row["assets_version"])
         waiting = row if row["session_id"] is not None else None
         if waiting is not None and waiting["session_type"] == "V":
             await _mark_handled(pg, task, flow_id=None)
@@ -123,7 +124,7 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
             flow_id = scene.flow_ids.get(runs[0]["flow"]["uuid"]) if runs else None
             outgoing = await commit_sprints(
                 db, org_id, sprints, high_priority=True, response_to_external_id=task.get("msg_external_id"),
-                handled=(task["msg_uuid"], flow_id),
+                handled=(task["msg_uuid"], flow_id), scene=scene,
             )  # fmt: skip
         else:
             await _mark_handled(pg, task, flow_id=None)

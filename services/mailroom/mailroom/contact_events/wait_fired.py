@@ -50,7 +50,7 @@ async def _resume(org_id: int, contact_id: int, task: dict[str, Any], resume_typ
             log.info("stale fire ignored", extra={"contact_id": contact_id, "type": resume_type})
             return
         scene = await load_org_scene(db, org_id)
-        contacts = await load_contacts(db, org_id, [contact_id])
+        contacts = await load_contacts(db, org_id, [contact_id], scene.field_keys)
         if contact_id not in contacts:
             return
         resume = {"type": resume_type, "resumed_on": runner.now_iso()}
@@ -67,5 +67,5 @@ async def _resume(org_id: int, contact_id: int, task: dict[str, Any], resume_typ
                 "wait fire could not resume the session", extra={"contact_id": contact_id, "error": str(e)}
             )
             return
-        outgoing = await commit_sprints(db, org_id, [sprint])
+        outgoing = await commit_sprints(db, org_id, [sprint], scene=scene)
     await queue_outgoing(outgoing)

@@ -1,0 +1,16 @@
+"""ticket_topic_changed: the ticket's topic, and a topic changed ticket event."""
+
+from typing import Any
+
+from mailroom.handlers.batch import Batch
+from mailroom.runner import Sprint
+
+EVENT = "ticket_topic_changed"
+
+
+def handle(batch: Batch, sprint: Sprint, event: dict[str, Any]) -> None:
+    batch.ticket_events.append(
+        {"uuid": event["uuid"], "ticket_uuid": event["ticket_uuid"], "contact_id": sprint.contact_id,
+         "event_type": "T", "topic_uuid": (event.get("topic") or {}).get("uuid"),
+         "created_on": event.get("created_on")}
+    )  # fmt: skip

@@ -1,0 +1,206 @@
+"""Bad input stopped at the edge, before any endpoint runs, and the database's refusals turned into answers:
+
+- NUL characters (which PostgreSQL refuses in text) in the path, the query string, a form or a JSON body are
+  answered 400 naming the field; JSON nested too deeply to parse is answered 400; bodies over MAX_BODY 413.
+- an outage (PostgreSQL or Redis not answering) is answered 503 naming the service, so a client retries;
+- a value PostgreSQL cannot take (an invalid UUID, a number out of range) is answered 400, naming the field
+  whose value it was when the request says which.
+
+Each is one check here rather than one per endpoint. API paths get API-shaped JSON ({field: [message]}), the
+UI gets its error page."""
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+import asyncpg
+import redis.exceptions
+from fastapi import FastAPI, Request
+from sqlalchemy.exc import DBAPIError
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from upesi.outages import down_service
+
+MAX_BODY = 20 * 1024 * 1024  # forms and JSON; file uploads (multipart) are limited where they are read
+NUL = "\x00"
+NUL_MESSAGE = "contains a NUL character, which is not allowed"
+_BAD_VALUE_ERRORS = (
+    asyncpg.exceptions.DataError,  # invalid text representation (UUIDs), out of range, bad encoding...
+    asyncpg.exceptions.InvalidTextRepresentationError,
+)
+# asyncpg: "invalid input for query argument $1: 'abc' (invalid UUID ...)"; Postgres: 'invalid input syntax
+# for type uuid: "abc"'
+_QUOTED = re.compile(r"""(?:argument \$\d+: '(?P<a>[^']*)'|: "(?P<b>[^"]*)")""")
+
+
+class BadInput(Exception):
+    def __init__(self, status: int, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.status, self.field, self.message = status, field, message
+
+
+def _nul_in(value: Any, path: str) -> str | None:
+    """The path of the first string (or key) in a JSON value that holds a NUL."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return where
+        elif isinstance(item, dict):
+            for key, sub in item.items():
+                if NUL in key:
+                    return where
+                stack.append((sub, f"{where}.{key}" if where else key))
+        elif isinstance(item, list):
+            stack.extend((sub, f"{where}[{i}]") for i, sub in enumerate(item))
+    return None
+
+
+def _check_pairs(pairs: list[tuple[str, str]]) -> None:
+    for name, value in pairs:
+        if NUL in name or NUL in value:
+            raise BadInput(400, name.replace(NUL, "") or "field", NUL_MESSAGE)
+
+
+def check_request(scope: Scope, body: bytes | None) -> None:
+    """Raise BadInput for what no endpoint should see."""
+    if NUL in scope.get("path", ""):
+        raise BadInput(400, None, f"the URL {NUL_MESSAGE}")
+    query = scope.get("query_string", b"").decode("latin-1")
+    if query:
+        _check_pairs(parse_qsl(query, keep_blank_values=True))
+    if body is None:
+        return
+    content_type = _header(scope, b"content-type")
+    if "application/x-www-form-urlencoded" in content_type:
+        _check_pairs(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+    elif "json" in content_type and body.strip():
+        try:
+            parsed = json.loads(body)
+        except RecursionError:
+            raise BadInput(400, None, "JSON body nested too deeply") from None
+        except ValueError:
+            return  # the endpoint reports malformed JSON in its own words
+        if (where := _nul_in(parsed, "")) is not None:
+            raise BadInput(400, where or "body", NUL_MESSAGE)
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1").lower()
+    return ""
+
+
+def _wants_json(scope: Scope) -> bool:
+    from web.ui.errors import JSON_PREFIXES
+
+    return scope.get("path", "").startswith(JSON_PREFIXES) or "text/html" not in _header(scope, b"accept")
+
+
+def error_response(request: Request, status: int, field: str | None, message: str) -> Response:
+    if _wants_json(request.scope):
+        body = {field: [message]} if field else {"detail": message}
+        return JSONResponse(body, status_code=status)
+    from web.ui.render import error_page
+
+    return error_page(request, status, f"{field}: {message}" if field else message)
+
+
+class EdgeChecks:
+    """The ASGI middleware: reads form and JSON bodies (up to MAX_BODY) to check them, then hands them on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        content_type = _header(scope, b"content-type")
+        checked_body = "json" in content_type or "application/x-www-form-urlencoded" in content_type
+        body: bytes | None = None
+        try:
+            if checked_body:
+                body = await _read(receive)
+            check_request(scope, body)
+        except BadInput as e:
+            await error_response(Request(scope), e.status, e.field, e.message)(scope, receive, send)
+            return
+        if body is None:
+            await self.app(scope, receive, send)
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # the disconnect, when it comes
+
+        await self.app(scope, replay, send)
+
+
+async def _read(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise BadInput(413, None, f"request body larger than {MAX_BODY // (1024 * 1024)} MB")
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _field_holding(request: Request, value: str) -> str | None:
+    """Which of the request's parameters held the value the database refused (path, then query)."""
+    for name, given in request.path_params.items():
+        if str(given) == value:
+            return name
+    for name, given in request.query_params.multi_items():
+        if given == value:
+            return name
+    return None
+
+
+def install(app: FastAPI) -> None:
+    app.add_middleware(EdgeChecks)
+
+    async def database_error(request: Request, exc: Exception) -> Response:
+        if service := down_service(exc):
+            return error_response(request, 503, None, f"{service} is unavailable, try again later")
+        cause = next((e for e in _causes(exc) if isinstance(e, _BAD_VALUE_ERRORS)), None)
+        if cause is None:
+            raise exc
+        match = _QUOTED.search(str(cause))
+        value = (match.group("a") or match.group("b")) if match else None
+        field = _field_holding(request, value) if value is not None else None
+        return error_response(
+            request, 400, field, f"invalid value {value!r}" if value is not None else "invalid value"
+        )
+
+    # ConnectionError: asyncpg lets a refused connection through unwrapped (httpx wraps its own)
+    for cls in (DBAPIError, asyncpg.PostgresError, redis.exceptions.RedisError, ConnectionError):
+        app.add_exception_handler(cls, database_error)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or e in found:
+            continue
+        found.append(e)
+        todo += [e.__cause__, e.__context__, getattr(e, "orig", None)]
+    return found
