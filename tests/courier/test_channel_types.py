@@ -68,13 +68,21 @@ def test_callback_urls(code: str, expected: dict[str, str]) -> None:
     assert callback_urls(code, "U", "https://c.example/") == expected
 
 
+# RapidPro's API slugs for every channel type code it has, most of which we do not implement (shown for stored
+# channels of those types): a table of RapidPro's, not a second declaration of ours
+OTHER_TABLES = {"services/web/web/api/v2/channels.py"}
+
+
 def test_no_other_table_of_channel_types() -> None:
     """The facts live in upesi/channeltypes only: no table keyed by channel type codes elsewhere."""
     table = re.compile(r'^\s*"(EX|TWA|WAC|FBA|NX|KN)":\s', re.M)
     offenders = [
-        p.relative_to(ROOT).as_posix()
+        rel
         for folder in ("shared", "services")
         for p in (ROOT / folder).rglob("*.py")
-        if "channeltypes" not in p.parts and "node_modules" not in p.parts and table.search(p.read_text())
+        if "channeltypes" not in p.parts
+        and "node_modules" not in p.parts
+        and (rel := p.relative_to(ROOT).as_posix()) not in OTHER_TABLES
+        and table.search(p.read_text())
     ]
     assert offenders == []

@@ -18,6 +18,7 @@ from mailroom.recipients import Exclusions, Recipients, resolve
 from mailroom.scene import load_org_scene
 from upesi.db.engine import transaction
 from upesi.queues.tasks import SendBroadcastBatch
+from upesi.quick_replies import encode
 
 BATCH_SIZE = 100
 log = logging.getLogger(__name__)
@@ -136,8 +137,15 @@ def compose(
         contact_uuid=contact["uuid"],
         text=templates.evaluate(content.get("text") or "", contact),
         attachments=[templates.evaluate(a, contact) for a in content.get("attachments") or []],
+        # each reply keeps its type and extra (stored encoded); only its text is a template
         quick_replies=[
-            templates.evaluate(q if isinstance(q, str) else q.get("text", ""), contact)
+            encode(
+                templates.evaluate(q, contact)
+                if isinstance(q, str)
+                else {**q, "text": templates.evaluate(q["text"], contact)}
+                if q.get("text")
+                else q
+            )
             for q in content.get("quick_replies") or []
         ],
         locale=lang if lang and lang != "und" else None,

@@ -15,6 +15,7 @@ from upesi.excellent.types.values import XObject
 from upesi.flows.assets import Assets
 from upesi.flows.clock import uuid7
 from upesi.flows.context import contact_context, fields_context, urns_context
+from upesi.quick_replies import for_courier
 
 
 @dataclass
@@ -156,7 +157,7 @@ async def insert_msgs(
                             "urn_id": dest.urn_id,
                             "text": m.text,
                             "attachments": m.attachments,
-                            "quick_replies": m.quick_replies,
+                            "quick_replies": for_courier(m.quick_replies),
                             "locale": m.locale,
                             "high_priority": False,
                             "origin": origin,

@@ -25,11 +25,15 @@ async def test_campaigns_and_events(api: API) -> None:
     assert resp.status_code == 201, resp.text
     event = resp.json()
     assert event["campaign"] == {"uuid": campaign["uuid"], "name": "ANC Visits"}
-    assert event["relative_to"] == {"key": "edd", "name": "EDD"}
+    assert event["relative_to"] == {"key": "edd", "name": "EDD", "label": "EDD"}
     assert (event["offset"], event["unit"], event["delivery_hour"]) == (-7, "days", 9)
     assert event["message"] == {"eng": "Visit due soon"} and event["flow"] is None
 
-    resp = await api.post("campaign_events.json", {"flow": flow.uuid, "offset": 1}, uuid=event["uuid"])
+    # RapidPro's serializer wants every scheduling field on an update too
+    partial = await api.post("campaign_events.json", {"flow": flow.uuid, "offset": 1}, uuid=event["uuid"])
+    assert partial.status_code == 400 and partial.json()["relative_to"] == ["This field is required."]
+    resp = await api.post("campaign_events.json", {"flow": flow.uuid, "offset": 1, "relative_to": "edd", "unit": "days",
+                                                   "delivery_hour": 9}, uuid=event["uuid"])  # fmt: skip
     assert resp.status_code == 200
     assert resp.json()["flow"] == {"uuid": flow.uuid, "name": "Reminder"} and resp.json()["message"] is None
     assert resp.json()["offset"] == 1
@@ -44,7 +48,7 @@ async def test_campaigns_and_events(api: API) -> None:
     assert bad.json() == {
         "relative_to": ["Must be a datetime field."],
         "unit": ['"fortnights" is not a valid choice.'],
-        "delivery_hour": ["Ensure this value is between -1 and 23."],
+        "delivery_hour": ["Ensure this value is less than or equal to 23."],
     }
     assert (
         await api.delete("campaign_events.json", uuid=event["uuid"], token=api.other.token)

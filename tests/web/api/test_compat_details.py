@@ -75,7 +75,7 @@ async def test_errors_and_lookups(api: API) -> None:
     resp = await api.client.post("/api/v2/groups.json", content=b"{not json", headers=api.headers())
     assert resp.status_code == 400 and resp.json()["detail"].startswith("JSON parse error")
     resp = await api.client.post("/api/v2/groups.json", json=[1, 2], headers=api.headers())
-    assert resp.json() == {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}
+    assert resp.json() == {"non_field_errors": ["Request body should be a single JSON object"]}
     resp = await api.post("groups.json", {"name": "x"}, uuid="not-a-uuid")
     assert resp.json() == {"detail": "Param 'uuid': not-a-uuid is not a valid UUID."}
     resp = await api.client.get(
@@ -117,7 +117,7 @@ async def test_urn_claimed_between_validation_and_write_is_refused(api: API) -> 
             )
         raise AssertionError("expected a 400")
     except APIError as e:
-        assert e.status == 400 and e.body == {"urns": ["URN is in use by another contact."]}
+        assert e.status == 400 and e.body == {"urns": {"0": ["URN is in use by another contact."]}}
     async with transaction() as s:
         names = (await s.execute(select(Contact.name).where(Contact.org_id == api.ws.org_id))).scalars().all()
     assert names == [owner.name]

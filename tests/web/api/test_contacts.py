@@ -132,7 +132,7 @@ async def test_validation_errors(api: API) -> None:
     assert resp.status_code == 400
     assert resp.json() == {
         "language": ["Ensure this field has no more than 3 characters."],
-        "urns": ["URN is in use by another contact."],
+        "urns": {"0": ["URN is in use by another contact."]},
         "groups": [f"Contact group must not be query based: {smart.uuid}"],
         "fields": ["Invalid contact field key: nope"],
     }

@@ -42,7 +42,12 @@ async def test_runs(api: API) -> None:
     assert [r["uuid"] for r in results] == [waiting.uuid, done.uuid]
     r = results[1]
     assert r["flow"] == {"uuid": reg.uuid, "name": "Registration"}
-    assert r["contact"] == {"uuid": bob.uuid, "name": "Bob", "urn": "tel:+250788123123"}
+    assert r["contact"] == {
+        "uuid": bob.uuid,
+        "name": "Bob",
+        "urn": "tel:+250788123123",
+        "urn_display": "0788 123 123",
+    }
     assert r["exit_type"] == "completed" and r["responded"] is True and r["start"] is None
     assert r["path"][0]["node"] == "8dd4fb40-0cc3-4a2f-9a0b-0d1b21e2e3a1"
     assert r["values"]["age_group"]["category"] == "Young" and r["values"]["age_group"]["value"] == "23"

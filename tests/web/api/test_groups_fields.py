@@ -93,8 +93,11 @@ async def test_fields(api: API) -> None:
     assert resp.json()["value_type"] == "numeric"
     assert (await api.post("fields.json", {"name": "Shoe Size", "type": "number"})).status_code == 400
     bad = await api.post("fields.json", {"name": "Language", "type": "color"})
-    assert bad.json() == {"type": ['"color" is not a valid choice.'], "name": ["Can't be a reserved word."]}
-    resp = await api.post("fields.json", {"name": "Birthday"}, key="date_of_birth")
+    assert bad.json() == {
+        "type": ['"color" is not a valid choice.'],
+        "name": ['Generated key "language" is invalid or a reserved name.'],
+    }
+    resp = await api.post("fields.json", {"name": "Birthday", "type": "datetime"}, key="date_of_birth")
     assert (
         resp.status_code == 200
         and resp.json()["name"] == "Birthday"

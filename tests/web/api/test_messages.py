@@ -50,7 +50,7 @@ async def test_list_messages_shape_and_folders(api: API) -> None:
     assert m["contact"] == {"uuid": bob.uuid, "name": "Bob"}
     assert m["direction"] == "out" and m["status"] == "delivered" and m["type"] == "text"
     assert m["attachments"] == [{"content_type": "image/jpeg", "url": "https://example.com/a.jpg"}]
-    assert m["quick_replies"] == [{"text": "Yes"}, {"text": "No"}]
+    assert m["quick_replies"] == [{"type": "text", "text": "Yes"}, {"type": "text", "text": "No"}]
     assert m["visibility"] == "visible" and m["archived"] is False
     q = (await api.get("messages.json", uuid=queued.uuid)).json()["results"][0]
     assert q["status"] == "queued"
@@ -83,7 +83,7 @@ async def test_send_message(api: API) -> None:
     assert body["status"] == "queued" and body["direction"] == "out"
     assert body["urn"] == "tel:+250788123123"
     assert body["channel"] == {"uuid": ch.uuid, "name": ch.name}
-    assert body["quick_replies"] == [{"text": "Yes"}, {"text": "No"}]
+    assert body["quick_replies"] == [{"type": "text", "text": "Yes"}, {"type": "text", "text": "No"}]
     task = await pop_task(api.ws.org_id)
     assert task.type == "send_msg" and task.task == {"msg_id": body["id"]}
     async with transaction() as s:

@@ -11,7 +11,7 @@ async def test_channel_events(api: API) -> None:
     ev = await f.add(ChannelEvent(uuid=f.uid(), org_id=api.ws.org_id, channel_id=ch.id, event_type="mo_miss",
                                   contact_id=bob.id, extra={"duration": 0}, occurred_on=datetime.now(UTC)))  # fmt: skip
     results = (await api.get("channel_events.json")).json()["results"]
-    assert results == [{"id": ev.id, "type": "mo_miss", "contact": {"uuid": bob.uuid, "name": "Bob"},
+    assert results == [{"id": ev.id, "type": "call-in-missed", "contact": {"uuid": bob.uuid, "name": "Bob"},
                         "channel": {"uuid": ch.uuid, "name": ch.name}, "extra": {"duration": 0},
                         "occurred_on": results[0]["occurred_on"], "created_on": results[0]["created_on"]}]  # fmt: skip
     assert (await api.get("channel_events.json", contact=f.uid())).json()["results"] == []

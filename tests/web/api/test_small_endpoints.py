@@ -9,7 +9,10 @@ async def test_channels(api: API) -> None:
     assert len(results) == 1
     c = results[0]
     assert (
-        c["uuid"] == ch.uuid and c["type"] == "T" and c["address"] == "+250788000001" and c["country"] == "RW"
+        c["uuid"] == ch.uuid
+        and c["type"] == "twilio"
+        and c["address"] == "+250788000001"
+        and c["country"] == "RW"
     )
     assert c["device"] is None
     assert (await api.get("channels.json", address="+250788000002")).json()["results"] == []

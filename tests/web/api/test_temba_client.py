@@ -100,7 +100,7 @@ async def test_temba_client_end_to_end(api: API, tmp_path: Path) -> None:
     assert [fd.key for fd in seen["fields"]] == ["age"]
     assert [st.uuid for st in seen["starts"]] == [seen["start"].uuid]
     assert [g.name for g in seen["groups"]] == ["Beta testers", "Open Tickets"]
-    assert seen["bad_request"] == {"urns": ["URN is in use by another contact."]}
+    assert seen["bad_request"] == {"urns": {"0": ["URN is in use by another contact."]}}
     assert seen["not_found"] is True
     assert [c.uuid for c in seen["deleted"]] == [seen["contact"].uuid]
 

@@ -29,6 +29,7 @@ from upesi.queues.contacts import queue_contact_event
 from upesi.queues.outgoing import sending_key
 from upesi.queues.redis import get_redis
 from upesi.queues.tasks import SendBroadcast, StartFlow, queue_task
+from upesi.quick_replies import for_courier
 
 INTERVAL = 60.0
 PENDING_INTERVAL = 5.0  # flow-action starts wait for this cron to push their task, so it runs often
@@ -119,7 +120,7 @@ def _batches(rows: Sequence[Any], resend: bool = False) -> list[Outgoing]:
                 "urn_id": r.urn_id,
                 "text": r.text,
                 "attachments": list(r.attachments or []),
-                "quick_replies": list(r.quick_replies or []),
+                "quick_replies": for_courier(r.quick_replies),  # typed ones as dicts
                 "locale": r.locale,
                 "high_priority": r.high_priority,
                 "origin": "broadcast" if r.broadcast_id else ("flow" if r.flow_id else "chat"),

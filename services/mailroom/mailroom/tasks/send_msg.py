@@ -11,6 +11,7 @@ from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing
 from upesi.db.engine import transaction
 from upesi.queues.tasks import SendMsg
+from upesi.quick_replies import for_courier
 
 TASK = SendMsg
 
@@ -48,7 +49,7 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
         "urn_id": row.urn_id,
         "text": row.text,
         "attachments": list(row.attachments or []),
-        "quick_replies": list(row.quick_replies or []),
+        "quick_replies": for_courier(row.quick_replies),  # typed ones as dicts
         "locale": row.locale,
         "high_priority": row.high_priority,
         "origin": "chat",

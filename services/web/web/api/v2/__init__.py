@@ -29,12 +29,15 @@ from web.api.v2 import (  # noqa: F401
     resthook_subscribers,
     resthooks,
     runs,
+    statistics,
     ticket_actions,
     tickets,
     topics,
     users,
     workspace,
 )
-from web.api.v2.routing import router
+from web.api.v2.routing import add_method_fallbacks, router
+
+add_method_fallbacks()
 
 __all__ = ["router"]

@@ -17,12 +17,13 @@ PERIOD_CODES = {name: code for code, name in PERIODS.items()}
 
 
 @endpoint("archives", "GET", "archives.archive_list", summary="List message and run archives",
-          params=["type", "period", "before", "after"])  # fmt: skip
+          params=["type", "period", "before", "after", "archive_type"])  # fmt: skip
 async def list_archives(request: Request, ctx: APIContext) -> dict[str, Any]:
     # daily archives already rolled up into a monthly one are not listed
     stmt = org_select(ctx, Archive).where(Archive.rollup_id.is_(None))
     try:
-        if archive_type := params.get(request, "type"):
+        # `archive_type` is the deprecated name RapidPro still reads
+        if archive_type := params.get(request, "type") or params.get(request, "archive_type"):
             stmt = stmt.where(Archive.archive_type == archive_type.lower())
         if period := params.get(request, "period"):
             stmt = stmt.where(Archive.period == PERIOD_CODES.get(period.lower(), "?"))
@@ -44,8 +45,9 @@ async def list_archives(request: Request, ctx: APIContext) -> dict[str, Any]:
                     "period": PERIODS.get(a.period, "daily"),
                     "record_count": a.record_count,
                     "size": a.size,
-                    "hash": a.hash,
-                    "download_url": a.url,
+                    "hash": a.hash or None,
+                    "download_url": a.url or None,
+                    "archive_type": a.archive_type,  # deprecated, still sent by RapidPro
                 }
                 for a in page.rows
             ]

@@ -73,7 +73,8 @@ async def authenticate(request: Request) -> APIContext:
             )
         ).one_or_none()
         if row is None or (email is not None and row.User.email.lower() != email):
-            raise detail(403, "Invalid token")
+            # RapidPro's basic authentication names both parts it checked
+            raise detail(403, "Invalid token" if email is None else "Invalid token or email")
         token: APIToken = row.APIToken
         now = datetime.now(UTC)
         if token.last_used_on is None or now - token.last_used_on > LAST_USED_RESOLUTION:

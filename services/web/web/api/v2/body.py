@@ -3,12 +3,14 @@
 import json
 from typing import Any
 
+import pycountry
 from fastapi import Request
 
 from web.api.v2.errors import APIError, Errors, invalid
 from web.api.v2.values import parse_bool
 
 REQUIRED = "This field is required."
+MAX_TRANSLATIONS = 50
 NULL = "This field may not be null."
 BLANK = "This field may not be blank."
 
@@ -27,10 +29,7 @@ async def read_body(request: Request) -> dict[str, Any]:
     except ValueError as e:
         raise invalid(f"JSON parse error - {e}") from e
     if not isinstance(data, dict):
-        raise APIError(
-            400,
-            {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {type(data).__name__}."]},
-        )
+        raise APIError(400, {"non_field_errors": ["Request body should be a single JSON object"]})
     return data
 
 
@@ -124,27 +123,48 @@ def translations(
     data: dict[str, Any], name: str, errors: Errors, default_lang: str, *, max_length: int | None = None,
     required: bool = False,
 ) -> dict[str, str] | None:  # fmt: skip
-    """Translatable text: {"eng": "...", "fra": "..."}, or a plain string taken as the default language."""
+    """Translatable text as RapidPro's TranslatedTextField takes it: {"eng": "...", "fra": "..."}, or a plain
+    string taken as the default language. Keys must be ISO 639-3 codes (at most 50); a blank or too long
+    text is named by its language: {"message": {"eng": ["This field may not be blank."]}}."""
     if name not in data or data[name] is None:
         if required:
             errors.add(name, REQUIRED)
+        elif name in data:
+            errors.add(name, NULL)
         return None
     value = data[name]
     if isinstance(value, str):
         value = {default_lang: value}
-    if not isinstance(value, dict) or not value:
-        errors.add(name, "Must be a string or a non-empty dict of translations.")
+    if not isinstance(value, dict):
+        errors.add(name, f'Expected a dictionary of items but got type "{type(value).__name__}".')
         return None
+    if not value:
+        errors.add(name, "This dictionary may not be empty.")
+        return None
+    if len(value) > MAX_TRANSLATIONS:
+        errors.add(name, f"Ensure this field has no more than {MAX_TRANSLATIONS} elements.")
+        return None
+    by_lang: dict[str, list[str]] = {}
     result: dict[str, str] = {}
     for lang, text in value.items():
-        if not isinstance(lang, str) or not (len(lang) == 3 or lang == "base"):
-            errors.add(name, f"{lang!r} is not a valid language code.")
-            return None
-        if not isinstance(text, str):
-            errors.add(name, f"Translation for {lang!r} must be a string.")
-            return None
-        if max_length is not None and len(text) > max_length:
-            errors.add(name, f"Ensure translations have no more than {max_length} characters.")
-            return None
-        result[lang] = text
+        if not is_language(lang):
+            by_lang[str(lang)] = ["Not an allowed ISO 639-3 language code."]
+        elif text is None:
+            by_lang[lang] = [NULL]
+        elif not isinstance(text, (str, int, float)) or isinstance(text, bool):
+            by_lang[lang] = ["Not a valid string."]
+        elif not str(text).strip():
+            by_lang[lang] = [BLANK]
+        elif max_length is not None and len(str(text)) > max_length:
+            by_lang[lang] = [f"Ensure this field has no more than {max_length} characters."]
+        else:
+            result[lang] = str(text).strip()
+    if by_lang:
+        errors.nested(name, by_lang)
+        return None
     return result
+
+
+def is_language(code: Any) -> bool:
+    """An ISO 639-3 code (RapidPro's validate_language)."""
+    return isinstance(code, str) and len(code) == 3 and pycountry.languages.get(alpha_3=code) is not None

@@ -26,6 +26,7 @@ from web.api.v2.values import fmt_dt, is_uuid, new_uuid
 UNITS = {"M": "minutes", "H": "hours", "D": "days", "W": "weeks"}
 UNIT_CODES = {name: code for code, name in UNITS.items()}
 SYSTEM_DATES = {"created_on": "Created On", "last_seen_on": "Last Seen On"}
+MAX_TEXT = 4096  # RapidPro's Msg.MAX_TEXT_LEN
 
 
 async def serialize_events(session: AsyncSession, events: list[CampaignEvent]) -> list[dict[str, Any]]:
@@ -42,9 +43,7 @@ async def serialize_events(session: AsyncSession, events: list[CampaignEvent]) -
         {
             "uuid": str(e.uuid),
             "campaign": campaigns.get(e.campaign_id),
-            "relative_to": fields.get(e.relative_to_id or 0)
-            if e.relative_to_id
-            else {"key": e.relative_to_key, "name": SYSTEM_DATES.get(e.relative_to_key, e.relative_to_key)},
+            "relative_to": _relative_to(fields.get(e.relative_to_id or 0) if e.relative_to_id else None, e),
             "offset": e.offset,
             "unit": UNITS.get(e.unit, "days"),
             "delivery_hour": e.delivery_hour,
@@ -54,6 +53,15 @@ async def serialize_events(session: AsyncSession, events: list[CampaignEvent]) -
         }
         for e in events
     ]
+
+
+def _relative_to(field: dict[str, str] | None, e: CampaignEvent) -> dict[str, str]:
+    key, name = (
+        (field["key"], field["name"])
+        if field
+        else (e.relative_to_key, SYSTEM_DATES.get(e.relative_to_key, e.relative_to_key))
+    )
+    return {"key": key, "name": name, "label": name}  # label: deprecated, kept by RapidPro for old clients
 
 
 @endpoint("campaign_events", "GET", "campaigns.campaignevent_list", summary="List campaign events",
@@ -78,23 +86,32 @@ async def list_events(request: Request, ctx: APIContext) -> dict[str, Any]:
     params=["uuid"], body=["campaign", "relative_to", "offset", "unit", "delivery_hour", "message", "flow"],
 )  # fmt: skip
 async def write_event(request: Request, ctx: APIContext) -> Any:
+    """RapidPro's CampaignEventWriteSerializer: every scheduling field is required on create and update alike,
+    an event stays in its campaign, and a message must have the workspace's base language."""
     data = await read_body(request)
     found = params.lookup(request, ("uuid",))
     errors = Errors()
+    base_language = (ctx.org.languages or ["eng"])[0]
     async with transaction() as session:
         event = (
             await get_or_404(session, ctx, CampaignEvent, CampaignEvent.uuid == found[1]) if found else None
         )
         creating = event is None
         campaign = None
+        # RapidPro requires the campaign on updates too, but rapidpro-python's update_campaign_event never sends
+        # it (so it fails against RapidPro); an update without it keeps the event's campaign (NOTES.md)
         campaign_ref = string(data, "campaign", errors, required=creating)
         if campaign_ref:
             campaign = (
-                await session.execute(org_select(ctx, Campaign).where(Campaign.uuid == campaign_ref))
+                await session.execute(
+                    org_select(ctx, Campaign).where(Campaign.uuid == campaign_ref, Campaign.is_archived.is_(False))
+                )
             ).scalar_one_or_none() if is_uuid(campaign_ref) else None  # fmt: skip
             if campaign is None:
                 errors.add("campaign", f"No such object: {campaign_ref}")
-        relative_key = string(data, "relative_to", errors, required=creating)
+            elif event is not None and event.campaign_id != campaign.id:
+                errors.add("campaign", "Cannot change campaign for existing events")
+        relative_key = string(data, "relative_to", errors, required=True)
         relative_field = None
         if relative_key and relative_key not in SYSTEM_DATES:
             relative_field = (
@@ -104,14 +121,19 @@ async def write_event(request: Request, ctx: APIContext) -> Any:
                 errors.add("relative_to", f"No such object: {relative_key}")
             elif relative_field.value_type != "D":
                 errors.add("relative_to", "Must be a datetime field.")
-        offset = integer(data, "offset", errors, required=creating)
-        unit = string(data, "unit", errors, required=creating)
+        offset = integer(data, "offset", errors, required=True)
+        unit = string(data, "unit", errors, required=True)
         if unit is not None and unit not in UNIT_CODES:
             errors.add("unit", f'"{unit}" is not a valid choice.')
-        delivery_hour = integer(data, "delivery_hour", errors, required=creating)
-        if delivery_hour is not None and not -1 <= delivery_hour <= 23:
-            errors.add("delivery_hour", "Ensure this value is between -1 and 23.")
-        message = translations(data, "message", errors, (ctx.org.languages or ["eng"])[0], max_length=640)
+        delivery_hour = integer(data, "delivery_hour", errors, required=True)
+        if delivery_hour is not None and delivery_hour > 23:
+            errors.add("delivery_hour", "Ensure this value is less than or equal to 23.")
+        elif delivery_hour is not None and delivery_hour < -1:
+            errors.add("delivery_hour", "Ensure this value is greater than or equal to -1.")
+        message = translations(data, "message", errors, base_language, max_length=MAX_TEXT) if (
+            data.get("message") is not None) else None  # fmt: skip
+        if message is not None and not message.get(base_language):
+            errors.add("message", "Message text in default flow language is required.")
         flow = None
         flow_ref = string(data, "flow", errors, allow_null=True)
         if flow_ref:
@@ -120,42 +142,46 @@ async def write_event(request: Request, ctx: APIContext) -> Any:
             ).scalar_one_or_none() if is_uuid(flow_ref) else None  # fmt: skip
             if flow is None:
                 errors.add("flow", f"No such object: {flow_ref}")
-        if not errors:
-            if message and flow_ref:
-                errors.add("non_field_errors", "Flow and message are mutually exclusive.")
-            elif creating and not message and not flow_ref:
-                errors.add("non_field_errors", "Flow or a message text required.")
         errors.raise_if_any()
+        if bool(message) == bool(flow):
+            errors.add("non_field_errors", "Flow or a message text required.")
+        errors.raise_if_any()
+        if campaign is None and event is not None:
+            campaign = await session.get(Campaign, event.campaign_id)
+        assert campaign is not None and relative_key is not None and unit is not None
+        assert offset is not None and delivery_hour is not None
 
         if event is None:
-            assert campaign is not None and relative_key is not None
             event = CampaignEvent(
                 uuid=new_uuid(), org_id=ctx.org_id, campaign_id=campaign.id, relative_to_key=relative_key
             )
             session.add(event)
-        elif campaign is not None:
-            event.campaign_id = campaign.id
-        if relative_key is not None:
-            event.relative_to_key = relative_key
-            event.relative_to_id = relative_field.id if relative_field else None
-        if offset is not None:
-            event.offset = offset
-        if unit is not None:
-            event.unit = UNIT_CODES[unit]
-        if delivery_hour is not None:
-            event.delivery_hour = delivery_hour
+        relative_id = relative_field.id if relative_field else None
+        # only a change of when it fires reschedules it (a new fire version makes the old fires stale)
+        reschedule = creating or (event.offset, event.unit, event.delivery_hour, event.relative_to_key) != (
+            offset, UNIT_CODES[unit], delivery_hour, relative_key)  # fmt: skip
+        event.relative_to_key, event.relative_to_id = relative_key, relative_id
+        event.offset, event.unit, event.delivery_hour = offset, UNIT_CODES[unit], delivery_hour
         if message:
             event.event_type, event.translations, event.flow_id = "M", message, None
-            event.base_language = next(iter(message))
-        elif flow is not None:
-            event.event_type, event.flow_id, event.translations = "F", flow.id, None
+            event.base_language = base_language
+        else:
+            assert flow is not None
+            event.event_type, event.flow_id, event.translations, event.base_language = (
+                "F",
+                flow.id,
+                None,
+                None,
+            )
         if not creating:
-            event.fire_version = (event.fire_version or 0) + 1  # fires of the old version are stale
+            if reschedule:
+                event.fire_version = (event.fire_version or 0) + 1
             event.modified_on = func.now()
         await session.flush()
         await session.refresh(event)
         shape = (await serialize_events(session, [event]))[0]
-    await mailroom_tasks.campaign_events_changed(ctx.org_id, [event.id])
+    if reschedule:
+        await mailroom_tasks.campaign_events_changed(ctx.org_id, [event.id])
     return created(shape) if creating else shape
 
 

@@ -8,11 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, ContactGroup
+from upesi.domain.errors import DomainError
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.contact_writes import resolve_groups
-from web.api.v2.errors import Errors
+from web.api.v2.errors import APIError, Errors
 from web.api.v2.groups import validate_name
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import created, endpoint
@@ -54,8 +55,15 @@ async def write_campaign(request: Request, ctx: APIContext) -> Any:
     found = params.lookup(request, ("uuid",))
     async with transaction() as session:
         campaign = await get_or_404(session, ctx, Campaign, Campaign.uuid == found[1]) if found else None
-        name = await validate_name(session, ctx, data, Campaign, campaign)
+        # every field's errors at once, as DRF gives them
         errors = Errors()
+        name = ""
+        try:
+            name = await validate_name(session, ctx, data, Campaign, campaign)
+        except DomainError as e:
+            errors.add(e.field, e.message)
+        except APIError as e:  # no name at all
+            errors.fields.update(e.body)
         group_ref = string(data, "group", errors, required=True)
         groups = (
             await resolve_groups(session, ctx, [group_ref], errors, "group", manual_only=False)

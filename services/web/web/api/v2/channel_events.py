@@ -15,15 +15,28 @@ from web.api.v2.scoping import in_org
 from web.api.v2.shapes import refs_by_id
 from web.api.v2.values import fmt_dt
 
+# stored codes (RapidPro's ChannelEvent types, as courier and mailroom write them) -> the names the API shows
+API_TYPES = {
+    "mt_call": "call-out", "mt_miss": "call-out-missed", "mo_call": "call-in", "mo_miss": "call-in-missed",
+    "stop_contact": "stop-contact", "new_conversation": "new-conversation", "referral": "referral",
+    "welcome_message": "welcome-message", "optin": "optin", "optout": "optout", "delete_contact": "delete-contact",
+}  # fmt: skip
 
-@endpoint("channel_events", "GET", "channels.channelevent_list", summary="List channel events",
-          params=["id", "contact", "before", "after"])  # fmt: skip
+
+@endpoint(
+    "channel_events",
+    "GET",
+    "channels.channelevent_list",
+    summary="List channel events",
+    params=["id", "contact", "before", "after"],
+    listed=False,
+)  # fmt: skip  (deprecated upstream, unlisted)
 async def list_channel_events(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = select(ChannelEvent).where(in_org(ctx, ChannelEvent))
     try:
         if (event_id := params.get_int(request, "id")) is not None:
             stmt = stmt.where(ChannelEvent.id == event_id)
-        if contact := params.get_uuid(request, "contact"):
+        if contact := params.get_filter_uuid(request, "contact"):
             stmt = stmt.where(
                 ChannelEvent.contact_id
                 == select(Contact.id).where(in_org(ctx, Contact), Contact.uuid == contact).scalar_subquery()
@@ -44,7 +57,7 @@ async def list_channel_events(request: Request, ctx: APIContext) -> dict[str, An
             [
                 {
                     "id": e.id,
-                    "type": e.event_type,
+                    "type": API_TYPES.get(e.event_type, e.event_type),
                     "contact": contacts.get(e.contact_id) if e.contact_id else None,
                     "channel": channels.get(e.channel_id),
                     "extra": e.extra or {},

@@ -15,6 +15,27 @@ from web.api.v2.values import fmt_dt
 
 ANDROID = "A"
 
+# RapidPro's channel type codes (stored) and the slugs its API shows (temba/channels/types/*/type.py); a code
+# missing here is shown as it is stored, and tests/web/api/rapidpro/test_channels.py checks that every type we
+# can create has a slug
+TYPE_SLUGS = {
+    "AT": "africastalking", "A": "android", "AC": "arabiacell", "BW": "bandwidth", "BS": "burstsms",
+    "CT": "clickatell", "CM": "clickmobile", "CS": "clicksend", "DA": "dartmedia", "D3C": "dialog360",
+    "DK": "dmark", "EX": "external", "FBA": "facebook", "FB": "facebook_legacy", "FCM": "firebase",
+    "FC": "freshchat", "GL": "globe", "HX": "high_connection", "HM": "hormuud", "H9": "hub9", "I2": "i2sms",
+    "IB": "infobip", "IG": "instagram", "JS": "jasmin", "JC": "jiochat", "JCL": "justcall", "KWA": "kaleyra",
+    "KN": "kannel", "LN": "line", "M3": "m3tech", "MK": "macrokiosk", "MB": "mblox", "MBD": "messagebird",
+    "MG": "messangi", "MT": "mtarget", "MTN": "mtn", "NV": "novo", "PM": "playmobile", "PL": "plivo",
+    "RC": "rocketchat", "SW": "signalwire", "SL": "slack", "SC": "smscentral", "TW": "somleng", "ST": "start",
+    "TG": "telegram", "TS": "telesom", "TQ": "thinq", "TRN": "turn", "T": "twilio",
+    "TMS": "twilio_messaging_service", "TWA": "twilio_whatsapp", "VP": "viber", "VK": "vk", "NX": "vonage",
+    "WV": "wavy", "WC": "wechat", "WAC": "whatsapp", "YO": "yo", "ZVS": "zenvia_sms", "ZVW": "zenvia_whatsapp",
+}  # fmt: skip
+
+
+def type_slug(code: str) -> str:
+    return TYPE_SLUGS.get(code, code)
+
 
 def serialize_channel(c: Channel) -> dict[str, Any]:
     device = None
@@ -27,10 +48,11 @@ def serialize_channel(c: Channel) -> dict[str, Any]:
         "uuid": str(c.uuid),
         "name": c.name,
         "address": c.address,
-        "type": c.channel_type,
+        "type": type_slug(c.channel_type),
         "country": c.country,
         "device": device,
-        "last_seen": fmt_dt(c.modified_on),
+        # only an Android phone checks in; other channels were never seen (RapidPro shows null for them)
+        "last_seen": fmt_dt(c.modified_on) if c.channel_type == ANDROID else None,
         "created_on": fmt_dt(c.created_on),
     }
 

@@ -11,7 +11,12 @@ from web.api.v2.routing import endpoint
 
 
 @endpoint(
-    "classifiers", "GET", "classifiers.classifier_list", summary="List NLU classifiers", params=["uuid"]
+    "classifiers",
+    "GET",
+    "classifiers.classifier_list",
+    summary="List NLU classifiers",
+    params=["uuid"],
+    listed=False,  # gone from RapidPro's root listing
 )
 async def list_classifiers(request: Request, ctx: APIContext) -> dict[str, Any]:
     params.get_uuids(request, "uuid")  # still validated, as RapidPro did

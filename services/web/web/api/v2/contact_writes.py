@@ -7,6 +7,7 @@ membership is mailroom's to recalculate and is not touched.
 from dataclasses import dataclass
 from typing import Any
 
+import pycountry
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,13 +20,11 @@ from upesi.db.models import (
     ContactURN,
     contact_group_contacts,
 )
-from upesi.queues.redis import get_redis
-from upesi.queues.tasks import InterruptContacts, queue_task
 from upesi.urns import URN, URNError, parse_urn
 from web import mailroom_tasks
 from web.api.v2 import body as b
 from web.api.v2.auth import APIContext
-from web.api.v2.errors import Errors, field_error
+from web.api.v2.errors import APIError, Errors
 from web.api.v2.field_values import parse_value
 from web.api.v2.scoping import in_org
 from web.api.v2.values import is_uuid, new_uuid
@@ -94,34 +93,52 @@ async def validate_changes(
         changes.name = b.string(data, "name", errors, max_length=64, allow_blank=True, allow_null=True)
     if "language" in data:
         language = b.string(data, "language", errors, allow_null=True, allow_blank=True)
-        if language and (len(language) != 3 or not language.isalpha()):
+        if language is not None and len(language) < 3:
+            errors.add("language", "Ensure this field has at least 3 characters.")
+        elif language is not None and len(language) > 3:
             errors.add("language", "Ensure this field has no more than 3 characters.")
-        changes.language = language.lower() if language else None
+        elif language and pycountry.languages.get(alpha_3=language) is None:
+            errors.add("language", "Not a valid ISO639-3 language code.")
+        changes.language = language or None
 
     raw_urns = [url_urn] if url_urn else b.string_list(data, "urns", errors)
     if raw_urns is not None:
+        # RapidPro names the failing URN by its index: {"urns": {"0": ["URN is not valid."]}}
+        urn_errors: dict[str, list[str]] = {}
         parsed: list[URN] = []
-        for raw in raw_urns:
+        for i, raw in enumerate(raw_urns):
             try:
                 parsed.append(parse_urn(raw, ctx.org.country))
             except URNError:
-                errors.add("urns", f"Invalid URN: {raw}. Ensure phone numbers contain country codes.")
-        if not errors.fields.get("urns"):
-            owned = await session.execute(
-                select(ContactURN.identity).where(
-                    in_org(ctx, ContactURN),
-                    ContactURN.identity.in_([u.identity for u in parsed]),
-                    ContactURN.contact_id.is_not(None),
-                    ContactURN.contact_id != (contact.id if contact else -1),
-                )
+                urn_errors[str(i)] = [f"Invalid URN: {raw}. Ensure phone numbers contain country codes."]
+        if parsed and not urn_errors:
+            owned = set(
+                (
+                    await session.execute(
+                        select(ContactURN.identity).where(
+                            in_org(ctx, ContactURN),
+                            ContactURN.identity.in_([u.identity for u in parsed]),
+                            ContactURN.contact_id.is_not(None),
+                            ContactURN.contact_id != (contact.id if contact else -1),
+                        )
+                    )
+                ).scalars()
             )
-            if owned.first() is not None:
-                errors.add("urns", "URN is in use by another contact.")
+            for i, urn in enumerate(parsed):
+                if urn.identity in owned:
+                    urn_errors[str(i)] = ["URN is in use by another contact."]
+        if urn_errors:
+            errors.nested("urns", urn_errors)
         changes.urns = list({u.identity: u for u in parsed}.values())
 
     group_refs = b.string_list(data, "groups", errors)
     if group_refs is not None:
-        changes.group_ids = [g.id for g in await resolve_groups(session, ctx, group_refs, errors, "groups")]
+        if contact is not None and contact.status != "A" and group_refs:
+            errors.add("groups", "Non-active contacts can't be added to groups")
+        else:
+            changes.group_ids = [
+                g.id for g in await resolve_groups(session, ctx, group_refs, errors, "groups")
+            ]
 
     if "fields" in data and data["fields"] is not None:
         raw_fields = data["fields"]
@@ -150,7 +167,7 @@ async def validate_changes(
                 if field is None:
                     errors.add("fields", f"Invalid contact field key: {key}")
                     continue
-                changes.fields[str(field.uuid)] = parse_value(field.value_type, value)
+                changes.fields[str(field.uuid)] = parse_value(field.value_type, value, ctx.org)
     changes.note = (
         b.string(data, "note", errors, max_length=MAX_NOTE, allow_null=True, allow_blank=True) or None
     )
@@ -215,11 +232,12 @@ async def _set_urns(session: AsyncSession, ctx: APIContext, contact_id: int, urn
         index_elements=["org_id", "identity"],
         set_={"contact_id": stmt.excluded.contact_id, "priority": stmt.excluded.priority},
         where=(ContactURN.contact_id.is_(None)) | (ContactURN.contact_id == contact_id),
-    ).returning(ContactURN.id)
-    taken = await session.execute(upsert)
-    if len(taken.all()) != len(urns):
+    ).returning(ContactURN.identity)
+    claimed = set((await session.execute(upsert)).scalars())
+    lost = [i for i, u in enumerate(urns) if u.identity not in claimed]
+    if lost:
         # another request claimed one of these URNs since validation; the caller's transaction rolls back
-        raise field_error("urns", "URN is in use by another contact.")
+        raise APIError(400, {"urns": {str(lost[0]): ["URN is in use by another contact."]}})
 
 
 async def _set_manual_groups(session: AsyncSession, contact_id: int, group_ids: list[int]) -> None:
@@ -239,53 +257,11 @@ async def _set_manual_groups(session: AsyncSession, contact_id: int, group_ids: 
         )
 
 
-async def add_to_group(session: AsyncSession, group_id: int, contact_ids: list[int]) -> None:
-    if contact_ids:
-        await session.execute(
-            pg_insert(contact_group_contacts)
-            .values([{"group_id": group_id, "contact_id": c} for c in contact_ids])
-            .on_conflict_do_nothing()
-        )
-        await touch(session, contact_ids)
-
-
-async def remove_from_group(session: AsyncSession, group_id: int, contact_ids: list[int]) -> None:
-    await session.execute(
-        delete(contact_group_contacts).where(
-            contact_group_contacts.c.group_id == group_id,
-            contact_group_contacts.c.contact_id.in_(contact_ids),
-        )
-    )
-    await touch(session, contact_ids)
-
-
-async def touch(session: AsyncSession, contact_ids: list[int]) -> None:
-    await session.execute(update(Contact).where(Contact.id.in_(contact_ids)).values(modified_on=func.now()))
-
-
 async def interrupt(ctx: APIContext, contact_ids: list[int]) -> None:
-    """Mailroom ends the contacts' sessions (contract: interrupt_contacts on tasks:batch)."""
-    if contact_ids:
-        await queue_task(get_redis(), ctx.org_id, InterruptContacts(contact_ids=contact_ids))
+    """Mailroom ends the contacts' sessions, once the transaction has committed."""
+    await mailroom_tasks.interrupt_contacts(ctx.org_id, contact_ids)
 
 
 async def contacts_changed(ctx: APIContext, contact_ids: list[int]) -> None:
     """Once the transaction has committed: mailroom re-evaluates smart groups and campaign fires."""
     await mailroom_tasks.contacts_changed(ctx.org_id, contact_ids)
-
-
-async def delete_contacts(session: AsyncSession, ctx: APIContext, contact_ids: list[int]) -> None:
-    """Soft delete as RapidPro's release: the row stays inactive with its personal data cleared, URNs are
-    detached (kept so message history keeps its addresses) and group memberships go. The caller asks
-    mailroom to interrupt their sessions once the transaction has committed."""
-    await session.execute(
-        update(Contact)
-        .where(Contact.id.in_(contact_ids), in_org(ctx, Contact))
-        .values(is_active=False, name=None, fields={}, current_flow_id=None, modified_on=func.now())
-    )
-    await session.execute(
-        update(ContactURN).where(ContactURN.contact_id.in_(contact_ids)).values(contact_id=None)
-    )
-    await session.execute(
-        delete(contact_group_contacts).where(contact_group_contacts.c.contact_id.in_(contact_ids))
-    )

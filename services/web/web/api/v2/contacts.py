@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, Flow, contact_group_contacts
 from upesi.db.models.contacts import CONTACT_STATUSES
+from upesi.domain.contact_actions import delete_contacts
 from upesi.urns import URNError, parse_urn
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
@@ -17,7 +18,6 @@ from web.api.v2.contact_writes import (
     ContactChanges,
     apply_changes,
     contacts_changed,
-    delete_contacts,
     interrupt,
     validate_changes,
 )
@@ -27,18 +27,26 @@ from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.permissions import has_permission
 from web.api.v2.routing import created, endpoint, no_content
 from web.api.v2.scoping import in_org, org_select
-from web.api.v2.shapes import groups_by_contact, notes_by_contact, refs_by_id, urns_by_contact
+from web.api.v2.shapes import (
+    expanded_urns_by_contact,
+    groups_by_contact,
+    notes_by_contact,
+    refs_by_id,
+    urns_by_contact,
+)
 from web.api.v2.values import fmt_dt, is_uuid
 
 LOOKUPS = ("uuid", "urn")
 
 
 async def serialize_contacts(
-    session: AsyncSession, ctx: APIContext, contacts: list[Contact]
+    session: AsyncSession, ctx: APIContext, contacts: list[Contact], expand_urns: bool = False
 ) -> list[dict[str, Any]]:
-    """Contacts in the API shape; URNs, groups, flows and fields come in one query each for the page."""
+    """Contacts in the API shape; URNs, groups, flows and fields come in one query each for the page.
+    With expand_urns each URN is {channel, scheme, path, display}, as RapidPro's ?expand_urns=true gives."""
     ids = [c.id for c in contacts]
     urns = await urns_by_contact(session, ids)
+    expanded = await expanded_urns_by_contact(session, ids, ctx.org.is_anon) if expand_urns else {}
     groups = await groups_by_contact(session, ids)
     notes = await notes_by_contact(session, ids)
     flows = await refs_by_id(session, Flow, (c.current_flow_id for c in contacts))
@@ -55,47 +63,54 @@ async def serialize_contacts(
     out = []
     for c in contacts:
         if not c.is_active:
-            out.append(_deleted_shape(c))
+            out.append(_deleted_shape(c, anon))
             continue
-        contact_urns = urns.get(c.id, [])
-        if anon:
+        contact_urns: list[Any] = urns.get(c.id, [])
+        if expand_urns:
+            contact_urns = expanded.get(c.id, [])
+        elif anon:
             contact_urns = [u.split(":", 1)[0] + ":********" for u in contact_urns]
-        out.append(
-            {
-                "uuid": str(c.uuid),
-                "name": c.name,
-                "status": CONTACT_STATUSES.get(c.status, "active"),
-                "language": c.language,
-                "urns": contact_urns,
-                "groups": groups.get(c.id, []),
-                "notes": notes.get(c.id, []),
-                "fields": {
-                    f.key: serialize_value(f.value_type, (c.fields or {}).get(str(f.uuid))) for f in fields
-                },
-                "flow": flows.get(c.current_flow_id) if c.current_flow_id else None,
-                "created_on": fmt_dt(c.created_on),
-                "modified_on": fmt_dt(c.modified_on),
-                "last_seen_on": fmt_dt(c.last_seen_on),
-                "blocked": c.status == "B",
-                "stopped": c.status == "S",
-                "anon_display": f"{c.id:010d}" if anon else None,
-                "ref": None,
-            }
-        )
+        shape = {
+            "uuid": str(c.uuid),
+            "name": c.name,
+            "status": CONTACT_STATUSES.get(c.status, "active"),
+            "language": c.language,
+            "urns": contact_urns,
+            "groups": groups.get(c.id, []),
+            "notes": notes.get(c.id, []),
+            "fields": {
+                f.key: serialize_value(f.value_type, (c.fields or {}).get(str(f.uuid))) for f in fields
+            },
+            "flow": flows.get(c.current_flow_id) if c.current_flow_id else None,
+            "created_on": fmt_dt(c.created_on),
+            "modified_on": fmt_dt(c.modified_on),
+            "last_seen_on": fmt_dt(c.last_seen_on),
+            "blocked": c.status == "B",
+            "stopped": c.status == "S",
+        }
+        out.append(_with_anon_keys(shape, c, anon))
     return out
 
 
-def _deleted_shape(c: Contact) -> dict[str, Any]:
-    return {
+def _with_anon_keys(shape: dict[str, Any], c: Contact, anon: bool) -> dict[str, Any]:
+    """RapidPro shows `ref` and the deprecated `anon_display` only for anonymous workspaces."""
+    if anon:
+        shape["ref"] = shape["anon_display"] = f"{c.id:010d}"
+    return shape
+
+
+def _deleted_shape(c: Contact, anon: bool) -> dict[str, Any]:
+    shape: dict[str, Any] = {
         "uuid": str(c.uuid), "name": None, "status": None, "language": None, "urns": [], "groups": [], "notes": [],
         "fields": {}, "flow": None, "created_on": fmt_dt(c.created_on), "modified_on": fmt_dt(c.modified_on),
-        "last_seen_on": None, "blocked": None, "stopped": None, "anon_display": None, "ref": None,
+        "last_seen_on": None, "blocked": None, "stopped": None,
     }  # fmt: skip
+    return _with_anon_keys(shape, c, anon)
 
 
 @endpoint(
     "contacts", "GET", "contacts.contact_list", scope="v2.contacts", summary="List contacts",
-    params=["uuid", "urn", "group", "deleted", "before", "after", "reverse"],
+    params=["uuid", "urn", "group", "deleted", "before", "after", "reverse", "expand_urns"],
 )  # fmt: skip
 async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
     deleted = params.get_bool(request, "deleted") is True
@@ -108,8 +123,8 @@ async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
                 raise invalid("URN lookups not allowed for anonymous organizations")
             try:
                 identity = parse_urn(urn, ctx.org.country).identity
-            except URNError:
-                return empty_page()
+            except URNError as e:
+                raise invalid(f"Invalid URN: {urn}") from e
             stmt = stmt.where(
                 exists().where(ContactURN.contact_id == Contact.id, in_org(ctx, ContactURN),
                                ContactURN.identity == identity)
@@ -138,11 +153,16 @@ async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
             session, request, stmt, [Contact.modified_on, Contact.id], lambda c: (c.modified_on, c.id),
             descending=not reverse,
         )  # fmt: skip
-        return page.response(await serialize_contacts(session, ctx, page.rows))
+        expand = params.get_bool(request, "expand_urns") is True
+        return page.response(await serialize_contacts(session, ctx, page.rows, expand))
 
 
-async def _find(session: AsyncSession, ctx: APIContext, name: str, value: str) -> Contact | None:
-    stmt = select(Contact).where(in_org(ctx, Contact), Contact.is_active.is_(True))
+async def _find(
+    session: AsyncSession, ctx: APIContext, name: str, value: str, with_deleted: bool = False
+) -> Contact | None:
+    stmt = select(Contact).where(in_org(ctx, Contact))
+    if not with_deleted:
+        stmt = stmt.where(Contact.is_active.is_(True))
     if name == "uuid":
         stmt = stmt.where(Contact.uuid == value)
     else:
@@ -166,17 +186,22 @@ async def write_contact(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)
     found = params.lookup(request, LOOKUPS)
     async with transaction() as session:
-        contact = await _find(session, ctx, *found) if found else None
+        contact = await _find(session, ctx, *found, with_deleted=True) if found else None
         if found and contact is None and found[0] == "uuid":
             raise not_found()
+        if contact is not None and not contact.is_active:
+            raise field_error("non_field_errors", "Deleted contacts can't be modified.")
         if contact is not None and not has_permission(ctx.role, "contacts.contact_update"):
             raise detail(403, "You do not have permission to perform this action.")
         url_urn = found[1] if found and found[0] == "urn" and contact is None else None
         if found and found[0] == "urn" and "urns" in data:
             raise field_error("urns", "Field not allowed when using URN in URL")
+        if ctx.org.is_anon and contact is not None and "urns" in data:
+            raise field_error("urns", "Updating URNs not allowed for anonymous organizations")
         changes: ContactChanges = await validate_changes(session, ctx, data, contact, url_urn)
         contact_obj = await apply_changes(session, ctx, contact, changes)
-        shape = (await serialize_contacts(session, ctx, [contact_obj]))[0]
+        expand = params.get_bool(request, "expand_urns") is True
+        shape = (await serialize_contacts(session, ctx, [contact_obj], expand))[0]
     await contacts_changed(ctx, [contact_obj.id])
     return shape if contact is not None else created(shape)
 
@@ -186,11 +211,11 @@ async def write_contact(request: Request, ctx: APIContext) -> Any:
 async def delete_contact(request: Request, ctx: APIContext) -> Any:
     found = params.lookup(request, LOOKUPS)
     if found is None:
-        raise invalid("URL must contain one of the following parameters: " + ", ".join(LOOKUPS))
+        raise invalid("URL must contain one of the following parameters: " + ", ".join(sorted(LOOKUPS)))
     async with transaction() as session:
         contact = await _find(session, ctx, *found)
         if contact is None:
             raise not_found()
-        await delete_contacts(session, ctx, [contact.id])
+        await delete_contacts(session, org_id=ctx.org_id, contact_ids=[contact.id])
     await interrupt(ctx, [contact.id])
     return no_content()

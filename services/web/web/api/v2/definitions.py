@@ -53,7 +53,7 @@ def references(definition: dict[str, Any]) -> tuple[set[str], set[str], set[str]
 
 
 @endpoint("definitions", "GET", "orgs.org_export", summary="Export flows and campaigns with their dependencies",
-          params=["flow", "campaign", "dependencies"])  # fmt: skip
+          params=["flow", "campaign", "dependencies"], listed=False)  # fmt: skip
 async def export(request: Request, ctx: APIContext) -> dict[str, Any]:
     flow_uuids = set(params.get_uuids(request, "flow"))
     campaign_uuids = set(params.get_uuids(request, "campaign"))

@@ -2,12 +2,18 @@
 registered endpoints (/api/v2/openapi.json), and a browsable explorer served from local files only
 (/api/v2/explorer/), so it works offline and behind strict content policies."""
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import Request, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from sqlalchemy import select
 
+from upesi.db.engine import transaction
+from upesi.db.models import Membership, Org, User
+from web.api.v2 import docs_html
 from web.api.v2.errors import not_found
 from web.api.v2.routing import ENDPOINTS, router
 
@@ -77,14 +83,44 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/api/v2"
 
 
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
 @router.get("/", include_in_schema=False)
 @router.get("", include_in_schema=False)
-async def root(request: Request) -> JSONResponse:
-    """RapidPro's root view: endpoint name to URL."""
+@router.get("/.json", include_in_schema=False)
+async def root(request: Request) -> Response:
+    """RapidPro's root view: the HTML docs for a browser (or anyone who does not ask for JSON), else endpoint
+    name to URL (the docs URL, without .json, as RapidPro lists them)."""
+    if not request.url.path.endswith(".json") and not _wants_json(request):
+        return docs_html.root_page()
     base = _base(request)
-    return JSONResponse(
-        {name: f"{base}/{name}.json" for name, doc in sorted(ENDPOINTS.items()) if doc.listed}
-    )
+    return JSONResponse({name: f"{base}/{name}" for name, doc in sorted(ENDPOINTS.items()) if doc.listed})
+
+
+@router.api_route("/", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+@router.api_route("", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+async def root_not_allowed() -> Response:
+    """RapidPro answers a write to the root with its docs and 405."""
+    return docs_html.root_page(status=405)
+
+
+def docs_response(name: str, request: Request) -> Response:
+    """/api/v2/<name> without .json and without credentials: that endpoint's docs, to anyone. A write there is
+    refused (403) with the docs, as RapidPro's permission check refuses the anonymous user."""
+    status = 200 if request.method == "GET" else 403
+    return docs_html.endpoint_page(ENDPOINTS[name], SHAPES.get(name, []), status=status)
+
+
+async def _api_redirect() -> Response:
+    return RedirectResponse("/api/v2/", status_code=302)
+
+
+# /api/ leads to the v2 docs; the route sits outside the /api/v2 prefix, so it is added as a finished route
+for _path in ("/api", "/api/"):
+    router.routes.append(APIRoute(_path, _api_redirect, methods=["GET"], include_in_schema=False))
 
 
 def _operation(name: str, op: Any) -> dict[str, Any]:
@@ -186,10 +222,42 @@ async def openapi(request: Request) -> JSONResponse:
     return JSONResponse(openapi_document(_base(request)))
 
 
+EXPLORER_ROLES = ("administrator", "editor")
+
+
 @router.get("/explorer", include_in_schema=False)
 @router.get("/explorer/", include_in_schema=False)
 @router.get("/explorer/{filename}", include_in_schema=False)
-async def explorer(filename: str = "index.html") -> FileResponse:
+async def explorer(request: Request, filename: str = "index.html") -> Response:
+    """The explorer page needs a logged-in administrator or editor (RapidPro's api.apitoken_explorer); its
+    script and style are served to anyone."""
     if filename not in EXPLORER_FILES:
         raise not_found()
-    return FileResponse(EXPLORER_DIR / filename, media_type=EXPLORER_FILES[filename])
+    if filename != "index.html":
+        return FileResponse(EXPLORER_DIR / filename, media_type=EXPLORER_FILES[filename])
+    workspace = await _explorer_workspace(request)
+    if workspace is None:
+        return RedirectResponse(f"/users/login/?next={request.url.path}", status_code=302)
+    page = (EXPLORER_DIR / filename).read_text().replace("{{workspace}}", escape(workspace))
+    return HTMLResponse(page)
+
+
+async def _explorer_workspace(request: Request) -> str | None:
+    """The name of the session's workspace when its user may use the explorer there."""
+    session = request.scope.get("session") or {}
+    user_id, org_id = session.get("user_id"), session.get("org_id")
+    if not user_id or not org_id:
+        return None
+    async with transaction() as s:
+        name = (
+            await s.execute(
+                select(Org.name)
+                .join(Membership, Membership.org_id == Org.id)
+                .join(User, User.id == Membership.user_id)
+                .where(
+                    Org.id == org_id, Org.is_active, User.id == user_id, User.is_active,
+                    Membership.role.in_(EXPLORER_ROLES),
+                )
+            )
+        ).scalar_one_or_none()  # fmt: skip
+    return name

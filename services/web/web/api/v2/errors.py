@@ -48,10 +48,14 @@ class Errors:
     """Collects field errors while a body is validated, so one response names every problem."""
 
     def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
+        self.fields: dict[str, Any] = {}
 
     def add(self, field: str, message: str) -> None:
         self.fields.setdefault(field, []).append(message)
+
+    def nested(self, field: str, by_key: dict[str, list[str]]) -> None:
+        """Errors of a list's items by index, DRF's ListField shape: {"urns": {"0": ["..."]}}."""
+        self.fields[field] = by_key
 
     def __bool__(self) -> bool:
         return bool(self.fields)

@@ -1,5 +1,6 @@
 """fields: list (GET), create or update (POST, ?key=)."""
 
+import re
 from typing import Any
 
 from fastapi import Request
@@ -12,8 +13,8 @@ from upesi.domain.limits import check_limit
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
-from web.api.v2.errors import Errors, detail
-from web.api.v2.field_values import LEGACY_VALUE_TYPES, TYPE_CODES, VALUE_TYPES, key_for_name
+from web.api.v2.errors import Errors, detail, field_error
+from web.api.v2.field_values import LEGACY_VALUE_TYPES, VALUE_TYPES, key_for_name
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import created, endpoint
 from web.api.v2.scoping import get_or_404, org_select
@@ -24,6 +25,12 @@ RESERVED_KEYS = {
     "id", "uuid", "name", "language", "status", "urn", "urns", "group", "groups", "flow", "history", "tickets",
     "created_on", "last_seen_on", "modified_on", "fields", "contact", "has", "is", "ref", "tel", "email", "mailto",
 }  # fmt: skip
+MAX_NAME = 36
+NAME_RE = re.compile(r"^[A-Za-z0-9\- ]+$")
+KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# `type` takes the engine's names, the deprecated `value_type` the old ones ("numeric")
+TYPE_CODES_BY_NAME = {name: code for code, name in VALUE_TYPES.items()}
+LEGACY_TYPE_CODES = {name: code for code, name in LEGACY_VALUE_TYPES.items()}
 
 
 async def serialize_fields(
@@ -82,6 +89,8 @@ async def list_fields(request: Request, ctx: APIContext) -> dict[str, Any]:
 @endpoint("fields", "POST", "contacts.contactfield_create", summary="Create or update a contact field",
           params=["key"], body=["name", "type"])  # fmt: skip
 async def write_field(request: Request, ctx: APIContext) -> Any:
+    """RapidPro's ContactFieldWriteSerializer: name and type on create and update alike, each also taken under
+    its deprecated name (label, value_type), errors named by the key the client sent."""
     data = await read_body(request)
     found = params.lookup(request, ("key",))
     async with transaction() as session:
@@ -89,39 +98,72 @@ async def write_field(request: Request, ctx: APIContext) -> Any:
         if field is not None and field.is_system:
             raise detail(403, "Cannot modify system object.")
         errors = Errors()
-        name = string(data, "name", errors, required=field is None, max_length=36)
-        type_name = string(data, "type", errors, required=field is None) or string(
-            data, "value_type", Errors()
-        )
-        if type_name is not None and type_name not in TYPE_CODES:
-            errors.add("type", f'"{type_name}" is not a valid choice.')
-        if name is not None:
+        names: dict[str, str] = {}
+        for name_key in ("name", "label"):
+            name = string(data, name_key, errors, max_length=MAX_NAME)
+            if name is None:
+                continue
             key = key_for_name(name)
-            if not key or not key[0].isalpha():
-                errors.add("name", "Can only contain letters, numbers and hypens.")
-            elif key in RESERVED_KEYS and field is None:
-                errors.add("name", "Can't be a reserved word.")
-            clash = org_select(ctx, ContactField, ContactField.id).where(
-                (func.lower(ContactField.name) == name.lower()) | (ContactField.key == key)
-            )
-            if field is not None:
-                clash = clash.where(ContactField.id != field.id)
-            if (await session.execute(clash.limit(1))).first() is not None:
-                errors.add("name", "This field must be unique.")
+            if not NAME_RE.match(name):
+                errors.add(name_key, "Can only contain letters, numbers and hypens.")
+            elif not KEY_RE.match(key) or key in RESERVED_KEYS or len(key) > MAX_NAME:
+                errors.add(name_key, f'Generated key "{key}" is invalid or a reserved name.')
+            else:
+                clash = org_select(ctx, ContactField, ContactField.id).where(
+                    func.lower(ContactField.name) == name.lower()
+                )
+                if field is not None:
+                    clash = clash.where(ContactField.id != field.id)
+                if (await session.execute(clash.limit(1))).first() is not None:
+                    errors.add(name_key, "This field must be unique.")
+                else:
+                    names[name_key] = name
+        type_codes: dict[str, str] = {}
+        for type_key, choices in (("type", TYPE_CODES_BY_NAME), ("value_type", LEGACY_TYPE_CODES)):
+            type_name = string(data, type_key, errors)
+            if type_name is None:
+                continue
+            if type_name not in choices:
+                errors.add(type_key, f'"{type_name}" is not a valid choice.')
+            elif (
+                field is not None
+                and choices[type_name] != "D"
+                and await _used_by_campaign_events(session, field)
+            ):
+                errors.add(type_key, "Can't change type of date field being used by campaign events.")
+            else:
+                type_codes[type_key] = choices[type_name]
         errors.raise_if_any()
+        name = names.get("name") or names.get("label")
+        value_type = type_codes.get("type") or type_codes.get("value_type")
+        if not name:
+            errors.add("non_field_errors", "Field 'name' is required.")
+        elif not value_type:
+            errors.add("non_field_errors", "Field 'type' is required.")
+        errors.raise_if_any()
+        assert name is not None and value_type is not None
         if field is None:
             await check_limit(session, org=ctx.org, kind="fields", model=ContactField)
-            assert name is not None and type_name is not None
-            field = ContactField(uuid=new_uuid(), org_id=ctx.org_id, key=key_for_name(name), name=name,
-                                 value_type=TYPE_CODES[type_name])  # fmt: skip
+            key = key_for_name(name)
+            if (
+                await session.execute(
+                    org_select(ctx, ContactField, ContactField.id).where(ContactField.key == key)
+                )
+            ).first():
+                raise field_error("name", f'Generated key "{key}" is invalid or a reserved name.')
+            field = ContactField(
+                uuid=new_uuid(), org_id=ctx.org_id, key=key, name=name, value_type=value_type
+            )
             session.add(field)
         else:
-            if name is not None:
-                field.name = name
-            if type_name is not None:
-                field.value_type = TYPE_CODES[type_name]
+            field.name, field.value_type = name, value_type
             field.modified_on = func.now()
         await session.flush()
         await session.refresh(field)
         shape = (await serialize_fields(session, ctx, [field]))[0]
     return shape if found else created(shape)
+
+
+async def _used_by_campaign_events(session: AsyncSession, field: ContactField) -> bool:
+    used = select(CampaignEvent.id).where(CampaignEvent.relative_to_id == field.id, CampaignEvent.is_active)
+    return (await session.execute(used.limit(1))).first() is not None

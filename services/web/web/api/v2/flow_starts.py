@@ -16,6 +16,7 @@ from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import boolean, read_body, string
 from web.api.v2.errors import Errors
+from web.api.v2.extra import normalize_extra
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.recipients import linked_refs, validate_recipients
 from web.api.v2.routing import created, endpoint
@@ -99,8 +100,10 @@ def start_params(data: dict[str, Any], errors: Errors) -> dict[str, Any]:
     if not isinstance(value, dict):
         errors.add(name, "Must be a valid JSON object")
         return {}
+    if name == "extra":
+        return normalize_extra(value)  # as RapidPro, which limits extra by normalizing, not by size
     if len(json.dumps(value)) > MAX_PARAMS_CHARS:
-        errors.add(name, f"Must be less than {MAX_PARAMS_CHARS} characters")
+        errors.add(name, "Cannot exceed 10,000 characters encoded.")
         return {}
     return value
 

@@ -51,6 +51,18 @@ def flow_results(definition: dict[str, Any]) -> list[dict[str, Any]]:
     return list(by_key.values())
 
 
+# RapidPro's Flow.EXPIRES_CHOICES: only message and voice flows have a fixed set of expiries; a survey or
+# background flow keeps what its definition says (0 when it says nothing), whatever our column defaulted to
+TYPES_WITH_EXPIRY_CHOICES = {"M", "V"}
+
+
+def expires(flow: Flow, definition: dict[str, Any]) -> int:
+    if flow.flow_type in TYPES_WITH_EXPIRY_CHOICES:
+        return flow.expires_after_minutes
+    value = definition.get("expire_after_minutes", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 async def latest_definitions(session: AsyncSession, flow_ids: list[int]) -> dict[int, dict[str, Any]]:
     if not flow_ids:
         return {}
@@ -85,7 +97,7 @@ async def serialize_flows(session: AsyncSession, flows: list[Flow]) -> list[dict
                 "type": TYPES.get(f.flow_type, "message"),
                 "archived": f.is_archived,
                 "labels": [],
-                "expires": f.expires_after_minutes,
+                "expires": expires(f, definitions.get(f.id) or {}),
                 "runs": {
                     "active": flow_counts.get("active", 0),
                     "waiting": flow_counts.get("waiting", 0),

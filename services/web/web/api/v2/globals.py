@@ -1,5 +1,6 @@
 """globals: list (GET), create (POST {name, value}) or update (POST ?key= {value})."""
 
+import re
 from typing import Any
 
 from fastapi import Request
@@ -23,6 +24,10 @@ MAX_VALUE = 10_000
 
 def serialize_global(g: Global) -> dict[str, Any]:
     return {"key": g.key, "name": g.name, "value": g.value, "modified_on": fmt_dt(g.modified_on)}
+
+
+GLOBAL_NAME_RE = re.compile(r"^[A-Za-z0-9_\- ]+$")
+GLOBAL_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @endpoint("globals", "GET", "globals.global_list", summary="List globals", params=["key", "before", "after"])
@@ -52,17 +57,24 @@ async def write_global(request: Request, ctx: APIContext) -> Any:
     errors = Errors()
     async with transaction() as session:
         glob = await get_or_404(session, ctx, Global, Global.key == found[1]) if found else None
-        name = string(data, "name", errors, required=glob is None, max_length=36)
+        # RapidPro's GlobalWriteSerializer: field errors first, then a missing name on create
+        name = string(data, "name", errors, max_length=36)
         value = string(data, "value", errors, required=True, max_length=MAX_VALUE, allow_blank=True)
-        if name is not None and glob is None:
+        if name is not None:
             key = key_for_name(name)
-            if not key or not key[0].isalpha():
-                errors.add("name", "Can only contain letters, numbers and underscores.")
-            clash = org_select(ctx, Global, Global.id).where(
-                (func.lower(Global.name) == name.lower()) | (Global.key == key)
-            )
-            if (await session.execute(clash.limit(1))).first() is not None:
-                errors.add("name", "This field must be unique.")
+            if not GLOBAL_NAME_RE.match(name):
+                errors.add("name", "Name contains illegal characters.")
+            elif not GLOBAL_KEY_RE.match(key):
+                errors.add("name", "Name creates Key that is invalid")
+            elif glob is None:
+                clash = org_select(ctx, Global, Global.id).where(
+                    (func.lower(Global.name) == name.lower()) | (Global.key == key)
+                )
+                if (await session.execute(clash.limit(1))).first() is not None:
+                    errors.add("name", "This field must be unique.")
+        errors.raise_if_any()
+        if glob is None and not name:
+            errors.add("non_field_errors", "Name is required when creating new global.")
         errors.raise_if_any()
         if glob is None:
             await check_limit(session, org=ctx.org, kind="globals", model=Global)

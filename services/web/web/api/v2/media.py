@@ -45,7 +45,7 @@ async def upload(request: Request, ctx: APIContext) -> Any:
         raise field_error("file", "No file was submitted.")
     content_type = (upload.content_type or "application/octet-stream").split(";")[0].strip().lower()
     if not content_type.startswith(ALLOWED_PREFIXES):
-        raise field_error("file", f"Unsupported file type: {content_type}")
+        raise field_error("file", "Unsupported file type.")
     uuid = new_uuid()
     filename = safe_filename(upload.filename or "file")
     relative = Path(str(ctx.org_id)) / uuid / filename
@@ -56,7 +56,7 @@ async def upload(request: Request, ctx: APIContext) -> Any:
     while chunk := await upload.read(CHUNK):
         size += len(chunk)
         if size > MAX_BYTES:
-            raise field_error("file", f"Limit for file uploads is {MAX_BYTES // (1024 * 1024)} MB.")
+            raise field_error("file", f"Limit for file uploads is {MAX_BYTES / (1024 * 1024)} MB.")
         chunks.append(chunk)
     await asyncio.to_thread(_write, target, b"".join(chunks))
     url = f"{get_settings().web_url.rstrip('/')}/api/v2/media/{uuid}/{filename}"

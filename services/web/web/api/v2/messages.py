@@ -1,5 +1,6 @@
 """messages: list (GET) by folder, contact, label or broadcast; send one (POST)."""
 
+import re
 from typing import Any
 
 from fastapi import Request
@@ -9,6 +10,7 @@ from upesi.db.engine import transaction
 from upesi.db.models import Channel, Contact, ContactURN, Label, Media, Msg, msg_labels
 from upesi.queues.redis import get_redis
 from upesi.queues.tasks import SendMsg, queue_task
+from upesi.quick_replies import encode
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string, string_list
@@ -61,7 +63,7 @@ async def list_messages(request: Request, ctx: APIContext) -> dict[str, Any]:
             stmt = stmt.where(Msg.id == msg_id)
         if (broadcast := params.get_int(request, "broadcast")) is not None:
             stmt = stmt.where(Msg.broadcast_id == broadcast)
-        if contact := params.get_uuid(request, "contact"):
+        if contact := params.get_filter_uuid(request, "contact"):
             stmt = stmt.where(
                 Msg.contact_id
                 == select(Contact.id).where(in_org(ctx, Contact), Contact.uuid == contact).scalar_subquery()
@@ -128,15 +130,18 @@ async def media_attachments(
     session: Any, ctx: APIContext, refs: list[str], errors: Errors, field: str
 ) -> list[str]:
     """Media UUIDs (from POST media) as `content_type:url` attachments; a URL is taken as is."""
-    uuids = [r for r in refs if is_uuid(r)]
+    # RapidPro's MediaField: a media UUID, or a `content_type:url` whose URL names one of our media by UUID
+    named = {r: (r if is_uuid(r) else _uuid_in(r)) for r in refs}
+    uuids = [u for u in named.values() if u]
     found: dict[str, Media] = {}
     if uuids:
         rows = await session.execute(select(Media).where(in_org(ctx, Media), Media.uuid.in_(uuids)))
         found = {str(m.uuid): m for m in rows.scalars()}
     out = []
     for ref in refs:
-        if ref in found:
-            out.append(f"{found[ref].content_type}:{found[ref].url}")
+        media = found.get(named[ref] or "")
+        if media is not None:
+            out.append(f"{media.content_type}:{media.url}")
         elif ":" in ref and "/" in ref.split(":", 1)[0] and not is_uuid(ref):
             out.append(ref)  # already content_type:url
         else:
@@ -144,20 +149,68 @@ async def media_attachments(
     return out
 
 
-def quick_replies(data: dict[str, Any], errors: Errors) -> list[str]:
-    raw = data.get("quick_replies") or []
-    if not isinstance(raw, list) or len(raw) > 10:
-        errors.add("quick_replies", "Ensure this field has no more than 10 elements.")
-        return []
-    out = []
+_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def _uuid_in(ref: str) -> str | None:
+    found = _UUID_RE.search(ref)
+    return found.group(0).lower() if found else None
+
+
+QUICK_REPLY_TYPES = ("text", "form", "url", "location")
+MAX_QUICK_REPLIES = 10
+
+
+def quick_reply_error(item: Any) -> str | None:
+    """RapidPro's QuickReplySerializer rules for one quick reply ({"type"?, "text", "extra"?})."""
+    if not isinstance(item, dict):
+        return "Invalid data. Expected a dictionary, but got " + type(item).__name__ + "."
+    typ = item.get("type") or "text"
+    if typ not in QUICK_REPLY_TYPES:
+        return f'"{typ}" is not a valid choice.'
+    if typ == "text" and not item.get("text"):
+        return "Quick replies of type 'text' require a 'text' value."
+    if typ in ("form", "url") and not (item.get("text") and item.get("extra")):
+        return f"Quick replies of type '{typ}' require 'text' and 'extra' values."
+    if typ == "location" and item.get("extra"):
+        return "Quick replies of type 'location' cannot have an 'extra' value."
+    if len(str(item.get("text") or "")) > 64:
+        return "Ensure this field has no more than 64 characters."
+    if len(str(item.get("extra") or "")) > 1000:
+        return "Ensure this field has no more than 1000 characters."
+    return None
+
+
+def parse_quick_replies(raw: Any) -> tuple[list[dict[str, Any]], Any]:
+    """A list of quick replies as {type, text, extra?} and its errors (a message, or {index: [message]})."""
+    if not isinstance(raw, list):
+        return [], f'Expected a list of items but got type "{type(raw).__name__}".'
+    if len(raw) > MAX_QUICK_REPLIES:
+        return [], f"Ensure this field has no more than {MAX_QUICK_REPLIES} elements."
+    by_index = {str(i): [problem] for i, item in enumerate(raw) if (problem := quick_reply_error(item))}
+    if by_index:
+        return [], by_index
+    replies = []
     for item in raw:
-        text = item.get("text") if isinstance(item, dict) else item
-        if not isinstance(text, str) or not text.strip() or len(text) > 64:
-            errors.add("quick_replies", "Each quick reply must have a text of at most 64 characters.")
-            continue
-        extra = item.get("extra") if isinstance(item, dict) else None
-        out.append(f"{text}\n{extra}" if extra else text)
-    return out
+        reply: dict[str, Any] = {"type": item.get("type") or "text"}
+        if item.get("text") is not None:
+            reply["text"] = str(item["text"])
+        if item.get("extra") is not None:
+            reply["extra"] = str(item["extra"])
+        replies.append(reply)
+    return replies, None
+
+
+def quick_replies(data: dict[str, Any], errors: Errors) -> list[str]:
+    """A message's quick replies in their stored form (upesi.quick_replies), type and extra kept."""
+    if data.get("quick_replies") is None:
+        return []
+    replies, problem = parse_quick_replies(data["quick_replies"])
+    if isinstance(problem, dict):
+        errors.nested("quick_replies", problem)
+    elif problem:
+        errors.add("quick_replies", problem)
+    return [encode(q) for q in replies]
 
 
 @endpoint(

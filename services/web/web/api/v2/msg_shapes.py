@@ -1,6 +1,5 @@
 """The message shape (messages endpoint, message_actions), built for a whole page in batched queries."""
 
-import json
 from collections import defaultdict
 from typing import Any
 
@@ -8,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Channel, Contact, ContactURN, Flow, Label, Msg, msg_labels
+from upesi.quick_replies import decode
 from web.api.v2.shapes import refs_by_id
 from web.api.v2.values import fmt_dt
 
@@ -27,16 +27,10 @@ def attachment(value: str) -> dict[str, str]:
     return {"content_type": content_type, "url": url}
 
 
-def quick_reply(value: str) -> dict[str, Any]:
-    if value.startswith("{"):
-        try:
-            parsed = json.loads(value)
-            if isinstance(parsed, dict) and "text" in parsed:
-                return parsed
-        except ValueError:
-            pass
-    text, _, extra = value.partition("\n")
-    return {"text": text, "extra": extra} if extra else {"text": text}
+def quick_reply(value: str | dict[str, Any]) -> dict[str, Any]:
+    """A stored quick reply (a string in msgs, a dict or string in broadcast translations) as the API shows it:
+    {"type", "text", "extra"?}."""
+    return decode(value) if isinstance(value, str) else {"type": value.get("type") or "text", **value}
 
 
 async def labels_by_msg(session: AsyncSession, msg_ids: list[int]) -> dict[int, list[dict[str, str]]]:

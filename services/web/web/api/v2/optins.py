@@ -15,7 +15,9 @@ from web.api.v2.scoping import org_select
 from web.api.v2.values import fmt_dt, new_uuid
 
 
-@endpoint("optins", "GET", "msgs.optin_list", summary="List opt-ins")
+@endpoint(
+    "optins", "GET", "msgs.optin_list", summary="List opt-ins", listed=False
+)  # not in RapidPro's listing
 async def list_optins(request: Request, ctx: APIContext) -> dict[str, Any]:
     async with transaction() as session:
         page = await paginate(

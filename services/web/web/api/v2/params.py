@@ -44,6 +44,15 @@ def get_uuid(request: Request, name: str) -> str | None:
     return values[0] if values else None
 
 
+def get_filter_uuid(request: Request, name: str) -> str | None:
+    """A UUID that filters by a related object (?contact=): RapidPro looks it up and finds nothing when it is
+    not a UUID, so the answer is an empty page rather than a 400."""
+    value = get(request, name)
+    if value is not None and not is_uuid(value):
+        raise EmptyResult()
+    return value
+
+
 def get_int(request: Request, name: str) -> int | None:
     value = get(request, name)
     if value is None:
@@ -51,7 +60,7 @@ def get_int(request: Request, name: str) -> int | None:
     try:
         return int(value)
     except ValueError as e:
-        raise invalid(f"Param '{name}': {value} is not a valid integer.") from e
+        raise invalid(f"Value for {name} must be an integer") from e
 
 
 def get_date(request: Request, name: str) -> datetime | None:

@@ -36,11 +36,15 @@ async def validate_recipients(
     if raw_urns and ctx.org.is_anon:
         errors.add("urns", "Referencing by URN not allowed for anonymous organizations")
         raw_urns = []
-    for raw in raw_urns:
+    # named by index, as DRF's ListField names its items: {"urns": {"0": ["Invalid URN: ..."]}}
+    urn_errors: dict[str, list[str]] = {}
+    for i, raw in enumerate(raw_urns):
         try:
             recipients.urns.append(parse_urn(raw, ctx.org.country).identity)
         except URNError:
-            errors.add("urns", f"Invalid URN: {raw}. Ensure phone numbers contain country codes.")
+            urn_errors[str(i)] = [f"Invalid URN: {raw}. Ensure phone numbers contain country codes."]
+    if urn_errors:
+        errors.nested("urns", urn_errors)
     contact_refs = b.string_list(data, "contacts", errors) or []
     if contact_refs:
         uuids = [r for r in contact_refs if is_uuid(r)]

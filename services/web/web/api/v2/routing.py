@@ -10,11 +10,12 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from web.api.v2.auth import APIContext, authenticate
-from web.api.v2.errors import V2Route, detail
+from web.api.v2.errors import APIError, V2Route, detail
 from web.api.v2.permissions import has_permission
 from web.api.v2.throttle import throttle
 
 router = APIRouter(prefix="/api/v2", route_class=V2Route)
+WORKSPACE_HEADER = "X-Temba-Workspace"
 
 Handler = Callable[[Request, APIContext], Awaitable[Any]]
 
@@ -54,15 +55,26 @@ def endpoint(
 
     def decorate(handler: Handler) -> Handler:
         async def route(request: Request) -> Response:
+            if not request.url.path.endswith(".json") and "authorization" not in request.headers:
+                from web.api.v2.docs import docs_response  # docs import this module
+
+                return docs_response(name, request)
             ctx = await authenticate(request)
-            if not has_permission(ctx.role, permission):
-                raise detail(403, "You do not have permission to perform this action.")
-            await throttle(ctx, scope)
-            result = await handler(request, ctx)
-            if isinstance(result, Response):
-                return result
-            # orjson: a 250-item page serialises several times faster than with the standard library
-            return Response(orjson.dumps(result), media_type="application/json")
+            # RapidPro names the token's workspace on every answer, errors included
+            workspace = {WORKSPACE_HEADER: str(ctx.org.uuid)}
+            try:
+                if not has_permission(ctx.role, permission):
+                    raise detail(403, "You do not have permission to perform this action.")
+                await throttle(ctx, scope)
+                result = await handler(request, ctx)
+            except APIError as e:
+                e.headers = {**e.headers, **workspace}
+                raise
+            if not isinstance(result, Response):
+                # orjson: a 250-item page serialises several times faster than with the standard library
+                result = Response(orjson.dumps(result), media_type="application/json")
+            result.headers.update(workspace)
+            return result
 
         route.__name__ = f"{name}_{method.lower()}"
         for path in (f"/{name}.json", f"/{name}"):
@@ -73,6 +85,36 @@ def endpoint(
         return handler
 
     return decorate
+
+
+def add_method_fallbacks() -> None:
+    """DRF answers a method an endpoint lacks with 405 `Method "DELETE" not allowed.` (after authenticating, as
+    DRF's dispatch does) and an Allow header; called once every endpoint module has registered."""
+    for name, doc in ENDPOINTS.items():
+        allowed = sorted({op.method for op in doc.operations} | {"OPTIONS"})
+        missing = [m for m in ("GET", "POST", "PUT", "PATCH", "DELETE") if m not in allowed]
+        if missing:
+            for path in (f"/{name}.json", f"/{name}"):
+                router.add_api_route(
+                    path, _not_allowed(name, allowed), methods=missing, include_in_schema=False
+                )
+
+
+def _not_allowed(name: str, allowed: list[str]) -> Callable[[Request], Awaitable[Response]]:
+    async def not_allowed(request: Request) -> Response:
+        if not request.url.path.endswith(".json") and "authorization" not in request.headers:
+            from web.api.v2.docs import docs_response
+
+            return docs_response(name, request)
+        ctx = await authenticate(request)
+        raise APIError(
+            405,
+            {"detail": f'Method "{request.method}" not allowed.'},
+            {"Allow": ", ".join(allowed), WORKSPACE_HEADER: str(ctx.org.uuid)},
+        )
+
+    not_allowed.__name__ = f"{name}_not_allowed"
+    return not_allowed
 
 
 def created(body: Any) -> Response:

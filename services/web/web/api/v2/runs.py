@@ -13,7 +13,7 @@ from web.api.v2.auth import APIContext
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import endpoint
 from web.api.v2.scoping import in_org
-from web.api.v2.shapes import urns_by_contact
+from web.api.v2.shapes import contact_summary, urns_by_contact
 from web.api.v2.values import fmt_dt
 
 EXIT_TYPES = {"C": "completed", "I": "interrupted", "X": "expired", "F": "failed"}
@@ -75,13 +75,7 @@ async def serialize_runs(
                 "id": r.id,
                 "uuid": str(r.uuid),
                 "flow": {"uuid": str(flow.uuid), "name": flow.name} if flow else None,
-                "contact": {
-                    "uuid": str(contact.uuid),
-                    "name": contact.name,
-                    "urn": None if anon or not contact_urns else contact_urns[0],
-                }
-                if contact
-                else None,
+                "contact": contact_summary(contact, contact_urns, anon),
                 "start": {"uuid": str(starts[r.start_id])} if r.start_id in starts else None,
                 "responded": r.responded,
                 "path": [
@@ -115,9 +109,11 @@ async def list_runs(request: Request, ctx: APIContext) -> dict[str, Any]:
         if flow := params.get_uuid(request, "flow"):
             stmt = stmt.where(
                 FlowRun.flow_id
-                == select(Flow.id).where(in_org(ctx, Flow), Flow.uuid == flow).scalar_subquery()
+                == select(Flow.id)
+                .where(in_org(ctx, Flow), Flow.is_active, Flow.uuid == flow)
+                .scalar_subquery()
             )
-        if contact := params.get_uuid(request, "contact"):
+        if contact := params.get_filter_uuid(request, "contact"):
             stmt = stmt.where(
                 FlowRun.contact_id
                 == select(Contact.id).where(in_org(ctx, Contact), Contact.uuid == contact).scalar_subquery()

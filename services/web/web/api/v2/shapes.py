@@ -5,10 +5,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+import phonenumbers
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from upesi.db.models import ContactGroup, ContactNote, ContactURN, User, contact_group_contacts
+from upesi.db.models import Channel, ContactGroup, ContactNote, ContactURN, User, contact_group_contacts
 from web.api.v2.values import fmt_dt
 
 
@@ -45,6 +46,42 @@ async def urns_by_contact(session: AsyncSession, contact_ids: Iterable[int]) -> 
     return result
 
 
+async def expanded_urns_by_contact(
+    session: AsyncSession, contact_ids: Iterable[int], anon: bool
+) -> dict[int, list[dict[str, Any]]]:
+    """RapidPro's ?expand_urns=true shape, highest priority first: {channel (the URN's channel affinity),
+    scheme, path (masked for an anonymous workspace), display}; one query for the page."""
+    wanted = _ids(contact_ids)
+    result: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not wanted:
+        return result
+    rows = await session.execute(
+        select(
+            ContactURN.contact_id,
+            ContactURN.scheme,
+            ContactURN.path,
+            ContactURN.display,
+            Channel.uuid,
+            Channel.name,
+        )
+        .outerjoin(Channel, Channel.id == ContactURN.channel_id)
+        .where(ContactURN.contact_id.in_(wanted))
+        .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
+    )
+    for contact_id, scheme, path, display, channel_uuid, channel_name in rows:
+        if contact_id is None:
+            continue
+        result[contact_id].append(
+            {
+                "channel": {"uuid": str(channel_uuid), "name": channel_name} if channel_uuid else None,
+                "scheme": scheme,
+                "path": ANON_MASK if anon else path,
+                "display": display or None,
+            }
+        )
+    return result
+
+
 async def groups_by_contact(
     session: AsyncSession, contact_ids: Iterable[int]
 ) -> dict[int, list[dict[str, Any]]]:
@@ -63,14 +100,28 @@ async def groups_by_contact(
     return result
 
 
+ANON_MASK = "********"
+NOTES_SHOWN = 5
+
+
 async def notes_by_contact(
     session: AsyncSession, contact_ids: Iterable[int]
 ) -> dict[int, list[dict[str, Any]]]:
-    """Each contact's notes, oldest first, with who wrote them."""
+    """Each contact's newest NOTES_SHOWN notes, oldest first, with who wrote them (RapidPro keeps five)."""
     wanted = _ids(contact_ids)
     result: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not wanted:
         return result
+    newest = (
+        select(
+            ContactNote.id,
+            func.row_number()
+            .over(partition_by=ContactNote.contact_id, order_by=ContactNote.id.desc())
+            .label("rank"),
+        )
+        .where(ContactNote.contact_id.in_(wanted))
+        .subquery()
+    )
     rows = await session.execute(
         select(
             ContactNote.contact_id,
@@ -80,9 +131,10 @@ async def notes_by_contact(
             User.first_name,
             User.last_name,
         )
+        .join(newest, newest.c.id == ContactNote.id)
         .outerjoin(User, User.id == ContactNote.created_by_id)
-        .where(ContactNote.contact_id.in_(wanted))
-        .order_by(ContactNote.contact_id, ContactNote.created_on, ContactNote.id)
+        .where(newest.c.rank <= NOTES_SHOWN)
+        .order_by(ContactNote.contact_id, ContactNote.id)
     )
     for r in rows:
         author = {"email": r.email, "name": f"{r.first_name} {r.last_name}".strip()} if r.email else None
@@ -92,11 +144,34 @@ async def notes_by_contact(
     return result
 
 
-def contact_ref(contact: Any, urns: list[str] | None = None, anon: bool = False) -> dict[str, Any] | None:
-    """{uuid, name} with, when URNs are given, the preferred URN (runs and broadcasts show it)."""
+def urn_display(identity: str) -> str:
+    """RapidPro's get_urn_display: a phone number in its national format ("0788 123 123"), else the path."""
+    scheme, _, path = identity.partition(":")
+    if scheme == "tel":
+        try:
+            number = phonenumbers.parse(path, None)
+        except phonenumbers.NumberParseException:
+            return path
+        if phonenumbers.is_possible_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return path
+
+
+def contact_summary(
+    contact: Any, urns: list[str], anon: bool, ref: str | None = None
+) -> dict[str, Any] | None:
+    """RapidPro's ContactField(as_summary=True), as runs show a contact: {uuid, name, urn, urn_display}, the
+    URN masked and the display left out for an anonymous workspace, which also gets `ref` (and its deprecated
+    twin `anon_display`)."""
     if contact is None:
         return None
-    ref: dict[str, Any] = {"uuid": str(contact.uuid), "name": contact.name}
-    if urns is not None:
-        ref["urn"] = None if anon else (urns[0] if urns else None)
-    return ref
+    urn = urns[0] if urns else None
+    summary: dict[str, Any] = {
+        "uuid": str(contact.uuid),
+        "name": contact.name,
+        "urn": (urn.split(":", 1)[0] + ":" + ANON_MASK if anon else urn) if urn else None,
+        "urn_display": urn_display(urn) if urn and not anon else None,
+    }
+    if anon:
+        summary["ref"] = summary["anon_display"] = ref or f"{contact.id:010d}"
+    return summary

@@ -26,8 +26,8 @@ async def list_users(request: Request, ctx: APIContext) -> dict[str, Any]:
         stmt = stmt.where(User.uuid.in_(uuids))
     if roles := params.get_list(request, "role"):
         stmt = stmt.where(Membership.role.in_([r.lower() for r in roles]))
-    if email := params.get(request, "email"):
-        stmt = stmt.where(func.lower(User.email) == email.lower())
+    if emails := params.get_list(request, "email"):
+        stmt = stmt.where(func.lower(User.email).in_([e.lower() for e in emails]))
     async with transaction() as session:
         page = await paginate(
             session,
@@ -41,6 +41,8 @@ async def list_users(request: Request, ctx: APIContext) -> dict[str, Any]:
             [
                 {
                     "uuid": str(u.uuid),
+                    # deprecated upstream but still sent: the full name
+                    "name": f"{u.first_name or ''} {u.last_name or ''}".strip(),
                     "email": u.email,
                     "first_name": u.first_name,
                     "last_name": u.last_name,

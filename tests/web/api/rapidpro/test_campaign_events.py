@@ -1,0 +1,128 @@
+"""campaign_events: RapidPro's test_campaign_events.py assertions, ported."""
+
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.web.api import factories as f
+from tests.web.api.conftest import API
+from tests.web.api.rapidpro.support import assert_error, assert_errors, ids_of
+from upesi.db.engine import transaction
+from upesi.db.models import Campaign, CampaignEvent
+from upesi.queues.fair import QUEUE_BATCH, FairQueue
+from upesi.queues.redis import get_redis
+
+
+async def _event(uuid: str) -> CampaignEvent:
+    async with transaction() as s:
+        return (await s.execute(select(CampaignEvent).where(CampaignEvent.uuid == uuid))).scalar_one()
+
+
+def _body(campaign: Campaign, **kw: Any) -> dict[str, Any]:
+    return {"campaign": str(campaign.uuid), "relative_to": "registration", "offset": 15, "unit": "weeks",
+            "delivery_hour": -1} | kw  # fmt: skip
+
+
+async def test_endpoint(api: API) -> None:
+    url = "campaign_events.json"
+    for method in (api.get, api.delete):
+        assert (await method(url, token=api.ws.tokens["agent"])).status_code == 403
+    assert (await api.post(url, {}, token=api.ws.tokens["agent"])).status_code == 403
+
+    flow = await f.flow(api.ws.org_id, "Test Flow")
+    reporters = await f.group(api.ws.org_id, "Reporters")
+    await f.field(api.ws.org_id, "registration", "Registration", value_type="D")
+    c1 = await f.add(Campaign(uuid=f.uid(), org_id=api.ws.org_id, name="Reminders", group_id=reporters.id))
+    c2 = await f.add(
+        Campaign(uuid=f.uid(), org_id=api.ws.org_id, name="Notifications", group_id=reporters.id)
+    )
+
+    # create a message event; a plain string is the base language
+    resp = await api.post(url, _body(c1, message="You are @fields.age"))
+    assert resp.status_code == 201
+    event1 = resp.json()
+    assert event1["relative_to"] == {"key": "registration", "name": "Registration", "label": "Registration"}
+    assert event1["message"] == {"eng": "You are @fields.age"} and event1["flow"] is None
+    stored = await _event(event1["uuid"])
+    assert (stored.offset, stored.unit, stored.delivery_hour, stored.base_language) == (15, "W", -1, "eng")
+
+    resp = await api.post(url, _body(c1, relative_to="created_on", unit="days", message="Nice unit of work"))
+    assert resp.status_code == 201
+    assert resp.json()["relative_to"] == {"key": "created_on", "name": "Created On", "label": "Created On"}
+
+    resp = await api.post(url, _body(c1, flow=str(flow.uuid)))
+    assert resp.status_code == 201
+    event2 = resp.json()
+    assert event2["flow"] == {"uuid": str(flow.uuid), "name": "Test Flow"} and event2["message"] is None
+    assert (await _event(event2["uuid"])).base_language is None
+
+    # filters
+    assert ids_of(await api.get(url, uuid=event1["uuid"])) == [event1["uuid"]]
+    assert len(ids_of(await api.get(url, campaign="Reminders"))) == 3
+    assert len(ids_of(await api.get(url, campaign=str(c1.uuid)))) == 3
+    assert ids_of(await api.get(url, campaign="Invalid")) == []
+
+    # message -> flow without touching when it fires: the fire version stays
+    queue = FairQueue(get_redis(), QUEUE_BATCH)
+    queued = await queue.size()
+    resp = await api.post(url + f"?uuid={event1['uuid']}", _body(c1, flow=str(flow.uuid)))
+    assert resp.status_code == 200 and resp.json()["flow"]["uuid"] == str(flow.uuid)
+    stored = await _event(event1["uuid"])
+    assert (stored.event_type, stored.translations, stored.fire_version) == ("F", None, 0)
+    assert await queue.size() == queued
+    # flow -> message with a new offset: rescheduled
+    resp = await api.post(
+        url + f"?uuid={event2['uuid']}", _body(c1, offset=10, message={"eng": "OK", "fra": "D'accord"})
+    )
+    assert resp.status_code == 200 and resp.json()["message"] == {"eng": "OK", "fra": "D'accord"}
+    stored = await _event(event2["uuid"])
+    assert (stored.event_type, stored.fire_version, stored.offset) == ("M", 1, 10)
+
+    # an event stays in its campaign
+    resp = await api.post(
+        url + f"?uuid={event1['uuid']}", _body(c2, message={"eng": "OK", "fra": "D'accord"})
+    )
+    assert_error(resp, "campaign", "Cannot change campaign for existing events")
+    assert (await _event(event1["uuid"])).campaign_id == c1.id
+
+    resp = await api.post(url + "?uuid=1234", _body(c1, message="OK"))
+    assert_error(resp, None, "Param 'uuid': 1234 is not a valid UUID.")
+    assert_error(await api.delete(url), None, "URL must contain one of the following parameters: uuid")
+    assert_error(await api.delete(url, uuid="1234"), None, "Param 'uuid': 1234 is not a valid UUID.")
+    assert (await api.delete(url, uuid=event1["uuid"])).status_code == 204
+    assert (await _event(event1["uuid"])).is_active is False
+
+    # no changes to events of archived campaigns
+    async with transaction() as s:
+        (await s.get(Campaign, c1.id)).is_archived = True
+    resp = await api.post(url + f"?uuid={event2['uuid']}", _body(c1, message="OK"))
+    assert_error(resp, "campaign", f"No such object: {c1.uuid}")
+
+
+async def test_invalid_writes(api: API) -> None:
+    url = "campaign_events.json"
+    reporters = await f.group(api.ws.org_id, "Reporters")
+    await f.field(api.ws.org_id, "registration", "Registration", value_type="D")
+    c1 = await f.add(Campaign(uuid=f.uid(), org_id=api.ws.org_id, name="Reminders", group_id=reporters.id))
+    assert_errors(await api.post(url, {}), {name: "This field is required." for name in
+                                            ("campaign", "relative_to", "offset", "unit", "delivery_hour")})  # fmt: skip
+    resp = await api.post(
+        url, _body(c1, offset=15, unit="epocs", delivery_hour=25, message={"kin": "Muraho"})
+    )
+    assert_errors(resp, {
+        "unit": '"epocs" is not a valid choice.',
+        "delivery_hour": "Ensure this value is less than or equal to 23.",
+        # a message must have the workspace's base language (eng)
+        "message": "Message text in default flow language is required.",
+    })  # fmt: skip
+    assert_error(await api.post(url, _body(c1)), "non_field_errors", "Flow or a message text required.")
+    # a blank message is named by its language
+    assert_error(
+        await api.post(url, _body(c1, message="")), ("message", "eng"), "This field may not be blank."
+    )
+    assert_error(await api.post(url, _body(c1, message={"eng": "Hi", "kin": " "})), ("message", "kin"),
+                 "This field may not be blank.")  # fmt: skip
+    assert_error(await api.post(url, _body(c1, message={"eng": "Hi", "xyz": "Hi"})), ("message", "xyz"),
+                 "Not an allowed ISO 639-3 language code.")  # fmt: skip
+    async with transaction() as s:
+        assert (await s.execute(select(CampaignEvent))).first() is None

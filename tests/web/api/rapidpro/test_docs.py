@@ -1,0 +1,123 @@
+"""The root, the per-endpoint docs and the explorer, and what every endpoint answers around its handler (the
+workspace header, 405): RapidPro's test_base.py assertions (test_root, test_docs, test_explorer,
+test_authentication), ported."""
+
+import base64
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from tests.web.api.conftest import API
+from tests.web.ui.helpers import sign_in
+from upesi.db.engine import transaction
+from upesi.db.models import User
+from upesi.db.ops.orgs import hash_password
+
+PASSWORD = "Qwerty123!"
+
+
+async def test_root(api: API) -> None:
+    resp = await api.client.get("/api/v2/")
+    assert resp.status_code == 200 and "We provide a RESTful JSON API" in resp.text
+    assert "text/html" in resp.headers["content-type"]
+    resp = await api.client.post("/api/v2/", data={})
+    assert resp.status_code == 405 and "We provide a RESTful JSON API" in resp.text
+    # /api leads there
+    resp = await api.client.get("/api", follow_redirects=True)
+    assert resp.status_code == 200 and "We provide a RESTful JSON API" in resp.text
+    resp = await api.client.get("/api/v2/.json")
+    assert resp.status_code == 200 and resp.json()["runs"] == "http://testserver/api/v2/runs"
+    # RapidPro's RootView lists these (tickets and ticket_actions join when they are served)
+    listed = set(resp.json()) - {"tickets", "ticket_actions"}
+    assert listed == {
+        "archives", "broadcasts", "campaigns", "campaign_events", "channels", "contacts", "contact_actions", "fields",
+        "flow_starts", "flows", "globals", "groups", "labels", "media", "messages", "message_actions", "resthooks",
+        "resthook_events", "resthook_subscribers", "runs", "topics", "users", "workspace",
+    }  # fmt: skip
+
+
+async def test_docs(api: API) -> None:
+    # anyone may read an endpoint's docs
+    resp = await api.client.get("/api/v2/messages")
+    assert (
+        resp.status_code == 200 and "This endpoint allows you to list messages in your account." in resp.text
+    )
+    # a write there answers the docs with 403
+    resp = await api.client.post("/api/v2/messages", data={})
+    assert (
+        resp.status_code == 403 and "This endpoint allows you to list messages in your account." in resp.text
+    )
+    resp = await api.client.get("/api/v2/statistics")
+    assert resp.status_code == 200
+    # every registered endpoint has a page built from its declaration
+    from web.api.v2.routing import ENDPOINTS
+
+    for name in ENDPOINTS:
+        page = await api.client.get(f"/api/v2/{name}")
+        assert page.status_code == 200 and f"/api/v2/{name}.json" in page.text, name
+
+
+async def _with_password(email: str) -> None:
+    async with transaction() as s:
+        await s.execute(update(User).where(User.email == email).values(password_hash=hash_password(PASSWORD)))
+
+
+async def test_explorer(api: API) -> None:
+    resp = await api.client.get("/api/v2/explorer/")
+    assert resp.status_code == 302 and resp.headers["location"].startswith("/users/login/")
+    for email, allowed in (("agent.admin@nyaruka.com", False), ("editor.admin@nyaruka.com", True),
+                           ("admin@nyaruka.com", True)):  # fmt: skip
+        await _with_password(email)
+        async with httpx.AsyncClient(transport=api.client._transport, base_url="http://testserver") as client:
+            await sign_in(client, email, PASSWORD)
+            resp = await client.get("/api/v2/explorer/")
+        if allowed:
+            assert resp.status_code == 200
+            assert "All operations work against real data in the <b>Nyaruka</b> workspace." in resp.text
+        else:
+            assert resp.status_code == 302 and resp.headers["location"].startswith("/users/login/")
+
+
+async def test_workspace_header(api: API) -> None:
+    resp = await api.get("campaigns.json")
+    assert resp.status_code == 200 and resp.headers["X-Temba-Workspace"] == api.ws.org_uuid
+    resp = await api.get("contacts.json", token=api.other.token)
+    assert resp.headers["X-Temba-Workspace"] == api.other.org_uuid
+    # errors after authentication name it too
+    resp = await api.post("fields.json", {})
+    assert resp.status_code == 400 and resp.headers["X-Temba-Workspace"] == api.ws.org_uuid
+    # an invalid token names no workspace
+    resp = await api.get("contacts.json", token="1234567890")
+    assert resp.status_code == 403 and "X-Temba-Workspace" not in resp.headers
+
+
+@pytest.mark.parametrize(("method", "path"), [("DELETE", "fields.json"), ("POST", "runs.json"),
+                                              ("GET", "contact_actions.json"), ("DELETE", "statistics.json")])  # fmt: skip
+async def test_method_not_allowed(api: API, method: str, path: str) -> None:
+    resp = await api.client.request(method, f"/api/v2/{path}", headers=api.headers(), json={})
+    assert resp.status_code == 405
+    assert resp.json() == {"detail": f'Method "{method}" not allowed.'}
+    assert resp.headers["X-Temba-Workspace"] == api.ws.org_uuid
+    # as DRF, authentication comes first
+    resp = await api.client.request(method, f"/api/v2/{path}", json={})
+    assert resp.status_code == 403
+
+
+async def test_authentication_errors(api: API) -> None:
+    def basic(email: str, key: str) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(f"{email}:{key}".encode()).decode()}
+
+    resp = await api.client.get("/api/v2/contacts.json", headers={"Authorization": "Token 1234567890"})
+    assert resp.status_code == 403 and resp.json() == {"detail": "Invalid token"}
+    resp = await api.client.get("/api/v2/contacts.json", headers=basic("admin@nyaruka.com", "1234567890"))
+    assert resp.status_code == 403 and resp.json() == {"detail": "Invalid token or email"}
+    resp = await api.client.get("/api/v2/contacts.json", headers=basic("some@name.com", api.ws.token))
+    assert resp.status_code == 403 and resp.json() == {"detail": "Invalid token or email"}
+    resp = await api.client.get("/api/v2/contacts.json", headers=basic("admin@nyaruka.com", api.ws.token))
+    assert resp.status_code == 200 and resp.headers["X-Temba-Workspace"] == api.ws.org_uuid
+    # a deactivated user's token stops working
+    async with transaction() as s:
+        await s.execute(update(User).where(User.email == "admin@nyaruka.com").values(is_active=False))
+    resp = await api.get("contacts.json")
+    assert resp.status_code == 403 and resp.json() == {"detail": "Invalid token"}

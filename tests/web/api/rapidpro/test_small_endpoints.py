@@ -1,0 +1,185 @@
+"""groups, labels, campaigns, globals, topics and resthooks: RapidPro's tests for them, ported (their error
+texts above all)."""
+
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.web.api import factories as f
+from tests.web.api.conftest import API
+from tests.web.api.rapidpro.support import assert_error, assert_errors, ids_of, set_org
+from upesi.db.engine import transaction
+from upesi.db.models import Campaign, ContactGroup, Resthook
+
+
+async def _group(uuid: str) -> ContactGroup:
+    async with transaction() as s:
+        return (await s.execute(select(ContactGroup).where(ContactGroup.uuid == uuid))).scalar_one()
+
+
+async def test_groups(api: API) -> None:
+    url = "groups.json"
+    assert (await api.post(url, {}, token=api.ws.tokens["agent"])).status_code == 403
+    assert (await api.delete(url, token=api.ws.tokens["agent"])).status_code == 403
+    frank = await f.contact(api.ws.org_id, "Frank", urns=["facebook:123456"])
+    customers = await f.group(api.ws.org_id, "Customers", [frank])
+    developers = await f.group(api.ws.org_id, "Developers", group_type="Q", query='isdeveloper = "YES"')
+    spammers = await f.group(api.other.org_id, "Spammers")
+    listed = (await api.get(url)).json()["results"]
+    open_tickets = listed[-1]  # every workspace has RapidPro's "Open Tickets" system group, oldest
+    assert listed == [
+        {"uuid": str(developers.uuid), "name": "Developers", "query": 'isdeveloper = "YES"', "status": "ready",
+         "system": False, "count": 0},
+        {"uuid": str(customers.uuid), "name": "Customers", "query": None, "status": "ready", "system": False,
+         "count": 1},
+        {"uuid": open_tickets["uuid"], "name": "Open Tickets", "query": "tickets > 0", "status": "ready",
+         "system": True, "count": 0},
+    ]  # fmt: skip
+    assert ids_of(await api.get(url, uuid=str(customers.uuid))) == [str(customers.uuid)]
+    assert ids_of(await api.get(url, name="developers")) == [str(developers.uuid)]
+    assert ids_of(await api.get(url, manual_only="1")) == [str(customers.uuid)]
+    assert_error(await api.get(url, uuid=str(customers.uuid), name="developers"), None,
+                 "You may only specify one of the uuid, name parameters")  # fmt: skip
+    assert_error(await api.post(url, {}), "name", "This field is required.")
+    resp = await api.post(url, {"name": "Reporters"})
+    assert resp.status_code == 201
+    reporters = resp.json()
+    assert reporters | {"uuid": None} == {"uuid": None, "name": "Reporters", "query": None, "status": "ready",
+                                          "system": False, "count": 0}  # fmt: skip
+    assert_error(await api.post(url, {"name": "reporters"}), "name", "This field must be unique.")
+    assert (await api.post(url, {"name": "Spammers"})).status_code == 201
+    assert_error(await api.post(url, {"name": '"People"'}), "name", 'Cannot contain the character: "')
+    assert_error(
+        await api.post(url, {"name": "x" * 65}), "name", "Ensure this field has no more than 64 characters."
+    )
+    assert (await api.post(url + f"?uuid={reporters['uuid']}", {"name": "U-Reporters"})).status_code == 200
+    assert (await _group(reporters["uuid"])).name == "U-Reporters"
+    resp = await api.post(url + f"?uuid={open_tickets['uuid']}", {"name": "Won't work"})
+    assert_error(resp, None, "Cannot modify system object.", status=403)
+    assert (await api.post(url + f"?uuid={spammers.uuid}", {"name": "Won't work"})).status_code == 404
+    assert_error(await api.delete(url), None, "URL must contain one of the following parameters: uuid")
+    assert (await api.delete(url, uuid=reporters["uuid"])).status_code == 204
+    assert (await _group(reporters["uuid"])).is_active is False
+    assert_error(
+        await api.delete(url, uuid=open_tickets["uuid"]), None, "Cannot delete system object.", status=403
+    )
+    flow = await f.flow(api.ws.org_id)
+    await f.add(Campaign(uuid=f.uid(), org_id=api.ws.org_id, name="Reminders", group_id=customers.id))
+    assert flow
+    assert_error(await api.delete(url, uuid=str(customers.uuid)), None,
+                 "Group is being used by campaigns which must be archived first.")  # fmt: skip
+    assert (await api.delete(url, uuid=str(spammers.uuid))).status_code == 404
+    await set_org(api.ws.org_id, config={"limits": {"groups": 3}})
+    assert_error(await api.post(url, {"name": "One more"}), None,
+                 "Cannot create object because workspace has reached limit.", status=409)  # fmt: skip
+
+
+async def test_labels(api: API) -> None:
+    url = "labels.json"
+    resp = await api.post(url, {"name": "Interesting"}, token=api.ws.tokens["editor"])
+    assert resp.status_code == 201
+    label = resp.json()
+    assert label | {"uuid": None} == {"uuid": None, "name": "Interesting", "count": 0}
+    assert_error(await api.get(url, uuid=label["uuid"], name="interesting"), None,
+                 "You may only specify one of the uuid, name parameters")  # fmt: skip
+    assert_error(await api.post(url, {}), "name", "This field is required.")
+    assert_error(await api.post(url, {"name": "interesting"}), "name", "This field must be unique.")
+    assert_error(await api.post(url, {"name": '""'}), "name", 'Cannot contain the character: "')
+    assert_error(
+        await api.post(url, {"name": "x" * 65}), "name", "Ensure this field has no more than 64 characters."
+    )
+    other = (await api.post(url, {"name": "Spam"}, token=api.other.token)).json()
+    assert (await api.post(url + f"?uuid={other['uuid']}", {"name": "Won't work"})).status_code == 404
+    assert_error(await api.delete(url), None, "URL must contain one of the following parameters: uuid")
+    assert (await api.delete(url, uuid=other["uuid"])).status_code == 404
+    assert (await api.delete(url, uuid=label["uuid"])).status_code == 204
+    assert ids_of(await api.get(url)) == []
+
+
+async def test_campaigns(api: API) -> None:
+    url = "campaigns.json"
+    reporters = await f.group(api.ws.org_id, "Reporters")
+    other_group = await f.group(api.ws.org_id, "Others")
+    spammers = await f.group(api.other.org_id, "Spammers")
+    assert_errors(await api.post(url, {}, token=api.ws.tokens["editor"]),
+                  {"name": "This field is required.", "group": "This field is required."})  # fmt: skip
+    resp = await api.post(url, {"name": "Reminders #3", "group": str(reporters.uuid)})
+    assert resp.status_code == 201
+    campaign: dict[str, Any] = resp.json()
+    assert campaign | {"uuid": None, "created_on": None} == {
+        "uuid": None, "name": "Reminders #3", "archived": False,
+        "group": {"uuid": str(reporters.uuid), "name": "Reporters"}, "created_on": None}  # fmt: skip
+    resp = await api.post(url, {"name": "Reminders #3", "group": str(reporters.uuid)})
+    assert_error(resp, "name", "This field must be unique.")
+    spam = (await api.post(url, {"name": "Spam", "group": str(spammers.uuid)}, token=api.other.token)).json()
+    assert (await api.post(url, {"name": "Spam", "group": str(reporters.uuid)})).status_code == 201
+    resp = await api.post(url, {"name": "x" * 65, "group": str(reporters.uuid)})
+    assert_error(resp, "name", "Ensure this field has no more than 64 characters.")
+    resp = await api.post(
+        url + f"?uuid={campaign['uuid']}", {"name": "Reminders III", "group": str(other_group.uuid)}
+    )
+    assert resp.status_code == 200 and resp.json()["group"]["uuid"] == str(other_group.uuid)
+    resp = await api.post(url + f"?uuid={spam['uuid']}", {"name": "Won't work", "group": str(spammers.uuid)})
+    assert resp.status_code == 404
+    assert ids_of(await api.get(url, uuid=campaign["uuid"])) == [campaign["uuid"]]
+
+
+async def test_globals(api: API) -> None:
+    url = "globals.json"
+    resp = await api.post(url, {"name": "Org Name", "value": "Acme Ltd"})
+    assert resp.status_code == 201
+    assert (await api.post(url + "?key=org_name", {"value": "Acme LLC"})).json()["value"] == "Acme LLC"
+    assert ids_of(await api.get(url, key="org_name"), "key") == ["org_name"]
+    assert_error(
+        await api.post(url, {"value": "yes"}),
+        "non_field_errors",
+        "Name is required when creating new global.",
+    )
+    assert_error(await api.post(url, {"name": "!!!#$%^"}), "name", "Name contains illegal characters.")
+    assert_error(
+        await api.post(url, {"name": "2cool key", "value": "23464373"}),
+        "name",
+        "Name creates Key that is invalid",
+    )
+    assert_error(
+        await api.post(url, {"name": "x" * 37}), "name", "Ensure this field has no more than 36 characters."
+    )
+    resp = await api.post(url, {"name": "New Global", "value": "23464373"})
+    assert resp.status_code == 201
+    assert resp.json() | {"modified_on": None} == {"key": "new_global", "name": "New Global", "value": "23464373",
+                                                   "modified_on": None}  # fmt: skip
+    await set_org(api.ws.org_id, config={"limits": {"globals": 2}})
+    resp = await api.post(url, {"name": "Website URL", "value": "http://example.com"})
+    assert_error(resp, None, "Cannot create object because workspace has reached limit.", status=409)
+
+
+async def test_topics(api: API) -> None:
+    url = "topics.json"
+    assert_error(await api.post(url, {}, token=api.ws.tokens["editor"]), "name", "This field is required.")
+    resp = await api.post(url, {"name": "Food"})
+    assert resp.status_code == 201
+    assert_error(await api.post(url, {"name": "Food"}), "name", "This field must be unique.")
+    assert_error(await api.post(url, {"name": '"Hi"'}), "name", 'Cannot contain the character: "')
+    assert_error(
+        await api.post(url, {"name": "x" * 65}), "name", "Ensure this field has no more than 64 characters."
+    )
+    other = (await api.post(url, {"name": "Other"}, token=api.other.token)).json()
+    assert (await api.post(url + f"?uuid={other['uuid']}", {"name": "Won't work"})).status_code == 404
+
+
+async def test_resthook_subscribers(api: API) -> None:
+    url = "resthook_subscribers.json"
+    await f.add(Resthook(org_id=api.ws.org_id, slug="new-mother"))
+    assert_errors(
+        await api.post(url, {}),
+        {"resthook": "This field is required.", "target_url": "This field is required."},
+    )
+    resp = await api.post(url, {"resthook": "spam", "target_url": "https://foo.bar/"})
+    assert_error(resp, "resthook", "No resthook with slug: spam")
+    resp = await api.post(url, {"resthook": "new-mother", "target_url": "https://foo.bar/"})
+    assert resp.status_code == 201
+    assert_error(await api.delete(url), None, "URL must contain one of the following parameters: id")
+    other = await f.add(Resthook(org_id=api.other.org_id, slug="other"))
+    assert other
+    assert (await api.delete(url, id="9999")).status_code == 404
+    assert (await api.delete(url, id=str(resp.json()["id"]))).status_code == 204
