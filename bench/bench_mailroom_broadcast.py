@@ -10,6 +10,7 @@ from support import ROOT, bench_environment, group_of_contacts, job_progress, ma
 
 from upesi.db.engine import dispose_engine, transaction
 from upesi.queues.redis import close_redis
+from upesi.queues.tasks import SendBroadcast
 from upesi_cli.demo import seed_demo
 
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "100000"))
@@ -39,8 +40,7 @@ async def main() -> None:
     org_id, start_id = await setup()
     elapsed, queued = await run_bulk_job(
         org_id,
-        "send_broadcast",
-        {"broadcast_id": start_id},
+        SendBroadcast(broadcast_id=start_id),
         CONTACTS,
         PROCESSES,
         WORKERS,

@@ -12,6 +12,7 @@ from tests.mailroom.test_support_batch import hello_flow
 from upesi.db.engine import dispose_engine, transaction
 from upesi.db.ops.flows import save_flow
 from upesi.queues.redis import close_redis
+from upesi.queues.tasks import StartFlow
 from upesi_cli.demo import seed_demo
 
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "100000"))
@@ -42,8 +43,7 @@ async def main() -> None:
     org_id, start_id = await setup()
     elapsed, queued = await run_bulk_job(
         org_id,
-        "start_flow",
-        {"start_id": start_id},
+        StartFlow(start_id=start_id),
         CONTACTS,
         PROCESSES,
         WORKERS,

@@ -12,6 +12,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support import services  # noqa: E402
 from upesi.config import reset_settings  # noqa: E402
+from upesi.queues.tasks import MailroomTask  # noqa: E402
 
 
 @contextmanager
@@ -105,7 +106,7 @@ async def job_progress(table: str, job_id: int) -> tuple[str, int]:
 
 
 async def run_bulk_job(
-    org_id: int, task_type: str, body: dict[str, Any], contacts: int, processes_: int, workers: str,
+    org_id: int, task: MailroomTask, contacts: int, processes_: int, workers: str,
     progress: Callable[[], Awaitable[tuple[str, int]]],
 ) -> tuple[float, int]:  # fmt: skip
     """Start `processes_` mailroom processes, push the bulk task and wait until progress() says the job is
@@ -115,8 +116,8 @@ async def run_bulk_job(
     from contextlib import ExitStack
 
     from tests.support import processes
-    from upesi.queues.fair import QUEUE_BATCH, FairQueue
     from upesi.queues.redis import get_redis
+    from upesi.queues.tasks import queue_task
 
     with ExitStack() as stack:
         for _ in range(processes_):
@@ -129,7 +130,7 @@ async def run_bulk_job(
                 )
             )
         begin = time.perf_counter()
-        await FairQueue(get_redis(), QUEUE_BATCH).push(org_id, task_type, body)
+        await queue_task(get_redis(), org_id, task)
         while True:
             status, queued = await progress()
             if status == "C" and queued >= contacts:

@@ -54,8 +54,9 @@ async def receive_many(
 ) -> list[int]:
     """`count` new contacts each sending `msg_text`, stored and queued as courier would, in bulk:
     a handful of statements and one Redis pipeline whatever the count. Returns the contact ids."""
-    from upesi.queues.contacts import HANDLE_CONTACT_EVENT, event_item, events_key
+    from upesi.queues.contacts import event_item, events_key
     from upesi.queues.fair import QUEUE_REALTIME, Task
+    from upesi.queues.tasks import HandleContactEvent
 
     async with transaction() as db:
         channel_id = (
@@ -99,7 +100,7 @@ async def receive_many(
             pipe.rpush(events_key(org_id, r.contact_id), event_item("msg_received", body))
             pipe.rpush(
                 f"{{{QUEUE_REALTIME}}}:o:{org_id}/1",
-                Task(HANDLE_CONTACT_EVENT, {"contact_id": r.contact_id}).encode(),
+                Task(HandleContactEvent.TYPE, HandleContactEvent(contact_id=r.contact_id).body()).encode(),
             )
         await pipe.execute()
     await redis.zadd(

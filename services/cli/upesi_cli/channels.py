@@ -5,7 +5,7 @@ import asyncio
 import json
 import uuid as uuidlib
 
-from upesi.channels.urls import callback_urls
+from upesi.channeltypes import callback_urls
 from upesi.db.engine import dispose_engine, transaction
 from upesi.db.ops.channels import add_channel
 from upesi.db.ops.orgs import find_workspace

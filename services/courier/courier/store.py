@@ -96,7 +96,7 @@ def _urn(value: str) -> URN:
     """'telegram:3527065#nicpottier' -> URN with display; the identity is what contacts are keyed by."""
     scheme, _, rest = value.partition(":")
     path, _, display = rest.partition("#")
-    return URN(scheme, path, display or None)
+    return URN(scheme, path, display=display)
 
 
 def _identity(value: str) -> str:

@@ -5,13 +5,13 @@ split, and each batch is claimed (marked done) inside the transaction that does 
 delivered twice finds its batch done and does nothing."""
 
 import json
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from upesi.queues.fair import QUEUE_REALTIME, QUEUE_THROTTLED, FairQueue
+from upesi.queues.fair import QUEUE_REALTIME, QUEUE_THROTTLED
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import SendBroadcastBatch, StartFlowBatch, queue_tasks
 
 START = "start"
 BROADCAST = "broadcast"
@@ -91,19 +91,14 @@ async def claim(db: AsyncSession, kind: str, parent_id: int, index: int) -> bool
     return row.first() is not None
 
 
-async def queue_batches(
-    org_id: int, task_type: str, key: str, parent_id: int, batches: list[tuple[int, list[int]]]
-) -> None:
+async def queue_batches(org_id: int, tasks: list[StartFlowBatch] | list[SendBroadcastBatch]) -> None:
     """One task per batch: a single contact goes on the realtime queue (someone is waiting for it), more
     on the throttled queue, which the outbox throttle can pause."""
     redis = get_redis()
-    bodies: list[dict[str, Any]] = [
-        {key: parent_id, "batch_index": i, "contact_ids": ids} for i, ids in batches
-    ]
-    single = [b for b in bodies if len(b["contact_ids"]) == 1]
+    single = [t for t in tasks if len(t.contact_ids) == 1]
     if single:
-        await FairQueue(redis, QUEUE_REALTIME).push_many(org_id, task_type, single)
-    for start in range(0, len(bodies), PUSH_PIPELINE):
-        chunk = [b for b in bodies[start : start + PUSH_PIPELINE] if len(b["contact_ids"]) > 1]
+        await queue_tasks(redis, org_id, single, queue=QUEUE_REALTIME)
+    for start in range(0, len(tasks), PUSH_PIPELINE):
+        chunk = [t for t in tasks[start : start + PUSH_PIPELINE] if len(t.contact_ids) > 1]
         if chunk:
-            await FairQueue(redis, QUEUE_THROTTLED).push_many(org_id, task_type, chunk)
+            await queue_tasks(redis, org_id, chunk, queue=QUEUE_THROTTLED)

@@ -17,10 +17,10 @@ from mailroom.persist import Outgoing
 from mailroom.recipients import Exclusions, Recipients, resolve
 from mailroom.scene import load_org_scene
 from upesi.db.engine import transaction
+from upesi.queues.tasks import SendBroadcastBatch
 from upesi.quick_replies import encode
 
 BATCH_SIZE = 100
-SEND_BATCH = "send_broadcast_batch"
 log = logging.getLogger(__name__)
 
 
@@ -62,7 +62,10 @@ async def split_broadcast(org_id: int, broadcast_id: int) -> None:
                 {"s": "Q" if contact_ids else "C", "n": len(contact_ids), "id": broadcast_id},
             )
             todo = list(enumerate(split))
-    await batches.queue_batches(org_id, SEND_BATCH, "broadcast_id", broadcast_id, todo)
+    await batches.queue_batches(
+        org_id,
+        [SendBroadcastBatch(broadcast_id=broadcast_id, batch_index=i, contact_ids=ids) for i, ids in todo],
+    )
 
 
 async def send_batch(org_id: int, broadcast_id: int, index: int, contact_ids: list[int]) -> None:

@@ -9,7 +9,7 @@ import orjson
 
 from mailroom.handlers.batch import Batch
 from mailroom.runner import Sprint
-from upesi.flows.urns import parse_urn
+from upesi.urns import split_urn
 
 
 def _json(value: Any) -> str:
@@ -89,7 +89,7 @@ async def _write_urns(pg: asyncpg.Connection, org_id: int, batch: Batch) -> None
     rows = []
     for contact_id, urns in batch.urns.items():
         for i, raw in enumerate(urns):
-            urn = parse_urn(raw)
+            urn = split_urn(raw)
             if urn is None:
                 raise ValueError(f"contact_urns_changed with an unreadable URN {raw!r}")
             rows.append(
@@ -97,7 +97,7 @@ async def _write_urns(pg: asyncpg.Connection, org_id: int, batch: Batch) -> None
                     "contact_id": contact_id,
                     "scheme": urn.scheme,
                     "path": urn.path,
-                    "identity": urn.identity(),
+                    "identity": urn.identity,
                     "display": urn.display or None,
                     "priority": TOP_URN_PRIORITY - i,
                     "channel": _param(urn.query, "channel"),

@@ -23,15 +23,14 @@ from sqlalchemy import text
 
 from upesi.db.engine import transaction
 from upesi.queues.contacts import queue_contact_event
-from upesi.queues.fair import QUEUE_THROTTLED, FairQueue
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import BulkCampaignTrigger, queue_task
 
 LIMIT = 10_000
 RETRY_AFTER = timedelta(minutes=10)
 CAMPAIGN_BATCH = 100
 QUEUE_CHUNK = 20  # the process shares one Redis pool (100 connections) with its workers
 WAIT_EVENTS = {"T": "wait_timeout", "E": "wait_expired", "S": "wait_expired"}
-CAMPAIGN_TASK = "bulk_campaign_trigger"
 log = logging.getLogger(__name__)
 
 
@@ -93,19 +92,15 @@ async def _queue_campaign(fires: list[Any], claim: str) -> None:
     by_event: dict[tuple[int, str], list[Any]] = {}
     for f in fires:
         by_event.setdefault((f.org_id, f.scope), []).append(f)
-    queue = FairQueue(get_redis(), QUEUE_THROTTLED)
+    redis = get_redis()
     for (org_id, scope), event_fires in by_event.items():
         event_id, _, version = scope.partition(":")
         for i in range(0, len(event_fires), CAMPAIGN_BATCH):
             chunk = event_fires[i : i + CAMPAIGN_BATCH]
-            await queue.push(
-                org_id,
-                CAMPAIGN_TASK,
-                {
-                    "event_id": int(event_id),
-                    "fire_version": int(version or 0),
-                    "fire_ids": [f.id for f in chunk],
-                    "claim": claim,
-                },
-                priority=True,
+            task = BulkCampaignTrigger(
+                event_id=int(event_id),
+                fire_version=int(version or 0),
+                fire_ids=[f.id for f in chunk],
+                claim=claim,
             )
+            await queue_task(redis, org_id, task, priority=True)

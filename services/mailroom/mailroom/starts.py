@@ -20,10 +20,10 @@ from mailroom.recipients import Exclusions, Recipients, resolve
 from mailroom.scene import load_org_scene
 from upesi.db.engine import transaction
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import StartFlowBatch
 
 BATCH_SIZE = 100  # as the reference's mailroom
 LOCK_WAIT_SECONDS = 60.0  # bulk starts wait up to a minute for a contact busy with an event
-START_BATCH = "start_flow_batch"
 ORIGINS = {"A": "api", "Z": "zapier", "M": "ui", "T": "trigger", "F": "flow"}
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,9 @@ async def split_start(org_id: int, start_id: int) -> None:
             split = await batches.store(db, batches.START, start_id, contact_ids, BATCH_SIZE)
             await _set_status(db, start_id, "Q" if contact_ids else "C", len(contact_ids))
             todo = list(enumerate(split))
-    await batches.queue_batches(org_id, START_BATCH, "start_id", start_id, todo)
+    await batches.queue_batches(
+        org_id, [StartFlowBatch(start_id=start_id, batch_index=i, contact_ids=ids) for i, ids in todo]
+    )
 
 
 async def _recipients(db: AsyncSession, start: StartRow) -> tuple[Recipients, Exclusions]:
@@ -173,7 +175,9 @@ async def start_batch(org_id: int, start_id: int, index: int, contact_ids: list[
                 "flow start contacts still locked: queued again",
                 extra={"start_id": start_id, "contacts": later},
             )
-            await batches.queue_batches(org_id, START_BATCH, "start_id", start_id, [(retry, later)])
+            await batches.queue_batches(
+                org_id, [StartFlowBatch(start_id=start_id, batch_index=retry, contact_ids=later)]
+            )
     finally:
         await unlock_contacts(redis, org_id, tokens)
     return later if retry is not None else []

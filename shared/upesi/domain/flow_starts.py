@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.models import Flow, FlowStart, Org
 from upesi.db.models.flows import flow_start_contacts, flow_start_groups
 from upesi.domain.errors import DomainError
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import StartFlow, queue_task
 
 ARCHIVED = "This flow is archived and can no longer be started."
 NO_RECIPIENTS = "Must specify at least one group, contact or URN"
@@ -67,4 +67,4 @@ async def create_flow_start(
 async def queue_flow_start(*, org: Org, start: FlowStart) -> None:
     """Hand a committed start to mailroom (start_flow on the batch queue). A start left unqueued (the process
     died between commit and push) is queued by mailroom's retry cron a minute later."""
-    await FairQueue(get_redis(), QUEUE_BATCH).push(org.id, "start_flow", {"start_id": start.id})
+    await queue_task(get_redis(), org.id, StartFlow(start_id=start.id))

@@ -5,20 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from upesi.excellent.functions.words import tokenize_words
-from upesi.flows.urns import URN, parse_urn
+from upesi.urns import SCHEMES, URN, split_urn
 
-# URN schemes goflow knows, in the order @urns lists them
-URN_SCHEMES = [
-    "bsuid", "ext", "facebook", "fcm", "freshchat", "instagram", "jiochat", "line", "mailto",
-    "rocketchat", "slack", "tel", "telegram", "twitter", "twitterid", "viber", "vk", "webchat",
-    "wechat", "whatsapp",
-]  # fmt: skip
+# URN schemes goflow knows, in the order @urns lists them (declared once, in upesi.urns)
+URN_SCHEMES = list(SCHEMES)
 
 
 def contact_urns(contact: dict[str, Any]) -> list[URN]:
     out = []
     for s in contact.get("urns") or []:
-        u = parse_urn(s)
+        u = split_urn(s)
         if u is not None:
             out.append(u)
     return out

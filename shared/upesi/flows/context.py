@@ -15,7 +15,7 @@ from upesi.excellent.types.values import Deferred, Lazy, XObject
 from upesi.flows.contact import URN_SCHEMES, contact_urns, first_name, urn_text
 from upesi.flows.legacy_extra import legacy_extra
 from upesi.flows.runs import read_time
-from upesi.flows.urns import format_urn
+from upesi.urns import format_urn
 
 if TYPE_CHECKING:
     from upesi.flows.runs import Run

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from upesi.flows.session import Session
-    from upesi.flows.urns import URN
+    from upesi.urns import URN
 
 
 def msg_locale(session: Session, lang: str, channel: dict[str, Any] | None, urn: URN | None) -> str:

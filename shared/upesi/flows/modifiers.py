@@ -16,7 +16,7 @@ from upesi.flows.assets import Assets
 from upesi.flows.clock import iso, real_clock, uuid7
 from upesi.flows.events import error_event
 from upesi.flows.events.types import check_event_type
-from upesi.flows.urns import normalize_urn, parse_urn
+from upesi.urns import normalize_urn, split_urn
 
 MAX_NAME_CHARS = 128
 MAX_FIELD_CHARS = 256  # what goflow's field modifier keeps (its conformance data truncates at 256)
@@ -67,7 +67,7 @@ def _urn_key(u: str) -> str:
 
 
 def _normalize(ctx: _Ctx, raw: str) -> str | None:
-    u = parse_urn(
+    u = split_urn(
         raw.replace(" ", "").replace("(", "").replace(")", "").replace("-", "")
         if raw.startswith("tel:")
         else raw
@@ -158,7 +158,7 @@ def _mod_affinity(ctx: _Ctx, m: dict[str, Any]) -> None:
     if idx is None:
         return
     ch = (m.get("channel") or {}).get("uuid")
-    u = parse_urn(urns[idx])
+    u = split_urn(urns[idx])
     display = f"#{u.display}" if u and u.display else ""
     moved = _with_channel(urns[idx], ch) + display
     _set_urns(ctx, [moved] + [x for i, x in enumerate(urns) if i != idx])

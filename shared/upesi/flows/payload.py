@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from upesi.flows.clock import iso, parse_iso
 from upesi.flows.contact import contact_urns
-from upesi.flows.urns import format_urn
+from upesi.urns import format_urn
 
 REDACTED = "********"
 
@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 
 
 def _urn_parts(s: str, redact: bool) -> dict[str, Any] | None:
-    from upesi.flows.urns import parse_urn
+    from upesi.urns import split_urn
 
-    u = parse_urn(s)
+    u = split_urn(s)
     if u is None:
         return None
     if redact:

@@ -13,11 +13,10 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from upesi.queues.fair import QUEUE_REALTIME, FairQueue
 from upesi.queues.redis import script
+from upesi.queues.tasks import HandleContactEvent, queue_task
 
 LOCK_EXPIRY_MS = 5 * 60 * 1000
-HANDLE_CONTACT_EVENT = "handle_contact_event"
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -67,9 +66,7 @@ async def queue_contact_event(
 ) -> None:
     """Append an event to the contact's list and ask a realtime worker to drain it."""
     await redis.rpush(events_key(org_id, contact_id), event_item(event_type, body))
-    await FairQueue(redis, QUEUE_REALTIME).push(
-        org_id, HANDLE_CONTACT_EVENT, {"contact_id": contact_id}, priority=True
-    )
+    await queue_task(redis, org_id, HandleContactEvent(contact_id=contact_id), priority=True)
 
 
 async def acquire_lock(

@@ -11,7 +11,7 @@ RESOLVER = Resolver(
         FieldRef("gender", "Gender", "d66a7823-eada-40e5-9a3a-57239d4690bf", "T"),
         FieldRef("state", "State", "165def68-3216-4ebf-96bc-f6f1ee5bd966", "S"),
         FieldRef("dob", "DOB", "85baf5e1-b57a-46dc-a726-a84e8c4229c7", "D"),
-        FieldRef("email", "Email", "5cb4c1a7-9b2b-4b58-9a3d-2f0f8b4b1b11", "T"),  # same as a URN scheme
+        FieldRef("mailto", "Mailto", "5cb4c1a7-9b2b-4b58-9a3d-2f0f8b4b1b11", "T"),  # same as a URN scheme
     ],
     groups=[GroupRef(1, "2b7a61a5-3a0e-4d4b-8e52-1a5ab0d0c9f1", "Testers")],
     flows=[
@@ -58,8 +58,8 @@ VALID = [
     ("tel ~ 0788", "tel ~ 0788"),
     ("URN=ewok", 'urn = "ewok"'),
     ("urns.tel = 123", "tel = 123"),
-    ("email = x@y.z", 'email = "x@y.z"'),  # the scheme wins over a field of the same key...
-    ("fields.email = x@y.z", 'fields.email = "x@y.z"'),  # ...unless fields. says otherwise
+    ("mailto = x@y.z", 'mailto = "x@y.z"'),  # the scheme wins over a field of the same key...
+    ("fields.mailto = x@y.z", 'fields.mailto = "x@y.z"'),  # ...unless fields. says otherwise
     # fields
     ("Age IS 18", "age = 18"),
     ('Age > "18"', "age > 18"),

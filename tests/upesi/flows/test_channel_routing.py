@@ -14,7 +14,7 @@ import pytest
 from upesi.flows.contact import channel_for_urn
 from upesi.flows.engine import Engine
 from upesi.flows.services.airtime import AirtimeTransfer
-from upesi.flows.urns import parse_urn
+from upesi.urns import split_urn as parse_urn
 
 US = {"uuid": "c0000000-0000-4000-8000-000000000001", "name": "US", "address": "+12065550000",
       "schemes": ["tel"], "roles": ["send", "receive"], "country": "US"}  # fmt: skip

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from upesi.channels.urls import callback_urls
+from upesi.channeltypes import callback_urls
 from upesi.config import get_settings
 from upesi.db.models import APIToken, Channel, Flow, Membership, Org, User
 from upesi.db.ops.channels import add_channel

@@ -25,6 +25,8 @@ from courier.handlers.base import (
 from courier.outbound import Outbound
 from courier.phones import urn_for
 from courier.textutil import text_and_attachments
+from upesi.channeltypes import codes
+from upesi.channeltypes.africastalking import TYPES as DECLARED_TYPES
 
 SEND_URL = "https://api.africastalking.com/version1/messaging"
 STATUSES = {"Success": "D", "Sent": "S", "Buffered": "S", "Rejected": "F", "Failed": "F", "Expired": "F"}
@@ -40,7 +42,7 @@ def parse_date(value: str) -> datetime:
 
 
 class AfricasTalkingHandler(Handler):
-    channel_types = ("AT",)
+    channel_types = codes(DECLARED_TYPES)
 
     def routes(self) -> list[Route]:
         return [

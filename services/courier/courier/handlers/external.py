@@ -40,6 +40,8 @@ from courier.ids import is_uuid
 from courier.outbound import Outbound
 from courier.phones import national_number, urn_for
 from courier.textutil import replace_non_gsm7, split_text, text_and_attachments
+from upesi.channeltypes import codes
+from upesi.channeltypes.external import TYPES as DECLARED_TYPES
 
 DEFAULT_BODY = (
     "id={{id}}&text={{text}}&to={{to}}&to_no_plus={{to_no_plus}}&from={{from}}&from_no_plus={{from_no_plus}}"
@@ -76,7 +78,7 @@ def _xpath_text(root: ET.Element, path: str) -> str | None:
 
 
 class ExternalHandler(Handler):
-    channel_types = ("EX",)
+    channel_types = codes(DECLARED_TYPES)
 
     def routes(self) -> list[Route]:
         both = ("GET", "POST")

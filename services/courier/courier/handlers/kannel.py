@@ -28,13 +28,15 @@ from courier.ids import is_uuid
 from courier.outbound import Outbound
 from courier.phones import national_number, urn_for
 from courier.textutil import is_gsm7, replace_non_gsm7, text_and_attachments
+from upesi.channeltypes import codes
+from upesi.channeltypes.kannel import TYPES as DECLARED_TYPES
 from upesi.config import get_settings
 
 STATUSES = {"1": "D", "2": "E", "4": "S", "8": "S", "16": "E"}
 
 
 class KannelHandler(Handler):
-    channel_types = ("KN",)
+    channel_types = codes(DECLARED_TYPES)
 
     def routes(self) -> list[Route]:
         return [

@@ -45,6 +45,8 @@ from courier.handlers.base import (
 )
 from courier.outbound import HttpResponse, Outbound
 from courier.textutil import split_text
+from upesi.channeltypes import codes
+from upesi.channeltypes.meta import TYPES as DECLARED_TYPES
 from upesi.config import get_settings
 
 GRAPH = "https://graph.facebook.com/v25.0"
@@ -83,7 +85,7 @@ MISSING_SECRET = "FACEBOOK_APPLICATION_SECRET is not set, so Meta's signatures c
 class MetaHandler(Handler):
     """WAC and FBA share the webhook mechanics; each type has its own payload and send format."""
 
-    channel_types = ("WAC", "FBA")
+    channel_types = codes(DECLARED_TYPES)
 
     def routes(self) -> list[Route]:
         return [

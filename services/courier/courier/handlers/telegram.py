@@ -35,7 +35,8 @@ from courier.handlers.base import (
 )
 from courier.outbound import Outbound
 from courier.textutil import split_text
-from upesi.db.ops.channels import WEBHOOK_SECRET
+from upesi.channeltypes import WEBHOOK_SECRET, codes
+from upesi.channeltypes.telegram import TYPES as DECLARED_TYPES
 
 API = "https://api.telegram.org"
 MAX_LENGTH = 4096
@@ -49,8 +50,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class TelegramHandler(Handler):
-    channel_types = ("TG",)
-    redact_config_keys = (*Handler.redact_config_keys, WEBHOOK_SECRET)
+    channel_types = codes(DECLARED_TYPES)
 
     def routes(self) -> list[Route]:
         return [Route(("POST",), "receive", self.receive, "msg_receive")]

@@ -39,6 +39,8 @@ from courier.ids import is_uuid
 from courier.outbound import Outbound
 from courier.phones import urn_for
 from courier.textutil import split_text
+from upesi.channeltypes import codes
+from upesi.channeltypes.twilio import TYPES as DECLARED_TYPES
 from upesi.config import get_settings
 
 TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -90,7 +92,7 @@ def decode_possible_base64(text: str) -> str:
 
 
 class TwilioHandler(Handler):
-    channel_types = ("T", "TMS", "TW", "TWA", "SW")
+    channel_types = codes(DECLARED_TYPES)
 
     def routes(self) -> list[Route]:
         return [

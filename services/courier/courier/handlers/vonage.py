@@ -25,6 +25,8 @@ from courier.handlers.base import (
 from courier.outbound import Outbound
 from courier.phones import urn_for
 from courier.textutil import is_gsm7, split_text, text_and_attachments
+from upesi.channeltypes import codes
+from upesi.channeltypes.vonage import TYPES as DECLARED_TYPES
 from upesi.config import get_settings
 
 SEND_URL = "https://rest.nexmo.com/sms/json"
@@ -55,7 +57,7 @@ SEND_ERRORS = {
 
 
 class VonageHandler(Handler):
-    channel_types = ("NX",)
+    channel_types = codes(DECLARED_TYPES)
     redact_config_keys = ("nexmo_api_secret", "nexmo_app_private_key", "api_secret")
 
     def routes(self) -> list[Route]:

@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.engine import transaction
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import SendBroadcast, StartFlow, queue_task
 from upesi.schedules import next_fire
 
 INTERVAL = 60.0
@@ -89,11 +89,11 @@ async def run(now: datetime | None = None) -> int:
             )
             fired.append((b.org_id, copy_id))
         starts = await _fire_triggers(db, now)
-    queue = FairQueue(get_redis(), QUEUE_BATCH)
+    redis = get_redis()
     for org_id, copy_id in fired:
-        await queue.push(org_id, "send_broadcast", {"broadcast_id": copy_id}, priority=True)
+        await queue_task(redis, org_id, SendBroadcast(broadcast_id=copy_id), priority=True)
     for org_id, start_id in starts:
-        await queue.push(org_id, "start_flow", {"start_id": start_id}, priority=True)
+        await queue_task(redis, org_id, StartFlow(start_id=start_id), priority=True)
     return len(fired) + len(starts)
 
 

@@ -26,9 +26,9 @@ from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing
 from upesi.db.engine import transaction
 from upesi.queues.contacts import queue_contact_event
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.outgoing import sending_key
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import SendBroadcast, StartFlow, queue_task
 from upesi.quick_replies import for_courier
 
 INTERVAL = 60.0
@@ -189,11 +189,11 @@ async def queue_pending() -> int:
                 )
             )
         ).all()
-    queue = FairQueue(get_redis(), QUEUE_BATCH)
+    redis = get_redis()
     for s in starts:
-        await queue.push(s.org_id, "start_flow", {"start_id": s.id})
+        await queue_task(redis, s.org_id, StartFlow(start_id=s.id))
     for b in bcasts:
-        await queue.push(b.org_id, "send_broadcast", {"broadcast_id": b.id})
+        await queue_task(redis, b.org_id, SendBroadcast(broadcast_id=b.id))
     return len(starts) + len(bcasts)
 
 

@@ -8,8 +8,8 @@ queue that task itself; this makes fires right within a minute even when it does
 from sqlalchemy import text
 
 from upesi.db.engine import transaction
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import ScheduleCampaignEvent, queue_task
 
 INTERVAL = 60.0
 SCHEDULED = "mailroom:campaign_events_scheduled"
@@ -31,12 +31,11 @@ async def run() -> int:
             )
         ).all()
     done = {int(k): int(v) for k, v in (await redis.hgetall(SCHEDULED)).items()}
-    queue = FairQueue(redis, QUEUE_BATCH)
     queued = 0
     for r in rows:
         # a live event whose fires are missing or of another version, or a dead one that still has fires
         if (r.live and done.get(r.id) != r.fire_version) or (not r.live and r.id in done):
-            await queue.push(r.org_id, "schedule_campaign_event", {"event_id": r.id})
+            await queue_task(redis, r.org_id, ScheduleCampaignEvent(event_id=r.id))
             queued += 1
     return queued
 

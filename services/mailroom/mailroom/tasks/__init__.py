@@ -1,6 +1,12 @@
-"""Queue task handlers by type: `async def handle(org_id, body)`."""
+"""Mailroom's task registry: each task module reads one dataclass of `upesi.queues.tasks` (its `TASK`) and
+handles it as `async def handle(org_id, body)`, decoding the body through that dataclass first.
+
+Every task type declared in `upesi.queues.tasks` must have exactly one module here
+(tests/mailroom/test_task_registry.py enumerates them); the foreman refuses a type it does not know.
+"""
 
 from collections.abc import Awaitable, Callable
+from types import ModuleType
 from typing import Any
 
 from mailroom.tasks import (
@@ -18,15 +24,17 @@ from mailroom.tasks import (
 
 TaskHandler = Callable[[int, dict[str, Any]], Awaitable[None]]
 
-TASKS: dict[str, TaskHandler] = {
-    handle_contact_event.TYPE: handle_contact_event.handle,
-    start_flow.TYPE: start_flow.handle,
-    start_flow_batch.TYPE: start_flow_batch.handle,
-    send_broadcast.TYPE: send_broadcast.handle,
-    send_broadcast_batch.TYPE: send_broadcast_batch.handle,
-    send_msg.TYPE: send_msg.handle,
-    interrupt_contacts.TYPE: interrupt_contacts.handle,
-    schedule_campaign_event.TYPE: schedule_campaign_event.handle,
-    schedule_contact_fires.TYPE: schedule_contact_fires.handle,
-    bulk_campaign_trigger.TYPE: bulk_campaign_trigger.handle,
-}
+MODULES: tuple[ModuleType, ...] = (
+    handle_contact_event,
+    start_flow,
+    start_flow_batch,
+    send_broadcast,
+    send_broadcast_batch,
+    send_msg,
+    interrupt_contacts,
+    schedule_campaign_event,
+    schedule_contact_fires,
+    bulk_campaign_trigger,
+)
+
+TASKS: dict[str, TaskHandler] = {m.TASK.TYPE: m.handle for m in MODULES}

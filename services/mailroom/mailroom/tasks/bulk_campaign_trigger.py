@@ -36,17 +36,17 @@ from mailroom.persist import SESSION_STATUS, Outgoing, commit_sprints
 from mailroom.scene import load_org_scene
 from upesi.db.engine import transaction
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import BulkCampaignTrigger
 
-TYPE = "bulk_campaign_trigger"
+TASK = BulkCampaignTrigger
 LOCK_WAIT_SECONDS = 10.0
 RETRY_LOCKED_AFTER = timedelta(minutes=1)
 log = logging.getLogger(__name__)
 
 
 async def handle(org_id: int, body: dict[str, Any]) -> None:
-    event_id, version = int(body["event_id"]), int(body["fire_version"])
-    fire_ids = [int(i) for i in body["fire_ids"]]
-    claim = str(body["claim"])
+    task = BulkCampaignTrigger.decode(body)
+    event_id, version, fire_ids, claim = task.event_id, task.fire_version, task.fire_ids, task.claim
     event = await _load_event(org_id, event_id)
     redis = get_redis()
     tokens: dict[int, str] = {}

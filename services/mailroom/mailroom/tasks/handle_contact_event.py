@@ -10,29 +10,29 @@ from typing import Any, cast
 from mailroom.contact_events import HANDLERS
 from upesi.config import get_settings
 from upesi.queues.contacts import (
-    HANDLE_CONTACT_EVENT,
     event_item,
     events_key,
     lock_and_peek,
     pop_and_peek,
     release_lock,
 )
-from upesi.queues.fair import QUEUE_REALTIME, FairQueue
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import HandleContactEvent, queue_task
 
-TYPE = HANDLE_CONTACT_EVENT
+TASK = HandleContactEvent
 MAX_ERRORS = 3
 log = logging.getLogger(__name__)
 
 
 async def handle(org_id: int, body: dict[str, Any]) -> None:
-    contact_id = int(body["contact_id"])
+    task = HandleContactEvent.decode(body)
+    contact_id = task.contact_id
     redis = get_redis()
     expiry_ms = int(get_settings().contact_lock_seconds * 1000)
     token, raw = await lock_and_peek(redis, org_id, contact_id, wait_seconds=10, expiry_ms=expiry_ms)
     if token is None:
         # another worker holds the contact: let it finish, then try again
-        await FairQueue(redis, QUEUE_REALTIME).push(org_id, TYPE, body, priority=True)
+        await queue_task(redis, org_id, task, priority=True)
         return
     key = events_key(org_id, contact_id)
     released = False
@@ -62,7 +62,7 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
                         extra={"contact_id": contact_id, "type": event_type},
                     )
                     await redis.lpush(key, event_item(event_type, task, error_count=errors))
-                    await FairQueue(redis, QUEUE_REALTIME).push(org_id, TYPE, body, priority=True)
+                    await queue_task(redis, org_id, task, priority=True)
                 else:
                     log.exception(
                         "contact event failed too often, dropped",

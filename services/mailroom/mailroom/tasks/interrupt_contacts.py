@@ -12,14 +12,15 @@ from sqlalchemy import text
 from mailroom.locks import lock_contacts, unlock_contacts
 from upesi.db.engine import transaction
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import InterruptContacts
 
-TYPE = "interrupt_contacts"
+TASK = InterruptContacts
 LOCK_WAIT_SECONDS = 10.0
 log = logging.getLogger(__name__)
 
 
 async def handle(org_id: int, body: dict[str, Any]) -> None:
-    contact_ids = [int(c) for c in body.get("contact_ids") or []]
+    contact_ids = InterruptContacts.decode(body).contact_ids
     if not contact_ids:
         return
     redis = get_redis()

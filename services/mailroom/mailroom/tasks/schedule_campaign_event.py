@@ -9,12 +9,13 @@ from typing import Any
 from mailroom.campaigns import schedule_event
 from mailroom.crons.schedule_campaigns import mark_scheduled
 from upesi.db.engine import transaction
+from upesi.queues.tasks import ScheduleCampaignEvent
 
-TYPE = "schedule_campaign_event"
+TASK = ScheduleCampaignEvent
 
 
 async def handle(org_id: int, body: dict[str, Any]) -> None:
-    event_id = int(body["event_id"])
+    event_id = ScheduleCampaignEvent.decode(body).event_id
     async with transaction() as db:
         version, live = await schedule_event(db, org_id, event_id)
     await mark_scheduled(event_id, version, live)

@@ -10,12 +10,13 @@ from typing import Any
 from mailroom.campaigns import schedule_contacts
 from upesi.db.engine import transaction
 from upesi.db.ops.smart_groups import refresh_contacts_groups
+from upesi.queues.tasks import ScheduleContactFires
 
-TYPE = "schedule_contact_fires"
+TASK = ScheduleContactFires
 
 
 async def handle(org_id: int, body: dict[str, Any]) -> None:
-    contact_ids = [int(c) for c in body.get("contact_ids") or []]
+    contact_ids = ScheduleContactFires.decode(body).contact_ids
     async with transaction() as db:
         await refresh_contacts_groups(db, org_id, contact_ids)
         await schedule_contacts(db, org_id, contact_ids)

@@ -6,9 +6,10 @@
 from typing import Any
 
 from mailroom.broadcasts import split_broadcast
+from upesi.queues.tasks import SendBroadcast
 
-TYPE = "send_broadcast"
+TASK = SendBroadcast
 
 
 async def handle(org_id: int, body: dict[str, Any]) -> None:
-    await split_broadcast(org_id, int(body["broadcast_id"]))
+    await split_broadcast(org_id, SendBroadcast.decode(body).broadcast_id)

@@ -6,12 +6,12 @@ to up to 100 of its contacts.
 
 from typing import Any
 
-from mailroom.broadcasts import SEND_BATCH, send_batch
+from mailroom.broadcasts import send_batch
+from upesi.queues.tasks import SendBroadcastBatch
 
-TYPE = SEND_BATCH
+TASK = SendBroadcastBatch
 
 
 async def handle(org_id: int, body: dict[str, Any]) -> None:
-    await send_batch(
-        org_id, int(body["broadcast_id"]), int(body["batch_index"]), [int(c) for c in body["contact_ids"]]
-    )
+    task = SendBroadcastBatch.decode(body)
+    await send_batch(org_id, task.broadcast_id, task.batch_index, task.contact_ids)

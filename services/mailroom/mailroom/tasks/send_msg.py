@@ -10,12 +10,14 @@ from sqlalchemy import text
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing
 from upesi.db.engine import transaction
+from upesi.queues.tasks import SendMsg
 from upesi.quick_replies import for_courier
 
-TYPE = "send_msg"
+TASK = SendMsg
 
 
 async def handle(org_id: int, body: dict[str, Any]) -> None:
+    msg_id = SendMsg.decode(body).msg_id
     async with transaction() as db:
         row = (
             await db.execute(
@@ -30,7 +32,7 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
                     WHERE m.id = :id AND m.org_id = :org AND m.direction = 'O'
                     """
                 ),
-                {"id": int(body["msg_id"]), "org": org_id},
+                {"id": msg_id, "org": org_id},
             )
         ).first()
     # only a message not yet handed to courier (or handed over but not yet picked up: courier's

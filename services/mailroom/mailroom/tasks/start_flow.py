@@ -6,9 +6,10 @@
 from typing import Any
 
 from mailroom.starts import split_start
+from upesi.queues.tasks import StartFlow
 
-TYPE = "start_flow"
+TASK = StartFlow
 
 
 async def handle(org_id: int, body: dict[str, Any]) -> None:
-    await split_start(org_id, int(body["start_id"]))
+    await split_start(org_id, StartFlow.decode(body).start_id)

@@ -6,12 +6,12 @@ contacts of a flow start in the flow.
 
 from typing import Any
 
-from mailroom.starts import START_BATCH, start_batch
+from mailroom.starts import start_batch
+from upesi.queues.tasks import StartFlowBatch
 
-TYPE = START_BATCH
+TASK = StartFlowBatch
 
 
 async def handle(org_id: int, body: dict[str, Any]) -> None:
-    await start_batch(
-        org_id, int(body["start_id"]), int(body["batch_index"]), [int(c) for c in body["contact_ids"]]
-    )
+    task = StartFlowBatch.decode(body)
+    await start_batch(org_id, task.start_id, task.batch_index, task.contact_ids)

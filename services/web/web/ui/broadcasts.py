@@ -10,8 +10,8 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import Broadcast
-from upesi.queues.fair import FairQueue
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import SendBroadcast, queue_task
 from web.ui import msgs, scheduled_broadcasts
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.schedule_form import ScheduleError, ScheduleInput, build_schedule
@@ -83,9 +83,7 @@ async def send_broadcast(
     await save_recipients(ctx.db, bcast.id, recipients)
     await ctx.db.commit()  # before the task: mailroom must find the broadcast
     if schedule is None:
-        await FairQueue(get_redis(), "tasks:batch").push(
-            ctx.org.id, "send_broadcast", {"broadcast_id": bcast.id}
-        )
+        await queue_task(get_redis(), ctx.org.id, SendBroadcast(broadcast_id=bcast.id))
     return bcast
 
 

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from upesi.channels.urls import callback_urls
+from upesi.channeltypes import TYPE_NAMES, callback_urls
 from upesi.db.models import Channel, ChannelLog, Msg
-from upesi.db.ops.channels import TYPE_NAMES
 from upesi.db.scoping import in_workspace
 from web.ui.auth import CtxDep
 from web.ui.render import render

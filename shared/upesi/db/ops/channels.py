@@ -6,34 +6,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from upesi.channeltypes import WEBHOOK_SECRET, get_channel_type
 from upesi.db.models import Channel
-
-# schemes a channel type speaks, where it is not plain tel
-TYPE_SCHEMES = {
-    "TG": ["telegram"],
-    "WAC": ["whatsapp"],
-    "TWA": ["whatsapp"],
-    "FBA": ["facebook"],
-}
-TYPE_NAMES = {
-    "EX": "External API",
-    "T": "Twilio",
-    "TMS": "Twilio Messaging Service",
-    "TW": "TwiML API",
-    "TWA": "Twilio WhatsApp",
-    "SW": "SignalWire",
-    "NX": "Vonage",
-    "TG": "Telegram",
-    "WAC": "WhatsApp",
-    "FBA": "Facebook Messenger",
-    "AT": "Africa's Talking",
-    "KN": "Kannel",
-}
-
-
-# channel types whose provider echoes a secret we register with the webhook (Telegram's secret_token)
-WEBHOOK_SECRET = "webhook_secret"
-WEBHOOK_SECRET_TYPES = frozenset({"TG"})
 
 
 async def add_channel(
@@ -50,17 +24,18 @@ async def add_channel(
     schemes: list[str] | None = None,
 ) -> Channel:
     channel_type = channel_type.upper()
-    if channel_type in WEBHOOK_SECRET_TYPES and not config.get(WEBHOOK_SECRET):
+    declared = get_channel_type(channel_type)
+    if declared and declared.webhook_secret and not config.get(WEBHOOK_SECRET):
         # registered with the provider's webhook and checked by courier on every callback
         config = {**config, WEBHOOK_SECRET: secrets.token_urlsafe(32)}
     channel = Channel(
         uuid=uuid or str(uuidlib.uuid4()),
         org_id=org_id,
         channel_type=channel_type,
-        name=name or f"{TYPE_NAMES.get(channel_type, channel_type)} {address}".strip(),
+        name=name or f"{declared.name if declared else channel_type} {address}".strip(),
         address=address,
         country=country.upper() if country else None,
-        schemes=schemes or config.get("schemes") or TYPE_SCHEMES.get(channel_type, ["tel"]),
+        schemes=schemes or config.get("schemes") or list(declared.schemes if declared else ("tel",)),
         config=config,
         tps=tps,
     )

@@ -45,7 +45,7 @@ async def resolve_contacts(
         {
             "org_id": org_id,
             "identities": identities,
-            "displays": [by_identity[i].display for i in identities],
+            "displays": [by_identity[i].display or None for i in identities],
             "channel_id": channel_id,
         },
     )

@@ -7,12 +7,12 @@ from typing import Any
 from upesi.excellent.functions.args import text_arg
 from upesi.excellent.functions.registry import builtin
 from upesi.excellent.types.values import XError, XObject
-from upesi.flows.urns import format_urn, parse_urn
+from upesi.urns import format_urn, split_urn
 
 
 @builtin("urn_parts", 1)
 def urn_parts(env: Any, v: Any) -> Any:
-    u = parse_urn(text_arg(v) if v is not None else "")
+    u = split_urn(text_arg(v) if v is not None else "")
     if u is None:
         return XError(f"{text_arg(v)} is not a valid URN")
     return XObject({"scheme": u.scheme, "path": u.path, "display": u.display})
@@ -21,7 +21,7 @@ def urn_parts(env: Any, v: Any) -> Any:
 @builtin("format_urn", 1)
 def format_urn_(env: Any, v: Any) -> Any:
     s = text_arg(v)
-    u = parse_urn(s)
+    u = split_urn(s)
     if u is None:
         return XError(f"{s} is not a valid URN")
     return format_urn(u)

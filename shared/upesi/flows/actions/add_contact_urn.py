@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.events import error_event
 from upesi.flows.runtime import evaluate_text
-from upesi.flows.urns import normalize_urn, valid_urn_path
+from upesi.urns import normalize_urn, valid_urn_path
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node

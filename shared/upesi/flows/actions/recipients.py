@@ -13,7 +13,7 @@ from upesi.flows.contact import URN_SCHEMES
 from upesi.flows.events import error_event
 from upesi.flows.groups import resolve_group_refs
 from upesi.flows.runtime import evaluate_text
-from upesi.flows.urns import normalize_urn, parse_urn, valid_urn_path
+from upesi.urns import normalize_urn, split_urn, valid_urn_path
 
 if TYPE_CHECKING:
     from upesi.flows.runs import Run
@@ -75,7 +75,7 @@ def _add_legacy_var(session: Session, r: Recipients, value: str) -> None:
 
 
 def _valid_urn(value: str) -> str | None:
-    u = parse_urn(value)
+    u = split_urn(value)
     if u is None or u.scheme not in URN_SCHEMES:
         return None
     norm = normalize_urn(u.scheme, u.path)

@@ -47,7 +47,7 @@ def _transfer(session: Session, action: dict[str, Any]) -> str:
     # the event's uuid is allocated first so the provider can keep it as a stable reference
     event_uuid = session.new_uuid()
     amounts = {cur: Decimal(str(v)) for cur, v in action["amounts"].items()}
-    transfer = service.create(event_uuid, sender, recipient.identity(), amounts, logs.append)
+    transfer = service.create(event_uuid, sender, recipient.identity, amounts, logs.append)
     event = {
         "type": "airtime_created",
         "external_id": transfer.external_id,

@@ -7,6 +7,7 @@ from typing import Any
 
 from upesi.flows.definition import Flow
 from upesi.flows.inspect.templates import template_refs
+from upesi.flows.template_keys import action_templates
 
 _REF_LISTS = {"groups": "group", "labels": "label", "contacts": "contact"}
 _REF_SINGLE = {"flow": "flow", "channel": "channel", "topic": "topic", "llm": "llm",
@@ -14,50 +15,6 @@ _REF_SINGLE = {"flow": "flow", "channel": "channel", "topic": "topic", "llm": "l
 _ASSET_KEYS = {"group": "groups", "label": "labels", "flow": "flows", "channel": "channels", "field": "fields",
                "topic": "topics", "llm": "llms", "optin": "optins", "template": "templates",
                "classifier": "classifiers", "user": "users", "global": "globals"}  # fmt: skip
-
-
-def action_templates(a: dict[str, Any]) -> list[str]:
-    """Every template string in an action (refs like flow/field/groups are not templates)."""
-    out: list[str] = []
-
-    def walk(v: Any, key: str) -> None:
-        if key in ("groups", "labels"):  # only name_match in group/label refs is a template
-            for ref in v or []:
-                if isinstance(ref, dict) and isinstance(ref.get("name_match"), str):
-                    out.append(ref["name_match"])
-            return
-        if key in (
-            "uuid",
-            "type",
-            "flow",
-            "field",
-            "contacts",
-            "channel",
-            "topic",
-            "llm",
-            "template",
-            "assignee",
-            "optin",
-            "scheme",
-            "method",
-            "local",
-            "operation",
-            "resthook",
-            "status",
-        ):
-            return
-        if isinstance(v, str):
-            out.append(v)
-        elif isinstance(v, list):
-            for i in v:
-                walk(i, key)
-        elif isinstance(v, dict):
-            for k, i in v.items():
-                walk(i, k)
-
-    for k, v in a.items():
-        walk(v, k)
-    return out
 
 
 class Dependency:

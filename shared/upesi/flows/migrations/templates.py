@@ -6,9 +6,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-# keys whose string values are not templates
-_NOT_TEMPLATES = {"uuid", "type", "name", "exit_uuid", "destination_uuid", "category_uuid", "key", "method",
-                  "scheme", "local", "operation", "resthook", "status", "language", "slug"}  # fmt: skip
+from upesi.flows.template_keys import map_templates
+
 CONTEXT_ROOTS = {
     "contact",
     "fields",
@@ -67,29 +66,11 @@ def rewrite_template(template: str, fn: Callable[[str], str], wrap: bool = False
     return "".join(out)
 
 
-def _walk_strings(v: Any, fn: Callable[[str], str], key: str = "") -> Any:
-    if isinstance(v, str):
-        return v if key in _NOT_TEMPLATES else fn(v)
-    if isinstance(v, list):
-        return [_walk_strings(i, fn, key) for i in v]
-    if isinstance(v, dict):
-        return {
-            k: (
-                i
-                if k
-                in ("flow", "field", "groups", "labels", "topic", "assignee", "channel", "llm", "template")
-                else _walk_strings(i, fn, k)
-            )
-            for k, i in v.items()
-        }
-    return v
-
-
 def rewrite_all_templates(d: dict[str, Any], fn: Callable[[str], str]) -> None:
     """Rewrite templates in actions, router operands and case arguments, and localized values."""
     tfn = lambda t: rewrite_template(t, fn)  # noqa: E731
     for node in d.get("nodes") or []:
-        node["actions"] = [_walk_strings(a, tfn) for a in node.get("actions") or []]
+        node["actions"] = [map_templates(a, tfn) for a in node.get("actions") or []]
         r = node.get("router")
         if r:
             if r.get("operand"):

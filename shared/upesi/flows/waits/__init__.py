@@ -33,7 +33,7 @@ def begin_wait(session: Session, run: Run, node: Node) -> bool:
     if w.type == "dial":
         from upesi.flows.events import error_event
         from upesi.flows.runtime import evaluate_text
-        from upesi.flows.urns import normalize_urn
+        from upesi.urns import normalize_urn
 
         phone = evaluate_text(session, run, w.phone)
         urn = normalize_urn("tel", phone, session.env.default_country) if phone else None

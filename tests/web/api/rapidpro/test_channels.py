@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error, ids_of
+from upesi.channeltypes import TYPE_NAMES
 from upesi.db.models import ChannelEvent
-from upesi.db.ops.channels import TYPE_NAMES
 from web.api.v2.channel_events import API_TYPES
 from web.api.v2.channels import TYPE_SLUGS
 

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Broadcast, Contact, ContactGroup, Msg
 from upesi.db.models.msgs import broadcast_contacts, broadcast_groups
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import SendBroadcast, queue_task
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import is_language, read_body, string, translations
@@ -162,9 +162,7 @@ async def send_broadcast(request: Request, ctx: APIContext) -> Any:
         )
         await session.refresh(broadcast)
         shape = (await serialize_broadcasts(session, [broadcast], ctx.org.is_anon))[0]
-    await FairQueue(get_redis(), QUEUE_BATCH).push(
-        ctx.org_id, "send_broadcast", {"broadcast_id": broadcast.id}
-    )
+    await queue_task(get_redis(), ctx.org_id, SendBroadcast(broadcast_id=broadcast.id))
     return created(shape)
 
 

@@ -223,7 +223,7 @@ async def _set_urns(session: AsyncSession, ctx: APIContext, contact_id: int, urn
     stmt = pg_insert(ContactURN).values(
         [
             {"org_id": ctx.org_id, "contact_id": contact_id, "scheme": u.scheme, "path": u.path,
-             "identity": u.identity, "display": u.display, "priority": 1000 - i, "auth_tokens": {}}
+             "identity": u.identity, "display": u.display or None, "priority": 1000 - i, "auth_tokens": {}}
             for i, u in enumerate(urns)
         ]
     )  # fmt: skip

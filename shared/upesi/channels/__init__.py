@@ -1,1 +1,0 @@
-"""Facts about channels that every service needs (callback URLs a provider is given)."""
