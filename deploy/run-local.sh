@@ -12,7 +12,14 @@ if [ -z "${SECRET_KEY:-}" ]; then
   SECRET_KEY="$(cat var/secret_key)"
   export SECRET_KEY
 fi
-pids=()
+# email (password resets, invitations, flows' send_email): without an SMTP_URL of the operator's, a local SMTP
+# server that writes every message to var/log/mail.log
+if [ -z "${SMTP_URL:-}" ]; then
+  "$BIN/python" -m aiosmtpd -n -l 127.0.0.1:8025 >var/log/mail.log 2>&1 &
+  SMTP_PID=$!
+  export SMTP_URL="smtp://127.0.0.1:8025/?from=upesi@localhost"
+fi
+pids=(${SMTP_PID:-})
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
@@ -22,10 +29,24 @@ port_of() { python3 -c "import sys, urllib.parse as u; print(u.urlsplit(sys.argv
 "$BIN/upesi" mailroom --port "$(port_of "$MAILROOM_URL")" >var/log/mailroom.log 2>&1 & pids+=($!)
 "$BIN/upesi" courier --port "$(port_of "$COURIER_URL")" >var/log/courier.log 2>&1 & pids+=($!)
 
-for url in "$WEB_URL/health" "$MAILROOM_URL/health" "$COURIER_URL/health" "$FAKE_PROVIDER_URL/sent"; do
-  for _ in $(seq 1 100); do curl -fs -o /dev/null "$url" && break; sleep 0.2; done
-  curl -fs -o /dev/null "$url" || { echo "$url is not answering; see var/log/"; exit 1; }
+# a loaded machine can take a while to import the web app: wait up to 2 minutes, saying who we wait for
+declare -A health=([web]="$WEB_URL/health" [mailroom]="$MAILROOM_URL/health" [courier]="$COURIER_URL/health"
+                   [fake_provider]="$FAKE_PROVIDER_URL/sent")
+waiting=(web mailroom courier fake_provider)
+for second in $(seq 1 120); do
+  still=()
+  for name in "${waiting[@]}"; do curl -fs -o /dev/null "${health[$name]}" || still+=("$name"); done
+  waiting=("${still[@]}")
+  [ ${#waiting[@]} -eq 0 ] && break
+  if [ -t 1 ]; then printf '\rstarting: waiting for %s (%d s)   ' "${waiting[*]}" "$second"
+  elif [ $((second % 10)) -eq 0 ]; then echo "starting: waiting for ${waiting[*]} ($second s)"; fi
+  sleep 1
 done
+[ -t 1 ] && printf '\r%70s\r' ''
+if [ ${#waiting[@]} -gt 0 ]; then
+  for name in "${waiting[@]}"; do echo "$name did not answer ${health[$name]} within 120 s: see var/log/$name.log" >&2; done
+  exit 1
+fi
 
 "$BIN/upesi" demo-info --json > var/demo-info.json
 "$BIN/python" - <<'PY'
@@ -39,7 +60,9 @@ Upesi is running (logs in var/log/, Ctrl-C stops everything)
   mailroom       {d['mailroom_url']}   (internal; token {d['mailroom_auth_token']})
   courier        {ch['receive_url'].split('/c/')[0]}
   fake provider  {d['fake_provider_url']}/sent   (what courier sent)
+  email          var/log/mail.log unless SMTP_URL is set (password resets, invitations, flows' emails)
 
+  new here?      sign up for a workspace of your own at {d['web_url']}/org/signup/
   demo login     {d['admin_email']} / {d['admin_password']}
   API token      {d['api_token']}
   channel        {ch['type']} {ch['address']}  receive URL: {ch['receive_url']}

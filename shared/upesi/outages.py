@@ -43,7 +43,17 @@ def down_service(exc: BaseException) -> str | None:
             return "postgres"
         if isinstance(e, sqlalchemy.exc.TimeoutError):  # no pooled connection came free
             return "postgres"
-        # asyncpg raises plain socket errors when it cannot connect; redis-py always wraps its own
-        if isinstance(e, OSError | TimeoutError):
+        # asyncpg raises plain socket errors when it cannot connect (redis-py always wraps its own); a socket
+        # error from anything else (SMTP, a webhook) is not a database outage
+        if isinstance(e, OSError | TimeoutError) and _raised_in_asyncpg(e):
             return "postgres"
     return None
+
+
+def _raised_in_asyncpg(e: BaseException) -> bool:
+    tb = e.__traceback__
+    while tb is not None:
+        if "/asyncpg/" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False

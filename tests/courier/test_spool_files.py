@@ -26,7 +26,9 @@ async def test_replayed_files_are_removed_and_failures_kept_for_the_next_round(t
 
     async def replay_msgs(items: list[dict[str, Any]]) -> None:
         if down:
-            raise ConnectionRefusedError("postgres is down")
+            raise asyncpg.exceptions.ConnectionDoesNotExistError(
+                "connection was closed in the middle of operation"
+            )
         seen.append(("msgs", items))
 
     async def replay_statuses(items: list[dict[str, Any]]) -> None:

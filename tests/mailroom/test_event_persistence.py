@@ -157,6 +157,7 @@ async def test_a_conversation_leaves_every_effect_readable(
     assert (ticket.status, ticket.topic, ticket.opened_in_id) == ("O", "General", flow_id)
     [event] = await rows("SELECT event_type, note FROM ticket_events WHERE contact_id = :c", c=contact_id)
     assert (event.event_type, event.note) == ("O", "Needs help")
+    assert [g["name"] for g in (await api_contact(api, contact_id))["groups"]] == ["Open Tickets"]
 
     # the email reached the SMTP server
     [(sender, to, data)] = smtp.messages
@@ -289,3 +290,13 @@ async def test_contact_status_blocked_by_a_flow_is_stored_and_leaves_its_groups(
         )
         == []
     )
+
+
+async def test_a_contact_with_an_open_ticket_gets_no_second_one(api: API) -> None:
+    channel_uuid, _ = await start_flow(api, [{"type": "open_ticket", "note": "@input.text"}])
+    contact_id, _ = await send(api, channel_uuid, "tel:+250788111231", "go first")
+    await send(api, channel_uuid, "tel:+250788111231", "go again")
+    tickets = await rows("SELECT status FROM tickets WHERE contact_id = :c", c=contact_id)
+    assert [t.status for t in tickets] == ["O"]
+    notes = await rows("SELECT note FROM ticket_events WHERE contact_id = :c ORDER BY id", c=contact_id)
+    assert [n.note for n in notes] == ["go first"]

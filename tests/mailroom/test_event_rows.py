@@ -112,3 +112,23 @@ async def test_transfer_airtime_without_a_provider_is_an_error_event(api: API) -
     async with transaction() as db:
         await commit_sprints(db, org, [sprint])
     assert await rows("SELECT id FROM airtime_transfers") == []
+
+
+async def test_a_message_to_a_urn_added_in_the_same_sprint_is_sent_on_it(api: API) -> None:  # noqa: F811
+    org = api.ws.org_id
+    channel = await factories.channel(org)
+    contact = await factories.contact(org, "Ann", urns=["mailto:ann@example.com"])
+    sprint = Sprint(contact_id=contact.id, session={"uuid": uid(), "runs": []}, status="completed",
+                    contact={"uuid": contact.uuid, "urns": ["mailto:ann@example.com"]}, events=[
+        event("contact_urns_changed", urns=["mailto:ann@example.com", "tel:+250788999000"]),
+        event("msg_created", msg={"uuid": uid(), "urn": "tel:+250788999000", "text": "Hello",
+                                  "channel": {"uuid": channel.uuid, "name": channel.name}}),
+    ])  # fmt: skip
+    async with transaction() as db:
+        [out] = await commit_sprints(db, org, [sprint])
+    [urn] = await rows(
+        "SELECT id FROM contact_urns WHERE identity = 'tel:+250788999000' AND contact_id = :c", c=contact.id
+    )
+    [msg] = await rows("SELECT contact_urn_id, status FROM msgs WHERE text = 'Hello'")
+    assert (msg.contact_urn_id, msg.status) == (urn.id, "I")  # I: handed to courier after the commit
+    assert out.msgs[0]["urn_id"] == urn.id

@@ -3,14 +3,15 @@
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailroom.scene import load_org_scene
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.db.raw import asyncpg_of
 
-# URNs (highest priority first, with the ?id= and &channel= params the engine expects) and groups are
-# gathered per contact by index lookups inside one statement, sent straight to asyncpg. The workspace is
+# URNs (highest priority first, with the ?id= and &channel= params the engine expects), groups and open
+# tickets are gathered per contact by index lookups inside one statement, sent straight to asyncpg. The workspace is
 # checked on the rows, not in the WHERE: given `org_id = $1` as well, a planner without fresh statistics
 # (a just-imported group) reads every contact of the workspace through the org index instead of the ids.
 _CONTACTS = """
@@ -22,7 +23,13 @@ _CONTACTS = """
            ARRAY(SELECT g.uuid::text FROM contact_group_contacts m JOIN contact_groups g ON g.id = m.group_id
                  WHERE m.contact_id = c.id AND g.is_active ORDER BY g.id) AS group_uuids,
            ARRAY(SELECT g.name FROM contact_group_contacts m JOIN contact_groups g ON g.id = m.group_id
-                 WHERE m.contact_id = c.id AND g.is_active ORDER BY g.id) AS group_names
+                 WHERE m.contact_id = c.id AND g.is_active ORDER BY g.id) AS group_names,
+           (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                       'uuid', t.uuid, 'status', 'open', 'topic', jsonb_build_object('uuid', tp.uuid, 'name', tp.name),
+                       'assignee', CASE WHEN u.id IS NOT NULL THEN jsonb_build_object('uuid', u.uuid, 'email', u.email,
+                           'name', trim(u.first_name || ' ' || u.last_name)) END)) ORDER BY t.id)
+              FROM tickets t JOIN topics tp ON tp.id = t.topic_id LEFT JOIN users u ON u.id = t.assignee_id
+             WHERE t.contact_id = c.id AND t.status = 'O') AS open_tickets
     FROM contacts c
     WHERE c.id = ANY($1::bigint[]) AND c.is_active
 """
@@ -69,5 +76,8 @@ async def load_contacts(
             contact["timezone"] = c["timezone"]
         if c["last_seen_on"]:
             contact["last_seen_on"] = iso(c["last_seen_on"])
+        if c["open_tickets"]:  # the engine opens no second ticket while one is open
+            tickets = c["open_tickets"]
+            contact["tickets"] = orjson.loads(tickets) if isinstance(tickets, str) else tickets
         result[c["id"]] = contact
     return result

@@ -37,10 +37,15 @@ def contact_row(batch: Batch, sprint: Sprint) -> dict[str, Any]:
     return row
 
 
-async def write_effects(pg: asyncpg.Connection, batch: Batch, flow_ids: dict[str, int]) -> None:
-    org_id = batch.org_id
+async def write_urns(pg: asyncpg.Connection, batch: Batch) -> None:
+    """Before the messages are made: a message to a URN the sprint added needs the URN's id."""
     if batch.urns:
-        await _write_urns(pg, org_id, batch)
+        await _write_urns(pg, batch.org_id, batch)
+
+
+async def write_effects(pg: asyncpg.Connection, batch: Batch, flow_ids: dict[str, int]) -> None:
+    """Everything else the batch gathered, after the sprint write."""
+    org_id = batch.org_id
     if batch.memberships:
         await _write_groups(pg, org_id, batch)
     if batch.labels:

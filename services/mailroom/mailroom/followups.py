@@ -1,5 +1,6 @@
 """What a batch of sprints asks of the bulk machinery, written in the sprints' own transaction:
 
+- contacts whose tickets or status changed join or leave the "Open Tickets" group;
 - contacts whose fields, groups, status or last seen time changed get their campaign fires recomputed;
 - each session_triggered event (a flow's start_session action) becomes a flow start of type F, pending,
   and each broadcast_created event (a flow's send_broadcast action) a pending broadcast; the
@@ -15,12 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailroom.campaigns import schedule_contacts
 from mailroom.handlers.batch import Batch
+from upesi.domain.tickets import sync_open_tickets_group
 
 FLOW_ACTION = "__flow_action__"  # params key carrying the parent's run summary to the started sessions
 
 
 async def apply_followups(db: AsyncSession, org_id: int, batch: Batch) -> None:
     """What the handlers gathered: contacts to reschedule, session_triggered and broadcast_created events."""
+    # the "Open Tickets" system group follows tickets opened or closed and contacts' status (its owner's rule)
+    ticketing = {e["contact_id"] for e in batch.ticket_events} | {
+        contact_id for contact_id, change in batch.contacts.items() if "status" in change.columns
+    }
+    if ticketing:
+        await sync_open_tickets_group(db, org_id=org_id, contact_ids=ticketing)
     if batch.reschedule:
         await schedule_contacts(db, org_id, sorted(batch.reschedule))
     if batch.starts:

@@ -11,7 +11,7 @@ import asyncpg
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mailroom.effects import contact_row, write_effects
+from mailroom.effects import contact_row, write_effects, write_urns
 from mailroom.followups import apply_followups
 from mailroom.handlers import collect
 from mailroom.handlers.batch import Batch
@@ -79,6 +79,7 @@ async def commit_sprints(
         scene = await load_org_scene(db, org_id)
     batch = collect(Batch(org_id, scene), sprints)
     flow_ids = await _flow_ids(pg, org_id, scene, sprints)
+    await write_urns(pg, batch)
     msg_rows, outgoing = await _message_rows(
         pg, org_id, scene, batch, flow_ids, high_priority, response_to_external_id
     )

@@ -12,6 +12,14 @@ async def contacts_changed(org_id: int, contact_ids: list[int]) -> None:
         )
 
 
+async def interrupt_contacts(org_id: int, contact_ids: list[int]) -> None:
+    """Mailroom ends the contacts' sessions (blocked, archived or deleted contacts leave their flows)."""
+    if contact_ids:
+        await FairQueue(get_redis(), QUEUE_BATCH).push(
+            org_id, "interrupt_contacts", {"contact_ids": list(dict.fromkeys(contact_ids))}
+        )
+
+
 async def campaign_events_changed(org_id: int, event_ids: list[int]) -> None:
     """Events created, edited or deleted: mailroom recomputes (or removes) their fires now rather than at
     its next schedule_campaigns cron, up to a minute later."""

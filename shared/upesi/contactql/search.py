@@ -45,15 +45,19 @@ async def search_contacts(
     text: str,
     *,
     group_id: int | None = None,
+    status: str | None = None,
     exclude_ids: list[int] | None = None,
     sort: str = "-id",
     offset: int = 0,
     limit: int = 50,
     resolver: Resolver | None = None,
 ) -> SearchResult:
-    """A page of contacts matching the query, optionally within one group (the contact list views)."""
+    """A page of contacts matching the query, optionally within one group or one status folder (the contact
+    list views)."""
     parsed = parse_query(text, resolver or await load_resolver(session, org_id))
     where = [to_sql(parsed, org_id)]
+    if status is not None:
+        where.append(Contact.status == status)
     if group_id is not None:
         where.append(
             Contact.id.in_(

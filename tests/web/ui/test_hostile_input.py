@@ -18,6 +18,7 @@ PATH_VALUES = ["not-a-uuid", "bad%00value", "99999999999999999999"]
 FIELDS = ["name", "text", "query", "email", "label", "keyword", "uuid", "flow", "group", "groups", "contact",
           "contacts", "urns", "urn", "fields", "language", "value", "key", "title", "description", "address",
           "channel_type", "username", "password", "next", "role", "org", "search", "omnibox", "body"]  # fmt: skip
+DELIBERATE = 503  # "unavailable, try again" (an outage, or no SMTP_URL for password resets): never a crash
 SKIP = {"/users/logout/"}  # signs the client out: covered in test_security
 
 
@@ -47,7 +48,7 @@ async def test_ui_pages_never_answer_500_to_bad_path_and_query_values(site: Site
         for path in _routes("GET"):
             url = _fill(path, value)
             resp = await client.get(url, params={"search": NUL, "uuid": "not-a-uuid", "page": "x"})
-            if resp.status_code >= 500:
+            if resp.status_code >= 500 and resp.status_code != DELIBERATE:
                 failures.append((url, resp.status_code))
         assert time.monotonic() - started < 240
     assert failures == []
@@ -62,7 +63,7 @@ async def test_ui_forms_never_answer_500_to_nul_and_invalid_uuids(site: Site) ->
                 url = _fill(path, PATH_VALUES[0])
                 form = {field: bad for field in FIELDS} | {"csrf_token": token}
                 resp = await client.post(url, data=form, headers={"accept": "text/html"})
-                if resp.status_code >= 500:
+                if resp.status_code >= 500 and resp.status_code != DELIBERATE:
                     failures.append((url, bad, resp.status_code))
     assert failures == []
 

@@ -6,7 +6,7 @@ import uuid
 import httpx
 import pytest
 import redis
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.web.ui.helpers import Site, csrf_from
 from upesi.config import reset_settings
@@ -586,3 +586,51 @@ async def test_empty_dashboard_guides_the_first_steps(site: Site, admin: httpx.A
                       schemes=["tel"], config={}))  # fmt: skip
     await add_contact(site.org_id, "Ann", "+250788000001")
     assert 'id="first-run-guide"' not in (await admin.get("/dashboard/")).text
+
+
+async def test_contact_status_folders(site: Site, admin: httpx.AsyncClient) -> None:
+    people = {code: await add_contact(site.org_id, name, phone) for code, name, phone in [
+        ("A", "Ann", "+250788000001"), ("B", "Ben", "+250788000002"),
+        ("S", "Sue", "+250788000003"), ("V", "Val", "+250788000004")]}  # fmt: skip
+    async with transaction() as s:
+        for code, contact in people.items():
+            await s.execute(update(Contact).where(Contact.id == contact.id).values(status=code))
+    for path, shown in [("/contact/", "Ann"), ("/contact/blocked/", "Ben"), ("/contact/stopped/", "Sue"),
+                        ("/contact/archived/", "Val")]:  # fmt: skip
+        page = (await admin.get(path)).text
+        table = page.split('id="contacts"')[1].split("</table>")[0]
+        assert [name for name in ("Ann", "Ben", "Sue", "Val") if name in table] == [shown], path
+        assert 'id="folder-blocked"' in page and "1 contact" in page
+    # a search stays within the folder
+    found = (await admin.get("/contact/blocked/", params={"search": 'name ~ "ben"'})).text
+    assert "/contact/read/" + people["B"].uuid in found
+    elsewhere = (await admin.get("/contact/", params={"search": 'name ~ "ben"'})).text
+    assert "/contact/read/" + people["B"].uuid not in elsewhere
+
+
+async def test_conflicting_triggers_are_refused(site: Site, admin: httpx.AsyncClient) -> None:
+    """RapidPro refuses a trigger that an active one of the same type already covers (same channel, groups,
+    an overlapping keyword); an archived one is no conflict."""
+    token = csrf_from((await admin.get("/trigger/")).text)
+
+    async def create(**form: str) -> httpx.Response:
+        return await admin.post(
+            "/trigger/create/", data={"flow": site.flow_uuid, "csrf_token": token, **form}
+        )
+
+    assert "error" not in (await create(keyword="join")).headers["location"]
+    again = await create(keyword="JOIN")
+    assert (
+        "There%20already%20exists%20a%20trigger%20of%20this%20type%20with%20these%20options."
+        in again.headers["location"]
+    )
+    assert "error" not in (await create(keyword="leave")).headers["location"]
+    assert "error" not in (await create(trigger_type="C")).headers["location"]
+    assert "error=" in (await create(trigger_type="C")).headers["location"]
+    async with transaction() as s:
+        rows = (await s.execute(select(Trigger).where(Trigger.org_id == site.org_id))).scalars().all()
+        assert sorted((t.trigger_type, tuple(t.keywords or [])) for t in rows) == [
+            ("C", ()), ("K", ("join",)), ("K", ("leave",))]  # fmt: skip
+        join = next(t for t in rows if t.keywords == ["join"])
+    await admin.post("/trigger/archive/", data={"triggers": join.uuid, "csrf_token": token})
+    assert "error" not in (await create(keyword="join")).headers["location"]

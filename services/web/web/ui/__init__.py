@@ -12,6 +12,7 @@ def install(app: FastAPI) -> None:
         campaigns,
         channel_forms,
         channels,
+        contact_bulk,
         contact_edit,
         contact_import,
         contacts,
@@ -29,6 +30,7 @@ def install(app: FastAPI) -> None:
         tickets,
         tokens,
         triggers,
+        two_factor,
         workspace,
     )
     from web.ui.editor import router as editor_router
@@ -45,6 +47,7 @@ def install(app: FastAPI) -> None:
         groups.router,
         table_exports.router,
         export_pages.router,
+        contact_bulk.router,
         contact_edit.router,
         contact_import.router,
         contacts.router,
@@ -63,5 +66,6 @@ def install(app: FastAPI) -> None:
         account.router,
         passwords.router,
         invitations.router,
+        two_factor.router,
     ):
         app.include_router(router)

@@ -17,6 +17,9 @@ from web.ui.session import check_csrf, set_csrf_cookie
 
 # the session cookie's key of the server-side session (upesi.db.ops.signin): without a live row, no sign-in
 SESSION_KEY = "sid"
+# the cookie's key of a sign-in waiting for its second step (a one-time code)
+TWO_FACTOR_KEY = "two_factor"
+TWO_FACTOR_TRIES = 5
 
 # what each role may do; RapidPro's agents work with contacts, messages and tickets only, viewers only look
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -150,6 +153,16 @@ async def login(
         response = render(request, "login.html", {"next": _safe_next(next), "error": error}, status)
         set_csrf_cookie(request, response)
         return response
+    if await db.scalar(select(User.totp_secret).where(User.id == result.user_id)):
+        # the password was right; the second step (upesi.domain.two_factor) signs in
+        await db.commit()
+        csrf = request.session.get("csrf")
+        request.session.clear()
+        request.session.update(
+            {"csrf": csrf, TWO_FACTOR_KEY: {"user_id": result.user_id, "org_id": result.org_id,
+                                            "next": _safe_next(next), "tries": 0}}
+        )  # fmt: skip
+        return RedirectResponse("/users/two_factor/", status_code=303)
     await start_session(request, db, result.user_id, result.org_id)
     return RedirectResponse(_safe_next(next), status_code=303)
 

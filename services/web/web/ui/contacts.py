@@ -44,11 +44,34 @@ async def _urns(db: AsyncSession, contact_ids: list[int]) -> dict[int, list[str]
     return urns
 
 
+# RapidPro's status folders: (path, status code, label)
+FOLDERS = [
+    ("/contact/", "A", "Active"),
+    ("/contact/blocked/", "B", "Blocked"),
+    ("/contact/stopped/", "S", "Stopped"),
+    ("/contact/archived/", "V", "Archived"),
+]
+
+
+async def _folder_counts(db: AsyncSession, org_id: int) -> dict[str, int]:
+    rows = await db.execute(
+        select(Contact.status, func.count())
+        .where(in_workspace(Contact, org_id), Contact.is_active)
+        .group_by(Contact.status)
+    )
+    return {status: count for status, count in rows.all()}
+
+
 @router.get("/contact/")
+@router.get("/contact/blocked/")
+@router.get("/contact/stopped/")
+@router.get("/contact/archived/")
 async def contact_list(
     request: Request, ctx: CtxDep, search: str = "", group: str = "", page: int = 1
 ) -> Response:
     ctx.require("contact_read")
+    folder = next((f for f in FOLDERS if f[0] == request.url.path), FOLDERS[0])
+    status = folder[1]
     groups = await _groups(ctx)
     current = next((g for g in groups if g["uuid"] == group), None)
     group_id = None
@@ -61,13 +84,13 @@ async def contact_list(
     if search.strip():
         try:
             found = await search_contacts(
-                ctx.db, ctx.org.id, search, group_id=group_id, offset=offset, limit=PAGE_SIZE
+                ctx.db, ctx.org.id, search, group_id=group_id, status=status, offset=offset, limit=PAGE_SIZE
             )
             ids, total = found.contact_ids, found.total
         except (QueryError, ValueError) as e:
             error = str(e)
     else:
-        where: list[Any] = [in_workspace(Contact, ctx.org.id), Contact.is_active]
+        where: list[Any] = [in_workspace(Contact, ctx.org.id), Contact.is_active, Contact.status == status]
         if group_id is not None:
             where.append(
                 Contact.id.in_(
@@ -117,6 +140,9 @@ async def contact_list(
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
             "statuses": CONTACT_STATUSES,
+            "folder": folder,
+            "folders": FOLDERS,
+            "folder_counts": await _folder_counts(ctx.db, ctx.org.id),
         },
     )
 

@@ -8,6 +8,7 @@ its groups in trigger_groups and exclusions in trigger_exclude_groups, as RapidP
 import uuid as uuidlib
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import select, update
@@ -17,6 +18,8 @@ from upesi.db.models import Channel, ContactGroup, Flow, Trigger
 from upesi.db.models.triggers import trigger_exclude_groups, trigger_groups
 from upesi.db.ops.flows import add_keyword_trigger
 from upesi.db.scoping import in_workspace
+from upesi.domain.errors import DomainError
+from upesi.domain.triggers import refuse_conflicts
 from web.ui import schedule_triggers
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.render import render
@@ -187,10 +190,18 @@ async def trigger_create(
             return RedirectResponse(
                 "/trigger/?error=A keyword is one word of at most 16 characters", status_code=303
             )
+        try:
+            await refuse_conflicts(ctx.db, org_id=ctx.org.id, trigger_type="K", keywords=[word])
+        except DomainError as e:
+            return RedirectResponse(f"/trigger/?error={quote(e.message)}", status_code=303)
         await add_keyword_trigger(
             ctx.db, ctx.org.id, flow_id, [word], match_type="O" if match_type == "O" else "F"
         )
     elif trigger_type in ("C", "M", "N"):  # catch-all, missed call, new conversation: just a flow
+        try:
+            await refuse_conflicts(ctx.db, org_id=ctx.org.id, trigger_type=trigger_type)
+        except DomainError as e:
+            return RedirectResponse(f"/trigger/?error={quote(e.message)}", status_code=303)
         ctx.db.add(
             Trigger(uuid=str(uuidlib.uuid4()), org_id=ctx.org.id, trigger_type=trigger_type, flow_id=flow_id)
         )

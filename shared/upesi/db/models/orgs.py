@@ -43,6 +43,12 @@ class User(Base):
     last_name: Mapped[str] = mapped_column(String(150), default="", server_default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     last_login: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # two-factor authentication (upesi.domain.two_factor): the TOTP secret once enabled, and the hashes of the
+    # unused backup tokens
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    backup_token_hashes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(64)), default=list, server_default="{}"
+    )
     created_on: Mapped[Created]
 
 

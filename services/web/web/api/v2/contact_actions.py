@@ -4,28 +4,22 @@ archive, for up to 100 contacts (UUIDs or URNs)."""
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
 from upesi.db.engine import transaction
-from upesi.db.models import Contact, ContactURN, Msg
+from upesi.db.models import Contact, ContactURN
+from upesi.domain.contact_actions import apply_action, check_action
 from upesi.urns import URNError, parse_urn
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string, string_list
-from web.api.v2.contact_writes import (
-    add_to_group,
-    contacts_changed,
-    delete_contacts,
-    interrupt,
-    remove_from_group,
-    resolve_groups,
-)
+from web.api.v2.contact_writes import contacts_changed, interrupt, resolve_groups
 from web.api.v2.errors import Errors
 from web.api.v2.routing import endpoint, no_content
 from web.api.v2.scoping import in_org
 from web.api.v2.values import is_uuid
 
+# RapidPro's API actions (the contact list's "restore" is not among them)
 ACTIONS = ("add", "remove", "block", "unblock", "interrupt", "archive_messages", "delete", "archive")
-STATUS_FOR = {"block": "B", "unblock": "A", "archive": "V"}
 
 
 async def resolve_contacts(
@@ -88,8 +82,6 @@ async def contact_actions(request: Request, ctx: APIContext) -> Any:
         group_ref = string(data, "group", errors, allow_null=True, allow_blank=True)
         if not group_ref and "group" not in errors.fields:
             errors.add("group", "This field may not be null.")
-    interrupt_ids: list[int] = []
-    changed_ids: list[int] = []
     async with transaction() as session:
         contacts = await resolve_contacts(session, ctx, refs, errors) if refs else {}
         ids = sorted(contacts)
@@ -99,50 +91,15 @@ async def contact_actions(request: Request, ctx: APIContext) -> Any:
             group = found[0] if found else None
         errors.raise_if_any()
         # the object-level rules run once every field is valid, as DRF's validate() does
-        if action in ("add", "remove") and group is None:
-            errors.add("non_field_errors", f'For action "{action}" you should also specify a group')
-        elif action not in ("add", "remove") and group is not None:
-            errors.add("non_field_errors", f'For action "{action}" you should not specify a group')
-        elif action == "add":
-            inactive = [uuid for uuid, status in contacts.values() if status != "A"]
-            if inactive:
-                errors.add(
-                    "non_field_errors",
-                    "Non-active contacts cannot be added to groups: " + ", ".join(inactive),
-                )
-        errors.raise_if_any()
-
-        if action == "add" and group is not None:
-            await add_to_group(session, group.id, ids)
-            changed_ids = ids
-        elif action == "remove" and group is not None:
-            await remove_from_group(session, group.id, ids)
-            changed_ids = ids
-        elif action in STATUS_FOR:
-            changed_ids = ids  # smart groups only hold active contacts
-            await session.execute(
-                update(Contact)
-                .where(Contact.id.in_(ids))
-                .values(status=STATUS_FOR[action], modified_on=func.now())
-            )
-            if action in ("block", "archive"):
-                interrupt_ids = ids  # blocked and archived contacts leave their flows, as in RapidPro
-        elif action == "interrupt":
-            interrupt_ids = ids
-        elif action == "archive_messages":
-            await session.execute(
-                update(Msg)
-                .where(
-                    in_org(ctx, Msg),
-                    Msg.contact_id.in_(ids),
-                    Msg.direction == "I",
-                    Msg.visibility == "V",
-                )
-                .values(visibility="A", modified_on=func.now())
-            )
-        elif action == "delete":
-            await delete_contacts(session, ctx, ids)
-            interrupt_ids = ids
-    await interrupt(ctx, interrupt_ids)
-    await contacts_changed(ctx, changed_ids)
+        check_action(
+            action or "",
+            group,
+            {i: status for i, (_, status) in contacts.items()},
+            {i: uuid for i, (uuid, _) in contacts.items()},
+        )
+        outcome = await apply_action(
+            session, org_id=ctx.org_id, action=action or "", contact_ids=ids, group=group
+        )
+    await interrupt(ctx, outcome.interrupt_ids)
+    await contacts_changed(ctx, outcome.changed_ids)
     return no_content()

@@ -20,8 +20,6 @@ from upesi.db.models import (
     ContactURN,
     contact_group_contacts,
 )
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
-from upesi.queues.redis import get_redis
 from upesi.urns import URN, URNError, parse_urn
 from web import mailroom_tasks
 from web.api.v2 import body as b
@@ -259,55 +257,11 @@ async def _set_manual_groups(session: AsyncSession, contact_id: int, group_ids: 
         )
 
 
-async def add_to_group(session: AsyncSession, group_id: int, contact_ids: list[int]) -> None:
-    if contact_ids:
-        await session.execute(
-            pg_insert(contact_group_contacts)
-            .values([{"group_id": group_id, "contact_id": c} for c in contact_ids])
-            .on_conflict_do_nothing()
-        )
-        await touch(session, contact_ids)
-
-
-async def remove_from_group(session: AsyncSession, group_id: int, contact_ids: list[int]) -> None:
-    await session.execute(
-        delete(contact_group_contacts).where(
-            contact_group_contacts.c.group_id == group_id,
-            contact_group_contacts.c.contact_id.in_(contact_ids),
-        )
-    )
-    await touch(session, contact_ids)
-
-
-async def touch(session: AsyncSession, contact_ids: list[int]) -> None:
-    await session.execute(update(Contact).where(Contact.id.in_(contact_ids)).values(modified_on=func.now()))
-
-
 async def interrupt(ctx: APIContext, contact_ids: list[int]) -> None:
-    """Mailroom ends the contacts' sessions (contract: interrupt_contacts on tasks:batch)."""
-    if contact_ids:
-        await FairQueue(get_redis(), QUEUE_BATCH).push(
-            ctx.org_id, "interrupt_contacts", {"contact_ids": contact_ids}
-        )
+    """Mailroom ends the contacts' sessions, once the transaction has committed."""
+    await mailroom_tasks.interrupt_contacts(ctx.org_id, contact_ids)
 
 
 async def contacts_changed(ctx: APIContext, contact_ids: list[int]) -> None:
     """Once the transaction has committed: mailroom re-evaluates smart groups and campaign fires."""
     await mailroom_tasks.contacts_changed(ctx.org_id, contact_ids)
-
-
-async def delete_contacts(session: AsyncSession, ctx: APIContext, contact_ids: list[int]) -> None:
-    """Soft delete as RapidPro's release: the row stays inactive with its personal data cleared, URNs are
-    detached (kept so message history keeps its addresses) and group memberships go. The caller asks
-    mailroom to interrupt their sessions once the transaction has committed."""
-    await session.execute(
-        update(Contact)
-        .where(Contact.id.in_(contact_ids), in_org(ctx, Contact))
-        .values(is_active=False, name=None, fields={}, current_flow_id=None, modified_on=func.now())
-    )
-    await session.execute(
-        update(ContactURN).where(ContactURN.contact_id.in_(contact_ids)).values(contact_id=None)
-    )
-    await session.execute(
-        delete(contact_group_contacts).where(contact_group_contacts.c.contact_id.in_(contact_ids))
-    )

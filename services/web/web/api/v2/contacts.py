@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, Flow, contact_group_contacts
 from upesi.db.models.contacts import CONTACT_STATUSES
+from upesi.domain.contact_actions import delete_contacts
 from upesi.urns import URNError, parse_urn
 from web.api.v2 import params
 from web.api.v2.auth import APIContext
@@ -17,7 +18,6 @@ from web.api.v2.contact_writes import (
     ContactChanges,
     apply_changes,
     contacts_changed,
-    delete_contacts,
     interrupt,
     validate_changes,
 )
@@ -216,6 +216,6 @@ async def delete_contact(request: Request, ctx: APIContext) -> Any:
         contact = await _find(session, ctx, *found)
         if contact is None:
             raise not_found()
-        await delete_contacts(session, ctx, [contact.id])
+        await delete_contacts(session, org_id=ctx.org_id, contact_ids=[contact.id])
     await interrupt(ctx, [contact.id])
     return no_content()

@@ -1,0 +1,101 @@
+"""Bulk actions on the contact list: what each stores, what mailroom is asked to do, and RapidPro's
+refusals, on ticked contacts and on every contact of the list."""
+
+import json
+
+import httpx
+from sqlalchemy import select
+
+from tests.web.ui.helpers import Site, csrf_from
+from tests.web.ui.test_pages import add_contact, add_group
+from upesi.db.engine import transaction
+from upesi.db.models import Contact, contact_group_contacts
+from upesi.queues.fair import QUEUE_BATCH, FairQueue
+from upesi.queues.redis import get_redis
+
+
+async def _bulk(client: httpx.AsyncClient, folder: str = "/contact/", **form: object) -> httpx.Response:
+    token = csrf_from((await client.get("/contact/")).text)
+    return await client.post("/contact/bulk/", data={"csrf_token": token, "folder": folder, **form})
+
+
+async def _state(contact_ids: list[int]) -> dict[int, tuple[str, bool, set[int]]]:
+    async with transaction() as s:
+        rows = (await s.execute(select(Contact).where(Contact.id.in_(contact_ids)))).scalars().all()
+        links = (
+            await s.execute(
+                select(contact_group_contacts.c.contact_id, contact_group_contacts.c.group_id).where(
+                    contact_group_contacts.c.contact_id.in_(contact_ids)
+                )
+            )
+        ).all()
+    groups: dict[int, set[int]] = {}
+    for cid, gid in links:
+        groups.setdefault(cid, set()).add(gid)
+    return {c.id: (c.status, c.is_active, groups.get(c.id, set())) for c in rows}
+
+
+async def _queued_tasks() -> list[tuple[str, dict]]:
+    queue = FairQueue(get_redis(), QUEUE_BATCH)
+    tasks = []
+    while (item := await queue.pop()) is not None:
+        owner, payload = item
+        await queue.done(owner, payload)
+        body = json.loads(payload.split("|", 1)[1])
+        tasks.append((body["type"], body["task"]))
+    return tasks
+
+
+async def test_ticked_contacts_through_their_life(site: Site, admin: httpx.AsyncClient) -> None:
+    ann, ben, cy = [await add_contact(site.org_id, n, p) for n, p in
+                    [("Ann", "+250788000001"), ("Ben", "+250788000002"), ("Cy", "+250788000003")]]  # fmt: skip
+    farmers = await add_group(site.org_id, "Farmers")
+    ids = [ann.id, ben.id, cy.id]
+    page = (await admin.get("/contact/")).text
+    assert 'id="bulk-form"' in page and f'value="{ann.uuid}" form="bulk-form"' in page
+
+    added = await _bulk(admin, action="add", target_group=farmers.uuid, contacts=[ann.uuid, ben.uuid])
+    assert added.status_code == 303 and "done=" in added.headers["location"]
+    state = await _state(ids)
+    assert state[ann.id][2] == {farmers.id} and state[ben.id][2] == {farmers.id} and state[cy.id][2] == set()
+
+    await _bulk(admin, action="block", contacts=[ann.uuid])
+    state = await _state(ids)
+    assert state[ann.id][:2] == ("B", True) and state[ann.id][2] == set()  # a blocked contact is in no group
+    # a blocked contact cannot be added to a group
+    refused = await _bulk(admin, "/contact/blocked/", status="B", action="add", target_group=farmers.uuid,
+                          contacts=[ann.uuid])  # fmt: skip
+    assert "Non-active+contacts+cannot+be+added+to+groups" in refused.headers["location"]
+
+    await _bulk(admin, "/contact/blocked/", status="B", action="restore", contacts=[ann.uuid])
+    await _bulk(admin, action="archive", contacts=[cy.uuid])
+    await _bulk(admin, "/contact/archived/", status="V", action="delete", contacts=[cy.uuid])
+    state = await _state(ids)
+    assert state[ann.id][:2] == ("A", True) and state[cy.id][1] is False
+
+    tasks = await _queued_tasks()
+    interrupted = [t["contact_ids"] for kind, t in tasks if kind == "interrupt_contacts"]
+    assert interrupted == [[ann.id], [cy.id], [cy.id]]  # block, archive, delete
+    assert any(kind == "schedule_contact_fires" and ann.id in t["contact_ids"] for kind, t in tasks)
+
+
+async def test_every_contact_of_the_list(site: Site, admin: httpx.AsyncClient) -> None:
+    people = [await add_contact(site.org_id, f"P{i}", f"+25078800{i:04d}") for i in range(60)]  # two pages
+    clinic = await add_group(site.org_id, "Clinic")
+    page = (await admin.get("/contact/")).text
+    assert 'id="bulk-all"' in page and "all 60 in this list" in page
+    await _bulk(admin, action="add", target_group=clinic.uuid, contacts=[people[0].uuid], all_matching="1")
+    state = await _state([p.id for p in people])
+    assert all(groups == {clinic.id} for _, _, groups in state.values())
+    # all matching a search: only those
+    await _bulk(admin, action="archive", search='name = "P7"', all_matching="1")
+    state = await _state([p.id for p in people])
+    assert [p.name for p in people if state[p.id][0] == "V"] == ["P7"]
+
+
+async def test_viewers_cannot_act(site: Site) -> None:
+    async with site.signed_in("viewer") as viewer:
+        assert 'id="bulk-form"' not in (await viewer.get("/contact/")).text
+        token = csrf_from((await viewer.get("/contact/")).text)
+        response = await viewer.post("/contact/bulk/", data={"csrf_token": token, "action": "block"})
+        assert response.status_code == 403
