@@ -305,9 +305,10 @@ async def test_open_tickets_group_cannot_be_changed(api: API) -> None:
 
 
 async def test_documented_in_openapi_and_root(api: API) -> None:
-    root = (await api.client.get("/api/v2/")).json()
-    assert root["tickets"] == "http://testserver/api/v2/tickets.json"
-    assert root["ticket_actions"] == "http://testserver/api/v2/ticket_actions.json"
+    # the JSON listing (a browser gets the docs at /api/v2/); RapidPro lists the docs URLs, without .json
+    root = (await api.client.get("/api/v2/.json")).json()
+    assert root["tickets"] == "http://testserver/api/v2/tickets"
+    assert root["ticket_actions"] == "http://testserver/api/v2/ticket_actions"
     spec = (await api.client.get("/api/v2/openapi.json")).json()
     listing = spec["paths"]["/tickets.json"]
     assert set(listing) == {"get"}
