@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing
@@ -51,27 +52,34 @@ ORDER BY m.id
 """
 
 
+async def _claim_outgoing(db: AsyncSession, status: str, older_than: str) -> list[Any]:
+    """Outgoing messages in `status` untouched for `older_than` (an interval), up to LIMIT, touched so the
+    next sweep skips them, and locked against a concurrent sweep; their rows as _SELECT reads them."""
+    ids = (
+        (
+            await db.execute(
+                text(
+                    f"""
+                UPDATE msgs SET modified_on = now() WHERE id IN (
+                    SELECT id FROM msgs WHERE direction = 'O' AND status = :status
+                      AND modified_on < now() - interval '{older_than}' ORDER BY id LIMIT {LIMIT}
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING id
+                """
+                ),
+                {"status": status},
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return list((await db.execute(text(_SELECT), {"ids": list(ids)})).all()) if ids else []
+
+
 async def requeue_stuck() -> int:
     """Returns how many messages were queued again."""
     async with transaction() as db:
-        ids = (
-            (
-                await db.execute(
-                    text(
-                        f"""
-                    UPDATE msgs SET modified_on = now() WHERE id IN (
-                        SELECT id FROM msgs WHERE direction = 'O' AND status = 'I'
-                          AND modified_on < now() - interval '{STUCK_AFTER}' ORDER BY id LIMIT {LIMIT}
-                        FOR UPDATE SKIP LOCKED)
-                    RETURNING id
-                    """
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-        rows = (await db.execute(text(_SELECT), {"ids": list(ids)})).all() if ids else []
+        rows = await _claim_outgoing(db, "I", STUCK_AFTER)
     await queue_outgoing(_batches(rows))
     if rows:
         log.info("requeued stuck messages", extra={"count": len(rows)})
@@ -230,24 +238,7 @@ async def retry_incoming() -> int:
 async def sweep_queued() -> tuple[int, int]:
     """Returns (queued again, failed)."""
     async with transaction() as db:
-        ids = (
-            (
-                await db.execute(
-                    text(
-                        f"""
-                    UPDATE msgs SET modified_on = now() WHERE id IN (
-                        SELECT id FROM msgs WHERE direction = 'O' AND status = 'Q'
-                          AND modified_on < now() - interval '{QUEUED_AFTER}' ORDER BY id LIMIT {LIMIT}
-                        FOR UPDATE SKIP LOCKED)
-                    RETURNING id
-                    """
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-        rows = (await db.execute(text(_SELECT), {"ids": list(ids)})).all() if ids else []
+        rows = await _claim_outgoing(db, "Q", QUEUED_AFTER)
         redis = get_redis()
         sending = await redis.mget([sending_key(r.uuid) for r in rows]) if rows else []
         died = [r.id for r, mark in zip(rows, sending, strict=True) if mark]
