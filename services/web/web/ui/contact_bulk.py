@@ -3,7 +3,7 @@ delete, on the contacts ticked or on every contact matching the list's search, t
 function as API v2's contact_actions."""
 
 import uuid as uuidlib
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form
@@ -11,12 +11,13 @@ from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from upesi.contactql import QueryError, search_contacts
-from upesi.db.models import Contact, ContactGroup, contact_group_contacts
+from upesi.db.models import Contact, ContactGroup
 from upesi.db.scoping import in_workspace
 from upesi.domain.contact_actions import apply_action, check_action
 from upesi.domain.errors import DomainError
 from web.mailroom_tasks import contacts_changed, interrupt_contacts
 from web.ui.auth import Csrf, CtxDep
+from web.ui.contacts import list_filter
 
 router = APIRouter()
 BATCH = 1000  # ids per statement
@@ -36,15 +37,7 @@ async def _matching(ctx: CtxDep, status: str, search: str, group_id: int | None)
             ctx.db, ctx.org.id, search, group_id=group_id, status=status, offset=0, limit=10_000_000
         )
         return list(found.contact_ids)
-    where: list[Any] = [in_workspace(Contact, ctx.org.id), Contact.is_active, Contact.status == status]
-    if group_id is not None:
-        where.append(
-            Contact.id.in_(
-                select(contact_group_contacts.c.contact_id).where(
-                    contact_group_contacts.c.group_id == group_id
-                )
-            )
-        )
+    where = list_filter(ctx.org.id, status, group_id)
     return list((await ctx.db.execute(select(Contact.id).where(*where))).scalars())
 
 

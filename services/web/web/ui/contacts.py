@@ -53,6 +53,17 @@ FOLDERS = [
 ]
 
 
+def list_filter(org_id: int, status: str, group_id: int | None) -> list[Any]:
+    """The contacts a folder (and group) of the list shows, without a search."""
+    where: list[Any] = [in_workspace(Contact, org_id), Contact.is_active, Contact.status == status]
+    if group_id is not None:
+        members = select(contact_group_contacts.c.contact_id).where(
+            contact_group_contacts.c.group_id == group_id
+        )
+        where.append(Contact.id.in_(members))
+    return where
+
+
 async def _folder_counts(db: AsyncSession, org_id: int) -> dict[str, int]:
     rows = await db.execute(
         select(Contact.status, func.count())
@@ -90,15 +101,7 @@ async def contact_list(
         except (QueryError, ValueError) as e:
             error = str(e)
     else:
-        where: list[Any] = [in_workspace(Contact, ctx.org.id), Contact.is_active, Contact.status == status]
-        if group_id is not None:
-            where.append(
-                Contact.id.in_(
-                    select(contact_group_contacts.c.contact_id).where(
-                        contact_group_contacts.c.group_id == group_id
-                    )
-                )
-            )
+        where = list_filter(ctx.org.id, status, group_id)
         total = (await ctx.db.execute(select(func.count()).select_from(Contact).where(*where))).scalar_one()
         ids = list(
             (
