@@ -22,8 +22,8 @@ from upesi.domain.imports.flows import import_flows
 from upesi.domain.imports.reading import clean_name, read_file
 from upesi.domain.imports.report import ImportRefused, ImportReport
 from upesi.domain.imports.triggers import import_triggers
-from upesi.queues.fair import QUEUE_BATCH, FairQueue
 from upesi.queues.redis import get_redis
+from upesi.queues.tasks import ScheduleCampaignEvent, queue_tasks
 
 __all__ = [
     "ImportRefused",
@@ -111,6 +111,5 @@ async def queue_campaign_scheduling(*, org_id: int, event_ids: list[int]) -> Non
     """After the import is committed: mailroom (re)computes the fires of the campaign events it created and
     drops those of the events it released, as the campaign events API asks (schedule_campaign_event)."""
     if event_ids:
-        await FairQueue(get_redis(), QUEUE_BATCH).push_many(
-            org_id, "schedule_campaign_event", [{"event_id": event_id} for event_id in event_ids]
-        )
+        tasks = [ScheduleCampaignEvent(event_id=event_id) for event_id in event_ids]
+        await queue_tasks(get_redis(), org_id, tasks)
