@@ -161,7 +161,8 @@ def response_for_events(
                 language = say_language([msg.get("locale") or "", default_locale])
                 commands.append(_say(msg.get("text") or "", language))
             for a in attachments:
-                url = a.split(":", 1)[1] if ":" in a else a
+                # a recording's result reads "\n<url>" (the input's text, then its attachments): trimmed
+                url = (a.split(":", 1)[1] if ":" in a else a).strip()
                 commands.append(f"<Play>{escape(attachment_url(url) if attachment_url else url)}</Play>")
         elif etype == "msg_wait":
             has_wait = True
