@@ -120,3 +120,11 @@ def test_resume_for_refuses(form: dict, query: dict, error: str) -> None:
 )  # fmt: skip
 def test_status_for(call_status: str, expected: twiml.CallStatus) -> None:
     assert twiml.status_for({"CallStatus": call_status, "CallDuration": "33"}) == expected
+
+
+def test_every_voice_channel_type_has_a_service_and_back() -> None:
+    from mailroom.ivr.services import SERVICES
+    from upesi.channeltypes import CHANNEL_TYPES
+
+    assert sorted(SERVICES) == sorted(code for code, t in CHANNEL_TYPES.items() if t.ivr)
+    assert all(CHANNEL_TYPES[code].roles == "SRCA" for code in SERVICES)
