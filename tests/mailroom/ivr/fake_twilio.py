@@ -21,6 +21,7 @@ from tests.support.processes import free_port
 
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
 AUTH_TOKEN = "s3cr3t-auth-token-for-tests"
+RECORDING = b"ID3\x03fake mp3 of a happy caller"
 
 
 def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
@@ -83,6 +84,21 @@ class FakeTwilio:
                         fake.hangups.append(self.path.rsplit("/", 1)[1].removesuffix(".json"))
                     return self._reply(200, {"status": "completed"})
                 self._reply(404, {"message": "not found"})
+
+            def do_GET(self) -> None:
+                """A recording, as Twilio serves it at <RecordingUrl>.mp3 (to the account's credentials)."""
+                auth = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+                with fake.lock:
+                    fake.requests.append({"path": self.path, "form": {}, "headers": dict(self.headers)})
+                if self.headers.get("Authorization") != f"Basic {auth}":
+                    return self._reply(401, {"message": "Authenticate", "code": 20003})
+                if not self.path.startswith(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/"):
+                    return self._reply(404, {"message": "not found"})
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/mpeg")
+                self.send_header("Content-Length", str(len(RECORDING)))
+                self.end_headers()
+                self.wfile.write(RECORDING)
 
             def _reply(self, status: int, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()

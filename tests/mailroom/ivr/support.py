@@ -57,7 +57,8 @@ def services_running(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     retry cron's code in-process, where courier is); yields courier's base URL."""
     mport, cport = free_port(), free_port()
     courier = f"http://127.0.0.1:{cport}"
-    extra = {"MAILROOM_URL": f"http://127.0.0.1:{mport}", "COURIER_URL": courier}
+    extra = {"MAILROOM_URL": f"http://127.0.0.1:{mport}", "COURIER_URL": courier,
+             "MEDIA_DIR": str(tmp_path / "media")}  # fmt: skip
     saved = {k: os.environ.get(k) for k in extra}
     os.environ.update(extra)
     reset_settings()

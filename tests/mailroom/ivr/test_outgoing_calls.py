@@ -3,6 +3,7 @@
 Twilio's signatures, and we assert the calls record, the session, the results and the channel logs."""
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from mailroom.ivr.outgoing import retry_calls
-from tests.mailroom.ivr.fake_twilio import AUTH_TOKEN, FakeTwilio, PlacedCall
+from tests.mailroom.ivr.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, RECORDING, FakeTwilio, PlacedCall
 from tests.mailroom.ivr.support import CHANNEL_NUMBER, add_contacts, services_running, voice_workspace
 from tests.mailroom.test_support_batch import insert_start, one, scalars
 from upesi.queues.redis import get_redis
@@ -86,8 +87,13 @@ async def test_answered_call_runs_the_ivr_flow(voice: dict[str, Any]) -> None:
     assert says(call) == [
         "You picked the number 42, excellent choice. Ok now tell me briefly why you are happy today."
     ]
-    fake.record(call, "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE77")
-    recording = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE77.mp3"
+    fake.record(call, f"{fake.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/RE77")
+    # the recording is downloaded with the account's credentials and stored as media, linked from the result
+    media = await one("SELECT uuid::text AS uuid, content_type, path, url, size FROM media")
+    assert (media.content_type, media.size) == ("audio/mp3", len(RECORDING))
+    assert (Path(os.environ["MEDIA_DIR"]) / media.path).read_bytes() == RECORDING
+    recording = media.url
+    assert recording.endswith(f"/api/v2/media/{media.uuid}/RE77.mp3")
     assert says(call) == ["You said", "I hope hearing that makes you feel better. Good day and good bye."]
     assert [p.text for p in call.twiml.iter("Play")] == [recording]  # type: ignore[union-attr]
     dial = call.twiml.find("Dial")  # type: ignore[union-attr]
@@ -115,6 +121,10 @@ async def test_answered_call_runs_the_ivr_flow(voice: dict[str, Any]) -> None:
         c=contact_id,
     )
     assert texts == ["3", "1", "42", ""]
+    attachments = await scalars(
+        "SELECT attachments FROM msgs WHERE contact_id = :c AND text = ''", c=contact_id
+    )
+    assert attachments == [[f"audio/mp3:{recording}"]]
     # one channel log per exchange with the provider, attached to the call, the auth token nowhere
     logs = await scalars(
         "SELECT log_type FROM channel_logs WHERE uuid = ANY(SELECT unnest(log_uuids) FROM calls"

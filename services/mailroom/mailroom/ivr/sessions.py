@@ -5,6 +5,7 @@ an SMS through courier, and waits and expirations are stored as for messaging se
 
 import asyncio
 import uuid as uuidlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,9 +89,11 @@ async def resume(
     urn: str,
     session_row: Any,
     given: InputResume | DialResume,
+    store: Callable[[str], Awaitable[str]] | None = None,
 ) -> Ran:
     """Resume the call's waiting session. Digits and recordings are stored as incoming voice messages
-    (handled by the flow); a timeout resumes with an empty message that is not stored, as mailroom does."""
+    (handled by the flow); a timeout resumes with an empty message that is not stored, as mailroom does.
+    store: keeps a recording (the provider's attachment) and gives the attachment of our copy."""
     scene = await load_org_scene(db, org_id)
     contacts = await load_contacts(db, org_id, [call.contact_id], scene.field_keys)
     now = runner.now_iso()
@@ -105,6 +108,8 @@ async def resume(
             },
         }
     else:
+        if given.attachment and store is not None:
+            given = InputResume(given.text, await store(given.attachment))
         msg = {
             "uuid": str(uuidlib.uuid4()),
             "urn": urn,

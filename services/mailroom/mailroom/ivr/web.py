@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailroom.ivr import calls, incoming, sessions
 from mailroom.ivr.clogs import ChannelLog, trace_request, trace_response
+from mailroom.ivr.recordings import store_recording
 from mailroom.ivr.services import ChannelInfo, ServiceError, TwiMLService, service_for
 from mailroom.ivr.twiml import TwiMLError
 from mailroom.outbox import queue_outgoing
@@ -46,6 +47,7 @@ class Callback:
     form: dict[str, str]
     query: dict[str, str]
     request: Request
+    clog: ChannelLog
     call_id: int | None = None  # the call the exchange belongs to, once known (its log is attached)
     outgoing: list[Outgoing] | None = None
     missed: incoming.Answered | None = None
@@ -101,7 +103,7 @@ async def _serve(channel_uuid: str, action: str, request: Request, handler: Hand
             return JSONResponse({"error": str(e)}, 400)
         clog = ChannelLog(LOG_TYPES[action], channel.id, svc.secrets())
         url = public_url(request)
-        cb = Callback(channel, svc, dict(pairs), dict(request.query_params), request)
+        cb = Callback(channel, svc, dict(pairs), dict(request.query_params), request, clog=clog)
         if problem := svc.check_signature(url, pairs, request.headers):
             answer, status = svc.error_response(f"request failed signature validation: {problem}"), 403
             clog.error(problem, "signature")
@@ -224,7 +226,11 @@ async def _resume(db: AsyncSession, cb: Callback, call: calls.CallRow, urn: str)
     if state.status != "I":
         await calls.update_status(db, call.id, state.status)
     given = cb.svc.resume_for(cb.form, cb.query)
-    ran = await sessions.resume(db, cb.channel.org_id, cb.channel, call, urn, session_row, given)
+
+    async def store(attachment: str) -> str:
+        return await store_recording(db, cb.svc, cb.channel.org_id, attachment, cb.clog)
+
+    ran = await sessions.resume(db, cb.channel.org_id, cb.channel, call, urn, session_row, given, store)
     cb.outgoing = ran.outgoing
     if state.status != "I":
         return cb.svc.error_response("call completed")
