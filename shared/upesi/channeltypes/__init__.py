@@ -44,10 +44,14 @@ class ChannelType:
     # the provider echoes a secret we register with its webhook (Telegram's secret_token): add_channel makes
     # one (config[WEBHOOK_SECRET]) and the handler checks it
     webhook_secret: bool = False
+    # the {slug} of its callback URLs when it is not the lower-cased code (AT USSD answers at /c/at/...)
+    url_slug: str = ""
+    # channels.role: S send, R receive, U USSD (answers only within a USSD session, never sends)
+    role: str = "SR"
 
     @property
     def slug(self) -> str:
-        return self.code.lower()
+        return self.url_slug or self.code.lower()
 
     def callback_urls(self, channel_uuid: str, base: str | None = None) -> dict[str, str]:
         base = (base or get_settings().courier_url).rstrip("/")
