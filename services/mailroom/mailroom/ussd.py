@@ -222,8 +222,8 @@ async def hand_over(pending: Pending) -> None:
         pg = await asyncpg_of(db)
         if pending.answer_uuids:
             await pg.execute(
-                """UPDATE msgs SET status = $2, failed_reason = $3, modified_on = now(),
-                          sent_on = CASE WHEN $2 = 'W' THEN now() ELSE sent_on END
+                """UPDATE msgs SET status = $2::text, failed_reason = $3::text, modified_on = now(),
+                          sent_on = CASE WHEN $2::text = 'W' THEN now() ELSE sent_on END
                    WHERE uuid = ANY($1::uuid[]) AND status = 'I'""",
                 pending.answer_uuids, "W" if delivered else "F", None if delivered else "E",
             )  # fmt: skip

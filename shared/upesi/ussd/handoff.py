@@ -88,7 +88,8 @@ async def await_reply(redis: aioredis.Redis, msg_uuid: str, seconds: float) -> R
     learns it was too late, as the wait key is gone)."""
     popped = await redis.blpop([reply_key(msg_uuid)], timeout=seconds)
     if popped is not None:
-        return Reply.decode(popped[1])
+        value = popped[1]
+        return Reply.decode(value if isinstance(value, str) else value.decode())
     raw = await script(redis, _GIVE_UP)(keys=[wait_key(msg_uuid), reply_key(msg_uuid)], args=[])
     if not raw:
         return None

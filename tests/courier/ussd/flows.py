@@ -26,7 +26,8 @@ def _wait_node(
 ) -> dict[str, Any]:  # fmt: skip
     """A node that sends, waits for a reply and routes on it: cases are (word, category, destination)."""
     categories = [
-        {"uuid": _u(f"{name}/c/{cat}"), "name": cat, "exit_uuid": _u(f"{name}/e/{cat}")} for _, cat, _ in cases
+        {"uuid": _u(f"{name}/c/{cat}"), "name": cat, "exit_uuid": _u(f"{name}/e/{cat}")}
+        for _, cat, _ in cases
     ]
     categories.append({"uuid": _u(f"{name}/c/Other"), "name": "Other", "exit_uuid": _u(f"{name}/e/Other")})
     exits = [{"uuid": _u(f"{name}/e/{cat}"), "destination_uuid": dest} for _, cat, dest in cases]
@@ -40,10 +41,14 @@ def _wait_node(
             "wait": {"type": "msg"},
             "result_name": result,
             "cases": [
-                {"uuid": _u(f"{name}/case/{cat}"), "type": "has_any_word" if word else "has_text",
-                 "arguments": [word] if word else [], "category_uuid": _u(f"{name}/c/{cat}")}
+                {
+                    "uuid": _u(f"{name}/case/{cat}"),
+                    "type": "has_any_word" if word else "has_text",
+                    "arguments": [word] if word else [],
+                    "category_uuid": _u(f"{name}/c/{cat}"),
+                }
                 for word, cat, _ in cases
-            ],  # fmt: skip
+            ],
             "categories": categories,
             "default_category_uuid": _u(f"{name}/c/Other"),
         },
@@ -52,7 +57,11 @@ def _wait_node(
 
 
 def _end_node(name: str, text: str) -> dict[str, Any]:
-    return {"uuid": _u(name), "actions": [_send(name, text)], "exits": [{"uuid": _u(f"{name}/x"), "destination_uuid": None}]}
+    return {
+        "uuid": _u(name),
+        "actions": [_send(name, text)],
+        "exits": [{"uuid": _u(f"{name}/x"), "destination_uuid": None}],
+    }
 
 
 def menu_flow() -> dict[str, Any]:

@@ -34,7 +34,7 @@ def slow_server(seconds: float) -> Iterator[str]:
     """A webhook target that takes `seconds` to answer, so the flow cannot answer courier in time."""
 
     class Slow(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             time.sleep(seconds)
             body = b'{"ok": true}'
             self.send_response(200)
@@ -69,7 +69,11 @@ async def _seed(slow_url: str) -> dict[str, Any]:
         menu = await save_flow(s, org.id, menu_flow())
         slow_f = await save_flow(s, org.id, slow_flow(slow_url))
         for code, flow_id in ((SERVICE_CODE, menu.id), ("*500#", menu.id), (SLOW_CODE, slow_f.id)):
-            s.add(Trigger(uuid=str(uuid.uuid4()), org_id=org.id, trigger_type="U", keywords=[code], flow_id=flow_id))
+            s.add(
+                Trigger(
+                    uuid=str(uuid.uuid4()), org_id=org.id, trigger_type="U", keywords=[code], flow_id=flow_id
+                )
+            )
         return {"org_id": org.id, "atu": atu.uuid, "exu": exu.uuid, "slow": slow.uuid}
 
 
@@ -93,7 +97,11 @@ def at_request(
 ) -> httpx.Response:  # fmt: skip
     form = {"sessionId": session, "serviceCode": code, "phoneNumber": phone, "networkCode": "63902",
             "text": "*".join(inputs)}  # fmt: skip
-    return httpx.post(f"{stack['courier']}/c/at/{stack[channel]}/ussd", data=form, timeout=15)
+    return post(f"{stack['courier']}/c/at/{stack[channel]}/ussd", form)
+
+
+def post(url: str, form: dict[str, str]) -> httpx.Response:
+    return httpx.post(url, data=form, timeout=15)
 
 
 async def rows(sql: str, **params: Any) -> list[Any]:
@@ -146,8 +154,12 @@ async def test_session(stack: dict[str, Any], steps: list[tuple[list[str], str]]
     assert [r.text for r in incoming] == [i[-1] if i else "" for i in distinct]
     assert {r.status for r in incoming} == {"H"}
     assert incoming[0].metadata["payload"]["ussd"]["session_id"] == "ATUid_1"
+    # each answer handed over in-request (marked once courier has taken it)
+    await _eventually(
+        lambda: rows("SELECT id FROM msgs WHERE direction = 'O' AND status = 'I'"), want_none=True
+    )
     outgoing = await rows("SELECT status FROM msgs WHERE direction = 'O'")
-    assert {r.status for r in outgoing} == {"W"}  # each answer handed over in-request
+    assert {r.status for r in outgoing} == {"W"}
     [session] = await rows("SELECT status FROM flow_sessions")
     assert session.status == ("C" if steps[-1][1].startswith("END") else "W")
 
@@ -185,7 +197,7 @@ async def test_cancel_ends_the_flow_session(stack: dict[str, Any]) -> None:
     end = {"sessionId": "ATUid_5", "serviceCode": SERVICE_CODE, "phoneNumber": PHONE, "networkCode": "63902",
            "status": "Incomplete", "input": "", "durationInMillis": "5000", "hopsCount": "1",
            "lastAppResponse": "CON Welcome", "errorMessage": "", "cost": "KES 0.0000", "date": "2026-12-07 13:00:00"}  # fmt: skip
-    resp = httpx.post(f"{stack['courier']}/c/at/{stack['atu']}/ussd_end", data=end, timeout=10)
+    resp = post(f"{stack['courier']}/c/at/{stack['atu']}/ussd_end", end)
     assert resp.status_code == 200 and resp.text == "OK"
     await _eventually(lambda: rows("SELECT status FROM flow_sessions WHERE status <> 'W'"))
     # an input after the end (a stale session) is not taken as a new dial
@@ -217,13 +229,13 @@ async def test_flow_too_slow_answers_end_and_records_the_failure(stack: dict[str
 async def test_external_ussd_with_configured_fields(stack: dict[str, Any]) -> None:
     def ex(session: str, value: str) -> httpx.Response:
         form = {"session": session, "msisdn": "254711000222", "input": value, "code": "*500#"}
-        return httpx.post(f"{stack['courier']}/c/exu/{stack['exu']}/ussd", data=form, timeout=15)
+        return post(f"{stack['courier']}/c/exu/{stack['exu']}/ussd", form)
 
     assert ex("S1", "").text == "CON Welcome\n1. Register\n2. My status"
     assert ex("S1", "1").text == "CON What is your name?"
     assert ex("S1", "Fi").text == "CON Thanks Fi. Register?\n1. Yes\n2. No"
     assert ex("S1", "1").text == "END Registered Fi"
-    resp = httpx.post(f"{stack['courier']}/c/exu/{stack['exu']}/ussd", data={"input": "1"}, timeout=15)
+    resp = post(f"{stack['courier']}/c/exu/{stack['exu']}/ussd", {"input": "1"})
     assert resp.status_code == 400 and resp.text.startswith("END ")
 
 
@@ -232,10 +244,10 @@ async def _log_errors() -> set[str]:
     return {e["code"] for r in found for e in r.errors}
 
 
-async def _eventually(query: Any, within: float = 15.0) -> list[Any]:
+async def _eventually(query: Any, within: float = 15.0, want_none: bool = False) -> list[Any]:
     deadline = time.monotonic() + within
     while True:
         found = await query()
-        if found or time.monotonic() > deadline:
+        if bool(found) != want_none or time.monotonic() > deadline:
             return found
         await asyncio.sleep(0.2)
