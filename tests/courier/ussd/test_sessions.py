@@ -58,11 +58,12 @@ def slow_server(seconds: float) -> Iterator[str]:
 async def _seed(slow_url: str) -> dict[str, Any]:
     async with transaction() as s:
         org = await seed_demo(s)
-        atu = await add_channel(s, org.id, "ATU", SERVICE_CODE, {}, country="KE")
+        # a patient courier: a machine shared by many test runs can be slow to start a flow
+        atu = await add_channel(s, org.id, "ATU", SERVICE_CODE, {"answer_seconds": "20"}, country="KE")
         exu = await add_channel(
             s, org.id, "EXU", "*500#",
             {"session_id_field": "session", "from_field": "msisdn", "text_field": "input",
-             "service_code_field": "code", "text_mode": "last"},
+             "service_code_field": "code", "text_mode": "last", "answer_seconds": "20"},
             country="KE",
         )  # fmt: skip
         slow = await add_channel(s, org.id, "ATU", SLOW_CODE, {"answer_seconds": "0.5"}, country="KE")
