@@ -217,6 +217,8 @@ async def hand_over(pending: Pending) -> None:
     if pending.reply is None:
         return
     redis = get_redis()
+    if pending.state is not None:  # first, so a repeated request right after the answer finds it
+        await state.save(redis, pending.channel_uuid, pending.session_id, pending.state)
     delivered = await handoff.deliver(redis, pending.msg_uuid, pending.reply)
     async with transaction() as db:
         pg = await asyncpg_of(db)
@@ -229,9 +231,7 @@ async def hand_over(pending: Pending) -> None:
             )  # fmt: skip
         if not delivered:
             await _end_session(pg, pending.state)
-    if delivered and pending.state is not None:
-        await state.save(redis, pending.channel_uuid, pending.session_id, pending.state)
-    else:
+    if not delivered or pending.state is None:
         await state.forget(redis, pending.channel_uuid, pending.session_id)
     if not delivered:
         log.warning("USSD answer too late: failed, session ended", extra={"msg_uuid": pending.msg_uuid})
