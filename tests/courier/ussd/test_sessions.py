@@ -5,6 +5,8 @@ session's inputs joined by "*"), mailroom runs the flow, and the answer comes ba
 
 import asyncio
 import http.server
+import os
+import subprocess
 import threading
 import time
 import uuid
@@ -27,6 +29,27 @@ from upesi.ussd.screen import CUT_MARKER, MAX_SCREEN
 from upesi_cli.demo import seed_demo
 
 PHONE = "+254711000111"
+
+
+@contextmanager
+def service(name: str, port: int, env: dict[str, str], log: Path) -> Iterator[None]:
+    """As processes.service, with a longer start-up allowance: on a machine shared by many test runs a
+    service can take more than the usual minute to answer its health check."""
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [processes.UPESI, name, "--host", "127.0.0.1", "--port", str(port)],
+            env=dict(os.environ, **env), stdout=out, stderr=subprocess.STDOUT, cwd=processes.ROOT,
+        )  # fmt: skip
+        try:
+            processes.wait_for_http(f"http://127.0.0.1:{port}/health", timeout=240, proc=proc)
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @contextmanager
@@ -86,8 +109,8 @@ async def stack(db: None, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         service_env = {"COURIER_URL": urls["courier"], "MAILROOM_URL": urls["mailroom"]}
         with (
-            processes.service("courier", ports["courier"], service_env, log=tmp_path / "courier.log"),
-            processes.service("mailroom", ports["mailroom"], service_env, log=tmp_path / "mailroom.log"),
+            service("courier", ports["courier"], service_env, tmp_path / "courier.log"),
+            service("mailroom", ports["mailroom"], service_env, tmp_path / "mailroom.log"),
         ):
             yield {**seeded, **urls}
 

@@ -64,3 +64,25 @@ def test_inspection_reports_a_message_longer_than_a_screen_only_when_asked() -> 
     assert issue["node_uuid"] == status_node["uuid"]
     assert issue["action_uuid"] == status_node["actions"][0]["uuid"]
     assert issue["description"] == f"message of {len(LONG_TEXT)} characters does not fit a USSD screen (182)"
+
+
+@pytest.mark.parametrize(
+    ("urn", "expected"),
+    [
+        ("tel:+254711000111", "sms"),
+        ("tel:+254711000111?channel=ussd", "sms"),
+    ],  # affinity to USSD is not enough
+)
+def test_a_ussd_channel_is_never_picked_to_send(urn: str, expected: str) -> None:
+    from upesi.db.ops.assets import CHANNEL_ROLES
+    from upesi.flows.contact import channel_for_urn
+    from upesi.urns import split_urn
+
+    channels = {
+        "sms": {"uuid": "sms", "address": "+254700000000", "schemes": ["tel"], "roles": ["send", "receive"]},
+        "ussd": {"uuid": "ussd", "address": "*384*12#", "schemes": ["tel"], "roles": [CHANNEL_ROLES["U"]]},
+    }
+    u = split_urn(urn)
+    assert u is not None
+    found = channel_for_urn(u, channels)
+    assert found is not None and found["uuid"] == expected
