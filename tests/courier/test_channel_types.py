@@ -69,6 +69,9 @@ def test_declaration_matches_its_handler(code: str) -> None:
             },
         ),
         ("TG", {"receive": "https://c.example/c/tg/U/receive"}),
+        # USSD: Africa's Talking's callback at the contract's /c/at/, not /c/atu/
+        ("ATU", {"ussd": "https://c.example/c/at/U/ussd", "ussd_end": "https://c.example/c/at/U/ussd_end"}),
+        ("EXU", {"ussd": "https://c.example/c/exu/U/ussd"}),
         ("WAC", {"receive": "https://c.example/c/wac/receive"}),
         ("fba", {"receive": "https://c.example/c/fba/receive"}),
         ("XX", {"receive": "https://c.example/c/xx/U/receive"}),  # unknown: the receive URL only

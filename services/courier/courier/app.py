@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse, Response
 from courier.ivr_proxy import IVRProxy
 from courier.receiver import Receiver
 from courier.runtime import Runtime
+from courier.ussd import ROUTES as USSD_ROUTES
+from courier.ussd import UssdReceiver
 from upesi.metrics import QUEUE_DEPTH
 from upesi.service import add_latency_middleware, common_router
 
@@ -27,6 +29,7 @@ def create_app(with_sender: bool = True) -> FastAPI:
     rt = Runtime()
     receiver = Receiver(rt)
     ivr = IVRProxy()
+    ussd = UssdReceiver(receiver)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,7 +57,10 @@ def create_app(with_sender: bool = True) -> FastAPI:
 
     @app.api_route("/c/{channel_type}/{rest:path}", methods=METHODS)
     async def callback(channel_type: str, rest: str, request: Request) -> Response:
-        if m := _UUID_ACTION.match(rest):
+        m = _UUID_ACTION.match(rest)
+        if m and (channel_type, m["action"]) in USSD_ROUTES:  # answered in-request (/c/at/{uuid}/ussd...)
+            return await ussd.handle(request, channel_type, m["uuid"], m["action"])
+        if m:
             return await receiver.handle(request, channel_type, m["uuid"], m["action"])
         if m := _ACTION.match(rest):
             return await receiver.handle(request, channel_type, None, m["action"])

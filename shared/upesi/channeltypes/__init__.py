@@ -46,18 +46,22 @@ class ChannelType:
     # the provider echoes a secret we register with its webhook (Telegram's secret_token): add_channel makes
     # one (config[WEBHOOK_SECRET]) and the handler checks it
     webhook_secret: bool = False
+    # the {slug} of its callback URLs when it is not the lower-cased code (AT USSD answers at /c/at/...)
+    url_slug: str = ""
+    # channels.role: S send, R receive, U USSD (answers only within a USSD session, never sends)
+    role: str = "SR"
     # the type carries voice calls (mailroom.ivr has its service): its channels get the call and answer
     # roles, and the provider is given the IVR callbacks at RapidPro's /mr/ivr/c/{uuid}/{incoming,status}
     ivr: bool = False
 
     @property
     def roles(self) -> str:
-        """channels.role for a new channel: S send, R receive, C call, A answer."""
-        return "SRCA" if self.ivr else "SR"
+        """channels.role for a new channel: its declared role, with C call and A answer for voice types."""
+        return self.role + "CA" if self.ivr else self.role
 
     @property
     def slug(self) -> str:
-        return self.code.lower()
+        return self.url_slug or self.code.lower()
 
     def callback_urls(self, channel_uuid: str, base: str | None = None) -> dict[str, str]:
         base = (base or get_settings().courier_url).rstrip("/")
