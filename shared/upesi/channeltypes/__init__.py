@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from upesi.config import get_settings
@@ -28,6 +29,20 @@ class ConfigField:
     key: str  # the key in channels.config that the handler reads
     label: str  # the claim form's label
     default: str = ""
+
+
+class ConfigRefused(ValueError):
+    """The provider refused a channel's config when asked (a Telegram token getMe does not know)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+# asks the provider whether a config works before a channel is added or its config changed; raises
+# ConfigRefused naming the field
+ConfigCheck = Callable[[dict[str, str]], Awaitable[None]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +59,7 @@ class ChannelType:
     # the provider echoes a secret we register with its webhook (Telegram's secret_token): add_channel makes
     # one (config[WEBHOOK_SECRET]) and the handler checks it
     webhook_secret: bool = False
+    check: ConfigCheck | None = None
 
     @property
     def slug(self) -> str:

@@ -3,6 +3,7 @@ its history of messages and runs."""
 
 import uuid as uuidlib
 from typing import Annotated, Any, cast
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
@@ -22,7 +23,7 @@ from upesi.db.models import (
 )
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.db.scoping import in_workspace
-from upesi.urns import URNError, parse_urn
+from upesi.domain.urns import InvalidURN, typed_urn
 from web.mailroom_tasks import contacts_changed
 from web.ui.auth import Csrf, CtxDep
 from web.ui.editor.assets import _groups
@@ -157,11 +158,10 @@ async def contact_create(
     ctx.require("contact_edit")
     parsed = None
     if urn.strip():
-        raw = urn.strip() if ":" in urn else f"tel:{urn.strip()}"
         try:
-            parsed = parse_urn(raw, country=ctx.org.country)
-        except (URNError, ValueError) as e:
-            return RedirectResponse(f"/contact/?error={e}", status_code=303)
+            parsed = typed_urn(urn, ctx.org.country)
+        except InvalidURN as e:
+            return RedirectResponse(f"/contact/?{urlencode({'error': str(e)})}", status_code=303)
         taken = (
             await ctx.db.execute(
                 select(ContactURN.id).where(
