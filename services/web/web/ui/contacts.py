@@ -65,6 +65,12 @@ def list_filter(org_id: int, status: str, group_id: int | None) -> list[Any]:
     return where
 
 
+async def _startable_flows(ctx: Any) -> list[Flow]:
+    """The flows the bulk bar's "start flow" offers (RapidPro's start form lists unarchived flows)."""
+    stmt = select(Flow).where(in_workspace(Flow, ctx.org.id), Flow.is_active, Flow.is_archived.is_(False))
+    return list((await ctx.db.execute(stmt.order_by(Flow.name))).scalars())
+
+
 async def _folder_counts(db: AsyncSession, org_id: int) -> dict[str, int]:
     rows = await db.execute(
         select(Contact.status, func.count())
@@ -147,6 +153,7 @@ async def contact_list(
             "folder": folder,
             "folders": FOLDERS,
             "folder_counts": await _folder_counts(ctx.db, ctx.org.id),
+            "flows": await _startable_flows(ctx) if status == "A" and ctx.can("flow_edit") else [],
         },
     )
 
