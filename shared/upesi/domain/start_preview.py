@@ -26,6 +26,15 @@ ALREADY_STARTING = (
     "before continuing."
 )
 NO_SEND_CHANNEL = "To start this flow you need to add a channel to your workspace which will allow you to send messages to your contacts."  # fmt: skip
+NO_CALL_CHANNEL = "To start this flow you need to add a voice channel to your workspace which will allow you to make and receive calls."  # fmt: skip
+# the channel role a flow type needs to start (RapidPro's get_blockers); every type in FLOW_TYPES is listed:
+# background and offline (Surveyor) flows send nothing through a channel when started
+NEEDS_CHANNEL: dict[str, tuple[str, str] | None] = {
+    "M": ("S", NO_SEND_CHANNEL),
+    "V": ("C", NO_CALL_CHANNEL),
+    "B": None,
+    "S": None,
+}
 
 
 @dataclass(frozen=True)
@@ -102,12 +111,15 @@ async def preview_start(
     )
     if unfinished.first() is not None:
         preview.warnings.append(ALREADY_STARTING)
-    if flow.flow_type == "M":
-        senders = await session.execute(
+    if flow.flow_type not in NEEDS_CHANNEL:
+        raise DomainError("flow", f"Flows of type {flow.flow_type!r} cannot be started.")
+    if needed := NEEDS_CHANNEL[flow.flow_type]:
+        role, blocker = needed
+        channels = await session.execute(
             select(Channel.id)
-            .where(in_workspace(Channel, org_id), Channel.is_active, Channel.role.contains("S"))
+            .where(in_workspace(Channel, org_id), Channel.is_active, Channel.role.contains(role))
             .limit(1)
         )
-        if senders.first() is None:
-            preview.blockers.append(NO_SEND_CHANNEL)
+        if channels.first() is None:
+            preview.blockers.append(blocker)
     return preview

@@ -159,14 +159,28 @@ async def _send_or_start(
 ) -> Response:  # fmt: skip
     """A broadcast or a flow start to the ticked contacts or to the list's query (mailroom resolves it)."""
     if action == "send":
-        ctx.require("msg_send")
-        try:
-            body = checked_text(text)
-        except FieldError as e:
-            return _back(folder, search, group, error=str(e))
-        await send_broadcast(ctx, body, Recipients([], ids, [], query))
-        who = f"{len(ids)} contact{'' if len(ids) == 1 else 's'}" if ids else "every contact in this list"
-        return _back(folder, search, group, done=f"Your message is on its way to {who}.")
+        return await _send(ctx, text, ids, query, folder, search, group)
+    if action == "start":
+        return await _start(ctx, flow_uuid, ids, query, folder, search, group)
+    raise ValueError(f"not a sending action: {action!r}")  # SENDING_ACTIONS lists the two above
+
+
+async def _send(
+    ctx: Ctx, text: str, ids: list[int], query: str | None, folder: str, search: str, group: str
+) -> Response:
+    ctx.require("msg_send")
+    try:
+        body = checked_text(text)
+    except FieldError as e:
+        return _back(folder, search, group, error=str(e))
+    await send_broadcast(ctx, body, Recipients([], ids, [], query))
+    who = f"{len(ids)} contact{'' if len(ids) == 1 else 's'}" if ids else "every contact in this list"
+    return _back(folder, search, group, done=f"Your message is on its way to {who}.")
+
+
+async def _start(
+    ctx: Ctx, flow_uuid: str, ids: list[int], query: str | None, folder: str, search: str, group: str
+) -> Response:
     ctx.require("flow_edit")
     chosen = (
         await ctx.db.execute(
