@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from upesi.config import get_settings
@@ -30,6 +31,20 @@ class ConfigField:
     key: str  # the key in channels.config that the handler reads
     label: str  # the claim form's label
     default: str = ""
+
+
+class ConfigRefused(ValueError):
+    """The provider refused a channel's config when asked (a Telegram token getMe does not know)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+# asks the provider whether a config works before a channel is added or its config changed; raises
+# ConfigRefused naming the field
+ConfigCheck = Callable[[dict[str, str]], Awaitable[None]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +68,8 @@ class ChannelType:
     # the type carries voice calls (mailroom.ivr has its service): its channels get the call and answer
     # roles, and the provider is given the IVR callbacks at RapidPro's /mr/ivr/c/{uuid}/{incoming,status}
     ivr: bool = False
+    # asked before a channel of this type is added or its config changed (see ConfigCheck)
+    check: ConfigCheck | None = None
 
     @property
     def roles(self) -> str:
