@@ -12,9 +12,9 @@ from upesi.db.raw import asyncpg_of
 
 # URNs (highest priority first, with the ?id= and &channel= params the engine expects), groups ([uuid, name]
 # pairs, one lookup) and open tickets are gathered per contact by index lookups inside one statement, sent
-# straight to asyncpg. The workspace is
-# checked on the rows, not in the WHERE: given `org_id = $1` as well, a planner without fresh statistics
-# (a just-imported group) reads every contact of the workspace through the org index instead of the ids.
+# straight to asyncpg. The workspace is checked on the rows, not in the WHERE: given `org_id = $1` as well, a
+# planner without fresh statistics (a just-imported group) reads every contact of the workspace through the
+# org index instead of the ids.
 _CONTACTS = """
     SELECT c.id, c.org_id, c.uuid::text AS uuid, c.name, c.language, c.timezone, c.status, c.created_on, c.last_seen_on,
            c.fields,
