@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from mailroom import collector
 from mailroom.crons import CronRunner
 from mailroom.foreman import Foreman
 from mailroom.ivr import web as ivr_web
@@ -28,6 +29,7 @@ async def collect_queue_depths() -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
     settings = get_settings()
+    collector.tune()  # start-up's objects frozen out of every collection (see mailroom.collector)
     workers, lease = settings.mailroom_workers, settings.mailroom_task_lease_seconds
     # one workspace may hold at most half of a queue's workers, as the reference's WorkerOwnerLimit
     foremen = [

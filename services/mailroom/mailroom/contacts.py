@@ -10,20 +10,20 @@ from mailroom.scene import load_org_scene
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.db.raw import asyncpg_of
 
-# URNs (highest priority first, with the ?id= and &channel= params the engine expects), groups and open
-# tickets are gathered per contact by index lookups inside one statement, sent straight to asyncpg. The workspace is
-# checked on the rows, not in the WHERE: given `org_id = $1` as well, a planner without fresh statistics
-# (a just-imported group) reads every contact of the workspace through the org index instead of the ids.
+# URNs (highest priority first, with the ?id= and &channel= params the engine expects), groups ([uuid, name]
+# pairs, one lookup) and open tickets are gathered per contact by index lookups inside one statement, sent
+# straight to asyncpg. The workspace is checked on the rows, not in the WHERE: given `org_id = $1` as well, a
+# planner without fresh statistics (a just-imported group) reads every contact of the workspace through the
+# org index instead of the ids.
 _CONTACTS = """
     SELECT c.id, c.org_id, c.uuid::text AS uuid, c.name, c.language, c.timezone, c.status, c.created_on, c.last_seen_on,
            c.fields,
            ARRAY(SELECT u.identity || '?id=' || u.id || COALESCE('&channel=' || ch.uuid::text, '')
                  FROM contact_urns u LEFT JOIN channels ch ON ch.id = u.channel_id
                  WHERE u.contact_id = c.id ORDER BY u.priority DESC, u.id) AS urns,
-           ARRAY(SELECT g.uuid::text FROM contact_group_contacts m JOIN contact_groups g ON g.id = m.group_id
-                 WHERE m.contact_id = c.id AND g.is_active ORDER BY g.id) AS group_uuids,
-           ARRAY(SELECT g.name FROM contact_group_contacts m JOIN contact_groups g ON g.id = m.group_id
-                 WHERE m.contact_id = c.id AND g.is_active ORDER BY g.id) AS group_names,
+           ARRAY(SELECT ARRAY[g.uuid::text, g.name] FROM contact_group_contacts m
+                 JOIN contact_groups g ON g.id = m.group_id
+                 WHERE m.contact_id = c.id AND g.is_active ORDER BY g.id) AS groups,
            (SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                        'uuid', t.uuid, 'status', 'open', 'topic', jsonb_build_object('uuid', tp.uuid, 'name', tp.name),
                        'assignee', CASE WHEN u.id IS NOT NULL THEN jsonb_build_object('uuid', u.uuid, 'email', u.email,
@@ -62,10 +62,7 @@ async def load_contacts(
             "status": CONTACT_STATUSES.get(c["status"], "active"),
             "created_on": iso(c["created_on"]),
             "urns": list(c["urns"]),
-            "groups": [
-                {"uuid": uuid, "name": name}
-                for uuid, name in zip(c["group_uuids"], c["group_names"], strict=True)
-            ],
+            "groups": [{"uuid": uuid, "name": name} for uuid, name in c["groups"]],
             "fields": {fields[k]: v for k, v in (c["fields"] or {}).items() if k in fields},
         }
         if c["name"]:

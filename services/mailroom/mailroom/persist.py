@@ -119,7 +119,9 @@ async def commit_sprints(
 # - contacts take what their events changed (only those columns and field keys: a value the sprint did
 #   not touch is never written back from the possibly older copy the engine ran with) and point at their
 #   waiting session; they are found by the id array (joined to the JSON alone, or matched on org_id as well, a
-#   planner without statistics reads every contact of the workspace);
+#   planner without statistics reads every contact of the workspace); a contact the sprint leaves as it was
+#   (no change, and already pointing at the same session, as most contacts of a start whose flow ends at
+#   once) is not written at all: a new row version and its WAL for nothing;
 # - old wait fires go and a waiting session gets its expiration fire (timeouts are set by courier once
 #   the last message of the sprint is sent, so they count from delivery); wait fires have the empty
 #   scope, and naming all three columns keeps the delete on their unique index.
@@ -169,6 +171,9 @@ WITH ended AS (
         modified_on = CASE WHEN r ? 'changed' THEN now() ELSE c.modified_on END
     FROM jsonb_array_elements($6::jsonb) AS r
     WHERE c.id = ANY($7::bigint[]) AND c.id = (r->>'id')::bigint
+      AND (r ? 'set' OR r ? 'fields_set' OR r ? 'changed'
+           OR c.current_session_uuid IS DISTINCT FROM CAST(r->>'session_uuid' AS uuid)
+           OR c.current_flow_id IS DISTINCT FROM (r->>'flow_id')::bigint)
 ), new_fires AS (
     SELECT (f->>'contact_id')::bigint AS contact_id, CAST(f->>'session' AS uuid) AS session_uuid,
            CAST(f->>'sprint' AS uuid) AS sprint_uuid, (f->>'on')::timestamptz AS fire_on
