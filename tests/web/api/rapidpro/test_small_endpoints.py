@@ -1,4 +1,4 @@
-"""groups, labels, campaigns, globals, topics and resthooks: RapidPro's tests for them, ported (their error
+"""groups, labels, campaigns, globals and resthooks (topics: test_topics.py): RapidPro's tests for them, ported (their error
 texts above all)."""
 
 from typing import Any
@@ -151,20 +151,6 @@ async def test_globals(api: API) -> None:
     await set_org(api.ws.org_id, config={"limits": {"globals": 2}})
     resp = await api.post(url, {"name": "Website URL", "value": "http://example.com"})
     assert_error(resp, None, "Cannot create object because workspace has reached limit.", status=409)
-
-
-async def test_topics(api: API) -> None:
-    url = "topics.json"
-    assert_error(await api.post(url, {}, token=api.ws.tokens["editor"]), "name", "This field is required.")
-    resp = await api.post(url, {"name": "Food"})
-    assert resp.status_code == 201
-    assert_error(await api.post(url, {"name": "Food"}), "name", "This field must be unique.")
-    assert_error(await api.post(url, {"name": '"Hi"'}), "name", 'Cannot contain the character: "')
-    assert_error(
-        await api.post(url, {"name": "x" * 65}), "name", "Ensure this field has no more than 64 characters."
-    )
-    other = (await api.post(url, {"name": "Other"}, token=api.other.token)).json()
-    assert (await api.post(url + f"?uuid={other['uuid']}", {"name": "Won't work"})).status_code == 404
 
 
 async def test_resthook_subscribers(api: API) -> None:

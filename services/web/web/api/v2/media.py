@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 from upesi.config import get_settings
 from upesi.db.engine import transaction
 from upesi.db.models import Media
+from web.api.v2 import objects
 from web.api.v2.auth import APIContext
 from web.api.v2.errors import field_error, not_found
 from web.api.v2.routing import created, endpoint, router
@@ -36,7 +37,12 @@ def safe_filename(name: str) -> str:
 
 
 @endpoint(
-    "media", "POST", "msgs.media_create", summary="Upload media (multipart field `file`)", body=["file"]
+    "media",
+    "POST",
+    "msgs.media_create",
+    summary="Upload media (multipart field `file`)",
+    body=["file"],
+    response=objects.Media,
 )
 async def upload(request: Request, ctx: APIContext) -> Any:
     form = await request.form()
