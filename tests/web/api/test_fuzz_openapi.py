@@ -16,7 +16,7 @@ from tests.web.api import factories
 from tests.web.api.conftest import make_workspace
 
 # the whole run's budget: the suite runs in CI on 2 cores, so this is the time the fuzzer may spend in total
-MAX_SECONDS = 120
+MAX_SECONDS = 60
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
 
@@ -50,10 +50,10 @@ def run_schemathesis(url: str, token: str, report: Path) -> subprocess.Completed
         "--report", "junit", "--report-dir", str(report),
         "--no-color",
     ]  # fmt: skip
-    return subprocess.run(args, capture_output=True, text=True, timeout=MAX_SECONDS * 30, env=os.environ)
+    return subprocess.run(args, capture_output=True, text=True, timeout=MAX_SECONDS * 5, env=os.environ)
 
 
-@pytest.mark.timeout(MAX_SECONDS * 40)
+@pytest.mark.timeout(MAX_SECONDS * 8)
 async def test_schemathesis_finds_no_server_error_and_no_answer_off_schema(
     db: None, env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -65,7 +65,5 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_off_schema(
     with processes.service("web", port, env={"API_THROTTLE_RATES": rates}, log=log):
         result = run_schemathesis(f"http://127.0.0.1:{port}/api/v2/openapi.json", token, tmp_path / "report")
     output = result.stdout + result.stderr
-    Path("/tmp/fuzz_out.txt").write_text(output + "\n--- web log ---\n" + log.read_text())
     assert result.returncode == 0, output[-20000:] + "\n--- web log ---\n" + log.read_text()[-5000:]
-    print(output[-6000:])
     assert "API Operations" in output  # the run happened (and said what it covered)

@@ -9,7 +9,7 @@ from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error, assert_errors, ids_of, set_org
 from upesi.db.engine import transaction
-from upesi.db.models import Campaign, ContactGroup, Resthook
+from upesi.db.models import Campaign, ContactGroup, Label, Resthook, msg_labels
 
 
 async def _group(uuid: str) -> ContactGroup:
@@ -94,6 +94,39 @@ async def test_labels(api: API) -> None:
     assert (await api.delete(url, uuid=other["uuid"])).status_code == 404
     assert (await api.delete(url, uuid=label["uuid"])).status_code == 204
     assert ids_of(await api.get(url)) == []
+
+
+async def test_labels_listing_permissions_rename_and_limit(api: API) -> None:
+    url = "labels.json"
+    for call in (api.get(url, token=api.ws.tokens["agent"]), api.post(url, {"name": "X"}, token=api.ws.tokens["agent"]),
+                 api.delete(url, token=api.ws.tokens["agent"], uuid="123")):  # fmt: skip
+        assert (await call).status_code == 403
+    frank = await f.contact(api.ws.org_id, "Frank", urns=["tel:123456"])
+    important = await f.add(Label(uuid=f.uid(), org_id=api.ws.org_id, name="Important"))
+    feedback = await f.add(Label(uuid=f.uid(), org_id=api.ws.org_id, name="Feedback"))
+    await f.add(Label(uuid=f.uid(), org_id=api.ws.org_id, name="Deleted", is_active=False))
+    spam = await f.add(Label(uuid=f.uid(), org_id=api.other.org_id, name="Spam"))
+    msg = await f.msg(api.ws.org_id, frank, "Hello")
+    async with transaction() as s:
+        await s.execute(msg_labels.insert().values(label_id=important.id, msg_id=msg.id))
+    for role in ("editor", "administrator"):
+        assert (await api.get(url, token=api.ws.tokens[role])).json()["results"] == [
+            {"uuid": str(feedback.uuid), "name": "Feedback", "count": 0},
+            {"uuid": str(important.uuid), "name": "Important", "count": 1},
+        ]
+    assert ids_of(await api.get(url, uuid=str(feedback.uuid))) == [str(feedback.uuid)]
+    assert ids_of(await api.get(url, name="important")) == [str(important.uuid)]
+    assert (await api.post(url, {"name": "Spam"})).status_code == 201  # another workspace's name is free
+    resp = await api.post(url, {"name": "More Important"}, uuid=str(important.uuid))
+    assert resp.status_code == 200 and resp.json() == {"uuid": str(important.uuid), "name": "More Important",
+                                                       "count": 1}  # fmt: skip
+    assert (await api.post(url, {"name": "Won't work"}, uuid=str(spam.uuid))).status_code == 404
+    assert (await api.delete(url, uuid=str(feedback.uuid))).status_code == 204
+    async with transaction() as s:
+        assert (await s.get(Label, feedback.id)).is_active is False  # type: ignore[union-attr]
+    await set_org(api.ws.org_id, config={"limits": {"labels": 2}})  # the active ones: Important and Spam
+    resp = await api.post(url, {"name": "Interesting"})
+    assert_error(resp, None, "Cannot create object because workspace has reached limit.", status=409)
 
 
 async def test_campaigns(api: API) -> None:

@@ -90,7 +90,8 @@ def endpoint_page(doc: EndpointDoc, fields: list[tuple[str, str]], status: int =
             f"<h3>Query parameters</h3><ul>{params}</ul>" + (f"<h3>Body</h3><ul>{body}</ul>" if body else "")
         )
     shape = "".join(
-        f"<li><code>{escape(f)}</code>" + (f" - {escape(text)}" if text else "") + "</li>" for f, text in fields
+        f"<li><code>{escape(f)}</code>" + (f" - {escape(text)}" if text else "") + "</li>"
+        for f, text in fields
     )
     html = f"<p>{escape(intro(doc.name))}</p>" + "".join(sections)
     if shape:

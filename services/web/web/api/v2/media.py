@@ -3,10 +3,13 @@ broadcasts take as attachments. Files are stored under MEDIA_DIR (default var/me
 without authentication as providers must fetch them, at /api/v2/media/<uuid>/<filename>."""
 
 import asyncio
+import mimetypes
 import os
 import re
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import FileResponse
@@ -22,8 +25,10 @@ from web.api.v2.errors import field_error, not_found
 from web.api.v2.routing import created, endpoint, router
 from web.api.v2.values import is_uuid, new_uuid
 
-MAX_BYTES = 20 * 1024 * 1024
-ALLOWED_PREFIXES = ("image/", "audio/", "video/", "application/pdf")
+MAX_BYTES = 25 * 1024 * 1024  # RapidPro's Media.MAX_UPLOAD_SIZE (web's edge refuses bodies over 20 MB first)
+# RapidPro's Media.ALLOWED_CONTENT_TYPES
+ALLOWED_TYPES = ("image/apng", "image/avif", "image/gif", "image/jpeg", "image/png", "image/webp", "audio/*", "video/*",
+                 "application/pdf")  # fmt: skip
 CHUNK = 1024 * 1024
 
 
@@ -31,9 +36,18 @@ def media_dir() -> Path:
     return Path(os.environ.get("MEDIA_DIR", "var/media"))
 
 
-def safe_filename(name: str) -> str:
-    cleaned = re.sub(r"[^\w.\-]+", "_", os.path.basename(name or "file")).strip("._") or "file"
-    return cleaned[:100]
+def clean_name(filename: str, content_type: str) -> str:
+    """RapidPro's Media.clean_name: letters, digits, spaces, -, [], () kept in the base name (255 at most, "file"
+    when nothing is left), the extension kept when it is alphanumeric, else guessed from the content type."""
+    base, extension = os.path.splitext(os.path.basename(filename.replace("\\", "/")))
+    base = re.sub(r"[^\w\-\[\]\(\) ]", "", base).strip()[:255] or "file"
+    if not extension or len(extension) < 2 or not extension[1:].isalnum():
+        extension = mimetypes.guess_extension(content_type) or ".bin"
+    return base + extension
+
+
+def allowed(content_type: str) -> bool:
+    return any(fnmatch(content_type, pattern) for pattern in ALLOWED_TYPES)
 
 
 @endpoint(
@@ -50,10 +64,10 @@ async def upload(request: Request, ctx: APIContext) -> Any:
     if not isinstance(upload, UploadFile):
         raise field_error("file", "No file was submitted.")
     content_type = (upload.content_type or "application/octet-stream").split(";")[0].strip().lower()
-    if not content_type.startswith(ALLOWED_PREFIXES):
+    if not allowed(content_type):
         raise field_error("file", "Unsupported file type.")
     uuid = new_uuid()
-    filename = safe_filename(upload.filename or "file")
+    filename = clean_name(upload.filename or "file", content_type)
     relative = Path(str(ctx.org_id)) / uuid / filename
     target = media_dir() / relative
     # read in chunks so an oversized upload is refused without holding more than the limit in memory
@@ -65,7 +79,7 @@ async def upload(request: Request, ctx: APIContext) -> Any:
             raise field_error("file", f"Limit for file uploads is {MAX_BYTES / (1024 * 1024)} MB.")
         chunks.append(chunk)
     await asyncio.to_thread(_write, target, b"".join(chunks))
-    url = f"{get_settings().web_url.rstrip('/')}/api/v2/media/{uuid}/{filename}"
+    url = f"{get_settings().web_url.rstrip('/')}/api/v2/media/{uuid}/{quote(filename)}"
     async with transaction() as session:
         media = Media(uuid=uuid, org_id=ctx.org_id, content_type=content_type, filename=filename, path=str(relative),
                       url=url, size=size, created_by_id=ctx.user_id)  # fmt: skip

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from upesi.db.engine import transaction
 from upesi.db.models import Membership, User
+from upesi.domain.teams import team_of
 from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import paginate
@@ -54,7 +55,7 @@ async def list_users(request: Request, ctx: APIContext) -> dict[str, Any]:
                     "first_name": u.first_name,
                     "last_name": u.last_name,
                     "role": role,
-                    "team": None,
+                    "team": team_of(role, str(ctx.org.uuid)),
                     "avatar": None,
                     "created_on": fmt_dt(u.created_on),
                 }
