@@ -50,7 +50,10 @@ def run_schemathesis(url: str, token: str, report: Path) -> subprocess.Completed
         "--report", "junit", "--report-dir", str(report),
         "--no-color",
     ]  # fmt: skip
-    return subprocess.run(args, capture_output=True, text=True, timeout=MAX_SECONDS * 5, env=os.environ)
+    # in the report's directory: schemathesis keeps a cache (.schemathesis/) where it runs
+    return subprocess.run(
+        args, capture_output=True, text=True, timeout=MAX_SECONDS * 5, env=os.environ, cwd=report.parent
+    )
 
 
 @pytest.mark.timeout(MAX_SECONDS * 8)

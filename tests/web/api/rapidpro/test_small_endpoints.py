@@ -1,6 +1,7 @@
 """groups, labels, campaigns, globals and resthooks (topics: test_topics.py): RapidPro's tests for them, ported (their error
 texts above all)."""
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -9,7 +10,8 @@ from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error, assert_errors, ids_of, set_org
 from upesi.db.engine import transaction
-from upesi.db.models import Campaign, ContactGroup, Label, Resthook, msg_labels
+from upesi.db.models import Campaign, ContactGroup, Global, Label, Resthook, msg_labels
+from web.api.v2.values import fmt_dt
 
 
 async def _group(uuid: str) -> ContactGroup:
@@ -155,6 +157,47 @@ async def test_campaigns(api: API) -> None:
     resp = await api.post(url + f"?uuid={spam['uuid']}", {"name": "Won't work", "group": str(spammers.uuid)})
     assert resp.status_code == 404
     assert ids_of(await api.get(url, uuid=campaign["uuid"])) == [campaign["uuid"]]
+
+
+async def test_globals_listing_permissions_and_dates(api: API) -> None:
+    url = "globals.json"
+    for call in (
+        api.get(url, token=api.ws.tokens["agent"]),
+        api.post(url, {"name": "X"}, token=api.ws.tokens["agent"]),
+    ):
+        assert (await call).status_code == 403
+    assert (await api.delete(url)).status_code == 405
+    # a deleted global is not listed (RapidPro's is org_name itself, brought back by get_or_create; our key is
+    # unique among deleted ones too)
+    await f.add(
+        Global(
+            uuid=f.uid(), org_id=api.ws.org_id, key="old_name", name="Old Name", value="x", is_active=False
+        )
+    )
+    global1 = await f.add(
+        Global(uuid=f.uid(), org_id=api.ws.org_id, key="org_name", name="Org Name", value="Acme Ltd")
+    )
+    global2 = await f.add(Global(uuid=f.uid(), org_id=api.ws.org_id, key="access_token", name="Access Token",
+                                 value="23464373", modified_on=global1.modified_on + timedelta(seconds=1)))  # fmt: skip
+    global3 = await f.add(
+        Global(uuid=f.uid(), org_id=api.other.org_id, key="thingy", name="Thingy", value="xyz")
+    )
+    for role in ("editor", "administrator"):
+        assert (await api.get(url, token=api.ws.tokens[role])).json()["results"] == [
+            {"key": "access_token", "name": "Access Token", "value": "23464373",
+             "modified_on": fmt_dt(global2.modified_on)},
+            {"key": "org_name", "name": "Org Name", "value": "Acme Ltd", "modified_on": fmt_dt(global1.modified_on)},
+        ]  # fmt: skip
+    assert ids_of(await api.get(url, token=api.other.token), "key") == [global3.key]
+    assert ids_of(await api.get(url, key="org_name"), "key") == ["org_name"]
+    assert ids_of(await api.get(url, before=fmt_dt(global1.modified_on)), "key") == ["org_name"]
+    assert ids_of(await api.get(url, after=fmt_dt(global1.modified_on)), "key") == [
+        "access_token",
+        "org_name",
+    ]
+    assert (await api.post(url, {"value": "Acme LLC"}, key="org_name")).status_code == 200
+    async with transaction() as s:
+        assert (await s.get(Global, global1.id)).value == "Acme LLC"  # type: ignore[union-attr]
 
 
 async def test_globals(api: API) -> None:
