@@ -508,11 +508,10 @@ class Detail(APIObject):
     detail: str
 
 
-ErrorMessages = list[str] | dict[str, Any]
+# a list of messages, a dict of them by index or language (nested as deep as the body), or {detail}'s text
+ErrorMessages = Annotated[list[str] | dict[str, Any] | str, Field(json_schema_extra={FREE_FORM: True})]
 
 
 class FieldErrors(RootModel[dict[str, ErrorMessages]]):
     """400: DRF's field errors, {field: [message]}, nested by index or language ({"urns": {"0": [...]}}), or
     {detail} for a request not about one field."""
-
-    root: dict[str, Annotated[ErrorMessages | str, Field(json_schema_extra={FREE_FORM: True})]]
