@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from courier.ivr_proxy import IVRProxy
 from courier.receiver import Receiver
 from courier.runtime import Runtime
 from upesi.metrics import QUEUE_DEPTH
@@ -17,12 +18,15 @@ _UUID_ACTION = re.compile(
     r"^(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/(?P<action>[a-z_]+)/?$"
 )
 _ACTION = re.compile(r"^(?P<action>[a-z_]+)/?$")
+_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+IVR_ACTIONS = ("incoming", "handle", "status")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
 
 def create_app(with_sender: bool = True) -> FastAPI:
     rt = Runtime()
     receiver = Receiver(rt)
+    ivr = IVRProxy()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -30,6 +34,7 @@ def create_app(with_sender: bool = True) -> FastAPI:
         try:
             yield
         finally:
+            await ivr.close()
             await rt.stop()
 
     app = FastAPI(title="Upesi courier", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
@@ -57,5 +62,11 @@ def create_app(with_sender: bool = True) -> FastAPI:
             {"message": "Not Found", "data": [{"type": "error", "error": f"not found: {request.url.path}"}]},
             404,
         )
+
+    @app.post("/mr/ivr/c/{channel_uuid}/{action}")
+    async def ivr_callback(channel_uuid: str, action: str, request: Request) -> Response:
+        if action not in IVR_ACTIONS or not re.match(_UUID, channel_uuid):
+            return JSONResponse({"message": "Not Found", "error": f"not found: {request.url.path}"}, 404)
+        return await ivr.forward(request, channel_uuid, action)
 
     return app

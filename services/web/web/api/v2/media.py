@@ -7,18 +7,16 @@ import mimetypes
 import os
 import re
 from fnmatch import fnmatch
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
-from upesi.config import get_settings
 from upesi.db.engine import transaction
 from upesi.db.models import Media
+from upesi.media_files import media_dir, media_url, relative_path, write_file
 from web.api.v2 import objects
 from web.api.v2.auth import APIContext
 from web.api.v2.errors import field_error, not_found
@@ -30,10 +28,6 @@ MAX_BYTES = 25 * 1024 * 1024  # RapidPro's Media.MAX_UPLOAD_SIZE (web's edge ref
 ALLOWED_TYPES = ("image/apng", "image/avif", "image/gif", "image/jpeg", "image/png", "image/webp", "audio/*", "video/*",
                  "application/pdf")  # fmt: skip
 CHUNK = 1024 * 1024
-
-
-def media_dir() -> Path:
-    return Path(os.environ.get("MEDIA_DIR", "var/media"))
 
 
 def clean_name(filename: str, content_type: str) -> str:
@@ -68,7 +62,7 @@ async def upload(request: Request, ctx: APIContext) -> Any:
         raise field_error("file", "Unsupported file type.")
     uuid = new_uuid()
     filename = clean_name(upload.filename or "file", content_type)
-    relative = Path(str(ctx.org_id)) / uuid / filename
+    relative = relative_path(ctx.org_id, uuid, filename)
     target = media_dir() / relative
     # read in chunks so an oversized upload is refused without holding more than the limit in memory
     chunks: list[bytes] = []
@@ -78,8 +72,8 @@ async def upload(request: Request, ctx: APIContext) -> Any:
         if size > MAX_BYTES:
             raise field_error("file", f"Limit for file uploads is {MAX_BYTES / (1024 * 1024)} MB.")
         chunks.append(chunk)
-    await asyncio.to_thread(_write, target, b"".join(chunks))
-    url = f"{get_settings().web_url.rstrip('/')}/api/v2/media/{uuid}/{quote(filename)}"
+    await asyncio.to_thread(write_file, target, b"".join(chunks))
+    url = media_url(uuid, filename)
     async with transaction() as session:
         media = Media(uuid=uuid, org_id=ctx.org_id, content_type=content_type, filename=filename, path=str(relative),
                       url=url, size=size, created_by_id=ctx.user_id)  # fmt: skip
@@ -87,11 +81,6 @@ async def upload(request: Request, ctx: APIContext) -> Any:
     return created(
         {"uuid": uuid, "content_type": content_type, "url": url, "filename": filename, "size": size}
     )
-
-
-def _write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
 
 
 @router.get("/media/{uuid}/{filename}", include_in_schema=False)
