@@ -5,6 +5,7 @@
 import os
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from upesi.config import get_settings
 
@@ -23,7 +24,8 @@ def relative_path(org_id: int, uuid: str, filename: str) -> Path:
 
 
 def media_url(uuid: str, filename: str) -> str:
-    return f"{get_settings().web_url.rstrip('/')}/api/v2/media/{uuid}/{filename}"
+    # quoted: the API keeps an upload's name as RapidPro cleans it, spaces included ("steve%20marten.jpg")
+    return f"{get_settings().web_url.rstrip('/')}/api/v2/media/{uuid}/{quote(filename)}"
 
 
 def write_file(target: Path, data: bytes) -> None:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.web.api.schema_check import schema_problem
 from upesi.db.engine import transaction
 from upesi.db.models import Membership, User
 from upesi.db.ops.orgs import create_api_token, create_workspace
@@ -72,10 +73,22 @@ async def make_workspace(name: str, email: str) -> Workspace:
     return ws
 
 
+async def check_against_schema(response: httpx.Response) -> None:
+    """Every answer an API test gets is checked against the model its operation declares (objects.py), so a
+    serializer cannot drift from the OpenAPI document without a test failing."""
+    await response.aread()
+    problem = schema_problem(response.request.method, response.request.url.path, response.status_code,
+                             response.headers.get("content-type", ""), response.content)  # fmt: skip
+    if problem:
+        raise AssertionError(problem)
+
+
 @pytest.fixture
 async def api(db: None) -> AsyncIterator[API]:
     ws = await make_workspace("Nyaruka", "admin@nyaruka.com")
     other = await make_workspace("Other", "admin@other.com")
     transport = httpx.ASGITransport(app=create_app())
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks={"response": [check_against_schema]}
+    ) as client:
         yield API(client, ws, other)

@@ -120,7 +120,7 @@ async def test_media_upload_and_download(api: API, tmp_path, monkeypatch) -> Non
     assert resp.status_code == 201, resp.text
     media = resp.json()
     assert (
-        media["content_type"] == "image/jpeg" and media["filename"] == "cat_pic.jpg" and media["size"] == 12
+        media["content_type"] == "image/jpeg" and media["filename"] == "cat pic.jpg" and media["size"] == 12
     )
     path = media["url"].split("/api/v2/", 1)[1]
     download = await api.client.get(f"/api/v2/{path}")

@@ -2,13 +2,14 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error, ids_of
 from upesi.db.engine import transaction
 from upesi.db.models import Flow, FlowRevision, User
+from web.api.v2.values import fmt_dt
 
 
 async def test_flows(api: API) -> None:
@@ -72,6 +73,26 @@ async def test_users(api: API) -> None:
         resp = await api.get(url, token=api.ws.tokens[role])
         assert resp.status_code == 200
     users = {u["email"]: u for u in resp.json()["results"]}
+    async with transaction() as s:
+        rows = {
+            u.email: u
+            for u in (await s.execute(select(User).where(User.email.like("%admin@nyaruka.com")))).scalars()
+        }
+    # newest first; an agent is in the workspace's default team, "All Topics" (RapidPro's org.default_team)
+    team = {"uuid": resp.json()["results"][1]["team"]["uuid"], "name": "All Topics"}
+    assert resp.json()["results"] == [
+        {"uuid": str(rows[email].uuid), "name": name, "email": email, "first_name": first, "last_name": last,
+         "role": role, "team": team if role == "agent" else None, "created_on": fmt_dt(rows[email].created_on),
+         "avatar": None}
+        for email, name, first, last, role in [
+            ("viewer.admin@nyaruka.com", "", "", "", "viewer"),
+            ("agent.admin@nyaruka.com", "", "", "", "agent"),
+            ("editor.admin@nyaruka.com", "Ed McEdits", "Ed", "McEdits", "editor"),
+            ("admin@nyaruka.com", "Andy", "Andy", "", "administrator"),
+        ]
+    ]  # fmt: skip
+    other_agents = (await api.get(url, token=api.other.token, role="agent")).json()["results"]
+    assert other_agents[0]["team"]["name"] == "All Topics" and other_agents[0]["team"]["uuid"] != team["uuid"]
     # the deprecated `name` is still sent: the full name
     assert users["editor.admin@nyaruka.com"]["name"] == "Ed McEdits"
     assert users["admin@nyaruka.com"]["name"] == "Andy"

@@ -2,11 +2,18 @@
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error, ids_of, set_org
-from upesi.db.models import Archive
+from upesi.config import get_settings
+from upesi.db.engine import transaction
+from upesi.db.models import Archive, Media
+from web.api.v2 import media
 from web.api.v2.extra import normalize_extra
 
 
@@ -107,14 +114,46 @@ async def test_workspace(api: API) -> None:
     assert (resp.json()["languages"], resp.json()["primary_language"]) == (["kin"], "kin")
 
 
-async def test_media_errors(api: API) -> None:
+async def test_media(api: API, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDIA_DIR", str(tmp_path))
     url = "/api/v2/media.json"
     assert (await api.get("media.json")).status_code == 405
+    assert (await api.delete("media.json")).status_code == 405
+    assert (await api.client.post(url, files={"file": ("a.jpg", b"x", "image/jpeg")})).status_code == 403
     resp = await api.client.post(url, headers=api.headers(), data={})
     assert_error(resp, "file", "No file was submitted.")
-    resp = await api.client.post(url, headers=api.headers(), files={"file": ("simple.xlsx", b"PK..",
-                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})  # fmt: skip
+    xlsx = ("simple.xlsx", b"PK..", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp = await api.client.post(url, headers=api.headers(api.ws.tokens["agent"]), files={"file": xlsx})
     assert_error(resp, "file", "Unsupported file type.")
+    monkeypatch.setattr(media, "MAX_BYTES", 1024)
+    resp = await api.client.post(url, headers=api.headers(api.ws.tokens["editor"]),
+                                 files={"file": ("snow.mp4", b"v" * 2048, "video/mp4")})  # fmt: skip
+    assert_error(resp, "file", "Limit for file uploads is 0.0009765625 MB.")
+    monkeypatch.undo()
+    monkeypatch.setenv("MEDIA_DIR", str(tmp_path))
+    jpeg = b"\xff\xd8\xff" + b"j" * 7458
+    resp = await api.client.post(
+        url, headers=api.headers(), files={"file": ("steve marten.jpg", jpeg, "image/jpeg")}
+    )
+    assert resp.status_code == 201
+    body = resp.json()
+    assert body == {"uuid": body["uuid"], "content_type": "image/jpeg",
+                    "url": f"{get_settings().web_url.rstrip('/')}/api/v2/media/{body['uuid']}/steve%20marten.jpg",
+                    "filename": "steve marten.jpg", "size": 7461}  # fmt: skip
+    async with transaction() as s:
+        stored = (await s.execute(select(Media).where(Media.uuid == body["uuid"]))).scalar_one()
+    assert (stored.org_id, stored.filename, stored.size) == (api.ws.org_id, "steve marten.jpg", 7461)
+    served = await api.client.get(body["url"].removeprefix(get_settings().web_url.rstrip("/")))
+    assert served.status_code == 200 and served.content == jpeg
+
+
+@pytest.mark.parametrize(
+    ("given", "content_type", "cleaned"),
+    [("steve marten.jpg", "image/jpeg", "steve marten.jpg"), ("../../etc/passwd", "image/png", "passwd.png"),
+     ("<b>.jpg", "image/jpeg", "b.jpg"), ("!!!.mp4", "video/mp4", "file.mp4"), ("photo.j%g", "image/jpeg", "photo.jpg")],
+)  # fmt: skip
+def test_media_names_are_cleaned_as_rapidpro_does(given: str, content_type: str, cleaned: str) -> None:
+    assert media.clean_name(given, content_type) == cleaned
 
 
 async def test_definitions_dependencies(api: API) -> None:

@@ -6,7 +6,7 @@ from fastapi import Request
 
 from upesi.db.engine import transaction
 from upesi.db.models import Archive
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import endpoint
@@ -17,7 +17,7 @@ PERIOD_CODES = {name: code for code, name in PERIODS.items()}
 
 
 @endpoint("archives", "GET", "archives.archive_list", summary="List message and run archives",
-          params=["type", "period", "before", "after", "archive_type"])  # fmt: skip
+          params=["type", "period", "before", "after", "archive_type"], response=objects.Page[objects.Archive])  # fmt: skip
 async def list_archives(request: Request, ctx: APIContext) -> dict[str, Any]:
     # daily archives already rolled up into a monthly one are not listed
     stmt = org_select(ctx, Archive).where(Archive.rollup_id.is_(None))

@@ -11,7 +11,7 @@ from upesi.db.models import Broadcast, Contact, ContactGroup, Msg
 from upesi.db.models.msgs import broadcast_contacts, broadcast_groups
 from upesi.queues.redis import get_redis
 from upesi.queues.tasks import SendBroadcast, queue_task
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import is_language, read_body, string, translations
 from web.api.v2.errors import Errors
@@ -83,6 +83,7 @@ async def serialize_broadcasts(
     "msgs.broadcast_list",
     summary="List broadcasts",
     params=["uuid", "id", "before", "after"],
+    response=objects.Page[objects.Broadcast],
 )
 async def list_broadcasts(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = select(Broadcast).where(in_org(ctx, Broadcast), Broadcast.is_active, Broadcast.schedule.is_(None))
@@ -106,7 +107,7 @@ async def list_broadcasts(request: Request, ctx: APIContext) -> dict[str, Any]:
 
 @endpoint(
     "broadcasts", "POST", "msgs.broadcast_create", summary="Send a broadcast",
-    body=["urns", "contacts", "groups", "text", "attachments", "quick_replies", "base_language"],
+    body=["urns", "contacts", "groups", "text", "attachments", "quick_replies", "base_language"], response=objects.Broadcast,
 )  # fmt: skip
 async def send_broadcast(request: Request, ctx: APIContext) -> Any:
     """RapidPro's BroadcastWriteSerializer: text, attachments and quick replies each as one value (the workspace

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, CampaignEvent, ContactField, Flow
 from web import mailroom_tasks
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import integer, read_body, string, translations
 from web.api.v2.errors import Errors, invalid
@@ -65,7 +65,7 @@ def _relative_to(field: dict[str, str] | None, e: CampaignEvent) -> dict[str, st
 
 
 @endpoint("campaign_events", "GET", "campaigns.campaignevent_list", summary="List campaign events",
-          params=["uuid", "campaign"])  # fmt: skip
+          params=["uuid", "campaign"], response=objects.Page[objects.CampaignEvent])  # fmt: skip
 async def list_events(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = org_select(ctx, CampaignEvent)
     if uuid := params.get_uuid(request, "uuid"):
@@ -83,7 +83,7 @@ async def list_events(request: Request, ctx: APIContext) -> dict[str, Any]:
 
 @endpoint(
     "campaign_events", "POST", "campaigns.campaignevent_create", summary="Create or update a campaign event",
-    params=["uuid"], body=["campaign", "relative_to", "offset", "unit", "delivery_hour", "message", "flow"],
+    params=["uuid"], body=["campaign", "relative_to", "offset", "unit", "delivery_hour", "message", "flow"], response=objects.CampaignEvent,
 )  # fmt: skip
 async def write_event(request: Request, ctx: APIContext) -> Any:
     """RapidPro's CampaignEventWriteSerializer: every scheduling field is required on create and update alike,

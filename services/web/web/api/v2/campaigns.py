@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, ContactGroup
 from upesi.domain.errors import DomainError
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.contact_writes import resolve_groups
@@ -36,7 +36,14 @@ async def serialize_campaigns(session: AsyncSession, campaigns: list[Campaign]) 
     ]
 
 
-@endpoint("campaigns", "GET", "campaigns.campaign_list", summary="List campaigns", params=["uuid"])
+@endpoint(
+    "campaigns",
+    "GET",
+    "campaigns.campaign_list",
+    summary="List campaigns",
+    params=["uuid"],
+    response=objects.Page[objects.Campaign],
+)
 async def list_campaigns(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = org_select(ctx, Campaign).where(Campaign.is_archived.is_(False))
     if uuid := params.get_uuid(request, "uuid"):
@@ -49,7 +56,7 @@ async def list_campaigns(request: Request, ctx: APIContext) -> dict[str, Any]:
 
 
 @endpoint("campaigns", "POST", "campaigns.campaign_create", summary="Create or update a campaign", params=["uuid"],
-          body=["name", "group"])  # fmt: skip
+          body=["name", "group"], response=objects.Campaign)  # fmt: skip
 async def write_campaign(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)
     found = params.lookup(request, ("uuid",))

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from upesi.db.engine import transaction
 from upesi.db.models import Channel, ChannelEvent, Contact
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import endpoint
@@ -30,6 +30,7 @@ API_TYPES = {
     summary="List channel events",
     params=["id", "contact", "before", "after"],
     listed=False,
+    response=objects.Page[objects.ChannelEvent],
 )  # fmt: skip  (deprecated upstream, unlisted)
 async def list_channel_events(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = select(ChannelEvent).where(in_org(ctx, ChannelEvent))

@@ -6,7 +6,7 @@ from fastapi import Request
 
 from upesi.db.engine import transaction
 from upesi.db.models import Channel
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import endpoint
@@ -57,7 +57,14 @@ def serialize_channel(c: Channel) -> dict[str, Any]:
     }
 
 
-@endpoint("channels", "GET", "channels.channel_list", summary="List channels", params=["uuid", "address"])
+@endpoint(
+    "channels",
+    "GET",
+    "channels.channel_list",
+    summary="List channels",
+    params=["uuid", "address"],
+    response=objects.Page[objects.Channel],
+)
 async def list_channels(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = org_select(ctx, Channel)
     if uuid := params.get_uuid(request, "uuid"):

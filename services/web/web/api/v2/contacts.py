@@ -11,7 +11,7 @@ from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, Flo
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.domain.contact_actions import delete_contacts
 from upesi.urns import URNError, parse_urn
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body
 from web.api.v2.contact_writes import (
@@ -110,7 +110,7 @@ def _deleted_shape(c: Contact, anon: bool) -> dict[str, Any]:
 
 @endpoint(
     "contacts", "GET", "contacts.contact_list", scope="v2.contacts", summary="List contacts",
-    params=["uuid", "urn", "group", "deleted", "before", "after", "reverse", "expand_urns"],
+    params=["uuid", "urn", "group", "deleted", "before", "after", "reverse", "expand_urns"], response=objects.Page[objects.Contact],
 )  # fmt: skip
 async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
     deleted = params.get_bool(request, "deleted") is True
@@ -180,7 +180,7 @@ async def _find(
 
 @endpoint(
     "contacts", "POST", "contacts.contact_create", scope="v2.contacts", summary="Create or update a contact",
-    params=["uuid", "urn"], body=["name", "language", "urns", "groups", "fields", "note"],
+    params=["uuid", "urn"], body=["name", "language", "urns", "groups", "fields", "note"], response=objects.Contact,
 )  # fmt: skip
 async def write_contact(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)

@@ -9,14 +9,14 @@ from fastapi import Request
 from upesi.config import get_settings
 from upesi.db.engine import transaction
 from upesi.domain.exports import export_definitions
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.errors import invalid
 from web.api.v2.routing import endpoint
 
 
 @endpoint("definitions", "GET", "orgs.org_export", summary="Export flows and campaigns with their dependencies",
-          params=["flow", "campaign", "dependencies"], listed=False)  # fmt: skip
+          params=["flow", "campaign", "dependencies"], listed=False, response=objects.Definitions)  # fmt: skip
 async def export(request: Request, ctx: APIContext) -> dict[str, Any]:
     flow_uuids = params.get_uuids(request, "flow")
     campaign_uuids = params.get_uuids(request, "campaign")

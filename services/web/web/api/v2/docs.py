@@ -4,18 +4,20 @@ registered endpoints (/api/v2/openapi.json), and a browsable explorer served fro
 
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 from sqlalchemy import select
 
 from upesi.db.engine import transaction
 from upesi.db.models import Membership, Org, User
-from web.api.v2 import docs_html
+from web.api.v2 import docs_html, objects
 from web.api.v2.errors import not_found
-from web.api.v2.routing import ENDPOINTS, router
+from web.api.v2.routing import ENDPOINTS, Operation, router
 
 EXPLORER_DIR = Path(__file__).parent / "explorer"
 EXPLORER_FILES = {"index.html": "text/html", "explorer.js": "text/javascript", "explorer.css": "text/css"}
@@ -27,56 +29,59 @@ PARAM_DOCS = {
     "reverse": "Oldest first (true/false or 1/0)",
     "cursor": "Opaque position from a previous page's next/previous URL",
 }
-ERROR = {"type": "object", "properties": {"detail": {"type": "string"}}}
-
-# the fields of each endpoint's objects, as the serializers write them (documentation only)
-SHAPES: dict[str, list[str]] = {
-    "archives": ["type", "start_date", "period", "record_count", "size", "hash", "download_url"],
-    "boundaries": ["osm_id", "name", "parent", "level", "aliases", "geometry"],
-    "broadcasts": ["id", "uuid", "status", "progress", "urns", "contacts", "groups", "text", "attachments",
-                   "quick_replies", "base_language", "created_on"],
-    "campaigns": ["uuid", "name", "archived", "group", "created_on"],
-    "campaign_events": ["uuid", "campaign", "relative_to", "offset", "unit", "delivery_hour", "flow", "message",
-                        "created_on"],
-    "channels": ["uuid", "name", "address", "type", "country", "device", "last_seen", "created_on"],
-    "channel_events": ["id", "type", "contact", "channel", "extra", "occurred_on", "created_on"],
-    "classifiers": ["uuid", "name", "type", "intents", "created_on"],
-    "contacts": ["uuid", "name", "status", "language", "urns", "groups", "notes", "fields", "flow", "created_on",
-                 "modified_on", "last_seen_on", "blocked", "stopped", "anon_display", "ref"],
-    "fields": ["key", "name", "type", "featured", "priority", "usages", "agent_access", "label", "value_type"],
-    "flow_starts": ["id", "uuid", "flow", "status", "progress", "groups", "contacts", "urns", "restart_participants",
-                    "exclude_active", "params", "extra", "created_on", "modified_on"],
-    "flows": ["uuid", "name", "type", "archived", "labels", "expires", "runs", "results", "parent_refs", "created_on",
-              "modified_on"],
-    "globals": ["key", "name", "value", "modified_on"],
-    "groups": ["uuid", "name", "query", "status", "system", "count"],
-    "labels": ["uuid", "name", "count"],
-    "media": ["uuid", "content_type", "url", "filename", "size"],
-    "messages": ["id", "uuid", "broadcast", "contact", "urn", "channel", "direction", "type", "status", "archived",
-                 "visibility", "text", "labels", "flow", "attachments", "quick_replies", "created_on", "sent_on",
-                 "modified_on", "media"],
-    "optins": ["uuid", "name", "created_on"],
-    "resthook_events": ["resthook", "data", "created_on"],
-    "resthook_subscribers": ["id", "resthook", "target_url", "created_on"],
-    "resthooks": ["resthook", "created_on", "modified_on"],
-    "runs": ["id", "uuid", "flow", "contact", "start", "responded", "path", "values", "created_on", "modified_on",
-             "exited_on", "exit_type"],
-    "tickets": ["uuid", "contact", "status", "topic", "body", "assignee", "opened_on", "opened_by", "opened_in",
-                "modified_on", "closed_on"],
-    "topics": ["uuid", "name", "counts", "system", "created_on"],
-    "users": ["uuid", "email", "first_name", "last_name", "role", "team", "avatar", "created_on"],
-    "workspace": ["uuid", "name", "country", "languages", "primary_language", "timezone", "date_style", "credits",
-                  "anon"],
+_STR: dict[str, Any] = {"type": "string"}
+_STRS: dict[str, Any] = {"type": "array", "items": _STR}
+_TRANSLATED: dict[str, Any] = {"anyOf": [_STR, {"type": "object", "additionalProperties": _STR}]}
+# what each body field takes (RapidPro's write serializers); a field not listed here is refused by a test
+BODY_FIELDS: dict[str, dict[str, Any]] = {
+    "action": _STR, "assignee": {"type": ["string", "null"]}, "base_language": _STR, "campaign": _STR,
+    "contact": _STR, "contacts": _STRS, "delivery_hour": {"type": "integer"}, "exclude_active": {"type": "boolean"},
+    "extra": {"type": "object"}, "fields": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+    "file": {"type": "string", "format": "binary"}, "flow": {"type": ["string", "null"]}, "group": _STR,
+    "groups": _STRS, "label": _STR, "label_name": _STR, "language": {"type": ["string", "null"]},
+    "message": _TRANSLATED, "messages": {"type": "array", "items": {"type": "integer"}}, "name": _STR,
+    "note": _STR, "offset": {"type": "integer"}, "params": {"type": "object"},
+    "quick_replies": {"anyOf": [{"type": "array", "items": {"anyOf": [_STR, {"type": "object"}]}},
+                                {"type": "object"}]},
+    "relative_to": _STR, "restart_participants": {"type": "boolean"}, "resthook": _STR,
+    "target_url": {"type": "string", "format": "uri"}, "text": _TRANSLATED, "tickets": _STRS,
+    "topic": {"type": ["string", "null"]}, "type": _STR, "unit": {"type": "string", "enum": ["minutes", "hours",
+    "days", "weeks"]}, "urns": _STRS, "value": _STR,
+    "attachments": {"anyOf": [_STRS, {"type": "object", "additionalProperties": _STRS}]},
 }  # fmt: skip
 
+# every answer that is not a success, and the status codes a client may meet on any operation
+ERRORS: dict[str, tuple[str, type[BaseModel]]] = {
+    "400": ("Invalid parameters or body: errors by field, or {detail}", objects.FieldErrors),
+    "403": ("Invalid token or no permission", objects.Detail),
+    "404": ("Not found (or an invalid cursor)", objects.Detail),
+    "405": ("Method not allowed", objects.Detail),
+    "409": ("A workspace limit is reached", objects.Detail),
+    "413": ("Body too large", objects.Detail),
+    "429": ("Throttled; see the Retry-After header", objects.Detail),
+    "503": ("A service the request needs (PostgreSQL, Redis) is down", objects.Detail),
+}
 
-def _schema(name: str) -> dict[str, Any]:
-    return {"type": "object", "properties": {f: {} for f in SHAPES.get(name, [])}}
+
+def item_model(response: type[BaseModel]) -> type[BaseModel]:
+    """The object a page lists (Page[Label] -> Label), or the response model itself."""
+    if issubclass(response, objects.Page):
+        (item,) = response.__pydantic_generic_metadata__["args"]
+        return cast(type[BaseModel], item)
+    return response
 
 
-def _page(name: str) -> dict[str, Any]:
-    return {"allOf": [{"$ref": "#/components/schemas/Page"},
-                      {"type": "object", "properties": {"results": {"type": "array", "items": _schema(name)}}}]}  # fmt: skip
+def object_fields(name: str) -> list[tuple[str, str]]:
+    """(field, description) of the objects an endpoint answers, for its docs page."""
+    doc = ENDPOINTS[name]
+    models = [item_model(op.response) for op in doc.operations if op.response is not None]
+    if not models:
+        return []
+    schema = models[0].model_json_schema()
+    return [
+        (field, ("deprecated. " if prop.get("deprecated") else "") + prop.get("description", ""))
+        for field, prop in schema.get("properties", {}).items()
+    ]
 
 
 def _base(request: Request) -> str:
@@ -111,7 +116,7 @@ def docs_response(name: str, request: Request) -> Response:
     """/api/v2/<name> without .json and without credentials: that endpoint's docs, to anyone. A write there is
     refused (403) with the docs, as RapidPro's permission check refuses the anonymous user."""
     status = 200 if request.method == "GET" else 403
-    return docs_html.endpoint_page(ENDPOINTS[name], SHAPES.get(name, []), status=status)
+    return docs_html.endpoint_page(ENDPOINTS[name], object_fields(name), status=status)
 
 
 async def _api_redirect() -> Response:
@@ -123,35 +128,37 @@ for _path in ("/api", "/api/"):
     router.routes.append(APIRoute(_path, _api_redirect, methods=["GET"], include_in_schema=False))
 
 
-def _operation(name: str, op: Any) -> dict[str, Any]:
+def _content(ref: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": ref}}}
+
+
+def _operation(name: str, op: Operation, refs: dict[type[BaseModel], str]) -> dict[str, Any]:
     responses: dict[str, Any] = {
-        "400": {"description": "Invalid parameters or body: a field-error dict or {detail}"},
-        "403": {
-            "description": "Invalid token or no permission",
-            "content": {"application/json": {"schema": ERROR}},
-        },
-        "404": {"description": "Not found", "content": {"application/json": {"schema": ERROR}}},
-        "429": {
-            "description": "Throttled; see the Retry-After header",
-            "content": {"application/json": {"schema": ERROR}},
-        },
+        code: {"description": text, "content": _content(refs[model])}
+        for code, (text, model) in ERRORS.items()
     }
-    if op.method == "GET":
-        single = name in ("workspace", "org", "definitions")
-        schema = _schema("workspace" if name == "org" else name) if single else _page(name)
+    response = op.response
+    if response is None:
+        responses["204"] = {"description": "Deleted" if op.method == "DELETE" else "Done"}
+    elif op.method == "GET":
+        single = not issubclass(response, objects.Page)
         responses["200"] = {
             "description": "One object" if single else "A page of results",
-            "content": {"application/json": {"schema": schema}},
+            "content": _content(refs[response]),
         }
-    elif op.method == "POST":
-        responses["201"] = {
-            "description": "Created",
-            "content": {"application/json": {"schema": _schema(name)}},
+    elif response in (objects.MessageFailures, objects.TicketFailures):
+        responses["200"] = {
+            "description": "Some could not take the action",
+            "content": _content(refs[response]),
         }
-        responses["200"] = {"description": "Updated (with a lookup parameter), or action failures"}
-        responses["204"] = {"description": "Action done"}
+        responses["204"] = {"description": "Done for every one"}
     else:
-        responses["204"] = {"description": "Deleted"}
+        responses["201"] = {"description": "Created", "content": _content(refs[response])}
+        if op.params:
+            responses["200"] = {
+                "description": "Updated (with a lookup parameter)",
+                "content": _content(refs[response]),
+            }
     params = list(op.params) + (["cursor"] if op.method == "GET" else [])
     operation: dict[str, Any] = {
         "operationId": f"{name}_{op.method.lower()}",
@@ -172,17 +179,30 @@ def _operation(name: str, op: Any) -> dict[str, Any]:
     }
     if op.body:
         content_type = "multipart/form-data" if op.body == ["file"] else "application/json"
-        properties = {b: ({"type": "string", "format": "binary"} if b == "file" else {}) for b in op.body}
+        properties = {b: BODY_FIELDS[b] for b in op.body}
         operation["requestBody"] = {
             "content": {content_type: {"schema": {"type": "object", "properties": properties}}}
         }
     return operation
 
 
+def _schemas() -> tuple[dict[type[BaseModel], str], dict[str, Any]]:
+    """Every model an operation answers, with the ones they embed, as OpenAPI components: {model: $ref} and the
+    component schemas."""
+    models = {model for _, model in ERRORS.values()}
+    models |= {op.response for doc in ENDPOINTS.values() for op in doc.operations if op.response is not None}
+    ordered = sorted(models, key=lambda m: m.__name__)
+    keys, defs = models_json_schema(
+        [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
+    )
+    return {m: keys[(m, "validation")]["$ref"] for m in ordered}, defs.get("$defs", {})
+
+
 def openapi_document(base: str) -> dict[str, Any]:
+    refs, schemas = _schemas()
     paths: dict[str, Any] = {}
     for name, doc in sorted(ENDPOINTS.items()):
-        paths[f"/{name}.json"] = {op.method.lower(): _operation(name, op) for op in doc.operations}
+        paths[f"/{name}.json"] = {op.method.lower(): _operation(name, op, refs) for op in doc.operations}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -202,16 +222,7 @@ def openapi_document(base: str) -> dict[str, Any]:
                 },
                 "basic": {"type": "http", "scheme": "basic", "description": "email:token"},
             },
-            "schemas": {
-                "Page": {
-                    "type": "object",
-                    "properties": {
-                        "next": {"type": ["string", "null"]},
-                        "previous": {"type": ["string", "null"]},
-                        "results": {"type": "array", "items": {"type": "object"}},
-                    },
-                }
-            },
+            "schemas": schemas,
         },
         "paths": paths,
     }

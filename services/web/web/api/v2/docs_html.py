@@ -1,6 +1,6 @@
 """The browsable docs RapidPro serves to anyone at /api/v2/ and /api/v2/<endpoint> (without .json): one HTML page
 per endpoint, built from the same declarations as the routes and the OpenAPI document (routing.ENDPOINTS and
-docs.SHAPES), so a page can never describe an endpoint that is not served."""
+the response models of objects.py), so a page can never describe an endpoint that is not served."""
 
 from html import escape
 
@@ -79,7 +79,7 @@ def root_page(status: int = 200) -> HTMLResponse:
     return HTMLResponse(PAGE.format(title="API v2", body=body), status_code=status)
 
 
-def endpoint_page(doc: EndpointDoc, fields: list[str], status: int = 200) -> HTMLResponse:
+def endpoint_page(doc: EndpointDoc, fields: list[tuple[str, str]], status: int = 200) -> HTMLResponse:
     sections = []
     for op in doc.operations:
         params = "".join(f"<li><code>{escape(p)}</code></li>" for p in op.params) or "<li>none</li>"
@@ -89,7 +89,10 @@ def endpoint_page(doc: EndpointDoc, fields: list[str], status: int = 200) -> HTM
             f"<p>Requires permission <code>{escape(op.permission)}</code>.</p>"
             f"<h3>Query parameters</h3><ul>{params}</ul>" + (f"<h3>Body</h3><ul>{body}</ul>" if body else "")
         )
-    shape = "".join(f"<li><code>{escape(f)}</code></li>" for f in fields)
+    shape = "".join(
+        f"<li><code>{escape(f)}</code>" + (f" - {escape(text)}" if text else "") + "</li>"
+        for f, text in fields
+    )
     html = f"<p>{escape(intro(doc.name))}</p>" + "".join(sections)
     if shape:
         html += f"<h2>Fields of each object</h2><ul>{shape}</ul>"

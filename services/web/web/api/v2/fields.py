@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import CampaignEvent, ContactField, ContactGroup
 from upesi.domain.limits import check_limit
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors, detail, field_error
@@ -75,7 +75,14 @@ async def serialize_fields(
     ]
 
 
-@endpoint("fields", "GET", "contacts.contactfield_list", summary="List contact fields", params=["key"])
+@endpoint(
+    "fields",
+    "GET",
+    "contacts.contactfield_list",
+    summary="List contact fields",
+    params=["key"],
+    response=objects.Page[objects.ContactField],
+)
 async def list_fields(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = org_select(ctx, ContactField).where(ContactField.is_system.is_(False))
     if key := params.get(request, "key"):
@@ -87,7 +94,7 @@ async def list_fields(request: Request, ctx: APIContext) -> dict[str, Any]:
 
 
 @endpoint("fields", "POST", "contacts.contactfield_create", summary="Create or update a contact field",
-          params=["key"], body=["name", "type"])  # fmt: skip
+          params=["key"], body=["name", "type"], response=objects.ContactField)  # fmt: skip
 async def write_field(request: Request, ctx: APIContext) -> Any:
     """RapidPro's ContactFieldWriteSerializer: name and type on create and update alike, each also taken under
     its deprecated name (label, value_type), errors named by the key the client sent."""

@@ -12,7 +12,7 @@ from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactGroup, Flow, FlowStart
 from upesi.db.models.flows import flow_start_contacts, flow_start_groups
 from upesi.domain.flow_starts import create_flow_start, queue_flow_start
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import boolean, read_body, string
 from web.api.v2.errors import Errors
@@ -70,6 +70,7 @@ async def serialize_starts(session: AsyncSession, starts: list[FlowStart]) -> li
     "flows.flowstart_list",
     summary="List flow starts",
     params=["uuid", "id", "before", "after"],
+    response=objects.Page[objects.FlowStart],
 )
 async def list_starts(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = select(FlowStart).where(in_org(ctx, FlowStart), FlowStart.created_by_id.is_not(None))
@@ -110,7 +111,7 @@ def start_params(data: dict[str, Any], errors: Errors) -> dict[str, Any]:
 
 @endpoint(
     "flow_starts", "POST", "flows.flowstart_create", summary="Start a flow",
-    body=["flow", "urns", "contacts", "groups", "restart_participants", "exclude_active", "params", "extra"],
+    body=["flow", "urns", "contacts", "groups", "restart_participants", "exclude_active", "params", "extra"], response=objects.FlowStart,
 )  # fmt: skip
 async def create_start(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)

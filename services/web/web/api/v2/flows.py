@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.engine import transaction
 from upesi.db.models import Flow, FlowRevision, FlowRun
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import endpoint
@@ -116,7 +116,7 @@ async def serialize_flows(session: AsyncSession, flows: list[Flow]) -> list[dict
 
 
 @endpoint("flows", "GET", "flows.flow_list", summary="List flows",
-          params=["uuid", "type", "archived", "before", "after"])  # fmt: skip
+          params=["uuid", "type", "archived", "before", "after"], response=objects.Page[objects.Flow])  # fmt: skip
 async def list_flows(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = org_select(ctx, Flow).where(Flow.is_system.is_(False))
     try:

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from upesi.db.engine import transaction
 from upesi.db.models import Global
 from upesi.domain.limits import check_limit
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors
@@ -30,7 +30,14 @@ GLOBAL_NAME_RE = re.compile(r"^[A-Za-z0-9_\- ]+$")
 GLOBAL_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-@endpoint("globals", "GET", "globals.global_list", summary="List globals", params=["key", "before", "after"])
+@endpoint(
+    "globals",
+    "GET",
+    "globals.global_list",
+    summary="List globals",
+    params=["key", "before", "after"],
+    response=objects.Page[objects.Global],
+)
 async def list_globals(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = org_select(ctx, Global)
     try:
@@ -50,7 +57,7 @@ async def list_globals(request: Request, ctx: APIContext) -> dict[str, Any]:
 
 
 @endpoint("globals", "POST", "globals.global_create", summary="Create or update a global", params=["key"],
-          body=["name", "value"])  # fmt: skip
+          body=["name", "value"], response=objects.Global)  # fmt: skip
 async def write_global(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)
     found = params.lookup(request, ("key",))

@@ -11,7 +11,7 @@ from upesi.db.models import Campaign, ContactGroup, Trigger, contact_group_conta
 from upesi.db.models.triggers import trigger_groups
 from upesi.domain.limits import check_limit
 from upesi.domain.names import MAX_NAME_LEN, check_unique_name, clean_name
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import raw_name, read_body
 from web.api.v2.errors import detail, invalid
@@ -47,7 +47,7 @@ async def serialize_groups(session: AsyncSession, groups: list[ContactGroup]) ->
 
 
 @endpoint("groups", "GET", "contacts.contactgroup_list", summary="List contact groups",
-          params=["uuid", "name", "manual_only"])  # fmt: skip
+          params=["uuid", "name", "manual_only"], response=objects.Page[objects.Group])  # fmt: skip
 async def list_groups(request: Request, ctx: APIContext) -> dict[str, Any]:
     params.exclusive(request, ("uuid", "name"))
     stmt = org_select(ctx, ContactGroup).where(ContactGroup.status != "I")
@@ -73,7 +73,7 @@ async def validate_name(session: AsyncSession, ctx: APIContext, data: dict[str, 
 
 
 @endpoint("groups", "POST", "contacts.contactgroup_create", summary="Create or rename a group", params=["uuid"],
-          body=["name"])  # fmt: skip
+          body=["name"], response=objects.Group)  # fmt: skip
 async def write_group(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)
     found = params.lookup(request, ("uuid",))

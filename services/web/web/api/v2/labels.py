@@ -10,7 +10,7 @@ from upesi.db.engine import transaction
 from upesi.db.models import Label, msg_labels
 from upesi.domain import labels
 from upesi.domain.labels import create_label, rename_label
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import raw_name, read_body
 from web.api.v2.errors import invalid
@@ -34,7 +34,14 @@ async def serialize_labels(session: AsyncSession, labels: list[Label]) -> list[d
     ]
 
 
-@endpoint("labels", "GET", "msgs.label_list", summary="List message labels", params=["uuid", "name"])
+@endpoint(
+    "labels",
+    "GET",
+    "msgs.label_list",
+    summary="List message labels",
+    params=["uuid", "name"],
+    response=objects.Page[objects.Label],
+)
 async def list_labels(request: Request, ctx: APIContext) -> dict[str, Any]:
     params.exclusive(request, ("uuid", "name"))
     stmt = org_select(ctx, Label)
@@ -50,7 +57,13 @@ async def list_labels(request: Request, ctx: APIContext) -> dict[str, Any]:
 
 
 @endpoint(
-    "labels", "POST", "msgs.label_create", summary="Create or rename a label", params=["uuid"], body=["name"]
+    "labels",
+    "POST",
+    "msgs.label_create",
+    summary="Create or rename a label",
+    params=["uuid"],
+    body=["name"],
+    response=objects.Label,
 )
 async def write_label(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)

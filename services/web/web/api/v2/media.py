@@ -3,6 +3,10 @@ broadcasts take as attachments. Files are stored under MEDIA_DIR (default var/me
 without authentication as providers must fetch them, at /api/v2/media/<uuid>/<filename>."""
 
 import asyncio
+import mimetypes
+import os
+import re
+from fnmatch import fnmatch
 from typing import Any
 
 from fastapi import Request
@@ -12,19 +16,41 @@ from starlette.datastructures import UploadFile
 
 from upesi.db.engine import transaction
 from upesi.db.models import Media
-from upesi.media_files import media_dir, media_url, relative_path, safe_filename, write_file
+from upesi.media_files import media_dir, media_url, relative_path, write_file
+from web.api.v2 import objects
 from web.api.v2.auth import APIContext
 from web.api.v2.errors import field_error, not_found
 from web.api.v2.routing import created, endpoint, router
 from web.api.v2.values import is_uuid, new_uuid
 
-MAX_BYTES = 20 * 1024 * 1024
-ALLOWED_PREFIXES = ("image/", "audio/", "video/", "application/pdf")
+MAX_BYTES = 25 * 1024 * 1024  # RapidPro's Media.MAX_UPLOAD_SIZE (web's edge refuses bodies over 20 MB first)
+# RapidPro's Media.ALLOWED_CONTENT_TYPES
+ALLOWED_TYPES = ("image/apng", "image/avif", "image/gif", "image/jpeg", "image/png", "image/webp", "audio/*", "video/*",
+                 "application/pdf")  # fmt: skip
 CHUNK = 1024 * 1024
 
 
+def clean_name(filename: str, content_type: str) -> str:
+    """RapidPro's Media.clean_name: letters, digits, spaces, -, [], () kept in the base name (255 at most, "file"
+    when nothing is left), the extension kept when it is alphanumeric, else guessed from the content type."""
+    base, extension = os.path.splitext(os.path.basename(filename.replace("\\", "/")))
+    base = re.sub(r"[^\w\-\[\]\(\) ]", "", base).strip()[:255] or "file"
+    if not extension or len(extension) < 2 or not extension[1:].isalnum():
+        extension = mimetypes.guess_extension(content_type) or ".bin"
+    return base + extension
+
+
+def allowed(content_type: str) -> bool:
+    return any(fnmatch(content_type, pattern) for pattern in ALLOWED_TYPES)
+
+
 @endpoint(
-    "media", "POST", "msgs.media_create", summary="Upload media (multipart field `file`)", body=["file"]
+    "media",
+    "POST",
+    "msgs.media_create",
+    summary="Upload media (multipart field `file`)",
+    body=["file"],
+    response=objects.Media,
 )
 async def upload(request: Request, ctx: APIContext) -> Any:
     form = await request.form()
@@ -32,10 +58,10 @@ async def upload(request: Request, ctx: APIContext) -> Any:
     if not isinstance(upload, UploadFile):
         raise field_error("file", "No file was submitted.")
     content_type = (upload.content_type or "application/octet-stream").split(";")[0].strip().lower()
-    if not content_type.startswith(ALLOWED_PREFIXES):
+    if not allowed(content_type):
         raise field_error("file", "Unsupported file type.")
     uuid = new_uuid()
-    filename = safe_filename(upload.filename or "file")
+    filename = clean_name(upload.filename or "file", content_type)
     relative = relative_path(ctx.org_id, uuid, filename)
     target = media_dir() / relative
     # read in chunks so an oversized upload is refused without holding more than the limit in memory

@@ -12,6 +12,7 @@ from upesi.db.models import Label, Msg, msg_labels
 from upesi.domain.errors import DomainError, LimitReached
 from upesi.domain.labels import create_label
 from upesi.domain.names import clean_name
+from web.api.v2 import objects
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors, field_error
@@ -25,7 +26,7 @@ MAX_LABEL_NAME = 64
 
 
 @endpoint("message_actions", "POST", "msgs.msg_update", summary="Act on many messages at once",
-          body=["messages", "action", "label", "label_name"])  # fmt: skip
+          body=["messages", "action", "label", "label_name"], response=objects.MessageFailures)  # fmt: skip
 async def message_actions(request: Request, ctx: APIContext) -> Any:
     """RapidPro's MsgBulkActionSerializer: field errors first (an outgoing message, an unknown label), then the
     rules across fields; unlabelling by a name no label has is a no-op, and labelling by one creates it."""

@@ -11,7 +11,7 @@ from upesi.db.models import Channel, Contact, ContactURN, Label, Media, Msg, msg
 from upesi.queues.redis import get_redis
 from upesi.queues.tasks import SendMsg, queue_task
 from upesi.quick_replies import encode
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string, string_list
 from web.api.v2.errors import Errors
@@ -40,7 +40,7 @@ MAX_TEXT = 4096
 
 @endpoint(
     "messages", "GET", "msgs.msg_list", scope="v2.messages", summary="List messages",
-    params=["uuid", "id", "broadcast", "contact", "folder", "label", "before", "after"],
+    params=["uuid", "id", "broadcast", "contact", "folder", "label", "before", "after"], response=objects.Page[objects.Message],
 )  # fmt: skip
 async def list_messages(request: Request, ctx: APIContext) -> dict[str, Any]:
     params.exclusive(request, ("contact", "folder", "label", "broadcast"))
@@ -215,7 +215,7 @@ def quick_replies(data: dict[str, Any], errors: Errors) -> list[str]:
 
 @endpoint(
     "messages", "POST", "msgs.msg_create", scope="v2.messages", summary="Send a message to a contact",
-    body=["contact", "text", "attachments", "quick_replies"],
+    body=["contact", "text", "attachments", "quick_replies"], response=objects.Message,
 )  # fmt: skip
 async def send_message(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)

@@ -6,6 +6,7 @@ from fastapi import Request
 
 from upesi.db.engine import transaction
 from upesi.db.models import OptIn
+from web.api.v2 import objects
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body
 from web.api.v2.groups import validate_name
@@ -16,7 +17,12 @@ from web.api.v2.values import fmt_dt, new_uuid
 
 
 @endpoint(
-    "optins", "GET", "msgs.optin_list", summary="List opt-ins", listed=False
+    "optins",
+    "GET",
+    "msgs.optin_list",
+    summary="List opt-ins",
+    listed=False,
+    response=objects.Page[objects.OptIn],
 )  # not in RapidPro's listing
 async def list_optins(request: Request, ctx: APIContext) -> dict[str, Any]:
     async with transaction() as session:
@@ -32,7 +38,9 @@ async def list_optins(request: Request, ctx: APIContext) -> dict[str, Any]:
         )
 
 
-@endpoint("optins", "POST", "msgs.optin_create", summary="Create an opt-in", body=["name"])
+@endpoint(
+    "optins", "POST", "msgs.optin_create", summary="Create an opt-in", body=["name"], response=objects.OptIn
+)
 async def create_optin(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)
     async with transaction() as session:

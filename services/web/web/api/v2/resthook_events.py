@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from upesi.db.engine import transaction
 from upesi.db.models import Resthook, WebhookEvent
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import endpoint
@@ -16,7 +16,12 @@ from web.api.v2.values import fmt_dt
 
 
 @endpoint(
-    "resthook_events", "GET", "api.webhookevent_list", summary="List resthook events", params=["resthook"]
+    "resthook_events",
+    "GET",
+    "api.webhookevent_list",
+    summary="List resthook events",
+    params=["resthook"],
+    response=objects.Page[objects.ResthookEvent],
 )
 async def list_events(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = (

@@ -8,7 +8,7 @@ from sqlalchemy import CursorResult, func, select, update
 
 from upesi.db.engine import transaction
 from upesi.db.models import Resthook, ResthookSubscriber
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors, invalid, not_found
@@ -28,7 +28,7 @@ def serialize_subscriber(sub: ResthookSubscriber, slug: str) -> dict[str, Any]:
 
 
 @endpoint("resthook_subscribers", "GET", "api.resthooksubscriber_list", summary="List resthook subscribers",
-          params=["id", "resthook"])  # fmt: skip
+          params=["id", "resthook"], response=objects.Page[objects.ResthookSubscriber])  # fmt: skip
 async def list_subscribers(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = (
         select(ResthookSubscriber, Resthook.slug)
@@ -48,7 +48,7 @@ async def list_subscribers(request: Request, ctx: APIContext) -> dict[str, Any]:
 
 
 @endpoint("resthook_subscribers", "POST", "api.resthooksubscriber_create", summary="Subscribe to a resthook",
-          body=["resthook", "target_url"])  # fmt: skip
+          body=["resthook", "target_url"], response=objects.ResthookSubscriber)  # fmt: skip
 async def subscribe(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)
     errors = Errors()

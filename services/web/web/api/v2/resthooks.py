@@ -6,6 +6,7 @@ from fastapi import Request
 
 from upesi.db.engine import transaction
 from upesi.db.models import Resthook
+from web.api.v2 import objects
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import endpoint
@@ -13,7 +14,9 @@ from web.api.v2.scoping import org_select
 from web.api.v2.values import fmt_dt
 
 
-@endpoint("resthooks", "GET", "api.resthook_list", summary="List resthooks")
+@endpoint(
+    "resthooks", "GET", "api.resthook_list", summary="List resthooks", response=objects.Page[objects.Resthook]
+)
 async def list_resthooks(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = org_select(ctx, Resthook)
     async with transaction() as session:

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
 
 from web.api.v2.auth import APIContext, authenticate
 from web.api.v2.errors import APIError, V2Route, detail
@@ -27,6 +28,8 @@ class Operation:
     summary: str
     params: list[str] = field(default_factory=list)
     body: list[str] = field(default_factory=list)
+    # the model of what a success answers (objects.py); None for an operation that answers 204 only
+    response: type[BaseModel] | None = None
 
 
 @dataclass
@@ -49,9 +52,11 @@ def endpoint(
     params: list[str] | None = None,
     body: list[str] | None = None,
     listed: bool = True,
+    response: type[BaseModel] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register `handler(request, ctx)` for METHOD on /api/v2/<name>(.json). A dict or list it returns is
-    sent as JSON with 200; return a Response for anything else (201, 204...)."""
+    sent as JSON with 200; return a Response for anything else (201, 204...). `response` declares what a success
+    answers (a model of objects.py): the OpenAPI document and the docs are generated from it."""
 
     def decorate(handler: Handler) -> Handler:
         async def route(request: Request) -> Response:
@@ -81,7 +86,7 @@ def endpoint(
             router.add_api_route(path, route, methods=[method], include_in_schema=False)
         doc = ENDPOINTS.setdefault(name, EndpointDoc(name))
         doc.listed = doc.listed and listed
-        doc.operations.append(Operation(method, permission, summary, params or [], body or []))
+        doc.operations.append(Operation(method, permission, summary, params or [], body or [], response))
         return handler
 
     return decorate

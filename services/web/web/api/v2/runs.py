@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, Flow, FlowRun, FlowStart
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import endpoint
@@ -96,7 +96,7 @@ async def serialize_runs(
 
 @endpoint(
     "runs", "GET", "flows.flowrun_list", scope="v2.runs", summary="List flow runs",
-    params=["uuid", "id", "flow", "contact", "responded", "before", "after", "reverse", "paths"],
+    params=["uuid", "id", "flow", "contact", "responded", "before", "after", "reverse", "paths"], response=objects.Page[objects.Run],
 )  # fmt: skip
 async def list_runs(request: Request, ctx: APIContext) -> dict[str, Any]:
     params.exclusive(request, ("contact", "flow"))

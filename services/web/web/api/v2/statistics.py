@@ -12,7 +12,7 @@ from sqlalchemy import Date, cast, func, select
 
 from upesi.db.engine import transaction
 from upesi.db.models import Channel, Msg
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.channels import type_slug
 from web.api.v2.errors import invalid
@@ -36,7 +36,7 @@ def _date_param(request: Request, name: str, default: date) -> date:
 
 
 @endpoint("statistics", "GET", "channels.channel_list", summary="Daily message counts per channel",
-          params=["since", "until"], listed=False)  # fmt: skip
+          params=["since", "until"], listed=False, response=objects.Statistics)  # fmt: skip
 async def list_statistics(request: Request, ctx: APIContext) -> dict[str, Any]:
     today = datetime.now(UTC).date()
     since = _date_param(request, "since", today - timedelta(days=DEFAULT_DAYS))

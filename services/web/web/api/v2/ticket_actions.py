@@ -12,6 +12,7 @@ from upesi.db.engine import transaction
 from upesi.db.models import Topic, User
 from upesi.domain import tickets as domain
 from upesi.domain.errors import DomainError
+from web.api.v2 import objects
 from web.api.v2.auth import APIContext
 from web.api.v2.body import REQUIRED, read_body, string
 from web.api.v2.errors import Errors, field_error
@@ -33,7 +34,7 @@ def _ref(value: Any, errors: Errors, name: str) -> str | None:
 
 
 @endpoint("ticket_actions", "POST", "tickets.ticket_update", summary="Act on many tickets at once",
-          body=["tickets", "action", "assignee", "note", "topic"])  # fmt: skip
+          body=["tickets", "action", "assignee", "note", "topic"], response=objects.TicketFailures)  # fmt: skip
 async def ticket_actions(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)
     errors = Errors()

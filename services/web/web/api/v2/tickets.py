@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, Flow, Ticket, Topic, User
 from upesi.db.models.tickets import TICKET_CLOSED, TICKET_OPEN
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import endpoint
@@ -56,7 +56,7 @@ async def serialize_tickets(session: AsyncSession, tickets: list[Ticket]) -> lis
 
 
 @endpoint("tickets", "GET", "tickets.ticket_list", summary="List tickets",
-          params=["uuid", "contact", "before", "after", "reverse"])  # fmt: skip
+          params=["uuid", "contact", "before", "after", "reverse"], response=objects.Page[objects.Ticket])  # fmt: skip
 async def list_tickets(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = org_select(ctx, Ticket)
     try:

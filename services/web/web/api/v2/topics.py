@@ -9,7 +9,7 @@ from upesi.db.engine import transaction
 from upesi.db.models import Topic
 from upesi.domain.limits import check_limit
 from upesi.domain.tickets import topic_counts
-from web.api.v2 import params
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body
 from web.api.v2.errors import detail
@@ -28,7 +28,14 @@ async def serialize_topics(
              "created_on": fmt_dt(t.created_on)} for t in topics]  # fmt: skip
 
 
-@endpoint("topics", "GET", "tickets.topic_list", summary="List ticket topics", params=["uuid"])
+@endpoint(
+    "topics",
+    "GET",
+    "tickets.topic_list",
+    summary="List ticket topics",
+    params=["uuid"],
+    response=objects.Page[objects.Topic],
+)
 async def list_topics(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = org_select(ctx, Topic)
     if uuid := params.get_uuid(request, "uuid"):
@@ -47,6 +54,7 @@ async def list_topics(request: Request, ctx: APIContext) -> dict[str, Any]:
     summary="Create or rename a topic",
     params=["uuid"],
     body=["name"],
+    response=objects.Topic,
 )
 async def write_topic(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)

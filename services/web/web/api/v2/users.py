@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from upesi.db.engine import transaction
 from upesi.db.models import Membership, User
-from web.api.v2 import params
+from upesi.domain.teams import team_of
+from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import endpoint
@@ -15,7 +16,14 @@ from web.api.v2.scoping import in_org
 from web.api.v2.values import fmt_dt
 
 
-@endpoint("users", "GET", "orgs.user_list", summary="List users", params=["uuid", "role", "email"])
+@endpoint(
+    "users",
+    "GET",
+    "orgs.user_list",
+    summary="List users",
+    params=["uuid", "role", "email"],
+    response=objects.Page[objects.User],
+)
 async def list_users(request: Request, ctx: APIContext) -> dict[str, Any]:
     stmt = (
         select(User, Membership.role)
@@ -47,7 +55,7 @@ async def list_users(request: Request, ctx: APIContext) -> dict[str, Any]:
                     "first_name": u.first_name,
                     "last_name": u.last_name,
                     "role": role,
-                    "team": None,
+                    "team": team_of(role, str(ctx.org.uuid)),
                     "avatar": None,
                     "created_on": fmt_dt(u.created_on),
                 }

@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import Request
 
 from upesi.db.models import Org
+from web.api.v2 import objects
 from web.api.v2.auth import APIContext
 from web.api.v2.routing import endpoint
 
@@ -26,11 +27,20 @@ def serialize_workspace(org: Org) -> dict[str, Any]:
     }
 
 
-@endpoint("workspace", "GET", "orgs.org_read", summary="The workspace of the token")
+@endpoint(
+    "workspace", "GET", "orgs.org_read", summary="The workspace of the token", response=objects.Workspace
+)
 async def get_workspace(request: Request, ctx: APIContext) -> dict[str, Any]:
     return serialize_workspace(ctx.org)
 
 
-@endpoint("org", "GET", "orgs.org_read", summary="Deprecated alias of workspace", listed=False)
+@endpoint(
+    "org",
+    "GET",
+    "orgs.org_read",
+    summary="Deprecated alias of workspace",
+    listed=False,
+    response=objects.Workspace,
+)
 async def get_org(request: Request, ctx: APIContext) -> dict[str, Any]:
     return serialize_workspace(ctx.org)
