@@ -30,7 +30,6 @@ from tests.support import services  # noqa: E402
 from tests.support.processes import free_port, running, service  # noqa: E402
 
 
-
 def baseline_app() -> object:
     """The trivial endpoint: the same route shape, the form parsed, a small JSON answer."""
     from fastapi import FastAPI, Request
@@ -45,7 +44,9 @@ def baseline_app() -> object:
     @app.post("/c/ex/{channel_uuid}/receive")
     async def receive(channel_uuid: str, request: Request) -> JSONResponse:
         form = await request.form()
-        return JSONResponse({"message": "Message Accepted", "data": [{"urn": form["from"], "text": form["text"]}]})
+        return JSONResponse(
+            {"message": "Message Accepted", "data": [{"urn": form["from"], "text": form["text"]}]}
+        )
 
     return app
 
@@ -73,7 +74,9 @@ async def seed(dsn: str) -> tuple[int, str]:
         await conn.close()
 
 
-async def post_all(url: str, messages: int, concurrency: int, prefix: str = "bench") -> tuple[list[float], float]:
+async def post_all(
+    url: str, messages: int, concurrency: int, prefix: str = "bench"
+) -> tuple[list[float], float]:
     """Latencies of each request and the elapsed seconds of the whole run."""
     latencies: list[float] = []
     counter = iter(range(messages))
@@ -98,7 +101,9 @@ async def stored(dsn: str) -> tuple[int, int]:
     """(incoming rows, distinct texts among them)."""
     conn = await asyncpg.connect(dsn)
     try:
-        row = await conn.fetchrow("SELECT count(*) AS n, count(DISTINCT text) AS d FROM msgs WHERE direction = 'I'")
+        row = await conn.fetchrow(
+            "SELECT count(*) AS n, count(DISTINCT text) AS d FROM msgs WHERE direction = 'I'"
+        )
         return row["n"], row["d"]
     finally:
         await conn.close()

@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse, Response
 
 from courier.receiver import Receiver
 from courier.runtime import Runtime
-from upesi.metrics import QUEUE_DEPTH
 from courier.timing import LatencyMiddleware
+from upesi.metrics import QUEUE_DEPTH
 from upesi.service import common_router
 
 _UUID_ACTION = re.compile(

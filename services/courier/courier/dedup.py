@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from upesi.queues.outgoing import SENDING_TTL, sending_key
 from upesi.queues.redis import script
 
 EXTERNAL_INTERVAL = 24 * 3600
@@ -124,3 +125,42 @@ async def mark_sent(redis: aioredis.Redis, msg_uuid: str) -> None:
     pipe.sadd(current, msg_uuid)
     pipe.expire(current, SENT_INTERVAL * 2)
     await pipe.execute()
+
+
+# Before a send, in one round trip: a send to the URN makes a repeat of their last message a fresh answer
+# (clear_recent); then 'sent' when the message already went out (was_sent), 'sending' when another worker
+# holds its sending mark (or a courier died holding it), else the mark is taken and 'send'.
+_PREPARE = """
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+if ARGV[2] == '' then return 'send' end
+if redis.call('SISMEMBER', KEYS[3], ARGV[2]) == 1 or redis.call('SISMEMBER', KEYS[4], ARGV[2]) == 1 then
+  return 'sent'
+end
+if redis.call('SET', KEYS[5], '1', 'NX', 'EX', ARGV[3]) then return 'send' end
+return 'sending'
+"""
+
+
+async def prepare_send(redis: aioredis.Redis, channel_uuid: str, urn: str, msg_uuid: str) -> str:
+    """'send', 'sent' or 'sending' (see _PREPARE); without a msg uuid only the recent record is cleared."""
+    keys = [
+        *_keys("seen-msgs", RECENT_INTERVAL),
+        *_keys("sent-msgs", SENT_INTERVAL),
+        sending_key(msg_uuid) if msg_uuid else "",
+    ]
+    return str(
+        await script(redis, _PREPARE)(keys=keys, args=[f"{channel_uuid}|{urn}", msg_uuid, SENDING_TTL])
+    )
+
+
+def finish_send(pipe: aioredis.client.Pipeline, msg_uuid: str, sent: bool) -> None:
+    """After the status is recorded (or spooled), added to the caller's pipeline: mark the message sent
+    (unless it errored and will be retried) and remove its sending mark."""
+    if not msg_uuid:
+        return
+    if sent:
+        current, _ = _keys("sent-msgs", SENT_INTERVAL)
+        pipe.sadd(current, msg_uuid)
+        pipe.expire(current, SENT_INTERVAL * 2)
+    pipe.delete(sending_key(msg_uuid))

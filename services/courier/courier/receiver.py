@@ -137,7 +137,9 @@ class Receiver:
         if handler is None:
             return _to_http(error_envelope(f"not found: {http.url.path}", 404))
         candidates = [
-            r for r in self._routes(handler) if r.action == action and r.needs_channel == (channel_uuid is not None)
+            r
+            for r in self._routes(handler)
+            if r.action == action and r.needs_channel == (channel_uuid is not None)
         ]
         route = next(
             (r for r in candidates if http.method in r.methods), candidates[0] if candidates else None

@@ -5,7 +5,6 @@ Writes are idempotent by uuid (ON CONFLICT DO NOTHING), so a batch replayed from
 success stores nothing twice and queues mailroom only for rows it actually inserted.
 """
 
-import asyncio
 import json
 import logging
 from dataclasses import asdict, dataclass, field

@@ -13,8 +13,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from upesi.queues.redis import script
 from upesi.queues.fair import FairQueue
+from upesi.queues.redis import script
 from upesi.queues.tasks import HandleContactEvent, queue_task
 
 LOCK_EXPIRY_MS = 5 * 60 * 1000
