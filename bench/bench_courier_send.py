@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_courier_receive import profile  # noqa: E402
 from tests.support import services  # noqa: E402
 from tests.support.processes import free_port, service  # noqa: E402
 from upesi.queues.outgoing import OutgoingQueues  # noqa: E402
@@ -145,7 +147,8 @@ async def run(args: argparse.Namespace, dsn: str, redis_url: str) -> int:
         port = free_port()
         env = {"DATABASE_URL": dsn, "REDIS_URL": redis_url, "SPOOL_DIR": f"/tmp/bench-spool-{port}",
                "COURIER_SENDERS": str(args.senders), "ALLOW_PRIVATE_NETWORKS": "true"}  # fmt: skip
-        with service("courier", port, env, log=Path(f"/tmp/bench-courier-send-{port}.log")):
+        with service("courier", port, env, log=Path(f"/tmp/bench-courier-send-{port}.log")) as proc:
+            spy = profile(proc.pid, args.profile) if args.profile else None
             client = __import__("redis.asyncio", fromlist=["from_url"]).from_url(
                 redis_url, decode_responses=True
             )
@@ -172,6 +175,9 @@ async def run(args: argparse.Namespace, dsn: str, redis_url: str) -> int:
                 )
             finally:
                 await conn.close()
+            if spy:
+                spy.send_signal(signal.SIGINT)
+                spy.wait()
 
         arrivals = provider.arrivals
         first, last = min(a[1] for a in arrivals), max(a[1] for a in arrivals)
@@ -212,6 +218,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--senders", type=int, default=100)
+    parser.add_argument("--profile", help="py-spy's collapsed stacks of courier during the run, to this file")
     args = parser.parse_args()
     template = services.create_template_database()
     db = services.clone_database(template)

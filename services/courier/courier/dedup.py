@@ -154,13 +154,10 @@ async def prepare_send(redis: aioredis.Redis, channel_uuid: str, urn: str, msg_u
     )
 
 
-def finish_send(pipe: aioredis.client.Pipeline, msg_uuid: str, sent: bool) -> None:
-    """After the status is recorded (or spooled), added to the caller's pipeline: mark the message sent
-    (unless it errored and will be retried) and remove its sending mark."""
-    if not msg_uuid:
-        return
-    if sent:
-        current, _ = _keys("sent-msgs", SENT_INTERVAL)
-        pipe.sadd(current, msg_uuid)
-        pipe.expire(current, SENT_INTERVAL * 2)
-    pipe.delete(sending_key(msg_uuid))
+def sent_record(status: str) -> tuple[str, int]:
+    """Where a finished send is recorded as sent, with the record's expiry: ('', 0) for an error, which
+    mailroom retries."""
+    if status == "E":
+        return "", 0
+    current, _ = _keys("sent-msgs", SENT_INTERVAL)
+    return current, SENT_INTERVAL * 2

@@ -131,7 +131,6 @@ class Sender:
         pop booked the send in, `done` completes the queue with the last Redis round trip."""
         msg = MsgOut(raw)
         channel = await self.rt.channels.by_uuid(raw.get("channel_uuid", ""))
-        redis = self.rt.redis
         clog = ChannelLogBuilder("msg_send", channel.id if channel else None, msg_uuid=msg.uuid)
         result = SendResult()
         status = "W"
@@ -203,11 +202,8 @@ class Sender:
             await self._add_urn(channel, msg.contact["id"], result.new_urn)
         # the status is recorded (or spooled): the sending mark can go, and the queue is done
         try:
-            async with redis.pipeline(transaction=False) as pipe:
-                dedup.finish_send(pipe, msg.uuid, status != "E")
-                if done is not None:
-                    await self.rt.queues.complete(done.queue, client=pipe)
-                await pipe.execute()
+            sent_set, ttl = dedup.sent_record(status)
+            await self.rt.queues.complete(done.queue if done else "", msg.uuid or "", sent_set, ttl)
             if done is not None:
                 done.completed = True
         except Exception as e:

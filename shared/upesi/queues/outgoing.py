@@ -121,8 +121,16 @@ end
 """
 )
 
+# Completes a send popped from ARGV[1]; with a message uuid (ARGV[2]), also in the same round trip: marks it
+# sent in the set KEYS[1] (when KEYS[1] is not '', expiring after ARGV[3] s) and removes its sending mark KEYS[2].
 _COMPLETE = """
 local queue = ARGV[1]
+if KEYS[1] ~= '' then
+  redis.call('SADD', KEYS[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+if KEYS[2] ~= '' then redis.call('DEL', KEYS[2]) end
+if queue == '' then return 1 end
 local score = redis.call('ZSCORE', 'msgs:active', queue)
 if score then
   if tonumber(score) > 0 then redis.call('ZINCRBY', 'msgs:active', -1, queue) end
@@ -219,9 +227,11 @@ class OutgoingQueues:
         """A later second for a send whose worker missed its booked one (see the module's docstring)."""
         return int(await self._rebook(keys=[queue], args=[f"{time.time():.6f}", BOOKING_GUARD, max(cost, 1)]))
 
-    async def complete(self, queue: str, client: aioredis.client.Pipeline | None = None) -> None:
-        """The send popped from `queue` is done; with `client` (a pipeline), only added to it."""
-        await self._complete(keys=[], args=[queue], client=client)
+    async def complete(self, queue: str, msg_uuid: str = "", sent_set: str = "", sent_ttl: int = 0) -> None:
+        """The send popped from `queue` ('' for none) is done. For a message, its sending mark goes, and
+        with `sent_set` it is added there (courier's record of what went out) in the same round trip."""
+        keys = [sent_set if msg_uuid else "", sending_key(msg_uuid) if msg_uuid else ""]
+        await self._complete(keys=keys, args=[queue, msg_uuid, sent_ttl])
 
     async def wait_for_pushes(self, timeout: float, most: int) -> int:
         """Block until something is pushed (or timeout seconds pass); returns how many pushes were
