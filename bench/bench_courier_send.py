@@ -127,7 +127,7 @@ async def create_messages(
                     "origin": "broadcast",
                     "session": None,
                     "tps_cost": 1,
-                }  # fmt: skip
+                }
                 for r in rows
             ]
             out.append((index, msgs))
