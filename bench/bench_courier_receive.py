@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
@@ -27,7 +29,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support import services  # noqa: E402
-from tests.support.processes import free_port, running, service  # noqa: E402
+from tests.support.processes import UPESI, free_port, running, wait_for_http  # noqa: E402
+
+
+@contextmanager
+def started(name: str, port: int, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """`upesi <name>` until the block ends; given 5 minutes to answer (a loaded machine imports slowly)."""
+    log = open(f"/tmp/bench-{name}-{port}.log", "ab")
+    args = [UPESI, name, "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(args, env=dict(os.environ, **env), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health", timeout=300, proc=proc)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
 
 
 def baseline_app() -> object:
@@ -173,7 +190,7 @@ def main() -> None:
         port = free_port()
         env = {"DATABASE_URL": dsn, "REDIS_URL": redis_url, "SPOOL_DIR": f"/tmp/bench-spool-{port}",
                "COURIER_SENDERS": "0"}  # fmt: skip
-        with service("courier", port, env, log=Path(f"/tmp/bench-courier-{port}.log")) as proc:
+        with started("courier", port, env) as proc:
             url = f"http://127.0.0.1:{port}/c/ex/{channel_uuid}/receive"
             asyncio.run(post_all(url, warm, 10, "warm-up"))  # warm up connections and caches
             spy = profile(proc.pid, args.profile) if args.profile else None

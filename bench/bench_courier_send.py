@@ -27,9 +27,9 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_courier_receive import profile  # noqa: E402
+from bench.bench_courier_receive import profile, started  # noqa: E402
 from tests.support import services  # noqa: E402
-from tests.support.processes import free_port, service  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
 from upesi.queues.outgoing import OutgoingQueues  # noqa: E402
 
 BINDING = [20, 20, 5]  # TPS of the channels the pacing is checked on
@@ -136,18 +136,46 @@ async def create_messages(
         await conn.close()
 
 
+async def baseline(provider_url: str, messages: int, concurrency: int) -> float:
+    """Sends/s of a plain aiohttp client posting the same form to the same provider with as many concurrent
+    senders: what the stack does without queues, pacing, logs or statuses."""
+    import aiohttp
+
+    counter = iter(range(messages))
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+
+        async def sender() -> None:
+            for i in counter:
+                data = {
+                    "id": str(i),
+                    "text": f"baseline {i}",
+                    "to": f"+25078{i:07d}",
+                    "from": "2020",
+                    "channel": "x",
+                }
+                async with session.post(f"{provider_url}/send/99", data=data) as resp:
+                    await resp.read()
+
+        begin = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
+        return messages / (time.perf_counter() - begin)
+
+
 async def run(args: argparse.Namespace, dsn: str, redis_url: str) -> int:
     provider = Provider()
     provider_port = free_port()
     runner = await provider.start(provider_port)
     failures = 0
     try:
+        base_rate = await baseline(f"http://127.0.0.1:{provider_port}", args.messages // 2, args.senders)
+        base_load = os.getloadavg()[0]
+        provider.arrivals.clear()
         org_id, channels, shares = await seed(dsn, f"http://127.0.0.1:{provider_port}", args.messages)
         batches = await create_messages(dsn, org_id, channels, shares)
         port = free_port()
         env = {"DATABASE_URL": dsn, "REDIS_URL": redis_url, "SPOOL_DIR": f"/tmp/bench-spool-{port}",
                "COURIER_SENDERS": str(args.senders), "ALLOW_PRIVATE_NETWORKS": "true"}  # fmt: skip
-        with service("courier", port, env, log=Path(f"/tmp/bench-courier-send-{port}.log")) as proc:
+        with started("courier", port, env) as proc:
             spy = profile(proc.pid, args.profile) if args.profile else None
             client = __import__("redis.asyncio", fromlist=["from_url"]).from_url(
                 redis_url, decode_responses=True
@@ -191,6 +219,10 @@ async def run(args: argparse.Namespace, dsn: str, redis_url: str) -> int:
         )
         rate = len(bulk) / (max(bulk) - min(bulk))
         print(f"  bulk        {rate:7.0f} sends/s on the unbound channels (target >= 2000)   load {load:.2f}")
+        print(
+            f"  baseline    {base_rate:7.0f} sends/s from a plain aiohttp client, same provider   load {base_load:.2f}"
+        )
+        print(f"  ratio       {rate / base_rate:7.2f} of the plain client")
         print(f"  all W after {statuses_done:7.1f} s from the first push   load {load:.2f}")
         texts = Counter(a[2] for a in arrivals)
         twice = sum(1 for n in texts.values() if n > 1)

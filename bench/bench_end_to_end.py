@@ -13,8 +13,6 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from urllib.parse import parse_qs
 
 import aiohttp
@@ -155,21 +153,6 @@ async def main() -> None:
     print(f"  ({WORKERS} mailroom workers, courier's default senders; {machine()}); {uptime()}")
     await dispose_engine()
     await close_redis()
-
-
-@contextmanager
-def started(name: str, port: int, env: dict[str, str]) -> Iterator[None]:
-    """`upesi <name>` until the block ends; given 5 minutes to answer (a loaded machine imports slowly)."""
-    log = open(f"/tmp/bench-e2e-{name}-{port}.log", "ab")
-    args = [processes.UPESI, name, "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(args, env=dict(os.environ, **env), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
-        processes.wait_for_http(f"http://127.0.0.1:{port}/health", timeout=300, proc=proc)
-        yield
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 async def _at_least(provider: Provider, count: int) -> bool:
