@@ -99,32 +99,7 @@ async def claim_many(redis: aioredis.Redis, claims: list[Claim]) -> list[str | N
     return [str(v) if v else None for v in found]
 
 
-async def clear_recent(redis: aioredis.Redis, channel_uuid: str, urn: str) -> None:
-    """A message was just sent to this URN: a repeat of their last message is now a fresh answer."""
-    field = f"{channel_uuid}|{urn}"
-    current, previous = _keys("seen-msgs", RECENT_INTERVAL)
-    await redis.hdel(current, field)
-    await redis.hdel(previous, field)
-
-
 SENT_INTERVAL = 3600
-
-
-async def was_sent(redis: aioredis.Redis, msg_uuid: str) -> bool:
-    current, previous = _keys("sent-msgs", SENT_INTERVAL)
-    pipe = redis.pipeline()
-    pipe.sismember(current, msg_uuid)
-    pipe.sismember(previous, msg_uuid)
-    a, b = await pipe.execute()
-    return bool(a or b)
-
-
-async def mark_sent(redis: aioredis.Redis, msg_uuid: str) -> None:
-    current, _ = _keys("sent-msgs", SENT_INTERVAL)
-    pipe = redis.pipeline()
-    pipe.sadd(current, msg_uuid)
-    pipe.expire(current, SENT_INTERVAL * 2)
-    await pipe.execute()
 
 
 # Before a send, in one round trip: a send to the URN makes a repeat of their last message a fresh answer

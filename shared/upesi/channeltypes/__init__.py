@@ -21,6 +21,8 @@ from upesi.config import get_settings
 
 # the config key of the secret we register with a provider's webhook and check on every callback
 WEBHOOK_SECRET = "webhook_secret"
+# the IVR callbacks a provider is given (the call's own /handle URL is given with each call)
+IVR_CALLBACKS = ("incoming", "status")
 
 
 @dataclass(frozen=True)
@@ -44,16 +46,31 @@ class ChannelType:
     # the provider echoes a secret we register with its webhook (Telegram's secret_token): add_channel makes
     # one (config[WEBHOOK_SECRET]) and the handler checks it
     webhook_secret: bool = False
+    # the {slug} of its callback URLs when it is not the lower-cased code (AT USSD answers at /c/at/...)
+    url_slug: str = ""
+    # channels.role: S send, R receive, U USSD (answers only within a USSD session, never sends)
+    role: str = "SR"
+    # the type carries voice calls (mailroom.ivr has its service): its channels get the call and answer
+    # roles, and the provider is given the IVR callbacks at RapidPro's /mr/ivr/c/{uuid}/{incoming,status}
+    ivr: bool = False
+
+    @property
+    def roles(self) -> str:
+        """channels.role for a new channel: its declared role, with C call and A answer for voice types."""
+        return self.role + "CA" if self.ivr else self.role
 
     @property
     def slug(self) -> str:
-        return self.code.lower()
+        return self.url_slug or self.code.lower()
 
     def callback_urls(self, channel_uuid: str, base: str | None = None) -> dict[str, str]:
         base = (base or get_settings().courier_url).rstrip("/")
         if self.webhook:
             return {"receive": f"{base}/c/{self.webhook}/receive"}
-        return {action: f"{base}/c/{self.slug}/{channel_uuid}/{action}" for action in self.callbacks}
+        urls = {action: f"{base}/c/{self.slug}/{channel_uuid}/{action}" for action in self.callbacks}
+        if self.ivr:
+            urls.update({f"voice_{a}": f"{base}/mr/ivr/c/{channel_uuid}/{a}" for a in IVR_CALLBACKS})
+        return urls
 
 
 def _load() -> dict[str, ChannelType]:

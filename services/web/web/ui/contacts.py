@@ -22,6 +22,7 @@ from upesi.db.models import (
 )
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.db.scoping import in_workspace
+from upesi.domain.calls import contact_calls
 from upesi.urns import URNError, parse_urn
 from web.mailroom_tasks import contacts_changed
 from web.ui.auth import Csrf, CtxDep
@@ -260,6 +261,8 @@ async def contact_read(request: Request, ctx: CtxDep, contact_uuid: str) -> Resp
                     "status": run.status,
                 }
             )
+    for call in await contact_calls(ctx.db, ctx.org.id, contact.id):
+        history.append({"time": call.time, "kind": "call", "text": call.text})
     history.sort(key=lambda e: e["time"], reverse=True)
     values = [(f, (contact.fields or {}).get(f.uuid) or (contact.fields or {}).get(f.key)) for f in fields]
     manual_groups = (
