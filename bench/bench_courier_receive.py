@@ -1,29 +1,80 @@
 """Courier receive throughput and latency: N External API messages posted with C concurrent clients against
-a real courier process, a fresh database and a private Redis database. Prints requests/s, latency
-percentiles and how many messages were stored.
+a real courier process, a fresh database and a private Redis database; then the same driver, in the same run,
+against a trivial FastAPI endpoint that parses the same form and stores nothing (the baseline). Prints both,
+the ratio courier/baseline, the `uptime` load, and checks that each message was stored once and queued for
+mailroom once.
 
     .venv/bin/python bench/bench_courier_receive.py [--messages 5000] [--concurrency 50]
 """
 
 import argparse
 import asyncio
+import json
+import os
+import signal
 import statistics
+import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
 import asyncpg
+import redis
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support import services  # noqa: E402
-from tests.support.processes import free_port, service  # noqa: E402
+from tests.support.processes import UPESI, free_port, running, wait_for_http  # noqa: E402
 
 
-async def seed(dsn: str) -> str:
+@contextmanager
+def started(name: str, port: int, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """`upesi <name>` until the block ends; given 5 minutes to answer (a loaded machine imports slowly)."""
+    log = open(f"/tmp/bench-{name}-{port}.log", "ab")
+    args = [UPESI, name, "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(args, env=dict(os.environ, **env), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health", timeout=300, proc=proc)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def baseline_app() -> object:
+    """The trivial endpoint: the same route shape, the form parsed, a small JSON answer."""
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/health")
+    async def health() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @app.post("/c/ex/{channel_uuid}/receive")
+    async def receive(channel_uuid: str, request: Request) -> JSONResponse:
+        form = await request.form()
+        return JSONResponse(
+            {"message": "Message Accepted", "data": [{"urn": form["from"], "text": form["text"]}]}
+        )
+
+    return app
+
+
+def serve_baseline(port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(baseline_app(), host="127.0.0.1", port=port, log_config=None, access_log=False)  # type: ignore[arg-type]
+
+
+async def seed(dsn: str) -> tuple[int, str]:
     conn = await asyncpg.connect(dsn)
     try:
         org_id = await conn.fetchval(
@@ -35,12 +86,15 @@ async def seed(dsn: str) -> str:
                VALUES ($1, $2, 'EX', 'bench', '2020', 'RW', '{tel}', '{}', 10)""",
             channel_uuid, org_id,
         )  # fmt: skip
-        return channel_uuid
+        return org_id, channel_uuid
     finally:
         await conn.close()
 
 
-async def post_all(url: str, messages: int, concurrency: int, prefix: str = "bench") -> list[float]:
+async def post_all(
+    url: str, messages: int, concurrency: int, prefix: str = "bench"
+) -> tuple[list[float], float]:
+    """Latencies of each request and the elapsed seconds of the whole run."""
     latencies: list[float] = []
     counter = iter(range(messages))
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
@@ -55,47 +109,107 @@ async def post_all(url: str, messages: int, concurrency: int, prefix: str = "ben
                         raise RuntimeError(f"status {resp.status}")
                 latencies.append(time.perf_counter() - start)
 
+        begin = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(concurrency)))
-    return latencies
+        return latencies, time.perf_counter() - begin
 
 
-async def count(dsn: str) -> int:
+async def stored(dsn: str) -> tuple[int, int]:
+    """(incoming rows, distinct texts among them)."""
     conn = await asyncpg.connect(dsn)
     try:
-        return await conn.fetchval("SELECT count(*) FROM msgs WHERE direction = 'I'")
+        row = await conn.fetchrow(
+            "SELECT count(*) AS n, count(DISTINCT text) AS d FROM msgs WHERE direction = 'I'"
+        )
+        return row["n"], row["d"]
     finally:
         await conn.close()
+
+
+def queued(redis_url: str, org_id: int) -> tuple[int, int]:
+    """(msg_received events in the contacts' lists, distinct message uuids among them)."""
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    total, uuids = 0, set()
+    for key in r.scan_iter(f"c:{org_id}:*", count=1000):
+        for item in r.lrange(key, 0, -1):
+            event = json.loads(item)
+            if event["type"] == "msg_received":
+                total += 1
+                uuids.add(event["task"]["msg_uuid"])
+    return total, len(uuids)
+
+
+def profile(pid: int, path: str) -> subprocess.Popen[bytes]:
+    """py-spy sampling the courier process (its child, uvicorn's worker is the same process)."""
+    spy = [str(ROOT / ".venv/bin/py-spy"), "record", "--pid", str(pid), "--format", "raw", "--rate", "200"]
+    proc = subprocess.Popen([*spy, "--nonblocking", "-o", path], stdout=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches before the run starts
+    return proc
+
+
+def figures(name: str, messages: int, latencies: list[float], elapsed: float) -> float:
+    q = statistics.quantiles(latencies, n=100)
+    rate = messages / elapsed
+    print(
+        f"  {name:<9} {rate:7.0f} req/s   p50 {q[49] * 1000:6.1f} ms   p95 {q[94] * 1000:6.1f} ms"
+        f"   p99 {q[98] * 1000:6.1f} ms   load {os.getloadavg()[0]:.2f}"
+    )
+    return rate
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--profile", help="py-spy's collapsed stacks of courier during the run, to this file")
+    parser.add_argument("--serve-baseline", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_baseline:
+        serve_baseline(args.serve_baseline)
+        return
 
     template = services.create_template_database()
     db = services.clone_database(template)
     redis_index = services.claim_redis_db()
+    warm = 200
     try:
         dsn = services.pg_dsn(db)
-        channel_uuid = asyncio.run(seed(dsn))
-        port = free_port()
-        env = {"DATABASE_URL": dsn, "REDIS_URL": services.redis_url(redis_index), "SPOOL_DIR": f"/tmp/bench-spool-{port}",
-               "COURIER_SENDERS": "0"}  # fmt: skip
-        with service("courier", port, env, log=Path(f"/tmp/bench-courier-{port}.log")):
-            url = f"http://127.0.0.1:{port}/c/ex/{channel_uuid}/receive"
-            asyncio.run(post_all(url, 200, 10, "warm-up"))  # warm up connections and caches
-            start = time.perf_counter()
-            latencies = asyncio.run(post_all(url, args.messages, args.concurrency))
-            elapsed = time.perf_counter() - start
-        stored = asyncio.run(count(dsn))
-        quantiles = statistics.quantiles(latencies, n=100)
+        redis_url = services.redis_url(redis_index)
+        redis.Redis.from_url(redis_url).flushdb()  # an earlier run's events would be counted
+        org_id, channel_uuid = asyncio.run(seed(dsn))
         print(f"courier receive: {args.messages} messages, concurrency {args.concurrency}")
-        print(f"  throughput   {args.messages / elapsed:8.0f} msgs/s")
-        print(f"  latency p50  {quantiles[49] * 1000:8.1f} ms")
-        print(f"  latency p95  {quantiles[94] * 1000:8.1f} ms")
-        print(f"  latency p99  {quantiles[98] * 1000:8.1f} ms")
-        print(f"  stored       {stored} (expected {args.messages + 200})")
+        print(f"  uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+
+        port = free_port()
+        baseline_cmd = [sys.executable, __file__, "--serve-baseline", str(port)]
+        with running(baseline_cmd, f"http://127.0.0.1:{port}/health"):
+            url = f"http://127.0.0.1:{port}/c/ex/{channel_uuid}/receive"
+            asyncio.run(post_all(url, warm, 10, "warm-up"))
+            base_lat, base_elapsed = asyncio.run(post_all(url, args.messages, args.concurrency))
+
+        port = free_port()
+        env = {"DATABASE_URL": dsn, "REDIS_URL": redis_url, "SPOOL_DIR": f"/tmp/bench-spool-{port}",
+               "COURIER_SENDERS": "0"}  # fmt: skip
+        with started("courier", port, env) as proc:
+            url = f"http://127.0.0.1:{port}/c/ex/{channel_uuid}/receive"
+            asyncio.run(post_all(url, warm, 10, "warm-up"))  # warm up connections and caches
+            spy = profile(proc.pid, args.profile) if args.profile else None
+            lat, elapsed = asyncio.run(post_all(url, args.messages, args.concurrency))
+            if spy:
+                spy.send_signal(signal.SIGINT)
+                spy.wait()
+
+        base_rate = figures("baseline", args.messages, base_lat, base_elapsed)
+        rate = figures("courier", args.messages, lat, elapsed)
+        print(f"  ratio     {rate / base_rate:7.2f} of the trivial endpoint (target >= 0.5)")
+        rows, distinct = asyncio.run(stored(dsn))
+        events, event_uuids = queued(redis_url, org_id)
+        expected = args.messages + warm
+        print(f"  stored    {rows} rows, {distinct} distinct (expected {expected})")
+        print(f"  queued    {events} msg_received, {event_uuids} distinct (expected {expected})")
+        print(f"  uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+        if not rows == distinct == events == event_uuids == expected:
+            sys.exit("FAILED: a message was lost or stored/queued twice")
     finally:
         services.drop_database(db)
         services.drop_database(template)

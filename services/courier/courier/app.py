@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse, Response
 from courier.ivr_proxy import IVRProxy
 from courier.receiver import Receiver
 from courier.runtime import Runtime
+from courier.timing import LatencyMiddleware
 from courier.ussd import ROUTES as USSD_ROUTES
 from courier.ussd import UssdReceiver
 from upesi.metrics import QUEUE_DEPTH
-from upesi.service import add_latency_middleware, common_router
+from upesi.service import common_router
 
 _UUID_ACTION = re.compile(
     r"^(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/(?P<action>[a-z_]+)/?$"
@@ -49,7 +50,7 @@ def create_app(with_sender: bool = True) -> FastAPI:
         QUEUE_DEPTH.labels("courier:spool").set(rt.spool.count())
 
     app.include_router(common_router("courier", collect))
-    add_latency_middleware(app, "courier")
+    app.add_middleware(LatencyMiddleware, service="courier")
 
     @app.get("/")
     async def index() -> JSONResponse:

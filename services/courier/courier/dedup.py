@@ -6,8 +6,12 @@ previous one."""
 
 import hashlib
 import time
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+
+from upesi.queues.outgoing import SENDING_TTL, sending_key
+from upesi.queues.redis import script
 
 EXTERNAL_INTERVAL = 24 * 3600
 RECENT_INTERVAL = 2
@@ -22,68 +26,113 @@ def _fingerprint(text: str, attachments: list[str]) -> str:
     return hashlib.sha1("|".join([text, *attachments]).encode()).hexdigest()
 
 
-async def claim_external_id(
-    redis: aioredis.Redis, channel_uuid: str, urn: str, external_id: str, msg_uuid: str
-) -> str | None:
-    """Record this message for its external id; returns the earlier message's uuid if it is a duplicate."""
-    field = f"{channel_uuid}|{urn}|{external_id}"
-    current, previous = _keys("seen-external-ids", EXTERNAL_INTERVAL)
-    earlier = await redis.hget(previous, field)
-    if earlier:
-        return str(earlier)
-    pipe = redis.pipeline()
-    pipe.hsetnx(current, field, msg_uuid)
-    pipe.hget(current, field)
-    pipe.expire(current, EXTERNAL_INTERVAL * 2)
-    _, holder, _ = await pipe.execute()
-    return holder if holder and holder != msg_uuid else None
+@dataclass(frozen=True)
+class Claim:
+    """One incoming message to record: by external id when it has one, else by its content."""
+
+    channel_uuid: str
+    urn: str
+    msg_uuid: str
+    external_id: str | None
+    text: str
+    attachments: tuple[str, ...]
 
 
-async def claim_recent(
-    redis: aioredis.Redis, channel_uuid: str, urn: str, text: str, attachments: list[str], msg_uuid: str
-) -> str | None:
-    """Record this message as the URN's latest; returns the earlier uuid if the same content came just now."""
-    field = f"{channel_uuid}|{urn}"
-    fingerprint = _fingerprint(text, attachments)
-    current, previous = _keys("seen-msgs", RECENT_INTERVAL)
-    pipe = redis.pipeline(transaction=False)
-    pipe.hget(current, field)
-    pipe.hget(previous, field)
-    for value in await pipe.execute():
-        if value:
-            earlier, _, seen = value.partition("|")
-            if seen == fingerprint:
-                return earlier
-    pipe = redis.pipeline()
-    pipe.hset(current, field, f"{msg_uuid}|{fingerprint}")
-    pipe.expire(current, RECENT_INTERVAL * 2)
-    await pipe.execute()
-    return None
+# Claims many messages in one round trip, atomically, in order (so the second of two identical messages in
+# one batch is the duplicate). ARGV: the four hash names (external current/previous, recent current/previous),
+# then per claim: kind ('x' external id, 'r' recent content), field, value to match ('' or the fingerprint),
+# msg uuid. Returns per claim the earlier uuid, or '' when the message is new.
+_CLAIM_MANY = """
+local ext_cur, ext_prev, rec_cur, rec_prev = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local ext_ttl, rec_ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
+local out = {}
+local touched_ext, touched_rec = false, false
+for i = 7, #ARGV, 4 do
+  local kind, field, fp, uuid = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local earlier = ''
+  if kind == 'x' then
+    local prev = redis.call('HGET', ext_prev, field)
+    if prev then
+      earlier = prev
+    else
+      redis.call('HSETNX', ext_cur, field, uuid)
+      local holder = redis.call('HGET', ext_cur, field)
+      if holder ~= uuid then earlier = holder end
+      touched_ext = true
+    end
+  else
+    for _, key in ipairs({rec_cur, rec_prev}) do
+      local value = redis.call('HGET', key, field)
+      if value and earlier == '' then
+        local sep = string.find(value, '|', 1, true)
+        if sep and string.sub(value, sep + 1) == fp then earlier = string.sub(value, 1, sep - 1) end
+      end
+    end
+    if earlier == '' then
+      redis.call('HSET', rec_cur, field, uuid .. '|' .. fp)
+      touched_rec = true
+    end
+  end
+  out[#out + 1] = earlier
+end
+if touched_ext then redis.call('EXPIRE', ext_cur, ext_ttl) end
+if touched_rec then redis.call('EXPIRE', rec_cur, rec_ttl) end
+return out
+"""
 
 
-async def clear_recent(redis: aioredis.Redis, channel_uuid: str, urn: str) -> None:
-    """A message was just sent to this URN: a repeat of their last message is now a fresh answer."""
-    field = f"{channel_uuid}|{urn}"
-    current, previous = _keys("seen-msgs", RECENT_INTERVAL)
-    await redis.hdel(current, field)
-    await redis.hdel(previous, field)
+async def claim_many(redis: aioredis.Redis, claims: list[Claim]) -> list[str | None]:
+    """Record each message, as the reference does one by one; returns per claim the uuid of the message it
+    duplicates, or None when it is new. One round trip for the batch."""
+    args: list[str | int] = [
+        *_keys("seen-external-ids", EXTERNAL_INTERVAL),
+        *_keys("seen-msgs", RECENT_INTERVAL),
+        EXTERNAL_INTERVAL * 2,
+        RECENT_INTERVAL * 2,
+    ]
+    for c in claims:
+        if c.external_id:
+            args += ["x", f"{c.channel_uuid}|{c.urn}|{c.external_id}", "", c.msg_uuid]
+        else:
+            args += ["r", f"{c.channel_uuid}|{c.urn}", _fingerprint(c.text, list(c.attachments)), c.msg_uuid]
+    found = await script(redis, _CLAIM_MANY)(keys=[], args=args)
+    return [str(v) if v else None for v in found]
 
 
 SENT_INTERVAL = 3600
 
 
-async def was_sent(redis: aioredis.Redis, msg_uuid: str) -> bool:
-    current, previous = _keys("sent-msgs", SENT_INTERVAL)
-    pipe = redis.pipeline()
-    pipe.sismember(current, msg_uuid)
-    pipe.sismember(previous, msg_uuid)
-    a, b = await pipe.execute()
-    return bool(a or b)
+# Before a send, in one round trip: a send to the URN makes a repeat of their last message a fresh answer
+# (clear_recent); then 'sent' when the message already went out (was_sent), 'sending' when another worker
+# holds its sending mark (or a courier died holding it), else the mark is taken and 'send'.
+_PREPARE = """
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+if ARGV[2] == '' then return 'send' end
+if redis.call('SISMEMBER', KEYS[3], ARGV[2]) == 1 or redis.call('SISMEMBER', KEYS[4], ARGV[2]) == 1 then
+  return 'sent'
+end
+if redis.call('SET', KEYS[5], '1', 'NX', 'EX', ARGV[3]) then return 'send' end
+return 'sending'
+"""
 
 
-async def mark_sent(redis: aioredis.Redis, msg_uuid: str) -> None:
+async def prepare_send(redis: aioredis.Redis, channel_uuid: str, urn: str, msg_uuid: str) -> str:
+    """'send', 'sent' or 'sending' (see _PREPARE); without a msg uuid only the recent record is cleared."""
+    keys = [
+        *_keys("seen-msgs", RECENT_INTERVAL),
+        *_keys("sent-msgs", SENT_INTERVAL),
+        sending_key(msg_uuid) if msg_uuid else "",
+    ]
+    return str(
+        await script(redis, _PREPARE)(keys=keys, args=[f"{channel_uuid}|{urn}", msg_uuid, SENDING_TTL])
+    )
+
+
+def sent_record(status: str) -> tuple[str, int]:
+    """Where a finished send is recorded as sent, with the record's expiry: ('', 0) for an error, which
+    mailroom retries."""
+    if status == "E":
+        return "", 0
     current, _ = _keys("sent-msgs", SENT_INTERVAL)
-    pipe = redis.pipeline()
-    pipe.sadd(current, msg_uuid)
-    pipe.expire(current, SENT_INTERVAL * 2)
-    await pipe.execute()
+    return current, SENT_INTERVAL * 2

@@ -121,6 +121,14 @@ def _to_http(resp: Response) -> HTTPResponse:
 class Receiver:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
+        self._route_lists: dict[int, list[Route]] = {}
+
+    def _routes(self, handler: Handler) -> list[Route]:
+        """A handler's routes, built once: routes() makes new Route objects on every call."""
+        found = self._route_lists.get(id(handler))
+        if found is None:
+            found = self._route_lists[id(handler)] = handler.routes()
+        return found
 
     async def handle(
         self, http: HTTPRequest, channel_type: str, channel_uuid: str | None, action: str
@@ -130,7 +138,7 @@ class Receiver:
             return _to_http(error_envelope(f"not found: {http.url.path}", 404))
         candidates = [
             r
-            for r in handler.routes()
+            for r in self._routes(handler)
             if r.action == action and r.needs_channel == (channel_uuid is not None)
         ]
         route = next(
@@ -314,14 +322,11 @@ class Receiver:
         }  # fmt: skip
 
     async def _duplicate_of(self, msg: MsgIn, channel: ChannelRec) -> str | None:
+        claim = dedup.Claim(
+            channel.uuid, msg.urn, msg.uuid or "", msg.external_id, msg.text, tuple(msg.attachments)
+        )
         try:
-            if msg.external_id:
-                return await dedup.claim_external_id(
-                    self.rt.redis, channel.uuid, msg.urn, msg.external_id, msg.uuid
-                )
-            return await dedup.claim_recent(
-                self.rt.redis, channel.uuid, msg.urn, msg.text, msg.attachments, msg.uuid
-            )
+            return await self.rt.claims.submit(claim)  # batched: one Redis round trip for many requests
         except Exception as e:  # Redis down: better a rare duplicate than a lost message
             log.warning("dedup unavailable", extra={"error": str(e)})
             return None

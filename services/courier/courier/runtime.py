@@ -13,6 +13,7 @@ import asyncpg
 
 from courier.batcher import Batcher
 from courier.channels import ChannelCache
+from courier.dedup import Claim, claim_many
 from courier.logs import ChannelLogWriter, insert_logs
 from courier.spool import Spool
 from courier.store import (
@@ -55,6 +56,7 @@ class Runtime:
         self.msgs: Batcher[PendingMsg, dict[str, Any]] = Batcher(self._write_msgs)
         self.events: Batcher[PendingEvent, dict[str, Any]] = Batcher(self._write_events)
         self.statuses: Batcher[StatusUpdate, Any] = Batcher(self._write_statuses, max_batch=1000)
+        self.claims: Batcher[Claim, str | None] = Batcher(self._claim)
         self._tasks: list[asyncio.Task[Any]] = []
         self.sender: Any = None
 
@@ -82,7 +84,7 @@ class Runtime:
         self.channels = ChannelCache(self.pool)
         self.logs = ChannelLogWriter(self.pool, self.spool)
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200, ttl_dns_cache=300))
-        for batcher in (self.msgs, self.events, self.statuses):
+        for batcher in (self.claims, self.msgs, self.events, self.statuses):
             batcher.start()
         self.logs.start()
         self._tasks.append(asyncio.create_task(self.spool.run(self._replay, SPOOL_FLUSH_SECONDS)))
@@ -106,7 +108,7 @@ class Runtime:
     async def stop(self) -> None:
         if self.sender:
             await self.sender.stop()  # in-flight sends finish first, as the reference shuts down
-        for batcher in (self.msgs, self.events, self.statuses):
+        for batcher in (self.claims, self.msgs, self.events, self.statuses):
             await batcher.stop()
         await self.logs.stop()
         for task in self._tasks:
@@ -118,6 +120,9 @@ class Runtime:
             await self.pool.close()
         await dispose_engine()
         await close_redis()
+
+    async def _claim(self, batch: list[Claim]) -> list[str | None]:
+        return await claim_many(self.redis, batch)
 
     # --- writes with spool fallback: a batch that fails is retried item by item; what still fails is spooled
 

@@ -1,10 +1,14 @@
 """The send path: a pool of workers pops messages from the fair, TPS-limited outgoing queues, sends each
-with its channel's handler, and records the result (W wired, E errored and retried by mailroom, F failed)
-through the batched status writer. A dethrottler puts throttled and deferred queues back every second."""
+with its channel's handler inside the second its pop booked (upesi.queues.outgoing), and records the result
+(W wired, E errored and retried by mailroom, F failed) through the batched status writer. A dethrottler puts
+throttled and deferred queues back every second. Idle workers are woken by a push (a waker blocks on the
+queues' signal list, as mailroom's foreman does), not by polling. Per send: one Redis round trip to pop, one
+for the guards before it (dedup, sent, sending mark) and one after (sent, mark removed, queue completed)."""
 
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,12 +21,20 @@ from courier.outbound import Outbound
 from courier.runtime import Runtime
 from courier.store import PendingEvent, StatusUpdate
 from upesi.metrics import MSGS_OUT
-from upesi.queues.outgoing import SENDING_TTL, sending_key
+from upesi.queues.outgoing import BOOKING_GUARD
 
 log = logging.getLogger(__name__)
 
-IDLE_SLEEP = 0.25  # seconds an idle worker waits; with many workers polling, a new message waits far less
+IDLE_WAIT = 1.0  # seconds an idle worker waits without a push (only a message queued for later needs it)
 SEND_TIMEOUT = 35.0
+
+
+@dataclass
+class Done:
+    """The queue a send was popped from, completed with the send's last round trip (else by its worker)."""
+
+    queue: str
+    completed: bool = False
 
 
 class Sender:
@@ -31,10 +43,27 @@ class Sender:
         self.workers = workers
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = False
+        # replaced on every wake: a worker takes the current one before it pops, so a push between its empty
+        # pop and its wait still wakes it
+        self._wake = asyncio.Event()
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._worker()) for _ in range(self.workers)]
         self._tasks.append(asyncio.create_task(self._dethrottler()))
+        self._tasks.append(asyncio.create_task(self._waker()))
+
+    def wake(self) -> None:
+        self._wake.set()
+        self._wake = asyncio.Event()
+
+    async def _waker(self) -> None:
+        while not self._stopping:
+            try:
+                if await self.rt.queues.wait_for_pushes(timeout=1.0, most=self.workers):
+                    self.wake()
+            except Exception as e:
+                log.warning("waiting for pushes failed", extra={"error": str(e)})
+                await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -51,9 +80,11 @@ class Sender:
                 await self.rt.queues.dethrottle()
             except Exception as e:
                 log.warning("dethrottle failed", extra={"error": str(e)})
+            self.wake()  # budgets renewed and deferred messages due: idle workers look again
 
     async def _worker(self) -> None:
         while not self._stopping:
+            wake = self._wake
             try:
                 popped = await self.rt.queues.pop()
             except Exception as e:
@@ -61,51 +92,75 @@ class Sender:
                 await asyncio.sleep(1.0)
                 continue
             if popped is None:
-                await asyncio.sleep(IDLE_SLEEP)
+                try:
+                    await asyncio.wait_for(wake.wait(), IDLE_WAIT)
+                except TimeoutError:
+                    pass
                 continue
             if isinstance(popped, str):  # "retry": a queue was just throttled or deferred
                 continue
-            queue, raw = popped
+            queue, raw, booked = popped
+            done = Done(queue)
             try:
-                await asyncio.wait_for(self.send(raw), SEND_TIMEOUT + 5)
+                await asyncio.wait_for(self.send(raw, booked, done), SEND_TIMEOUT + 5)
             except Exception:
                 log.exception("send crashed", extra={"msg_uuid": raw.get("uuid")})
             finally:
-                try:
-                    await self.rt.queues.complete(queue)
-                except Exception as e:
-                    log.warning("queue complete failed", extra={"error": str(e)})
+                if not done.completed:
+                    try:
+                        await self.rt.queues.complete(queue)
+                    except Exception as e:
+                        log.warning("queue complete failed", extra={"error": str(e)})
 
-    async def send(self, raw: dict[str, Any]) -> str:
-        """Send one message and record its status; returns the status written."""
+    async def _on_time(self, queue: str | None, booked: int | None, cost: int) -> None:
+        """Wait for the booked second; a worker too late for it (less than the guard left) books a later
+        one, so the send still starts where the provider counts it against that second's budget."""
+        if queue is None or booked is None:
+            return
+        while True:
+            now = time.time()
+            if now < booked:
+                await asyncio.sleep(booked - now)
+                continue
+            if now < booked + 1 - BOOKING_GUARD:
+                return
+            booked = await self.rt.queues.rebook(queue, cost)
+
+    async def send(self, raw: dict[str, Any], booked: int | None = None, done: "Done | None" = None) -> str:
+        """Send one message and record its status; returns the status written. `booked` is the second the
+        pop booked the send in, `done` completes the queue with the last Redis round trip."""
         msg = MsgOut(raw)
         channel = await self.rt.channels.by_uuid(raw.get("channel_uuid", ""))
-        redis = self.rt.redis
-        try:
-            await dedup.clear_recent(redis, raw.get("channel_uuid", ""), msg.urn)
-        except Exception:
-            pass
         clog = ChannelLogBuilder("msg_send", channel.id if channel else None, msg_uuid=msg.uuid)
         result = SendResult()
         status = "W"
         handler = get_handler(channel.channel_type) if channel else None
+        guard = "send"
         if channel is None or handler is None:
             status = "F"
             clog.error("channel_config", "channel is gone or has no handler")
-        elif msg.uuid and await self._was_sent(msg.uuid):
+            guard = await self._prepare(raw.get("channel_uuid", ""), msg.urn, "")
+        else:
+            guard = await self._prepare(channel.uuid, msg.urn, msg.uuid)
+        if status == "F":
+            pass
+        elif guard == "sent":
             pass  # queued twice: the first send went out, so just say wired again
-        elif msg.uuid and not await self._claim_sending(msg.uuid):
+        elif guard == "sending":
             # another copy is being sent, or a courier died sending it: whether it reached the provider is
             # unknown, so it is not sent again; mailroom's sweep_queued fails it if no status comes
             log.warning("message already being sent: not sent again", extra={"msg_uuid": msg.uuid})
             return "Q"
         else:
+            assert channel is not None and handler is not None
             clog.add_secrets(handler.redact_values(channel))
             s = self.rt.settings
             clog.add_secrets(
                 [s.facebook_application_secret, s.facebook_webhook_secret, s.whatsapp_admin_system_user_token]
             )
             out = Outbound(self.rt.session, clog, s.allow_private_networks)
+            queue = done.queue if done else None
+            await self._on_time(queue, booked, int(raw.get("tps_cost") or 1))
             try:
                 await asyncio.wait_for(handler.send(msg, channel, out, result), SEND_TIMEOUT)
             except SendError as e:
@@ -145,24 +200,22 @@ class Sender:
             )
         if channel is not None and status == "W" and result.new_urn and msg.contact.get("id"):
             await self._add_urn(channel, msg.contact["id"], result.new_urn)
-        if status != "E" and msg.uuid:
-            try:
-                await dedup.mark_sent(redis, msg.uuid)
-            except Exception:
-                pass
-        if msg.uuid:
-            try:
-                await redis.delete(sending_key(msg.uuid))  # the status is recorded (or spooled)
-            except Exception:
-                pass
+        # the status is recorded (or spooled): the sending mark can go, and the queue is done
+        try:
+            sent_set, ttl = dedup.sent_record(status)
+            await self.rt.queues.complete(done.queue if done else "", msg.uuid or "", sent_set, ttl)
+            if done is not None:
+                done.completed = True
+        except Exception as e:
+            log.warning("finishing a send failed", extra={"error": str(e), "msg_uuid": msg.uuid})
         return status
 
-    async def _claim_sending(self, msg_uuid: str) -> bool:
-        """Mark the message as being sent; False if it already is. Redis down: send (better than never)."""
+    async def _prepare(self, channel_uuid: str, urn: str, msg_uuid: str) -> str:
+        """dedup.prepare_send; Redis down: send (better than never)."""
         try:
-            return bool(await self.rt.redis.set(sending_key(msg_uuid), "1", nx=True, ex=SENDING_TTL))
+            return await dedup.prepare_send(self.rt.redis, channel_uuid, urn, msg_uuid)
         except Exception:
-            return True
+            return "send"
 
     async def _add_urn(self, channel: Any, contact_id: int, urn: str) -> None:
         """The provider told us another address of this contact (a WhatsApp BSUID): append it to the contact
@@ -176,12 +229,6 @@ class Sender:
             )  # fmt: skip
         except Exception as e:
             log.warning("new urn not added", extra={"error": str(e)})
-
-    async def _was_sent(self, msg_uuid: str) -> bool:
-        try:
-            return await dedup.was_sent(self.rt.redis, msg_uuid)
-        except Exception:
-            return False
 
     async def _stop_contact(self, channel: Any, msg: MsgOut, clog: ChannelLogBuilder) -> None:
         await self.rt.events.submit(

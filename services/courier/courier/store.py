@@ -5,7 +5,6 @@ Writes are idempotent by uuid (ON CONFLICT DO NOTHING), so a batch replayed from
 success stores nothing twice and queues mailroom only for rows it actually inserted.
 """
 
-import asyncio
 import json
 import logging
 from dataclasses import asdict, dataclass, field
@@ -17,7 +16,7 @@ from sqlalchemy import text
 
 from upesi.db.engine import transaction
 from upesi.db.ops.contacts import resolve_contacts
-from upesi.queues.contacts import queue_contact_event
+from upesi.queues.contacts import queue_contact_events
 from upesi.queues.redis import get_redis
 from upesi.urns import URN
 
@@ -215,17 +214,8 @@ async def requeue_events() -> int:
 
 
 async def _push_events(events: list[tuple[int, int, str, dict[str, Any]]]) -> None:
-    """Tell mailroom, in order per contact and concurrently across contacts (a batch holds many contacts)."""
-    redis = get_redis()
-    by_contact: dict[tuple[int, int], list[tuple[str, dict[str, Any]]]] = {}
-    for org_id, contact_id, event_type, body in events:
-        by_contact.setdefault((org_id, contact_id), []).append((event_type, body))
-
-    async def contact_events(org_id: int, contact_id: int, items: list[tuple[str, dict[str, Any]]]) -> None:
-        for event_type, body in items:
-            await queue_contact_event(redis, org_id, contact_id, event_type, body)
-
-    await asyncio.gather(*(contact_events(o, c, items) for (o, c), items in by_contact.items()))
+    """Tell mailroom, in one pipeline for the batch, each contact's events in order."""
+    await queue_contact_events(get_redis(), events)
 
 
 async def write_events(batch: list[PendingEvent]) -> list[dict[str, Any]]:

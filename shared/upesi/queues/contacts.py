@@ -13,6 +13,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from upesi.queues.fair import FairQueue
 from upesi.queues.redis import script
 from upesi.queues.tasks import HandleContactEvent, queue_task
 
@@ -67,6 +68,22 @@ async def queue_contact_event(
     """Append an event to the contact's list and ask a realtime worker to drain it."""
     await redis.rpush(events_key(org_id, contact_id), event_item(event_type, body))
     await queue_task(redis, org_id, HandleContactEvent(contact_id=contact_id), priority=True)
+
+
+async def queue_contact_events(
+    redis: aioredis.Redis, events: list[tuple[int, int, str, dict[str, Any]]]
+) -> None:
+    """queue_contact_event for many (org_id, contact_id, event_type, body) in one pipeline, in order, so
+    each contact's events keep theirs (courier's batched writes hand over a batch's messages this way)."""
+    if not events:
+        return
+    queue = FairQueue(redis, HandleContactEvent.QUEUE)
+    async with redis.pipeline(transaction=False) as pipe:
+        for org_id, contact_id, event_type, body in events:
+            pipe.rpush(events_key(org_id, contact_id), event_item(event_type, body))
+            await queue.push(org_id, HandleContactEvent.TYPE, HandleContactEvent(contact_id=contact_id).body(),
+                             priority=True, client=pipe)  # fmt: skip
+        await pipe.execute()
 
 
 async def acquire_lock(

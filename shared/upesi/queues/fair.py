@@ -169,10 +169,18 @@ class FairQueue:
         self._reap = script(redis, _REAP)
 
     async def push(
-        self, owner: int | str, task_type: str, body: dict[str, Any], priority: bool = False
+        self,
+        owner: int | str,
+        task_type: str,
+        body: dict[str, Any],
+        priority: bool = False,
+        client: aioredis.client.Pipeline | None = None,
     ) -> Task:
+        """Queue a task; with `client` (a pipeline), the push is only added to it."""
         task = Task(type=task_type, task=body, owner=str(owner))
-        await self._push(keys=[self.base], args=[str(owner), "1" if priority else "0", task.encode()])
+        await self._push(
+            keys=[self.base], args=[str(owner), "1" if priority else "0", task.encode()], client=client
+        )
         return task
 
     async def push_many(

@@ -4,10 +4,14 @@
     msgs:{channel-uuid}|{tps}/0   the same for bulk sends
     msgs:active                   ZSET of queues with work, scored by the workers sending from each
     msgs:throttled, msgs:future   queues out of their TPS budget this second, or holding only later items
-    {queue}:tps:{epoch second}    messages sent this second (expires after 10 s)
+    {queue}:tps:{epoch second}    sends booked for that second (expires after 10 s)
+    msgs:signal                   LIST with one item per push (capped), which idle senders block on
 
-A pop takes the queue with the fewest workers, so channels share senders fairly, and never sends more
-than the channel's TPS in one second.
+A pop takes the queue with the fewest workers, so channels share senders fairly, and books the message's
+send into a second with TPS budget left: the current one, or the next when less than BOOKING_GUARD of the
+current one is left. The sender starts the send inside its booked second and at least BOOKING_GUARD before
+it ends (rebook() when it is late), so a provider counting arrivals per second sees at most the TPS as long as
+a request reaches it within BOOKING_GUARD.
 """
 
 import json
@@ -22,7 +26,9 @@ from upesi.queues.redis import script
 ACTIVE = "msgs:active"
 THROTTLED = "msgs:throttled"
 FUTURE = "msgs:future"
+SIGNAL = "msgs:signal"
 PUSH_CHUNK = 500
+BOOKING_GUARD = 0.2  # seconds: sends of a second start before its last 200 ms, so they arrive within it
 
 # Adds items to one queue at one priority (a broadcast batch is one command per channel), then puts the
 # queue in rotation, or among the throttled if it has used its TPS this second.
@@ -35,11 +41,25 @@ if tps > 0 and sent >= tps then
 else
   redis.call('ZINCRBY', 'msgs:active', 0, queue)
 end
+redis.call('RPUSH', 'msgs:signal', '1')
+redis.call('LTRIM', 'msgs:signal', -1000, -1)
 return 1
 """
 
-_POP = """
-local now, second = tonumber(ARGV[1]), ARGV[2]
+# The second a send is booked in: the current one, or the next when less than the guard is left of it.
+_BOOKING_SECOND = """
+local function booking_second(now, guard)
+  local second = math.floor(now)
+  if now - second >= 1 - guard then second = second + 1 end
+  return second
+end
+"""
+
+_POP = (
+    _BOOKING_SECOND
+    + """
+local now, guard = tonumber(ARGV[1]), tonumber(ARGV[2])
+local second = booking_second(now, guard)
 local queues = redis.call('ZRANGE', 'msgs:active', 0, 0)
 if #queues == 0 then return nil end
 local queue = queues[1]
@@ -75,11 +95,42 @@ if cost < 1 then cost = 1 end
 redis.call('INCRBY', tps_key, cost)
 redis.call('EXPIRE', tps_key, 10)
 redis.call('ZINCRBY', 'msgs:active', 1, queue)
-return {queue, cjson.encode(first)}
+return {queue, cjson.encode(first), second}
 """
+)
 
+# Books a late send (its worker missed the guard of its booked second) into the first second from now with
+# budget left; the slot first booked stays counted, so a provider never sees more than the TPS.
+_REBOOK = (
+    _BOOKING_SECOND
+    + """
+local queue, now, guard, cost = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tps = tonumber(string.match(queue, '|(%d+)$') or '0')
+local second = booking_second(now, guard)
+if tps <= 0 then return second end
+while true do
+  local key = queue .. ':tps:' .. second
+  local booked = tonumber(redis.call('GET', key) or '0')
+  if booked + cost <= tps or booked == 0 then
+    redis.call('INCRBY', key, cost)
+    redis.call('EXPIRE', key, 10)
+    return second
+  end
+  second = second + 1
+end
+"""
+)
+
+# Completes a send popped from ARGV[1]; with a message uuid (ARGV[2]), also in the same round trip: marks it
+# sent in the set KEYS[1] (when KEYS[1] is not '', expiring after ARGV[3] s) and removes its sending mark KEYS[2].
 _COMPLETE = """
 local queue = ARGV[1]
+if KEYS[1] ~= '' then
+  redis.call('SADD', KEYS[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+if KEYS[2] ~= '' then redis.call('DEL', KEYS[2]) end
+if queue == '' then return 1 end
 local score = redis.call('ZSCORE', 'msgs:active', queue)
 if score then
   if tonumber(score) > 0 then redis.call('ZINCRBY', 'msgs:active', -1, queue) end
@@ -132,6 +183,7 @@ class OutgoingQueues:
         self._pop = script(redis, _POP)
         self._complete = script(redis, _COMPLETE)
         self._dethrottle = script(redis, _DETHROTTLE)
+        self._rebook = script(redis, _REBOOK)
 
     async def push(
         self, channel_uuid: str, tps: int, msgs: list[dict[str, Any]], high_priority: bool
@@ -161,19 +213,34 @@ class OutgoingQueues:
                     ],
                 )
 
-    async def pop(self) -> tuple[str, dict[str, Any]] | str | None:
-        """(queue, message) to send, None when there is nothing, or "retry" when a queue was just
-        throttled or deferred and another pop may succeed."""
-        now = time.time()
-        result = await self._pop(keys=[], args=[f"{now:.6f}", int(now)])
+    async def pop(self) -> tuple[str, dict[str, Any], int] | str | None:
+        """(queue, message, booked second) to send, None when there is nothing, or "retry" when a queue was
+        just throttled or deferred and another pop may succeed."""
+        result = await self._pop(keys=[], args=[f"{time.time():.6f}", BOOKING_GUARD])
         if result is None:
             return None
         if result == "retry":
             return "retry"
-        return result[0], json.loads(result[1])
+        return result[0], json.loads(result[1]), int(result[2])
 
-    async def complete(self, queue: str) -> None:
-        await self._complete(keys=[], args=[queue])
+    async def rebook(self, queue: str, cost: int) -> int:
+        """A later second for a send whose worker missed its booked one (see the module's docstring)."""
+        return int(await self._rebook(keys=[queue], args=[f"{time.time():.6f}", BOOKING_GUARD, max(cost, 1)]))
+
+    async def complete(self, queue: str, msg_uuid: str = "", sent_set: str = "", sent_ttl: int = 0) -> None:
+        """The send popped from `queue` ('' for none) is done. For a message, its sending mark goes, and
+        with `sent_set` it is added there (courier's record of what went out) in the same round trip."""
+        keys = [sent_set if msg_uuid else "", sending_key(msg_uuid) if msg_uuid else ""]
+        await self._complete(keys=keys, args=[queue, msg_uuid, sent_ttl])
+
+    async def wait_for_pushes(self, timeout: float, most: int) -> int:
+        """Block until something is pushed (or timeout seconds pass); returns how many pushes were
+        signalled, up to `most` (a process's idle senders): each signal is taken by one process, so a
+        push wakes one courier rather than every courier."""
+        if await self.redis.blpop([SIGNAL], timeout=timeout) is None:
+            return 0
+        more = await self.redis.lpop(SIGNAL, most - 1) if most > 1 else None
+        return 1 + len(more or [])
 
     async def dethrottle(self) -> None:
         await self._dethrottle(keys=[], args=[f"{time.time():.6f}"])
