@@ -21,7 +21,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+# generous: a service answers in a few seconds on an idle machine, but a loaded 2-core machine (CI beside
+# other work) has taken over 60 s to import and start one; a dead process still fails at once
+START_TIMEOUT = 180.0
+
+
+def wait_for_http(url: str, timeout: float = START_TIMEOUT, proc: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
