@@ -9,6 +9,7 @@ from typing import Any
 from upesi.flows.assets import Assets
 from upesi.flows.clock import uuid7  # buffered randomness: uuid4 is a system call per sprint
 from upesi.flows.engine import Engine
+from upesi.flows.resumes import new_resume
 
 _engine: Engine | None = None
 
@@ -108,4 +109,11 @@ def msg_trigger(
 
 
 def msg_resume(msg: dict[str, Any]) -> dict:
-    return {"type": "msg", "msg": msg, "resumed_on": now_iso()}
+    """A msg resume with its msg_received event, which takes the message's UUID (as mailroom's): the
+    session's input, and so the replies and labels, refer to the stored message by it."""
+    return new_resume("msg", now_iso(), msg=msg)
+
+
+def wait_resume(resume_type: str) -> dict:
+    """A wait_timeout or wait_expiration resume with its wait_timed_out / wait_expired event, made now."""
+    return new_resume(resume_type, now_iso())
