@@ -99,7 +99,10 @@ async def resume_session(
 def msg_trigger(
     flow: dict[str, str], msg: dict[str, Any], keyword: str | None, match_type: str | None
 ) -> dict:
-    trigger: dict[str, Any] = {"type": "msg", "flow": flow, "msg": msg, "triggered_on": now_iso()}
+    now = now_iso()
+    # as mailroom's triggers.NewBuilder(flow).MsgReceived(event): the message comes in its msg_received event
+    event = new_resume("msg", now, msg=msg)["event"]
+    trigger: dict[str, Any] = {"type": "msg", "flow": flow, "event": event, "triggered_on": now}
     if keyword:
         trigger["keyword_match"] = {
             "type": "only_word" if match_type == "O" else "first_word",
