@@ -199,6 +199,7 @@ MSG = {
 def engine_figures() -> None:
     from upesi.flows.assets import Assets
     from upesi.flows.engine import Engine
+    from upesi.flows.resumes import new_resume
     from upesi.flows.runtime import evaluate_text
 
     engine = Engine()
@@ -223,7 +224,7 @@ def engine_figures() -> None:
     # the waiting session as mailroom stores it (flow_sessions.output, JSON) and the contact it loads
     stored_text = json.dumps(session.to_json(), default=str)
     stored = json.loads(stored_text)
-    msg_resume = {"type": "msg", "msg": MSG, "resumed_on": "2025-05-04T12:10:00Z"}
+    msg_resume = new_resume("msg", "2025-05-04T12:10:00Z", msg=MSG)
 
     def check(s: Any, sprint: Any) -> None:
         types = [e["type"] for e in sprint.events]

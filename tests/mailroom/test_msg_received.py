@@ -51,10 +51,23 @@ async def test_keyword_starts_flow_and_reply_resumes_it(db: None) -> None:
     assert session.status == "W" and contact.current_session_uuid == session.uuid and contact.current_flow_id
     assert first.status == "H" and first.flow_id == contact.current_flow_id
     assert fires == ["E"]
+    async with transaction() as s:
+        output = (
+            await s.execute(text("SELECT output FROM flow_sessions WHERE contact_id = :c"), {"c": contact_id})
+        ).scalar_one()
+    # the trigger carries the message in its msg_received event, which took the stored message's UUID
+    assert output["trigger"]["event"]["type"] == "msg_received"
+    assert (output["input"]["uuid"], output["input"]["text"]) == (str(first_uuid), "join")
 
-    await receive(org.id, DEMO_CHANNEL_UUID, "tel:+15551234567", "Ana")
+    _, second_uuid = await receive(org.id, DEMO_CHANNEL_UUID, "tel:+15551234567", "Ana")
     await handle(org.id, {"contact_id": contact_id})
     assert await outgoing_texts() == ["What is your name?", "Thanks Ana!"]
+    # the resume's msg_received event took the stored message's UUID, so the session's input names it
+    async with transaction() as s:
+        output = (
+            await s.execute(text("SELECT output FROM flow_sessions WHERE contact_id = :c"), {"c": contact_id})
+        ).scalar_one()
+    assert (output["input"]["uuid"], output["input"]["text"]) == (str(second_uuid), "Ana")
 
     async with transaction() as s:
         name = (await s.execute(text("SELECT name FROM contacts WHERE id = :c"), {"c": contact_id})).scalar()

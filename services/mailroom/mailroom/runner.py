@@ -9,6 +9,7 @@ from typing import Any
 from upesi.flows.assets import Assets
 from upesi.flows.clock import uuid7  # buffered randomness: uuid4 is a system call per sprint
 from upesi.flows.engine import Engine
+from upesi.flows.resumes import new_resume
 
 _engine: Engine | None = None
 
@@ -98,7 +99,10 @@ async def resume_session(
 def msg_trigger(
     flow: dict[str, str], msg: dict[str, Any], keyword: str | None, match_type: str | None
 ) -> dict:
-    trigger: dict[str, Any] = {"type": "msg", "flow": flow, "msg": msg, "triggered_on": now_iso()}
+    now = now_iso()
+    # as mailroom's triggers.NewBuilder(flow).MsgReceived(event): the message comes in its msg_received event
+    event = new_resume("msg", now, msg=msg)["event"]
+    trigger: dict[str, Any] = {"type": "msg", "flow": flow, "event": event, "triggered_on": now}
     if keyword:
         trigger["keyword_match"] = {
             "type": "only_word" if match_type == "O" else "first_word",
@@ -108,4 +112,11 @@ def msg_trigger(
 
 
 def msg_resume(msg: dict[str, Any]) -> dict:
-    return {"type": "msg", "msg": msg, "resumed_on": now_iso()}
+    """A msg resume with its msg_received event, which takes the message's UUID (as mailroom's): the
+    session's input, and so the replies and labels, refer to the stored message by it."""
+    return new_resume("msg", now_iso(), msg=msg)
+
+
+def wait_resume(resume_type: str) -> dict:
+    """A wait_timeout or wait_expiration resume with its wait_timed_out / wait_expired event, made now."""
+    return new_resume(resume_type, now_iso())

@@ -476,7 +476,7 @@ def resume_context(session: Session) -> XObject | None:
     if not r:
         return None
     props: dict[str, Any] = {"type": r.get("type", "")}
-    dial = (r.get("event") or {}).get("dial") or r.get("dial")
+    dial = (r.get("event") or {}).get("dial")
     if dial:
         props["dial"] = XObject(
             {"status": dial.get("status", ""), "duration": Decimal(dial.get("duration") or 0)}

@@ -103,8 +103,11 @@ class Engine:
         return session, session.sprint
 
     def resume(self, session: Session, resume: dict[str, Any]) -> Sprint:
-        from upesi.flows.resumes import apply_resume
+        from upesi.flows.resumes import apply_resume, check_resume
 
+        check_resume(
+            resume
+        )  # read first, as goflow's resumes.Read: a refused resume leaves the session as it was
         self._begin_sprint(session)
         if session.sprints > MAX_SPRINTS_PER_SESSION:
             from upesi.flows.runner import fail_session

@@ -89,8 +89,31 @@ async def test_simulator_runs_given_assets_statelessly(client: httpx.AsyncClient
     ]
     assert started["session"]["status"] == "waiting"
 
+    # goflow's resumes.Read refuses a resume without its event (an older simulator's {"msg": ...} form)
+    for bad, error in [
+        ({"type": "msg", "resumed_on": "2026-01-01T00:01:00Z", "msg": {"urn": "tel:+15551110000", "text": "Ana"}},
+         "field 'event' is required"),
+        ({"type": "wait_timeout", "resumed_on": "2026-01-01T00:01:00Z"}, "field 'event' is required"),
+        ({"type": "msg", "event": {"uuid": "0e4a1fd2-a5e1-4bb8-8cc8-4a7ba0a8a0a1", "type": "msg_received",
+                                   "created_on": "2026-01-01T00:01:00Z"}}, "field 'event.msg' is required"),
+        ({"type": "dance"}, "unknown type: 'dance'"),
+    ]:  # fmt: skip
+        r = await client.post(
+            "/mr/sim/resume",
+            json={
+                "contact": started["contact"],
+                "session": started["session"],
+                "resume": bad,
+                "assets": assets,
+            },
+            headers=AUTH,
+        )
+        assert (r.status_code, r.json()["detail"]["error"]) == (422, error)
+
+    # as the editor's simulator sends it: the msg_received event carries the message
     resume = {"type": "msg", "resumed_on": "2026-01-01T00:01:00Z",
-              "msg": {"uuid": "0e4a1fd2-a5e1-4bb8-8cc8-4a7ba0a8a0a1", "urn": "tel:+15551110000", "text": "Ana"}}  # fmt: skip
+              "event": {"uuid": "0e4a1fd2-a5e1-4bb8-8cc8-4a7ba0a8a0a1", "type": "msg_received",
+                        "created_on": "2026-01-01T00:01:00Z", "msg": {"urn": "tel:+15551110000", "text": "Ana"}}}  # fmt: skip
     r = await client.post(
         "/mr/sim/resume",
         json={
@@ -139,8 +162,10 @@ async def test_simulator_answers_the_context_for_the_explorer(client: httpx.Asyn
     assert context["globals"]["org_name"] == "Nyaruka"
     assert context["run"]["flow"]["name"] == "Join"
 
+    # as the editor's simulator sends it: the msg_received event carries the message
     resume = {"type": "msg", "resumed_on": "2026-01-01T00:01:00Z",
-              "msg": {"uuid": "0e4a1fd2-a5e1-4bb8-8cc8-4a7ba0a8a0a1", "urn": "tel:+15551110000", "text": "Ana"}}  # fmt: skip
+              "event": {"uuid": "0e4a1fd2-a5e1-4bb8-8cc8-4a7ba0a8a0a1", "type": "msg_received",
+                        "created_on": "2026-01-01T00:01:00Z", "msg": {"urn": "tel:+15551110000", "text": "Ana"}}}  # fmt: skip
     r = await client.post(
         "/mr/sim/resume",
         json={

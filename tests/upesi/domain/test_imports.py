@@ -112,6 +112,57 @@ async def test_a_keyword_trigger_for_another_flow_archives_the_one_it_replaces(d
     assert states == [(["join"], False), (["join", "start"], True)]
 
 
+GROUP_A = {"uuid": "a1111111-0000-4000-8000-000000000001", "name": "A", "query": None}
+GROUP_B = {"uuid": "a1111111-0000-4000-8000-000000000002", "name": "B", "query": None}
+
+
+def _trigger(f: dict[str, Any], ttype: str, **kw: Any) -> dict[str, Any]:
+    t = {"trigger_type": ttype, "keywords": [], "match_type": None, "flow": ref(f), "groups": [],
+         "exclude_groups": [], "channel": None}  # fmt: skip
+    for k in ("groups", "exclude_groups"):
+        kw[k] = [{"uuid": g["uuid"], "name": g["name"]} for g in kw.get(k, [])]
+    return {**t, **kw}
+
+
+# RapidPro's Trigger.import_def over get_conflicts (upesi.domain.triggers.find_conflicts, the same rule the
+# trigger form refuses with): (case, first file's trigger, second file's trigger, same flow?, states after)
+CONFLICT_CASES = [
+    ("overlapping keyword, other flow: archived", dict(ttype="K", keywords=["join"]),
+     dict(ttype="K", keywords=["start", "join"]), False, [True, False]),
+    ("other keyword: both active", dict(ttype="K", keywords=["join"]),
+     dict(ttype="K", keywords=["leave"]), False, [False, False]),
+    ("keyword for another group: both active", dict(ttype="K", keywords=["join"], groups=[GROUP_A]),
+     dict(ttype="K", keywords=["join"], groups=[GROUP_B]), False, [False, False]),
+    ("overlapping groups: archived", dict(ttype="K", keywords=["join"], groups=[GROUP_A]),
+     dict(ttype="K", keywords=["join"], groups=[GROUP_A, GROUP_B]), False, [True, False]),
+    ("for everybody vs for a group: both active", dict(ttype="C"),
+     dict(ttype="C", groups=[GROUP_A]), False, [False, False]),
+    ("catch-all, other flow: archived", dict(ttype="C"), dict(ttype="C"), False, [True, False]),
+    ("the same trigger: kept, nothing created", dict(ttype="K", keywords=["join"]),
+     dict(ttype="K", keywords=["join"]), True, [False]),
+    ("the same but other excluded groups: replaced", dict(ttype="K", keywords=["join"]),
+     dict(ttype="K", keywords=["join"], exclude_groups=[GROUP_A]), True, [True, False]),
+    ("missed call vs catch-all: other types never conflict", dict(ttype="M"), dict(ttype="C"), False,
+     [False, False]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "first,second,same_flow,archived", [c[1:] for c in CONFLICT_CASES], ids=[c[0] for c in CONFLICT_CASES]
+)
+async def test_imported_triggers_follow_the_conflict_rules(
+    db: None, first: dict[str, Any], second: dict[str, Any], same_flow: bool, archived: list[bool]
+) -> None:
+    f1 = flow("One", [send_node("one")])
+    f2 = f1 if same_flow else flow("Two", [send_node("two")])
+    org_id = await workspace()
+    groups = [GROUP_A, GROUP_B]
+    await do_import(org_id, export(flows=[f1], groups=groups, triggers=[_trigger(f1, **first)]))
+    await do_import(org_id, export(flows=[f2], groups=groups, triggers=[_trigger(f2, **second)]))
+    states = await rows("SELECT t.is_archived FROM triggers t WHERE t.org_id = :o ORDER BY t.id", o=org_id)
+    assert [s[0] for s in states] == archived
+
+
 def _campaign_export() -> dict[str, Any]:
     reminder = flow("Reminder", [send_node("Your appointment is tomorrow")])
     group = {"uuid": u(), "name": "Patients", "query": None}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from upesi.flows.engine import Engine
+from upesi.flows.resumes import new_resume
 from upesi.flows.runtime import evaluate_text
 
 FLOW = "f0000000-0000-4000-8000-000000000001"
@@ -78,16 +79,16 @@ def _session(contact: dict[str, Any] = CONTACT) -> Any:
     session, _ = engine.new_session(ASSETS, contact, TRIGGER)
     engine.resume(
         session,
-        {
-            "type": "msg",
-            "msg": {
+        new_resume(
+            "msg",
+            "2025-05-04T12:10:00Z",
+            msg={
                 "uuid": "0197b335-6ded-79a4-95a6-3af85b57f108",
                 "text": "hello",
                 "urn": "tel:+12065551212",
                 "attachments": ["image/jpeg:https://x.org/a.jpg"],
             },
-            "resumed_on": "2025-05-04T12:10:00Z",
-        },
+        ),
     )
     return session
 

@@ -10,7 +10,7 @@ import pytest
 
 from upesi.flows.definition import FlowValidationError, migrate_flow, read_flow
 from upesi.flows.engine import Engine
-from upesi.flows.resumes import ResumeError
+from upesi.flows.resumes import ResumeError, new_resume
 
 FLOW = "f0000000-0000-4000-8000-000000000001"
 CONTACT = {
@@ -96,11 +96,11 @@ def test_wait_timeout_takes_timeout_category() -> None:
     engine = Engine()
     session, sprint = engine.new_session({"flows": [_wait_flow()]}, CONTACT, TRIGGER)
     assert sprint.events[-1]["type"] == "msg_wait" and sprint.events[-1]["timeout_seconds"] == 300
-    sprint = engine.resume(session, {"type": "wait_timeout", "resumed_on": "2024-01-01T00:10:00Z"})
+    sprint = engine.resume(session, new_resume("wait_timeout", "2024-01-01T00:10:00Z"))
     assert [e["type"] for e in sprint.events] == ["run_result_changed", "msg_created", "run_ended"]
     assert sprint.events[0]["category"] == "No Response"
     with pytest.raises(ResumeError):
-        engine.resume(session, {"type": "wait_timeout"})
+        engine.resume(session, new_resume("wait_timeout", "2024-01-01T00:10:00Z"))
 
 
 def test_expiration_ends_the_run() -> None:
@@ -109,7 +109,7 @@ def test_expiration_ends_the_run() -> None:
     restored = engine.read_session(
         {"flows": [_wait_flow()]}, session.to_json(), environment={"timezone": "Africa/Kigali"}
     )
-    sprint = engine.resume(restored, {"type": "wait_expiration"})
+    sprint = engine.resume(restored, new_resume("wait_expiration", "2024-01-01T00:10:00Z"))
     assert [(e["type"], e.get("status")) for e in sprint.events] == [("run_ended", "expired")]
     assert restored.to_json()["runs"][0]["status"] == "expired"
 
@@ -224,4 +224,4 @@ def test_interrupt_ends_waiting_runs() -> None:
     data = session.to_json()
     assert data["status"] == "interrupted" and data["runs"][0]["status"] == "interrupted"
     with pytest.raises(ResumeError):
-        engine.resume(session, {"type": "wait_timeout"})
+        engine.resume(session, new_resume("wait_timeout", "2024-01-01T00:10:00Z"))

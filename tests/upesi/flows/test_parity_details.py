@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from upesi.flows.engine import Engine
-from upesi.flows.resumes import ResumeError
+from upesi.flows.resumes import ResumeError, new_resume
 
 FLOW = "f0000000-0000-4000-8000-000000000001"
 CHILD = "f0000000-0000-4000-8000-000000000002"
@@ -117,7 +117,7 @@ CALL = {"uuid": "0198f7b1-1ef5-7ee1-a2e5-a4b6a7b8c9d0", "urn": "tel:+25078812345
 MSG_RESUME = {"type": "msg", "resumed_on": "2025-05-04T12:10:00Z",
               "event": {"type": "msg_received", "uuid": "0197b335-6ded-79a4-95a6-3af85b57f108",
                         "created_on": "2025-05-04T12:10:00Z", "msg": {"urn": "tel:+250788123456", "text": "hi"}}}  # fmt: skip
-TIMEOUT_RESUME = {"type": "wait_timeout", "resumed_on": "2025-05-04T12:10:00Z"}
+TIMEOUT_RESUME = new_resume("wait_timeout", "2025-05-04T12:10:00Z")
 
 
 def test_msg_resume_at_a_dial_wait_is_refused() -> None:
@@ -197,5 +197,5 @@ def test_expiration_at_a_dial_wait_is_accepted() -> None:
     # our departure from goflow's Dial.Accepts: mailroom expires waiting voice sessions this way
     engine = _engine()
     session, _ = _start(engine, [_dial_flow()], call=CALL)
-    sprint = engine.resume(session, {"type": "wait_expiration", "resumed_on": "2025-05-04T12:10:00Z"})
+    sprint = engine.resume(session, new_resume("wait_expiration", "2025-05-04T12:10:00Z"))
     assert [e["status"] for e in sprint.events if e["type"] == "run_ended"] == ["expired"]

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from upesi.flows.clock import iso, parse_iso
 from upesi.flows.engine import Engine
+from upesi.flows.resumes import new_resume
 from upesi.flows.runs import read_time, write_time
 from upesi.flows.session import copy_json
 
@@ -89,11 +90,11 @@ ASSETS = {
         }
     ],
 }
-RESUME = {
-    "type": "msg",
-    "msg": {"uuid": "0197b335-6ded-79a4-95a6-3af85b57f108", "text": "I am 24", "urn": "tel:+250788123123"},
-    "resumed_on": "2025-05-04T12:10:00Z",
-}
+RESUME = new_resume(
+    "msg",
+    "2025-05-04T12:10:00Z",
+    msg={"uuid": "0197b335-6ded-79a4-95a6-3af85b57f108", "text": "I am 24", "urn": "tel:+250788123123"},
+)
 
 
 def _waiting() -> dict:

@@ -53,7 +53,7 @@ async def _resume(org_id: int, contact_id: int, task: dict[str, Any], resume_typ
         contacts = await load_contacts(db, org_id, [contact_id], scene.field_keys)
         if contact_id not in contacts:
             return
-        resume = {"type": resume_type, "resumed_on": runner.now_iso()}
+        resume = runner.wait_resume(resume_type)
         try:
             sprint = await runner.resume_session(
                 scene.assets,

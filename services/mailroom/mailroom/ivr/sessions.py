@@ -20,6 +20,7 @@ from mailroom.ivr.twiml import DialResume, InputResume
 from mailroom.persist import Outgoing, commit_sprints
 from mailroom.scene import OrgScene, load_org_scene
 from upesi.flows.clock import uuid7
+from upesi.flows.resumes import new_resume
 
 
 @dataclass
@@ -98,15 +99,10 @@ async def resume(
     contacts = await load_contacts(db, org_id, [call.contact_id], scene.field_keys)
     now = runner.now_iso()
     if isinstance(given, DialResume):
-        engine_resume: dict[str, Any] = {
-            "type": "dial",
-            "resumed_on": now,
-            "event": {
-                "type": "dial_ended",
-                "created_on": now,
-                "dial": {"status": given.status, "duration": given.duration},
-            },
-        }
+        # with its dial_ended event, which goflow's dial resume requires (uuid and all)
+        engine_resume: dict[str, Any] = new_resume(
+            "dial", now, dial={"status": given.status, "duration": given.duration}
+        )
     else:
         if given.attachment and store is not None:
             given = InputResume(given.text, await store(given.attachment))

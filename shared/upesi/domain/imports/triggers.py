@@ -5,7 +5,6 @@ the removed opt-in/opt-out types are skipped, as RapidPro skips them, and the re
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -17,6 +16,7 @@ from upesi.db.scoping import in_workspace
 from upesi.domain.imports.assets import Assets
 from upesi.domain.imports.report import ImportRefused, ImportReport
 from upesi.domain.imports.uuids import is_uuid, new_uuid
+from upesi.domain.triggers import find_conflicts
 
 # every trigger type an export may carry: imported, or skipped with RapidPro's reason
 IMPORTED = {"K": "keyword", "C": "catch-all", "M": "missed call", "N": "new conversation", "R": "referral",
@@ -40,12 +40,6 @@ async def import_triggers(
             await session.execute(select(Flow).where(in_workspace(Flow, org_id), Flow.is_active))
         ).scalars()
     }
-    existing = list(
-        (
-            await session.execute(select(Trigger).where(in_workspace(Trigger, org_id), Trigger.is_active))
-        ).scalars()
-    )
-    groups_of, excludes_of = await _links(session, [t.id for t in existing])
     for t in triggers:
         ttype = t.get("trigger_type") or ""
         ref = t.get("flow") or {}
@@ -82,23 +76,23 @@ async def import_triggers(
             else None
         )
 
-        conflicts = [
-            x for x in existing
-            if x.trigger_type == ttype and x.channel_id == channel_id and not x.referrer_id
-            and ((groups_of[x.id] & groups) if groups else not groups_of[x.id])
-            and (not keywords or set(x.keywords or []) & set(keywords))
-        ]  # fmt: skip
-        exact = next(
-            (x for x in sorted(conflicts, key=lambda x: x.created_on, reverse=True)
-             if x.flow_id == flow.id and excludes_of[x.id] == excludes),
-            None,
+        # RapidPro's import_def: the conflicts, archived ones too; the newest for the same flow is an exact
+        # match unless its excluded groups differ
+        conflicts = await find_conflicts(
+            session, org_id=org_id, trigger_type=ttype, channel_id=channel_id, group_ids=sorted(groups),
+            keywords=keywords, include_archived=True,
         )  # fmt: skip
+        exact = max(
+            (x for x in conflicts if x.flow_id == flow.id), key=lambda x: (x.created_on, x.id), default=None
+        )
+        if exact is not None and await _excluded_groups(session, exact.id) != excludes:
+            exact = None
         label = f"{IMPORTED[ttype]} {','.join(keywords)} → {flow.name}".replace("  ", " ")
         if exact is not None:
             if exact.is_archived:
-                exact.is_archived = False
+                exact.is_archived = False  # restored, and (as Trigger.restore) its active conflicts archived
                 report.update("triggers", f"{label} (restored)")
-                await _archive(conflicts, keep=exact, report=report)
+                _archive(conflicts, keep=exact, report=report)
             else:
                 report.update("triggers", f"{label} (unchanged)")
             continue
@@ -113,17 +107,23 @@ async def import_triggers(
                 await session.execute(
                     insert(table), [{"trigger_id": trigger.id, "group_id": g} for g in sorted(ids)]
                 )
-        await _archive(conflicts, keep=trigger, report=report)
-        existing.append(trigger)
-        groups_of[trigger.id], excludes_of[trigger.id] = set(groups), set(excludes)
+        _archive(conflicts, keep=trigger, report=report)  # as Trigger.create archives its conflicts
+        await session.flush()
         report.create("triggers", label)
 
 
-async def _archive(conflicts: list[Trigger], *, keep: Trigger, report: ImportReport) -> None:
+def _archive(conflicts: list[Trigger], *, keep: Trigger, report: ImportReport) -> None:
     for x in conflicts:
         if x is not keep and not x.is_archived:
             x.is_archived = True
             report.archived.append(f"{x.trigger_type} {','.join(x.keywords or [])} (replaced by the import)")
+
+
+async def _excluded_groups(session: AsyncSession, trigger_id: int) -> set[int]:
+    rows = await session.execute(
+        select(trigger_exclude_groups.c.group_id).where(trigger_exclude_groups.c.trigger_id == trigger_id)
+    )
+    return set(rows.scalars())
 
 
 async def _group(session: AsyncSession, ref: dict[str, Any], assets: Assets, mapping: dict[str, str]) -> int:
@@ -158,18 +158,3 @@ async def _channel(
             "applies to every channel"
         )
     return found
-
-
-async def _links(
-    session: AsyncSession, trigger_ids: list[int]
-) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-    groups: dict[int, set[int]] = defaultdict(set)
-    excludes: dict[int, set[int]] = defaultdict(set)
-    if trigger_ids:
-        for table, out in ((trigger_groups, groups), (trigger_exclude_groups, excludes)):
-            rows = await session.execute(
-                select(table.c.trigger_id, table.c.group_id).where(table.c.trigger_id.in_(trigger_ids))
-            )
-            for tid, gid in rows:
-                out[tid].add(gid)
-    return groups, excludes

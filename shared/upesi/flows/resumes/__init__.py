@@ -4,23 +4,83 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from upesi.flows.clock import uuid7
 from upesi.flows.runner import end_run, execute
 from upesi.flows.triggers import msg_input
 
 if TYPE_CHECKING:
     from upesi.flows.session import Session
 
-RESUME_TYPES = ("msg", "wait_timeout", "wait_expiration", "dial", "run_expiration")
+# each resume type with the fields its `event` must have (goflow's resume envelopes: the event is required,
+# with uuid, type and created_on as every event, plus the msg of a msg_received and the dial of a dial_ended).
+# run_expiration is ours (no goflow resume): it carries no event.
+RESUME_EVENT_FIELDS: dict[str, tuple[str, ...] | None] = {
+    "msg": ("uuid", "type", "created_on", "msg"),
+    "wait_timeout": ("uuid", "type", "created_on"),
+    "wait_expiration": ("uuid", "type", "created_on"),
+    "dial": ("uuid", "type", "created_on", "dial"),
+    "run_expiration": None,
+}
+RESUME_TYPES = tuple(RESUME_EVENT_FIELDS)
+# the event type a host writes for each (goflow's resumes.NewMsg(events.NewMsgReceived(..)) and so on)
+RESUME_EVENT_TYPES = {
+    "msg": "msg_received",
+    "wait_timeout": "wait_timed_out",
+    "wait_expiration": "wait_expired",
+    "dial": "dial_ended",
+}
 
 
 class ResumeError(ValueError):
     pass
 
 
-def apply_resume(session: Session, resume: dict[str, Any]) -> None:
+def new_resume(
+    rtype: str,
+    now: str,
+    *,
+    event_uuid: str | None = None,
+    msg: dict[str, Any] | None = None,
+    dial: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A resume as a host builds it: its event made now (a msg_received takes the message's uuid, as
+    mailroom gives the event the message's)."""
+    resume: dict[str, Any] = {"type": rtype, "resumed_on": now}
+    event_type = RESUME_EVENT_TYPES.get(rtype)
+    if event_type is None:
+        return resume
+    uuid = event_uuid or (msg or {}).get("uuid") or uuid7()
+    event: dict[str, Any] = {"uuid": uuid, "type": event_type, "created_on": now}
+    if msg is not None:
+        event["msg"] = {k: v for k, v in msg.items() if k != "uuid"}
+    if dial is not None:
+        event["dial"] = dial
+    resume["event"] = event
+    check_resume(resume)
+    return resume
+
+
+def check_resume(resume: dict[str, Any]) -> None:
+    """As goflow's resumes.Read: a known type, and the event its type requires, with goflow's messages."""
     rtype = resume.get("type")
-    if rtype not in RESUME_TYPES:
-        raise ResumeError(f"unknown resume type '{rtype}'")
+    if not rtype:
+        raise ResumeError("field 'type' is required")
+    if rtype not in RESUME_EVENT_FIELDS:
+        raise ResumeError(f"unknown type: '{rtype}'")
+    fields = RESUME_EVENT_FIELDS[rtype]
+    if fields is None:
+        return
+    event = resume.get("event")
+    if not isinstance(event, dict) or not event:
+        raise ResumeError("field 'event' is required")
+    missing = [f for f in fields if not event.get(f)]
+    if missing:
+        raise ResumeError(", ".join(f"field 'event.{f}' is required" for f in missing))
+
+
+def apply_resume(session: Session, resume: dict[str, Any]) -> None:
+    check_resume(resume)
+    rtype = resume["type"]
     if session.status != "waiting":
         raise ResumeError(f"only waiting sessions can be resumed, session is {session.status}")
     run = _waiting_run(session)
@@ -43,11 +103,8 @@ def apply_resume(session: Session, resume: dict[str, Any]) -> None:
     if rtype == "wait_timeout" and not node.router.wait.timeout:
         raise ResumeError("can't resume with a timeout: the wait has no timeout")
     if rtype == "msg":
-        ev = resume.get("event") or {}
-        msg = ev.get("msg") or resume.get("msg") or {}
-        session.input = msg_input(
-            ev.get("uuid") or msg.get("uuid"), ev.get("created_on"), msg, session.assets.channels
-        )
+        ev = resume["event"]
+        session.input = msg_input(ev["uuid"], ev["created_on"], ev["msg"], session.assets.channels)
         run.had_input = True
         if session.input.get("created_on"):
             session.contact["last_seen_on"] = session.input["created_on"]
