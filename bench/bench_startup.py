@@ -2,6 +2,10 @@
 `python -X importtime`, and the time to its first health answer. Needs no database answer to start (each
 service connects lazily), so it runs against unreachable ones.
 
+Wall times swing with the machine's load; the CPU seconds the process used until it answered swing far less.
+BENCH_BASELINE_REF=<git ref> also runs each service with the command-line package of that ref (exported to a
+temporary directory ahead on PYTHONPATH), alternating, so the two are compared in the same run.
+
 Run: .venv/bin/python bench/bench_startup.py   (prints one line per service, with the load)
 """
 
@@ -28,11 +32,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def measure(service: str) -> tuple[int, float, float, list[tuple[float, str]]]:
-    """(modules imported, their total import time s, time to first /health answer s, the slowest top-level ones)"""
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def measure(service: str, pythonpath: str = "") -> tuple[int, float, float, float, list[tuple[float, str]]]:
+    """(modules imported, their total import time s, time to first /health answer s, CPU s used by then, the
+    slowest top-level imports)"""
     port = free_port()
     env = dict(
         os.environ,
+        PYTHONPATH=pythonpath,
         SECRET_KEY="bench-startup-" + "k3Jd9Qw2Lm5Rt8Yx" * 2,
         DATABASE_URL="postgresql://postgres@127.0.0.1:1/none",
         REDIS_URL="redis://127.0.0.1:1/0",
@@ -43,11 +54,12 @@ def measure(service: str) -> tuple[int, float, float, list[tuple[float, str]]]:
         [sys.executable, "-X", "importtime", UPESI, service, "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=err_file, text=True, cwd=ROOT,
     )  # fmt: skip
-    up = float("nan")
+    up = cpu = float("nan")
     while time.monotonic() - began < 180 and proc.poll() is None:
         try:
             httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
             up = time.monotonic() - began
+            cpu = cpu_seconds(proc.pid)
             break
         except httpx.HTTPError:
             time.sleep(0.05)
@@ -64,16 +76,38 @@ def measure(service: str) -> tuple[int, float, float, list[tuple[float, str]]]:
         if len(m.group(3)) == 1:  # a top-level import: its cumulative time counts once
             total_us += int(m.group(2))
             top.append((int(m.group(2)) / 1e6, m.group(4)))
-    return modules, total_us / 1e6, up, sorted(top, reverse=True)[:5]
+    return modules, total_us / 1e6, up, cpu, sorted(top, reverse=True)[:5]
+
+
+def export_cli(ref: str) -> str:
+    """The command-line package as it is at `ref`, in a temporary directory to put ahead on PYTHONPATH."""
+    target = Path(tempfile.mkdtemp(prefix="upesi-cli-"))
+    archive = subprocess.run(
+        ["git", "archive", ref, "services/cli/upesi_cli"], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return str(target / "services/cli")
+
+
+def report(label: str, service: str, pythonpath: str = "") -> None:
+    modules, imports, up, cpu, top = measure(service, pythonpath)
+    load = os.getloadavg()[0]
+    slowest = ", ".join(f"{name} {t:.2f}s" for t, name in top[:3])
+    print(
+        f"{label:8} {service:9} {modules:5} modules, imports {imports:6.2f}s, health after {up:6.2f}s "
+        f"using {cpu:5.2f} CPU s (load {load:.1f})  [{slowest}]"
+    )
 
 
 def main() -> None:
     load = os.getloadavg()
     print(f"load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, {os.cpu_count()} cores")
+    baseline_ref = os.environ.get("BENCH_BASELINE_REF", "")
+    baseline = export_cli(baseline_ref) if baseline_ref else ""
     for service in ("web", "mailroom", "courier"):
-        modules, imports, up, top = measure(service)
-        slowest = ", ".join(f"{name} {t:.2f}s" for t, name in top)
-        print(f"{service:9} {modules:5} modules, imports {imports:6.2f}s, health after {up:6.2f}s  ({slowest})")
+        if baseline:
+            report(baseline_ref, service, baseline)
+        report("this", service)
 
 
 if __name__ == "__main__":
