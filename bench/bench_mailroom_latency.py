@@ -7,6 +7,7 @@ and the contact event queued in Redis. "Queued for courier" is the moment mailro
 pushing it to courier's queue. Both clocks are this machine's."""
 
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -27,6 +28,7 @@ from upesi_cli.demo import DEMO_CHANNEL_UUID, seed_demo
 RATE = float(os.environ.get("BENCH_RATE", "200"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 WORKERS = os.environ.get("BENCH_MAILROOM_WORKERS", "16")
+PROCESSES = int(os.environ.get("BENCH_PROCESSES", "1"))  # mailroom processes sharing the queues
 CONTACTS = int(RATE * SECONDS)
 
 
@@ -61,7 +63,11 @@ async def main() -> None:
     await receive_many(org.id, DEMO_CHANNEL_UUID, CONTACTS, "join", first_number=1)
     dsn = get_settings().database_url.replace("postgresql+asyncpg://", "postgresql://")
     conn = await asyncpg.connect(dsn)
-    with processes.service("mailroom", processes.free_port(), {"MAILROOM_WORKERS": WORKERS}):
+    with contextlib.ExitStack() as mailrooms:
+        for _ in range(PROCESSES):
+            mailrooms.enter_context(
+                processes.service("mailroom", processes.free_port(), {"MAILROOM_WORKERS": WORKERS})
+            )
         await wait_until_handled(org.id, 600)  # every contact now waits for its name
         contacts = await conn.fetch(
             "SELECT u.contact_id, u.id AS urn_id, u.identity, ch.id AS channel_id FROM contact_urns u"
@@ -95,7 +101,7 @@ async def main() -> None:
     print(json.dumps({"rate_offered": RATE, "rate_achieved": round(len(arrivals) / sent_for, 1)}))
     print(f"mailroom inbound latency: {len(latencies)} answers to waiting sessions at {len(arrivals) / sent_for:.0f}/s "
           f"-> reply queued p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {latencies[-1]:.0f} ms "
-          f"(1 process, {WORKERS} realtime workers; {machine()})")  # fmt: skip
+          f"({PROCESSES} process(es), {WORKERS} realtime workers; {machine()})")  # fmt: skip
     await dispose_engine()
     await close_redis()
 

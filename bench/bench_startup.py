@@ -48,7 +48,9 @@ def measure(service: str, pythonpath: str = "") -> tuple[int, float, float, floa
         DATABASE_URL="postgresql://postgres@127.0.0.1:1/none",
         REDIS_URL="redis://127.0.0.1:1/0",
     )
-    err_file = tempfile.TemporaryFile("w+")  # not a pipe: the service's own log lines would fill it and block it
+    err_file = tempfile.TemporaryFile(
+        "w+"
+    )  # not a pipe: the service's own log lines would fill it and block it
     began = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-X", "importtime", UPESI, service, "--host", "127.0.0.1", "--port", str(port)],

@@ -89,15 +89,26 @@ class Sender:
         result = SendResult()
         status = "W"
         handler = get_handler(channel.channel_type) if channel else None
+        guard = (
+            await self._guard(msg.uuid)
+            if channel is not None and handler is not None and msg.uuid
+            else "send"
+        )
         if channel is None or handler is None:
             status = "F"
             clog.error("channel_config", "channel is gone or has no handler")
-        elif msg.uuid and await self._was_sent(msg.uuid):
+        elif guard == "sent":
             pass  # queued twice: the first send went out, so just say wired again
-        elif msg.uuid and not await self._claim_sending(msg.uuid):
+        elif guard == "busy":
             # another copy is being sent, or a courier died sending it: whether it reached the provider is
             # unknown, so it is not sent again; mailroom's sweep_queued fails it if no status comes
             log.warning("message already being sent: not sent again", extra={"msg_uuid": msg.uuid})
+            return "Q"
+        elif guard == "unknown":
+            # Redis did not answer the double-send guard (popped just before an outage): sending now could send
+            # a copy that went out already, so it stays queued (Q, unmarked) and mailroom's sweep_queued queues
+            # it again once the guard can answer
+            log.warning("double-send guard unreachable: not sent, left queued", extra={"msg_uuid": msg.uuid})
             return "Q"
         else:
             clog.add_secrets(handler.redact_values(channel))
@@ -145,24 +156,32 @@ class Sender:
             )
         if channel is not None and status == "W" and result.new_urn and msg.contact.get("id"):
             await self._add_urn(channel, msg.contact["id"], result.new_urn)
+        marked = True
         if status != "E" and msg.uuid:
             try:
                 await dedup.mark_sent(redis, msg.uuid)
             except Exception:
-                pass
-        if msg.uuid:
+                marked = False  # keep the being-sent mark: without either, a queued copy would go out again
+        if msg.uuid and marked:
             try:
                 await redis.delete(sending_key(msg.uuid))  # the status is recorded (or spooled)
             except Exception:
                 pass
         return status
 
-    async def _claim_sending(self, msg_uuid: str) -> bool:
-        """Mark the message as being sent; False if it already is. Redis down: send (better than never)."""
+    async def _guard(self, msg_uuid: str) -> str:
+        """The double-send guard: "sent" (a copy went out), "busy" (a copy is being sent, or its courier died
+        sending it), "send" (claimed: marked as being sent by us), or "unknown" (Redis did not answer). Never
+        "send" without the mark: a copy queued again by the sweep would otherwise go out a second time (found by
+        tests/faults: a message popped just before a Redis restart was sent, its sent mark was lost, and the
+        sweep's copy went out again)."""
         try:
-            return bool(await self.rt.redis.set(sending_key(msg_uuid), "1", nx=True, ex=SENDING_TTL))
+            if await dedup.was_sent(self.rt.redis, msg_uuid):
+                return "sent"
+            claimed = await self.rt.redis.set(sending_key(msg_uuid), "1", nx=True, ex=SENDING_TTL)
         except Exception:
-            return True
+            return "unknown"
+        return "send" if claimed else "busy"
 
     async def _add_urn(self, channel: Any, contact_id: int, urn: str) -> None:
         """The provider told us another address of this contact (a WhatsApp BSUID): append it to the contact
@@ -176,12 +195,6 @@ class Sender:
             )  # fmt: skip
         except Exception as e:
             log.warning("new urn not added", extra={"error": str(e)})
-
-    async def _was_sent(self, msg_uuid: str) -> bool:
-        try:
-            return await dedup.was_sent(self.rt.redis, msg_uuid)
-        except Exception:
-            return False
 
     async def _stop_contact(self, channel: Any, msg: MsgOut, clog: ChannelLogBuilder) -> None:
         await self.rt.events.submit(
