@@ -215,8 +215,11 @@ def api_figures(base: str, token: str) -> None:
         ("API messages page (inbox)", page("/api/v2/messages.json", folder="inbox")),
     ):
         ms = median_ms(call)
+        baseline = baseline or ms
         print(
-            f"{label:40} median {ms:7.1f} ms  {'ok' if ms < 50 else 'MISSES 50 ms'}  ({load()})", flush=True
+            f"{label:40} median {ms:7.1f} ms  {'ok' if ms < 50 else 'MISSES 50 ms'}  x{ms / baseline:.1f} of the "
+            f"baseline  ({load()})",
+            flush=True,
         )
 
 

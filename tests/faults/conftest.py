@@ -23,7 +23,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OwnPostg
     # not under pytest's own temporary directory: pytest keeps that 0700, and as root the cluster is postgres's
     data = Path(tempfile.mkdtemp(prefix="upesi-faults-pg-"))
     try:
-        with own_postgres(free_port(), data / "pg") as pg, own_redis(free_port(), base / "redis.log") as redis:
+        with (
+            own_postgres(free_port(), data / "pg") as pg,
+            own_redis(free_port(), base / "redis.log") as redis,
+        ):
             began = time.monotonic()
             asyncio.run(_admin(pg.admin_dsn, f'CREATE DATABASE "{TEMPLATE}"'))
             seed_template(pg, CONTACTS)
@@ -60,7 +63,8 @@ def stack(servers: tuple[OwnPostgres, OwnRedis], request: pytest.FixtureRequest)
     stack = Stack(pg, redis, database, logs)
     # the template's channel sends nowhere: point it at this test's fake provider
     stack.query(
-        "UPDATE channels SET config = jsonb_set(config, '{send_url}', to_jsonb($1::text))", stack.url("fake") + "/send"
+        "UPDATE channels SET config = jsonb_set(config, '{send_url}', to_jsonb($1::text))",
+        stack.url("fake") + "/send",
     )
     began = time.monotonic()
     stack.start("fake", *SERVICES)

@@ -114,7 +114,11 @@ class Stack:
         for name in names:
             with open(self.logs / f"{name}.log", "ab") as out:
                 self.procs[name] = subprocess.Popen(
-                    self._args(name), env=dict(os.environ, **self.env), stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
+                    self._args(name),
+                    env=dict(os.environ, **self.env),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    cwd=ROOT,
                 )
         for name in names:
             path = "/sent" if name == "fake" else "/health"
@@ -223,7 +227,10 @@ class Settled:
     def __call__(self) -> bool:
         rows = self.stack.query(self.job_sql, self.job_id)
         waiting = Counter(r["status"] for r in rows if r["status"] in ("I", "Q", "P", "E"))
-        self.progress = {"contacts with a message": len({r["contact_id"] for r in rows}), "waiting": dict(waiting)}
+        self.progress = {
+            "contacts with a message": len({r["contact_id"] for r in rows}),
+            "waiting": dict(waiting),
+        }
         return self.progress["contacts with a message"] >= self.contacts and not waiting
 
     def __repr__(self) -> str:

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from tests.faults.stack import CONTACTS, Stack, Settled, count_outcome, sends_count, wait_until
+from tests.faults.stack import CONTACTS, Settled, Stack, count_outcome, sends_count, wait_until
 from upesi_cli.demo import JOIN_FLOW
 
 # the stack's start-up dominates on a loaded machine (a minute at a load of 20 on two cores)
@@ -18,7 +18,9 @@ pytestmark = pytest.mark.timeout(600)
 
 START_MSGS = "SELECT id, contact_id, status FROM msgs WHERE direction = 'O' AND flow_id = $1"
 BROADCAST_MSGS = "SELECT id, contact_id, status FROM msgs WHERE direction = 'O' AND broadcast_id = $1"
-SETTLE = 90 + CONTACTS / 50  # seconds: recovery waits are a few seconds each, sending about 100+/s when loaded
+SETTLE = (
+    90 + CONTACTS / 50
+)  # seconds: recovery waits are a few seconds each, sending about 100+/s when loaded
 
 
 def _group_uuid(stack: Stack) -> str:
@@ -46,12 +48,18 @@ def test_flow_start_with_web_mailroom_and_courier_killed(stack: Stack) -> None:
     assert at_kill < CONTACTS, "mailroom was killed after the start was done: it proves nothing"
     stack.kill("web")  # once answered, nothing of the start lives in web
     stack.start("web")
-    sent_at_kill = _kill_and_restart(stack, "courier", lambda: sends_count(stack), sends_count(stack) + CONTACTS // 10)
+    sent_at_kill = _kill_and_restart(
+        stack, "courier", lambda: sends_count(stack), sends_count(stack) + CONTACTS // 10
+    )
     assert sent_at_kill < CONTACTS, "courier was killed after sending everything: it proves nothing"
 
-    wait_until(Settled(stack, START_MSGS, flow_id, CONTACTS), timeout=SETTLE, interval=0.5, what="start settled")
+    wait_until(
+        Settled(stack, START_MSGS, flow_id, CONTACTS), timeout=SETTLE, interval=0.5, what="start settled"
+    )
     outcome = count_outcome(stack, START_MSGS, flow_id, CONTACTS)
-    print(f"flow start, mailroom killed at {at_kill} sessions, courier at {sent_at_kill} sends: {outcome.summary()}")
+    print(
+        f"flow start, mailroom killed at {at_kill} sessions, courier at {sent_at_kill} sends: {outcome.summary()}"
+    )
     assert (outcome.lost, outcome.sent_twice, outcome.stuck) == ([], [], {}), outcome.summary()
     assert outcome.messages == CONTACTS  # one question each: a redone batch made no second session or message
     sessions_per_contact = stack.query(
@@ -62,7 +70,9 @@ def test_flow_start_with_web_mailroom_and_courier_killed(stack: Stack) -> None:
 
 
 def test_broadcast_with_mailroom_courier_postgres_and_redis_down(stack: Stack) -> None:
-    r = stack.api_post("broadcasts.json", {"groups": [_group_uuid(stack)], "text": "Vaccination day is Saturday"})
+    r = stack.api_post(
+        "broadcasts.json", {"groups": [_group_uuid(stack)], "text": "Vaccination day is Saturday"}
+    )
     assert r.status_code == 201, r.text
     broadcast_id = r.json()["id"]
 
@@ -79,12 +89,19 @@ def test_broadcast_with_mailroom_courier_postgres_and_redis_down(stack: Stack) -
     time.sleep(2)
     stack.pg.start()
 
-    sent_at_kill = _kill_and_restart(stack, "courier", lambda: sends_count(stack), sends_count(stack) + CONTACTS // 10)
+    sent_at_kill = _kill_and_restart(
+        stack, "courier", lambda: sends_count(stack), sends_count(stack) + CONTACTS // 10
+    )
     wait_until(
-        Settled(stack, BROADCAST_MSGS, broadcast_id, CONTACTS), timeout=SETTLE, interval=0.5, what="broadcast settled"
+        Settled(stack, BROADCAST_MSGS, broadcast_id, CONTACTS),
+        timeout=SETTLE,
+        interval=0.5,
+        what="broadcast settled",
     )
     outcome = count_outcome(stack, BROADCAST_MSGS, broadcast_id, CONTACTS)
-    print(f"broadcast, mailroom killed at {at_kill} messages, courier at {sent_at_kill} sends: {outcome.summary()}")
+    print(
+        f"broadcast, mailroom killed at {at_kill} messages, courier at {sent_at_kill} sends: {outcome.summary()}"
+    )
     assert (outcome.lost, outcome.sent_twice, outcome.stuck) == ([], [], {}), outcome.summary()
     assert outcome.messages == CONTACTS
     assert stack.value("SELECT status FROM broadcasts WHERE id = $1", broadcast_id) == "C"

@@ -105,7 +105,9 @@ class OwnPostgres:
 
     def _run(self, *args: str) -> None:
         as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        done = subprocess.run([*as_postgres, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(
+            [*as_postgres, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
 
@@ -120,14 +122,18 @@ class OwnPostgres:
                 if parent == Path("/tmp") or parent == Path("/"):
                     break
                 parent.chmod(parent.stat().st_mode | stat.S_IXOTH)
-        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self._run(
+            str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"
+        )
 
     def start(self) -> None:
         options = (
             f"-p {self.port} -k '' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
             "-c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
         )
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
+        self._run(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start"
+        )
 
     def stop(self, mode: str = "immediate") -> None:
         """`immediate` aborts every backend without a checkpoint (recovery replays the WAL at start)."""
