@@ -121,6 +121,14 @@ async def seed(dsn: str) -> dict:
                 columns=["uuid", "org_id", "name", "language", "status", "fields"],
             )  # fmt: skip
         print(f"  contacts copied in {time.perf_counter() - t0:.0f}s ({load()})", flush=True)
+        # created and modified over the last months, one contact every few seconds, as real ones are (a COPY
+        # chunk would otherwise share one timestamp, the worst case for paging by modified_on)
+        await conn.execute(
+            "UPDATE contacts SET created_on = now() - make_interval(secs => ($2 - (id - m.first)) * 3.0),"
+            " modified_on = now() - make_interval(secs => ($2 - (id - m.first)) * 3.0)"
+            " FROM (SELECT min(id) AS first FROM contacts WHERE org_id = $1) AS m WHERE org_id = $1",
+            *(org_id, CONTACTS),
+        )
         t0 = time.perf_counter()
         await conn.execute(
             "INSERT INTO contact_urns (org_id, contact_id, scheme, path, identity, priority)"
@@ -167,8 +175,9 @@ async def seed(dsn: str) -> dict:
             """
             INSERT INTO flow_runs (uuid, org_id, flow_id, contact_id, session_uuid, status, responded, created_on,
                                    modified_on, exited_on)
-            SELECT gen_random_uuid(), $1, $2, id, gen_random_uuid(), 'C', true, now(), now(), now()
-            FROM contacts WHERE org_id = $1
+            SELECT gen_random_uuid(), $1, $2, id, gen_random_uuid(), 'C', true, t, t, t
+            FROM (SELECT id, now() - make_interval(secs => row_number() OVER (ORDER BY id DESC) * 3.0) AS t
+                  FROM contacts WHERE org_id = $1) AS c
             """,
             org_id, flow_id,
         )  # fmt: skip

@@ -72,8 +72,13 @@ async def drive(courier: str, stop_at: float, counters: dict[str, int]) -> None:
             pending.add(task)
             task.add_done_callback(pending.discard)
             i += 1
-        await asyncio.gather(*pending)
         counters["offered"] = i
+        # a saturated courier must not hold the run: what has not answered 15 s after the end is counted as such
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=15)
+            for task in late:
+                task.cancel()
+            counters["unanswered at the end"] = len(late)
 
 
 async def sample(pids: dict[str, int], urls: dict[str, str], stop_at: float, rows: list[dict]) -> None:

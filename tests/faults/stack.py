@@ -49,8 +49,9 @@ def seed_template(pg: OwnPostgres, contacts: int) -> None:
     """A migrated database with the demo workspace (its EX channel sends to the fake provider, unthrottled) and
     `contacts` contacts in a group named Faults, cloned by each test."""
     env = dict(os.environ, DATABASE_URL=pg.dsn(TEMPLATE), FAKE_PROVIDER_URL="http://127.0.0.1:1")
-    subprocess.run([UPESI, "migrate"], check=True, env=env, cwd=ROOT, capture_output=True)
-    subprocess.run([UPESI, "demo", "seed"], check=True, env=env, cwd=ROOT, capture_output=True)
+    for command in (["migrate"], ["demo", "seed"]):
+        done = subprocess.run([UPESI, *command], env=env, cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, f"upesi {' '.join(command)} failed: {done.stderr[-2000:]}"
     asyncio.run(
         _fetch(
             pg.dsn(TEMPLATE),

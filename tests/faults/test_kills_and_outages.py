@@ -14,7 +14,7 @@ from tests.faults.stack import CONTACTS, Settled, Stack, count_outcome, sends_co
 from upesi_cli.demo import JOIN_FLOW
 
 # the stack's start-up dominates on a loaded machine (a minute at a load of 20 on two cores)
-pytestmark = pytest.mark.timeout(600)
+pytestmark = pytest.mark.timeout(600 + CONTACTS // 20)
 
 START_MSGS = "SELECT id, contact_id, status FROM msgs WHERE direction = 'O' AND flow_id = $1"
 BROADCAST_MSGS = "SELECT id, contact_id, status FROM msgs WHERE direction = 'O' AND broadcast_id = $1"
