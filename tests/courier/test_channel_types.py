@@ -42,6 +42,8 @@ def test_declaration_matches_its_handler(code: str) -> None:
     for action in declared.callbacks:
         assert (action, True) in routes, f"{code}: callback {action!r} is not a route of its handler"
     source = _source_of_family(handler)
+    if declared.ivr:  # voice config (max_concurrent_calls...) is read by mailroom's IVR services
+        source += "".join(p.read_text() for p in (ROOT / "services/mailroom/mailroom/ivr").glob("*.py"))
     for field in declared.config:
         assert f'"{field.key}"' in source, f"{code}: config field {field.key!r} is never read by its handler"
     assert declared.schemes and all(s == s.lower() for s in declared.schemes)
@@ -57,8 +59,19 @@ def test_declaration_matches_its_handler(code: str) -> None:
                 for a in ("receive", "sent", "delivered", "failed", "stopped")
             },
         ),
-        ("T", {"receive": "https://c.example/c/t/U/receive", "status": "https://c.example/c/t/U/status"}),
+        (
+            "T",
+            {
+                "receive": "https://c.example/c/t/U/receive",
+                "status": "https://c.example/c/t/U/status",
+                "voice_incoming": "https://c.example/mr/ivr/c/U/incoming",
+                "voice_status": "https://c.example/mr/ivr/c/U/status",
+            },
+        ),
         ("TG", {"receive": "https://c.example/c/tg/U/receive"}),
+        # USSD: Africa's Talking's callback at the contract's /c/at/, not /c/atu/
+        ("ATU", {"ussd": "https://c.example/c/at/U/ussd", "ussd_end": "https://c.example/c/at/U/ussd_end"}),
+        ("EXU", {"ussd": "https://c.example/c/exu/U/ussd"}),
         ("WAC", {"receive": "https://c.example/c/wac/receive"}),
         ("fba", {"receive": "https://c.example/c/fba/receive"}),
         ("XX", {"receive": "https://c.example/c/xx/U/receive"}),  # unknown: the receive URL only

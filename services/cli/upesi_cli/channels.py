@@ -12,13 +12,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     ch = commands.add_parser("channel", help="manage channels")
     sub = ch.add_subparsers(dest="channel_command", required=True)
     p = sub.add_parser("add", help="add a channel; prints {uuid, type, address, urls} as JSON")
-    p.add_argument("type", help="courier channel type: EX, T, TMS, TW, TWA, SW, NX, TG, WAC, FBA, AT, KN")
+    p.add_argument(
+        "type", help="courier channel type: EX, T, TMS, TW, TWA, SW, NX, TG, WAC, FBA, AT, KN; USSD: ATU, EXU"
+    )
     p.add_argument("--workspace", required=True)
     p.add_argument("--uuid", default=None)
     p.add_argument("--country", default=None)
     p.add_argument("--tps", type=int, default=10)
     p.add_argument("--name", default=None)
-    p.add_argument("--address", required=True)
+    p.add_argument("--address", required=True, help="the number, or for a USSD channel its service code")
     p.add_argument("--config", default="{}", help="channel config as a JSON object")
     p.set_defaults(func=run_add)
 

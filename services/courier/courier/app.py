@@ -8,8 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from courier.ivr_proxy import IVRProxy
 from courier.receiver import Receiver
 from courier.runtime import Runtime
+from courier.ussd import ROUTES as USSD_ROUTES
+from courier.ussd import UssdReceiver
 from upesi.metrics import QUEUE_DEPTH
 from upesi.service import add_latency_middleware, common_router
 
@@ -17,12 +20,16 @@ _UUID_ACTION = re.compile(
     r"^(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/(?P<action>[a-z_]+)/?$"
 )
 _ACTION = re.compile(r"^(?P<action>[a-z_]+)/?$")
+_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+IVR_ACTIONS = ("incoming", "handle", "status")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
 
 def create_app(with_sender: bool = True) -> FastAPI:
     rt = Runtime()
     receiver = Receiver(rt)
+    ivr = IVRProxy()
+    ussd = UssdReceiver(receiver)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -30,6 +37,7 @@ def create_app(with_sender: bool = True) -> FastAPI:
         try:
             yield
         finally:
+            await ivr.close()
             await rt.stop()
 
     app = FastAPI(title="Upesi courier", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
@@ -49,7 +57,10 @@ def create_app(with_sender: bool = True) -> FastAPI:
 
     @app.api_route("/c/{channel_type}/{rest:path}", methods=METHODS)
     async def callback(channel_type: str, rest: str, request: Request) -> Response:
-        if m := _UUID_ACTION.match(rest):
+        m = _UUID_ACTION.match(rest)
+        if m and (channel_type, m["action"]) in USSD_ROUTES:  # answered in-request (/c/at/{uuid}/ussd...)
+            return await ussd.handle(request, channel_type, m["uuid"], m["action"])
+        if m:
             return await receiver.handle(request, channel_type, m["uuid"], m["action"])
         if m := _ACTION.match(rest):
             return await receiver.handle(request, channel_type, None, m["action"])
@@ -57,5 +68,11 @@ def create_app(with_sender: bool = True) -> FastAPI:
             {"message": "Not Found", "data": [{"type": "error", "error": f"not found: {request.url.path}"}]},
             404,
         )
+
+    @app.post("/mr/ivr/c/{channel_uuid}/{action}")
+    async def ivr_callback(channel_uuid: str, action: str, request: Request) -> Response:
+        if action not in IVR_ACTIONS or not re.match(_UUID, channel_uuid):
+            return JSONResponse({"message": "Not Found", "error": f"not found: {request.url.path}"}, 404)
+        return await ivr.forward(request, channel_uuid, action)
 
     return app

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from mailroom.crons import CronRunner
 from mailroom.foreman import Foreman
+from mailroom.ivr import web as ivr_web
 from mailroom.web import contact, flow, sim
 from upesi.config import get_settings
 from upesi.db.engine import dispose_engine
@@ -58,6 +59,6 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Upesi mailroom", lifespan=lifespan, docs_url=None, redoc_url=None)
     add_latency_middleware(app, "mailroom")
     app.include_router(common_router("mailroom", collect=collect_queue_depths))
-    for area in (sim, contact, flow):
+    for area in (sim, contact, flow, ivr_web):
         app.include_router(area.router)
     return app

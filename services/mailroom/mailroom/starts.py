@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mailroom import batches, runner
 from mailroom.contacts import load_contacts
 from mailroom.followups import FLOW_ACTION
+from mailroom.ivr.outgoing import create_calls, is_voice, place_calls
 from mailroom.locks import lock_contacts, unlock_contacts
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing, commit_sprints
@@ -142,6 +143,7 @@ async def start_batch(org_id: int, start_id: int, index: int, contact_ids: list[
     redis = get_redis()
     tokens, locked_out = await lock_contacts(redis, org_id, contact_ids, LOCK_WAIT_SECONDS)
     outgoing: list[Outgoing] = []
+    call_ids: list[int] = []  # a voice flow's calls, placed once the batch has committed
     retry: int | None = None
     try:
         async with transaction() as db:
@@ -154,7 +156,7 @@ async def start_batch(org_id: int, start_id: int, index: int, contact_ids: list[
             ids = sorted(tokens)
             running = start.flow_active and start.status not in ("F", "I")
             if ids and running:
-                outgoing = await _start_contacts(db, org_id, start, ids)
+                outgoing = await _start_contacts(db, org_id, start, ids, call_ids)
             later = locked_out if running else []
             await db.execute(
                 text(
@@ -170,6 +172,7 @@ async def start_batch(org_id: int, start_id: int, index: int, contact_ids: list[
             if later:
                 retry = await batches.add(db, batches.START, start_id, later)
         await queue_outgoing(outgoing)
+        await place_calls(call_ids)
         if retry is not None:
             log.warning(
                 "flow start contacts still locked: queued again",
@@ -184,9 +187,13 @@ async def start_batch(org_id: int, start_id: int, index: int, contact_ids: list[
 
 
 async def _start_contacts(
-    db: AsyncSession, org_id: int, start: StartRow, contact_ids: list[int]
+    db: AsyncSession, org_id: int, start: StartRow, contact_ids: list[int], call_ids: list[int]
 ) -> list[Outgoing]:
     scene = await load_org_scene(db, org_id)
+    if is_voice(scene.assets, start.flow_uuid):
+        # a voice flow runs when each contact answers the call placed for them (mailroom.ivr)
+        call_ids += await create_calls(db, org_id, contact_ids, manual_trigger(start), start.id)
+        return []
     contacts = await load_contacts(db, org_id, contact_ids, scene.field_keys)
     starts = [(cid, contacts[cid], manual_trigger(start)) for cid in contact_ids if cid in contacts]
     try:

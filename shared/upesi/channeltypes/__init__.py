@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from upesi.config import get_settings
 
 # the config key of the secret we register with a provider's webhook and check on every callback
 WEBHOOK_SECRET = "webhook_secret"
+# the IVR callbacks a provider is given (the call's own /handle URL is given with each call)
+IVR_CALLBACKS = ("incoming", "status")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,20 @@ class ConfigField:
     key: str  # the key in channels.config that the handler reads
     label: str  # the claim form's label
     default: str = ""
+
+
+class ConfigRefused(ValueError):
+    """The provider refused a channel's config when asked (a Telegram token getMe does not know)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+# asks the provider whether a config works before a channel is added or its config changed; raises
+# ConfigRefused naming the field
+ConfigCheck = Callable[[dict[str, str]], Awaitable[None]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,16 +61,33 @@ class ChannelType:
     # the provider echoes a secret we register with its webhook (Telegram's secret_token): add_channel makes
     # one (config[WEBHOOK_SECRET]) and the handler checks it
     webhook_secret: bool = False
+    # the {slug} of its callback URLs when it is not the lower-cased code (AT USSD answers at /c/at/...)
+    url_slug: str = ""
+    # channels.role: S send, R receive, U USSD (answers only within a USSD session, never sends)
+    role: str = "SR"
+    # the type carries voice calls (mailroom.ivr has its service): its channels get the call and answer
+    # roles, and the provider is given the IVR callbacks at RapidPro's /mr/ivr/c/{uuid}/{incoming,status}
+    ivr: bool = False
+    # asked before a channel of this type is added or its config changed (see ConfigCheck)
+    check: ConfigCheck | None = None
+
+    @property
+    def roles(self) -> str:
+        """channels.role for a new channel: its declared role, with C call and A answer for voice types."""
+        return self.role + "CA" if self.ivr else self.role
 
     @property
     def slug(self) -> str:
-        return self.code.lower()
+        return self.url_slug or self.code.lower()
 
     def callback_urls(self, channel_uuid: str, base: str | None = None) -> dict[str, str]:
         base = (base or get_settings().courier_url).rstrip("/")
         if self.webhook:
             return {"receive": f"{base}/c/{self.webhook}/receive"}
-        return {action: f"{base}/c/{self.slug}/{channel_uuid}/{action}" for action in self.callbacks}
+        urls = {action: f"{base}/c/{self.slug}/{channel_uuid}/{action}" for action in self.callbacks}
+        if self.ivr:
+            urls.update({f"voice_{a}": f"{base}/mr/ivr/c/{channel_uuid}/{a}" for a in IVR_CALLBACKS})
+        return urls
 
 
 def _load() -> dict[str, ChannelType]:

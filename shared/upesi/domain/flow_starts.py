@@ -35,6 +35,7 @@ async def create_flow_start(
     group_ids: Sequence[int] = (),
     contact_ids: Sequence[int] = (),
     urns: Sequence[str] = (),
+    query: str | None = None,
     restart_participants: bool = True,
     exclude_active: bool = False,
     params: dict[str, Any] | None = None,
@@ -44,11 +45,11 @@ async def create_flow_start(
     if flow.org_id != org.id:
         raise DomainError("flow", f"No such object: {flow.uuid}")
     check_startable(flow)
-    if not (group_ids or contact_ids or urns):
+    if not (group_ids or contact_ids or urns or query):
         raise DomainError("non_field_errors", NO_RECIPIENTS)
     start = FlowStart(
         uuid=str(uuidlib.uuid4()), org_id=org.id, flow_id=flow.id, start_type=start_type, status="P",
-        urns=list(urns), restart_participants=restart_participants, exclude_active=exclude_active,
+        urns=list(urns), query=query or None, restart_participants=restart_participants, exclude_active=exclude_active,
         params=params or {}, created_by_id=created_by_id,
     )  # fmt: skip
     session.add(start)

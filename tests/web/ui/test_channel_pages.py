@@ -32,6 +32,27 @@ async def test_every_courier_type_has_a_claim_form(site: Site, admin: httpx.Asyn
     assert f"/c/sw/{channel.uuid}/receive" in read and "sw-token" not in read and "SignalWire" in read
 
 
+async def test_voice_channel_claim_form(site: Site, admin: httpx.AsyncClient) -> None:
+    """A voice type's form asks for its voice settings (from its declaration) and its channel can call."""
+    form = await admin.get("/channels/channel/claim/?channel_type=T")
+    for key in ("account_sid", "auth_token", "base_url", "max_concurrent_calls", "machine_detection"):
+        assert f'name="{key}"' in form.text, key
+    response = await admin.post(
+        "/channels/channel/claim/",
+        data={"channel_type": "T", "address": "+12065550100", "account_sid": "AC1", "auth_token": "tw-token",
+              "max_concurrent_calls": "5", "csrf_token": csrf_from(form.text)},
+    )  # fmt: skip
+    assert response.status_code == 303
+    async with transaction() as s:
+        channel = (await s.execute(select(Channel).where(Channel.org_id == site.org_id))).scalar_one()
+    assert (channel.role, channel.config) == (
+        "SRCA",
+        {"account_sid": "AC1", "auth_token": "tw-token", "max_concurrent_calls": "5"},
+    )
+    read = (await admin.get(response.headers["location"])).text
+    assert f"/mr/ivr/c/{channel.uuid}/incoming" in read and f"/mr/ivr/c/{channel.uuid}/status" in read
+
+
 async def test_log_viewer_masks_basic_auth_and_auth_headers(site: Site, admin: httpx.AsyncClient) -> None:
     basic = base64.b64encode(b"AC123:tw-secret-token").decode()
     async with transaction() as s:

@@ -35,6 +35,32 @@ async def imported(client: httpx.AsyncClient, data: bytes, group: str = "") -> t
     return (await client.get(location)).text, location.split("/")[3]
 
 
+async def test_numbers_that_are_not_possible_are_refused_by_row(site: Site, admin: httpx.AsyncClient) -> None:
+    """Issue #19 item 5: the import once merged eleven bad rows into one contact "tel:notanumber"."""
+    csv_file = (
+        b"URN:Tel,Name\n"
+        b"12ab,Letters\n"
+        b"+1202,Too short\n"
+        b"notanumber,Word\n"
+        b"notanumber,Word again\n"
+        b"0788000004,Good\n"
+    )
+    page, _ = await imported(admin, csv_file)
+    errors = page.split('id="import-errors"')[1]
+    for row, value, reason in (
+        (2, "tel:12ab", "not a phone number"),
+        (3, "tel:+1202", "not a possible phone number in RW"),
+        (4, "tel:notanumber", "not a phone number"),
+        (5, "tel:notanumber", "not a phone number"),
+    ):
+        assert f"<td>{row}</td><td>URN:Tel</td><td>{value} is not valid: {reason}" in errors, errors[:2000]
+    async with transaction() as s:
+        identities = list(
+            (await s.execute(select(ContactURN.identity).where(ContactURN.org_id == site.org_id))).scalars()
+        )
+    assert identities == ["tel:+250788000004"]
+
+
 async def test_import_with_row_errors(site: Site, admin: httpx.AsyncClient) -> None:
     await add_contact(site.org_id, "Existing", "+250788000001")
     csv_file = (
@@ -50,7 +76,7 @@ async def test_import_with_row_errors(site: Site, admin: httpx.AsyncClient) -> N
     assert "Created 1, updated 2, added to Imported." in page, page.split("<main")[1][:1500]
     errors = page.split('id="import-errors"')[1]
     assert "<td>4</td><td>URN</td><td>No URN in this row</td>" in errors
-    assert "<td>5</td><td>URN:Tel</td><td>invalid phone number" in errors
+    assert "<td>5</td><td>URN:Tel</td><td>tel:--- is not valid: invalid phone number" in errors
     assert "<td>6</td><td>Language</td><td>&#39;english&#39; is not a three-letter language code" in errors
     status = (await admin.get(f"/contact/import/{import_uuid}/status/")).json()
     assert (

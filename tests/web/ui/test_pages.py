@@ -416,7 +416,11 @@ async def test_smart_group_from_a_search_and_fields(site: Site, admin: httpx.Asy
 async def test_add_a_telegram_channel(
     site: Site, admin: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9")  # nothing listens: registration is logged
+    # getMe accepts the token (tests/web/ui/test_channel_edit.py checks it); setWebhook fails, which is logged
+    telegram = httpx.MockTransport(lambda r: httpx.Response(200 if r.url.path.endswith("/getMe") else 500,
+                                                            json={"ok": r.url.path.endswith("/getMe")}))  # fmt: skip
+    real_client = httpx.AsyncClient
+    monkeypatch.setattr(httpx, "AsyncClient", lambda **kw: real_client(**{"transport": telegram, **kw}))
     reset_settings()
     page = await admin.get("/channels/channel/claim/?channel_type=TG")
     assert 'name="auth_token"' in page.text

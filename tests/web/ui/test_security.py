@@ -196,6 +196,10 @@ async def test_a_telegram_channel_registers_its_webhook_with_a_secret_token(
         monkeypatch.setenv("TELEGRAM_API_URL", telegram)
         monkeypatch.setenv("COURIER_URL", "https://courier.example.org")
         reset_settings()
+        async with httpx.AsyncClient() as client:
+            await client.post(
+                telegram + "/_script", json={"path": "/bot123:ABC/getMe", "body": '{"ok": true}'}
+            )
         page = await admin.get("/channels/channel/claim/?channel_type=TG")
         data = {
             "channel_type": "TG",
@@ -208,12 +212,13 @@ async def test_a_telegram_channel_registers_its_webhook_with_a_secret_token(
             calls = (await client.get(telegram + "/sent")).json()
     async with transaction() as s:
         channel = (await s.execute(select(Channel).where(Channel.org_id == site.org_id))).scalar_one()
-    assert [(c["path"], c["form"]) for c in calls] == [
+    assert [(c["path"], c.get("form")) for c in calls] == [
+        ("/bot123:ABC/getMe", None),  # the token checked first, as RapidPro's claim
         (
             "/bot123:ABC/setWebhook",
             {
                 "url": f"https://courier.example.org/c/tg/{channel.uuid}/receive",
                 "secret_token": channel.config["webhook_secret"],
             },
-        )
+        ),
     ]

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from mailroom import runner, triggers
+from mailroom import runner, triggers, ussd
 from mailroom.contacts import load_contacts
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import commit_sprints
@@ -55,6 +55,9 @@ _STATE = """
 
 
 async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
+    if await ussd.on_ussd_channel(task.get("channel_id")):  # an input of a USSD session: courier waits
+        await ussd.handle(org_id, contact_id, task, _STATE)
+        return
     outgoing = []
     async with transaction() as db:
         pg = await asyncpg_of(db)

@@ -23,7 +23,14 @@ class Cron:
 
 
 def all_crons() -> list[Cron]:
-    from mailroom.crons import fire_contacts, fire_schedules, retry_msgs, schedule_campaigns, throttle_queue
+    from mailroom.crons import (
+        fire_contacts,
+        fire_schedules,
+        retry_calls,
+        retry_msgs,
+        schedule_campaigns,
+        throttle_queue,
+    )
 
     return [
         Cron("fire_contacts", fire_contacts.INTERVAL, fire_contacts.run),
@@ -35,6 +42,7 @@ def all_crons() -> list[Cron]:
         Cron("sweep_queued", retry_msgs.interval(), retry_msgs.sweep_queued),
         Cron("queue_pending", retry_msgs.PENDING_INTERVAL, retry_msgs.queue_pending),
         Cron("throttle_queue", throttle_queue.INTERVAL, throttle_queue.run),
+        Cron("retry_calls", retry_calls.INTERVAL, retry_calls.run),
     ]
 
 

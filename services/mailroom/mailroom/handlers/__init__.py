@@ -26,7 +26,8 @@ NOOP: dict[str, str] = {
     "run_result_changed": "run results are written from the session JSON",
     "email_sent": "the engine's email service already sent it (mailroom gives the engine an SMTP sender)",
     "llm_called": "RapidPro only counts these for its dashboards",
-    "ivr_created": "voice messages are produced by the IVR call handler, which mailroom does not have yet",
+    "ivr_created": "said or played in the call's TwiML answer (mailroom.ivr.twiml); not stored as a voice msg"
+    " row yet, as RapidPro does (see NOTES, IVR)",
 }
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mailroom import runner
 from mailroom.broadcasts import compose
 from mailroom.contacts import load_contacts
+from mailroom.ivr.outgoing import create_calls, is_voice, place_calls
 from mailroom.locks import lock_contacts, unlock_contacts
 from mailroom.messages import Templates, destinations, insert_msgs
 from mailroom.outbox import queue_outgoing
@@ -59,6 +60,7 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
                 "campaign fires postponed: contacts locked", extra={"event_id": event_id, "contacts": skipped}
             )
     outgoing: list[Outgoing] = []
+    call_ids: list[int] = []  # a voice flow's calls, placed once the fires have committed
     try:
         async with transaction() as db:
             locked = set(tokens) if event is not None and event.event_type == "F" else None
@@ -71,8 +73,9 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
             if event.event_type == "M":
                 outgoing = await _send_message(db, org_id, event, contact_ids)
             else:
-                outgoing = await _start_flow(db, org_id, event, contact_ids)
+                outgoing = await _start_flow(db, org_id, event, contact_ids, call_ids)
         await queue_outgoing(outgoing)
+        await place_calls(call_ids)
     finally:
         await unlock_contacts(redis, org_id, tokens)
 
@@ -158,7 +161,9 @@ async def _send_message(db: AsyncSession, org_id: int, event: Any, contact_ids: 
     )
 
 
-async def _start_flow(db: AsyncSession, org_id: int, event: Any, contact_ids: list[int]) -> list[Outgoing]:
+async def _start_flow(
+    db: AsyncSession, org_id: int, event: Any, contact_ids: list[int], call_ids: list[int]
+) -> list[Outgoing]:
     if event.start_mode == "S":  # skip contacts already in a flow
         rows = await db.execute(
             text("SELECT id FROM contacts WHERE id = ANY(:ids) AND current_session_uuid IS NULL ORDER BY id"),
@@ -180,6 +185,10 @@ async def _start_flow(db: AsyncSession, org_id: int, event: Any, contact_ids: li
         },
         "triggered_on": runner.now_iso(),
     }
+    if is_voice(scene.assets, event.flow_uuid):
+        # a voice flow runs when each contact answers the call placed for them (mailroom.ivr)
+        call_ids += await create_calls(db, org_id, [c for c in contact_ids if c in contacts], trigger, None)
+        return []
     starts = [(c, contacts[c], trigger) for c in contact_ids if c in contacts]
     sprints = await runner.start_sessions(scene.assets, scene.environment, starts)
     if event.start_mode != "P":

@@ -42,7 +42,7 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
         while raw is not None:
             try:
                 item = json.loads(raw)
-                event_type, task = item["type"], item["task"]
+                event_type, event_body = item["type"], item["task"]
                 handler = HANDLERS[event_type]
             except (ValueError, KeyError, TypeError):
                 log.error(
@@ -52,7 +52,7 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
                 raw = cast(str | None, await redis.lindex(key, 0))  # the client decodes responses
                 continue
             try:
-                await handler(org_id, contact_id, task)
+                await handler(org_id, contact_id, event_body)
             except Exception:
                 await redis.lpop(key)
                 errors = int(item.get("error_count", 0)) + 1
@@ -61,7 +61,7 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
                         "contact event failed, will retry",
                         extra={"contact_id": contact_id, "type": event_type},
                     )
-                    await redis.lpush(key, event_item(event_type, task, error_count=errors))
+                    await redis.lpush(key, event_item(event_type, event_body, error_count=errors))
                     await queue_task(redis, org_id, task, priority=True)
                 else:
                     log.exception(

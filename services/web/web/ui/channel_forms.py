@@ -3,12 +3,13 @@ upesi.channeltypes lists), then the channel's page shows the callback URLs to pa
 
 import logging
 from typing import Annotated
+from urllib.parse import urlencode
 
 import httpx
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from upesi.channeltypes import CHANNEL_TYPES, TYPE_NAMES, WEBHOOK_SECRET
+from upesi.channeltypes import CHANNEL_TYPES, TYPE_NAMES, WEBHOOK_SECRET, ConfigRefused
 from upesi.config import get_settings
 from upesi.db.ops.channels import add_channel
 from web.ui.auth import Csrf, CtxDep
@@ -46,6 +47,12 @@ async def claim(
             f"/channels/channel/claim/?channel_type={channel_type}&error=An address is required",
             status_code=303,
         )
+    if declared.check:  # the provider is asked before the channel exists (RapidPro's Telegram getMe)
+        try:
+            await declared.check(config)
+        except ConfigRefused as e:
+            query = urlencode({"channel_type": channel_type, "error": e.message})
+            return RedirectResponse(f"/channels/channel/claim/?{query}", status_code=303)
     channel = await add_channel(
         ctx.db, ctx.org.id, channel_type, address.strip(), config, country=ctx.org.country
     )

@@ -97,7 +97,13 @@ async def channel_list(request: Request, ctx: CtxDep) -> Response:
     return render(
         request,
         "channels/list.html",
-        {"ctx": ctx, "channels": channels, "counts": counts, "types": TYPE_NAMES},
+        {
+            "ctx": ctx,
+            "channels": channels,
+            "counts": counts,
+            "types": TYPE_NAMES,
+            "notice": request.query_params.get("notice"),
+        },
     )
 
 

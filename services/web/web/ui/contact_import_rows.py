@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.models import Contact, ContactField, ContactURN, contact_group_contacts
 from upesi.db.ops.smart_groups import refresh_contacts_groups
 from upesi.db.scoping import in_workspace
-from upesi.urns import URN, URNError, parse_urn
+from upesi.domain.urns import InvalidURN, checked_urn
+from upesi.urns import URN
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ def _check(layout: Layout, number: int, row: list[str], country: str | None) -> 
     for i, scheme in layout.urn_columns:
         if row[i].strip():
             try:
-                urns.append(parse_urn(f"{scheme}:{row[i].strip()}", country=country))
-            except (URNError, ValueError) as e:
+                urns.append(checked_urn(f"{scheme}:{row[i].strip()}", country))
+            except InvalidURN as e:
                 return RowError(number, layout.header[i], str(e))
     if not urns:
         return RowError(number, "URN", "No URN in this row")

@@ -3,6 +3,7 @@ its history of messages and runs."""
 
 import uuid as uuidlib
 from typing import Annotated, Any, cast
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
@@ -22,7 +23,8 @@ from upesi.db.models import (
 )
 from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.db.scoping import in_workspace
-from upesi.urns import URNError, parse_urn
+from upesi.domain.calls import contact_calls
+from upesi.domain.urns import InvalidURN, typed_urn
 from web.mailroom_tasks import contacts_changed
 from web.ui.auth import Csrf, CtxDep
 from web.ui.editor.assets import _groups
@@ -62,6 +64,12 @@ def list_filter(org_id: int, status: str, group_id: int | None) -> list[Any]:
         )
         where.append(Contact.id.in_(members))
     return where
+
+
+async def _startable_flows(ctx: Any) -> list[Flow]:
+    """The flows the bulk bar's "start flow" offers (RapidPro's start form lists unarchived flows)."""
+    stmt = select(Flow).where(in_workspace(Flow, ctx.org.id), Flow.is_active, Flow.is_archived.is_(False))
+    return list((await ctx.db.execute(stmt.order_by(Flow.name))).scalars())
 
 
 async def _folder_counts(db: AsyncSession, org_id: int) -> dict[str, int]:
@@ -146,6 +154,7 @@ async def contact_list(
             "folder": folder,
             "folders": FOLDERS,
             "folder_counts": await _folder_counts(ctx.db, ctx.org.id),
+            "flows": await _startable_flows(ctx) if status == "A" and ctx.can("flow_edit") else [],
         },
     )
 
@@ -157,11 +166,10 @@ async def contact_create(
     ctx.require("contact_edit")
     parsed = None
     if urn.strip():
-        raw = urn.strip() if ":" in urn else f"tel:{urn.strip()}"
         try:
-            parsed = parse_urn(raw, country=ctx.org.country)
-        except (URNError, ValueError) as e:
-            return RedirectResponse(f"/contact/?error={e}", status_code=303)
+            parsed = typed_urn(urn, ctx.org.country)
+        except InvalidURN as e:
+            return RedirectResponse(f"/contact/?{urlencode({'error': str(e)})}", status_code=303)
         taken = (
             await ctx.db.execute(
                 select(ContactURN.id).where(
@@ -260,6 +268,8 @@ async def contact_read(request: Request, ctx: CtxDep, contact_uuid: str) -> Resp
                     "status": run.status,
                 }
             )
+    for call in await contact_calls(ctx.db, ctx.org.id, contact.id):
+        history.append({"time": call.time, "kind": "call", "text": call.text})
     history.sort(key=lambda e: e["time"], reverse=True)
     values = [(f, (contact.fields or {}).get(f.uuid) or (contact.fields or {}).get(f.key)) for f in fields]
     manual_groups = (

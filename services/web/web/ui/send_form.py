@@ -10,7 +10,7 @@ from upesi.contactql import QueryError, load_resolver, parse_query
 from upesi.db.models import Contact, ContactGroup, ContactURN
 from upesi.db.models.msgs import broadcast_contacts, broadcast_groups
 from upesi.db.scoping import in_workspace
-from upesi.urns import URNError, parse_urn
+from upesi.domain.urns import InvalidURN, typed_urn
 from web.ui.auth import Ctx
 from web.ui.schedule_form import ScheduleInput
 
@@ -51,9 +51,9 @@ async def resolve_recipients(ctx: Ctx, form: SendInput) -> Recipients:
     for raw in (u.strip() for u in form.urns.replace("\n", ",").split(",")):
         if raw:
             try:
-                urns.append(parse_urn(raw if ":" in raw else f"tel:{raw}", country=ctx.org.country).identity)
-            except (URNError, ValueError) as e:
-                raise FieldError("urns", f"Phone numbers or URNs: {raw} is not valid ({e}).") from None
+                urns.append(typed_urn(raw, ctx.org.country).identity)
+            except InvalidURN as e:
+                raise FieldError("urns", f"Phone numbers or URNs: {e}.") from None
     query: str | None = None
     if form.query.strip():
         try:

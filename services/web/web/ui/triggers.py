@@ -20,6 +20,7 @@ from upesi.db.ops.flows import add_keyword_trigger
 from upesi.db.scoping import in_workspace
 from upesi.domain.errors import DomainError
 from upesi.domain.triggers import refuse_conflicts
+from upesi.domain.ussd import add_ussd_trigger
 from web.ui import schedule_triggers
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.render import render
@@ -29,7 +30,7 @@ from web.ui.scheduled_broadcasts import schedule_context
 
 router = APIRouter()
 TRIGGER_TYPES = {"K": "Keyword", "C": "Catch all", "M": "Missed call", "N": "New conversation", "R": "Referral",
-                 "V": "Inbound call", "S": "Schedule", "O": "Opt-in", "T": "Ticket closed"}  # fmt: skip
+                 "V": "Inbound call", "S": "Schedule", "O": "Opt-in", "T": "Ticket closed", "U": "USSD"}  # fmt: skip
 MATCH_TYPES = {"F": "starts with", "O": "only word"}
 
 
@@ -205,6 +206,11 @@ async def trigger_create(
         ctx.db.add(
             Trigger(uuid=str(uuidlib.uuid4()), org_id=ctx.org.id, trigger_type=trigger_type, flow_id=flow_id)
         )
+    elif trigger_type == "U":  # the keyword is the dialled service code; the flow must fit USSD screens
+        try:
+            await add_ussd_trigger(ctx.db, ctx.org.id, flow_id, keyword)
+        except DomainError as e:
+            return RedirectResponse(f"/trigger/?error={quote(e.message)}", status_code=303)
     elif trigger_type == "S":
         refused = await _create_schedule_trigger(request, ctx, flow_id, form)
         if refused is not None:

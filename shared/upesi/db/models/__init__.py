@@ -4,6 +4,7 @@ from upesi.db.base import Base
 from upesi.db.models.asset_versions import OrgAssetVersion
 from upesi.db.models.auth import FailedLogin, UserSession
 from upesi.db.models.batches import TaskBatch
+from upesi.db.models.calls import Call
 from upesi.db.models.campaigns import Campaign, CampaignEvent
 from upesi.db.models.channels import Channel, ChannelEvent, ChannelLog
 from upesi.db.models.contact_notes import ContactNote
@@ -33,6 +34,7 @@ __all__ = [
     "Archive",
     "Base",
     "Broadcast",
+    "Call",
     "Campaign",
     "CampaignEvent",
     "Channel",

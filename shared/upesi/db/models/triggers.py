@@ -6,8 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr, link_table
 
 # K keyword, C catch-all, M missed call, N new conversation, R referral, V inbound call, S schedule,
-# T closed ticket, O opt-in
-TRIGGER_TYPES = "KCMNRVSTO"
+# T closed ticket, O opt-in, U USSD (RapidPro's "USSD Pull Session": its keyword is the service code dialled)
+TRIGGER_TYPES = "KCMNRVSTOU"
 
 trigger_groups = link_table("trigger_groups", ("trigger_id", "triggers"), ("group_id", "contact_groups"))
 trigger_exclude_groups = link_table(

@@ -28,7 +28,8 @@ from upesi.db.scoping import in_workspace
 
 FIELD_TYPES = FIELD_VALUE_TYPES
 DATE_FORMATS = {"D": "DD-MM-YYYY", "M": "MM-DD-YYYY", "Y": "YYYY-MM-DD"}
-CHANNEL_ROLES = {"S": "send", "R": "receive", "C": "call", "A": "answer"}
+# U: a USSD channel, which only answers within a USSD session (never picked to send anything else)
+CHANNEL_ROLES = {"S": "send", "R": "receive", "C": "call", "A": "answer", "U": "ussd"}
 
 
 def environment_for(org: Org) -> dict[str, Any]:

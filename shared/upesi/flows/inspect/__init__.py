@@ -4,7 +4,8 @@
 
 Issues: missing_dependency (only when assets are given), invalid_regex, legacy_vars and
 whatsapp_window (a non-template message that can be sent more than 24 hours after the contact
-last wrote, which WhatsApp refuses outside its customer-service window).
+last wrote, which WhatsApp refuses outside its customer-service window) and, given a screen limit,
+ussd_screen (a message that cannot fit a USSD screen).
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ def _results(flow: Flow) -> list[dict[str, Any]]:
     return list(by_key.values())
 
 
-def inspect_flow(d: dict[str, Any], assets: dict[str, Any] | None = None) -> dict[str, Any]:
+def inspect_flow(
+    d: dict[str, Any], assets: dict[str, Any] | None = None, screen_limit: int | None = None
+) -> dict[str, Any]:
+    """screen_limit: the characters a screen shows, for a flow that answers USSD (issue ussd_screen)."""
     flow = read_flow(d, validate_types=False)
     deps = Dependencies(flow, assets)
     return {
@@ -50,7 +54,7 @@ def inspect_flow(d: dict[str, Any], assets: dict[str, Any] | None = None) -> dic
         "locals": sorted(deps.locals),
         "results": _results(flow),
         "parent_refs": deps.parent_refs,
-        "issues": find_issues(flow, deps, assets),
+        "issues": find_issues(flow, deps, assets, screen_limit),
     }
 
 

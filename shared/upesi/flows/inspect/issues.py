@@ -120,7 +120,43 @@ def _whatsapp_window(flow: Flow) -> list[dict[str, Any]]:
     return out
 
 
-def find_issues(flow: Flow, deps: Dependencies, assets: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _ussd_screens(flow: Flow, limit: int) -> list[dict[str, Any]]:
+    """send_msg whose text, with its quick replies as numbered options, cannot fit one USSD screen (checked
+    only for flows a USSD trigger starts: the caller passes the screen's limit). Expressions count as written,
+    so a message that fits may still grow at run time, where it is cut with a marker."""
+    from upesi.ussd.screen import menu
+
+    out = []
+    for node in flow.nodes:
+        for a in node.actions:
+            if a["type"] != "send_msg":
+                continue
+            versions: list[tuple[str | None, dict[str, Any]]] = [(None, a)]
+            versions += [
+                (lang, items[a["uuid"]]) for lang, items in flow.localization.items() if a["uuid"] in items
+            ]
+            for lang, values in versions:
+                texts = values.get("text") if lang else [a.get("text") or ""]
+                text = (texts[0] if isinstance(texts, list) and texts else texts) or a.get("text") or ""
+                quick_replies = values.get("quick_replies") or a.get("quick_replies") or []
+                length = len(menu(str(text), [str(q) for q in quick_replies]))
+                if length <= limit:
+                    continue
+                issue: dict[str, Any] = {
+                    "type": "ussd_screen",
+                    "node_uuid": node.uuid,
+                    "action_uuid": a["uuid"],
+                }
+                if lang:
+                    issue["language"] = lang
+                issue["description"] = f"message of {length} characters does not fit a USSD screen ({limit})"
+                out.append(issue)
+    return out
+
+
+def find_issues(
+    flow: Flow, deps: Dependencies, assets: dict[str, Any] | None, screen_limit: int | None = None
+) -> list[dict[str, Any]]:
     issues: list[dict[str, Any]] = []
     if assets is not None:
         issues.extend(_missing_dependencies(deps))
@@ -128,4 +164,6 @@ def find_issues(flow: Flow, deps: Dependencies, assets: dict[str, Any] | None) -
         issues.extend(_invalid_regexes(flow, node))
         issues.extend(_legacy_vars(node))
     issues.extend(_whatsapp_window(flow))
+    if screen_limit is not None:
+        issues.extend(_ussd_screens(flow, screen_limit))
     return issues

@@ -20,7 +20,8 @@ from upesi.db.models import (
     ContactURN,
     contact_group_contacts,
 )
-from upesi.urns import URN, URNError, parse_urn
+from upesi.domain.urns import checked_urn
+from upesi.urns import URN, URNError
 from web import mailroom_tasks
 from web.api.v2 import body as b
 from web.api.v2.auth import APIContext
@@ -108,7 +109,7 @@ async def validate_changes(
         parsed: list[URN] = []
         for i, raw in enumerate(raw_urns):
             try:
-                parsed.append(parse_urn(raw, ctx.org.country))
+                parsed.append(checked_urn(raw, ctx.org.country))  # RapidPro's URN.validate, as the UI
             except URNError:
                 urn_errors[str(i)] = [f"Invalid URN: {raw}. Ensure phone numbers contain country codes."]
         if parsed and not urn_errors:

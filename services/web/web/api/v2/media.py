@@ -3,9 +3,6 @@ broadcasts take as attachments. Files are stored under MEDIA_DIR (default var/me
 without authentication as providers must fetch them, at /api/v2/media/<uuid>/<filename>."""
 
 import asyncio
-import os
-import re
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -13,9 +10,9 @@ from fastapi.responses import FileResponse
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
-from upesi.config import get_settings
 from upesi.db.engine import transaction
 from upesi.db.models import Media
+from upesi.media_files import media_dir, media_url, relative_path, safe_filename, write_file
 from web.api.v2.auth import APIContext
 from web.api.v2.errors import field_error, not_found
 from web.api.v2.routing import created, endpoint, router
@@ -24,15 +21,6 @@ from web.api.v2.values import is_uuid, new_uuid
 MAX_BYTES = 20 * 1024 * 1024
 ALLOWED_PREFIXES = ("image/", "audio/", "video/", "application/pdf")
 CHUNK = 1024 * 1024
-
-
-def media_dir() -> Path:
-    return Path(os.environ.get("MEDIA_DIR", "var/media"))
-
-
-def safe_filename(name: str) -> str:
-    cleaned = re.sub(r"[^\w.\-]+", "_", os.path.basename(name or "file")).strip("._") or "file"
-    return cleaned[:100]
 
 
 @endpoint(
@@ -48,7 +36,7 @@ async def upload(request: Request, ctx: APIContext) -> Any:
         raise field_error("file", "Unsupported file type.")
     uuid = new_uuid()
     filename = safe_filename(upload.filename or "file")
-    relative = Path(str(ctx.org_id)) / uuid / filename
+    relative = relative_path(ctx.org_id, uuid, filename)
     target = media_dir() / relative
     # read in chunks so an oversized upload is refused without holding more than the limit in memory
     chunks: list[bytes] = []
@@ -58,8 +46,8 @@ async def upload(request: Request, ctx: APIContext) -> Any:
         if size > MAX_BYTES:
             raise field_error("file", f"Limit for file uploads is {MAX_BYTES / (1024 * 1024)} MB.")
         chunks.append(chunk)
-    await asyncio.to_thread(_write, target, b"".join(chunks))
-    url = f"{get_settings().web_url.rstrip('/')}/api/v2/media/{uuid}/{filename}"
+    await asyncio.to_thread(write_file, target, b"".join(chunks))
+    url = media_url(uuid, filename)
     async with transaction() as session:
         media = Media(uuid=uuid, org_id=ctx.org_id, content_type=content_type, filename=filename, path=str(relative),
                       url=url, size=size, created_by_id=ctx.user_id)  # fmt: skip
@@ -67,11 +55,6 @@ async def upload(request: Request, ctx: APIContext) -> Any:
     return created(
         {"uuid": uuid, "content_type": content_type, "url": url, "filename": filename, "size": size}
     )
-
-
-def _write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
 
 
 @router.get("/media/{uuid}/{filename}", include_in_schema=False)

@@ -3,9 +3,12 @@
 import time
 
 from fastapi import APIRouter, Request
+from sqlalchemy import select
 from starlette.responses import Response
 
+from upesi.db.models import ContactGroup
 from upesi.db.models.flows import FLOW_TYPES
+from upesi.db.scoping import in_workspace
 from web.ui.auth import CtxDep
 from web.ui.editor.common import get_flow
 from web.ui.render import render
@@ -71,5 +74,18 @@ async def editor_page(request: Request, ctx: CtxDep, flow_uuid: str) -> Response
             "config": config,
             "installed": editor_installed(),
             "assets": editor_assets() if editor_installed() else {"js": [], "css": []},
+            # the start dialog's groups (contacts are searched, the query is typed)
+            "groups": list(
+                (
+                    await ctx.db.execute(
+                        select(ContactGroup)
+                        .where(in_workspace(ContactGroup, ctx.org.id), ContactGroup.is_active)
+                        .order_by(ContactGroup.name)
+                    )
+                ).scalars()
+            )
+            if ctx.can("flow_edit") and not flow.is_archived
+            else [],
+            "start_error": request.query_params.get("start_error"),
         },
     )

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from web.ui.flows import pages, results, starts
+from web.ui.flows import pages, results, start_dialog, starts
 
 router = APIRouter()
-for module in (pages, results, starts):
+for module in (pages, results, start_dialog, starts):
     router.include_router(module.router)
