@@ -7,6 +7,7 @@ and the contact event queued in Redis. "Queued for courier" is the moment mailro
 pushing it to courier's queue. Both clocks are this machine's."""
 
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -31,6 +32,7 @@ WORKERS = os.environ.get("BENCH_MAILROOM_WORKERS", "16")
 # the same mailroom; prints each rate's figures and the first rate whose p99 is over SWEEP_LIMIT_MS
 SWEEP = [float(r) for r in os.environ.get("BENCH_SWEEP", "").split(",") if r.strip()] or [RATE]
 SWEEP_LIMIT_MS = 100.0
+PROCESSES = int(os.environ.get("BENCH_PROCESSES", "1"))  # mailroom processes sharing the queues
 CONTACTS = int(sum(rate * SECONDS for rate in SWEEP))
 
 
@@ -60,11 +62,11 @@ async def arrive(conn: asyncpg.Connection, org_id: int, channel_id: int, contact
 
 
 async def answer_at(
-    conn: asyncpg.Connection, org_id: int, contacts: list[asyncpg.Record], rate: float, mailroom_pid: int
+    conn: asyncpg.Connection, org_id: int, contacts: list[asyncpg.Record], rate: float, mailroom_pids: list[int]
 ) -> tuple[list[float], float, float, float]:
     """Answers from `contacts` arriving at `rate` a second; returns (latencies in ms, sorted; the rate
     achieved; mailroom's and Postgres's CPU milliseconds per answer)."""
-    cpu_before = await cpu_seconds([mailroom_pid])
+    cpu_before = await cpu_seconds(mailroom_pids)
     arrivals: dict[int, float] = {}
     begin = time.perf_counter()
     for i, contact in enumerate(contacts):
@@ -74,7 +76,7 @@ async def answer_at(
         arrivals[contact["contact_id"]] = await arrive(conn, org_id, contact["channel_id"], contact)
     sent_for = time.perf_counter() - begin
     await wait_until_handled(org_id, 600)
-    cpu_after = await cpu_seconds([mailroom_pid])
+    cpu_after = await cpu_seconds(mailroom_pids)
     queued = await conn.fetch(
         "SELECT contact_id, min(extract(epoch FROM modified_on)) AS queued_at FROM msgs"
         " WHERE org_id = $1 AND direction = 'O' AND status = 'Q' AND text LIKE 'Thanks%'"
@@ -114,8 +116,12 @@ async def main() -> None:
     dsn = get_settings().database_url.replace("postgresql+asyncpg://", "postgresql://")
     conn = await asyncpg.connect(dsn)
     crossed: float | None = None
-    port = processes.free_port()
-    with processes.service("mailroom", port, {"MAILROOM_WORKERS": WORKERS}) as mailroom:
+    ports = [processes.free_port() for _ in range(PROCESSES)]
+    with contextlib.ExitStack() as stack:
+        mailrooms = [
+            stack.enter_context(processes.service("mailroom", port, {"MAILROOM_WORKERS": WORKERS}))
+            for port in ports
+        ]
         await wait_until_handled(org.id, 600)  # every contact now waits for its name
         contacts = await conn.fetch(
             "SELECT u.contact_id, u.id AS urn_id, u.identity, ch.id AS channel_id FROM contact_urns u"
@@ -125,18 +131,18 @@ async def main() -> None:
         for rate in SWEEP:
             mine, contacts = contacts[: int(rate * SECONDS)], contacts[int(rate * SECONDS) :]
             latencies, achieved, mailroom_ms, postgres_ms = await answer_at(
-                conn, org.id, mine, rate, mailroom.pid
+                conn, org.id, mine, rate, [m.pid for m in mailrooms]
             )
             p50 = statistics.median(latencies)
             p99 = latencies[int(len(latencies) * 0.99) - 1]
             print(json.dumps({"rate_offered": rate, "rate_achieved": round(achieved, 1)}))
             print(f"mailroom inbound latency: {len(latencies)} answers to waiting sessions at {achieved:.0f}/s "
                   f"-> reply queued p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {latencies[-1]:.0f} ms; CPU a reply: "
-                  f"mailroom {mailroom_ms:.2f} ms, Postgres {postgres_ms:.2f} ms (1 process, {WORKERS} realtime "
+                  f"mailroom {mailroom_ms:.2f} ms, Postgres {postgres_ms:.2f} ms ({PROCESSES} process(es), {WORKERS} realtime "
                   f"workers; load {os.getloadavg()[0]:.1f}; {machine()})", flush=True)  # fmt: skip
             if crossed is None and p99 > SWEEP_LIMIT_MS:
                 crossed = rate
-        print(gc_pauses(port))
+        print("; ".join(gc_pauses(port) for port in ports))
     await conn.close()
     if len(SWEEP) > 1:
         print(f"p99 over {SWEEP_LIMIT_MS:.0f} ms first at {crossed:.0f} answers/s" if crossed

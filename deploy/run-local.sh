@@ -24,27 +24,42 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 port_of() { python3 -c "import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).port or 80)" "$1"; }
-"$BIN/python" -m upesi.devtools.fake_provider --port "$(port_of "$FAKE_PROVIDER_URL")" >var/log/fake_provider.log 2>&1 & pids+=($!)
-"$BIN/upesi" web --port "$(port_of "$WEB_URL")" >var/log/web.log 2>&1 & pids+=($!)
-"$BIN/upesi" mailroom --port "$(port_of "$MAILROOM_URL")" >var/log/mailroom.log 2>&1 & pids+=($!)
-"$BIN/upesi" courier --port "$(port_of "$COURIER_URL")" >var/log/courier.log 2>&1 & pids+=($!)
+"$BIN/python" -m upesi.devtools.fake_provider --port "$(port_of "$FAKE_PROVIDER_URL")" >var/log/fake_provider.log 2>&1 & fake_pid=$!
+"$BIN/upesi" web --port "$(port_of "$WEB_URL")" >var/log/web.log 2>&1 & web_pid=$!
+"$BIN/upesi" mailroom --port "$(port_of "$MAILROOM_URL")" >var/log/mailroom.log 2>&1 & mailroom_pid=$!
+"$BIN/upesi" courier --port "$(port_of "$COURIER_URL")" >var/log/courier.log 2>&1 & courier_pid=$!
+pids+=("$fake_pid" "$web_pid" "$mailroom_pid" "$courier_pid")
 
-# a loaded machine can take a while to import the web app: wait up to 2 minutes, saying who we wait for
+# a loaded machine can take a while to import the web app: wait up to START_TIMEOUT seconds (120), saying who
+# we wait for, and stop at once naming a service that exited
 declare -A health=([web]="$WEB_URL/health" [mailroom]="$MAILROOM_URL/health" [courier]="$COURIER_URL/health"
                    [fake_provider]="$FAKE_PROVIDER_URL/sent")
+declare -A pid_of=([web]=$web_pid [mailroom]=$mailroom_pid [courier]=$courier_pid [fake_provider]=$fake_pid)
+limit=${START_TIMEOUT:-120}
 waiting=(web mailroom courier fake_provider)
-for second in $(seq 1 120); do
+started=$SECONDS
+while [ ${#waiting[@]} -gt 0 ] && [ $((SECONDS - started)) -lt "$limit" ]; do
   still=()
-  for name in "${waiting[@]}"; do curl -fs -o /dev/null "${health[$name]}" || still+=("$name"); done
+  for name in "${waiting[@]}"; do
+    if ! kill -0 "${pid_of[$name]}" 2>/dev/null; then
+      [ -t 1 ] && printf '\n'
+      echo "$name exited before it answered ${health[$name]}: see var/log/$name.log" >&2
+      exit 1
+    fi
+    curl -fs --max-time 2 -o /dev/null "${health[$name]}" || still+=("$name")
+  done
   waiting=("${still[@]}")
   [ ${#waiting[@]} -eq 0 ] && break
-  if [ -t 1 ]; then printf '\rstarting: waiting for %s (%d s)   ' "${waiting[*]}" "$second"
-  elif [ $((second % 10)) -eq 0 ]; then echo "starting: waiting for ${waiting[*]} ($second s)"; fi
+  elapsed=$((SECONDS - started))
+  if [ -t 1 ]; then printf '\rstarting: waiting for %s (%d s of %d)   ' "${waiting[*]}" "$elapsed" "$limit"
+  elif [ $((elapsed % 10)) -eq 0 ]; then echo "starting: waiting for ${waiting[*]} ($elapsed s of $limit)"; fi
   sleep 1
 done
-[ -t 1 ] && printf '\r%70s\r' ''
+[ -t 1 ] && printf '\r%78s\r' ''
 if [ ${#waiting[@]} -gt 0 ]; then
-  for name in "${waiting[@]}"; do echo "$name did not answer ${health[$name]} within 120 s: see var/log/$name.log" >&2; done
+  for name in "${waiting[@]}"; do
+    echo "$name did not answer ${health[$name]} within $limit s (the machine may be loaded: START_TIMEOUT=300 make run waits longer): see var/log/$name.log" >&2
+  done
   exit 1
 fi
 

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     # outlives a dead worker: the time a killed mailroom's work waits before another worker redoes it
     mailroom_task_lease_seconds: float = 60.0
     contact_lock_seconds: float = 300.0
+    # mailroom's recovery crons (mailroom.crons.retry_msgs): how often they run, and how long handed-over work
+    # waits before they redo it. The defaults are the reference's; the fault-injection tests shorten them.
+    recovery_cron_seconds: float = 60.0
+    stuck_msg_seconds: float = 60.0  # outgoing written but never queued to courier (I)
+    queued_msg_seconds: float = 900.0  # outgoing queued to courier but never sent (Q)
+    stalled_job_seconds: float = 300.0  # a start or broadcast unfinished since its last progress
+    pending_incoming_seconds: float = 300.0  # incoming stored by courier but never handled (P)
     courier_senders: int = 16
     log_level: str = "INFO"
 

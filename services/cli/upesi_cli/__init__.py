@@ -1,4 +1,6 @@
-"""The operator's command line: `upesi <command>`. Each command lives in its own module."""
+"""The operator's command line: `upesi <command>`. Each command lives in its own module, which imports what its
+command runs inside the function that runs it: `upesi web` must not load alembic, openpyxl or the database
+layer for commands it is not running (on a loaded machine that cost a service 20 s of its start-up)."""
 
 import argparse
 import sys

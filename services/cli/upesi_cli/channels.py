@@ -5,10 +5,6 @@ import asyncio
 import json
 import uuid as uuidlib
 
-from upesi.channeltypes import callback_urls
-from upesi.db.engine import dispose_engine, transaction
-from upesi.db.ops.channels import add_channel
-from upesi.db.ops.orgs import find_workspace
 from upesi_cli.errors import CommandError
 
 
@@ -30,6 +26,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from upesi.channeltypes import callback_urls
+    from upesi.db.engine import dispose_engine, transaction
+    from upesi.db.ops.channels import add_channel
+    from upesi.db.ops.orgs import find_workspace
+
     try:
         config = json.loads(args.config)
     except json.JSONDecodeError as e:

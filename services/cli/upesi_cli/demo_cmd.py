@@ -4,7 +4,6 @@ import argparse
 import asyncio
 import json
 
-from upesi.db.engine import dispose_engine, transaction
 from upesi_cli.errors import CommandError
 
 
@@ -21,6 +20,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_seed(args: argparse.Namespace) -> int:
+    from upesi.db.engine import dispose_engine, transaction
     from upesi_cli.demo import seed_demo
 
     async def go() -> str:
@@ -36,6 +36,7 @@ def run_seed(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from upesi.db.engine import dispose_engine, transaction
     from upesi_cli.demo import demo_info
 
     async def go() -> dict:

@@ -5,10 +5,6 @@ import argparse
 import asyncio
 import json
 
-from upesi.db.engine import dispose_engine, transaction
-from upesi.db.ops.orgs import find_workspace
-from upesi.domain.imports import ImportRefused, import_definitions, preview_import, queue_campaign_scheduling
-from upesi.queues.redis import close_redis
 from upesi_cli.errors import CommandError
 
 
@@ -23,6 +19,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from upesi.db.engine import dispose_engine, transaction
+    from upesi.db.ops.orgs import find_workspace
+    from upesi.domain.imports import (
+        ImportRefused,
+        import_definitions,
+        preview_import,
+        queue_campaign_scheduling,
+    )
+    from upesi.queues.redis import close_redis
+
     try:
         with open(args.file, encoding="utf-8") as f:
             export = json.load(f)

@@ -2,10 +2,9 @@
 
 import argparse
 
-from upesi.db.migrate import migrate
-
 
 def register(commands: argparse._SubParsersAction) -> None:
+
     p = commands.add_parser(
         "migrate", help="create the database if missing and migrate it to the newest schema"
     )
@@ -14,6 +13,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from upesi.db.migrate import migrate
+
     migrate(create=not args.no_create)
     print("database migrated")
     return 0

@@ -3,11 +3,6 @@
 import argparse
 import asyncio
 
-from sqlalchemy import select
-
-from upesi.db.engine import dispose_engine, transaction
-from upesi.db.models import APIToken, Membership, Org, User
-from upesi.db.ops.orgs import create_api_token, create_workspace
 from upesi_cli.errors import CommandError
 
 
@@ -29,6 +24,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_create(args: argparse.Namespace) -> int:
+    from upesi.db.engine import dispose_engine, transaction
+    from upesi.db.ops.orgs import create_workspace
+
     async def go() -> str:
         try:
             async with transaction() as session:
@@ -49,6 +47,12 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def run_token(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from upesi.db.engine import dispose_engine, transaction
+    from upesi.db.models import APIToken, Membership, Org, User
+    from upesi.db.ops.orgs import create_api_token
+
     async def go() -> str:
         try:
             async with transaction() as session:

@@ -151,6 +151,12 @@ class Sender:
             # unknown, so it is not sent again; mailroom's sweep_queued fails it if no status comes
             log.warning("message already being sent: not sent again", extra={"msg_uuid": msg.uuid})
             return "Q"
+        elif guard == "unknown":
+            # Redis did not answer the double-send guard (popped just before an outage): sending now could send
+            # a copy that went out already, so it stays queued (Q, unmarked) and mailroom's sweep_queued queues
+            # it again once the guard can answer
+            log.warning("double-send guard unreachable: not sent, left queued", extra={"msg_uuid": msg.uuid})
+            return "Q"
         else:
             assert channel is not None and handler is not None
             clog.add_secrets(handler.redact_values(channel))
@@ -211,11 +217,14 @@ class Sender:
         return status
 
     async def _prepare(self, channel_uuid: str, urn: str, msg_uuid: str) -> str:
-        """dedup.prepare_send; Redis down: send (better than never)."""
+        """dedup.prepare_send: 'send' (the sending mark is ours), 'sent', 'sending', or 'unknown' when Redis did
+        not answer. Never 'send' without the mark: a copy queued again by sweep_queued would otherwise go out a
+        second time (found by tests/faults: a message popped just before a Redis restart was sent unmarked, and
+        the sweep's copy went out again)."""
         try:
             return await dedup.prepare_send(self.rt.redis, channel_uuid, urn, msg_uuid)
         except Exception:
-            return "send"
+            return "unknown"
 
     async def _add_urn(self, channel: Any, contact_id: int, urn: str) -> None:
         """The provider told us another address of this contact (a WhatsApp BSUID): append it to the contact

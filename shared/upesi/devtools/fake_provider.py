@@ -1,5 +1,5 @@
 """A fake channel provider for the demo and tests: records every request it is sent and lists them as JSON
-at GET /sent. Answers 200 {"id": "<external id>"} unless a scripted answer for the path is queued with
+at GET /sent (their number at GET /sent/count). Answers 200 {"id": "<external id>"} unless a scripted answer for the path is queued with
 POST /_script {"path": "/send", "status": 500, "body": "...", "content_type": "..."}.
 
 Run: python -m upesi.devtools.fake_provider --port 8070
@@ -24,6 +24,11 @@ def create_app() -> FastAPI:
     @app.get("/sent")
     async def list_sent() -> list[dict[str, Any]]:
         return sent
+
+    @app.get("/sent/count")
+    async def count_sent() -> dict[str, int]:
+        """How many requests arrived (cheap to poll while thousands of sends come in)."""
+        return {"count": len(sent)}
 
     @app.delete("/sent")
     async def clear_sent() -> dict[str, int]:

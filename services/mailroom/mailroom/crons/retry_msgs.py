@@ -14,6 +14,9 @@
 - retry_incoming: incoming messages still pending (P) five minutes after courier stored them (or after the
   last retry) get their msg_received event queued again, as the reference's retry_msgs cron does: courier
   could not queue it (Redis down) or died before it did. msg_received skips a message already handled.
+
+The waits named are the defaults of the settings STUCK_MSG_SECONDS, QUEUED_MSG_SECONDS, STALLED_JOB_SECONDS and
+PENDING_INCOMING_SECONDS; RECOVERY_CRON_SECONDS (60) is how often these crons run.
 """
 
 import logging
@@ -25,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing
+from upesi.config import get_settings
 from upesi.db.engine import transaction
 from upesi.queues.contacts import queue_contact_event
 from upesi.queues.outgoing import sending_key
@@ -32,11 +36,7 @@ from upesi.queues.redis import get_redis
 from upesi.queues.tasks import SendBroadcast, StartFlow, queue_task
 from upesi.quick_replies import for_courier
 
-INTERVAL = 60.0
 PENDING_INTERVAL = 5.0  # flow-action starts wait for this cron to push their task, so it runs often
-STUCK_AFTER = "1 minute"
-INCOMING_AFTER = "5 minutes"
-QUEUED_AFTER = "15 minutes"
 LIMIT = 5000
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,13 @@ ORDER BY m.id
 """
 
 
-async def _claim_outgoing(db: AsyncSession, status: str, older_than: str) -> list[Any]:
-    """Outgoing messages in `status` untouched for `older_than` (an interval), up to LIMIT, touched so the
+def interval() -> float:
+    """Seconds between two runs of each of these crons (RECOVERY_CRON_SECONDS)."""
+    return get_settings().recovery_cron_seconds
+
+
+async def _claim_outgoing(db: AsyncSession, status: str, older_than: float) -> list[Any]:
+    """Outgoing messages in `status` untouched for `older_than` seconds, up to LIMIT, touched so the
     next sweep skips them, and locked against a concurrent sweep; their rows as _SELECT reads them."""
     ids = (
         (
@@ -62,12 +67,12 @@ async def _claim_outgoing(db: AsyncSession, status: str, older_than: str) -> lis
                     f"""
                 UPDATE msgs SET modified_on = now() WHERE id IN (
                     SELECT id FROM msgs WHERE direction = 'O' AND status = :status
-                      AND modified_on < now() - interval '{older_than}' ORDER BY id LIMIT {LIMIT}
+                      AND modified_on < now() - make_interval(secs => :older_than) ORDER BY id LIMIT {LIMIT}
                     FOR UPDATE SKIP LOCKED)
                 RETURNING id
                 """
                 ),
-                {"status": status},
+                {"status": status, "older_than": older_than},
             )
         )
         .scalars()
@@ -79,7 +84,7 @@ async def _claim_outgoing(db: AsyncSession, status: str, older_than: str) -> lis
 async def requeue_stuck() -> int:
     """Returns how many messages were queued again."""
     async with transaction() as db:
-        rows = await _claim_outgoing(db, "I", STUCK_AFTER)
+        rows = await _claim_outgoing(db, "I", get_settings().stuck_msg_seconds)
     await queue_outgoing(_batches(rows))
     if rows:
         log.info("requeued stuck messages", extra={"count": len(rows)})
@@ -178,11 +183,12 @@ async def queue_pending() -> int:
                 text(
                     """
                     UPDATE flow_starts SET modified_on = now() WHERE id IN (
-                        SELECT id FROM flow_starts WHERE status IN ('Q', 'S') AND modified_on < now() - interval '5 minutes'
+                        SELECT id FROM flow_starts WHERE status IN ('Q', 'S') AND modified_on < now() - make_interval(secs => :stalled)
                         LIMIT 1000 FOR UPDATE SKIP LOCKED)
                     RETURNING id, org_id
                     """
-                )
+                ),
+                {"stalled": get_settings().stalled_job_seconds},
             )
         ).all()
         bcasts += (
@@ -190,11 +196,12 @@ async def queue_pending() -> int:
                 text(
                     """
                     UPDATE broadcasts SET modified_on = now() WHERE id IN (
-                        SELECT id FROM broadcasts WHERE status IN ('Q', 'S') AND modified_on < now() - interval '5 minutes'
+                        SELECT id FROM broadcasts WHERE status IN ('Q', 'S') AND modified_on < now() - make_interval(secs => :stalled)
                         LIMIT 1000 FOR UPDATE SKIP LOCKED)
                     RETURNING id, org_id
                     """
-                )
+                ),
+                {"stalled": get_settings().stalled_job_seconds},
             )
         ).all()
     redis = get_redis()
@@ -208,7 +215,7 @@ async def queue_pending() -> int:
 _PENDING_INCOMING = f"""
 WITH due AS (
     UPDATE msgs SET modified_on = now() WHERE id IN (
-        SELECT id FROM msgs WHERE direction = 'I' AND status = 'P' AND modified_on < now() - interval '{INCOMING_AFTER}'
+        SELECT id FROM msgs WHERE direction = 'I' AND status = 'P' AND modified_on < now() - make_interval(secs => :after)
         ORDER BY modified_on LIMIT {LIMIT} FOR UPDATE SKIP LOCKED)
     RETURNING id, uuid, org_id, contact_id, contact_urn_id, channel_id, text, attachments, external_id
 )
@@ -222,7 +229,9 @@ ORDER BY d.id
 async def retry_incoming() -> int:
     """Queue msg_received again for incoming messages pending too long; returns how many."""
     async with transaction() as db:
-        rows = (await db.execute(text(_PENDING_INCOMING))).all()
+        rows = (
+            await db.execute(text(_PENDING_INCOMING), {"after": get_settings().pending_incoming_seconds})
+        ).all()
     redis = get_redis()
     for r in rows:
         await queue_contact_event(redis, r.org_id, r.contact_id, "msg_received", {
@@ -238,7 +247,7 @@ async def retry_incoming() -> int:
 async def sweep_queued() -> tuple[int, int]:
     """Returns (queued again, failed)."""
     async with transaction() as db:
-        rows = await _claim_outgoing(db, "Q", QUEUED_AFTER)
+        rows = await _claim_outgoing(db, "Q", get_settings().queued_msg_seconds)
         redis = get_redis()
         sending = await redis.mget([sending_key(r.uuid) for r in rows]) if rows else []
         died = [r.id for r, mark in zip(rows, sending, strict=True) if mark]
