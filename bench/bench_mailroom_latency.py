@@ -62,7 +62,11 @@ async def arrive(conn: asyncpg.Connection, org_id: int, channel_id: int, contact
 
 
 async def answer_at(
-    conn: asyncpg.Connection, org_id: int, contacts: list[asyncpg.Record], rate: float, mailroom_pids: list[int]
+    conn: asyncpg.Connection,
+    org_id: int,
+    contacts: list[asyncpg.Record],
+    rate: float,
+    mailroom_pids: list[int],
 ) -> tuple[list[float], float, float, float]:
     """Answers from `contacts` arriving at `rate` a second; returns (latencies in ms, sorted; the rate
     achieved; mailroom's and Postgres's CPU milliseconds per answer)."""
