@@ -13,7 +13,6 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from upesi.queues.fair import FairQueue
 from upesi.queues.redis import script
 from upesi.queues.tasks import HandleContactEvent, queue_task
 
@@ -77,12 +76,12 @@ async def queue_contact_events(
     each contact's events keep theirs (courier's batched writes hand over a batch's messages this way)."""
     if not events:
         return
-    queue = FairQueue(redis, HandleContactEvent.QUEUE)
     async with redis.pipeline(transaction=False) as pipe:
         for org_id, contact_id, event_type, body in events:
             pipe.rpush(events_key(org_id, contact_id), event_item(event_type, body))
-            await queue.push(org_id, HandleContactEvent.TYPE, HandleContactEvent(contact_id=contact_id).body(),
-                             priority=True, client=pipe)  # fmt: skip
+            await queue_task(
+                redis, org_id, HandleContactEvent(contact_id=contact_id), priority=True, pipeline=pipe
+            )
         await pipe.execute()
 
 

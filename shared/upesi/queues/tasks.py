@@ -186,9 +186,13 @@ async def queue_task(
     *,
     priority: bool = False,
     queue: str | None = None,
+    pipeline: aioredis.client.Pipeline | None = None,
 ) -> None:
-    """Queue one task for mailroom on its class's queue (or `queue`)."""
-    await FairQueue(redis, queue or task.QUEUE).push(org_id, task.TYPE, task.body(), priority=priority)
+    """Queue one task for mailroom on its class's queue (or `queue`); with `pipeline`, the push is only added to
+    it (the caller executes it, with its own commands: courier's batch hand-over)."""
+    await FairQueue(redis, queue or task.QUEUE).push(
+        org_id, task.TYPE, task.body(), priority=priority, client=pipeline
+    )
 
 
 async def queue_tasks(

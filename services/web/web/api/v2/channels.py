@@ -30,6 +30,8 @@ TYPE_SLUGS = {
     "TG": "telegram", "TS": "telesom", "TQ": "thinq", "TRN": "turn", "T": "twilio",
     "TMS": "twilio_messaging_service", "TWA": "twilio_whatsapp", "VP": "viber", "VK": "vk", "NX": "vonage",
     "WV": "wavy", "WC": "wechat", "WAC": "whatsapp", "YO": "yo", "ZVS": "zenvia_sms", "ZVW": "zenvia_whatsapp",
+    # ours: RapidPro dropped its USSD types in 2023 (issue #20), so these slugs follow its naming, not its table
+    "ATU": "africastalking_ussd", "EXU": "external_ussd",
 }  # fmt: skip
 
 
