@@ -20,12 +20,13 @@ WORKERS = os.environ.get("BENCH_WORKERS", "8")
 PROCESSES = int(os.environ.get("BENCH_PROCESSES", "1"))
 
 
-async def setup() -> tuple[int, int]:
-    """A group of CONTACTS contacts with tel URNs (three statements), and a start of the Hello flow."""
+async def setup(contacts: int = CONTACTS) -> tuple[int, int]:
+    """A group of `contacts` contacts with tel URNs (three statements), and a start of the Hello flow
+    (also profile_start_batch.py's set-up)."""
     async with transaction() as s:
         org = await seed_demo(s)
         flow = await save_flow(s, org.id, hello_flow("Hello @contact.name"))
-        group_id = await group_of_contacts(s, org.id, CONTACTS)
+        group_id = await group_of_contacts(s, org.id, contacts)
         start_id = (
             await s.execute(
                 text(

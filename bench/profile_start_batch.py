@@ -7,14 +7,12 @@ import os
 import pstats
 import time
 
+from bench_mailroom_start import setup
 from sqlalchemy import text
-from support import ROOT, bench_environment, group_of_contacts  # noqa: F401  (sets sys.path)
+from support import ROOT, bench_environment  # noqa: F401  (sets sys.path)
 
-from tests.mailroom.test_support_batch import hello_flow
 from upesi.db.engine import dispose_engine, transaction
-from upesi.db.ops.flows import save_flow
 from upesi.queues.redis import close_redis
-from upesi_cli.demo import seed_demo
 
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "5000"))
 
@@ -22,32 +20,19 @@ CONTACTS = int(os.environ.get("BENCH_CONTACTS", "5000"))
 async def main() -> None:
     from mailroom import batches, starts
 
-    async with transaction() as s:
-        org = await seed_demo(s)
-        flow = await save_flow(s, org.id, hello_flow("Hello @contact.name"))
-        group_id = await group_of_contacts(s, org.id, CONTACTS)
-        start_id = (
-            await s.execute(
-                text(
-                    "INSERT INTO flow_starts (uuid, org_id, flow_id, start_type, status) "
-                    "VALUES (gen_random_uuid(), :o, :f, 'A', 'P') RETURNING id"
-                ),
-                {"o": org.id, "f": flow.id},
-            )
-        ).scalar_one()
-        await s.execute(text("INSERT INTO flow_start_groups VALUES (:s, :g)"), {"s": start_id, "g": group_id})
+    org_id, start_id = await setup(CONTACTS)
     async with transaction() as s:
         await s.execute(text("ANALYZE"))
-    await starts.split_start(org.id, start_id)
+    await starts.split_start(org_id, start_id)
     async with transaction() as s:
         todo = await batches.pending(s, batches.START, start_id)
     assert todo
-    await starts.start_batch(org.id, start_id, *todo[0])  # warm: scene, pool, prepared statements
+    await starts.start_batch(org_id, start_id, *todo[0])  # warm: scene, pool, prepared statements
     profile = cProfile.Profile(time.process_time)  # CPU time: wall time on a shared machine is noise
     begin, cpu = time.perf_counter(), time.process_time()
     profile.enable()
     for index, ids in todo[1:]:
-        await starts.start_batch(org.id, start_id, index, ids)
+        await starts.start_batch(org_id, start_id, index, ids)
     profile.disable()
     n = sum(len(ids) for _, ids in todo[1:])
     print(f"{n} contacts: {(time.perf_counter() - begin) / n * 1e6:.0f} us wall, "
