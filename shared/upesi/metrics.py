@@ -41,3 +41,8 @@ SPOOL_REFUSED = Counter(
     ["kind"],
     registry=REGISTRY,
 )
+UNKNOWN_FIRES = Counter(
+    "upesi_fires_unknown_total",
+    "Due contact fires of a type no handler owns (left in place, logged)",
+    registry=REGISTRY,
+)

@@ -2,6 +2,7 @@
 the contact's event list; stale fires do nothing."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from mailroom import fires as fires_mod
 from mailroom import starts
@@ -17,6 +18,7 @@ from tests.mailroom.test_support_batch import (
 )
 from upesi.db.engine import transaction
 from upesi.db.ops.flows import save_flow
+from upesi.metrics import UNKNOWN_FIRES
 
 TIMEOUT_FLOW_UUID = "9d1c2b3a-0000-4000-8000-00000000b001"
 
@@ -127,3 +129,18 @@ async def test_expiration_expires_session_and_stale_expiration_is_ignored(db: No
     assert await scalars("SELECT status FROM flow_runs WHERE contact_id = :c", c=c[0]) == ["X"]
     contact = await one("SELECT current_session_uuid FROM contacts WHERE id = :c", c=c[0])
     assert contact.current_session_uuid is None
+
+
+async def test_a_fire_of_unknown_type_is_kept_and_counted(db: None, caplog: Any) -> None:
+    ws = await workspace(1)
+    c = ws["contact_ids"][0]
+    await execute(
+        "INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, fire_on) VALUES (:o, :c, 'X', '', now())",
+        o=ws["org_id"], c=c,
+    )  # fmt: skip
+    before = UNKNOWN_FIRES._value.get()
+    assert await fires_mod.fire_due(now=datetime.now(UTC) + timedelta(seconds=1)) == 1
+    # the row is still there (claimed for later), the counter and the log say so
+    assert await scalars("SELECT fire_type FROM contact_fires WHERE contact_id = :c", c=c) == ["X"]
+    assert UNKNOWN_FIRES._value.get() == before + 1
+    assert any("unknown type" in r.getMessage() for r in caplog.records)

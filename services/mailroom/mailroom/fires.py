@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import text
 
 from upesi.db.engine import transaction
+from upesi.metrics import UNKNOWN_FIRES
 from upesi.queues.contacts import queue_contact_event
 from upesi.queues.redis import get_redis
 from upesi.queues.tasks import BulkCampaignTrigger, queue_task
@@ -31,6 +32,7 @@ RETRY_AFTER = timedelta(minutes=10)
 CAMPAIGN_BATCH = 100
 QUEUE_CHUNK = 20  # the process shares one Redis pool (100 connections) with its workers
 WAIT_EVENTS = {"T": "wait_timeout", "E": "wait_expired", "S": "wait_expired"}
+CAMPAIGN_FIRE = "C"
 log = logging.getLogger(__name__)
 
 
@@ -58,7 +60,16 @@ async def fire_due(now: datetime | None = None) -> int:
     if not fires:
         return 0
     waits = [f for f in fires if f.fire_type in WAIT_EVENTS]
-    campaign = [f for f in fires if f.fire_type == "C"]
+    campaign = [f for f in fires if f.fire_type == CAMPAIGN_FIRE]
+    unknown = [f for f in fires if f.fire_type not in WAIT_EVENTS and f.fire_type != CAMPAIGN_FIRE]
+    if unknown:
+        # no owner: they stay claimed (and come back every RETRY_AFTER, logged and counted each time) rather
+        # than being deleted unseen
+        UNKNOWN_FIRES.inc(len(unknown))
+        log.error(
+            "contact fires of unknown type left in place",
+            extra={"fire_ids": [f.id for f in unknown], "types": sorted({f.fire_type for f in unknown})},
+        )
     await _queue_waits(waits, until)
     await _queue_campaign(campaign, claim)
     return len(fires)
