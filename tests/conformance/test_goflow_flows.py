@@ -11,6 +11,7 @@ import pytest
 from goflow_support.normalize import diff, normalize
 from goflow_support.outcome import check_case
 from goflow_support.paths import GOFLOW, known_failures, load_json
+from goflow_support.pretty import pretty_write_extras
 from goflow_support.services import MockAirtime, MockEmail, MockLLM
 from goflow_support.universe import MockHTTP, mock_clock, mock_uuids, seeded_rng
 
@@ -34,6 +35,7 @@ def compact_session(s: dict[str, Any]) -> dict[str, Any]:
     for r in s.get("runs") or []:
         r = dict(r)
         r.pop("expires_on", None)
+        r.pop("raw_extras", None)  # ours: extras' texts kept beside the results (goflow keeps raw bytes)
         if r.get("exited_on"):  # goflow's Compact() drops these from runs that have ended
             r.pop("path", None)
             r.pop("locals", None)
@@ -75,6 +77,7 @@ def _run(name: str, round_trip: bool = False) -> None:
                 # as the services do: persist the session between sprints and read it back
                 data = orjson.loads(orjson.dumps(session.to_json()))
                 session = engine.read_session(assets, data, environment=case.get("environment"))
+            pretty_write_extras(session)  # goflow's runner writes the session pretty and reads it back
             sprint = engine.resume(session, case["resumes"][i - 1])
         problems += [
             f"sprint {i} events{d}" for d in diff(normalize(sprint.events), normalize(expected["events"]))

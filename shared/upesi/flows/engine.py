@@ -149,7 +149,6 @@ class Engine:
         for r in session.runs:
             if r.webhook is not None and not r.webhook_persist:
                 r.webhook = None  # too big to keep beyond the sprint it was called in
-            r.raw_extras.clear()  # as received only in the sprint they came in (as after a session write)
         session.steps_this_sprint = 0
         session.sprints += 1
 

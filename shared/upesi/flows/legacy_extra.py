@@ -30,10 +30,19 @@ def legacy_key(key: str) -> str:
 
 def extra_text(extra: Any) -> str:
     """An extra as the JSON text goflow keeps for it: compact, keys sorted, <>& escaped, as Go writes
-    the maps routers make. (A webhook body is shown as received for the rest of the sprint it came in,
-    see Run.raw_extras; after that goflow writes it compact in its received key order, we sorted.)"""
+    the maps routers make. (A webhook body is kept as its text instead, see Run.raw_extras.)"""
     text = json.dumps(extra, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# a JSON string (kept) or a run of insignificant whitespace (dropped)
+_STRING_OR_SPACE = re.compile(r'("(?:[^"\\]|\\.)*")|[ \t\n\r]+')
+
+
+def go_compact(text: str) -> str:
+    """Valid JSON text as Go's encoder writes a json.RawMessage (goflow's result extra) inside a session:
+    insignificant whitespace removed, nothing else touched (key order, escapes; jsonx doesn't escape <>&)."""
+    return _STRING_OR_SPACE.sub(r"\1", text)
 
 
 def _add_values(values: dict[str, Any], items: Any) -> None:
@@ -45,17 +54,16 @@ def _add_values(values: dict[str, Any], items: Any) -> None:
             values[str(i)] = v
 
 
-def _add_results(
-    values: dict[str, Any], results: dict[str, dict[str, Any]], raw: dict[str, str] | None = None
-) -> None:
+def _add_results(values: dict[str, Any], results: dict[str, dict[str, Any]], raw: Any = None) -> None:
     # oldest first (a stable sort, as results with the same time keep their order)
     for r in sorted(results.values(), key=lambda r: r.get("created_on") or ""):
         extra = r.get("extra")
         if extra is None:
             continue
         key = result_key(r.get("name") or "")
-        # as received when we still have it (goflow keeps the bytes), else written as goflow writes it
-        values[key] = (raw or {}).get(key) or extra_text(extra)
+        # the text kept for it (goflow keeps the bytes), else written as goflow writes the maps routers make
+        text = raw.get(key) if isinstance(raw, dict) else None
+        values[key] = text if isinstance(text, str) and text else extra_text(extra)
         _add_values(values, extra)
 
 
@@ -64,6 +72,7 @@ def legacy_extra(session: Session, run: Run) -> Any:
     values: dict[str, Any] = {}
     _add_values(values, trigger.get("params"))
     if trigger.get("type") == "flow_action":
-        _add_results(values, (trigger.get("run_summary") or {}).get("results") or {})
+        summary = trigger.get("run_summary") or {}
+        _add_results(values, summary.get("results") or {}, summary.get("raw_extras"))
     _add_results(values, run.results, run.raw_extras)
     return from_json(values)

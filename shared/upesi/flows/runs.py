@@ -56,6 +56,23 @@ def result_key(name: str) -> str:
     return _SNAKE_RE.sub("_", name.strip()).lower()
 
 
+def raw_extras_json(results: dict[str, dict[str, Any]], raw_extras: dict[str, str]) -> dict[str, str]:
+    """The extras' texts as a session write leaves them (compacted, as Go writes a json.RawMessage), for
+    the results that still have that extra; only where the text is not what the parsed extra gives anyway
+    (extra_text: compact, sorted keys), so most sessions keep goflow's shape exactly."""
+    from upesi.flows.legacy_extra import extra_text, go_compact
+
+    out = {}
+    for key, text in raw_extras.items():
+        extra = (results.get(key) or {}).get("extra")
+        if extra is None:
+            continue
+        compact = go_compact(text)
+        if compact != extra_text(extra):
+            out[key] = compact
+    return out
+
+
 @dataclass
 class Step:
     uuid: str
@@ -102,8 +119,10 @@ class Run:
     had_input: bool = False
     webhook: dict[str, Any] | None = None  # the last webhook call, for @webhook
     webhook_persist: bool = True
-    # result extras as received this sprint (a webhook body, spacing and key order included), by result
-    # key: @legacy_extra shows them as goflow does; not persisted (goflow's re-written form is compact)
+    # result extras kept as text, by result key (a webhook body: goflow keeps the bytes, so @legacy_extra
+    # shows it as received, and after a session write compact in its received key order). Session JSON
+    # is stored as JSONB, which reorders an object's keys, so the text is written beside the results
+    # (see raw_extras_json) and read back from there.
     raw_extras: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     expires_on: dt.datetime | None = None
     # the times read from session JSON (see read_time), by field name
@@ -128,6 +147,10 @@ class Run:
         }
         if self.results:
             d["results"] = self.results
+            if self.raw_extras:
+                raw = raw_extras_json(self.results, self.raw_extras)
+                if raw:
+                    d["raw_extras"] = raw
         # locals named with a leading underscore are action outputs used within the sprint only
         kept = {k: v for k, v in self.locals.items() if not k.startswith("_")}
         if kept:
@@ -165,6 +188,7 @@ class Run:
             exited_on=time_of("exited_on"),
             path=[Step.from_json(s) for s in d.get("path") or []],
             results=dict(d.get("results") or {}),
+            raw_extras={k: v for k, v in (d.get("raw_extras") or {}).items() if isinstance(v, str)},
             locals=dict(d.get("locals") or {}),
             parent_uuid=d.get("parent_uuid") or "",
             had_input=bool(d.get("had_input")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.parse
 from dataclasses import dataclass
@@ -19,6 +20,16 @@ MAX_EXTRA_CHARS = 10_000  # bigger JSON bodies aren't kept as a result's extra
 DEFAULT_TIMEOUT = 15.0  # mailroom's webhook time-out
 
 
+# gocommon httpx.ReplaceEscapedNulls: `\\u0000` is an escaped backslash before "u0000", so only an odd
+# number of backslashes escapes a NUL
+_ESCAPED_NULS = re.compile(r"\\+u0{4}")
+
+
+def _drop_escaped_nul(m: re.Match[str]) -> str:
+    slashes = m.group().count("\\")
+    return m.group() if slashes % 2 == 0 else "\\" * (slashes - 1)
+
+
 @dataclass
 class WebhookCall:
     method: str
@@ -33,12 +44,23 @@ class WebhookCall:
     response_size: int | None = None  # when the response isn't all in `response`: its full size
     retries: int = 0  # attempts the host's HTTP client made after the first (it decides when to retry)
 
-    def json(self) -> Any:
-        """The response body parsed as JSON, or None if it isn't JSON."""
+    def response_json(self) -> tuple[str, Any] | None:
+        """The body as goflow keeps it for @webhook.json and a result's extra (utils.ExtractJSON), as text
+        and parsed: invalid UTF-8, NUL bytes and escaped NULs removed, if what is left is JSON; else None."""
+        if not self.body:
+            return None
+        text = self.body.decode("utf-8", errors="ignore").replace("\x00", "")
+        if "u0000" in text:
+            text = _ESCAPED_NULS.sub(_drop_escaped_nul, text)
         try:
-            return orjson.loads(self.body) if self.body else None
+            return text, orjson.loads(text)
         except orjson.JSONDecodeError:
             return None
+
+    def json(self) -> Any:
+        """The response body parsed as JSON (see response_json), or None if it isn't JSON."""
+        found = self.response_json()
+        return None if found is None else found[1]
 
     def event(self) -> dict[str, Any]:
         e: dict[str, Any] = {"type": "webhook_called", "url": self.url}

@@ -39,9 +39,11 @@ def validate(action: dict[str, Any], where: str) -> None:
 
 def save_webhook(session: Session, run: Run, node: Node, result_name: str, wc: WebhookCall) -> None:
     """@webhook for the rest of the sprint, and the result if the action names one."""
-    body = wc.json()
-    small = len(wc.body) <= MAX_EXTRA_CHARS
-    # a too-big response is usable for the rest of this sprint but isn't kept on the run
+    found = wc.response_json()
+    text, body = found if found is not None else (None, None)
+    size = 0 if text is None else len(text.encode())
+    # a bigger response is usable for the rest of this sprint but isn't kept on the run (goflow's
+    # persistWebhookBytesLimit, measured on the JSON it keeps; a body that isn't JSON keeps nothing)
     run.webhook = {
         "method": wc.method,
         "url": wc.url,
@@ -49,9 +51,10 @@ def save_webhook(session: Session, run: Run, node: Node, result_name: str, wc: W
         "headers": wc.headers,
         "json": body,
     }
-    run.webhook_persist = small
+    run.webhook_persist = size <= MAX_EXTRA_CHARS
     if result_name:
-        extra = body if body is not None and small else None
+        # goflow's resultExtraMaxBytes: strictly smaller
+        extra = body if text is not None and size < MAX_EXTRA_CHARS else None
         category = "Success" if wc.status == "success" else "Failure"
         set_result(
             session,
@@ -63,8 +66,9 @@ def save_webhook(session: Session, run: Run, node: Node, result_name: str, wc: W
             input_=f"{wc.method} {wc.url}",
             extra=extra,
         )
-        if extra is not None:
-            run.raw_extras[result_key(result_name)] = wc.body.decode("utf-8", errors="replace")
+        if extra is not None and text is not None:
+            # the text as received: goflow keeps the bytes, and @legacy_extra shows them
+            run.raw_extras[result_key(result_name)] = text
 
 
 def clear_webhook(run: Run) -> None:

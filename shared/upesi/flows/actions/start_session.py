@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.actions.recipients import resolve_recipients
 from upesi.flows.events import error_event, missing_dependency
+from upesi.flows.runs import raw_extras_json
 
 if TYPE_CHECKING:
     from upesi.flows.definition import Node
@@ -19,13 +20,18 @@ REQUIRED = ("flow",)
 
 
 def run_summary(session: Session, run: Run) -> dict[str, Any]:
-    return {
+    summary = {
         "uuid": run.uuid,
         "flow": dict(run.flow_ref),
         "contact": copy.deepcopy(session.contact),
         "status": run.status,
         "results": copy.deepcopy(run.results),
     }
+    # the extras' texts as goflow's summary carries them (raw bytes), for the new session's @legacy_extra
+    raw = raw_extras_json(run.results, run.raw_extras) if run.raw_extras else None
+    if raw:
+        summary["raw_extras"] = raw
+    return summary
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:
