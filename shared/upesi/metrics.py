@@ -41,3 +41,9 @@ SPOOL_REFUSED = Counter(
     ["kind"],
     registry=REGISTRY,
 )
+POST_COMMIT_PUSH_DEFERRED = Counter(
+    "upesi_post_commit_push_deferred_total",
+    "Tasks of committed writes Redis did not take, left to mailroom's recovery crons",
+    ["task_type"],
+    registry=REGISTRY,
+)
