@@ -206,7 +206,41 @@ def median_ms(call, repeat: int = REPEAT) -> float:  # type: ignore[no-untyped-d
     return statistics.median(times)
 
 
-def api_figures(base: str, token: str) -> None:
+def _process_cpu(pid: int) -> float:
+    """CPU seconds of every thread of a local process (nanoseconds from the scheduler)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that ended meanwhile
+    return total / 1e9
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of the PostgreSQL backends connected to the benchmark's database (the server is local)."""
+
+    async def backends() -> list[int]:
+        conn = await asyncpg.connect(services.pg_dsn("postgres"))
+        try:
+            return [
+                r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", DB)
+            ]
+        finally:
+            await conn.close()
+
+    total = 0.0
+    for pid in asyncio.run(backends()):
+        try:
+            total += _process_cpu(pid)
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def api_figures(base: str, token: str, web_pid: int) -> None:
+    """Median wall time per request, and the CPU each request took in web and in PostgreSQL (averaged over
+    the repeats; the machine's load does not inflate it)."""
     headers = {"Authorization": f"Token {token}"}
     client = httpx.Client(base_url=base, headers=headers, timeout=120)
 
@@ -225,11 +259,15 @@ def api_figures(base: str, token: str) -> None:
         ("API runs page", page("/api/v2/runs.json")),
         ("API messages page (inbox)", page("/api/v2/messages.json", folder="inbox")),
     ):
+        call()  # warm, and the pool's connections exist before the CPU is read
+        web0, pg0 = _process_cpu(web_pid), _postgres_cpu()
         ms = median_ms(call)
+        web_cpu = (_process_cpu(web_pid) - web0) * 1000 / (REPEAT + 1)
+        pg_cpu = (_postgres_cpu() - pg0) * 1000 / (REPEAT + 1)
         baseline = baseline or ms
         print(
             f"{label:40} median {ms:7.1f} ms  {'ok' if ms < 50 else 'MISSES 50 ms'}  x{ms / baseline:.1f} of the "
-            f"baseline  ({load()})",
+            f"baseline  CPU: web {web_cpu:.1f} ms, postgres {pg_cpu:.1f} ms  ({load()})",
             flush=True,
         )
 
@@ -370,7 +408,7 @@ def main() -> None:
         from tests.support.processes import wait_for_http
 
         wait_for_http(f"http://127.0.0.1:{port}/health", timeout=180, proc=web)
-        api_figures(f"http://127.0.0.1:{port}", ws["token"])
+        api_figures(f"http://127.0.0.1:{port}", ws["token"], web.pid)
     finally:
         web.terminate()
         web.wait()
