@@ -46,3 +46,9 @@ UNKNOWN_FIRES = Counter(
     "Due contact fires of a type no handler owns (left in place, logged)",
     registry=REGISTRY,
 )
+POST_COMMIT_PUSH_DEFERRED = Counter(
+    "upesi_post_commit_push_deferred_total",
+    "Tasks of committed writes Redis did not take, left to mailroom's recovery crons",
+    ["task_type"],
+    registry=REGISTRY,
+)

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.models import Flow, FlowStart, Org
 from upesi.db.models.flows import flow_start_contacts, flow_start_groups
 from upesi.domain.errors import DomainError
-from upesi.queues.redis import get_redis
-from upesi.queues.tasks import StartFlow, queue_task
+from upesi.queues.committed import push_committed
+from upesi.queues.tasks import StartFlow
 
 ARCHIVED = "This flow is archived and can no longer be started."
 NO_RECIPIENTS = "Must specify at least one group, contact or URN"
@@ -67,5 +67,5 @@ async def create_flow_start(
 
 async def queue_flow_start(*, org: Org, start: FlowStart) -> None:
     """Hand a committed start to mailroom (start_flow on the batch queue). A start left unqueued (the process
-    died between commit and push) is queued by mailroom's retry cron a minute later."""
-    await queue_task(get_redis(), org.id, StartFlow(start_id=start.id))
+    died between commit and push, or Redis did not take it) is queued by mailroom's queue_pending cron."""
+    await push_committed(org.id, StartFlow(start_id=start.id))

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from upesi.db.models import Broadcast
-from upesi.queues.redis import get_redis
-from upesi.queues.tasks import SendBroadcast, queue_task
+from upesi.queues.committed import push_committed
+from upesi.queues.tasks import SendBroadcast
 from web.ui import msgs, scheduled_broadcasts
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.schedule_form import ScheduleError, ScheduleInput, build_schedule
@@ -83,7 +83,7 @@ async def send_broadcast(
     await save_recipients(ctx.db, bcast.id, recipients)
     await ctx.db.commit()  # before the task: mailroom must find the broadcast
     if schedule is None:
-        await queue_task(get_redis(), ctx.org.id, SendBroadcast(broadcast_id=bcast.id))
+        await push_committed(ctx.org.id, SendBroadcast(broadcast_id=bcast.id))
     return bcast
 
 

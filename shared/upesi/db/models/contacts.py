@@ -6,14 +6,17 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     UniqueConstraint,
+    func,
+    text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from upesi.db.base import Base, Created, IntPK, Modified, UUIDStr, link_table
@@ -26,7 +29,23 @@ FIELD_VALUE_TYPES = {"T": "text", "N": "number", "D": "datetime", "S": "state", 
 
 class Contact(Base):
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_org_modified", "org_id", "modified_on"),)
+    __table_args__ = (
+        # the API pages by (modified_on, id); contactql's searches (migration 0021)
+        Index("ix_contacts_org_modified_id", "org_id", "modified_on", "id"),
+        Index(
+            "ix_contacts_fields_search",
+            "fields_search",
+            postgresql_using="gin",
+            postgresql_ops={"fields_search": "jsonb_path_ops"},
+        ),
+        Index(
+            "ix_contacts_name_trgm",
+            func.lower(text("name")).label("name_lower"),
+            postgresql_using="gin",
+            postgresql_ops={"name_lower": "gin_trgm_ops"},
+        ),
+        Index("ix_contacts_org_name", "org_id", func.lower(func.btrim(text("name")))),
+    )
 
     id: Mapped[IntPK]
     uuid: Mapped[UUIDStr]
@@ -37,6 +56,10 @@ class Contact(Base):
     status: Mapped[str] = mapped_column(String(1), default="A", server_default="A")
     # {field_uuid: {"text": ..., "number": ..., "datetime": ..., "state": ..., ...}} as RapidPro stores them
     fields: Mapped[dict] = mapped_column(default=dict, server_default="{}")
+    # `fields` as contactql's equality compares it, for its GIN index (migration 0021); never loaded with the row
+    fields_search: Mapped[dict | None] = mapped_column(
+        JSONB, Computed("contact_fields_search(fields)", persisted=True), deferred=True
+    )
     current_session_uuid: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
     current_flow_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("flows.id", ondelete="SET NULL")

@@ -84,7 +84,9 @@ class FlowRun(Base):
     __tablename__ = "flow_runs"
     __table_args__ = (
         Index("ix_flow_runs_flow_created", "flow_id", "created_on"),
-        Index("ix_flow_runs_org_modified", "org_id", "modified_on"),
+        Index(
+            "ix_flow_runs_org_modified_id", "org_id", "modified_on", "id"
+        ),  # the API pages by (modified_on, id)
     )
 
     id: Mapped[IntPK]

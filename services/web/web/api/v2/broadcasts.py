@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Broadcast, Contact, ContactGroup, Msg
 from upesi.db.models.msgs import broadcast_contacts, broadcast_groups
-from upesi.queues.redis import get_redis
-from upesi.queues.tasks import SendBroadcast, queue_task
+from upesi.queues.committed import push_committed
+from upesi.queues.tasks import SendBroadcast
 from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import is_language, read_body, string, translations
@@ -163,7 +163,7 @@ async def send_broadcast(request: Request, ctx: APIContext) -> Any:
         )
         await session.refresh(broadcast)
         shape = (await serialize_broadcasts(session, [broadcast], ctx.org.is_anon))[0]
-    await queue_task(get_redis(), ctx.org_id, SendBroadcast(broadcast_id=broadcast.id))
+    await push_committed(ctx.org_id, SendBroadcast(broadcast_id=broadcast.id))
     return created(shape)
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import exists, func, select
 
 from upesi.db.engine import transaction
 from upesi.db.models import Channel, Contact, ContactURN, Label, Media, Msg, msg_labels
-from upesi.queues.redis import get_redis
-from upesi.queues.tasks import SendMsg, queue_task
+from upesi.queues.committed import push_committed
+from upesi.queues.tasks import SendMsg
 from upesi.quick_replies import encode
 from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
@@ -256,5 +256,5 @@ async def send_message(request: Request, ctx: APIContext) -> Any:
         shape = (await serialize_msgs(session, [msg], ctx.org.is_anon))[0]
     if queued:
         # after the commit, so mailroom always finds the row
-        await queue_task(get_redis(), ctx.org_id, SendMsg(msg_id=msg.id))
+        await push_committed(ctx.org_id, SendMsg(msg_id=msg.id))
     return created(shape)
