@@ -7,6 +7,7 @@ from sqlalchemy import select
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error, assert_errors, ids_of
+from tests.web.api.test_actions import drain
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, CampaignEvent
 from upesi.queues.fair import QUEUE_BATCH, FairQueue
@@ -112,9 +113,14 @@ async def test_endpoint(api: API) -> None:
     assert (stored.event_type, stored.relative_to_key, stored.offset, stored.unit, stored.translations) == (
         "M", "created_on", 15, "D", {"eng": "Nice unit of work"})  # fmt: skip
 
+    await drain(api.ws.org_id)
     resp = await api.post(url, _body(c1, flow=str(flow.uuid)))
     assert resp.status_code == 201
     event2 = resp.json()
+    # mailroom is asked to schedule it
+    assert [(t.type, t.task) for t in await drain(api.ws.org_id)] == [
+        ("schedule_campaign_event", {"event_id": (await _event(event2["uuid"])).id})
+    ]
     assert event2["flow"] == {"uuid": str(flow.uuid), "name": "Test Flow"} and event2["message"] is None
     stored = await _event(event2["uuid"])
     assert (stored.event_type, stored.offset, stored.unit, stored.translations, stored.base_language) == (
