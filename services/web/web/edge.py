@@ -26,6 +26,9 @@ from upesi.outages import down_service
 MAX_BODY = 20 * 1024 * 1024  # forms and JSON; file uploads (multipart) are limited where they are read
 NUL = "\x00"
 NUL_MESSAGE = "contains a NUL character, which is not allowed"
+API_NUL_MESSAGE = (
+    "Null characters are not allowed."  # DRF's ProhibitNullCharactersValidator, as RapidPro answers
+)
 _BAD_VALUE_ERRORS = (
     asyncpg.exceptions.DataError,  # invalid text representation (UUIDs), out of range, bad encoding...
     asyncpg.exceptions.InvalidTextRepresentationError,
@@ -36,14 +39,17 @@ _QUOTED = re.compile(r"""(?:argument \$\d+: '(?P<a>[^']*)'|: "(?P<b>[^"]*)")""")
 
 
 class BadInput(Exception):
-    def __init__(self, status: int, field: str | None, message: str) -> None:
+    def __init__(self, status: int, field: str | None, message: str, path: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.status, self.field, self.message = status, field, message
+        self.path = (
+            path  # a JSON body's keys and indexes down to the bad value (the API nests errors by them)
+        )
 
 
-def _nul_in(value: Any, path: str) -> str | None:
-    """The path of the first string (or key) in a JSON value that holds a NUL."""
-    stack: list[tuple[Any, str]] = [(value, path)]
+def _nul_in(value: Any) -> tuple[str, ...] | None:
+    """The keys and indexes down to the first string (or key) in a JSON value that holds a NUL."""
+    stack: list[tuple[Any, tuple[str, ...]]] = [(value, ())]
     while stack:
         item, where = stack.pop()
         if isinstance(item, str):
@@ -53,10 +59,14 @@ def _nul_in(value: Any, path: str) -> str | None:
             for key, sub in item.items():
                 if NUL in key:
                     return where
-                stack.append((sub, f"{where}.{key}" if where else key))
+                stack.append((sub, (*where, key)))
         elif isinstance(item, list):
-            stack.extend((sub, f"{where}[{i}]") for i, sub in enumerate(item))
+            stack.extend((sub, (*where, str(i))) for i, sub in enumerate(item))
     return None
+
+
+def _dotted(path: tuple[str, ...]) -> str:
+    return "".join(f"[{p}]" if p.isdigit() and i else (f".{p}" if i else p) for i, p in enumerate(path))
 
 
 def _check_pairs(pairs: list[tuple[str, str]]) -> None:
@@ -84,8 +94,8 @@ def check_request(scope: Scope, body: bytes | None) -> None:
             raise BadInput(400, None, "JSON body nested too deeply") from None
         except ValueError:
             return  # the endpoint reports malformed JSON in its own words
-        if (where := _nul_in(parsed, "")) is not None:
-            raise BadInput(400, where or "body", NUL_MESSAGE)
+        if (where := _nul_in(parsed)) is not None:
+            raise BadInput(400, _dotted(where) or "body", NUL_MESSAGE, where)
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -128,6 +138,13 @@ class EdgeChecks:
                 body = await _read(receive)
             check_request(scope, body)
         except BadInput as e:
+            if e.path and scope.get("path", "").startswith("/api/"):
+                # RapidPro's shape: the error under its field, nested by key or index ({"fields": {"x": [...]}})
+                nested: Any = [API_NUL_MESSAGE]
+                for part in reversed(e.path[1:]):
+                    nested = {part: nested}
+                await JSONResponse({e.path[0]: nested}, status_code=400)(scope, receive, send)
+                return
             await error_response(Request(scope), e.status, e.field, e.message)(scope, receive, send)
             return
         if body is None:

@@ -136,7 +136,8 @@ async def touch(session: AsyncSession, *, contact_ids: list[int]) -> None:
 async def delete_contacts(session: AsyncSession, *, org_id: int, contact_ids: list[int]) -> None:
     """Soft delete as RapidPro's release: the row stays inactive with its personal data cleared, URNs are
     detached (kept so message history keeps its addresses) and group memberships go. The caller asks
-    mailroom to interrupt their sessions once the transaction has committed."""
+    mailroom to interrupt their sessions once the transaction has committed. Their messages are deleted (as
+    RapidPro's full release does), the soft way the message_actions delete does it: visibility D."""
     await session.execute(
         update(Contact)
         .where(Contact.id.in_(contact_ids), in_workspace(Contact, org_id))
@@ -147,4 +148,9 @@ async def delete_contacts(session: AsyncSession, *, org_id: int, contact_ids: li
     )
     await session.execute(
         delete(contact_group_contacts).where(contact_group_contacts.c.contact_id.in_(contact_ids))
+    )
+    await session.execute(
+        update(Msg)
+        .where(Msg.contact_id.in_(contact_ids), in_workspace(Msg, org_id), Msg.visibility != "D")
+        .values(visibility="D", modified_on=func.now())
     )

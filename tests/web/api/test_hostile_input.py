@@ -52,9 +52,12 @@ async def test_api_reads_never_answer_500(api: API, bad: str) -> None:
 
 async def test_nul_names_the_field_and_deep_json_is_refused(api: API) -> None:
     resp = await api.post("contacts.json", {"name": "Bad\x00Name"})
-    assert resp.status_code == 400 and resp.json() == {
-        "name": ["contains a NUL character, which is not allowed"]
-    }
+    assert resp.status_code == 400 and resp.json() == {"name": ["Null characters are not allowed."]}
+    # nested by key and index, as RapidPro's serializers nest them
+    resp = await api.post(
+        "broadcasts.json", {"urns": ["tel:+250788123123", "tel:\x00"], "text": {"eng": "hi"}}
+    )
+    assert resp.status_code == 400 and resp.json() == {"urns": {"1": ["Null characters are not allowed."]}}
     deep = "[" * 100_000 + "]" * 100_000
     resp = await api.client.post(
         "/api/v2/contacts.json", content=deep, headers=api.headers() | {"content-type": "application/json"}

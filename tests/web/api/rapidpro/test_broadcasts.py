@@ -2,17 +2,20 @@
 may be sent, ported; and that quick replies keep their language and type all the way to courier."""
 
 import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.mailroom.test_support_batch import run_tasks
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
-from tests.web.api.rapidpro.support import assert_error, set_org
+from tests.web.api.rapidpro.support import assert_error, ids_of, set_org
 from upesi.db.engine import transaction
 from upesi.db.models import Broadcast, Media, Msg
 from upesi.queues.outgoing import queue_name
 from upesi.queues.redis import get_redis
+from web.api.v2.values import fmt_dt
 
 
 async def _media(org_id: int, name: str, content_type: str) -> Media:
@@ -177,3 +180,76 @@ async def test_message_quick_replies(api: API) -> None:
             "messages.json", {"contact": joe.uuid, "text": "Hi", "quick_replies": [{"text": "ok"}, bad]}
         )
         assert_error(resp, ("quick_replies", "1"), message)
+
+
+async def test_listing(api: API) -> None:
+    """RapidPro's listing: newest first, scheduled broadcasts and other workspaces' left out, progress from the
+    recipients counted and the messages created; id, uuid, before and after filters."""
+    url = "broadcasts.json"
+    for token in (None, api.ws.tokens["agent"]):
+        headers = api.headers(token) if token else {}
+        assert (await api.client.get("/api/v2/broadcasts.json", headers=headers)).status_code == 403
+        assert (await api.client.post("/api/v2/broadcasts.json", json={}, headers=headers)).status_code == 403
+    assert (await api.delete(url)).status_code == 405
+    joe = await f.contact(api.ws.org_id, "Joe Blow", urns=["tel:+250788123123"])
+    frank = await f.contact(api.ws.org_id, "Frank", urns=["facebook:123456"])
+    reporters = await f.group(api.ws.org_id, "Reporters", [joe, frank])
+    hans = await f.contact(api.other.org_id, "Hans Gruber", urns=["tel:+4921551511"])
+
+    bodies = [
+        {"text": "Hello 1", "urns": ["facebook:12345"]},
+        {"text": "Hello 2", "contacts": [str(joe.uuid)]},
+        {"text": "Hello 3", "contacts": [str(frank.uuid)]},
+        {"text": "Hello 4", "urns": ["facebook:12345"], "contacts": [str(joe.uuid)], "groups": [str(reporters.uuid)]},
+        {"text": "Scheduled", "contacts": [str(joe.uuid)]},
+    ]  # fmt: skip
+    made = []
+    for body in bodies:
+        resp = await api.post(url, body)
+        assert resp.status_code == 201, resp.text
+        made.append(resp.json())
+    other = await api.post(
+        url, {"text": "Different org...", "contacts": [str(hans.uuid)]}, token=api.other.token
+    )
+    assert other.status_code == 201
+    base = datetime.now(UTC) - timedelta(hours=1)
+    rows = {}
+    async with transaction() as s:
+        for i, (b, status, count) in enumerate(zip(made, "PPCFP", (None, None, 1, 2, None), strict=True)):
+            values: dict[str, Any] = {"status": status, "contact_count": count,
+                                      "created_on": base + timedelta(minutes=i)}  # fmt: skip
+            if i == 4:
+                values["schedule"] = {"repeat_period": "D", "next_fire": base.isoformat()}
+            await s.execute(update(Broadcast).where(Broadcast.uuid == b["uuid"]).values(**values))
+        bcast4 = (await s.execute(select(Broadcast).where(Broadcast.uuid == made[3]["uuid"]))).scalar_one()
+        rows = {b.uuid: b for b in (await s.execute(select(Broadcast))).scalars()}
+    for contact in (joe, frank):  # the messages bcast4 created
+        await f.msg(api.ws.org_id, contact, "Hello 4", direction="O", status="W", broadcast_id=bcast4.id)
+
+    newest_first = [made[3]["uuid"], made[2]["uuid"], made[1]["uuid"], made[0]["uuid"]]
+    for token in (api.ws.tokens["editor"], api.ws.token):
+        resp = await api.get(url, token=token)
+        assert ids_of(resp) == newest_first
+    results = resp.json()["results"]
+    b2, b4 = rows[made[1]["uuid"]], rows[made[3]["uuid"]]
+    assert results[2] == {
+        "uuid": b2.uuid, "id": b2.id, "status": "pending", "progress": {"total": -1, "started": 0}, "urns": [],
+        "contacts": [{"uuid": str(joe.uuid), "name": "Joe Blow"}], "groups": [], "text": {"eng": "Hello 2"},
+        "attachments": {"eng": []}, "quick_replies": {"eng": []}, "base_language": "eng",
+        "created_on": fmt_dt(b2.created_on),
+    }  # fmt: skip
+    assert results[0] == {
+        "uuid": b4.uuid, "id": b4.id, "status": "failed", "progress": {"total": 2, "started": 2},
+        "urns": ["facebook:12345"], "contacts": [{"uuid": str(joe.uuid), "name": "Joe Blow"}],
+        "groups": [{"uuid": str(reporters.uuid), "name": "Reporters"}], "text": {"eng": "Hello 4"},
+        "attachments": {"eng": []}, "quick_replies": {"eng": []}, "base_language": "eng",
+        "created_on": fmt_dt(b4.created_on),
+    }  # fmt: skip
+    b3 = rows[made[2]["uuid"]]
+    assert ids_of(await api.get(url, id=str(b3.id))) == [b3.uuid]
+    assert ids_of(await api.get(url, uuid=b3.uuid)) == [b3.uuid]
+    assert ids_of(await api.get(url, before=fmt_dt(b2.created_on))) == [made[1]["uuid"], made[0]["uuid"]]
+    assert ids_of(await api.get(url, after=fmt_dt(b3.created_on))) == [made[3]["uuid"], made[2]["uuid"]]
+    await set_org(api.ws.org_id, is_anon=True)
+    resp = await api.get(url, id=str(rows[made[0]["uuid"]].id))
+    assert ids_of(resp) == [made[0]["uuid"]] and resp.json()["results"][0]["urns"] is None

@@ -5,8 +5,9 @@ from sqlalchemy import select
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error
+from tests.web.api.test_actions import drain
 from upesi.db.engine import transaction
-from upesi.db.models import Contact, contact_group_contacts
+from upesi.db.models import Contact, Msg, contact_group_contacts
 
 
 async def _members(group_id: int) -> set[int]:
@@ -15,6 +16,15 @@ async def _members(group_id: int) -> set[int]:
             select(contact_group_contacts.c.contact_id).where(contact_group_contacts.c.group_id == group_id)
         )
         return set(rows.scalars())
+
+
+async def _visibilities(msgs: dict[int, Msg]) -> dict[int, str]:
+    async with transaction() as s:
+        rows = await s.execute(
+            select(Msg.id, Msg.visibility).where(Msg.id.in_([m.id for m in msgs.values()]))
+        )
+        by_id = dict(rows.all())
+    return {contact_id: by_id[m.id] for contact_id, m in msgs.items()}
 
 
 async def test_endpoint(api: API) -> None:
@@ -29,6 +39,9 @@ async def test_endpoint(api: API) -> None:
 
     assert (await api.get("contact_actions.json")).status_code == 405
     assert (await api.delete("contact_actions.json")).status_code == 405
+    assert (await api.client.post("/api/v2/contact_actions.json", json={})).status_code == 403
+    # incoming messages of four of them
+    msgs = {c.id: await f.msg(api.ws.org_id, c, "Hello") for c in (c1, c2, c3, c4)}
 
     resp = await api.post("contact_actions.json", {"contacts": [str(x) for x in range(101)], "action": "add",
                                                    "group": "Testers"}, token=api.ws.tokens["agent"])  # fmt: skip
@@ -95,6 +108,21 @@ async def test_endpoint(api: API) -> None:
         )
     assert [statuses[c.id] for c in (c1, c2, c3, c4)] == ["A", "B", "B", "B"]
 
+    # interrupt contacts 1 and 2: one task for mailroom, which ends their sessions
+    await drain(api.ws.org_id)
+    resp = await api.post("contact_actions.json", {"contacts": [c1.uuid, c2.uuid], "action": "interrupt"})
+    assert resp.status_code == 204
+    assert [(t.type, t.task) for t in await drain(api.ws.org_id)] == [
+        ("interrupt_contacts", {"contact_ids": [c1.id, c2.id]})
+    ]
+
+    # archive the incoming messages of contacts 1 and 2
+    resp = await api.post(
+        "contact_actions.json", {"contacts": [c1.uuid, c2.uuid], "action": "archive_messages"}
+    )
+    assert resp.status_code == 204
+    assert await _visibilities(msgs) == {c1.id: "A", c2.id: "A", c3.id: "V", c4.id: "V"}
+
     resp = await api.post(
         "contact_actions.json", {"contacts": [c3.uuid], "action": "block", "group": "Testers"}
     )
@@ -114,3 +142,5 @@ async def test_endpoint(api: API) -> None:
             ).scalars()
         )
     assert active == {c3.id, c4.id}
+    # their messages are deleted with them
+    assert await _visibilities(msgs) == {c1.id: "D", c2.id: "D", c3.id: "V", c4.id: "V"}

@@ -8,7 +8,8 @@ from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error, ids_of, set_org
 from upesi.db.engine import transaction
-from upesi.db.models import ContactURN, Label, msg_labels
+from upesi.db.models import ContactURN, Label, Media, Msg, msg_labels
+from web.api.v2.values import fmt_dt
 
 
 async def test_endpoint(api: API) -> None:
@@ -115,8 +116,27 @@ async def test_writes(api: API) -> None:
     resp = await api.post(url, {"contact": joe.uuid, "text": "Interesting"})
     assert resp.status_code == 201
     body = resp.json()
-    assert (body["channel"], body["urn"], body["direction"], body["status"], body["quick_replies"]) == (
-        {"uuid": str(channel.uuid), "name": channel.name}, "tel:+250788123123", "out", "queued", [])  # fmt: skip
+    async with transaction() as s:
+        msg = (await s.execute(select(Msg).where(Msg.uuid == body["uuid"]))).scalar_one()
+    assert body == {
+        "uuid": msg.uuid, "id": msg.id, "type": "text", "channel": {"uuid": str(channel.uuid), "name": channel.name},
+        "contact": {"uuid": str(joe.uuid), "name": "Joe Blow"}, "urn": "tel:+250788123123", "text": "Interesting",
+        "attachments": [], "quick_replies": [], "archived": False, "broadcast": None,
+        "created_on": fmt_dt(msg.created_on), "direction": "out", "flow": None, "labels": [], "media": None,
+        "modified_on": fmt_dt(msg.modified_on), "sent_on": None, "status": "queued", "visibility": "visible",
+    }  # fmt: skip
+    assert (msg.text, msg.attachments, msg.direction, msg.status) == ("Interesting", [], "O", "Q")
+    assert (await api.client.post("/api/v2/messages.json", json={})).status_code == 403
+
+    # an attachment as a media UUID, or as <content-type>:<url> of an uploaded media: sent as the media's URL
+    upload_uuid = f.uid()
+    upload = await f.add(Media(uuid=upload_uuid, org_id=api.ws.org_id, content_type="image/jpeg",
+                               filename="steve marten.jpg", path="steve marten.jpg",
+                               url=f"https://media.test/{upload_uuid}/steve%20marten.jpg"))  # fmt: skip
+    for given in (str(upload.uuid), f"image/jpeg:https://example.com/{upload.uuid}.jpg"):
+        resp = await api.post(url, {"contact": joe.uuid, "attachments": [given]})
+        assert resp.status_code == 201, resp.text
+        assert resp.json()["attachments"] == [{"content_type": "image/jpeg", "url": upload.url}]
     assert_error(await api.post(url, {"contact": joe.uuid, "text": "Hi", "attachments": ["xxxx"]}), "attachments",
                  "No such object: xxxx")  # fmt: skip
     missing = "67ffe746-8771-40fb-89c1-5388e7ddd439"
@@ -128,3 +148,19 @@ async def test_writes(api: API) -> None:
     resp = await api.post(url, {"contact": billy.uuid, "text": "well?"})
     assert resp.status_code == 201
     assert (resp.json()["channel"], resp.json()["urn"], resp.json()["status"]) == (None, None, "failed")
+
+
+async def test_filter_by_broadcast(api: API) -> None:
+    joe = await f.contact(api.ws.org_id, "Joe Blow", urns=["tel:+250788123123"])
+    frank = await f.contact(api.ws.org_id, "Frank", urns=["facebook:123456"])
+    resp = await api.post("broadcasts.json", {"text": "A beautiful broadcast", "contacts": [joe.uuid, frank.uuid]},
+                          token=api.ws.tokens["editor"])  # fmt: skip
+    assert resp.status_code == 201
+    broadcast_id = resp.json()["id"]
+    # the messages mailroom creates for it
+    sent = [await f.msg(api.ws.org_id, c, "A beautiful broadcast", direction="O", status="W",
+                        broadcast_id=broadcast_id) for c in (joe, frank)]  # fmt: skip
+    await f.msg(api.ws.org_id, joe, "not of it")
+    resp = await api.get("messages.json", token=api.ws.tokens["editor"], broadcast=str(broadcast_id))
+    assert ids_of(resp) == [str(m.uuid) for m in sorted(sent, key=lambda m: -m.id)]
+    assert {m["broadcast"] for m in resp.json()["results"]} == {broadcast_id}

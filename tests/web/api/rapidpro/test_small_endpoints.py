@@ -4,13 +4,13 @@ texts above all)."""
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error, assert_errors, ids_of, set_org
 from upesi.db.engine import transaction
-from upesi.db.models import Campaign, ContactGroup, Global, Label, Resthook, msg_labels
+from upesi.db.models import Campaign, CampaignEvent, ContactGroup, Global, Label, Resthook, msg_labels
 from web.api.v2.values import fmt_dt
 
 
@@ -133,17 +133,42 @@ async def test_labels_listing_permissions_rename_and_limit(api: API) -> None:
 
 async def test_campaigns(api: API) -> None:
     url = "campaigns.json"
+    for token in (None, api.ws.tokens["agent"]):
+        headers = api.headers(token) if token else {}
+        assert (await api.client.get("/api/v2/campaigns.json", headers=headers)).status_code == 403
+        assert (await api.client.post("/api/v2/campaigns.json", json={}, headers=headers)).status_code == 403
+    assert (await api.delete(url)).status_code == 405
     reporters = await f.group(api.ws.org_id, "Reporters")
     other_group = await f.group(api.ws.org_id, "Others")
     spammers = await f.group(api.other.org_id, "Spammers")
+    first = (await api.post(url, {"name": "Reminders #1", "group": str(reporters.uuid)})).json()
+    second = (await api.post(url, {"name": "Reminders #2", "group": str(reporters.uuid)})).json()
+    for token in (api.ws.tokens["editor"], api.ws.token):
+        assert (await api.get(url, token=token)).json()["results"] == [
+            {"uuid": second["uuid"], "name": "Reminders #2", "archived": False,
+             "group": {"uuid": str(reporters.uuid), "name": "Reporters"}, "created_on": second["created_on"]},
+            {"uuid": first["uuid"], "name": "Reminders #1", "archived": False,
+             "group": {"uuid": str(reporters.uuid), "name": "Reporters"}, "created_on": first["created_on"]},
+        ]  # fmt: skip
+    assert ids_of(await api.get(url, uuid=first["uuid"])) == [first["uuid"]]
     assert_errors(await api.post(url, {}, token=api.ws.tokens["editor"]),
                   {"name": "This field is required.", "group": "This field is required."})  # fmt: skip
     resp = await api.post(url, {"name": "Reminders #3", "group": str(reporters.uuid)})
     assert resp.status_code == 201
     campaign: dict[str, Any] = resp.json()
-    assert campaign | {"uuid": None, "created_on": None} == {
-        "uuid": None, "name": "Reminders #3", "archived": False,
-        "group": {"uuid": str(reporters.uuid), "name": "Reporters"}, "created_on": None}  # fmt: skip
+    async with transaction() as s:
+        stored = (await s.execute(select(Campaign).where(Campaign.uuid == campaign["uuid"]))).scalar_one()
+    assert campaign == {
+        "uuid": stored.uuid, "name": "Reminders #3", "archived": False,
+        "group": {"uuid": str(reporters.uuid), "name": "Reporters"}, "created_on": fmt_dt(stored.created_on)}  # fmt: skip
+    await f.field(api.ws.org_id, "field1", "Field1", value_type="D")
+    await f.field(api.ws.org_id, "field2", "Field2", value_type="D")
+    event_uuids = []
+    for key, text in (("field1", "1"), ("field2", "2")):
+        resp = await api.post("campaign_events.json", {"campaign": campaign["uuid"], "relative_to": key, "offset": 1,
+                                                       "unit": "weeks", "delivery_hour": -1, "message": text})  # fmt: skip
+        assert resp.status_code == 201
+        event_uuids.append(resp.json()["uuid"])
     resp = await api.post(url, {"name": "Reminders #3", "group": str(reporters.uuid)})
     assert_error(resp, "name", "This field must be unique.")
     spam = (await api.post(url, {"name": "Spam", "group": str(spammers.uuid)}, token=api.other.token)).json()
@@ -154,9 +179,25 @@ async def test_campaigns(api: API) -> None:
         url + f"?uuid={campaign['uuid']}", {"name": "Reminders III", "group": str(other_group.uuid)}
     )
     assert resp.status_code == 200 and resp.json()["group"]["uuid"] == str(other_group.uuid)
+    async with transaction() as s:
+        stored = (await s.execute(select(Campaign).where(Campaign.uuid == campaign["uuid"]))).scalar_one()
+        versions = (
+            await s.execute(select(CampaignEvent.fire_version).where(CampaignEvent.uuid.in_(event_uuids)))
+        ).scalars()
+        assert (stored.name, stored.group_id) == ("Reminders III", other_group.id)
+        # another group: both events are rescheduled (a new fire version each), as RapidPro's schedule_async
+        assert list(versions) == [2, 2]
     resp = await api.post(url + f"?uuid={spam['uuid']}", {"name": "Won't work", "group": str(spammers.uuid)})
     assert resp.status_code == 404
     assert ids_of(await api.get(url, uuid=campaign["uuid"])) == [campaign["uuid"]]
+    # neither a deleted nor an archived campaign can be updated
+    for values in ({"is_active": False}, {"is_active": True, "is_archived": True}):
+        async with transaction() as s:
+            await s.execute(update(Campaign).where(Campaign.uuid == first["uuid"]).values(**values))
+        resp = await api.post(
+            url + f"?uuid={first['uuid']}", {"name": "Won't work", "group": str(reporters.uuid)}
+        )
+        assert resp.status_code == 404
 
 
 async def test_globals_listing_permissions_and_dates(api: API) -> None:

@@ -152,8 +152,13 @@ async def write_event(request: Request, ctx: APIContext) -> Any:
         assert offset is not None and delivery_hour is not None
 
         if event is None:
+            # scheduling a new event is its first fire version, as RapidPro's schedule_async counts them
             event = CampaignEvent(
-                uuid=new_uuid(), org_id=ctx.org_id, campaign_id=campaign.id, relative_to_key=relative_key
+                uuid=new_uuid(),
+                org_id=ctx.org_id,
+                campaign_id=campaign.id,
+                relative_to_key=relative_key,
+                fire_version=1,
             )
             session.add(event)
         relative_id = relative_field.id if relative_field else None

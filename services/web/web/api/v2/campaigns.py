@@ -8,7 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, ContactGroup
+from upesi.domain.campaigns import reschedule_events
 from upesi.domain.errors import DomainError
+from web import mailroom_tasks
 from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
@@ -61,7 +63,14 @@ async def write_campaign(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)
     found = params.lookup(request, ("uuid",))
     async with transaction() as session:
-        campaign = await get_or_404(session, ctx, Campaign, Campaign.uuid == found[1]) if found else None
+        # an archived campaign is not found, as RapidPro's queryset leaves it out
+        campaign = (
+            await get_or_404(
+                session, ctx, Campaign, Campaign.uuid == found[1], Campaign.is_archived.is_(False)
+            )
+            if found
+            else None
+        )
         # every field's errors at once, as DRF gives them
         errors = Errors()
         name = ""
@@ -78,6 +87,7 @@ async def write_campaign(request: Request, ctx: APIContext) -> Any:
             else []
         )
         errors.raise_if_any()
+        rescheduled: list[int] = []
         if campaign is None:
             campaign = Campaign(
                 uuid=new_uuid(),
@@ -88,10 +98,14 @@ async def write_campaign(request: Request, ctx: APIContext) -> Any:
             )
             session.add(campaign)
         else:
+            if campaign.group_id != groups[0].id:
+                rescheduled = await reschedule_events(session, org_id=ctx.org_id, campaign_id=campaign.id)
             campaign.name = name
             campaign.group_id = groups[0].id
             campaign.modified_on = func.now()
         await session.flush()
         await session.refresh(campaign)
         shape = (await serialize_campaigns(session, [campaign]))[0]
+    if rescheduled:
+        await mailroom_tasks.campaign_events_changed(ctx.org_id, rescheduled)
     return shape if found else created(shape)

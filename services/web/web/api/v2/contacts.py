@@ -40,13 +40,21 @@ LOOKUPS = ("uuid", "urn")
 
 
 async def serialize_contacts(
-    session: AsyncSession, ctx: APIContext, contacts: list[Contact], expand_urns: bool = False
+    session: AsyncSession,
+    ctx: APIContext,
+    contacts: list[Contact],
+    expand_urns: bool = False,
+    urn_priority_order: bool = False,
 ) -> list[dict[str, Any]]:
     """Contacts in the API shape; URNs, groups, flows and fields come in one query each for the page.
     With expand_urns each URN is {channel, scheme, path, display}, as RapidPro's ?expand_urns=true gives."""
     ids = [c.id for c in contacts]
     urns = await urns_by_contact(session, ids)
-    expanded = await expanded_urns_by_contact(session, ids, ctx.org.is_anon) if expand_urns else {}
+    expanded = (
+        await expanded_urns_by_contact(session, ctx.org_id, ids, ctx.org.is_anon, urn_priority_order)
+        if expand_urns
+        else {}
+    )
     groups = await groups_by_contact(session, ids)
     notes = await notes_by_contact(session, ids)
     flows = await refs_by_id(session, Flow, (c.current_flow_id for c in contacts))
@@ -110,7 +118,8 @@ def _deleted_shape(c: Contact, anon: bool) -> dict[str, Any]:
 
 @endpoint(
     "contacts", "GET", "contacts.contact_list", scope="v2.contacts", summary="List contacts",
-    params=["uuid", "urn", "group", "deleted", "before", "after", "reverse", "expand_urns"], response=objects.Page[objects.Contact],
+    params=["uuid", "urn", "group", "deleted", "before", "after", "reverse", "expand_urns", "urn_order"],
+    response=objects.Page[objects.Contact],
 )  # fmt: skip
 async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
     deleted = params.get_bool(request, "deleted") is True
@@ -154,7 +163,13 @@ async def list_contacts(request: Request, ctx: APIContext) -> dict[str, Any]:
             descending=not reverse,
         )  # fmt: skip
         expand = params.get_bool(request, "expand_urns") is True
-        return page.response(await serialize_contacts(session, ctx, page.rows, expand))
+        rows = await serialize_contacts(session, ctx, page.rows, expand, _priority_order(request))
+        return page.response(rows)
+
+
+def _priority_order(request: Request) -> bool:
+    """?urn_order=priority keeps expanded URNs in the contact's priority order (else sendable ones first)."""
+    return params.get(request, "urn_order") == "priority"
 
 
 async def _find(
@@ -180,7 +195,8 @@ async def _find(
 
 @endpoint(
     "contacts", "POST", "contacts.contact_create", scope="v2.contacts", summary="Create or update a contact",
-    params=["uuid", "urn"], body=["name", "language", "urns", "groups", "fields", "note"], response=objects.Contact,
+    params=["uuid", "urn", "expand_urns", "urn_order"], body=["name", "language", "urns", "groups", "fields", "note"],
+    response=objects.Contact,
 )  # fmt: skip
 async def write_contact(request: Request, ctx: APIContext) -> Any:
     data = await read_body(request)
@@ -201,7 +217,7 @@ async def write_contact(request: Request, ctx: APIContext) -> Any:
         changes: ContactChanges = await validate_changes(session, ctx, data, contact, url_urn)
         contact_obj = await apply_changes(session, ctx, contact, changes)
         expand = params.get_bool(request, "expand_urns") is True
-        shape = (await serialize_contacts(session, ctx, [contact_obj], expand))[0]
+        shape = (await serialize_contacts(session, ctx, [contact_obj], expand, _priority_order(request)))[0]
     await contacts_changed(ctx, [contact_obj.id])
     return shape if contact is not None else created(shape)
 

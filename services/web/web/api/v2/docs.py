@@ -28,6 +28,7 @@ PARAM_DOCS = {
     "after": "Only objects on or after this ISO 8601 datetime",
     "reverse": "Oldest first (true/false or 1/0)",
     "cursor": "Opaque position from a previous page's next/previous URL",
+    "urn_order": "With expand_urns: 'priority' keeps the contact's URN order (else URNs with a channel first)",
 }
 _STR: dict[str, Any] = {"type": "string"}
 _STRS: dict[str, Any] = {"type": "array", "items": _STR}

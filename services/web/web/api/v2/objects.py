@@ -374,7 +374,6 @@ class RunValue(APIObject):
     category: str | None
     node: str | None
     time: str | None
-    input: str | None
 
 
 class PathStep(APIObject):

@@ -14,24 +14,26 @@ from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import endpoint
 from web.api.v2.scoping import in_org
 from web.api.v2.shapes import contact_summary, urns_by_contact
-from web.api.v2.values import fmt_dt
+from web.api.v2.values import fmt_dt, parse_dt
 
 EXIT_TYPES = {"C": "completed", "I": "interrupted", "X": "expired", "F": "failed"}
 
 
 def run_values(results: dict[str, Any]) -> dict[str, Any]:
-    """The engine's run results as the API shows them."""
+    """The engine's run results as RapidPro's API shows them: name, value, category, node and the result's time
+    in the API's datetime format (UTC, microseconds); the engine's `input` is not shown, as in RapidPro."""
     values = {}
     for key, r in (results or {}).items():
         if not isinstance(r, dict):
             continue
+        raw_time = r.get("created_on") or r.get("time")
+        parsed = parse_dt(raw_time) if isinstance(raw_time, str) else None
         values[key] = {
             "name": r.get("name"),
             "value": r.get("value"),
             "category": r.get("category"),
             "node": r.get("node_uuid") or r.get("node"),
-            "time": r.get("created_on") or r.get("time"),
-            "input": r.get("input"),
+            "time": fmt_dt(parsed) if parsed else raw_time,
         }
     return values
 

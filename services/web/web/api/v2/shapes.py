@@ -10,6 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Channel, ContactGroup, ContactNote, ContactURN, User, contact_group_contacts
+from upesi.db.ops.assets import channel_asset
+from upesi.flows.contact import channel_for_urn
+from upesi.urns import URN
 from web.api.v2.values import fmt_dt
 
 
@@ -47,38 +50,47 @@ async def urns_by_contact(session: AsyncSession, contact_ids: Iterable[int]) -> 
 
 
 async def expanded_urns_by_contact(
-    session: AsyncSession, contact_ids: Iterable[int], anon: bool
+    session: AsyncSession, org_id: int, contact_ids: Iterable[int], anon: bool, priority_order: bool = False
 ) -> dict[int, list[dict[str, Any]]]:
-    """RapidPro's ?expand_urns=true shape, highest priority first: {channel (the URN's channel affinity),
-    scheme, path (masked for an anonymous workspace), display}; one query for the page."""
+    """RapidPro's ?expand_urns=true shape, as mailroom's contact inspect gives it: {channel, scheme, path (masked
+    for an anonymous workspace), display}, where channel is the one the engine would send with (goflow's
+    GetForURN: the URN's affinity, else the best channel for the scheme) and URNs with a channel come first;
+    with urn_order=priority they keep the contact's priority order. Two queries for the page."""
     wanted = _ids(contact_ids)
     result: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not wanted:
         return result
+    channels = {
+        str(ch.uuid): channel_asset(ch)
+        for ch in (
+            await session.execute(
+                select(Channel)
+                .where(Channel.org_id == org_id, Channel.is_active.is_(True))
+                .order_by(Channel.id)
+            )
+        ).scalars()
+    }
     rows = await session.execute(
-        select(
-            ContactURN.contact_id,
-            ContactURN.scheme,
-            ContactURN.path,
-            ContactURN.display,
-            Channel.uuid,
-            Channel.name,
-        )
+        select(ContactURN.contact_id, ContactURN.scheme, ContactURN.path, ContactURN.display, Channel.uuid)
         .outerjoin(Channel, Channel.id == ContactURN.channel_id)
         .where(ContactURN.contact_id.in_(wanted))
         .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
     )
-    for contact_id, scheme, path, display, channel_uuid, channel_name in rows:
+    unsendable: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for contact_id, scheme, path, display, affinity in rows:
         if contact_id is None:
             continue
-        result[contact_id].append(
-            {
-                "channel": {"uuid": str(channel_uuid), "name": channel_name} if channel_uuid else None,
-                "scheme": scheme,
-                "path": ANON_MASK if anon else path,
-                "display": display or None,
-            }
-        )
+        urn = URN(scheme, path, f"channel={affinity}" if affinity else "")
+        channel = channel_for_urn(urn, channels)
+        shown = {
+            "channel": {"uuid": str(channel["uuid"]), "name": channel["name"]} if channel else None,
+            "scheme": scheme,
+            "path": ANON_MASK if anon else path,
+            "display": display or None,
+        }
+        (result if channel or priority_order else unsendable)[contact_id].append(shown)
+    for contact_id, rest in unsendable.items():
+        result[contact_id].extend(rest)
     return result
 
 
