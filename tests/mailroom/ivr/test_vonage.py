@@ -146,6 +146,9 @@ def test_status_for(status: str, expected: CallStatus) -> None:
 RESUMES = [
     ({"dtmf": "12", "timed_out": False}, {"wait_type": "gather"}, InputResume(text="12")),
     ({"dtmf": "", "timed_out": True}, {"wait_type": "gather"}, InputResume()),
+    # Vonage's current input event nests them (mailroom's NCCO asks for the legacy flat one)
+    ({"dtmf": {"digits": "7", "timed_out": False}}, {"wait_type": "gather"}, InputResume(text="7")),
+    ({"dtmf": {"digits": "", "timed_out": True}}, {"wait_type": "gather"}, InputResume()),
     ({}, {"wait_type": "record", "recording_url": "https://api.nexmo.com/v1/files/r1"},
      InputResume(attachment="audio/mp3:https://api.nexmo.com/v1/files/r1")),
     ({}, {"wait_type": "record"}, InputResume()),

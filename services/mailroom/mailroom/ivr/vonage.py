@@ -277,9 +277,13 @@ class VonageService:
             return InputResume()
         wait_type = query.get("wait_type", "")
         if wait_type == "gather":
-            return (
-                InputResume() if form.get("timed_out") == "true" else InputResume(text=form.get("dtmf", ""))
-            )
+            digits, timed_out = form.get("dtmf", ""), form.get("timed_out") == "true"
+            if digits.startswith(
+                "{"
+            ):  # Vonage's current input event: "dtmf": {"digits": .., "timed_out": ..}
+                given = json.loads(digits)
+                digits, timed_out = str(given.get("digits") or ""), bool(given.get("timed_out"))
+            return InputResume() if timed_out else InputResume(text=digits)
         if wait_type == "record":
             url = query.get("recording_url", "")
             return InputResume(attachment=f"audio/mp3:{url}") if url else InputResume()
