@@ -38,11 +38,13 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from mailroom.ivr.base import ChannelInfo, ServiceError
 from mailroom.ivr.clogs import ChannelLog, trace_request, trace_response
 from mailroom.ivr.twiml import ERROR_MESSAGE, CallStatus, DialResume, InputResume, TwiMLError
-from upesi.channeltypes.vonage import APP_ID, APP_PRIVATE_KEY
 from upesi.queues.redis import get_redis
 
 VONAGE_BASE_URL = "https://api.nexmo.com"
 CALL_PATH = "/v1/calls"
+# the config keys read here, as upesi.channeltypes.vonage declares them (tests/courier/test_channel_types.py)
+APP_ID = "nexmo_app_id"
+APP_PRIVATE_KEY = "nexmo_app_private_key"
 SIGNATURE_SECRET = "nexmo_signature_secret"
 PROVIDER_AUTH_HEADER = "x-provider-authorization"  # Vonage's Authorization, passed on by courier
 GATHER_TIMEOUT = 30
