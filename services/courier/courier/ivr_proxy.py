@@ -1,7 +1,8 @@
 """IVR callbacks at RapidPro's paths (/mr/ivr/c/{channel uuid}/incoming, /handle, /status) on courier's
 public port, passed to mailroom, which runs the voice flow and answers with TwiML. Mailroom's port is
 internal: courier adds the mailroom token and says which public URL the provider requested
-(X-Forwarded-Proto, -Host, -Path), since the provider signs that URL. Courier's receive path is not
+(X-Forwarded-Proto, -Host, -Path), since the provider signs that URL, and passes the provider's own
+Authorization (Vonage's signed-webhook JWT) as X-Provider-Authorization. Courier's receive path is not
 involved: a call's answer depends on the flow's next step, which only mailroom knows."""
 
 import logging
@@ -14,7 +15,7 @@ from upesi.config import get_settings
 
 log = logging.getLogger(__name__)
 TIMEOUT = 55.0  # the provider waits about as long (mailroom's own limit on an IVR callback)
-PASSED_HEADERS = ("content-type", "x-twilio-signature", "authorization-provider")
+PASSED_HEADERS = ("content-type", "x-twilio-signature")
 
 
 class IVRProxy:
@@ -36,6 +37,9 @@ class IVRProxy:
         query = request.url.query
         path = f"/mr/ivr/c/{channel_uuid}/{action}" + (f"?{query}" if query else "")
         headers = {k: v for k, v in request.headers.items() if k.lower() in PASSED_HEADERS}
+        if provider_auth := request.headers.get("authorization"):
+            # never a caller's own X-Provider-Authorization: only what came as Authorization is passed on
+            headers["X-Provider-Authorization"] = provider_auth
         headers.update(
             {
                 "Authorization": f"Token {settings.mailroom_auth_token}",

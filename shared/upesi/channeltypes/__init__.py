@@ -31,6 +31,7 @@ class ConfigField:
     key: str  # the key in channels.config that the handler reads
     label: str  # the claim form's label
     default: str = ""
+    multiline: bool = False  # a textarea on the forms (a PEM key)
 
 
 class ConfigRefused(ValueError):
@@ -70,11 +71,20 @@ class ChannelType:
     ivr: bool = False
     # asked before a channel of this type is added or its config changed (see ConfigCheck)
     check: ConfigCheck | None = None
+    # config keys a channel of a voice type needs to carry calls (Vonage's application): without them it
+    # gets no call or answer role, so that a start never picks it to place calls it cannot place
+    voice_config: tuple[str, ...] = ()
 
     @property
     def roles(self) -> str:
         """channels.role for a new channel: its declared role, with C call and A answer for voice types."""
         return self.role + "CA" if self.ivr else self.role
+
+    def roles_for(self, config: dict[str, object]) -> str:
+        """channels.role for a new channel with this config (voice roles only with its voice config)."""
+        if self.ivr and not all(config.get(k) for k in self.voice_config):
+            return self.role
+        return self.roles
 
     @property
     def slug(self) -> str:

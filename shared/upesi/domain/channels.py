@@ -46,6 +46,9 @@ async def update_channel(channel: Channel, name: str, config: dict[str, str]) ->
             raise DomainError(e.field, e.message) from None
     channel.name = name
     channel.config = changed
+    if declared and declared.voice_config:
+        # a Vonage channel given its voice application now can call (and answer) through it
+        channel.role = declared.roles_for(changed)
 
 
 async def release_channel(session: AsyncSession, channel: Channel) -> Released:

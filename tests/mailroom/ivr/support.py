@@ -1,4 +1,4 @@
-"""A workspace with a Twilio channel pointed at the fake Twilio, the conformance IVR flow, and mailroom and
+"""A workspace with a Twilio or Vonage channel pointed at the fake provider, the conformance IVR flow, and mailroom and
 courier running as real processes (courier's public port takes the provider's callbacks)."""
 
 import json
@@ -11,6 +11,9 @@ from typing import Any
 from sqlalchemy import text
 
 from tests.mailroom.ivr.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+from tests.mailroom.ivr.fake_vonage import APP_ID as VONAGE_APP_ID
+from tests.mailroom.ivr.fake_vonage import PRIVATE_KEY as VONAGE_PRIVATE_KEY
+from tests.mailroom.ivr.fake_vonage import FakeVonage
 from tests.support.processes import free_port, service
 from tests.support.shared import CONFORMANCE
 from upesi.config import reset_settings
@@ -26,14 +29,22 @@ IVR_FLOW_UUID = "2f81d0ea-4d75-4843-9371-3f7465311cce"
 CHANNEL_NUMBER = "+12065550100"
 
 
-async def voice_workspace(fake: FakeTwilio, config: dict[str, Any] | None = None) -> dict[str, Any]:
+async def voice_workspace(
+    fake: FakeTwilio | FakeVonage, config: dict[str, Any] | None = None, channel_type: str = "T"
+) -> dict[str, Any]:
+    """A Twilio channel (T) or a Vonage one (NX) on the fake provider, with config added to its own."""
+    own = (
+        {"nexmo_api_key": "abcd1234", "nexmo_api_secret": "api-secret-1234", "nexmo_app_id": VONAGE_APP_ID,
+         "nexmo_app_private_key": VONAGE_PRIVATE_KEY, "base_url": fake.url}
+        if channel_type == "NX"
+        else {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": fake.url}
+    )  # fmt: skip
     async with transaction() as db:
         org = await seed_demo(db)
         await db.execute(text("UPDATE orgs SET country = 'US' WHERE id = :o"), {"o": org.id})
         channel = await add_channel(
-            db, org.id, "T", CHANNEL_NUMBER,
-            {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "base_url": fake.url, **(config or {})},
-            country="US", name="Twilio",
+            db, org.id, channel_type, CHANNEL_NUMBER, {**own, **(config or {})},
+            country="US", name="Vonage" if channel_type == "NX" else "Twilio",
         )  # fmt: skip
         await import_definitions(db, org_id=org.id, export=json.loads(IVR_FLOW.read_text()))
         flow_id = (

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailroom import runner, triggers
 from mailroom.ivr import calls, sessions
-from mailroom.ivr.services import ChannelInfo, ServiceError, TwiMLService
+from mailroom.ivr.services import ChannelInfo, IVRService, ServiceError
 from mailroom.persist import Outgoing
 from mailroom.scene import load_org_scene
 from upesi.db.ops.contacts import resolve_contacts
@@ -42,7 +42,7 @@ async def queue_missed(answered: Answered) -> None:
         await queue_contact_event(get_redis(), org_id, contact_id, "event_received", task)
 
 
-async def answer(db: AsyncSession, channel: ChannelInfo, svc: TwiMLService, form: dict[str, str]) -> Answered:
+async def answer(db: AsyncSession, channel: ChannelInfo, svc: IVRService, form: dict[str, str]) -> Answered:
     caller, external_id = svc.caller(form), svc.call_id(form)
     if not caller:
         raise ServiceError("no Caller or From parameter found in request")

@@ -10,8 +10,8 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mailroom.ivr.clogs import ChannelLog, trace_request, trace_response
-from mailroom.ivr.services import ServiceError, TwiMLService
+from mailroom.ivr.clogs import REDACTED, ChannelLog, trace_request, trace_response
+from mailroom.ivr.services import IVRService, ServiceError
 from upesi.media_files import media_dir, media_url, relative_path, safe_filename, write_file
 
 ATTEMPTS = 5
@@ -19,7 +19,7 @@ MAX_BYTES = 20 * 1024 * 1024
 
 
 async def store_recording(
-    db: AsyncSession, svc: TwiMLService, org_id: int, attachment: str, clog: ChannelLog
+    db: AsyncSession, svc: IVRService, org_id: int, attachment: str, clog: ChannelLog
 ) -> str:
     """Download "<content type>:<url>" and store it; returns the attachment of the stored copy."""
     content_type, _, url = attachment.partition(":")
@@ -40,8 +40,9 @@ async def store_recording(
     return f"{content_type}:{stored_url}"
 
 
-async def _download(svc: TwiMLService, url: str, clog: ChannelLog) -> bytes:
-    headers = {"Authorization": "Basic " + svc.secrets()[1]}
+async def _download(svc: IVRService, url: str, clog: ChannelLog) -> bytes:
+    headers = svc.auth_headers()  # the channel's basic auth (Twilio), a fresh JWT (Vonage)
+    shown = {k: REDACTED if k == "Authorization" else v for k, v in headers.items()}  # neither is logged
     async with httpx.AsyncClient(timeout=10) as client:
         for attempt in range(ATTEMPTS):
             if attempt:
@@ -49,10 +50,10 @@ async def _download(svc: TwiMLService, url: str, clog: ChannelLog) -> bytes:
             try:
                 r = await client.get(url, headers=headers)
             except httpx.HTTPError as e:
-                clog.http(url, 0, trace_request("GET", url, headers, ""), "", 0)
+                clog.http(url, 0, trace_request("GET", url, shown, ""), "", 0)
                 clog.error(f"recording download failed: {e}", "connection")
                 continue
-            clog.http(url, r.status_code, trace_request("GET", url, headers, ""),
+            clog.http(url, r.status_code, trace_request("GET", url, shown, ""),
                       trace_response(r.status_code, dict(r.headers), f"({len(r.content)} bytes)"), 0)  # fmt: skip
             if r.status_code == 200 and len(r.content) <= MAX_BYTES:
                 return r.content

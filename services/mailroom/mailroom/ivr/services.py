@@ -1,16 +1,17 @@
-"""IVR provider services, one per channel type that can carry calls, found by the channel's type code.
-A channel of a type without a service cannot place or answer calls, and callbacks for it are refused
-naming the type (never ignored). Vonage Voice (NCCO) is not here yet."""
+"""IVR provider services, one per channel type that can carry calls, found by the channel's type code:
+TwiML (Twilio, TwiML API, SignalWire) here, Vonage in mailroom.ivr.vonage. A channel of a type without a
+service cannot place or answer calls, and callbacks for it are refused naming the type (never ignored)."""
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
 from mailroom.ivr import twiml
+from mailroom.ivr.base import ChannelInfo, IVRService, ServiceError
 from mailroom.ivr.clogs import ChannelLog, basic_auth, trace_request, trace_response
 
 TWILIO_BASE_URL = "https://api.twilio.com"
@@ -19,21 +20,7 @@ HANGUP_PATH = "/2010-04-01/Accounts/{sid}/Calls/{call}.json"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 
 
-class ServiceError(ValueError):
-    """The channel cannot be used for calls (a missing config value, a type without a service)."""
-
-
-@dataclass(frozen=True)
-class ChannelInfo:
-    id: int
-    uuid: str
-    org_id: int
-    channel_type: str
-    name: str
-    address: str
-    config: dict[str, Any]
-    role: str
-    country: str | None
+__all__ = ["SERVICES", "ChannelInfo", "IVRService", "ServiceError", "TwiMLService", "service_for"]
 
 
 @dataclass
@@ -59,7 +46,15 @@ class TwiMLService:
     def secrets(self) -> list[str]:
         return [self.auth_token, basic_auth(self.account_sid, self.auth_token)]
 
-    def check_signature(self, url: str, form: list[tuple[str, str]], headers: Mapping[str, str]) -> str:
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": "Basic " + basic_auth(self.account_sid, self.auth_token)}
+
+    def parse(self, body: str) -> list[tuple[str, str]]:
+        return parse_qsl(body, keep_blank_values=True)
+
+    def check_signature(
+        self, url: str, body: str, form: list[tuple[str, str]], headers: Mapping[str, str]
+    ) -> str:
         """ "" if the request is Twilio's, else why not."""
         if not self.validate_signatures:
             return ""
@@ -137,7 +132,26 @@ class TwiMLService:
     resume_for = staticmethod(twiml.resume_for)
     status_for = staticmethod(twiml.status_for)
     machine_answered = staticmethod(twiml.machine_answered)
-    response_for_events = staticmethod(twiml.response_for_events)
+
+    async def preprocess_resume(self, query: dict[str, str], form: Mapping[str, str], url: str) -> str | None:
+        return None  # Twilio's callbacks carry all a resume needs
+
+    async def preprocess_status(
+        self, client: httpx.AsyncClient, form: Mapping[str, str], clog: ChannelLog
+    ) -> str | None:
+        return None
+
+    async def response_for_events(
+        self,
+        client: httpx.AsyncClient,
+        events: Iterable[dict[str, Any]],
+        resume_url: str,
+        default_locale: str,
+        call_external_id: str,
+        clog: ChannelLog,
+    ) -> str:
+        return twiml.response_for_events(events, resume_url, default_locale)
+
     error_response = staticmethod(twiml.error_response)
     empty_response = staticmethod(twiml.empty_response)
     reject_response = staticmethod(twiml.reject_response)
@@ -148,11 +162,15 @@ def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
+from mailroom.ivr.vonage import VonageService  # noqa: E402  (it needs ChannelInfo, ServiceError from base)
+
 # channel type code -> its service; a type not here cannot carry calls
-SERVICES: dict[str, type[TwiMLService]] = {"T": TwiMLService, "TW": TwiMLService, "SW": TwiMLService}
+SERVICES: dict[str, type[TwiMLService] | type[VonageService]] = {
+    "T": TwiMLService, "TW": TwiMLService, "SW": TwiMLService, "NX": VonageService,
+}  # fmt: skip
 
 
-def service_for(channel: ChannelInfo) -> TwiMLService:
+def service_for(channel: ChannelInfo) -> IVRService:
     cls = SERVICES.get(channel.channel_type)
     if cls is None:
         raise ServiceError(f"channel type {channel.channel_type} cannot carry calls (no IVR service for it)")

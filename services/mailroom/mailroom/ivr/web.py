@@ -7,15 +7,16 @@ against):
     POST /mr/ivr/c/{channel uuid}/handle?action=resume&call={uuid}&wait_type=gather|record|dial
     POST /mr/ivr/c/{channel uuid}/status                          the call's status changed
 
-Every exchange is kept as a channel log (attached to its call). A callback we cannot act on answers with
-TwiML that says so and hangs up (the reason in a comment), never a server error."""
+Every exchange is kept as a channel log (attached to its call). A callback we cannot act on answers in the
+provider's language (TwiML, Vonage's NCCO) saying so and hanging up, never a server error."""
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
+import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mailroom.ivr import calls, incoming, sessions
 from mailroom.ivr.clogs import ChannelLog, trace_request, trace_response
 from mailroom.ivr.recordings import store_recording
-from mailroom.ivr.services import ChannelInfo, ServiceError, TwiMLService, service_for
+from mailroom.ivr.services import ChannelInfo, IVRService, ServiceError, service_for
 from mailroom.ivr.twiml import TwiMLError
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import Outgoing
@@ -43,7 +44,7 @@ class Callback:
     """One provider request as a handler needs it."""
 
     channel: ChannelInfo
-    svc: TwiMLService
+    svc: IVRService
     form: dict[str, str]
     query: dict[str, str]
     request: Request
@@ -51,6 +52,7 @@ class Callback:
     call_id: int | None = None  # the call the exchange belongs to, once known (its log is attached)
     outgoing: list[Outgoing] | None = None
     missed: incoming.Answered | None = None
+    url: str = ""  # the public URL the provider requested
 
 
 Handler = Callable[[AsyncSession, Callback], Awaitable[tuple[str, int]]]
@@ -92,7 +94,6 @@ async def load_channel(db: AsyncSession, uuid: str) -> ChannelInfo | None:
 
 async def _serve(channel_uuid: str, action: str, request: Request, handler: Handler) -> Response:
     body = (await request.body()).decode("utf-8", "replace")
-    pairs = parse_qsl(body, keep_blank_values=True)
     async with transaction() as db:
         channel = await load_channel(db, channel_uuid)
         if channel is None:
@@ -103,8 +104,17 @@ async def _serve(channel_uuid: str, action: str, request: Request, handler: Hand
             return JSONResponse({"error": str(e)}, 400)
         clog = ChannelLog(LOG_TYPES[action], channel.id, svc.secrets())
         url = public_url(request)
-        cb = Callback(channel, svc, dict(pairs), dict(request.query_params), request, clog=clog)
-        if problem := svc.check_signature(url, pairs, request.headers):
+        try:
+            pairs = svc.parse(body)
+        except TwiMLError as e:
+            pairs, problem = [], str(e)
+        else:
+            problem = ""
+        cb = Callback(channel, svc, dict(pairs), dict(request.query_params), request, clog=clog, url=url)
+        if problem:
+            answer, status = svc.error_response(problem), 400
+            clog.error(problem)
+        elif problem := svc.check_signature(url, body, pairs, request.headers):
             answer, status = svc.error_response(f"request failed signature validation: {problem}"), 403
             clog.error(problem, "signature")
         else:
@@ -152,15 +162,27 @@ async def _incoming(db: AsyncSession, cb: Callback) -> tuple[str, int]:
         return cb.svc.empty_response(result.note), 200
     if result.ran.sprint.session.get("type") != "voice":
         return cb.svc.reject_response(), 200
-    return _answer(cb, result.ran, result.call_uuid), 200
+    return await _answer(cb, result.ran, result.call_uuid, cb.svc.call_id(cb.form)), 200
 
 
-def _answer(cb: Callback, ran: sessions.Ran, call_uuid: str) -> str:
+@asynccontextmanager
+async def _client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+async def _answer(cb: Callback, ran: sessions.Ran, call_uuid: str, external_id: str) -> str:
     if ran.sprint.status == "failed":
         return cb.svc.error_response("cannot write IVR response for failed session")
-    return cb.svc.response_for_events(
-        ran.sprint.events, resume_url(cb.channel, call_uuid), ran.default_locale
-    )
+    async with _client() as client:  # Vonage places a dial's second call while answering
+        return await cb.svc.response_for_events(
+            client,
+            ran.sprint.events,
+            resume_url(cb.channel, call_uuid),
+            ran.default_locale,
+            external_id,
+            cb.clog,
+        )
 
 
 async def _handle(db: AsyncSession, cb: Callback) -> tuple[str, int]:
@@ -208,7 +230,7 @@ async def _start(db: AsyncSession, cb: Callback, call: calls.CallRow, urn: str) 
     ran = await sessions.start(db, cb.channel.org_id, cb.channel, call, urn, call.trigger)
     cb.outgoing = ran.outgoing
     await calls.set_in_progress(db, call.id, ran.sprint.session["uuid"])
-    return _answer(cb, ran, call.uuid)
+    return await _answer(cb, ran, call.uuid, call.external_id)
 
 
 async def _resume(db: AsyncSession, cb: Callback, call: calls.CallRow, urn: str) -> str:
@@ -222,6 +244,8 @@ async def _resume(db: AsyncSession, cb: Callback, call: calls.CallRow, urn: str)
     if call.status in ("E", "F"):
         await sessions.end_session(db, call.session_uuid)
         return cb.svc.error_response("ending call due to previous status callback")
+    if (own := await cb.svc.preprocess_resume(cb.query, cb.form, cb.url)) is not None:
+        return own  # Vonage: a recording's URL arrived, or the recording is not there yet
     state = cb.svc.status_for(cb.form)
     if state.status != "I":
         await calls.update_status(db, call.id, state.status)
@@ -234,10 +258,13 @@ async def _resume(db: AsyncSession, cb: Callback, call: calls.CallRow, urn: str)
     cb.outgoing = ran.outgoing
     if state.status != "I":
         return cb.svc.error_response("call completed")
-    return _answer(cb, ran, call.uuid)
+    return await _answer(cb, ran, call.uuid, call.external_id)
 
 
 async def _status(db: AsyncSession, cb: Callback) -> tuple[str, int]:
+    async with _client() as client:  # Vonage: a dialled leg's events, and the transfer back to the flow
+        if (own := await cb.svc.preprocess_status(client, cb.form, cb.clog)) is not None:
+            return own, 200
     external_id = cb.svc.call_id(cb.form)
     if not external_id:
         return cb.svc.error_response("no call id in the request"), 400

@@ -25,7 +25,7 @@ def _form(ctx: Any, channel: Channel, name: str, error: DomainError | None) -> d
     fields = [
         # a secret is never shown back: left blank, it stays as it is
         (f.key, f.label, "" if str(config.get(f.key, "")) in secrets else str(config.get(f.key, "")),
-         str(config.get(f.key, "")) in secrets)
+         str(config.get(f.key, "")) in secrets, f.multiline)
         for f in (declared.config if declared else ())
     ]  # fmt: skip
     return {
@@ -56,7 +56,9 @@ async def update(
     if channel is None:
         return render(request, "error.html", {"ctx": ctx, "status": 404, "message": "No such channel"}, 404)
     form = await request.form()
-    config = {str(k): str(v) for k, v in form.items() if k not in ("name", "csrf_token")}
+    config = {
+        str(k): str(v).replace("\r\n", "\n") for k, v in form.items() if k not in ("name", "csrf_token")
+    }
     try:
         await update_channel(channel, name, config)
     except DomainError as e:

@@ -27,7 +27,7 @@ async def claim_page(request: Request, ctx: CtxDep, channel_type: str = "EX") ->
         request,
         "channels/claim.html",
         {"ctx": ctx, "types": TYPE_NAMES, "current": declared.code, "address_label": declared.address_label,
-         "fields": [(f.key, f.label, f.default) for f in declared.config], "error": request.query_params.get("error")},
+         "fields": [(f.key, f.label, f.default, f.multiline) for f in declared.config], "error": request.query_params.get("error")},
     )  # fmt: skip
 
 
@@ -40,7 +40,8 @@ async def claim(
     if declared is None:
         return RedirectResponse("/channels/channel/claim/?error=Unknown channel type", status_code=303)
     form = await request.form()
-    config = {f.key: str(form.get(f.key) or "").strip() for f in declared.config}
+    # a textarea's line breaks come as CRLF: a PEM key is kept with LF, as the provider gave it
+    config = {f.key: str(form.get(f.key) or "").replace("\r\n", "\n").strip() for f in declared.config}
     config = {k: v for k, v in config.items() if v}
     if not address.strip():
         return RedirectResponse(

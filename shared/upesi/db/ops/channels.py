@@ -38,7 +38,7 @@ async def add_channel(
         schemes=schemes or config.get("schemes") or list(declared.schemes if declared else ("tel",)),
         config=config,
         tps=tps,
-        role=declared.roles if declared else "SR",
+        role=declared.roles_for(config) if declared else "SR",
     )
     session.add(channel)
     await session.flush()

@@ -5,7 +5,9 @@
 
 The editor sends the definition it is showing, which may be unsaved; we simulate that definition, so
 assets are the workspace's with this flow replaced by the (migrated) one sent, plus RapidPro's fake
-simulator channel so sends have somewhere to go."""
+simulator channel so sends have somewhere to go. A voice flow plays a call: its answers are ivr_created
+events and waits with digit or audio hints, which the editor's simulator shows with its keypad and audio
+drawer; digits and recordings come back as the resume's message text and attachment."""
 
 from typing import Any
 
@@ -28,6 +30,14 @@ SIMULATOR_CHANNEL = {
     "schemes": ["tel"],
     "roles": ["send", "receive", "call"],
     "country": "US",
+}
+# a voice flow is simulated on a call, mailroom's test call on the simulator's channel: goflow's say_msg needs
+# one (ours falls back to the contact's URN), and the session then is what a real call's is. The editor's
+# simulator sends none; the session carries it to every resume.
+SIMULATOR_CALL = {
+    "uuid": "01979e0b-3072-7345-ae19-879750caaaf6",
+    "channel": {"uuid": SIMULATOR_CHANNEL["uuid"], "name": SIMULATOR_CHANNEL["name"]},
+    "urn": "tel:+12065551212",
 }
 
 
@@ -69,6 +79,8 @@ async def simulate(request: Request, ctx: CtxDep, flow_uuid: str) -> JSONRespons
         trigger.setdefault("flow", {"uuid": flow.uuid, "name": flow.name})
         trigger["user"] = {"email": ctx.user.email, "name": ctx.user.email}
         payload["trigger"] = trigger
+        if definition.get("type") == "voice":
+            payload["call"] = body.get("call") or SIMULATOR_CALL
     else:
         return _error("Expected a trigger to start or a session and resume to continue.")
     await ctx.db.rollback()  # nothing to write; don't hold a transaction open while mailroom works
