@@ -67,17 +67,19 @@ def _msg(row: Any, org_id: int, channel_uuid: str) -> dict[str, Any]:
 
 
 async def _settled(dsn: str, redis: aioredis.Redis, expected: int, within: float) -> None:
-    """Until every message is W, or nothing is left queued and the count of W has not moved for 5 s."""
+    """Until every message is W and every sending mark is gone (removed just after the status is written),
+    or nothing is left queued and neither has moved for 5 s."""
     conn = await connect(dsn)
     try:
         deadline = time.monotonic() + within
-        last, since = -1, time.monotonic()
+        last, since = (-1, -1), time.monotonic()
         while time.monotonic() < deadline:
             written = await conn.fetchval("SELECT count(*) FROM msgs WHERE direction = 'O' AND status = 'W'")
-            if written >= expected:
+            marks = len([k async for k in redis.scan_iter("sending-msgs:*")])
+            if written >= expected and not marks:
                 return
-            if written != last:
-                last, since = written, time.monotonic()
+            if (written, marks) != last:
+                last, since = (written, marks), time.monotonic()
             queued = await redis.zcard("msgs:active") + await redis.scard("msgs:future")
             if not queued and time.monotonic() - since > 5:
                 return
