@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_courier_receive import profile, started  # noqa: E402
+from bench.support import _proc_cpu as proc_cpu  # noqa: E402
 from tests.support import services  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402
 from upesi.queues.outgoing import OutgoingQueues  # noqa: E402
@@ -136,6 +137,30 @@ async def create_messages(
         await conn.close()
 
 
+async def cpu(conn: asyncpg.Connection, courier_pid: int) -> tuple[float, float]:
+    """(CPU seconds of courier, of the Postgres backends connected to this database) so far: figures a
+    shared machine disturbs far less than elapsed time."""
+    backends = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+    return proc_cpu(courier_pid), sum(proc_cpu(r["pid"]) for r in backends)
+
+
+async def settle(conn: asyncpg.Connection, expected: int, timeout: float = 300) -> int:
+    """Waits until every message is W, or until nothing has changed for 10 s (a stall: the run fails
+    instead of waiting out the timeout); returns how many are W."""
+    deadline, last, since = time.time() + timeout, -1, time.time()
+    while time.time() < deadline:
+        written = await conn.fetchval("SELECT count(*) FROM msgs WHERE direction = 'O' AND status = 'W'")
+        if written >= expected:
+            return written
+        if written != last:
+            last, since = written, time.time()
+        elif time.time() - since > 10:
+            print(f"  STALLED     {written} of {expected} W and no change for 10 s")
+            break
+        await asyncio.sleep(0.1)
+    return int(await conn.fetchval("SELECT count(*) FROM msgs WHERE direction = 'O' AND status = 'W'"))
+
+
 async def baseline(provider_url: str, messages: int, concurrency: int) -> float:
     """Sends/s of a plain aiohttp client posting the same form to the same provider with as many concurrent
     senders: what the stack does without queues, pacing, logs or statuses."""
@@ -181,6 +206,9 @@ async def run(args: argparse.Namespace, dsn: str, redis_url: str) -> int:
                 redis_url, decode_responses=True
             )
             queues = OutgoingQueues(client)
+            conn = await asyncpg.connect(dsn)
+            cpu_start = await cpu(conn, proc.pid)
+            await conn.close()
             # as a broadcast queues them: one item per contact, in pushes of 500
             items = [(channels[i][0], channels[i][1], [m], False) for i, msgs in batches for m in msgs]
             begin = time.time()
@@ -189,18 +217,9 @@ async def run(args: argparse.Namespace, dsn: str, redis_url: str) -> int:
             await client.aclose()
             conn = await asyncpg.connect(dsn)
             try:
-                deadline = time.time() + 300
-                while time.time() < deadline:
-                    written = await conn.fetchval(
-                        "SELECT count(*) FROM msgs WHERE direction = 'O' AND status = 'W'"
-                    )
-                    if written >= args.messages:
-                        break
-                    await asyncio.sleep(0.25)
+                written = await settle(conn, args.messages)
                 statuses_done = time.time() - begin
-                written = await conn.fetchval(
-                    "SELECT count(*) FROM msgs WHERE direction = 'O' AND status = 'W'"
-                )
+                cpu_after = await cpu(conn, proc.pid)
             finally:
                 await conn.close()
             if spy:
@@ -224,6 +243,11 @@ async def run(args: argparse.Namespace, dsn: str, redis_url: str) -> int:
         )
         print(f"  ratio       {rate / base_rate:7.2f} of the plain client")
         print(f"  all W after {statuses_done:7.1f} s from the first push   load {load:.2f}")
+        courier_cpu, pg_cpu = (after - before for after, before in zip(cpu_after, cpu_start, strict=True))
+        print(
+            f"  CPU a send  courier {courier_cpu / args.messages * 1e6:5.0f} us, Postgres (this database's backends)"
+            f" {pg_cpu / args.messages * 1e6:5.0f} us   load {load:.2f}"
+        )
         texts = Counter(a[2] for a in arrivals)
         twice = sum(1 for n in texts.values() if n > 1)
         print(

@@ -1,7 +1,9 @@
 """Channels as courier needs them, read from Postgres and cached briefly (the reference caches a minute)."""
 
+import asyncio
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +60,16 @@ class ChannelCache:
         self._by_address: dict[tuple[str, str], tuple[float, ChannelRec | None]] = {}
         self._known: dict[str, ChannelRec] = {}
         self._known_address: dict[tuple[str, str], ChannelRec] = {}
+        # one lookup per key at a time: when an entry expires, the 100 senders (or 50 concurrent requests)
+        # that all miss it at once share one query instead of making one each
+        self._loading: dict[Any, asyncio.Future[asyncpg.Record | None]] = {}
+
+    async def _fetch_once(self, key: Any, fetch: Callable[[], Awaitable[asyncpg.Record | None]]) -> Any:
+        future = self._loading.get(key)
+        if future is None:
+            future = self._loading[key] = asyncio.ensure_future(fetch())
+            future.add_done_callback(lambda _: self._loading.pop(key, None))
+        return await asyncio.shield(future)  # a caller cancelled does not cancel the others' lookup
 
     async def by_uuid(self, channel_uuid: str, channel_type: str | None = None) -> ChannelRec | None:
         hit = self._by_uuid.get(channel_uuid)
@@ -65,7 +77,9 @@ class ChannelCache:
             channel = hit[1]
         else:
             try:
-                row = await self.pool.fetchrow(_SELECT + " AND uuid = $1::uuid", channel_uuid)
+                row = await self._fetch_once(
+                    channel_uuid, lambda: self.pool.fetchrow(_SELECT + " AND uuid = $1::uuid", channel_uuid)
+                )
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 # Postgres is down: a channel we knew keeps working, so its callbacks can be spooled
                 if channel_uuid in self._known:
@@ -86,8 +100,11 @@ class ChannelCache:
         if hit and hit[0] > time.monotonic():
             return hit[1]
         try:
-            row = await self.pool.fetchrow(
-                _SELECT + " AND channel_type = $1 AND address = $2", channel_type, address
+            row = await self._fetch_once(
+                key,
+                lambda: self.pool.fetchrow(
+                    _SELECT + " AND channel_type = $1 AND address = $2", channel_type, address
+                ),
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             if key in self._known_address:

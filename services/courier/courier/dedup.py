@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-from upesi.queues.outgoing import SENDING_TTL, sending_key
+from upesi.queues.outgoing import SENDING_TTL, SendGuard
 from upesi.queues.redis import script
 
 EXTERNAL_INTERVAL = 24 * 3600
@@ -102,31 +102,11 @@ async def claim_many(redis: aioredis.Redis, claims: list[Claim]) -> list[str | N
 SENT_INTERVAL = 3600
 
 
-# Before a send, in one round trip: a send to the URN makes a repeat of their last message a fresh answer
-# (clear_recent); then 'sent' when the message already went out (was_sent), 'sending' when another worker
-# holds its sending mark (or a courier died holding it), else the mark is taken and 'send'.
-_PREPARE = """
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
-if ARGV[2] == '' then return 'send' end
-if redis.call('SISMEMBER', KEYS[3], ARGV[2]) == 1 or redis.call('SISMEMBER', KEYS[4], ARGV[2]) == 1 then
-  return 'sent'
-end
-if redis.call('SET', KEYS[5], '1', 'NX', 'EX', ARGV[3]) then return 'send' end
-return 'sending'
-"""
-
-
-async def prepare_send(redis: aioredis.Redis, channel_uuid: str, urn: str, msg_uuid: str) -> str:
-    """'send', 'sent' or 'sending' (see _PREPARE); without a msg uuid only the recent record is cleared."""
-    keys = [
-        *_keys("seen-msgs", RECENT_INTERVAL),
-        *_keys("sent-msgs", SENT_INTERVAL),
-        sending_key(msg_uuid) if msg_uuid else "",
-    ]
-    return str(
-        await script(redis, _PREPARE)(keys=keys, args=[f"{channel_uuid}|{urn}", msg_uuid, SENDING_TTL])
-    )
+def send_guard() -> SendGuard:
+    """The keys of the double-send guard a pop runs on the message it takes (upesi.queues.outgoing._GUARD):
+    a send to the URN clears its recent-message record, so a repeat of their last message is a fresh answer;
+    a message in the sent sets is not sent again; the sending mark is taken for the send."""
+    return SendGuard(_keys("seen-msgs", RECENT_INTERVAL), _keys("sent-msgs", SENT_INTERVAL), SENDING_TTL)
 
 
 def sent_record(status: str) -> tuple[str, int]:

@@ -45,6 +45,12 @@ async def _init_conn(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Connections go back to the pool as they are: courier sets no session state (no SET, LISTEN, advisory
+    locks or cursors), so asyncpg's default reset query would be a round trip per checkout for nothing (4 %
+    of courier's CPU when sending). An open transaction is still rolled back by the pool itself."""
+
+
 class Runtime:
     def __init__(self) -> None:
         self.settings = get_settings()
@@ -79,8 +85,9 @@ class Runtime:
             )
         # min_size=0: courier must start (and spool) even while Postgres is down
         self.pool = await asyncpg.create_pool(
-            self.settings.asyncpg_dsn, min_size=0, max_size=20, init=_init_conn, timeout=5, command_timeout=30
-        )
+            self.settings.asyncpg_dsn, min_size=0, max_size=20, init=_init_conn, timeout=5, command_timeout=30,
+            reset=_keep_session,
+        )  # fmt: skip
         self.channels = ChannelCache(self.pool)
         self.logs = ChannelLogWriter(self.pool, self.spool)
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200, ttl_dns_cache=300))
@@ -140,6 +147,11 @@ class Runtime:
             return await write_statuses(pool, items)
 
         return await self._with_spool("statuses", batch, write)
+
+    async def record_statuses(self, batch: list[StatusUpdate]) -> list[Any]:
+        """Statuses written in one batch, or spooled when Postgres is down (the sender's finishers batch
+        them already: no group-commit queue in between)."""
+        return await self._write_statuses(batch)
 
     async def _with_spool(self, kind: str, batch: list[Any], write: Any) -> list[Any]:
         try:

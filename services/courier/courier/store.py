@@ -288,8 +288,7 @@ WHERE m.direction = 'O' AND (m.channel_id = x.ch OR x.anych)
 """
 
 # E counts an error and reschedules (5 min x attempts), becoming F on the third; sent_on set on first success
-_UPDATE = """
-UPDATE msgs m SET
+_SET_STATUS = """
     status = CASE WHEN s.st = 'E' AND m.error_count >= 2 THEN 'F' ELSE s.st END,
     error_count = m.error_count + CASE WHEN s.st = 'E' THEN 1 ELSE 0 END,
     next_attempt = CASE WHEN s.st = 'E' THEN now() + interval '5 minutes' * (m.error_count + 1) ELSE m.next_attempt END,
@@ -298,6 +297,10 @@ UPDATE msgs m SET
     external_id = COALESCE(NULLIF(s.ext, ''), m.external_id),
     log_uuids = CASE WHEN s.lu = '' THEN m.log_uuids ELSE array_append(m.log_uuids, s.lu::uuid) END,
     modified_on = now()
+"""
+
+_UPDATE = f"""
+UPDATE msgs m SET {_SET_STATUS}
 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS s(id, st, ext, lu)
 WHERE m.id = s.id
 """
@@ -310,10 +313,30 @@ ON CONFLICT (contact_id, fire_type, scope)
 DO UPDATE SET session_uuid = EXCLUDED.session_uuid, sprint_uuid = EXCLUDED.sprint_uuid, fire_on = EXCLUDED.fire_on
 """
 
+# Courier's own sends know their message ids: the update, checked against the channel as _RESOLVE does, and
+# the session timeouts to schedule, in one statement (atomic without a transaction: one round trip)
+_UPDATE_BY_ID = f"""
+WITH updated AS (
+    UPDATE msgs m SET {_SET_STATUS}
+    FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bool[]) AS s(id, st, ext, lu, ch, anych)
+    WHERE m.id = s.id AND m.direction = 'O' AND (m.channel_id = s.ch OR s.anych)
+    RETURNING m.id
+), fires AS (
+    INSERT INTO contact_fires (org_id, contact_id, fire_type, scope, session_uuid, sprint_uuid, fire_on)
+    SELECT o, c, 'T', '', su::uuid, sp::uuid, now() + make_interval(secs => t)
+    FROM unnest($7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::float8[]) AS x(o, c, su, sp, t)
+    ON CONFLICT (contact_id, fire_type, scope)
+    DO UPDATE SET session_uuid = EXCLUDED.session_uuid, sprint_uuid = EXCLUDED.sprint_uuid, fire_on = EXCLUDED.fire_on
+)
+SELECT id FROM updated
+"""
+
 
 async def write_statuses(pool: asyncpg.Pool, batch: list[StatusUpdate]) -> list[int | None]:
     """Apply status updates: resolve each to a msg id (one SELECT), then one UPDATE. Returns the msg id
     each update applied to, None when no outgoing message matched (logged and dropped, as the reference)."""
+    if all(s.msg_id is not None for s in batch):
+        return await _write_statuses_by_id(pool, batch)
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
             _RESOLVE,
@@ -351,6 +374,31 @@ async def write_statuses(pool: asyncpg.Pool, batch: list[StatusUpdate]) -> list[
                 [float(f["timeout"]) for f in fires],
             )
     return ids
+
+
+async def _write_statuses_by_id(pool: asyncpg.Pool, batch: list[StatusUpdate]) -> list[int | None]:
+    """write_statuses for updates that all carry their message's id (courier's sends): one statement."""
+    latest: dict[int, StatusUpdate] = {}  # one row per message: the last update wins
+    for s in batch:
+        assert s.msg_id is not None
+        latest[s.msg_id] = s
+    fires = [s.fire for s in batch if s.fire and s.status in ("W", "S", "D")]
+    rows = await pool.fetch(
+        _UPDATE_BY_ID,
+        list(latest),
+        [s.status for s in latest.values()],
+        [s.external_id or "" for s in latest.values()],
+        [s.log_uuid or "" for s in latest.values()],
+        [s.channel_id for s in latest.values()],
+        [s.any_channel for s in latest.values()],
+        [f["org_id"] for f in fires],
+        [f["contact_id"] for f in fires],
+        [f.get("session_uuid") for f in fires],
+        [f.get("sprint_uuid") for f in fires],
+        [float(f["timeout"]) for f in fires],
+    )
+    found = {row["id"] for row in rows}
+    return [s.msg_id if s.msg_id in found else None for s in batch]
 
 
 def pending_msg_from_json(data: dict[str, Any]) -> PendingMsg:

@@ -14,8 +14,8 @@ it ends (rebook() when it is late), so a provider counting arrivals per second s
 a request reaches it within BOOKING_GUARD.
 """
 
-import json
 import time
+from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
@@ -55,47 +55,110 @@ local function booking_second(now, guard)
 end
 """
 
+# The double-send guard, run on the message a pop takes (with the keys of SendGuard): a send to the URN makes
+# a repeat of their last message a fresh answer (its recent-message record is cleared); then 'sent' when the
+# message already went out, 'sending' when another worker holds its sending mark (or a courier died holding
+# it), else the mark is taken and 'send'.
+_GUARD = """
+local function text_of(value)
+  if type(value) == 'string' then return value end
+  return ''
+end
+local function send_guard(msg, recent_cur, recent_prev, sent_cur, sent_prev, ttl)
+  local field = text_of(msg['channel_uuid']) .. '|' .. text_of(msg['urn'])
+  redis.call('HDEL', recent_cur, field)
+  redis.call('HDEL', recent_prev, field)
+  local uuid = text_of(msg['uuid'])
+  if uuid == '' then return 'send' end
+  if redis.call('SISMEMBER', sent_cur, uuid) == 1 or redis.call('SISMEMBER', sent_prev, uuid) == 1 then
+    return 'sent'
+  end
+  if redis.call('SET', 'sending-msgs:' .. uuid, '1', 'NX', 'EX', ttl) then return 'send' end
+  return 'sending'
+end
+"""
+
+# Takes the next message of the queue with the fewest workers, booked into `second`: nil when no queue is in
+# rotation, 'retry' when the queue was just throttled or deferred (another may have work), else
+# {queue, the message as a JSON list of one, second, its guard verdict ('' when guard_args is nil)}.
+_POP_ONE = """
+local function pop_one(now, second, guard_args)
+  local queues = redis.call('ZRANGE', 'msgs:active', 0, 0)
+  if #queues == 0 then return nil end
+  local queue = queues[1]
+  local tps = tonumber(string.match(queue, '|(%d+)$') or '0')
+  local tps_key = queue .. ':tps:' .. second
+  if tps > 0 and tonumber(redis.call('GET', tps_key) or '0') >= tps then
+    redis.call('ZREM', 'msgs:active', queue)
+    redis.call('SADD', 'msgs:throttled', queue)
+    return 'retry'
+  end
+  local item, key = nil, nil
+  for _, p in ipairs({'/1', '/0'}) do
+    local head = redis.call('ZRANGE', queue .. p, 0, 0, 'WITHSCORES')
+    if #head > 0 and tonumber(head[2]) <= now then item, key = head[1], queue .. p break end
+  end
+  if item == nil then
+    redis.call('ZREM', 'msgs:active', queue)
+    if redis.call('ZCARD', queue .. '/1') + redis.call('ZCARD', queue .. '/0') > 0 then
+      redis.call('SADD', 'msgs:future', queue)
+    end
+    return 'retry'
+  end
+  redis.call('ZREM', key, item)
+  local msgs = cjson.decode(item)
+  local first = msgs[1]
+  local out = item  -- a lone message goes back as pushed (cjson would turn its empty lists into objects)
+  if #msgs > 1 then
+    table.remove(msgs, 1)
+    redis.call('ZADD', queue .. '/1', now + 3, cjson.encode(msgs))
+    redis.call('SADD', 'msgs:future', queue)
+    out = cjson.encode({first})
+  end
+  local cost = tonumber(first['tps_cost'] or 1)
+  if cost < 1 then cost = 1 end
+  redis.call('INCRBY', tps_key, cost)
+  redis.call('EXPIRE', tps_key, 10)
+  redis.call('ZINCRBY', 'msgs:active', 1, queue)
+  local verdict = ''
+  if guard_args then verdict = send_guard(first, unpack(guard_args)) end
+  return {queue, out, second, verdict}
+end
+"""
+
+# ARGV: now, the booking guard, then optionally the send guard's keys and the sending mark's expiry.
 _POP = (
     _BOOKING_SECOND
+    + _GUARD
+    + _POP_ONE
     + """
-local now, guard = tonumber(ARGV[1]), tonumber(ARGV[2])
-local second = booking_second(now, guard)
-local queues = redis.call('ZRANGE', 'msgs:active', 0, 0)
-if #queues == 0 then return nil end
-local queue = queues[1]
-local tps = tonumber(string.match(queue, '|(%d+)$') or '0')
-local tps_key = queue .. ':tps:' .. second
-if tps > 0 and tonumber(redis.call('GET', tps_key) or '0') >= tps then
-  redis.call('ZREM', 'msgs:active', queue)
-  redis.call('SADD', 'msgs:throttled', queue)
-  return 'retry'
+local now = tonumber(ARGV[1])
+local guard_args = nil
+if ARGV[3] then guard_args = {ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]} end
+return pop_one(now, booking_second(now, tonumber(ARGV[2])), guard_args)
+"""
+)
+
+# Up to ARGV[3] pops in one round trip (ARGV as _POP's, the count third): a list of _POP's results, shorter
+# when the queues in rotation ran out of messages that may go now.
+_POP_MANY = (
+    _BOOKING_SECOND
+    + _GUARD
+    + _POP_ONE
+    + """
+local now, count = tonumber(ARGV[1]), tonumber(ARGV[3])
+local second = booking_second(now, tonumber(ARGV[2]))
+local guard_args = nil
+if ARGV[4] then guard_args = {ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]} end
+local out = {}
+local tries = 0
+while #out < count and tries < count + 100 do
+  tries = tries + 1
+  local popped = pop_one(now, second, guard_args)
+  if popped == nil then break end
+  if popped ~= 'retry' then out[#out + 1] = popped end
 end
-local item, key = nil, nil
-for _, p in ipairs({'/1', '/0'}) do
-  local head = redis.call('ZRANGE', queue .. p, 0, 0, 'WITHSCORES')
-  if #head > 0 and tonumber(head[2]) <= now then item, key = head[1], queue .. p break end
-end
-if item == nil then
-  redis.call('ZREM', 'msgs:active', queue)
-  if redis.call('ZCARD', queue .. '/1') + redis.call('ZCARD', queue .. '/0') > 0 then
-    redis.call('SADD', 'msgs:future', queue)
-  end
-  return 'retry'
-end
-redis.call('ZREM', key, item)
-local msgs = cjson.decode(item)
-local first = msgs[1]
-if #msgs > 1 then
-  table.remove(msgs, 1)
-  redis.call('ZADD', queue .. '/1', now + 3, cjson.encode(msgs))
-  redis.call('SADD', 'msgs:future', queue)
-end
-local cost = tonumber(first['tps_cost'] or 1)
-if cost < 1 then cost = 1 end
-redis.call('INCRBY', tps_key, cost)
-redis.call('EXPIRE', tps_key, 10)
-redis.call('ZINCRBY', 'msgs:active', 1, queue)
-return {queue, cjson.encode(first), second}
+return out
 """
 )
 
@@ -121,23 +184,26 @@ end
 """
 )
 
-# Completes a send popped from ARGV[1]; with a message uuid (ARGV[2]), also in the same round trip: marks it
-# sent in the set KEYS[1] (when KEYS[1] is not '', expiring after ARGV[3] s) and removes its sending mark KEYS[2].
+# Completes a send popped from `queue` ('' for none); with a message uuid, also marks it sent in `sent_set`
+# (when not '', expiring after `ttl` s) and removes its sending mark. One call completes many sends: ARGV
+# holds (queue, uuid, sent set, ttl) per send.
 _COMPLETE = """
-local queue = ARGV[1]
-if KEYS[1] ~= '' then
-  redis.call('SADD', KEYS[1], ARGV[2])
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-end
-if KEYS[2] ~= '' then redis.call('DEL', KEYS[2]) end
-if queue == '' then return 1 end
-local score = redis.call('ZSCORE', 'msgs:active', queue)
-if score then
-  if tonumber(score) > 0 then redis.call('ZINCRBY', 'msgs:active', -1, queue) end
-  if redis.call('ZCARD', queue .. '/1') + redis.call('ZCARD', queue .. '/0') == 0 and tonumber(score) <= 1 then
-    redis.call('ZREM', 'msgs:active', queue)
+local function complete(queue, uuid, sent_set, ttl)
+  if uuid ~= '' and sent_set ~= '' then
+    redis.call('SADD', sent_set, uuid)
+    redis.call('EXPIRE', sent_set, ttl)
+  end
+  if uuid ~= '' then redis.call('DEL', 'sending-msgs:' .. uuid) end
+  if queue == '' then return end
+  local score = redis.call('ZSCORE', 'msgs:active', queue)
+  if score then
+    if tonumber(score) > 0 then redis.call('ZINCRBY', 'msgs:active', -1, queue) end
+    if redis.call('ZCARD', queue .. '/1') + redis.call('ZCARD', queue .. '/0') == 0 and tonumber(score) <= 1 then
+      redis.call('ZREM', 'msgs:active', queue)
+    end
   end
 end
+for i = 1, #ARGV, 4 do complete(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]) end
 return 1
 """
 
@@ -176,11 +242,26 @@ def queue_name(channel_uuid: str, tps: int) -> str:
     return f"msgs:{channel_uuid}|{tps}"
 
 
+@dataclass(frozen=True)
+class SendGuard:
+    """The keys of the double-send guard a pop applies to the message it takes (courier.dedup names them):
+    the URN's recent-message hashes (current, previous), the sets of messages sent (current, previous)."""
+
+    recent: tuple[str, str]
+    sent: tuple[str, str]
+    sending_ttl: int = SENDING_TTL
+
+
+# a popped send: (queue, message, booked second, guard verdict: 'send', 'sent', 'sending', or '' unguarded)
+Popped = tuple[str, dict[str, Any], int, str]
+
+
 class OutgoingQueues:
     def __init__(self, redis: aioredis.Redis) -> None:
         self.redis = redis
         self._push_many = script(redis, _PUSH_MANY)
         self._pop = script(redis, _POP)
+        self._pop_many = script(redis, _POP_MANY)
         self._complete = script(redis, _COMPLETE)
         self._dethrottle = script(redis, _DETHROTTLE)
         self._rebook = script(redis, _REBOOK)
@@ -213,15 +294,28 @@ class OutgoingQueues:
                     ],
                 )
 
-    async def pop(self) -> tuple[str, dict[str, Any], int] | str | None:
-        """(queue, message, booked second) to send, None when there is nothing, or "retry" when a queue was
-        just throttled or deferred and another pop may succeed."""
-        result = await self._pop(keys=[], args=[f"{time.time():.6f}", BOOKING_GUARD])
+    async def pop(self, guard: SendGuard | None = None) -> Popped | str | None:
+        """(queue, message, booked second, verdict) to send, None when there is nothing, or "retry" when a
+        queue was just throttled or deferred and another pop may succeed. With `guard`, the same round trip
+        runs the double-send guard on the message (see _GUARD): a pop that fails takes nothing."""
+        args: list[str | float | int] = [f"{time.time():.6f}", BOOKING_GUARD]
+        if guard is not None:
+            args += [*guard.recent, *guard.sent, guard.sending_ttl]
+        result = await self._pop(keys=[], args=args)
         if result is None:
             return None
         if result == "retry":
             return "retry"
-        return result[0], json.loads(result[1]), int(result[2])
+        return result[0], orjson.loads(result[1])[0], int(result[2]), str(result[3])
+
+    async def pop_many(self, count: int, guard: SendGuard | None = None) -> list[Popped]:
+        """Up to `count` pops, as pop() would make them one after the other, in one round trip; fewer when
+        the queues in rotation have no more messages that may go now (throttled, deferred or empty)."""
+        args: list[str | float | int] = [f"{time.time():.6f}", BOOKING_GUARD, count]
+        if guard is not None:
+            args += [*guard.recent, *guard.sent, guard.sending_ttl]
+        results = await self._pop_many(keys=[], args=args)
+        return [(r[0], orjson.loads(r[1])[0], int(r[2]), str(r[3])) for r in results or []]
 
     async def rebook(self, queue: str, cost: int) -> int:
         """A later second for a send whose worker missed its booked one (see the module's docstring)."""
@@ -230,8 +324,12 @@ class OutgoingQueues:
     async def complete(self, queue: str, msg_uuid: str = "", sent_set: str = "", sent_ttl: int = 0) -> None:
         """The send popped from `queue` ('' for none) is done. For a message, its sending mark goes, and
         with `sent_set` it is added there (courier's record of what went out) in the same round trip."""
-        keys = [sent_set if msg_uuid else "", sending_key(msg_uuid) if msg_uuid else ""]
-        await self._complete(keys=keys, args=[queue, msg_uuid, sent_ttl])
+        await self.complete_many([(queue, msg_uuid, sent_set, sent_ttl)])
+
+    async def complete_many(self, sends: list[tuple[str, str, str, int]]) -> None:
+        """Many sends done, each as complete(queue, msg_uuid, sent_set, sent_ttl), in one round trip."""
+        if sends:
+            await self._complete(keys=[], args=[value for send in sends for value in send])
 
     async def wait_for_pushes(self, timeout: float, most: int) -> int:
         """Block until something is pushed (or timeout seconds pass); returns how many pushes were

@@ -2,7 +2,7 @@ import asyncio
 import json
 import time
 
-from upesi.queues.outgoing import OutgoingQueues, queue_name
+from upesi.queues.outgoing import OutgoingQueues, SendGuard, queue_name, sending_key
 from upesi.queues.redis import get_redis
 
 
@@ -70,3 +70,34 @@ async def test_push_many_queues_every_item_and_survives_a_flushed_script_cache(d
         "d2",
     ]
     assert await redis.zscore("msgs:active", queue_name("chan-c", 0)) is not None
+
+
+GUARD = SendGuard(("seen-msgs:1", "seen-msgs:0"), ("sent-msgs:1", "sent-msgs:0"), 60)
+
+
+async def test_pop_many_takes_fairly_with_the_guard_and_complete_many_finishes(db: None) -> None:
+    redis = get_redis()
+    q = OutgoingQueues(redis)
+    await q.push_many([(c, 0, [{"uuid": f"{c}-{i}", "urn": "tel:+1", "channel_uuid": c}], False)
+                       for c in ("chan-e", "chan-f") for i in range(3)])  # fmt: skip
+    await redis.hset("seen-msgs:1", "chan-e|tel:+1", "earlier|fp")  # a send clears the URN's recent record
+    await redis.sadd("sent-msgs:0", "chan-e-1")  # went out already
+    await redis.set(sending_key("chan-f-1"), "1")  # another worker (or a dead courier) is sending it
+
+    popped = await q.pop_many(10, GUARD)
+    verdicts = {p[1]["uuid"]: p[3] for p in popped}
+    assert verdicts == {"chan-e-0": "send", "chan-e-1": "sent", "chan-e-2": "send",
+                        "chan-f-0": "send", "chan-f-1": "sending", "chan-f-2": "send"}  # fmt: skip
+    assert [p[0] for p in popped[:2]] != [popped[0][0]] * 2  # alternates between the channels
+    assert await redis.hget("seen-msgs:1", "chan-e|tel:+1") is None
+    assert await redis.exists(sending_key("chan-e-0")) == 1
+    assert await q.pop_many(10, GUARD) == []
+
+    await q.complete_many([(p[0], p[1]["uuid"], "sent-msgs:1", 60) for p in popped if p[3] == "send"])
+    assert await redis.smembers("sent-msgs:1") == {"chan-e-0", "chan-e-2", "chan-f-0", "chan-f-2"}
+    assert (
+        await redis.exists(*(sending_key(u) for u in ("chan-e-0", "chan-e-2", "chan-f-0", "chan-f-2"))) == 0
+    )
+    assert await redis.exists(sending_key("chan-f-1")) == 1  # not ours: left for mailroom's sweep
+    await q.complete_many([(p[0], "", "", 0) for p in popped if p[3] != "send"])
+    assert await redis.zcard("msgs:active") == 0  # every send done, the queues are out of rotation

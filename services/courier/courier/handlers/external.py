@@ -215,5 +215,7 @@ def _render(template: str, values: dict[str, str], quick_replies: list[str], con
         qr = "".join(f"&quick_reply={quote_plus(q, safe='')}" for q in quick_replies)
     out = template
     for key, value in values.items():
-        out = out.replace("{{" + key + "}}", esc(value))
+        placeholder = "{{" + key + "}}"
+        if placeholder in out:  # escaping every value for every send cost 2 % of a send's CPU
+            out = out.replace(placeholder, esc(value))
     return out.replace("{{quick_replies}}", qr)
