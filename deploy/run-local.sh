@@ -68,6 +68,8 @@ fi
 import json
 d = json.load(open("var/demo-info.json"))
 ch = d["channels"][0]
+from urllib.parse import urlencode
+phone = d["fake_provider_url"] + "/phone?" + urlencode({"receive": ch["receive_url"], "from": "+15551234567"})
 print(f"""
 Upesi is running (logs in var/log/, Ctrl-C stops everything)
 
@@ -78,11 +80,15 @@ Upesi is running (logs in var/log/, Ctrl-C stops everything)
   email          var/log/mail.log unless SMTP_URL is set (password resets, invitations, flows' emails)
 
   new here?      sign up for a workspace of your own at {d['web_url']}/org/signup/
+                 (or "Create a workspace" on the sign-in page), then add a channel: an External API channel
+                 whose send URL is {d['fake_provider_url']}/send talks to the fake provider
   demo login     {d['admin_email']} / {d['admin_password']}
   API token      {d['api_token']}
   channel        {ch['type']} {ch['address']}  receive URL: {ch['receive_url']}
 
-Try the demo conversation:
+Try the demo conversation in the browser, as the contact +15551234567 on the fake provider's phone:
+  {phone}
+or with curl:
   curl -d 'from=+15551234567&text=join' {ch['receive_url']}
   curl -d 'from=+15551234567&text=Ana'  {ch['receive_url']}
   curl {d['fake_provider_url']}/sent

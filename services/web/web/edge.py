@@ -6,13 +6,16 @@
 - a value PostgreSQL cannot take (an invalid UUID, a number out of range) is answered 400, naming the field
   whose value it was when the request says which.
 
-Each is one check here rather than one per endpoint. API paths get API-shaped JSON ({field: [message]}), the
-UI gets its error page."""
+Each is one check here rather than one per endpoint. API paths get API-shaped JSON ({field: [message]}). A UI
+form post gets its form again (see `FormAgain`): the page it was sent from is rendered once more through the
+app, with the message beside the field and the other values refilled; only when that page cannot be had does
+the UI get its error page."""
 
 import json
+import logging
 import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import asyncpg
 import redis.exceptions
@@ -23,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from upesi.outages import down_service
 
+log = logging.getLogger(__name__)
 MAX_BODY = 20 * 1024 * 1024  # forms and JSON; file uploads (multipart) are limited where they are read
 NUL = "\x00"
 NUL_MESSAGE = "contains a NUL character, which is not allowed"
@@ -36,6 +40,14 @@ _BAD_VALUE_ERRORS = (
 # asyncpg: "invalid input for query argument $1: 'abc' (invalid UUID ...)"; Postgres: 'invalid input syntax
 # for type uuid: "abc"'
 _QUOTED = re.compile(r"""(?:argument \$\d+: '(?P<a>[^']*)'|: "(?P<b>[^"]*)")""")
+
+
+# scope keys: the form's values as the edge read them, and the field error a handler (database refusal, value
+# of the wrong kind) asks the edge to show in the form again
+FORM_PAIRS = "upesi.form_pairs"
+FIELD_ERROR = "upesi.field_error"
+FORM_AGAIN = "upesi.form_again"  # what render() hands the layout on the page shown again
+FORM_PAIRS_OK = "upesi.form_again_possible"  # set on UI form posts only
 
 
 class BadInput(Exception):
@@ -120,6 +132,21 @@ def error_response(request: Request, status: int, field: str | None, message: st
     return error_page(request, status, f"{field}: {message}" if field else message)
 
 
+def ask_form_again(request: Request, field: str | None, message: str) -> bool:
+    """From an exception handler: have the edge show the UI form again with this message, rather than the
+    response the handler returns (which is sent when the form cannot be had). False for API and JSON callers."""
+    if not request.scope.get(FORM_PAIRS_OK):
+        return False
+    request.scope[FIELD_ERROR] = (field, message)
+    return True
+
+
+def _is_ui_form_post(scope: Scope) -> bool:
+    content_type = _header(scope, b"content-type")
+    is_form = "application/x-www-form-urlencoded" in content_type or "multipart/form-data" in content_type
+    return scope.get("method") == "POST" and is_form and not _wants_json(scope) and FORM_AGAIN not in scope
+
+
 class EdgeChecks:
     """The ASGI middleware: reads form and JSON bodies (up to MAX_BODY) to check them, then hands them on."""
 
@@ -132,10 +159,15 @@ class EdgeChecks:
             return
         content_type = _header(scope, b"content-type")
         checked_body = "json" in content_type or "application/x-www-form-urlencoded" in content_type
+        ui_form = _is_ui_form_post(scope)
+        original = dict(scope)  # before routing writes into it: the form page is requested from this
         body: bytes | None = None
+        pairs: list[tuple[str, str]] = []
         try:
             if checked_body:
                 body = await _read(receive)
+            if ui_form and body is not None:
+                pairs = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
             check_request(scope, body)
         except BadInput as e:
             if e.path and scope.get("path", "").startswith("/api/"):
@@ -145,21 +177,137 @@ class EdgeChecks:
                     nested = {part: nested}
                 await JSONResponse({e.path[0]: nested}, status_code=400)(scope, receive, send)
                 return
+            if (
+                ui_form
+                and e.status == 400
+                and await FormAgain(self.app, original, pairs).send(e.field, e.message, send)
+            ):
+                return
             await error_response(Request(scope), e.status, e.field, e.message)(scope, receive, send)
             return
+        if ui_form:
+            scope[FORM_PAIRS] = pairs
+            scope[FORM_PAIRS_OK] = True
+            send = _Withheld(scope, send)
         if body is None:
             await self.app(scope, receive, send)
-            return
-        sent = False
+        else:
+            sent = False
 
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()  # the disconnect, when it comes
+            async def replay() -> Message:
+                nonlocal sent
+                if not sent:
+                    sent = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()  # the disconnect, when it comes
 
-        await self.app(scope, replay, send)
+            await self.app(scope, replay, send)
+        if isinstance(send, _Withheld) and send.withheld:
+            field, message = scope[FIELD_ERROR]
+            if not await FormAgain(self.app, original, pairs).send(field, message, send.send):
+                await send.release()
+
+
+class _Withheld:
+    """Passes a response on, unless a handler asked for the form again before it started (then keeps it, to
+    send only when the form cannot be had)."""
+
+    def __init__(self, scope: Scope, send: Send) -> None:
+        self.scope, self.send = scope, send
+        self.withheld: list[Message] = []
+
+    async def __call__(self, message: Message) -> None:
+        if self.withheld or (message["type"] == "http.response.start" and FIELD_ERROR in self.scope):
+            self.withheld.append(message)
+        else:
+            await self.send(message)
+
+    async def release(self) -> None:
+        for message in self.withheld:
+            await self.send(message)
+
+
+class FormAgain:
+    """The page a refused UI form was sent from, rendered again through the app with the error: a GET of the
+    Referer (same host) or else of the form's own path, carrying FORM_AGAIN for render() and the layout, whose
+    script puts the message beside the field, opens the form's dialog and refills the other values. One way
+    for every form, so no route needs its own code for bad input the edge or the database refuses."""
+
+    def __init__(self, app: ASGIApp, scope: Scope, pairs: list[tuple[str, str]]) -> None:
+        self.app, self.scope, self.pairs = app, scope, pairs
+
+    def _page(self) -> tuple[str, bytes, str] | None:
+        """The page's path, raw (still percent-encoded) path and query string."""
+        from web.ui.errors import JSON_PREFIXES
+
+        referer = _header(self.scope, b"referer")
+        path, raw, query = self.scope["path"], self.scope.get("raw_path") or self.scope["path"].encode(), ""
+        if referer:
+            parts = urlsplit(referer)
+            if parts.netloc and parts.netloc.lower() == _header(self.scope, b"host"):
+                path, raw, query = unquote(parts.path or "/"), (parts.path or "/").encode(), parts.query
+        if NUL in path or NUL in unquote(query) or path.startswith(JSON_PREFIXES):
+            return None
+        return path, raw, query
+
+    async def send(self, field: str | None, message: str, send: Send) -> bool:
+        page = self._page()
+        if page is None:
+            return False
+        path, raw, query = page
+        secret = (
+            "csrf_token",
+            "password",
+            "current_password",
+            "new_password",
+            "new_password1",
+            "new_password2",
+        )
+        # what was typed is put back (the refused value too, so it can be corrected), except secrets and NULs
+        values = [(k, v) for k, v in self.pairs if k not in secret and NUL not in k + v]
+        headers = [(k, v) for k, v in self.scope["headers"] if k not in (b"content-type", b"content-length")]
+        scope = {
+            **self.scope,
+            "method": "GET",
+            "path": path,
+            "raw_path": raw,
+            "query_string": query.encode("latin-1", errors="replace"),
+            "headers": headers,
+            FORM_AGAIN: {
+                "action": self.scope["path"],
+                "field": field or "",
+                "text": f"{field}: {message}" if field else message,
+                "values": values,
+            },
+        }
+        got: list[Message] = []
+
+        async def nothing() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def keep(message: Message) -> None:
+            got.append(message)
+
+        try:
+            await self.app(scope, nothing, keep)
+        except Exception:  # the page itself failed: the caller sends the plain answer instead
+            log.exception("showing the form of %s again failed", self.scope["path"])
+            return False
+        start = got[0] if got else {}
+        content_type = dict(start.get("headers", [])).get(b"content-type", b"")
+        if start.get("status") != 200 or not content_type.startswith(b"text/html"):
+            return False  # not a page (a Referer to a download, a redirect to sign in...): the plain answer
+        body = b"".join(m.get("body", b"") for m in got[1:])
+        kept = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 400,
+                "headers": [*kept, (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+        return True
 
 
 async def _read(receive: Receive) -> bytes:
@@ -180,11 +328,14 @@ async def _read(receive: Receive) -> bytes:
 
 
 def _field_holding(request: Request, value: str) -> str | None:
-    """Which of the request's parameters held the value the database refused (path, then query)."""
+    """Which of the request's parameters held the value the database refused (path, query, then form)."""
     for name, given in request.path_params.items():
         if str(given) == value:
             return name
     for name, given in request.query_params.multi_items():
+        if given == value:
+            return name
+    for name, given in request.scope.get(FORM_PAIRS, []):
         if given == value:
             return name
     return None
@@ -202,9 +353,9 @@ def install(app: FastAPI) -> None:
         match = _QUOTED.search(str(cause))
         value = (match.group("a") or match.group("b")) if match else None
         field = _field_holding(request, value) if value is not None else None
-        return error_response(
-            request, 400, field, f"invalid value {value!r}" if value is not None else "invalid value"
-        )
+        message = f"invalid value {value!r}" if value is not None else "invalid value"
+        ask_form_again(request, field, message)
+        return error_response(request, 400, field, message)
 
     # ConnectionError: asyncpg lets a refused connection through unwrapped (httpx wraps its own)
     for cls in (DBAPIError, asyncpg.PostgresError, redis.exceptions.RedisError, ConnectionError):

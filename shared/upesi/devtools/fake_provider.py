@@ -1,6 +1,7 @@
 """A fake channel provider for the demo and tests: records every request it is sent and lists them as JSON
 at GET /sent (their number at GET /sent/count). Answers 200 {"id": "<external id>"} unless a scripted answer for the path is queued with
-POST /_script {"path": "/send", "status": 500, "body": "...", "content_type": "..."}.
+POST /_script {"path": "/send", "status": 500, "body": "...", "content_type": "..."}. GET /phone is a phone in
+the browser: what was sent to a number, and a form to reply from it (upesi.devtools.fake_phone).
 
 Run: python -m upesi.devtools.fake_provider --port 8070
 """
@@ -13,6 +14,8 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request, Response
+
+from upesi.devtools.fake_phone import add_phone
 
 
 def create_app() -> FastAPI:
@@ -42,6 +45,8 @@ def create_app() -> FastAPI:
         body = await request.json()
         scripts.setdefault(body.get("path", "/send"), []).append(body)
         return {"queued": len(scripts[body.get("path", "/send")])}
+
+    add_phone(app, sent)
 
     @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def record(path: str, request: Request) -> Response:

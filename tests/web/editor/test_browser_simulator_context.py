@@ -1,15 +1,20 @@
-"""In Chromium: the simulator's context explorer (the "@" under the phone) lists the run's context, which
+"""In Chromium, at 1280x800 and 390x844 (issue #19 item 3): the simulator's context explorer (the "@" under the phone) lists the run's context, which
 mailroom's simulate answer carries, as RapidPro's does."""
 
 from pathlib import Path
+
+import pytest
 
 from tests.web.editor.browser import browser_page, live_stack, require_chromium, shot
 from tests.web.editor.test_browser import _open_simulator, sign_in
 
 
-def test_context_explorer_lists_the_context(env: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)], ids=["1280x800", "390x844"])
+def test_context_explorer_lists_the_context(
+    env: dict[str, str], tmp_path: Path, width: int, height: int
+) -> None:
     require_chromium()
-    with live_stack(env, tmp_path) as urls, browser_page(1280, 800) as page:
+    with live_stack(env, tmp_path) as urls, browser_page(width, height) as page:
         web = urls["web"]
         sign_in(page, web)
         page.goto(web + "/flow/")
@@ -24,7 +29,7 @@ def test_context_explorer_lists_the_context(env: dict[str, str], tmp_path: Path)
         explorer.wait_for(timeout=10000)
         page.wait_for_timeout(500)
         text = explorer.inner_text()
-        shot(page, "simulator_context")
+        shot(page, f"simulator_context_{width}")
         # the explorer hides empty objects (this workspace has no fields or globals yet, no results so far)
         for key in ("contact", "node", "run", "trigger", "urns"):
             assert key in text, (key, text)

@@ -17,6 +17,15 @@ async def test_a_value_of_the_wrong_kind_names_the_field(site: Site, admin: http
     assert response.headers["content-type"].startswith("text/html")
     assert "Offset: Input should be a valid integer" in response.text
     assert 'class="nav"' in response.text  # in the layout, with the menu
+    # sent from the campaigns page (as a browser says in Referer): that page again, the message by the field
+    again = await admin.post(
+        "/campaign/event/create/",
+        data={"offset": "soon", "campaign": "c", "relative_to": "created_on", "csrf_token": token},
+        headers=HTML | {"Referer": "http://testserver/campaign/"},
+    )
+    assert again.status_code == 400 and 'class="nav"' in again.text
+    assert 'data-field="offset">offset: enter a whole number</div>' in again.text
+    assert "<title>Campaigns · Upesi</title>" in again.text
 
 
 async def test_not_found_and_forbidden_keep_the_menu(site: Site, admin: httpx.AsyncClient) -> None:

@@ -9,6 +9,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 log = logging.getLogger(__name__)
+# pydantic's words for a person, by error type (others are shown in pydantic's words)
+PLAIN = {
+    "int_parsing": "enter a whole number",
+    "float_parsing": "enter a number",
+    "missing": "this field is required",
+    "uuid_parsing": "not a valid UUID",
+    "bool_parsing": "enter yes or no",
+}
 SERVER_ERROR = "Something went wrong on our side. It has been logged; please try again."
 
 
@@ -32,6 +40,8 @@ JSON_PREFIXES = (
 
 
 def install(app: FastAPI) -> None:
+    from web.edge import ask_form_again  # the edge shows a UI form again (with the message) when it can
+
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         if request.url.path.startswith(JSON_PREFIXES) or request.method != "GET":
@@ -51,6 +61,10 @@ def install(app: FastAPI) -> None:
         problems = [f"{_field(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
         if request.url.path.startswith(JSON_PREFIXES):
             return JSONResponse({"detail": problems}, status_code=400)
+        first = exc.errors()[0] if exc.errors() else {}
+        names = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        message = PLAIN.get(str(first.get("type")), str(first.get("msg", "invalid")))
+        ask_form_again(request, names[-1] if names else None, message)
         return await _page(request, 400, "; ".join(problems) or "Invalid input")
 
     @app.exception_handler(Exception)

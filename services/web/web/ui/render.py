@@ -34,6 +34,8 @@ def render(
     ctx["csrf_token"] = csrf_token(request)
     ctx["menu"] = [(p, label) for p, label, perm in MENU if c is None or c.can(perm)]
     ctx["path"] = request.url.path
+    # a refused form shown again by the edge (web/edge.py FormAgain): the layout puts the message by the field
+    ctx["form_again"] = request.scope.get("upesi.form_again")
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     set_csrf_cookie(request, response)
     return response
