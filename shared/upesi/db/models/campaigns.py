@@ -42,7 +42,8 @@ class CampaignEvent(Base):
     base_language: Mapped[str | None] = mapped_column(String(3))
     # I interrupt the contact's flow, S skip contacts in a flow, P passive (message events)
     start_mode: Mapped[str] = mapped_column(String(1), default="I", server_default="I")
-    fire_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # RapidPro creates events at version 1 (the column's server default stays 0 for rows written by SQL)
+    fire_version: Mapped[int] = mapped_column(Integer, default=1, server_default="0")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_on: Mapped[Created]
     modified_on: Mapped[Modified]
