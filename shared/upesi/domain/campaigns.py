@@ -6,6 +6,7 @@ from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import CampaignEvent
+from upesi.db.scoping import in_workspace
 
 
 async def reschedule_events(session: AsyncSession, *, org_id: int, campaign_id: int) -> list[int]:
@@ -13,7 +14,7 @@ async def reschedule_events(session: AsyncSession, *, org_id: int, campaign_id: 
     rows = await session.execute(
         update(CampaignEvent)
         .where(
-            CampaignEvent.org_id == org_id,
+            in_workspace(CampaignEvent, org_id),
             CampaignEvent.campaign_id == campaign_id,
             CampaignEvent.is_active.is_(True),
         )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Channel, ContactGroup, ContactNote, ContactURN, User, contact_group_contacts
 from upesi.db.ops.assets import channel_asset
+from upesi.db.scoping import in_workspace
 from upesi.flows.contact import channel_for_urn
 from upesi.urns import URN
 from web.api.v2.values import fmt_dt
@@ -65,7 +66,7 @@ async def expanded_urns_by_contact(
         for ch in (
             await session.execute(
                 select(Channel)
-                .where(Channel.org_id == org_id, Channel.is_active.is_(True))
+                .where(in_workspace(Channel, org_id), Channel.is_active.is_(True))
                 .order_by(Channel.id)
             )
         ).scalars()
