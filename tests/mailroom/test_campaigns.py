@@ -116,6 +116,17 @@ async def test_stale_fire_of_an_edited_event_does_nothing(db: None) -> None:
     assert await fires() == []  # dropped
 
 
+async def test_scheduling_an_event_makes_it_ready(db: None) -> None:
+    """Web marks an event S (being scheduled) with each new fire version; the task that writes that version's
+    fires sets R in the same transaction (RapidPro's CampaignEvent.status)."""
+    ws, field, event, appointment = await appointment_setup(1)
+    await set_date(ws["contact_ids"][0], field, iso(appointment))
+    await execute("UPDATE campaign_events SET status = 'S', fire_version = 1 WHERE id = :e", e=event)
+    await schedule_campaign_event.handle(ws["org_id"], {"event_id": event})
+    assert (await one("SELECT status FROM campaign_events WHERE id = :e", e=event)).status == "R"
+    assert [f.scope for f in await fires()] == [f"{event}:1"]
+
+
 async def test_flow_event_starts_the_flow_and_a_flow_setting_the_date_schedules_a_fire(db: None) -> None:
     ws = await workspace(1)
     c = ws["contact_ids"][0]

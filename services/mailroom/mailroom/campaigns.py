@@ -79,6 +79,14 @@ async def schedule_event(db: AsyncSession, org_id: int, event_id: int) -> tuple[
             text(_FIRES.format(event_filter="e.id = :event", contact_filter="true")),
             {"org": org_id, "event": event_id},
         )
+        # the fires of this version are written (committed with them): the event can be edited again
+        # (web refuses while it is S, upesi.domain.campaigns); a newer version stays S for its own task
+        await db.execute(
+            text(
+                "UPDATE campaign_events SET status = 'R' WHERE id = :e AND fire_version = :v AND status <> 'R'"
+            ),
+            {"e": event_id, "v": version},
+        )
     return version, bool(event and event.live)
 
 

@@ -2,6 +2,7 @@ import json
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
+from tests.web.api.rapidpro.support import mailroom_schedules
 from upesi.queues.redis import get_redis
 
 
@@ -29,6 +30,11 @@ async def test_campaigns_and_events(api: API) -> None:
     assert (event["offset"], event["unit"], event["delivery_hour"]) == (-7, "days", 9)
     assert event["message"] == {"eng": "Visit due soon"} and event["flow"] is None
 
+    # being scheduled, it can't be edited until mailroom has written its fires
+    resp = await api.post("campaign_events.json", {"flow": flow.uuid, "offset": 1, "relative_to": "edd", "unit": "days",
+                                                   "delivery_hour": 9}, uuid=event["uuid"])  # fmt: skip
+    assert resp.json() == {"non_field_errors": ["Cannot modify events which are currently being scheduled."]}
+    await mailroom_schedules(api.ws.org_id, [event["uuid"]])
     # RapidPro's serializer wants every scheduling field on an update too
     partial = await api.post("campaign_events.json", {"flow": flow.uuid, "offset": 1}, uuid=event["uuid"])
     assert partial.status_code == 400 and partial.json()["relative_to"] == ["This field is required."]

@@ -44,6 +44,8 @@ class CampaignEvent(Base):
     start_mode: Mapped[str] = mapped_column(String(1), default="I", server_default="I")
     # RapidPro creates events at version 1 (the column's server default stays 0 for rows written by SQL)
     fire_version: Mapped[int] = mapped_column(Integer, default=1, server_default="0")
+    # S while mailroom (re)computes the fires of the current fire version, R once it has (upesi.domain.campaigns)
+    status: Mapped[str] = mapped_column(String(1), default="R", server_default="R")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_on: Mapped[Created]
     modified_on: Mapped[Modified]

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Campaign, CampaignEvent, Flow
 from upesi.db.scoping import in_workspace
+from upesi.domain import campaigns as campaign_rules
 from upesi.domain.imports.assets import SYSTEM_FIELDS, Assets
 from upesi.domain.imports.reading import clean_name
 from upesi.domain.imports.report import ImportRefused, ImportReport
@@ -100,11 +101,12 @@ async def import_campaigns(
                 for attr in ("relative_to_id", "relative_to_key", "offset", "unit", "delivery_hour", "start_mode",
                              "event_type", "flow_id", "translations", "base_language"):  # fmt: skip
                     setattr(previous, attr, getattr(event, attr))
-                previous.fire_version = (previous.fire_version or 0) + 1  # fires of the old version are stale
+                campaign_rules.schedule(previous)  # a new fire version: the fires of the old one are stale
                 previous.modified_on = func.now()
                 report.update("campaign events", label)
                 event = previous
             else:
+                campaign_rules.schedule(event)
                 session.add(event)
                 report.create("campaign events", label)
             await session.flush()

@@ -5,10 +5,10 @@ belong to no field; results are matched by uuid, id or key in order."""
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from upesi.db.engine import transaction
-from upesi.db.models import Org
+from upesi.db.models import CampaignEvent, Org
 
 
 def assert_error(
@@ -41,3 +41,18 @@ async def set_org(org_id: int, **values: Any) -> None:
     """Workspace settings RapidPro's test org has (Africa/Kigali, day-first dates) or an anonymous one."""
     async with transaction() as s:
         await s.execute(update(Org).where(Org.id == org_id).values(**values))
+
+
+async def mailroom_schedules(org_id: int, event_uuids: list[str]) -> None:
+    """Run mailroom's own schedule_campaign_event for these events, as its worker would: their fires are written
+    and each event is ready (status R) to be edited again."""
+    from mailroom.tasks import schedule_campaign_event  # tests of web drive mailroom's code only here
+
+    async with transaction() as s:
+        ids = (
+            (await s.execute(select(CampaignEvent.id).where(CampaignEvent.uuid.in_(event_uuids))))
+            .scalars()
+            .all()
+        )
+    for event_id in ids:
+        await schedule_campaign_event.handle(org_id, {"event_id": event_id})

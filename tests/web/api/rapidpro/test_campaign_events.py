@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
-from tests.web.api.rapidpro.support import assert_error, assert_errors, ids_of
+from tests.web.api.rapidpro.support import assert_error, assert_errors, ids_of, mailroom_schedules
 from tests.web.api.test_actions import drain
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, CampaignEvent
@@ -17,6 +17,21 @@ from upesi.queues.redis import get_redis
 async def _event(uuid: str) -> CampaignEvent:
     async with transaction() as s:
         return (await s.execute(select(CampaignEvent).where(CampaignEvent.uuid == uuid))).scalar_one()
+
+
+async def _set_ready(campaign: Campaign) -> None:
+    """Mailroom's schedule_campaign_event runs for the campaign's events: their fires are written, they are R."""
+    async with transaction() as s:
+        uuids = (
+            await s.execute(select(CampaignEvent.uuid).where(CampaignEvent.campaign_id == campaign.id))
+        ).scalars()
+        uuids = list(uuids)
+    await mailroom_schedules(campaign.org_id, uuids)
+    async with transaction() as s:
+        statuses = await s.execute(
+            select(CampaignEvent.status).where(CampaignEvent.campaign_id == campaign.id)
+        )
+        assert set(statuses.scalars()) == {"R"}
 
 
 def _body(campaign: Campaign, **kw: Any) -> dict[str, Any]:
@@ -133,22 +148,36 @@ async def test_endpoint(api: API) -> None:
     assert len(ids_of(await api.get(url, campaign=str(c1.uuid)))) == 3
     assert ids_of(await api.get(url, campaign="Invalid")) == []
 
-    # message -> flow without touching when it fires: the fire version stays
+    # created events are being scheduled (mailroom's task sets R once their fires are written)
+    assert [(await _event(e["uuid"])).status for e in (event1, event2)] == ["S", "S"]
+    # an event being scheduled can't be modified, and is left as it was
+    resp = await api.post(url + f"?uuid={event1['uuid']}", _body(c1, relative_to="created_on", unit="days",
+                                                                 flow=str(flow.uuid)))  # fmt: skip
+    assert_error(resp, "non_field_errors", "Cannot modify events which are currently being scheduled.")
+    assert (await _event(event1["uuid"])).event_type == "M"
+    await _set_ready(c1)
+
+    # message -> flow without touching when it fires: the fire version and status stay
     queue = FairQueue(get_redis(), QUEUE_BATCH)
     queued = await queue.size()
     resp = await api.post(url + f"?uuid={event1['uuid']}", _body(c1, flow=str(flow.uuid)))
     assert resp.status_code == 200 and resp.json()["flow"]["uuid"] == str(flow.uuid)
     stored = await _event(event1["uuid"])
-    assert (stored.event_type, stored.translations, stored.fire_version) == ("F", None, 1)
+    assert (stored.event_type, stored.translations, stored.flow_id) == ("F", None, flow.id)
+    assert (stored.status, stored.fire_version) == ("R", 1)
     assert await queue.size() == queued
     # flow -> message with a new offset: rescheduled
-    resp = await api.post(
-        url + f"?uuid={event2['uuid']}", _body(c1, offset=10, message={"eng": "OK", "fra": "D'accord"})
-    )
-    assert resp.status_code == 200 and resp.json()["message"] == {"eng": "OK", "fra": "D'accord"}
+    resp = await api.post(url + f"?uuid={event2['uuid']}",
+                          _body(c1, offset=10, message={"eng": "OK @(format_urn(urns.tel))", "fra": "D'accord"}))  # fmt: skip
+    assert resp.status_code == 200
+    assert resp.json()["message"] == {"eng": "OK @(format_urn(urns.tel))", "fra": "D'accord"}
     stored = await _event(event2["uuid"])
-    assert (stored.event_type, stored.fire_version, stored.offset) == ("M", 2, 10)
-    assert stored.translations == {"eng": "OK", "fra": "D'accord"}
+    assert (stored.event_type, stored.offset, stored.status, stored.fire_version) == ("M", 10, "S", 2)
+    assert stored.translations == {"eng": "OK @(format_urn(urns.tel))", "fra": "D'accord"}
+    assert [(t.type, t.task) for t in await drain(api.ws.org_id)] == [
+        ("schedule_campaign_event", {"event_id": stored.id})
+    ]
+    await _set_ready(c1)
     # and its message again, in three languages
     resp = await api.post(
         url + f"?uuid={event2['uuid']}", _body(c1, message={"eng": "OK", "fra": "D'accord", "kin": "Sawa"})

@@ -49,8 +49,10 @@ async def test_channel_events(api: API) -> None:
             await f.add(ChannelEvent(uuid=f.uid(), org_id=api.ws.org_id, channel_id=channel.id, event_type=code,
                                      contact_id=contact.id, extra=extra, occurred_on=datetime.now(UTC)))
         )  # fmt: skip
+    assert (await api.client.get("/api/v2/channel_events.json")).status_code == 403
     assert (await api.get("channel_events.json", token=api.ws.tokens["agent"])).status_code == 403
     assert (await api.post("channel_events.json", {})).status_code == 405
+    assert (await api.delete("channel_events.json")).status_code == 405
 
     resp = await api.get("channel_events.json")
     assert ids_of(resp, "id") == [e.id for e in reversed(events)]
@@ -67,6 +69,12 @@ async def test_channel_events(api: API) -> None:
         events[4].id, events[3].id, events[0].id]  # fmt: skip
     # a contact that is not a UUID matches nothing (RapidPro: an empty list, not a 400)
     assert ids_of(await api.get("channel_events.json", contact="invalid"), "id") == []
+    # before / after are inclusive, on created_on
+    listed = {r["id"]: r["created_on"] for r in resp.json()["results"]}
+    assert ids_of(await api.get("channel_events.json", before=listed[events[2].id]), "id") == [
+        events[2].id, events[1].id, events[0].id]  # fmt: skip
+    assert ids_of(await api.get("channel_events.json", after=listed[events[1].id]), "id") == [
+        events[4].id, events[3].id, events[2].id, events[1].id]  # fmt: skip
 
 
 def test_every_channel_event_type_has_an_api_name() -> None:
@@ -77,8 +85,13 @@ def test_every_channel_event_type_has_an_api_name() -> None:
 async def test_statistics(api: API) -> None:
     url = "statistics.json"
     assert (
+        await api.client.get("/api/v2/statistics.json", params={"since": "2026-02-01", "until": "2026-02-28"})
+    ).status_code == 403
+    assert (
         await api.get(url, token=api.ws.tokens["agent"], since="2026-02-01", until="2026-02-28")
     ).status_code == 403
+    # its docs page (no .json) answers 200
+    assert (await api.client.get("/api/v2/statistics")).status_code == 200
     assert (await api.post(url, {})).status_code == 405
     assert (await api.delete(url)).status_code == 405
     assert_error(await api.get(url, since="bad", until="2026-02-28"), None, "Invalid date value for 'since'.")

@@ -3,6 +3,8 @@ workspace header, 405): RapidPro's test_base.py assertions (test_root, test_docs
 test_authentication), ported."""
 
 import base64
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -61,6 +63,64 @@ async def test_docs(api: API) -> None:
 async def _with_password(email: str) -> None:
     async with transaction() as s:
         await s.execute(update(User).where(User.email == email).values(password_hash=hash_password(PASSWORD)))
+
+
+async def test_docs_signed_in(api: API) -> None:
+    await _with_password("editor.admin@nyaruka.com")
+    async with httpx.AsyncClient(transport=api.client._transport, base_url="http://testserver") as client:
+        await sign_in(client, "editor.admin@nyaruka.com", PASSWORD)
+        resp = await client.get("/api/v2/messages")
+    assert (
+        resp.status_code == 200 and "This endpoint allows you to list messages in your account." in resp.text
+    )
+
+
+async def test_session_authentication(api: API) -> None:
+    """RapidPro's test_authentication by session: a signed-in user reads and (admins, editors) writes with their
+    web session, in its workspace, unthrottled; writes carry the session's CSRF token, as DRF's
+    SessionAuthentication enforces outside Django's test client."""
+    for email in ("admin@nyaruka.com", "editor.admin@nyaruka.com", "agent.admin@nyaruka.com"):
+        await _with_password(email)
+
+    @asynccontextmanager
+    async def session(email: str) -> AsyncIterator[httpx.AsyncClient]:
+        async with httpx.AsyncClient(transport=api.client._transport, base_url="http://testserver") as client:
+            await sign_in(client, email, PASSWORD)
+            yield client
+
+    for n, email in enumerate(("admin@nyaruka.com", "editor.admin@nyaruka.com"), start=4):
+        async with session(email) as client:
+            resp = await client.get("/api/v2/fields.json")
+            assert resp.status_code == 200 and resp.headers["X-Temba-Workspace"] == api.ws.org_uuid
+            # a write without the CSRF token is refused, with it done
+            resp = await client.post("/api/v2/fields.json", json={"name": f"Field {n}", "type": "text"})
+            assert resp.status_code == 403 and resp.json() == {"detail": "CSRF Failed: CSRF token missing."}
+            resp = await client.post("/api/v2/fields.json", json={"name": f"Field {n}", "type": "text"},
+                                     headers={"X-CSRFToken": "nope"})  # fmt: skip
+            assert resp.status_code == 403 and resp.json() == {"detail": "CSRF Failed: CSRF token incorrect."}
+            resp = await client.post("/api/v2/fields.json", json={"name": f"Field {n}", "type": "text"},
+                                     headers={"X-CSRFToken": client.cookies["csrftoken"]})  # fmt: skip
+            assert resp.status_code == 201, resp.text
+    # an agent's session reads what agents may (RapidPro's tests read workspace.json as the agent so)
+    async with session("agent.admin@nyaruka.com") as client:
+        assert (await client.get("/api/v2/workspace.json")).status_code == 200
+        assert (await client.get("/api/v2/campaigns.json")).status_code == 403
+        resp = await client.post("/api/v2/fields.json", json={"name": "Field 6", "type": "text"},
+                                 headers={"X-CSRFToken": client.cookies["csrftoken"]})  # fmt: skip
+        assert resp.status_code == 403
+
+    # the workspace's token bucket spent: tokens are throttled, the session is not
+    async with transaction() as s:
+        await s.execute(
+            update(Org).where(Org.id == api.ws.org_id).values(config={"api_rates": {"v2": "1/hour"}})
+        )
+    await api.get("fields.json")
+    assert (await api.get("fields.json")).status_code == 429
+    async with session("admin@nyaruka.com") as client:
+        assert (await client.get("/api/v2/fields.json")).status_code == 200
+        # signed out: the session no longer authenticates
+        await client.post("/users/logout/", data={"csrf_token": client.cookies["csrftoken"]})
+        assert (await client.get("/api/v2/fields.json")).status_code == 403
 
 
 async def test_explorer(api: API) -> None:

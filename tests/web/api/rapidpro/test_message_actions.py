@@ -28,6 +28,8 @@ async def test_endpoint(api: API) -> None:
     url = "message_actions.json"
     assert (await api.get(url)).status_code == 405
     assert (await api.delete(url)).status_code == 405
+    assert (await api.client.post("/api/v2/message_actions.json", json={})).status_code == 403
+    assert (await api.post(url, {}, token=api.ws.tokens["agent"])).status_code == 403
     joe = await f.contact(api.ws.org_id, "Joe")
     msg1, msg2, msg3 = [(await f.msg(api.ws.org_id, joe, f"Msg {i}")).id for i in range(1, 4)]
     label = await f.add(Label(uuid=f.uid(), org_id=api.ws.org_id, name="Test"))
@@ -56,6 +58,11 @@ async def test_endpoint(api: API) -> None:
         await api.post(url, {"messages": [msg2, msg3], "action": "label", "label_name": "New"})
     ).status_code == 204
     assert await _labelled("New") == {msg2, msg3}
+    async with transaction() as s:
+        new_label = (
+            await s.execute(select(Label).where(Label.org_id == api.ws.org_id, Label.name == "New"))
+        ).scalar_one()
+    assert new_label.is_active
     assert (
         await api.post(url, {"messages": [msg1], "action": "label", "label_name": "New"})
     ).status_code == 204

@@ -4,13 +4,24 @@ texts above all)."""
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error, assert_errors, ids_of, set_org
+from tests.web.api.test_actions import drain
 from upesi.db.engine import transaction
-from upesi.db.models import Campaign, CampaignEvent, ContactGroup, Global, Label, Resthook, msg_labels
+from upesi.db.models import (
+    Campaign,
+    CampaignEvent,
+    ContactGroup,
+    Global,
+    Label,
+    Resthook,
+    Trigger,
+    msg_labels,
+)
+from upesi.db.models.triggers import trigger_groups
 from web.api.v2.values import fmt_dt
 
 
@@ -26,10 +37,19 @@ async def test_groups(api: API) -> None:
     frank = await f.contact(api.ws.org_id, "Frank", urns=["facebook:123456"])
     customers = await f.group(api.ws.org_id, "Customers", [frank])
     developers = await f.group(api.ws.org_id, "Developers", group_type="Q", query='isdeveloper = "YES"')
+    assert (await api.client.get("/api/v2/groups.json")).status_code == 403
+    dynamic = await f.group(api.ws.org_id, "Big Group", group_type="Q", query='isdeveloper = "NO"')
+    initializing = await f.group(api.ws.org_id, "Initializing")
+    async with transaction() as s:
+        await s.execute(update(ContactGroup).where(ContactGroup.id == dynamic.id).values(status="E"))
+        await s.execute(update(ContactGroup).where(ContactGroup.id == initializing.id).values(status="I"))
     spammers = await f.group(api.other.org_id, "Spammers")
     listed = (await api.get(url)).json()["results"]
     open_tickets = listed[-1]  # every workspace has RapidPro's "Open Tickets" system group, oldest
+    # an initializing group is not listed
     assert listed == [
+        {"uuid": str(dynamic.uuid), "name": "Big Group", "query": 'isdeveloper = "NO"', "status": "evaluating",
+         "system": False, "count": 0},
         {"uuid": str(developers.uuid), "name": "Developers", "query": 'isdeveloper = "YES"', "status": "ready",
          "system": False, "count": 0},
         {"uuid": str(customers.uuid), "name": "Customers", "query": None, "status": "ready", "system": False,
@@ -65,13 +85,34 @@ async def test_groups(api: API) -> None:
     assert_error(
         await api.delete(url, uuid=open_tickets["uuid"]), None, "Cannot delete system object.", status=403
     )
-    flow = await f.flow(api.ws.org_id)
-    await f.add(Campaign(uuid=f.uid(), org_id=api.ws.org_id, name="Reminders", group_id=customers.id))
-    assert flow
+    flow = await f.flow(api.ws.org_id, "Test")
+    trigger = await f.add(Trigger(uuid=f.uid(), org_id=api.ws.org_id, trigger_type="K", keywords=["block_group"],
+                                  match_type="F", flow_id=flow.id))  # fmt: skip
+    async with transaction() as s:
+        await s.execute(insert(trigger_groups).values(trigger_id=trigger.id, group_id=customers.id))
+    assert_error(await api.delete(url, uuid=str(customers.uuid)), None,
+                 "Group is being used by triggers which must be archived first.")  # fmt: skip
+    async with transaction() as s:
+        await s.execute(delete(trigger_groups))
+    campaign = await f.add(
+        Campaign(uuid=f.uid(), org_id=api.ws.org_id, name="Reminders", group_id=customers.id)
+    )
     assert_error(await api.delete(url, uuid=str(customers.uuid)), None,
                  "Group is being used by campaigns which must be archived first.")  # fmt: skip
+    assert (await _group(str(customers.uuid))).is_active is True
     assert (await api.delete(url, uuid=str(spammers.uuid))).status_code == 404
-    await set_org(api.ws.org_id, config={"limits": {"groups": 3}})
+
+    # the limit counts this workspace's groups only
+    async with transaction() as s:
+        await s.execute(delete(Campaign).where(Campaign.id == campaign.id))
+    for uuid in (str(customers.uuid), str(developers.uuid), str(dynamic.uuid), str(initializing.uuid)):
+        assert (await api.delete(url, uuid=uuid)).status_code in (204, 404)
+    await set_org(api.ws.org_id, config={"limits": {"groups": 10}})
+    for i in range(10):
+        await f.group(api.other.org_id, f"group{i}")
+    assert (await api.post(url, {"name": "Reporters"})).status_code == 201
+    for i in range(9):
+        await f.group(api.ws.org_id, f"group{i}")
     assert_error(await api.post(url, {"name": "One more"}), None,
                  "Cannot create object because workspace has reached limit.", status=409)  # fmt: skip
 
@@ -175,18 +216,26 @@ async def test_campaigns(api: API) -> None:
     assert (await api.post(url, {"name": "Spam", "group": str(reporters.uuid)})).status_code == 201
     resp = await api.post(url, {"name": "x" * 65, "group": str(reporters.uuid)})
     assert_error(resp, "name", "Ensure this field has no more than 64 characters.")
+    # mailroom has scheduled the new events
+    async with transaction() as s:
+        await s.execute(update(CampaignEvent).where(CampaignEvent.uuid.in_(event_uuids)).values(status="R"))
+    await drain(api.ws.org_id)
     resp = await api.post(
         url + f"?uuid={campaign['uuid']}", {"name": "Reminders III", "group": str(other_group.uuid)}
     )
     assert resp.status_code == 200 and resp.json()["group"]["uuid"] == str(other_group.uuid)
     async with transaction() as s:
         stored = (await s.execute(select(Campaign).where(Campaign.uuid == campaign["uuid"]))).scalar_one()
-        versions = (
-            await s.execute(select(CampaignEvent.fire_version).where(CampaignEvent.uuid.in_(event_uuids)))
-        ).scalars()
+        events = (
+            await s.execute(select(CampaignEvent).where(CampaignEvent.uuid.in_(event_uuids)).order_by(CampaignEvent.id))
+        ).scalars().all()  # fmt: skip
         assert (stored.name, stored.group_id) == ("Reminders III", other_group.id)
-        # another group: both events are rescheduled (a new fire version each), as RapidPro's schedule_async
-        assert list(versions) == [2, 2]
+        # another group: both events are rescheduled (a new fire version each, being scheduled again), as
+        # RapidPro's schedule_async, and mailroom is asked to schedule each
+        assert [(e.fire_version, e.status) for e in events] == [(2, "S"), (2, "S")]
+    assert [(t.type, t.task) for t in await drain(api.ws.org_id)] == [
+        ("schedule_campaign_event", {"event_id": e.id}) for e in events
+    ]
     resp = await api.post(url + f"?uuid={spam['uuid']}", {"name": "Won't work", "group": str(spammers.uuid)})
     assert resp.status_code == 404
     assert ids_of(await api.get(url, uuid=campaign["uuid"])) == [campaign["uuid"]]

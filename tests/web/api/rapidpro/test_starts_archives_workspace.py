@@ -66,7 +66,9 @@ async def test_flow_starts(api: API) -> None:
 
 async def test_archives(api: API) -> None:
     url = "archives.json"
+    assert (await api.client.get("/api/v2/archives.json")).status_code == 403
     assert (await api.get(url, token=api.ws.tokens["agent"])).status_code == 403
+    assert [(await api.post(url, {})).status_code, (await api.delete(url)).status_code] == [405, 405]
 
     def archive(org_id: int, start: date, typ: str, period: str, **kw: object) -> Archive:
         return Archive(org_id=org_id, start_date=start, archive_type=typ, period=period, record_count=34, size=345,
@@ -101,6 +103,9 @@ async def test_archives(api: API) -> None:
 
 async def test_workspace(api: API) -> None:
     await set_org(api.ws.org_id, timezone="Africa/Kigali", date_format="D")
+    assert (await api.client.get("/api/v2/workspace.json")).status_code == 403
+    assert [(await api.post("workspace.json", {})).status_code,
+            (await api.delete("workspace.json")).status_code] == [405, 405]  # fmt: skip
     for role in ("agent", "editor", "administrator"):
         resp = await api.get("workspace.json", token=api.ws.tokens[role])
         assert resp.status_code == 200
@@ -110,7 +115,7 @@ async def test_workspace(api: API) -> None:
         "credits": {"used": -1, "remaining": -1}, "anon": False,
     }  # fmt: skip
     await set_org(api.ws.org_id, languages=["kin"])
-    resp = await api.get("workspace.json")
+    resp = await api.get("workspace.json", token=api.ws.tokens["agent"])
     assert (resp.json()["languages"], resp.json()["primary_language"]) == (["kin"], "kin")
 
 

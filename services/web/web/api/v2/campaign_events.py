@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.engine import transaction
 from upesi.db.models import Campaign, CampaignEvent, ContactField, Flow
+from upesi.domain import campaigns as campaign_rules
 from web import mailroom_tasks
 from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
@@ -143,7 +144,10 @@ async def write_event(request: Request, ctx: APIContext) -> Any:
             if flow is None:
                 errors.add("flow", f"No such object: {flow_ref}")
         errors.raise_if_any()
-        if bool(message) == bool(flow):
+        # RapidPro's validate(): an event whose fires mailroom is still computing can't change, whatever changes
+        if event is not None and campaign_rules.is_being_scheduled(event):
+            errors.add("non_field_errors", campaign_rules.BEING_SCHEDULED)
+        elif bool(message) == bool(flow):
             errors.add("non_field_errors", "Flow or a message text required.")
         errors.raise_if_any()
         if campaign is None and event is not None:
@@ -152,15 +156,9 @@ async def write_event(request: Request, ctx: APIContext) -> Any:
         assert offset is not None and delivery_hour is not None
 
         if event is None:
-            # scheduling a new event is its first fire version, as RapidPro's schedule_async counts them
             event = CampaignEvent(
-                uuid=new_uuid(),
-                org_id=ctx.org_id,
-                campaign_id=campaign.id,
-                relative_to_key=relative_key,
-                fire_version=1,
+                uuid=new_uuid(), org_id=ctx.org_id, campaign_id=campaign.id, relative_to_key=relative_key
             )
-            session.add(event)
         relative_id = relative_field.id if relative_field else None
         # only a change of when it fires reschedules it (a new fire version makes the old fires stale)
         reschedule = creating or (event.offset, event.unit, event.delivery_hour, event.relative_to_key) != (
@@ -178,9 +176,11 @@ async def write_event(request: Request, ctx: APIContext) -> Any:
                 None,
                 None,
             )
-        if not creating:
-            if reschedule:
-                event.fire_version = (event.fire_version or 0) + 1
+        if reschedule:
+            campaign_rules.schedule(event)
+        if creating:
+            session.add(event)
+        else:
             event.modified_on = func.now()
         await session.flush()
         await session.refresh(event)
