@@ -40,6 +40,9 @@ async def test_flow_starts(api: API) -> None:
     assert start["contacts"] == [{"uuid": str(joe.uuid), "name": "Joe Blow"}]
     assert start["groups"] == [{"uuid": str(hans_group.uuid), "name": "hans"}]
     assert (start["restart_participants"], start["exclude_active"]) == (False, False)
+    # RapidPro's answer keys: the URNs asked for are stored, not shown
+    assert set(start) == {"uuid", "flow", "status", "progress", "groups", "contacts", "params", "created_on",
+                          "modified_on", "id", "extra", "restart_participants", "exclude_active"}  # fmt: skip
 
     resp = await api.post(url, {"flow": flow.uuid, "restart_participants": True})
     assert_error(resp, "non_field_errors", "Must specify at least one group, contact or URN")

@@ -52,7 +52,6 @@ async def serialize_starts(session: AsyncSession, starts: list[FlowStart]) -> li
             },
             "groups": groups.get(s.id, []),
             "contacts": contacts.get(s.id, []),
-            "urns": list(s.urns or []),
             "restart_participants": s.restart_participants,
             "exclude_active": s.exclude_active,
             "params": s.params or {},

@@ -281,7 +281,6 @@ class FlowStart(APIObject):
     progress: Progress
     groups: list[Ref]
     contacts: list[ContactRef]
-    urns: list[str]
     restart_participants: bool
     exclude_active: bool
     params: FreeJSON
