@@ -104,6 +104,8 @@ class ContactField(Base):
     show_in_table: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     is_system: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # what agents may do with its values: N none, V view, E edit (upesi.domain.field_access)
+    agent_access: Mapped[str] = mapped_column(String(1), default="V", server_default="V")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_on: Mapped[Created]
     modified_on: Mapped[Modified]

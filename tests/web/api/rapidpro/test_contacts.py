@@ -10,7 +10,7 @@ from tests.web.api import factories as f
 from tests.web.api.conftest import API
 from tests.web.api.rapidpro.support import assert_error, assert_errors, ids_of, set_org
 from upesi.db.engine import transaction
-from upesi.db.models import Contact, ContactGroup, ContactURN, contact_group_contacts
+from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, contact_group_contacts
 from web.api.v2.values import fmt_dt
 
 
@@ -517,19 +517,38 @@ async def test_expanded_urns_can_preserve_priority_order(api: API) -> None:
 
 
 async def test_as_agent(api: API) -> None:
-    """RapidPro limits agents by each field's agent_access (none/view/edit); we have no per-field access
-    (NOTES.md), so agents see and edit every field: what we answer is stated here."""
-    await f.field(api.ws.org_id, "gender", "Gender")
-    await f.field(api.ws.org_id, "age", "Age", value_type="N")
-    await f.field(api.ws.org_id, "height", "Height", value_type="N")
+    """Each field's agent_access: an agent sees the fields not hidden from agents, and edits only those
+    open to them."""
+    for key, name, value_type, access in (("gender", "Gender", "T", "N"), ("age", "Age", "N", "V"),
+                                          ("height", "Height", "N", "E")):  # fmt: skip
+        field = await f.field(api.ws.org_id, key, name, value_type=value_type)
+        async with transaction() as s:
+            await s.execute(
+                update(ContactField).where(ContactField.id == field.id).values(agent_access=access)
+            )
     agent = api.ws.tokens["agent"]
     bob = (await api.post("contacts.json", {"name": "Bob", "urns": ["telegram:12345"],
                                             "fields": {"gender": "M", "age": "40", "height": "180"}})).json()  # fmt: skip
+    assert bob["fields"] == {"gender": "M", "age": "40", "height": "180"}  # an administrator sees them all
     shown = (await api.get("contacts.json", token=agent, uuid=bob["uuid"])).json()["results"]
-    assert shown == [bob]
-    assert shown[0]["fields"] == {"gender": "M", "age": "40", "height": "180"}
+    assert shown == [{
+        "uuid": bob["uuid"], "name": "Bob", "status": "active", "language": None, "urns": ["telegram:12345"],
+        "groups": [], "notes": [], "fields": {"age": "40", "height": "180"}, "flow": None,
+        "created_on": bob["created_on"], "modified_on": bob["modified_on"], "last_seen_on": None,
+        "blocked": False, "stopped": False,
+    }]  # fmt: skip
+    resp = await api.post("contacts.json", {"fields": {"gender": "M"}}, token=agent, uuid=bob["uuid"])
+    assert_error(resp, "fields", "Invalid contact field key: gender")
+    resp = await api.post("contacts.json", {"fields": {"age": "30"}}, token=agent, uuid=bob["uuid"])
+    assert_error(resp, "fields", "Editing of 'age' values disallowed for current user.")
     resp = await api.post("contacts.json", {"fields": {"height": "160"}}, token=agent, uuid=bob["uuid"])
-    assert resp.status_code == 200 and resp.json()["fields"]["height"] == "160"
+    assert resp.status_code == 200 and resp.json()["fields"] == {"age": "40", "height": "160"}
+    async with transaction() as s:
+        stored = (await s.execute(select(Contact).where(Contact.uuid == bob["uuid"]))).scalar_one()
+    assert len(stored.fields) == 3  # the hidden value is kept
+    # fields.json names each field's access
+    fields = {r["key"]: r["agent_access"] for r in (await api.get("fields.json")).json()["results"]}
+    assert fields == {"gender": "none", "age": "view", "height": "edit"}
 
 
 async def test_prevent_null_chars(api: API) -> None:

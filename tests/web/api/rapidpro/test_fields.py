@@ -1,6 +1,6 @@
 """fields: RapidPro's test_fields.py assertions, ported."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.web.api import factories as f
 from tests.web.api.conftest import API
@@ -23,6 +23,8 @@ async def test_endpoint(api: API) -> None:
     assert (await api.post(url, {}, token=api.ws.tokens["agent"])).status_code == 403
     assert (await api.delete(url)).status_code == 405
     nick = await f.field(api.ws.org_id, "nick_name", "Nick Name")
+    async with transaction() as s:  # agents may edit it (RapidPro's agent_access=ACCESS_EDIT)
+        await s.execute(update(ContactField).where(ContactField.id == nick.id).values(agent_access="E"))
     registered = await f.field(api.ws.org_id, "registered", "Registered On", value_type="D")
     await f.field(api.other.org_id, "not_ours", "Something Else")
     farmers = await f.group(api.ws.org_id, "Farmers")
@@ -39,6 +41,10 @@ async def test_endpoint(api: API) -> None:
     assert (first["name"], first["type"], first["label"], first["value_type"]) == (
         "Registered On", "datetime", "Registered On", "datetime")  # fmt: skip
     assert first["usages"]["campaign_events"] == 2
+    assert [r["agent_access"] for r in resp.json()["results"]] == ["view", "edit"]
+    assert resp.json()["results"][1] | {"usages": None} == {
+        "key": "nick_name", "name": "Nick Name", "type": "text", "featured": False, "priority": 0, "usages": None,
+        "agent_access": "edit", "label": "Nick Name", "value_type": "text"}  # fmt: skip
     assert ids_of(await api.get(url, key="nick_name"), "key") == [nick.key]
 
     assert_error(await api.post(url, {}), "non_field_errors", "Field 'name' is required.")

@@ -20,6 +20,7 @@ from upesi.db.models import (
     ContactURN,
     contact_group_contacts,
 )
+from upesi.domain import field_access
 from upesi.domain.urns import checked_urn
 from upesi.urns import URN, URNError
 from web import mailroom_tasks
@@ -165,9 +166,10 @@ async def validate_changes(
             changes.fields = {}
             for key, value in raw_fields.items():
                 field = by_key.get(key)
-                if field is None:
-                    errors.add("fields", f"Invalid contact field key: {key}")
+                if (refused := field_access.write_error(field, key, ctx.role)) is not None:
+                    errors.add("fields", refused)
                     continue
+                assert field is not None
                 changes.fields[str(field.uuid)] = parse_value(field.value_type, value, ctx.org)
     changes.note = (
         b.string(data, "note", errors, max_length=MAX_NOTE, allow_null=True, allow_blank=True) or None

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import Contact, ContactField, ContactGroup, ContactURN, Flow, contact_group_contacts
 from upesi.db.models.contacts import CONTACT_STATUSES
+from upesi.domain import field_access
 from upesi.domain.contact_actions import delete_contacts
 from upesi.urns import URNError, parse_urn
 from web.api.v2 import objects, params
@@ -67,6 +68,9 @@ async def serialize_contacts(
         .scalars()
         .all()
     )
+    fields = [
+        f for f in fields if field_access.can_view(f, ctx.role)
+    ]  # an agent's hidden fields are left out
     anon = ctx.org.is_anon
     out = []
     for c in contacts:

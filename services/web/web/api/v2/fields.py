@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.engine import transaction
 from upesi.db.models import CampaignEvent, ContactField, ContactGroup
+from upesi.domain import field_access
 from upesi.domain.limits import check_limit
 from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
@@ -67,7 +68,7 @@ async def serialize_fields(
                 "groups": sum(1 for q in group_queries if f.key in q),
                 "campaign_events": event_counts.get(f.id, 0),
             },
-            "agent_access": "view",
+            "agent_access": field_access.NAMES.get(f.agent_access, "view"),
             "label": f.name,
             "value_type": LEGACY_VALUE_TYPES.get(f.value_type, "text"),
         }
