@@ -38,6 +38,8 @@ async def test_endpoint(api: API) -> None:
     other_group = await f.group(api.other.org_id, "Testers")
 
     assert (await api.get("contact_actions.json")).status_code == 405
+    # an agent may act on contacts (RapidPro refuses only the anonymous)
+    assert (await api.post("contact_actions.json", {}, token=api.ws.tokens["agent"])).status_code == 400
     assert (await api.delete("contact_actions.json")).status_code == 405
     assert (await api.client.post("/api/v2/contact_actions.json", json={})).status_code == 403
     # incoming messages of four of them
@@ -106,7 +108,8 @@ async def test_endpoint(api: API) -> None:
         statuses = dict(
             (await s.execute(select(Contact.id, Contact.status).where(Contact.org_id == api.ws.org_id))).all()
         )
-    assert [statuses[c.id] for c in (c1, c2, c3, c4)] == ["A", "B", "B", "B"]
+    # the deleted contact keeps its active status
+    assert [statuses[c.id] for c in (c1, c2, c3, c4, c5)] == ["A", "B", "B", "B", "A"]
 
     # interrupt contacts 1 and 2: one task for mailroom, which ends their sessions
     await drain(api.ws.org_id)
@@ -142,5 +145,12 @@ async def test_endpoint(api: API) -> None:
             ).scalars()
         )
     assert active == {c3.id, c4.id}
+    async with transaction() as s:
+        inactive = set(
+            (
+                await s.execute(select(Contact.id).where(Contact.org_id == api.ws.org_id, Contact.is_active.is_(False)))
+            ).scalars()
+        )
+    assert inactive == {c1.id, c2.id, c5.id}
     # their messages are deleted with them
     assert await _visibilities(msgs) == {c1.id: "D", c2.id: "D", c3.id: "V", c4.id: "V"}

@@ -14,7 +14,11 @@ from web.api.v2.values import fmt_dt
 
 async def test_endpoint(api: API) -> None:
     url = "messages.json"
+    assert (await api.client.get("/api/v2/messages.json")).status_code == 403
+    assert (await api.client.post("/api/v2/messages.json", json={})).status_code == 403
     assert (await api.get(url, token=api.ws.tokens["agent"])).status_code == 403
+    # an agent may send (RapidPro refuses only the anonymous): its write is validated
+    assert_error(await api.post(url, {}, token=api.ws.tokens["agent"]), "contact", "This field is required.")
     assert (await api.delete(url)).status_code == 405
     joe = await f.contact(api.ws.org_id, "Joe Blow", urns=["tel:+250788123123"])
     frank = await f.contact(api.ws.org_id, "Frank", urns=["facebook:123456"])
