@@ -148,7 +148,9 @@ async def test_endpoint(api: API) -> None:
     async with transaction() as s:
         inactive = set(
             (
-                await s.execute(select(Contact.id).where(Contact.org_id == api.ws.org_id, Contact.is_active.is_(False)))
+                await s.execute(
+                    select(Contact.id).where(Contact.org_id == api.ws.org_id, Contact.is_active.is_(False))
+                )
             ).scalars()
         )
     assert inactive == {c1.id, c2.id, c5.id}

@@ -27,7 +27,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("campaign_events", sa.Column("status", sa.String(1), server_default="R", nullable=False))
-    op.add_column("contact_fields", sa.Column("agent_access", sa.String(1), server_default="V", nullable=False))
+    op.add_column(
+        "contact_fields", sa.Column("agent_access", sa.String(1), server_default="V", nullable=False)
+    )
 
 
 def downgrade() -> None:
