@@ -51,3 +51,17 @@ async def test_a_crash_is_a_page_in_the_layout(site: Site) -> None:
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.text and 'class="nav"' in response.text
     assert "the database fell over" not in response.text and "Internal Server Error" not in response.text
+
+
+async def test_a_crash_on_the_api_answers_rapidpros_words(site: Site) -> None:
+    app = site.transport.app
+
+    async def boom() -> None:
+        raise RuntimeError("the database fell over")
+
+    app.add_api_route("/api/v2/boom.json", boom, methods=["GET"])
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/api/v2/boom.json")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Server Error. Site administrators have been notified."}

@@ -24,6 +24,7 @@ class LoginRequired(Exception):
     """Raised by the auth dependency when nobody is signed in."""
 
 
+API_SERVER_ERROR = "Server Error. Site administrators have been notified."
 # paths whose callers are scripts (the editor, the API): they get JSON errors, never HTML
 JSON_PREFIXES = (
     "/api/",
@@ -71,7 +72,8 @@ def install(app: FastAPI) -> None:
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         if request.url.path.startswith(JSON_PREFIXES):
-            return JSONResponse({"detail": "Server Error"}, status_code=500)
+            # RapidPro's words (temba.api.support.temba_exception_handler), which its API test asserts
+            return JSONResponse({"detail": API_SERVER_ERROR}, status_code=500)
         return await _page(request, 500, SERVER_ERROR)
 
 
