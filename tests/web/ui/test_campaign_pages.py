@@ -48,8 +48,13 @@ async def test_delete_an_event_and_archive_a_campaign(site: Site, admin: httpx.A
         campaign = (await s.execute(select(Campaign))).scalar_one()
     await add_event(admin, token, campaign.uuid, "Three days in")
     await add_event(admin, token, campaign.uuid, "Also three days in")
+    async with transaction() as s:
+        made = (await s.execute(select(CampaignEvent.status, CampaignEvent.fire_version))).all()
+    assert sorted(made) == [("S", 1), ("S", 1)]  # being scheduled, as the API's events (the one rule)
     await run_tasks()
     assert await campaign_fires() == 4  # two events, two contacts, three days after they were created
+    async with transaction() as s:
+        assert set((await s.execute(select(CampaignEvent.status))).scalars()) == {"R"}  # mailroom wrote them
 
     async with transaction() as s:
         first = (await s.execute(select(CampaignEvent).order_by(CampaignEvent.id))).scalars().first()

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from upesi.db.models import ContactField, ContactGroup, Flow
 from upesi.db.models.campaigns import Campaign, CampaignEvent
 from upesi.db.scoping import in_workspace
+from upesi.domain.campaigns import schedule
 from web import mailroom_tasks
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
@@ -174,6 +175,7 @@ async def event_create(
         translations=None if flow_id else {language: message.strip()},
         base_language=None if flow_id else language,
     )
+    schedule(event)  # fire version 1, being scheduled until mailroom has written its fires (as the API)
     ctx.db.add(event)
     await ctx.db.flush()
     await ctx.db.commit()  # before the task: mailroom must find the event
