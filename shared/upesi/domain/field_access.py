@@ -12,6 +12,11 @@ NAMES = {NONE: "none", VIEW: "view", EDIT: "edit"}  # RapidPro's API names (fiel
 AGENT = "agent"
 
 
+def name_of(field: ContactField) -> str:
+    """The field's agent access as RapidPro's API and editor name it (a field without one is VIEW)."""
+    return NAMES[field.agent_access or VIEW]
+
+
 def access_for(field: ContactField, role: str) -> str:
     return (field.agent_access or VIEW) if role == AGENT else EDIT
 

@@ -125,7 +125,10 @@ async def test_another_workspaces_flow_is_not_found(site: Site, admin: httpx.Asy
 
 async def test_assets_in_list_format(site: Site, admin: httpx.AsyncClient) -> None:
     async with transaction() as s:
-        s.add(ContactField(uuid=str(uuid.uuid4()), org_id=site.org_id, key="age", name="Age", value_type="N"))
+        s.add(ContactField(uuid=str(uuid.uuid4()), org_id=site.org_id, key="age", name="Age", value_type="N",
+                           agent_access="E", priority=1))  # fmt: skip
+        s.add(ContactField(uuid=str(uuid.uuid4()), org_id=site.org_id, key="hiv", name="HIV", value_type="T",
+                           agent_access="N"))  # fmt: skip
         s.add(ContactGroup(uuid=str(uuid.uuid4()), org_id=site.org_id, name="Farmers"))
         s.add(
             ContactGroup(
@@ -139,6 +142,8 @@ async def test_assets_in_list_format(site: Site, admin: httpx.AsyncClient) -> No
         assert set(response.json()) == {"next", "previous", "results"}, kind
     fields = (await admin.get("/flow/assets/fields/")).json()["results"]
     assert {"key": "age", "name": "Age", "type": "number"}.items() <= fields[0].items()
+    # each field's agent access as stored (RapidPro's names), as fields.json gives it
+    assert [(f["key"], f["agent_access"]) for f in fields] == [("age", "edit"), ("hiv", "none")]
     groups = {g["name"]: g for g in (await admin.get("/flow/assets/groups/")).json()["results"]}
     assert groups["Adults"]["query"] == "age > 18" and groups["Farmers"]["query"] is None
     flows = (await admin.get("/flow/assets/flows/?archived=false")).json()["results"]

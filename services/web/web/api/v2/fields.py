@@ -68,7 +68,7 @@ async def serialize_fields(
                 "groups": sum(1 for q in group_queries if f.key in q),
                 "campaign_events": event_counts.get(f.id, 0),
             },
-            "agent_access": field_access.NAMES.get(f.agent_access, "view"),
+            "agent_access": field_access.name_of(f),
             "label": f.name,
             "value_type": LEGACY_VALUE_TYPES.get(f.value_type, "text"),
         }

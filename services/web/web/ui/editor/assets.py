@@ -25,6 +25,7 @@ from upesi.db.models.labels import Label, msg_labels
 from upesi.db.models.media import OptIn, Topic
 from upesi.db.ops.assets import FIELD_TYPES
 from upesi.db.scoping import in_workspace
+from upesi.domain import field_access
 from web.api.v2.workspace import serialize_workspace
 from web.ui.auth import Ctx, CtxDep
 from web.ui.editor.common import page
@@ -109,7 +110,7 @@ async def _fields(ctx: Ctx) -> list[dict[str, Any]]:
             "featured": f.show_in_table,
             "priority": f.priority,
             "usages": {"campaign_events": 0, "flows": 0, "groups": 0},
-            "agent_access": "view",
+            "agent_access": field_access.name_of(f),
         }
         for f in rows
     ]
