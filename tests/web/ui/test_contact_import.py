@@ -158,3 +158,25 @@ async def test_an_import_whose_process_died_is_reported_stopped(site: Site, admi
     assert status["status"] == "failed" and "stopped after 1500 of 5000 rows" in status["error"]
     page = (await admin.get(f"/contact/import/{state.uuid}/")).text
     assert 'id="import-error"' in page and "Created 1500, updated 0." in page
+
+
+async def test_field_headers_by_name_then_key_and_refused_when_no_field_can_be_made(
+    site: Site, admin: httpx.AsyncClient
+) -> None:
+    """As RapidPro's import mappings: `Field:Date Of Birth` finds the field named so, then by key; a header that
+    no field can be made of refuses the file, naming the header, and creates nothing (it was skipped before)."""
+    async with transaction() as s:
+        s.add(ContactField(uuid="1b9d8c4e-0000-4000-8000-000000000001", org_id=site.org_id, key="dob",
+                           name="Date Of Birth", value_type="T"))  # fmt: skip
+    for header in ("Field:Language", "Field:Café", "Field:---"):
+        refused = await upload(admin, f"URN:Tel,Field:Shoe Size,{header}\n+250788000009,42,x\n".encode())
+        assert refused.status_code == 400, header
+        assert f"file: Header &#39;{header}&#39; is not a valid field name." in refused.text, header
+    await imported(admin, b"URN:Tel,Field:date of birth,Field:Shoe Size\n+250788000009,1990,42\n")
+    async with transaction() as s:
+        fields = {f.key: f for f in (await s.execute(select(ContactField).where(
+            ContactField.org_id == site.org_id, ContactField.is_system.is_(False)))).scalars()}  # fmt: skip
+        contact = (await s.execute(select(Contact).where(Contact.org_id == site.org_id))).scalar_one()
+    assert set(fields) == {"dob", "shoe_size"}  # nothing made by the refused files
+    assert contact.fields[fields["dob"].uuid]["text"] == "1990"
+    assert contact.fields[fields["shoe_size"].uuid]["text"] == "42"

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from upesi.db.models import ContactField, ContactGroup
 from upesi.db.scoping import in_workspace
+from upesi.domain.contact_fields import is_new_key_allowed, is_valid_name, make_key
 from web.ui.auth import Csrf, Ctx, CtxDep
 from web.ui.contact_import_jobs import ImportState, load_errors, load_state, start_import
 from web.ui.contact_import_rows import Layout, read_layout
@@ -34,27 +35,31 @@ def read_rows(filename: str, data: bytes) -> list[list[str]]:
 
 
 async def _add_fields(ctx: Ctx, layout: Layout) -> None:
-    """Columns `Field:<name>` mapped to fields, created as text fields when new."""
-    existing = {
-        f.key: f
-        for f in (
-            await ctx.db.execute(
-                select(ContactField).where(in_workspace(ContactField, ctx.org.id), ContactField.is_active)
-            )
-        ).scalars()
-    }
+    """Columns `Field:<name>` mapped to fields, by name then by key as RapidPro's import matches them, created
+    as text fields when new; a header no field can be made of refuses the import (ValueError) rather than
+    leaving its column out."""
+    existing = (
+        await ctx.db.execute(
+            select(ContactField).where(in_workspace(ContactField, ctx.org.id), ContactField.is_active)
+        )
+    ).scalars()
+    by_key = {f.key: f for f in existing}
+    by_name = {f.name.lower(): f for f in by_key.values()}
     for i, col in enumerate(layout.header):
-        if col.lower().startswith("field:"):
-            name = col.split(":", 1)[1].strip()
-            key = "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_")[:36]
-            if not key:
-                continue
-            if key not in existing:
-                existing[key] = ContactField(
-                    uuid=str(uuidlib.uuid4()), org_id=ctx.org.id, key=key, name=name[:36], value_type="T"
-                )
-                ctx.db.add(existing[key])
-            layout.field_columns[i] = existing[key]
+        if not col.lower().startswith("field:"):
+            continue
+        name = col.split(":", 1)[1].strip()
+        key = make_key(name)
+        field = by_name.get(name.lower()) or by_key.get(key)
+        if field is None:
+            if not (is_valid_name(name) and is_new_key_allowed(key)):
+                raise ValueError(f"Header '{col}' is not a valid field name.")  # RapidPro's words
+            field = ContactField(
+                uuid=str(uuidlib.uuid4()), org_id=ctx.org.id, key=key, name=name, value_type="T"
+            )
+            ctx.db.add(field)
+            by_key[key], by_name[name.lower()] = field, field
+        layout.field_columns[i] = field
     await ctx.db.flush()
 
 
@@ -102,9 +107,9 @@ async def import_submit(
         )
     try:
         layout = read_layout(rows[0])
+        await _add_fields(ctx, layout)
     except ValueError as e:
         return _refused(request, ctx, f"file: {e}")
-    await _add_fields(ctx, layout)
     group = await _group(ctx, group_name)
     await ctx.db.commit()  # the fields and group exist before the first row is written
     import_uuid = await start_import(

@@ -1,8 +1,8 @@
 """Creating contact groups (manual, or smart from a query) and contact fields from the Contacts page."""
 
-import re
 import uuid as uuidlib
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
@@ -13,11 +13,17 @@ from upesi.db.models import ContactField, ContactGroup
 from upesi.db.ops.assets import FIELD_TYPES
 from upesi.db.ops.smart_groups import populate_group
 from upesi.db.scoping import in_workspace
+from upesi.domain import field_access
+from upesi.domain.contact_fields import MAX_LEN, is_new_key_allowed, is_valid_name, make_key
+from upesi.domain.errors import LimitReached
+from upesi.domain.limits import check_limit
 from web.ui.auth import Csrf, CtxDep
 from web.ui.render import render
 
 router = APIRouter()
 FIELD_CODES = {name: code for code, name in FIELD_TYPES.items()}
+# RapidPro's ContactField.ACCESS_CHOICES, as its field form labels them
+ACCESS_LABELS = {field_access.NONE: "Hidden", field_access.VIEW: "View", field_access.EDIT: "Edit"}
 
 
 def _back(error: str) -> Response:
@@ -86,7 +92,13 @@ async def field_list(request: Request, ctx: CtxDep) -> Response:
     return render(
         request,
         "contacts/fields.html",
-        {"ctx": ctx, "fields": fields, "types": FIELD_TYPES, "error": request.query_params.get("error")},
+        {
+            "ctx": ctx,
+            "fields": fields,
+            "types": FIELD_TYPES,
+            "access": ACCESS_LABELS,
+            "error": request.query_params.get("error"),
+        },
     )
 
 
@@ -96,27 +108,50 @@ async def field_create(
     name: Annotated[str, Form()],
     value_type: Annotated[str, Form()] = "text",
     featured: Annotated[bool, Form()] = False,
+    agent_access: Annotated[str, Form()] = field_access.VIEW,
 ) -> Response:
+    """RapidPro's ContactFieldForm: the name and key rules are the API's (upesi.domain.contact_fields), the
+    messages the form's."""
     ctx.require("contact_edit")
-    name = name.strip()[:36]
-    key = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:36]
-    if not key or not key[0].isalpha():
-        return RedirectResponse(
-            "/contact/fields/?error=Field names must start with a letter", status_code=303
+    name, key = name.strip(), make_key(name)
+    if len(name) > MAX_LEN:
+        problem = f"Name: Ensure this value has at most {MAX_LEN} characters (it has {len(name)})."
+    elif not is_valid_name(name):
+        problem = "Name: Can only contain letters, numbers and hypens."
+    elif not is_new_key_allowed(key):
+        problem = "Name: Can't be a reserved word."
+    elif value_type not in FIELD_CODES:
+        problem = f"Type: {value_type!r} is not one of {', '.join(FIELD_CODES)}"
+    elif agent_access not in field_access.NAMES:
+        problem = f"Agent access: {agent_access!r} is not one of {', '.join(field_access.NAMES)}"
+    elif (
+        await ctx.db.execute(
+            select(ContactField.id).where(
+                in_workspace(ContactField, ctx.org.id),
+                ContactField.is_active,
+                (ContactField.key == key) | (func.lower(ContactField.name) == name.lower()),
+            )
         )
-    exists = await ctx.db.execute(
-        select(ContactField.id).where(in_workspace(ContactField, ctx.org.id), ContactField.key == key)
-    )
-    if exists.first():
-        return RedirectResponse(f"/contact/fields/?error=A field with key {key} exists", status_code=303)
+    ).first():
+        problem = "Name: Must be unique."
+    else:
+        try:
+            await check_limit(ctx.db, org=ctx.org, kind="fields", model=ContactField)
+        except LimitReached as e:
+            problem = e.message
+        else:
+            problem = ""
+    if problem:
+        return RedirectResponse(f"/contact/fields/?{urlencode({'error': problem})}", status_code=303)
     ctx.db.add(
         ContactField(
             uuid=str(uuidlib.uuid4()),
             org_id=ctx.org.id,
             key=key,
             name=name,
-            value_type=FIELD_CODES.get(value_type, "T"),
+            value_type=FIELD_CODES[value_type],
             show_in_table=featured,
+            agent_access=agent_access,
         )
     )
     await ctx.db.commit()

@@ -4,7 +4,6 @@ costs a query per row; creations are added to the session and to these lookups."
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -18,6 +17,7 @@ from upesi.db.models import ContactField, ContactGroup, Global, Label
 from upesi.db.models.media import Topic
 from upesi.db.models.resthooks import Resthook
 from upesi.db.scoping import in_workspace
+from upesi.domain.contact_fields import MAX_LEN, is_valid_key, is_valid_name
 from upesi.domain.imports.reading import clean_name
 from upesi.domain.imports.report import ImportRefused, ImportReport
 from upesi.domain.imports.uuids import is_uuid, new_uuid, taken_uuids
@@ -27,9 +27,6 @@ FIELD_TYPES = {"text": "T", "number": "N", "numeric": "N", "datetime": "D", "sta
                "ward": "W"}  # fmt: skip
 FIELD_TYPE_NAMES = {code: name for name, code in FIELD_TYPES.items() if name != "numeric"}
 SYSTEM_FIELDS = {"created_on", "last_seen_on"}
-_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
-_FIELD_NAME = re.compile(r"^[A-Za-z0-9\- ]+$")
-FIELD_NAME_LEN = 36
 
 M = TypeVar("M", bound=Base)
 
@@ -72,17 +69,17 @@ class Assets:
         existing = self.fields.get(key)
         if existing is not None:
             changed = False
-            if name and existing.name != name and _FIELD_NAME.match(name) and len(name) <= FIELD_NAME_LEN:
+            if name and existing.name != name and is_valid_name(name):
                 existing.name, changed = name, True
             if value_type and existing.value_type != value_type:
                 existing.value_type, changed = value_type, True
             if changed:
                 self.report.update("fields", key)
             return existing
-        if not _KEY.match(key) or len(key) > FIELD_NAME_LEN:
+        if not is_valid_key(key):
             raise ImportRefused(f"field '{key}': not a valid contact field key")
-        if not name or not _FIELD_NAME.match(name) or len(name) > FIELD_NAME_LEN:
-            name = key.replace("_", " ").capitalize()[:FIELD_NAME_LEN]
+        if not name or not is_valid_name(name):
+            name = key.replace("_", " ").capitalize()[:MAX_LEN]
         created = ContactField(
             uuid=new_uuid(), org_id=self.org_id, key=key, name=name, value_type=value_type or "T"
         )

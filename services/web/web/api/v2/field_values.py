@@ -100,7 +100,3 @@ def parse_value(value_type: str, raw: Any, org: Any | None = None) -> dict[str, 
     return stored
 
 
-def key_for_name(name: str) -> str:
-    """RapidPro's ContactField.make_key / Global.make_key: lower-case, non-alphanumerics to underscores."""
-    key = re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
-    return key[:36]

@@ -1,6 +1,5 @@
 """fields: list (GET), create or update (POST, ?key=)."""
 
-import re
 from typing import Any
 
 from fastapi import Request
@@ -10,25 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upesi.db.engine import transaction
 from upesi.db.models import CampaignEvent, ContactField, ContactGroup
 from upesi.domain import field_access
+from upesi.domain.contact_fields import MAX_LEN as MAX_NAME
+from upesi.domain.contact_fields import NAME_RE, is_new_key_allowed, make_key
 from upesi.domain.limits import check_limit
 from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors, detail, field_error
-from web.api.v2.field_values import LEGACY_VALUE_TYPES, VALUE_TYPES, key_for_name
+from web.api.v2.field_values import LEGACY_VALUE_TYPES, VALUE_TYPES
 from web.api.v2.pagination import paginate
 from web.api.v2.routing import created, endpoint
 from web.api.v2.scoping import get_or_404, org_select
 from web.api.v2.values import new_uuid
 
-# keys that contact queries and expressions already use for attributes
-RESERVED_KEYS = {
-    "id", "uuid", "name", "language", "status", "urn", "urns", "group", "groups", "flow", "history", "tickets",
-    "created_on", "last_seen_on", "modified_on", "fields", "contact", "has", "is", "ref", "tel", "email", "mailto",
-}  # fmt: skip
-MAX_NAME = 36
-NAME_RE = re.compile(r"^[A-Za-z0-9\- ]+$")
-KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # `type` takes the engine's names, the deprecated `value_type` the old ones ("numeric")
 TYPE_CODES_BY_NAME = {name: code for code, name in VALUE_TYPES.items()}
 LEGACY_TYPE_CODES = {name: code for code, name in LEGACY_VALUE_TYPES.items()}
@@ -111,10 +104,10 @@ async def write_field(request: Request, ctx: APIContext) -> Any:
             name = string(data, name_key, errors, max_length=MAX_NAME)
             if name is None:
                 continue
-            key = key_for_name(name)
+            key = make_key(name)
             if not NAME_RE.match(name):
                 errors.add(name_key, "Can only contain letters, numbers and hypens.")
-            elif not KEY_RE.match(key) or key in RESERVED_KEYS or len(key) > MAX_NAME:
+            elif not is_new_key_allowed(key):
                 errors.add(name_key, f'Generated key "{key}" is invalid or a reserved name.')
             else:
                 clash = org_select(ctx, ContactField, ContactField.id).where(
@@ -152,7 +145,7 @@ async def write_field(request: Request, ctx: APIContext) -> Any:
         assert name is not None and value_type is not None
         if field is None:
             await check_limit(session, org=ctx.org, kind="fields", model=ContactField)
-            key = key_for_name(name)
+            key = make_key(name)
             if (
                 await session.execute(
                     org_select(ctx, ContactField, ContactField.id).where(ContactField.key == key)

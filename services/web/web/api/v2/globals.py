@@ -8,12 +8,12 @@ from sqlalchemy import func
 
 from upesi.db.engine import transaction
 from upesi.db.models import Global
+from upesi.domain.contact_fields import make_key
 from upesi.domain.limits import check_limit
 from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string
 from web.api.v2.errors import Errors
-from web.api.v2.field_values import key_for_name
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import created, endpoint
 from web.api.v2.scoping import get_or_404, org_select
@@ -68,7 +68,7 @@ async def write_global(request: Request, ctx: APIContext) -> Any:
         name = string(data, "name", errors, max_length=36)
         value = string(data, "value", errors, required=True, max_length=MAX_VALUE, allow_blank=True)
         if name is not None:
-            key = key_for_name(name)
+            key = make_key(name)
             if not GLOBAL_NAME_RE.match(name):
                 errors.add("name", "Name contains illegal characters.")
             elif not GLOBAL_KEY_RE.match(key):
@@ -87,7 +87,7 @@ async def write_global(request: Request, ctx: APIContext) -> Any:
             await check_limit(session, org=ctx.org, kind="globals", model=Global)
             assert name is not None
             glob = Global(
-                uuid=new_uuid(), org_id=ctx.org_id, key=key_for_name(name), name=name, value=value or ""
+                uuid=new_uuid(), org_id=ctx.org_id, key=make_key(name), name=name, value=value or ""
             )
             session.add(glob)
         else:
