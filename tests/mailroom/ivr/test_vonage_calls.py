@@ -3,7 +3,6 @@
 public port with Vonage's JSON bodies and signed-webhook JWTs, and following our NCCO. We assert the calls
 record, the session, the results, the recording stored and the channel logs."""
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,19 @@ import pytest
 
 from mailroom.ivr.outgoing import retry_calls
 from tests.mailroom.ivr.fake_vonage import PRIVATE_KEY, RECORDING, SIGNATURE_SECRET, FakeVonage, VonageCall
-from tests.mailroom.ivr.support import CHANNEL_NUMBER, services_running, voice_workspace
-from tests.mailroom.ivr.test_incoming_calls import add_trigger
-from tests.mailroom.ivr.test_outgoing_calls import call_row, placed_row, start_calls
+from tests.mailroom.ivr.support import (
+    CHANNEL_NUMBER,
+    add_trigger,
+    call_row,
+    flow_completed,
+    hung_up_mid_flow,
+    placed_row,
+    refused_call_fails,
+    services_running,
+    start_calls,
+    stored_recording,
+    voice_workspace,
+)
 from tests.mailroom.test_support_batch import one, scalars
 
 CALLEE = "+16055741111"
@@ -70,9 +79,7 @@ async def test_answered_call_runs_the_ivr_flow(voice: dict[str, Any]) -> None:
     assert [a["action"] for a in call.ncco] == ["talk", "record", "input"]
     fake.record(call, "b2c3d4e5-0000-4000-8000-000000000077", polls_first=2)
     # the recording is downloaded with the application's JWT and stored as media, linked from the result
-    media = await one("SELECT uuid::text AS uuid, content_type, path, url, size FROM media")
-    assert (media.content_type, media.size) == ("audio/mp3", len(RECORDING))
-    assert (Path(os.environ["MEDIA_DIR"]) / media.path).read_bytes() == RECORDING
+    media = await stored_recording(RECORDING)
     recording = media.url
     assert says(call) == ["You said", "I hope hearing that makes you feel better. Good day and good bye."]
     assert [a["streamUrl"] for a in call.ncco if a["action"] == "stream"] == [[recording]]
@@ -92,21 +99,7 @@ async def test_answered_call_runs_the_ivr_flow(voice: dict[str, Any]) -> None:
     assert not [a for a in call.ncco if a["action"] in ("input", "record", "conversation")]  # the NCCO ends
     fake.status(call, "completed", 95)
 
-    row = await call_row(contact_id)
-    assert (row.status, row.duration, row.error_reason) == ("D", 95, None)
-    session = await one("SELECT status, session_type FROM flow_sessions WHERE uuid = CAST(:u AS uuid)",
-                        u=row.session_uuid)  # fmt: skip
-    assert (session.status, session.session_type) == ("C", "V")
-    results = (await one("SELECT results FROM flow_runs WHERE session_uuid = CAST(:u AS uuid)",
-                         u=row.session_uuid)).results  # fmt: skip
-    assert results["choice"]["category"] == "One"
-    assert (results["number"]["value"], results["number"]["category"]) == ("42", "1 - 100")
-    assert results["happy"]["value"].strip() == recording, results["happy"]
-    texts = await scalars(
-        "SELECT text FROM msgs WHERE contact_id = :c AND direction = 'I' AND msg_type = 'V' ORDER BY id",
-        c=contact_id,
-    )
-    assert texts == ["3", "1", "42", ""]
+    await flow_completed(contact_id, 95, recording)
     # every request to Vonage carried the application's JWT (the fake refuses others); none is logged
     assert all(r["headers"]["Authorization"].startswith("Bearer ") for r in fake.requests)
     dumped = await scalars(
@@ -122,16 +115,7 @@ async def test_answered_call_runs_the_ivr_flow(voice: dict[str, Any]) -> None:
     )
     assert logs[0] == "ivr_start" and logs.count("ivr_status") == 4
 
-    # a call Vonage refuses fails at once, with Vonage's answer in its channel log
-    fake.refuse_next = 1
-    [refused] = await start_calls(voice, ["+16055741005"])
-    row = await placed_row(refused)
-    assert (row.status, row.error_reason) == ("F", "P")
-    log = await one(
-        "SELECT is_error, errors FROM channel_logs WHERE uuid = (SELECT log_uuids[1] FROM calls WHERE contact_id = :c)",
-        c=refused,
-    )
-    assert log.is_error and "received non 201 status for call start: 400" in log.errors[-1]["message"]
+    await refused_call_fails(voice)  # Vonage's answer in the refused call's channel log
 
 
 OUTCOMES = [
@@ -181,11 +165,7 @@ async def test_hang_up_mid_flow_and_callbacks_not_vonages(voice: dict[str, Any])
     fake.press(call, "1")
     gather = fake.action(call, "input")["eventUrl"][0]
     fake.status(call, "completed", 12)  # the callee hangs up at the second question
-    row = await call_row(contact_id)
-    assert (row.status, row.duration) == ("D", 12)
-    session = await one("SELECT status FROM flow_sessions WHERE uuid = CAST(:u AS uuid)", u=row.session_uuid)
-    assert session.status == "I"
-    assert await scalars("SELECT status FROM flow_runs WHERE contact_id = :c", c=contact_id) == ["I"]
+    await hung_up_mid_flow(contact_id, 12)
     # a late input for the ended call is answered with an error talk (and Vonage ends the call)
     r = fake.request(call, gather, {"dtmf": "5", "timed_out": False, "uuid": call.uuid})
     assert r.status_code == 200 and "no active IVR session" in r.text
