@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from upesi.flows.actions import open_ticket, transfer_airtime
+
 Action = dict[str, Any]
 Results = list[tuple[str, list[str]]]
 
@@ -44,9 +46,9 @@ NO_RESULTS = frozenset({
 ACTION_LOCALS: dict[str, Callable[[Action], list[str]]] = {
     "set_run_local": _local("local"),
     "call_llm": _local("output_local"),
-    "add_contact_urn": lambda a: ["_has_urn"],
-    "open_ticket": lambda a: ["_new_ticket"],
-    "transfer_airtime": lambda a: ["_new_transfer"],
+    "add_contact_urn": lambda a: ["_has_urn"],  # as inspection had it, though our action sets no local
+    "open_ticket": lambda a: [open_ticket.OUTPUT_LOCAL],
+    "transfer_airtime": lambda a: [transfer_airtime.OUTPUT_LOCAL],
 }
 NO_LOCALS = frozenset({
     "send_msg", "set_contact_name", "set_contact_field", "set_contact_language", "set_contact_timezone",
