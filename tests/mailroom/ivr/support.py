@@ -4,8 +4,8 @@ courier running as real processes (courier's public port takes the provider's ca
 import asyncio
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,17 @@ def services_running(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
             else:
                 os.environ[k] = v
         reset_settings()
+
+
+@asynccontextmanager
+async def voice_running(
+    fake: FakeTwilio | FakeVonage, env: dict[str, str], tmp_path: Path, config: dict[str, Any] | None = None,
+    channel_type: str = "T",
+) -> AsyncIterator[dict[str, Any]]:  # fmt: skip
+    """The fake provider and the services running, and a workspace on them: its ids, the fake and courier's URL."""
+    with fake, services_running(env, tmp_path) as courier:
+        ws = await voice_workspace(fake, config, channel_type)
+        yield {**ws, "fake": fake, "courier": courier}
 
 
 async def add_trigger(org_id: int, trigger_type: str, flow_id: int) -> None:

@@ -11,16 +11,15 @@ import httpx
 import pytest
 
 from tests.mailroom.ivr.fake_twilio import FakeTwilio
-from tests.mailroom.ivr.support import CHANNEL_NUMBER, add_trigger, services_running, voice_workspace
+from tests.mailroom.ivr.support import CHANNEL_NUMBER, add_trigger, voice_running
 from tests.mailroom.test_support_batch import one, scalars
 from upesi_cli.demo import JOIN_FLOW
 
 
 @pytest.fixture
 async def voice(db: None, env: dict[str, str], tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
-    with FakeTwilio() as fake, services_running(env, tmp_path) as courier:
-        ws = await voice_workspace(fake)
-        yield {**ws, "fake": fake, "courier": courier}
+    async with voice_running(FakeTwilio(), env, tmp_path) as voice:
+        yield voice
 
 
 async def until(sql: str, expected: list[Any], **params: Any) -> list[Any]:

@@ -18,10 +18,9 @@ from tests.mailroom.ivr.support import (
     hung_up_mid_flow,
     placed_row,
     refused_call_fails,
-    services_running,
     start_calls,
     stored_recording,
-    voice_workspace,
+    voice_running,
 )
 from tests.mailroom.test_support_batch import one, scalars
 
@@ -30,9 +29,8 @@ CALLEE = "+16055741111"
 
 @pytest.fixture
 async def voice(db: None, env: dict[str, str], tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
-    with FakeTwilio() as fake, services_running(env, tmp_path) as courier:
-        ws = await voice_workspace(fake)
-        yield {**ws, "fake": fake, "courier": courier}
+    async with voice_running(FakeTwilio(), env, tmp_path) as voice:
+        yield voice
 
 
 def says(call: PlacedCall) -> list[str]:
@@ -173,9 +171,8 @@ async def test_hang_up_mid_flow_ends_the_session_and_callbacks_are_signed(voice:
 
 
 async def test_max_concurrent_calls_queues_the_rest(db: None, env: dict[str, str], tmp_path: Path) -> None:
-    with FakeTwilio() as fake, services_running(env, tmp_path):
-        ws = await voice_workspace(fake, {"max_concurrent_calls": "1"})
-        voice = {**ws, "fake": fake}
+    async with voice_running(FakeTwilio(), env, tmp_path, {"max_concurrent_calls": "1"}) as voice:
+        fake: FakeTwilio = voice["fake"]
         contact_ids = await start_calls(voice, [CALLEE, "+16055742222"])
         [first] = fake.wait_for_calls(1)
         for _ in range(100):
