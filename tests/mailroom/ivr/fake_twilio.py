@@ -7,21 +7,18 @@ with: a <Gather>'s action for digits, its <Redirect> on timeout, a <Record>'s ac
 import base64
 import hashlib
 import hmac
-import json
-import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 
-from tests.support.processes import free_port
+from tests.mailroom.ivr.fake_provider import FakeProviderServer, ProviderHandler
 
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
 AUTH_TOKEN = "s3cr3t-auth-token-for-tests"
 RECORDING = b"ID3\x03fake mp3 of a happy caller"
+_BASIC = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
 
 
 def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
@@ -40,90 +37,45 @@ class PlacedCall:
     answers: list[str] = field(default_factory=list)
 
 
-class FakeTwilio:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.calls: list[PlacedCall] = []
-        self.requests: list[dict[str, Any]] = []
-        self.hangups: list[str] = []
-        self.refuse_next = 0  # answer that many Calls.json requests with 400
-        self.lock = threading.Lock()
-        self.placed = threading.Condition(self.lock)
-        fake = self
+class _TwilioHandler(ProviderHandler):
+    fake: "FakeTwilio"
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    def do_POST(self) -> None:
+        fake = self.fake
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        form = dict(parse_qsl(body))
+        with fake.lock:
+            fake.requests.append({"path": self.path, "form": form, "headers": dict(self.headers)})
+        if self.headers.get("Authorization") != f"Basic {_BASIC}":
+            return self._reply(401, {"message": "Authenticate", "code": 20003})
+        if self.path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json":
+            with fake.lock:
+                if fake.refuse_next > 0:
+                    fake.refuse_next -= 1
+                    return self._reply(400, {"message": "The 'To' number is not valid", "code": 21211})
+                sid = f"CA{len(fake.calls) + 1:032d}"
+                fake.created(PlacedCall(sid, form["To"], form["From"], form["Url"], form["StatusCallback"]))
+            return self._reply(201, {"sid": sid, "status": "queued"})
+        if self.path.startswith(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/"):
+            with fake.lock:
+                fake.hangups.append(self.path.rsplit("/", 1)[1].removesuffix(".json"))
+            return self._reply(200, {"status": "completed"})
+        self._reply(404, {"message": "not found"})
 
-            def log_message(self, *args: Any) -> None:
-                pass
+    def do_GET(self) -> None:
+        """A recording, as Twilio serves it at <RecordingUrl>.mp3 (to the account's credentials)."""
+        with self.fake.lock:
+            self.fake.requests.append({"path": self.path, "form": {}, "headers": dict(self.headers)})
+        if self.headers.get("Authorization") != f"Basic {_BASIC}":
+            return self._reply(401, {"message": "Authenticate", "code": 20003})
+        if not self.path.startswith(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/"):
+            return self._reply(404, {"message": "not found"})
+        self._recording()
 
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                form = dict(parse_qsl(body))
-                auth = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-                with fake.lock:
-                    fake.requests.append({"path": self.path, "form": form, "headers": dict(self.headers)})
-                if self.headers.get("Authorization") != f"Basic {auth}":
-                    return self._reply(401, {"message": "Authenticate", "code": 20003})
-                if self.path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json":
-                    with fake.lock:
-                        if fake.refuse_next > 0:
-                            fake.refuse_next -= 1
-                            return self._reply(
-                                400, {"message": "The 'To' number is not valid", "code": 21211}
-                            )
-                        sid = f"CA{len(fake.calls) + 1:032d}"
-                        fake.calls.append(
-                            PlacedCall(sid, form["To"], form["From"], form["Url"], form["StatusCallback"])
-                        )
-                        fake.placed.notify_all()
-                    return self._reply(201, {"sid": sid, "status": "queued"})
-                if self.path.startswith(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/"):
-                    with fake.lock:
-                        fake.hangups.append(self.path.rsplit("/", 1)[1].removesuffix(".json"))
-                    return self._reply(200, {"status": "completed"})
-                self._reply(404, {"message": "not found"})
 
-            def do_GET(self) -> None:
-                """A recording, as Twilio serves it at <RecordingUrl>.mp3 (to the account's credentials)."""
-                auth = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-                with fake.lock:
-                    fake.requests.append({"path": self.path, "form": {}, "headers": dict(self.headers)})
-                if self.headers.get("Authorization") != f"Basic {auth}":
-                    return self._reply(401, {"message": "Authenticate", "code": 20003})
-                if not self.path.startswith(f"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/"):
-                    return self._reply(404, {"message": "not found"})
-                self.send_response(200)
-                self.send_header("Content-Type", "audio/mpeg")
-                self.send_header("Content-Length", str(len(RECORDING)))
-                self.end_headers()
-                self.wfile.write(RECORDING)
-
-            def _reply(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "FakeTwilio":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def wait_for_calls(self, n: int, timeout: float = 30.0) -> list[PlacedCall]:
-        with self.placed:
-            if not self.placed.wait_for(lambda: len(self.calls) >= n, timeout):
-                raise TimeoutError(f"{len(self.calls)} calls placed, expected {n}")
-            return list(self.calls)
+class FakeTwilio(FakeProviderServer[PlacedCall]):
+    handler = _TwilioHandler
+    recording = RECORDING
 
     # --- the phone: Twilio's requests to our callbacks
 

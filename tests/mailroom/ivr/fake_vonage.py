@@ -9,11 +9,9 @@ we ask for."""
 
 import hashlib
 import json
-import threading
 import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -21,7 +19,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.support.processes import free_port
+from tests.mailroom.ivr.fake_provider import FakeProviderServer, ProviderHandler
 
 APP_ID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 SIGNATURE_SECRET = "vonage-signature-secret-for-tests"
@@ -53,131 +51,89 @@ class VonageCall:
     answers: list[Any] = field(default_factory=list)
 
 
-class FakeVonage:
+class _VonageHandler(ProviderHandler):
+    fake: "FakeVonage"
+
+    def _authorized(self) -> bool:
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        try:
+            claims = jwt.decode(token, PUBLIC_KEY, algorithms=["RS256"])
+        except jwt.PyJWTError:
+            return False
+        return scheme == "Bearer" and claims.get("application_id") == APP_ID and bool(claims.get("jti"))
+
+    def _body(self) -> dict[str, Any]:
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        data = json.loads(raw) if raw else {}
+        with self.fake.lock:
+            self.fake.requests.append(
+                {"method": self.command, "path": self.path, "body": data, "headers": dict(self.headers)}
+            )
+        return data
+
+    def do_POST(self) -> None:
+        fake = self.fake
+        body = self._body()
+        if not self._authorized():
+            return self._reply(401, {"title": "Unauthorized", "type": "https://developer.nexmo.com/api-errors#unauthorized"})  # fmt: skip
+        if self.path != "/v1/calls":
+            return self._reply(404, {"title": "Not found"})
+        with fake.lock:
+            if fake.refuse_next > 0:
+                fake.refuse_next -= 1
+                return self._reply(400, {"title": "Bad Request", "invalid_parameters": [{"name": "to"}]})
+            call = VonageCall(
+                str(uuidlib.uuid4()),
+                body["to"][0]["number"],
+                body["from"]["number"],
+                (body.get("answer_url") or [""])[0],
+                (body.get("event_url") or [""])[0],
+                body,
+                "CON-" + str(uuidlib.uuid4()),
+            )
+            fake.created(call)
+        self._reply(201, {"uuid": call.uuid, "status": "started", "direction": "outbound",
+                          "conversation_uuid": call.conversation})  # fmt: skip
+
+    def do_PUT(self) -> None:
+        fake = self.fake
+        body = self._body()
+        if not self._authorized():
+            return self._reply(401, {"title": "Unauthorized"})
+        call_uuid = self.path.removeprefix("/v1/calls/")
+        with fake.lock:
+            if body.get("action") == "hangup":
+                fake.hangups.append(call_uuid)
+            elif body.get("action") == "transfer":
+                fake.transfers.append((call_uuid, body["destination"]["url"][0]))
+            else:
+                return self._reply(400, {"title": "Bad Request"})
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        """A recording, as Vonage serves it at its recording_url (to the application's JWT)."""
+        with self.fake.lock:
+            self.fake.requests.append(
+                {"method": "GET", "path": self.path, "body": {}, "headers": dict(self.headers)}
+            )
+        if not self._authorized():
+            return self._reply(401, {"title": "Unauthorized"})
+        if not self.path.startswith("/v1/files/"):
+            return self._reply(404, {"title": "Not found"})
+        self._recording()
+
+
+class FakeVonage(FakeProviderServer[VonageCall]):
+    """Its calls are every call created, the dialled legs too."""
+
+    handler = _VonageHandler
+    recording = RECORDING
+
     def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.calls: list[VonageCall] = []  # every call created, the dialled legs too
-        self.requests: list[dict[str, Any]] = []
-        self.hangups: list[str] = []
+        super().__init__()
         self.transfers: list[tuple[str, str]] = []  # (call uuid, NCCO url)
-        self.refuse_next = 0
-        self.lock = threading.Lock()
-        self.placed = threading.Condition(self.lock)
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _authorized(self) -> bool:
-                scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
-                try:
-                    claims = jwt.decode(token, PUBLIC_KEY, algorithms=["RS256"])
-                except jwt.PyJWTError:
-                    return False
-                return (
-                    scheme == "Bearer" and claims.get("application_id") == APP_ID and bool(claims.get("jti"))
-                )
-
-            def _body(self) -> dict[str, Any]:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                data = json.loads(raw) if raw else {}
-                with fake.lock:
-                    fake.requests.append(
-                        {
-                            "method": self.command,
-                            "path": self.path,
-                            "body": data,
-                            "headers": dict(self.headers),
-                        }
-                    )
-                return data
-
-            def do_POST(self) -> None:
-                body = self._body()
-                if not self._authorized():
-                    return self._reply(401, {"title": "Unauthorized", "type": "https://developer.nexmo.com/api-errors#unauthorized"})  # fmt: skip
-                if self.path != "/v1/calls":
-                    return self._reply(404, {"title": "Not found"})
-                with fake.lock:
-                    if fake.refuse_next > 0:
-                        fake.refuse_next -= 1
-                        return self._reply(
-                            400, {"title": "Bad Request", "invalid_parameters": [{"name": "to"}]}
-                        )
-                    call = VonageCall(
-                        str(uuidlib.uuid4()),
-                        body["to"][0]["number"],
-                        body["from"]["number"],
-                        (body.get("answer_url") or [""])[0],
-                        (body.get("event_url") or [""])[0],
-                        body,
-                        "CON-" + str(uuidlib.uuid4()),
-                    )
-                    fake.calls.append(call)
-                    fake.placed.notify_all()
-                self._reply(201, {"uuid": call.uuid, "status": "started", "direction": "outbound",
-                                  "conversation_uuid": call.conversation})  # fmt: skip
-
-            def do_PUT(self) -> None:
-                body = self._body()
-                if not self._authorized():
-                    return self._reply(401, {"title": "Unauthorized"})
-                call_uuid = self.path.removeprefix("/v1/calls/")
-                with fake.lock:
-                    if body.get("action") == "hangup":
-                        fake.hangups.append(call_uuid)
-                    elif body.get("action") == "transfer":
-                        fake.transfers.append((call_uuid, body["destination"]["url"][0]))
-                    else:
-                        return self._reply(400, {"title": "Bad Request"})
-                self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def do_GET(self) -> None:
-                """A recording, as Vonage serves it at its recording_url (to the application's JWT)."""
-                with fake.lock:
-                    fake.requests.append(
-                        {"method": "GET", "path": self.path, "body": {}, "headers": dict(self.headers)}
-                    )
-                if not self._authorized():
-                    return self._reply(401, {"title": "Unauthorized"})
-                if not self.path.startswith("/v1/files/"):
-                    return self._reply(404, {"title": "Not found"})
-                self.send_response(200)
-                self.send_header("Content-Type", "audio/mpeg")
-                self.send_header("Content-Length", str(len(RECORDING)))
-                self.end_headers()
-                self.wfile.write(RECORDING)
-
-            def _reply(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "FakeVonage":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def wait_for_calls(self, n: int, timeout: float = 30.0) -> list[VonageCall]:
-        with self.placed:
-            if not self.placed.wait_for(lambda: len(self.calls) >= n, timeout):
-                raise TimeoutError(f"{len(self.calls)} calls created, expected {n}")
-            return list(self.calls)
 
     # --- the phone: Vonage's requests to our callbacks
 

@@ -9,30 +9,17 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 
 from tests.mailroom.ivr.fake_twilio import FakeTwilio
-from tests.mailroom.ivr.support import CHANNEL_NUMBER, services_running, voice_workspace
+from tests.mailroom.ivr.support import CHANNEL_NUMBER, add_trigger, voice_running
 from tests.mailroom.test_support_batch import one, scalars
-from upesi.db.engine import transaction
 from upesi_cli.demo import JOIN_FLOW
 
 
 @pytest.fixture
 async def voice(db: None, env: dict[str, str], tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
-    with FakeTwilio() as fake, services_running(env, tmp_path) as courier:
-        ws = await voice_workspace(fake)
-        yield {**ws, "fake": fake, "courier": courier}
-
-
-async def add_trigger(org_id: int, trigger_type: str, flow_id: int) -> None:
-    async with transaction() as db:
-        await db.execute(
-            text(
-                "INSERT INTO triggers (uuid, org_id, trigger_type, flow_id) VALUES (gen_random_uuid(), :o, :t, :f)"
-            ),
-            {"o": org_id, "t": trigger_type, "f": flow_id},
-        )
+    async with voice_running(FakeTwilio(), env, tmp_path) as voice:
+        yield voice
 
 
 async def until(sql: str, expected: list[Any], **params: Any) -> list[Any]:

@@ -3,7 +3,6 @@
 Twilio's signatures, and we assert the calls record, the session, the results and the channel logs."""
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,48 +11,31 @@ import pytest
 
 from mailroom.ivr.outgoing import retry_calls
 from tests.mailroom.ivr.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, RECORDING, FakeTwilio, PlacedCall
-from tests.mailroom.ivr.support import CHANNEL_NUMBER, add_contacts, services_running, voice_workspace
-from tests.mailroom.test_support_batch import insert_start, one, scalars
-from upesi.queues.redis import get_redis
-from upesi.queues.tasks import StartFlow, queue_task
+from tests.mailroom.ivr.support import (
+    CHANNEL_NUMBER,
+    call_row,
+    flow_completed,
+    hung_up_mid_flow,
+    placed_row,
+    refused_call_fails,
+    start_calls,
+    stored_recording,
+    voice_running,
+)
+from tests.mailroom.test_support_batch import one, scalars
 
 CALLEE = "+16055741111"
 
 
 @pytest.fixture
 async def voice(db: None, env: dict[str, str], tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
-    with FakeTwilio() as fake, services_running(env, tmp_path) as courier:
-        ws = await voice_workspace(fake)
-        yield {**ws, "fake": fake, "courier": courier}
-
-
-async def start_calls(voice: dict[str, Any], numbers: list[str]) -> list[int]:
-    contact_ids = await add_contacts(voice["org_id"], voice["channel_id"], numbers)
-    start_id = await insert_start(voice["org_id"], voice["flow_id"], contact_ids=contact_ids)
-    await queue_task(get_redis(), voice["org_id"], StartFlow(start_id=start_id))
-    return contact_ids
-
-
-async def placed_row(contact_id: int) -> Any:
-    """The call once mailroom has committed the provider's answer (the fake sees the request first)."""
-    for _ in range(200):
-        if await scalars("SELECT status FROM calls WHERE contact_id = :c AND status <> 'P'", c=contact_id):
-            return await call_row(contact_id)
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"call of contact {contact_id} still pending")
+    async with voice_running(FakeTwilio(), env, tmp_path) as voice:
+        yield voice
 
 
 def says(call: PlacedCall) -> list[str]:
     assert call.twiml is not None
     return [el.text or "" for el in call.twiml.iter("Say")]
-
-
-async def call_row(contact_id: int) -> Any:
-    return await one(
-        "SELECT status, direction, duration, error_reason, error_count, next_attempt, external_id,"
-        " session_uuid::text AS session_uuid, array_length(log_uuids, 1) AS logs FROM calls WHERE contact_id = :c",
-        c=contact_id,
-    )
 
 
 async def test_answered_call_runs_the_ivr_flow(voice: dict[str, Any]) -> None:
@@ -89,9 +71,7 @@ async def test_answered_call_runs_the_ivr_flow(voice: dict[str, Any]) -> None:
     ]
     fake.record(call, f"{fake.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/RE77")
     # the recording is downloaded with the account's credentials and stored as media, linked from the result
-    media = await one("SELECT uuid::text AS uuid, content_type, path, url, size FROM media")
-    assert (media.content_type, media.size) == ("audio/mp3", len(RECORDING))
-    assert (Path(os.environ["MEDIA_DIR"]) / media.path).read_bytes() == RECORDING
+    media = await stored_recording(RECORDING)
     recording = media.url
     assert recording.endswith(f"/api/v2/media/{media.uuid}/RE77.mp3")
     assert says(call) == ["You said", "I hope hearing that makes you feel better. Good day and good bye."]
@@ -104,23 +84,8 @@ async def test_answered_call_runs_the_ivr_flow(voice: dict[str, Any]) -> None:
     assert call.twiml.find("Hangup") is not None  # type: ignore[union-attr]
     fake.status(call, "completed", 95)
 
-    row = await call_row(contact_id)
-    assert (row.status, row.duration, row.error_reason) == ("D", 95, None)
-    session = await one("SELECT status, session_type FROM flow_sessions WHERE uuid = CAST(:u AS uuid)",
-                        u=row.session_uuid)  # fmt: skip
-    assert (session.status, session.session_type) == ("C", "V")
-    results = (await one("SELECT results FROM flow_runs WHERE session_uuid = CAST(:u AS uuid)",
-                         u=row.session_uuid)).results  # fmt: skip
-    assert results["choice"]["category"] == "One"
-    assert (results["number"]["value"], results["number"]["category"]) == ("42", "1 - 100")
-    assert results["happy"]["value"].strip() == recording, results["happy"]
+    results = await flow_completed(contact_id, 95, recording)
     assert "redirect" not in results  # the dial router has no result name in this flow
-    # the digits and the recording are the contact's incoming voice messages; the timeout is not one
-    texts = await scalars(
-        "SELECT text FROM msgs WHERE contact_id = :c AND direction = 'I' AND msg_type = 'V' ORDER BY id",
-        c=contact_id,
-    )
-    assert texts == ["3", "1", "42", ""]
     attachments = await scalars(
         "SELECT attachments FROM msgs WHERE contact_id = :c AND text = ''", c=contact_id
     )
@@ -176,20 +141,7 @@ async def test_calls_that_never_connect_are_retried_then_fail(voice: dict[str, A
         assert (row.status, row.error_reason, row.error_count, row.next_attempt) == ("F", reason, 3, None)
     assert await scalars("SELECT count(*) FROM flow_sessions") == [0]  # no flow ran
 
-    # a call the provider refuses fails at once, with the provider's answer in its channel log
-    fake.refuse_next = 1
-    [refused] = await start_calls(voice, ["+16055741005"])
-    for _ in range(200):  # the call row comes with the start batch
-        if await scalars("SELECT id FROM calls WHERE contact_id = :c", c=refused):
-            break
-        await asyncio.sleep(0.05)
-    row = await placed_row(refused)
-    assert (row.status, row.error_reason) == ("F", "P")
-    log = await one(
-        "SELECT is_error, errors FROM channel_logs WHERE uuid = (SELECT log_uuids[1] FROM calls WHERE contact_id = :c)",
-        c=refused,
-    )
-    assert log.is_error and "received non 201 status for call start: 400" in log.errors[-1]["message"]
+    await refused_call_fails(voice)
 
 
 async def test_hang_up_mid_flow_ends_the_session_and_callbacks_are_signed(voice: dict[str, Any]) -> None:
@@ -211,11 +163,7 @@ async def test_hang_up_mid_flow_ends_the_session_and_callbacks_are_signed(voice:
     fake.press(call, "1")
     gather = call.twiml.find("Gather").get("action")  # type: ignore[union-attr]
     fake.status(call, "completed", 12)  # the callee hangs up at the second question
-    row = await call_row(contact_id)
-    assert (row.status, row.duration) == ("D", 12)
-    session = await one("SELECT status FROM flow_sessions WHERE uuid = CAST(:u AS uuid)", u=row.session_uuid)
-    assert session.status == "I"
-    assert await scalars("SELECT status FROM flow_runs WHERE contact_id = :c", c=contact_id) == ["I"]
+    await hung_up_mid_flow(contact_id, 12)
     assert await scalars("SELECT current_session_uuid FROM contacts WHERE id = :c", c=contact_id) == [None]
     # a late callback for the ended call is answered with a hang-up, not an error
     r = fake.request(call, gather, {"CallStatus": "in-progress", "Digits": "5"})
@@ -223,9 +171,8 @@ async def test_hang_up_mid_flow_ends_the_session_and_callbacks_are_signed(voice:
 
 
 async def test_max_concurrent_calls_queues_the_rest(db: None, env: dict[str, str], tmp_path: Path) -> None:
-    with FakeTwilio() as fake, services_running(env, tmp_path):
-        ws = await voice_workspace(fake, {"max_concurrent_calls": "1"})
-        voice = {**ws, "fake": fake}
+    async with voice_running(FakeTwilio(), env, tmp_path, {"max_concurrent_calls": "1"}) as voice:
+        fake: FakeTwilio = voice["fake"]
         contact_ids = await start_calls(voice, [CALLEE, "+16055742222"])
         [first] = fake.wait_for_calls(1)
         for _ in range(100):

@@ -3,7 +3,6 @@
 public port with Vonage's JSON bodies and signed-webhook JWTs, and following our NCCO. We assert the calls
 record, the session, the results, the recording stored and the channel logs."""
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,8 @@ from typing import Any
 import pytest
 
 from mailroom.ivr.outgoing import retry_calls
+from tests.mailroom.ivr import support as ivr
 from tests.mailroom.ivr.fake_vonage import PRIVATE_KEY, RECORDING, SIGNATURE_SECRET, FakeVonage, VonageCall
-from tests.mailroom.ivr.support import CHANNEL_NUMBER, services_running, voice_workspace
-from tests.mailroom.ivr.test_incoming_calls import add_trigger
-from tests.mailroom.ivr.test_outgoing_calls import call_row, placed_row, start_calls
 from tests.mailroom.test_support_batch import one, scalars
 
 CALLEE = "+16055741111"
@@ -22,9 +19,10 @@ CALLEE = "+16055741111"
 
 @pytest.fixture
 async def voice(db: None, env: dict[str, str], tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
-    with FakeVonage() as fake, services_running(env, tmp_path) as courier:
-        ws = await voice_workspace(fake, {"nexmo_signature_secret": SIGNATURE_SECRET}, channel_type="NX")
-        yield {**ws, "fake": fake, "courier": courier}
+    async with ivr.voice_running(
+        FakeVonage(), env, tmp_path, {"nexmo_signature_secret": SIGNATURE_SECRET}, channel_type="NX"
+    ) as voice:
+        yield voice
 
 
 def says(call: VonageCall) -> list[str]:
@@ -34,20 +32,20 @@ def says(call: VonageCall) -> list[str]:
 async def test_answered_call_runs_the_ivr_flow(voice: dict[str, Any]) -> None:
     fake: FakeVonage = voice["fake"]
     status_url = f"{voice['courier']}/mr/ivr/c/{voice['channel_uuid']}/status"
-    [contact_id] = await start_calls(voice, [CALLEE])
+    [contact_id] = await ivr.start_calls(voice, [CALLEE])
     [call] = fake.wait_for_calls(1)
-    assert (call.to, call.from_) == (CALLEE.lstrip("+"), CHANNEL_NUMBER.lstrip("+"))
+    assert (call.to, call.from_) == (CALLEE.lstrip("+"), ivr.CHANNEL_NUMBER.lstrip("+"))
     assert call.answer_url.startswith(
         f"{voice['courier']}/mr/ivr/c/{voice['channel_uuid']}/handle?action=start&call="
     )
     assert "&sig=" in call.answer_url and call.event_url.startswith(status_url + "?sig=")
     assert (call.body["answer_method"], call.body["event_method"]) == ("POST", "POST")
-    row = await placed_row(contact_id)
+    row = await ivr.placed_row(contact_id)
     assert (row.status, row.direction, row.external_id) == ("W", "O", call.uuid)
     for event, status in (("started", "W"), ("ringing", "W"), ("answered", "I")):
         r = fake.status(call, event)
         assert r.status_code == 200, r.text
-        assert (await call_row(contact_id)).status == status, event
+        assert (await ivr.call_row(contact_id)).status == status, event
 
     r = fake.answer(call)
     assert r.status_code == 200 and r.headers["content-type"] == "application/json", r.text
@@ -70,9 +68,7 @@ async def test_answered_call_runs_the_ivr_flow(voice: dict[str, Any]) -> None:
     assert [a["action"] for a in call.ncco] == ["talk", "record", "input"]
     fake.record(call, "b2c3d4e5-0000-4000-8000-000000000077", polls_first=2)
     # the recording is downloaded with the application's JWT and stored as media, linked from the result
-    media = await one("SELECT uuid::text AS uuid, content_type, path, url, size FROM media")
-    assert (media.content_type, media.size) == ("audio/mp3", len(RECORDING))
-    assert (Path(os.environ["MEDIA_DIR"]) / media.path).read_bytes() == RECORDING
+    media = await ivr.stored_recording(RECORDING)
     recording = media.url
     assert says(call) == ["You said", "I hope hearing that makes you feel better. Good day and good bye."]
     assert [a["streamUrl"] for a in call.ncco if a["action"] == "stream"] == [[recording]]
@@ -92,21 +88,7 @@ async def test_answered_call_runs_the_ivr_flow(voice: dict[str, Any]) -> None:
     assert not [a for a in call.ncco if a["action"] in ("input", "record", "conversation")]  # the NCCO ends
     fake.status(call, "completed", 95)
 
-    row = await call_row(contact_id)
-    assert (row.status, row.duration, row.error_reason) == ("D", 95, None)
-    session = await one("SELECT status, session_type FROM flow_sessions WHERE uuid = CAST(:u AS uuid)",
-                        u=row.session_uuid)  # fmt: skip
-    assert (session.status, session.session_type) == ("C", "V")
-    results = (await one("SELECT results FROM flow_runs WHERE session_uuid = CAST(:u AS uuid)",
-                         u=row.session_uuid)).results  # fmt: skip
-    assert results["choice"]["category"] == "One"
-    assert (results["number"]["value"], results["number"]["category"]) == ("42", "1 - 100")
-    assert results["happy"]["value"].strip() == recording, results["happy"]
-    texts = await scalars(
-        "SELECT text FROM msgs WHERE contact_id = :c AND direction = 'I' AND msg_type = 'V' ORDER BY id",
-        c=contact_id,
-    )
-    assert texts == ["3", "1", "42", ""]
+    await ivr.flow_completed(contact_id, 95, recording)
     # every request to Vonage carried the application's JWT (the fake refuses others); none is logged
     assert all(r["headers"]["Authorization"].startswith("Bearer ") for r in fake.requests)
     dumped = await scalars(
@@ -122,16 +104,7 @@ async def test_answered_call_runs_the_ivr_flow(voice: dict[str, Any]) -> None:
     )
     assert logs[0] == "ivr_start" and logs.count("ivr_status") == 4
 
-    # a call Vonage refuses fails at once, with Vonage's answer in its channel log
-    fake.refuse_next = 1
-    [refused] = await start_calls(voice, ["+16055741005"])
-    row = await placed_row(refused)
-    assert (row.status, row.error_reason) == ("F", "P")
-    log = await one(
-        "SELECT is_error, errors FROM channel_logs WHERE uuid = (SELECT log_uuids[1] FROM calls WHERE contact_id = :c)",
-        c=refused,
-    )
-    assert log.is_error and "received non 201 status for call start: 400" in log.errors[-1]["message"]
+    await ivr.refused_call_fails(voice)  # Vonage's answer in the refused call's channel log
 
 
 OUTCOMES = [
@@ -147,14 +120,14 @@ OUTCOMES = [
 
 async def test_calls_that_never_connect_are_retried(voice: dict[str, Any]) -> None:
     fake: FakeVonage = voice["fake"]
-    contact_ids = await start_calls(voice, [o[0] for o in OUTCOMES])
+    contact_ids = await ivr.start_calls(voice, [o[0] for o in OUTCOMES])
     placed = {c.to: c for c in fake.wait_for_calls(len(OUTCOMES))}
     for contact_id, (number, vonage_status, status, reason) in zip(contact_ids, OUTCOMES, strict=True):
-        await placed_row(contact_id)
+        await ivr.placed_row(contact_id)
         fake.status(placed[number.lstrip("+")], "ringing")
         r = fake.status(placed[number.lstrip("+")], vonage_status)
         assert r.status_code == 200 and "status updated: E" in r.text, r.text
-        row = await call_row(contact_id)
+        row = await ivr.call_row(contact_id)
         assert (row.status, row.error_reason, row.error_count) == (status, reason, 1), vonage_status
     # the retry cron places each again as a new Vonage call
     await scalars("UPDATE calls SET next_attempt = now() - interval '1 second' RETURNING id")
@@ -165,27 +138,23 @@ async def test_calls_that_never_connect_are_retried(voice: dict[str, Any]) -> No
 
 async def test_hang_up_mid_flow_and_callbacks_not_vonages(voice: dict[str, Any]) -> None:
     fake: FakeVonage = voice["fake"]
-    [contact_id] = await start_calls(voice, [CALLEE])
+    [contact_id] = await ivr.start_calls(voice, [CALLEE])
     [call] = fake.wait_for_calls(1)
-    await placed_row(contact_id)
+    await ivr.placed_row(contact_id)
     body = {"from": call.from_, "to": call.to, "uuid": call.uuid, "conversation_uuid": call.conversation}
     tampered = call.answer_url.replace("action=start", "action=resume")
     for url, secret in ((call.answer_url, None), (call.answer_url, "another-signature-secret-of-32-bytes"),
                         (tampered, SIGNATURE_SECRET), (call.answer_url.split("&sig=")[0], SIGNATURE_SECRET)):  # fmt: skip
         r = fake.request(call, url, body, secret=secret)
         assert r.status_code == 403, (url, secret, r.text)
-    assert (await call_row(contact_id)).status == "W"
+    assert (await ivr.call_row(contact_id)).status == "W"
     assert len(await scalars("SELECT id FROM channel_logs WHERE log_type = 'ivr_callback' AND is_error")) == 4
 
     fake.answer(call)
     fake.press(call, "1")
     gather = fake.action(call, "input")["eventUrl"][0]
     fake.status(call, "completed", 12)  # the callee hangs up at the second question
-    row = await call_row(contact_id)
-    assert (row.status, row.duration) == ("D", 12)
-    session = await one("SELECT status FROM flow_sessions WHERE uuid = CAST(:u AS uuid)", u=row.session_uuid)
-    assert session.status == "I"
-    assert await scalars("SELECT status FROM flow_runs WHERE contact_id = :c", c=contact_id) == ["I"]
+    await ivr.hung_up_mid_flow(contact_id, 12)
     # a late input for the ended call is answered with an error talk (and Vonage ends the call)
     r = fake.request(call, gather, {"dtmf": "5", "timed_out": False, "uuid": call.uuid})
     assert r.status_code == 200 and "no active IVR session" in r.text
@@ -195,7 +164,7 @@ async def test_incoming_calls(voice: dict[str, Any]) -> None:
     fake: FakeVonage = voice["fake"]
     incoming = f"{voice['courier']}/mr/ivr/c/{voice['channel_uuid']}/incoming"
     status_url = f"{voice['courier']}/mr/ivr/c/{voice['channel_uuid']}/status"
-    number = CHANNEL_NUMBER.lstrip("+")
+    number = ivr.CHANNEL_NUMBER.lstrip("+")
 
     # no trigger: a missed call, answered with nothing (the NCCO is empty, Vonage hangs up)
     call, r = fake.incoming(incoming, "16055740001", number)
@@ -209,7 +178,7 @@ async def test_incoming_calls(voice: dict[str, Any]) -> None:
     ]
 
     # an inbound-call trigger answers with the voice flow
-    await add_trigger(voice["org_id"], "V", voice["flow_id"])
+    await ivr.add_trigger(voice["org_id"], "V", voice["flow_id"])
     call, r = fake.incoming(incoming, "16055740003", number)
     assert r.status_code == 200 and says(call) == ["Hello there. Please enter one or two."], r.text
     row = await one("SELECT id, direction, status FROM calls WHERE external_id = :e", e=call.uuid)

@@ -41,6 +41,35 @@ class TwiMLError(ValueError):
     """A callback we cannot use (an unknown wait type or dial status, a hint we cannot gather)."""
 
 
+# --- the engine events a voice answer (TwiML here, Vonage's NCCO) renders
+
+# said or played, and the waits that end the answer with a gather, record or dial
+SPOKEN_EVENTS = frozenset({"ivr_created", "msg_wait", "dial_wait"})
+# the handlers' alone (written, sent as SMS, started elsewhere): nothing to say on the call
+SILENT_EVENTS = frozenset({
+    "airtime_created", "broadcast_created", "contact_field_changed", "contact_groups_changed",
+    "contact_language_changed", "contact_last_seen_changed", "contact_name_changed", "contact_status_changed",
+    "contact_timezone_changed", "contact_urns_changed", "email_sent", "error", "failure", "input_labels_added",
+    "llm_called", "msg_created", "resthook_called", "run_ended", "run_result_changed", "run_started",
+    "session_triggered", "ticket_assignee_changed", "ticket_closed", "ticket_note_added", "ticket_opened",
+    "ticket_reopened", "ticket_topic_changed", "warning", "webhook_called",
+})  # fmt: skip
+
+
+def spoken_events(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sprint's events an answer renders, in order. An event type in neither list is one nobody decided
+    about for a call: the answer fails (the callback answers the provider's error and logs it) instead of
+    leaving it out."""
+    spoken = []
+    for event in events:
+        etype = event.get("type")
+        if etype in SPOKEN_EVENTS:
+            spoken.append(event)
+        elif etype not in SILENT_EVENTS:
+            raise TwiMLError(f"unable to answer an IVR call with an event of type: {etype}")
+    return spoken
+
+
 # --- the request signature (https://www.twilio.com/docs/usage/security#validating-requests)
 
 
@@ -152,8 +181,8 @@ def response_for_events(
     gather = ""
     tail: list[str] = []
     has_wait = False
-    for event in events:
-        etype = event.get("type")
+    for event in spoken_events(events):
+        etype = event["type"]
         if etype == "ivr_created":
             msg = event.get("msg") or {}
             attachments = msg.get("attachments") or []
@@ -186,7 +215,7 @@ def response_for_events(
                 commands.append(f"<Redirect>{escape(action + '&empty=true')}</Redirect>")
             else:
                 raise TwiMLError(f"unable to use hint in IVR call, unknown type: {hint.get('type', '')}")
-        elif etype == "dial_wait":
+        else:  # dial_wait
             has_wait = True
             action = resume_url + "&wait_type=dial"
             number = str(event.get("urn", "")).removeprefix("tel:")

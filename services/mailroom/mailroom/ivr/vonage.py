@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from mailroom.ivr.base import ChannelInfo, ServiceError
 from mailroom.ivr.clogs import ChannelLog, trace_request, trace_response
-from mailroom.ivr.twiml import ERROR_MESSAGE, CallStatus, DialResume, InputResume, TwiMLError
+from mailroom.ivr.twiml import ERROR_MESSAGE, CallStatus, DialResume, InputResume, TwiMLError, spoken_events
 from upesi.queues.redis import get_redis
 
 VONAGE_BASE_URL = "https://api.nexmo.com"
@@ -393,17 +393,17 @@ class VonageService:
     ) -> str:  # fmt: skip
         """The NCCO for a sprint: talk and stream its voice messages, then the wait's input, record or
         conversation (a dial places the second call here). Without a wait the NCCO ends and so does the call."""
-        events = list(events)
+        events = spoken_events(events)
         waits: list[dict[str, Any]] = []
         for event in events:
-            if event.get("type") == "msg_wait":
+            if event["type"] == "msg_wait":
                 waits = self._msg_wait(event, resume_url)
-            elif event.get("type") == "dial_wait":
+            elif event["type"] == "dial_wait":
                 waits = await self._dial(client, event, resume_url, call_external_id, clog)
         barge_in = bool(waits) and waits[0]["action"] == "input"
         actions: list[dict[str, Any]] = []
         for event in events:
-            if event.get("type") != "ivr_created":
+            if event["type"] != "ivr_created":  # the waits come after what is said
                 continue
             msg = event.get("msg") or {}
             attachments = msg.get("attachments") or []

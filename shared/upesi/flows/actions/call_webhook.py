@@ -27,9 +27,15 @@ FLOW_TYPES = ALL_TYPES
 REQUIRED = ("method", "url")
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
 _HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+MAX_URL = 8192
+MAX_BODY = 20000
 
 
 def validate(action: dict[str, Any], where: str) -> None:
+    if len(action.get("url") or "") > MAX_URL:
+        raise FlowReadError(f"{where}: field 'url' must be less than or equal to {MAX_URL}")
+    if len(action.get("body") or "") > MAX_BODY:
+        raise FlowReadError(f"{where}: field 'body' must be less than or equal to {MAX_BODY}")
     if action.get("method") not in METHODS:
         raise FlowReadError(f"{where}: field 'method' must be one of {' '.join(METHODS)}")
     for name in action.get("headers") or {}:

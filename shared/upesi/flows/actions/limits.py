@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -16,9 +15,6 @@ MAX_QUICK_REPLY_CHARS = 1000
 MAX_HEADERS = 10
 MAX_HEADER_NAME = 100
 MAX_HEADER_VALUE = 5000
-MAX_URL = 8192
-MAX_BODY = 20000
-MAX_AIRTIME = 1e15
 
 
 def check_limits(a: dict[str, Any], where: str) -> None:
@@ -54,14 +50,3 @@ def check_limits(a: dict[str, Any], where: str) -> None:
             raise FlowReadError(
                 f"{where}: field 'headers[{name}]' must be less than or equal to {MAX_HEADER_VALUE}"
             )
-    if a.get("type") == "call_webhook":
-        if len(a.get("url") or "") > MAX_URL:
-            raise FlowReadError(f"{where}: field 'url' must be less than or equal to {MAX_URL}")
-        if len(a.get("body") or "") > MAX_BODY:
-            raise FlowReadError(f"{where}: field 'body' must be less than or equal to {MAX_BODY}")
-    if a.get("type") == "transfer_airtime":
-        for cur, amount in (a.get("amounts") or {}).items():
-            if not isinstance(amount, int | float) or not math.isfinite(amount):
-                raise FlowReadError(f"{where}: number value is out of permitted range")
-            if amount <= 0 or amount >= MAX_AIRTIME:
-                raise FlowReadError(f"{where}: amount for '{cur}' is out of range")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from upesi.flows.actions.base import ALL_TYPES
 from upesi.flows.contact import contact_urns, sendable_destination
+from upesi.flows.definition.errors import FlowReadError
 from upesi.flows.events import error_event
 from upesi.flows.services import HTTPLog, ServiceError
 
@@ -18,6 +20,15 @@ if TYPE_CHECKING:
 FLOW_TYPES = ALL_TYPES
 REQUIRED = ("amounts",)
 OUTPUT_LOCAL = "_new_transfer"  # the airtime_created event's uuid, "" if no transfer was made
+MAX_AIRTIME = 1e15
+
+
+def validate(action: dict[str, Any], where: str) -> None:
+    for cur, amount in (action.get("amounts") or {}).items():
+        if not isinstance(amount, int | float) or not math.isfinite(amount):
+            raise FlowReadError(f"{where}: number value is out of permitted range")
+        if amount <= 0 or amount >= MAX_AIRTIME:
+            raise FlowReadError(f"{where}: amount for '{cur}' is out of range")
 
 
 def execute(session: Session, run: Run, node: Node, action: dict[str, Any]) -> None:

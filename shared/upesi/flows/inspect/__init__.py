@@ -15,6 +15,7 @@ from typing import Any
 from upesi.flows.definition import Flow, read_flow
 from upesi.flows.inspect.deps import Dependencies
 from upesi.flows.inspect.issues import find_issues
+from upesi.flows.inspect.outputs import action_results
 from upesi.flows.runs import result_key
 
 
@@ -25,12 +26,7 @@ def _results(flow: Flow) -> list[dict[str, Any]]:
         if node.router and node.router.result_name:
             names.append((node.router.result_name, [c.name for c in node.router.categories]))
         for a in node.actions:
-            if a["type"] == "set_run_result" and a.get("name"):
-                names.append((a["name"], [a["category"]] if a.get("category") else []))
-            elif a["type"] in ("call_webhook", "call_resthook") and a.get("result_name"):
-                names.append((a["result_name"], ["Success", "Failure"]))
-            elif a["type"] == "call_classifier" and a.get("result_name"):
-                names.append((a["result_name"], ["Success", "Skipped", "Failure"]))
+            names.extend(action_results(a))
         for name, cats in names:
             key = result_key(name)
             r = by_key.setdefault(key, {"key": key, "name": name, "categories": [], "node_uuids": []})

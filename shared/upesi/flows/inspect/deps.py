@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from upesi.flows.definition import Flow
+from upesi.flows.inspect.outputs import action_locals
 from upesi.flows.inspect.templates import template_refs
 from upesi.flows.template_keys import action_templates
 
@@ -94,16 +95,7 @@ class Dependencies:
                     ref = a.get(field)
                     if isinstance(ref, dict) and ref.get("uuid"):
                         self._add(Dependency(kind, ref["uuid"], ref.get("name", "")), node.uuid, a["uuid"])
-                if a["type"] == "set_run_local" and a.get("local"):
-                    self.locals.add(a["local"])
-                if a["type"] == "call_llm" and a.get("output_local"):
-                    self.locals.add(a["output_local"])
-                if a["type"] == "add_contact_urn":
-                    self.locals.add("_has_urn")
-                if a["type"] == "open_ticket":
-                    self.locals.add("_new_ticket")
-                if a["type"] == "transfer_airtime":
-                    self.locals.add("_new_transfer")
+                self.locals.update(action_locals(a))
                 for t in action_templates(a):
                     template_sites.append((node.uuid, a["uuid"], None, t))
                 for lang, items in self.flow.localization.items():
