@@ -1,6 +1,8 @@
 """Table-driven checks of the value formats every endpoint shares."""
 
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,6 +35,22 @@ def test_parse_dt(raw: str, expected: datetime | None) -> None:
 def test_fmt_dt() -> None:
     assert fmt_dt(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05.000000Z"
     assert fmt_dt(None) is None
+
+
+def test_fmt_dt_answers_what_strftime_did() -> None:
+    """fmt_dt builds the string from isoformat (cheaper); it must equal the strftime it replaced for any aware
+    datetime: other zones, whole seconds, the years strftime does not pad."""
+    rng = random.Random(21)
+    zones = [UTC, timezone.utc, timezone(timedelta(hours=2)), timezone(timedelta(hours=-9, minutes=-30)),
+             ZoneInfo("Africa/Kigali"), ZoneInfo("America/New_York")]  # fmt: skip
+    values = [datetime(1, 1, 2, tzinfo=UTC), datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+              datetime(1000, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 12, tzinfo=UTC)]  # fmt: skip
+    for _ in range(5000):
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.uniform(0, 4e9))
+        moment = moment.replace(microsecond=rng.choice([0, moment.microsecond]))
+        values.append(moment.astimezone(rng.choice(zones)))
+    for value in values:
+        assert fmt_dt(value) == value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), value
 
 
 @pytest.mark.parametrize(
