@@ -36,7 +36,7 @@ OTHER_URNS = [
     ("telegram", "12345678"), ("whatsapp", "250788123123"), ("mailto", "bob@example.com"),
     ("twitter", "bobby"), ("ext", "abc-123"), ("facebook", "1234567890"),
 ]  # fmt: skip
-NUMBERS = [42, 12.5, 0.1, 1e21, -0, 3.0, "7", 100000000000000000000]
+NUMBERS = [42, 12.5, 0.1, 1e21, -0, 3.0, "7", 100000000000000000000, 123456789012345678901234567890123, True]
 
 
 def uid(kind: str, i: int) -> str:
@@ -66,15 +66,19 @@ async def seed(org_id: int, user_id: int) -> None:
         flows = [
             await one(
                 "INSERT INTO flows (uuid, org_id, name, flow_type) VALUES (:u, :o, :n, 'M') RETURNING id",
-                u=uid("flow", i), o=org_id, n=f"Flow {i}",
-            )  # fmt: skip
+                u=uid("flow", i),
+                o=org_id,
+                n=f"Flow {i}",
+            )
             for i in range(2)
         ]
         groups = [
             await one(
                 "INSERT INTO contact_groups (uuid, org_id, name) VALUES (:u, :o, :n) RETURNING id",
-                u=uid("group", i), o=org_id, n=name,
-            )  # fmt: skip
+                u=uid("group", i),
+                o=org_id,
+                n=name,
+            )
             for i, name in enumerate(("Zeta", "Alpha", "Gone"))
         ]
         await s.execute(text("UPDATE contact_groups SET is_active = false WHERE id = :g"), {"g": groups[2]})
@@ -86,14 +90,21 @@ async def seed(org_id: int, user_id: int) -> None:
                 await one(
                     "INSERT INTO contact_fields (uuid, org_id, key, name, value_type, priority) "
                     "VALUES (:u, :o, :k, :n, :t, :p) RETURNING uuid",
-                    u=uid("field", i), o=org_id, k=key, n=key.title(), t=vtype, p=i % 3,
-                )  # fmt: skip
+                    u=uid("field", i),
+                    o=org_id,
+                    k=key,
+                    n=key.title(),
+                    t=vtype,
+                    p=i % 3,
+                )
             )
         labels = [
             await one(
                 "INSERT INTO labels (uuid, org_id, name) VALUES (:u, :o, :n) RETURNING id",
-                u=uid("label", i), o=org_id, n=name,
-            )  # fmt: skip
+                u=uid("label", i),
+                o=org_id,
+                n=name,
+            )
             for i, name in enumerate(("Spam", "Important"))
         ]
         start = await one(
@@ -110,7 +121,10 @@ async def seed(org_id: int, user_id: int) -> None:
             if i % 3 == 0:
                 values[str(fields[1])] = {"text": f"nick {i} ✓"}
             if i % 5 == 0:
-                values[str(fields[2])] = {"text": "2026-01-02", "datetime": "2026-01-02T10:00:00.000000+02:00"}
+                values[str(fields[2])] = {
+                    "text": "2026-01-02",
+                    "datetime": "2026-01-02T10:00:00.000000+02:00",
+                }
             if i % 7 == 0:
                 values[str(fields[3])] = {"text": "Kigali", "state": "Rwanda > Kigali City"}
                 values[str(fields[4])] = {"text": "Gasabo", "district": "Rwanda > Kigali City > Gasabo"}
@@ -127,7 +141,9 @@ async def seed(org_id: int, user_id: int) -> None:
                 active=i % 17 != 5, c=at(i * 3), m=at(i * 3 + (i % 4) * 0.5),
             )  # fmt: skip
             for j in range(i % 3):
-                scheme, path = ("tel", PHONES[(i + j) % len(PHONES)]) if j == 0 else OTHER_URNS[i % len(OTHER_URNS)]
+                scheme, path = (
+                    ("tel", PHONES[(i + j) % len(PHONES)]) if j == 0 else OTHER_URNS[i % len(OTHER_URNS)]
+                )
                 # identities are unique in a workspace: a number seen before gets the contact's number as its
                 # last three digits (the same length, so as possible or impossible as before)
                 path = path.replace(" ", "") if scheme == "tel" else f"{path}{i}"
@@ -163,7 +179,7 @@ async def seed(org_id: int, user_id: int) -> None:
             results = {}
             if i % 2:
                 results["color"] = {"name": "Color", "value": "red", "category": "Red", "node_uuid": uid("node", 1),
-                                    "created_on": at(i).isoformat(), "input": "red!"}  # fmt: skip
+                                    "created_on": at(i).isoformat() if i % 4 == 1 else at(i).strftime("%Y-%m-%dT%H:%M:%S.%f789Z"), "input": "red!"}  # fmt: skip
             if i % 5 == 1:
                 results["age"] = {"name": "Age", "value": "12", "category": "Other", "node": uid("node", 2),
                                   "time": "not a time"}  # fmt: skip
@@ -201,7 +217,8 @@ async def seed(org_id: int, user_id: int) -> None:
                 for lab in labels:
                     if (i + lab) % 4 == 0:
                         await s.execute(
-                            text("INSERT INTO msg_labels (msg_id, label_id) VALUES (:m, :l)"), {"m": msg, "l": lab}
+                            text("INSERT INTO msg_labels (msg_id, label_id) VALUES (:m, :l)"),
+                            {"m": msg, "l": lab},
                         )
 
 

@@ -1,6 +1,8 @@
 """runs: list (GET) flow runs with their path and result values."""
 
+import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -20,6 +22,21 @@ from web.api.v2.values import fmt_dt, parse_dt
 EXIT_TYPES = {"C": "completed", "I": "interrupted", "X": "expired", "F": "failed"}
 
 
+# the engine's timestamps (RFC 3339, UTC or an offset, up to nanoseconds), which the standard library reads in a
+# microsecond where dateutil takes forty: a page of runs has a few per run
+_ENGINE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
+
+
+def result_time(raw: str) -> datetime | None:
+    """parse_dt's reading of a result's time: the same instant, read quickly in the engine's format."""
+    if _ENGINE_TIME.fullmatch(raw):
+        try:
+            return datetime.fromisoformat(raw)
+        except ValueError:
+            pass  # e.g. hour 24, which dateutil reads as the next midnight
+    return parse_dt(raw)
+
+
 def run_values(results: dict[str, Any]) -> dict[str, Any]:
     """The engine's run results as RapidPro's API shows them: name, value, category, node and the result's time
     in the API's datetime format (UTC, microseconds); the engine's `input` is not shown, as in RapidPro."""
@@ -28,7 +45,7 @@ def run_values(results: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(r, dict):
             continue
         raw_time = r.get("created_on") or r.get("time")
-        parsed = parse_dt(raw_time) if isinstance(raw_time, str) else None
+        parsed = result_time(raw_time) if isinstance(raw_time, str) else None
         values[key] = {
             "name": r.get("name"),
             "value": r.get("value"),
