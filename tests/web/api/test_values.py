@@ -1,10 +1,14 @@
 """Table-driven checks of the value formats every endpoint shares."""
 
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from web.api.v2.field_values import key_for_name, parse_value, serialize_value
+from web.api.v2.field_values import format_number, key_for_name, parse_value, serialize_value
+from web.api.v2.runs import result_time
 from web.api.v2.values import fmt_dt, parse_bool, parse_dt
 
 
@@ -33,6 +37,22 @@ def test_parse_dt(raw: str, expected: datetime | None) -> None:
 def test_fmt_dt() -> None:
     assert fmt_dt(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05.000000Z"
     assert fmt_dt(None) is None
+
+
+def test_fmt_dt_answers_what_strftime_did() -> None:
+    """fmt_dt builds the string from isoformat (cheaper); it must equal the strftime it replaced for any aware
+    datetime: other zones, whole seconds, the years strftime does not pad."""
+    rng = random.Random(21)
+    zones = [UTC, UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-9, minutes=-30)),
+             ZoneInfo("Africa/Kigali"), ZoneInfo("America/New_York")]  # fmt: skip
+    values = [datetime(1, 1, 2, tzinfo=UTC), datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+              datetime(1000, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 12, tzinfo=UTC)]  # fmt: skip
+    for _ in range(5000):
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.uniform(0, 4e9))
+        moment = moment.replace(microsecond=rng.choice([0, moment.microsecond]))
+        values.append(moment.astimezone(rng.choice(zones)))
+    for value in values:
+        assert fmt_dt(value) == value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), value
 
 
 @pytest.mark.parametrize(
@@ -68,3 +88,50 @@ def test_location_paths_show_their_name() -> None:
 )
 def test_key_for_name(name: str, key: str) -> None:
     assert key_for_name(name) == key
+
+
+def test_format_number_of_whole_numbers_is_what_decimal_gave() -> None:
+    """format_number shows an int without Decimal; the answer must be Decimal's."""
+    rng = random.Random(7)
+    whole = [
+        0,
+        -0,
+        1,
+        -1,
+        10,
+        100,
+        10**21,
+        -(10**30),
+        2**63,
+        10**28 - 1,
+        10**28,
+        -(10**28) + 1,
+        1234567890123456789012345678901234567890,
+    ]
+    whole += [rng.randint(-(10**25), 10**25) for _ in range(5000)] + [
+        rng.randint(-1000, 1000) for _ in range(2000)
+    ]
+    for value in whole:
+        assert format_number(value) == format(Decimal(str(value)).normalize(), "f"), value
+    with pytest.raises(
+        InvalidOperation
+    ):  # a JSON true stored as a number still fails as it did (shown as text)
+        format_number(True)
+
+
+def test_result_time_reads_what_parse_dt_read() -> None:
+    """run values read the engine's times with the standard library; the instant must be dateutil's."""
+    rng = random.Random(11)
+    texts = ["2026-03-01T24:00:00Z", "2026-03-01T23:59:60Z", "2026-02-30T10:00:00Z", "2026-03-01T10:00:00+14:00",
+             "2026-03-01T10:00:00.1234567890Z", "2026-03-01T10:00:00-00:00", "2026-03-01T10:00:00+23:59",
+             "2026-03-01 10:00:00Z", "2026-03-01T10:00Z", "2026-03-01", "0001-01-01T00:00:00Z", "x"]  # fmt: skip
+    for _ in range(5000):
+        moment = datetime(1990, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.uniform(0, 2e9))
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        digits = rng.choice([0, 1, 3, 6, 9])
+        if digits:
+            text += "." + "".join(rng.choice("0123456789") for _ in range(digits))
+        text += rng.choice(["Z", "+02:00", "-05:30", "+00:00", "+13:45"])
+        texts.append(text)
+    for text in texts:
+        assert result_time(text) == parse_dt(text), text

@@ -48,8 +48,15 @@ def value_env(org: Any | None) -> ValueEnv:
     return ValueEnv(DATE_FORMATS.get(org.date_format or "D", "DD-MM-YYYY"), zone)
 
 
+# whole numbers Decimal's default context (28 digits) keeps exactly
+_EXACT = 10**28
+
+
 def format_number(value: Any) -> str:
     """A stored number as RapidPro shows it: no exponent, no trailing zeros (12.50 → "12.5", 1E+1 → "10")."""
+    if type(value) is int and -_EXACT < value < _EXACT:
+        # as Decimal shows it, at a tenth of the cost (most stored numbers are whole); longer ones Decimal rounds
+        return str(value)
     return format(Decimal(str(value)).normalize(), "f")
 
 

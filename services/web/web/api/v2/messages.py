@@ -15,7 +15,7 @@ from web.api.v2 import objects, params
 from web.api.v2.auth import APIContext
 from web.api.v2.body import read_body, string, string_list
 from web.api.v2.errors import Errors
-from web.api.v2.msg_shapes import serialize_msgs
+from web.api.v2.msg_shapes import SHOWN_COLUMNS, serialize_msgs
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import created, endpoint
 from web.api.v2.scoping import in_org
@@ -45,7 +45,7 @@ MAX_TEXT = 4096
 async def list_messages(request: Request, ctx: APIContext) -> dict[str, Any]:
     params.exclusive(request, ("contact", "folder", "label", "broadcast"))
     folder = (params.get(request, "folder") or "").lower()
-    stmt = select(Msg).where(in_org(ctx, Msg))
+    stmt = select(*SHOWN_COLUMNS).where(in_org(ctx, Msg))
     sort: list[Any] = [Msg.created_on, Msg.id]
     if folder:
         if folder not in FOLDERS:
@@ -82,11 +82,11 @@ async def list_messages(request: Request, ctx: APIContext) -> dict[str, Any]:
     except params.EmptyResult:
         return empty_page()
 
-    def key(m: Msg) -> tuple[Any, int]:
+    def key(m: Any) -> tuple[Any, int]:
         return ((m.sent_on or m.created_on) if folder == "sent" else m.created_on, m.id)
 
     async with transaction() as session:
-        page = await paginate(session, request, stmt, sort, key)
+        page = await paginate(session, request, stmt, sort, key, scalars=False)
         return page.response(await serialize_msgs(session, page.rows, ctx.org.is_anon))
 
 

@@ -1,5 +1,8 @@
 """runs: list (GET) flow runs with their path and result values."""
 
+import re
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -13,10 +16,25 @@ from web.api.v2.auth import APIContext
 from web.api.v2.pagination import empty_page, paginate
 from web.api.v2.routing import endpoint
 from web.api.v2.scoping import in_org
-from web.api.v2.shapes import contact_summary, urns_by_contact
+from web.api.v2.shapes import contact_summary, one_of, refs_by_id, urns_by_contact
 from web.api.v2.values import fmt_dt, parse_dt
 
 EXIT_TYPES = {"C": "completed", "I": "interrupted", "X": "expired", "F": "failed"}
+
+
+# the engine's timestamps (RFC 3339, UTC or an offset, up to nanoseconds), which the standard library reads in a
+# microsecond where dateutil takes forty: a page of runs has a few per run
+_ENGINE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
+
+
+def result_time(raw: str) -> datetime | None:
+    """parse_dt's reading of a result's time: the same instant, read quickly in the engine's format."""
+    if _ENGINE_TIME.fullmatch(raw):
+        try:
+            return datetime.fromisoformat(raw)
+        except ValueError:
+            pass  # e.g. hour 24, which dateutil reads as the next midnight
+    return parse_dt(raw)
 
 
 def run_values(results: dict[str, Any]) -> dict[str, Any]:
@@ -27,7 +45,7 @@ def run_values(results: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(r, dict):
             continue
         raw_time = r.get("created_on") or r.get("time")
-        parsed = parse_dt(raw_time) if isinstance(raw_time, str) else None
+        parsed = result_time(raw_time) if isinstance(raw_time, str) else None
         values[key] = {
             "name": r.get("name"),
             "value": r.get("value"),
@@ -38,30 +56,41 @@ def run_values(results: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+# what a run's shape reads: the list selects these as plain rows, which cost a fraction of ORM objects
+SHOWN_COLUMNS = (
+    FlowRun.id, FlowRun.uuid, FlowRun.flow_id, FlowRun.contact_id, FlowRun.start_id, FlowRun.responded,
+    FlowRun.results, FlowRun.path_nodes, FlowRun.path_times, FlowRun.created_on, FlowRun.modified_on,
+    FlowRun.exited_on, FlowRun.status,
+)  # fmt: skip
+
+
 async def serialize_runs(
-    session: AsyncSession, runs: list[FlowRun], paths: bool, anon: bool
+    session: AsyncSession, runs: Sequence[Any], paths: bool, anon: bool
 ) -> list[dict[str, Any]]:
-    flow_ids = sorted({r.flow_id for r in runs})
-    contact_ids = sorted({r.contact_id for r in runs})
-    start_ids = sorted({r.start_id for r in runs if r.start_id})
-    flows = (
-        {f.id: f for f in (await session.execute(select(Flow).where(Flow.id.in_(flow_ids)))).scalars()}
-        if flow_ids
-        else {}
-    )
-    contacts = (
-        {
-            c.id: c
-            for c in (await session.execute(select(Contact).where(Contact.id.in_(contact_ids)))).scalars()
-        }
-        if contact_ids
-        else {}
-    )
+    """Runs (rows of SHOWN_COLUMNS) in the API shape; flows, contacts, URNs and starts in one query each."""
+    if not runs:
+        return []
+    flows = await refs_by_id(session, Flow, (r.flow_id for r in runs))
+    contact_ids = [r.contact_id for r in runs]
+    # only what a contact summary shows: the whole Contact (its fields) cost more than the run itself
+    contacts = {
+        c.id: c
+        for c in (
+            await session.execute(
+                select(Contact.id, Contact.uuid, Contact.name).where(
+                    one_of(Contact.id, sorted(set(contact_ids)))
+                )
+            )
+        )
+    }
     urns = await urns_by_contact(session, contact_ids)
+    start_ids = sorted({r.start_id for r in runs if r.start_id})
     starts: dict[int, str] = (
         dict(
             (
-                await session.execute(select(FlowStart.id, FlowStart.uuid).where(FlowStart.id.in_(start_ids)))
+                await session.execute(
+                    select(FlowStart.id, FlowStart.uuid).where(one_of(FlowStart.id, start_ids))
+                )
             ).all()
         )
         if start_ids
@@ -69,15 +98,12 @@ async def serialize_runs(
     )
     out = []
     for r in runs:
-        flow = flows.get(r.flow_id)
-        contact = contacts.get(r.contact_id)
-        contact_urns = urns.get(r.contact_id, [])
         out.append(
             {
                 "id": r.id,
                 "uuid": str(r.uuid),
-                "flow": {"uuid": str(flow.uuid), "name": flow.name} if flow else None,
-                "contact": contact_summary(contact, contact_urns, anon),
+                "flow": flows.get(r.flow_id),
+                "contact": contact_summary(contacts.get(r.contact_id), urns.get(r.contact_id, []), anon),
                 "start": {"uuid": str(starts[r.start_id])} if r.start_id in starts else None,
                 "responded": r.responded,
                 "path": [
@@ -102,7 +128,7 @@ async def serialize_runs(
 )  # fmt: skip
 async def list_runs(request: Request, ctx: APIContext) -> dict[str, Any]:
     params.exclusive(request, ("contact", "flow"))
-    stmt = select(FlowRun).where(in_org(ctx, FlowRun))
+    stmt = select(*SHOWN_COLUMNS).where(in_org(ctx, FlowRun))
     try:
         if uuid := params.get_uuid(request, "uuid"):
             stmt = stmt.where(FlowRun.uuid == uuid)
@@ -139,5 +165,6 @@ async def list_runs(request: Request, ctx: APIContext) -> dict[str, Any]:
             [FlowRun.modified_on, FlowRun.id],
             lambda r: (r.modified_on, r.id),
             descending=not reverse,
+            scalars=False,
         )
         return page.response(await serialize_runs(session, page.rows, paths, ctx.org.is_anon))

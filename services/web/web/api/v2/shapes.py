@@ -3,10 +3,12 @@ id), so a page of 250 objects costs a fixed number of queries, never one per row
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, ColumnElement, any_, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upesi.db.models import Channel, ContactGroup, ContactNote, ContactURN, User, contact_group_contacts
@@ -21,6 +23,13 @@ def _ids(values: Iterable[int | None]) -> list[int]:
     return sorted({v for v in values if v is not None})
 
 
+def one_of(column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """`column = ANY($1)` with the ids as one array parameter. `IN (...)` renders a parameter per id at every
+    execution (a sixth of a page's CPU for 250 contacts) and gives a new statement per page length, where this
+    is one statement that SQLAlchemy's compiled cache and asyncpg's prepared statements keep."""
+    return column == any_(literal(ids, ARRAY(BigInteger)))
+
+
 async def refs_by_id(
     session: AsyncSession, model: Any, ids: Iterable[int | None]
 ) -> dict[int, dict[str, Any]]:
@@ -29,7 +38,7 @@ async def refs_by_id(
     wanted = _ids(ids)
     if not wanted:
         return {}
-    rows = await session.execute(select(model.id, model.uuid, model.name).where(model.id.in_(wanted)))
+    rows = await session.execute(select(model.id, model.uuid, model.name).where(one_of(model.id, wanted)))
     return {r.id: {"uuid": str(r.uuid), "name": r.name} for r in rows}
 
 
@@ -41,7 +50,7 @@ async def urns_by_contact(session: AsyncSession, contact_ids: Iterable[int]) -> 
         return result
     rows = await session.execute(
         select(ContactURN.contact_id, ContactURN.identity)
-        .where(ContactURN.contact_id.in_(wanted))
+        .where(one_of(ContactURN.contact_id, wanted))
         .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
     )
     for contact_id, identity in rows:
@@ -74,7 +83,7 @@ async def expanded_urns_by_contact(
     rows = await session.execute(
         select(ContactURN.contact_id, ContactURN.scheme, ContactURN.path, ContactURN.display, Channel.uuid)
         .outerjoin(Channel, Channel.id == ContactURN.channel_id)
-        .where(ContactURN.contact_id.in_(wanted))
+        .where(one_of(ContactURN.contact_id, wanted))
         .order_by(ContactURN.contact_id, ContactURN.priority.desc(), ContactURN.id)
     )
     unsendable: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -105,7 +114,7 @@ async def groups_by_contact(
     rows = await session.execute(
         select(contact_group_contacts.c.contact_id, ContactGroup.uuid, ContactGroup.name)
         .join(ContactGroup, ContactGroup.id == contact_group_contacts.c.group_id)
-        .where(contact_group_contacts.c.contact_id.in_(wanted), ContactGroup.is_active.is_(True))
+        .where(one_of(contact_group_contacts.c.contact_id, wanted), ContactGroup.is_active.is_(True))
         .order_by(contact_group_contacts.c.contact_id, ContactGroup.name)
     )
     for contact_id, uuid, name in rows:
@@ -132,7 +141,7 @@ async def notes_by_contact(
             .over(partition_by=ContactNote.contact_id, order_by=ContactNote.id.desc())
             .label("rank"),
         )
-        .where(ContactNote.contact_id.in_(wanted))
+        .where(one_of(ContactNote.contact_id, wanted))
         .subquery()
     )
     rows = await session.execute(
@@ -157,8 +166,11 @@ async def notes_by_contact(
     return result
 
 
+@lru_cache(maxsize=8192)
 def urn_display(identity: str) -> str:
-    """RapidPro's get_urn_display: a phone number in its national format ("0788 123 123"), else the path."""
+    """RapidPro's get_urn_display: a phone number in its national format ("0788 123 123"), else the path.
+    Parsing and formatting a number takes about 25 us; a contact's runs on one page, and the pages a client
+    walks again, reuse it (the answer depends on the identity alone)."""
     scheme, _, path = identity.partition(":")
     if scheme == "tel":
         try:
