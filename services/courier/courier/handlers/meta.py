@@ -54,8 +54,8 @@ _BSUID = re.compile(r"^[A-Z]{2}\.[A-Za-z0-9.]+$")
 WAC_STATUSES = {"sent": "S", "delivered": "D", "read": "R", "failed": "F"}
 WAC_THROTTLE_CODES = {4, 80007, 130429, 131048, 131056, 133016}
 LIST_BUTTON = {"spa": "Menú", "por": "Menu", "fra": "Menu", "eng": "Menu"}
-FB_LIKE_STICKER = 369239263222822
-FB_LIKE_HEART_STICKER = 369239383222810
+# courier's stickerIDToEmoji: Messenger's three sizes of the like sticker
+STICKER_EMOJI = {369239263222822: "👍", 369239343222814: "👍", 369239383222810: "👍"}
 
 
 def _envelope(data: list[dict[str, Any]], message: str = "Events Handled", status: int = 200) -> Response:
@@ -327,18 +327,23 @@ class MetaHandler(Handler):
                 text = message.get("text", "")
                 attachments = []
                 for att in message.get("attachments") or []:
-                    att_payload = att.get("payload") or {}
-                    if att_payload.get("sticker_id") == FB_LIKE_STICKER:
-                        text = "👍"
-                    elif att_payload.get("sticker_id") == FB_LIKE_HEART_STICKER:
+                    # courier's handlers/meta: each test on its own (a sticker's image also has a URL)
+                    kind, att_payload = att.get("type"), att.get("payload") or {}
+                    if kind == "image" and att_payload.get("sticker_id"):
+                        text = STICKER_EMOJI.get(att_payload["sticker_id"], "")
+                    if kind == "like_heart":
                         text = "❤️"
-                    elif att.get("type") == "location":
+                    if kind == "location":
                         coords = att_payload.get("coordinates") or {}
                         attachments.append(
                             f"geo:{float(coords.get('lat', 0)):.6f},{float(coords.get('long', 0)):.6f}"
                         )
-                    elif str(att_payload.get("url", "")).startswith(("http://", "https://")):
-                        attachments.append(att_payload["url"])
+                    if kind == "story_mention":
+                        items.append(Ignored("ignoring story_mention"))
+                        continue
+                    url = str(att_payload.get("url") or "")
+                    if kind != "fallback" and url.startswith("http"):
+                        attachments.append(url)
                 if not text and not attachments:
                     items.append(Ignored("ignoring unsupported message"))
                     continue
