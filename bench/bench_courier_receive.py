@@ -205,7 +205,17 @@ async def post_paced(url: str, messages: int, rate: float, prefix: str) -> list[
 
 def profile(pid: int, path: str) -> subprocess.Popen[bytes]:
     """py-spy sampling the courier process (its child, uvicorn's worker is the same process)."""
-    spy = [str(ROOT / ".venv/bin/py-spy"), "record", "--pid", str(pid), "--format", "raw", "--rate", "200", "--gil"]
+    spy = [
+        str(ROOT / ".venv/bin/py-spy"),
+        "record",
+        "--pid",
+        str(pid),
+        "--format",
+        "raw",
+        "--rate",
+        "200",
+        "--gil",
+    ]
     proc = subprocess.Popen([*spy, "--nonblocking", "-o", path], stdout=subprocess.DEVNULL)
     time.sleep(1.0)  # py-spy attaches before the run starts
     return proc

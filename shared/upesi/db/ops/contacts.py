@@ -1,14 +1,14 @@
 """Finding contacts by URN, creating those that are new, in batches (courier receives, starts to URNs,
 imports all go through here).
 
-Two statements whatever the batch size, written for asyncpg's $n parameters so that courier runs them on its
+Two statements whatever the batch size (one, usually, for courier), written for asyncpg's $n parameters so that courier runs them on its
 own asyncpg pool (no SQLAlchemy on its hot path, see NOTES "Receive") and everything else through a session,
 in the session's transaction: one implementation, two ways to reach the connection."""
 
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,7 +54,38 @@ FROM contact_urns u JOIN contacts c ON c.id = u.contact_id
 WHERE u.org_id = $1 AND u.identity = ANY($2::text[])
 """
 
-Db = AsyncSession | asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+# On a connection of its own (courier's writes) the usual case is one statement: URNs seen before with their
+# contacts, new ones inserted with a new contact each. A concurrent caller inserting the same URN makes it fail
+# as a whole (unique violation: nothing of it stays) and the two statements above are used instead; URNs
+# without a contact (a released contact's) are not answered here and go the same way.
+_RESOLVE_ONCE = """
+WITH known AS (
+    SELECT id, identity, contact_id FROM contact_urns WHERE org_id = $1 AND identity = ANY($2::text[])
+), missing AS (
+    SELECT t.i AS identity, t.d AS display, row_number() OVER (ORDER BY t.i) AS n
+    FROM unnest($2::text[], $3::text[]) AS t(i, d)
+    WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.identity = t.i)
+), new_contacts AS (
+    INSERT INTO contacts (uuid, org_id, name, status, fields, is_active)
+    SELECT gen_random_uuid(), $1, NULLIF(($5::jsonb ->> m.identity), ''), 'A', '{}'::jsonb, true
+    FROM missing m ORDER BY m.n
+    RETURNING id, uuid
+), numbered AS (
+    SELECT id, uuid, row_number() OVER (ORDER BY id) AS n FROM new_contacts
+), new_urns AS (
+    INSERT INTO contact_urns (org_id, scheme, path, identity, display, channel_id, priority, auth_tokens, contact_id)
+    SELECT $1, split_part(m.identity, ':', 1), substr(m.identity, length(split_part(m.identity, ':', 1)) + 2),
+           m.identity, m.display, $4, 1000, '{}'::jsonb, c.id
+    FROM missing m JOIN numbered c ON c.n = m.n
+    RETURNING identity, id, contact_id
+)
+SELECT u.identity, u.id, u.contact_id, c.uuid::text, true FROM new_urns u JOIN numbered c ON c.id = u.contact_id
+UNION ALL
+SELECT k.identity, k.id, c.id, c.uuid::text, false FROM known k JOIN contacts c ON c.id = k.contact_id
+"""
+
+# a session (its transaction), or an asyncpg connection (each statement commits by itself)
+Db: TypeAlias = AsyncSession | asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 
 @dataclass(frozen=True)
@@ -81,17 +112,26 @@ async def resolve_contacts(
     names: dict[str, str] | None = None,
 ) -> dict[str, ResolvedContact]:
     """Map each URN identity to its contact, creating contacts for URNs not seen before. Two statements
-    whatever the batch size; safe against a concurrent caller creating the same URN. On a bare asyncpg
-    connection each statement commits by itself (a URN may be ownerless between them, as after a contact
-    is released; the next caller gives it a contact)."""
+    whatever the batch size (usually one on a bare asyncpg connection, see _RESOLVE_ONCE); safe against a
+    concurrent caller creating the same URN. On a bare asyncpg connection each statement commits by itself
+    (a URN may be ownerless between them, as after a contact is released; the next caller gives it one)."""
     identities = sorted({u.identity for u in urns})
     by_identity = {u.identity: u for u in urns}
-    await _fetch(
-        db, _INSERT_URNS, org_id, channel_id, identities, [by_identity[i].display or None for i in identities]
-    )
-    found: dict[str, ResolvedContact] = {}
-    wanted = identities
+    displays = [by_identity[i].display or None for i in identities]
     names_json = json.dumps(names or {})
+    found: dict[str, ResolvedContact] = {}
+    if not isinstance(db, AsyncSession):  # a failed statement would end a session's transaction
+        try:
+            for row in await db.fetch(_RESOLVE_ONCE, org_id, identities, displays, channel_id, names_json):
+                found[row[0]] = ResolvedContact(row[2], row[3], row[1], row[4])
+        except asyncpg.UniqueViolationError:
+            pass  # a concurrent caller inserted one of the URNs: nothing of this statement stays
+        identities = [i for i in identities if i not in found]
+        if not identities:
+            return found
+        displays = [by_identity[i].display or None for i in identities]
+    await _fetch(db, _INSERT_URNS, org_id, channel_id, identities, displays)
+    wanted = identities
     for _ in range(3):  # a URN skipped for a concurrent owner is seen at the next statement's snapshot
         for row in await _fetch(db, _RESOLVE, org_id, wanted, names_json):
             found[row[0]] = ResolvedContact(row[2], row[3], row[1], row[4])
