@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+
 from upesi.db.ops.contacts import ResolvedContact, resolve_contacts
 from upesi.queues.contacts import queue_contact_events
 from upesi.queues.redis import get_redis
