@@ -1,10 +1,15 @@
 """Courier receive throughput and latency: N External API messages posted with C concurrent clients against
 a real courier process, a fresh database and a private Redis database; then the same driver, in the same run,
 against a trivial FastAPI endpoint that parses the same form and stores nothing (the baseline). Prints both,
-the ratio courier/baseline, the `uptime` load, and checks that each message was stored once and queued for
-mailroom once.
+the ratio courier/baseline, each server's CPU per request (and courier's Postgres backends'), the `uptime`
+load, and checks that each message was stored once and queued for mailroom once.
 
-    .venv/bin/python bench/bench_courier_receive.py [--messages 5000] [--concurrency 50]
+Throughput is measured closed-loop (C clients, each posting as soon as its last answer came), where the p50 is
+C / rate by Little's law and says nothing of the server; the latency a provider sees is then measured
+open-loop at a fixed rate below both servers' capacity (--rate, requests started on a clock whatever the
+answers), which is where p50 < 10 ms is judged.
+
+    .venv/bin/python bench/bench_courier_receive.py [--messages 5000] [--concurrency 50] [--rate 200]
 """
 
 import argparse
@@ -139,20 +144,94 @@ def queued(redis_url: str, org_id: int) -> tuple[int, int]:
     return total, len(uuids)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU a process has used (0 when it is gone or not readable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def backend_pids(dsn: str) -> list[int]:
+    """The Postgres backends connected to the bench database (courier's pool), but not this query's own."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [r["pid"] for r in rows]
+    finally:
+        await conn.close()
+
+
+class CpuMeter:
+    """CPU used by a server process, and optionally by the bench database's Postgres backends, over a block."""
+
+    def __init__(self, pid: int, dsn: str | None = None) -> None:
+        self.pid, self.dsn = pid, dsn
+        self.server = self.postgres = 0.0
+
+    def _pg(self) -> dict[int, float]:
+        return {p: cpu_seconds(p) for p in asyncio.run(backend_pids(self.dsn))} if self.dsn else {}
+
+    @contextmanager
+    def measure(self) -> Iterator[None]:
+        server, pg = cpu_seconds(self.pid), self._pg()
+        yield
+        self.server += cpu_seconds(self.pid) - server
+        self.postgres += sum(cpu - pg.get(p, 0.0) for p, cpu in self._pg().items())
+
+
+async def post_paced(url: str, messages: int, rate: float, prefix: str) -> list[float]:
+    """Open-loop latencies: request i starts at i / rate seconds whatever the earlier answers."""
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
+        async def one(i: int, at: float) -> None:
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            start = time.perf_counter()
+            data = {"from": f"+2507881{i:05d}", "text": f"{prefix} message {i}"}
+            async with session.post(url, data=data) as resp:
+                await resp.read()
+                if resp.status != 200:
+                    raise RuntimeError(f"status {resp.status}")
+            latencies.append(time.perf_counter() - start)
+
+        begin = time.perf_counter()
+        await asyncio.gather(*(one(i, begin + i / rate) for i in range(messages)))
+    return latencies
+
+
 def profile(pid: int, path: str) -> subprocess.Popen[bytes]:
     """py-spy sampling the courier process (its child, uvicorn's worker is the same process)."""
-    spy = [str(ROOT / ".venv/bin/py-spy"), "record", "--pid", str(pid), "--format", "raw", "--rate", "200"]
+    spy = [
+        str(ROOT / ".venv/bin/py-spy"),
+        "record",
+        "--pid",
+        str(pid),
+        "--format",
+        "raw",
+        "--rate",
+        "200",
+        "--gil",
+    ]
     proc = subprocess.Popen([*spy, "--nonblocking", "-o", path], stdout=subprocess.DEVNULL)
     time.sleep(1.0)  # py-spy attaches before the run starts
     return proc
 
 
-def figures(name: str, messages: int, latencies: list[float], elapsed: float) -> float:
+def quantiles(latencies: list[float]) -> str:
     q = statistics.quantiles(latencies, n=100)
+    return f"p50 {q[49] * 1000:6.1f} ms   p95 {q[94] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms"
+
+
+def figures(name: str, messages: int, latencies: list[float], elapsed: float, cpu: CpuMeter) -> float:
     rate = messages / elapsed
+    pg = f" + postgres {cpu.postgres / messages * 1000:.2f}" if cpu.dsn else ""
     print(
-        f"  {name:<9} {rate:7.0f} req/s   p50 {q[49] * 1000:6.1f} ms   p95 {q[94] * 1000:6.1f} ms"
-        f"   p99 {q[98] * 1000:6.1f} ms   load {os.getloadavg()[0]:.2f}"
+        f"  {name:<9} {rate:7.0f} req/s   {quantiles(latencies)}   cpu {cpu.server / messages * 1000:.2f}{pg}"
+        " ms/req"
     )
     return rate
 
@@ -161,6 +240,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=200, help="requests/s of the open-loop latency run")
+    parser.add_argument("--paced", type=int, default=2000, help="requests of the open-loop latency run")
     parser.add_argument("--profile", help="py-spy's collapsed stacks of courier during the run, to this file")
     parser.add_argument("--serve-baseline", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -182,10 +263,13 @@ def main() -> None:
 
         port = free_port()
         baseline_cmd = [sys.executable, __file__, "--serve-baseline", str(port)]
-        with running(baseline_cmd, f"http://127.0.0.1:{port}/health"):
+        with running(baseline_cmd, f"http://127.0.0.1:{port}/health") as base_proc:
             url = f"http://127.0.0.1:{port}/c/ex/{channel_uuid}/receive"
             asyncio.run(post_all(url, warm, 10, "warm-up"))
-            base_lat, base_elapsed = asyncio.run(post_all(url, args.messages, args.concurrency))
+            base_cpu = CpuMeter(base_proc.pid)
+            with base_cpu.measure():
+                base_lat, base_elapsed = asyncio.run(post_all(url, args.messages, args.concurrency))
+            base_paced = asyncio.run(post_paced(url, args.paced, args.rate, "paced"))
 
         port = free_port()
         env = {"DATABASE_URL": dsn, "REDIS_URL": redis_url, "SPOOL_DIR": f"/tmp/bench-spool-{port}",
@@ -194,17 +278,24 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}/c/ex/{channel_uuid}/receive"
             asyncio.run(post_all(url, warm, 10, "warm-up"))  # warm up connections and caches
             spy = profile(proc.pid, args.profile) if args.profile else None
-            lat, elapsed = asyncio.run(post_all(url, args.messages, args.concurrency))
+            cpu = CpuMeter(proc.pid, dsn)
+            with cpu.measure():
+                lat, elapsed = asyncio.run(post_all(url, args.messages, args.concurrency))
             if spy:
                 spy.send_signal(signal.SIGINT)
                 spy.wait()
+            paced = asyncio.run(post_paced(url, args.paced, args.rate, "paced"))
 
-        base_rate = figures("baseline", args.messages, base_lat, base_elapsed)
-        rate = figures("courier", args.messages, lat, elapsed)
+        print(f"  closed loop, concurrency {args.concurrency}:")
+        base_rate = figures("baseline", args.messages, base_lat, base_elapsed, base_cpu)
+        rate = figures("courier", args.messages, lat, elapsed, cpu)
         print(f"  ratio     {rate / base_rate:7.2f} of the trivial endpoint (target >= 0.5)")
+        print(f"  open loop, {args.rate:.0f} req/s (target: courier p50 < 10 ms):")
+        print(f"  baseline  {quantiles(base_paced)}")
+        print(f"  courier   {quantiles(paced)}")
         rows, distinct = asyncio.run(stored(dsn))
         events, event_uuids = queued(redis_url, org_id)
-        expected = args.messages + warm
+        expected = args.messages + args.paced + warm
         print(f"  stored    {rows} rows, {distinct} distinct (expected {expected})")
         print(f"  queued    {events} msg_received, {event_uuids} distinct (expected {expected})")
         print(f"  uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")

@@ -26,6 +26,12 @@ class TCPProxy:
     def down(self) -> None:
         """Stop listening (new connections are refused) and cut every open connection."""
         if self._listener is not None:
+            # close() alone does not wake a thread blocked in accept() on Linux: that thread would go on
+            # accepting on the closed listener, and a "down" proxy would let new connections through
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._listener.close()
             self._listener = None
         with self._lock:
@@ -42,6 +48,9 @@ class TCPProxy:
             try:
                 client, _ = listener.accept()
             except OSError:
+                return
+            if self._listener is not listener:  # taken down meanwhile
+                client.close()
                 return
             try:
                 upstream = socket.create_connection(self.target)

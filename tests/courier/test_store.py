@@ -3,9 +3,11 @@ tokens some providers give (merged into what the URN already has), in a few stat
 
 import uuid
 
+import asyncpg
 from sqlalchemy import text
 
 from courier.store import PendingMsg, write_msgs
+from upesi.config import get_settings
 from upesi.db.engine import transaction
 from upesi.db.ops.channels import add_channel
 from upesi.db.ops.orgs import create_workspace
@@ -25,14 +27,16 @@ async def test_batch_stores_messages_and_merges_urn_auth_tokens(db: None) -> Non
         channel = await add_channel(s, ws.org.id, "WAC", "12345", {})
     org, ch_id, ch_uuid = ws.org.id, channel.id, channel.uuid
 
-    await write_msgs([pending(org, ch_id, ch_uuid, "whatsapp:250788000001", {"optin:1": "a"})])
-    results = await write_msgs(
-        [
-            pending(org, ch_id, ch_uuid, "whatsapp:250788000001", {"optin:2": "b"}),
-            pending(org, ch_id, ch_uuid, "whatsapp:250788000002", {"optin:1": "c"}),
-            pending(org, ch_id, ch_uuid, "whatsapp:250788000003", {}),
-        ]
-    )
+    async with asyncpg.create_pool(get_settings().asyncpg_dsn, min_size=1, max_size=2) as pool:
+        await write_msgs(pool, [pending(org, ch_id, ch_uuid, "whatsapp:250788000001", {"optin:1": "a"})])
+        results = await write_msgs(
+            pool,
+            [
+                pending(org, ch_id, ch_uuid, "whatsapp:250788000001", {"optin:2": "b"}),
+                pending(org, ch_id, ch_uuid, "whatsapp:250788000002", {"optin:1": "c"}),
+                pending(org, ch_id, ch_uuid, "whatsapp:250788000003", {}),
+            ],
+        )
     assert all(r["inserted"] for r in results)
     async with transaction() as s:
         tokens = dict(

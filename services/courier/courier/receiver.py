@@ -267,6 +267,8 @@ class Receiver:
         self, items: list[Item], default_channel: ChannelRec | None, clog: ChannelLogBuilder
     ) -> list[dict[str, Any]]:
         """Write every item (concurrently, so they share batches) and describe each for the response."""
+        if len(items) == 1:  # the usual callback: no task for gather to make
+            return [await self._write(items[0], getattr(items[0], "channel", None) or default_channel, clog)]
         return list(
             await asyncio.gather(
                 *(
@@ -293,43 +295,36 @@ class Receiver:
     async def _write_msg(self, msg: MsgIn, channel: ChannelRec, clog: ChannelLogBuilder) -> dict[str, Any]:
         msg.uuid = msg.uuid or uuid7()
         received_on = msg.received_on or datetime.now(UTC)
-        duplicate_of = await self._duplicate_of(msg, channel)
-        if duplicate_of:
+        claim = dedup.Claim(
+            channel.uuid, msg.urn, msg.uuid, msg.external_id, msg.text, tuple(msg.attachments)
+        )
+        metadata: dict[str, Any] = {}
+        if msg.payload is not None:
+            metadata["payload"] = msg.payload
+        if msg.new_urn:
+            metadata["new_urn"] = msg.new_urn
+        # NUL characters are dropped (Postgres refuses them in text), as the reference's ToValidUTF8 does
+        pending = PendingMsg(
+            uuid=msg.uuid, org_id=channel.org_id, channel_id=channel.id, channel_uuid=channel.uuid,
+            urn=_clean(msg.urn), text=_clean(msg.text[:MAX_TEXT]), attachments=_clean(msg.attachments),
+            external_id=_clean(msg.external_id), received_on=received_on.isoformat(),
+            contact_name=_clean(msg.contact_name), log_uuid=clog.uuid, metadata=_clean(metadata),
+            urn_auth_tokens=_clean(msg.urn_auth_tokens),
+        )  # fmt: skip
+        # batched: the dedup claim, the row and mailroom's event for many requests at once
+        result = await self.rt.msgs.submit((claim, pending))
+        if duplicate_of := result.get("duplicate_of"):
             msg.uuid = duplicate_of
         else:
-            metadata: dict[str, Any] = {}
-            if msg.payload is not None:
-                metadata["payload"] = msg.payload
-            if msg.new_urn:
-                metadata["new_urn"] = msg.new_urn
             if len(msg.text) > MAX_TEXT:
                 log.warning(
                     "incoming text cut", extra={"channel_uuid": channel.uuid, "length": len(msg.text)}
                 )
-            # NUL characters are dropped (Postgres refuses them in text), as the reference's ToValidUTF8 does
-            pending = PendingMsg(
-                uuid=msg.uuid, org_id=channel.org_id, channel_id=channel.id, channel_uuid=channel.uuid,
-                urn=_clean(msg.urn), text=_clean(msg.text[:MAX_TEXT]), attachments=_clean(msg.attachments),
-                external_id=_clean(msg.external_id), received_on=received_on.isoformat(),
-                contact_name=_clean(msg.contact_name), log_uuid=clog.uuid, metadata=_clean(metadata),
-                urn_auth_tokens=_clean(msg.urn_auth_tokens),
-            )  # fmt: skip
-            await self.rt.msgs.submit(pending)
             MSGS_IN.labels(channel.channel_type, channel.uuid).inc()
         return {
             "type": "msg", "channel_uuid": channel.uuid, "msg_uuid": msg.uuid, "text": msg.text, "urn": msg.urn,
             "attachments": msg.attachments, "external_id": msg.external_id or "", "received_on": _iso(received_on),
         }  # fmt: skip
-
-    async def _duplicate_of(self, msg: MsgIn, channel: ChannelRec) -> str | None:
-        claim = dedup.Claim(
-            channel.uuid, msg.urn, msg.uuid or "", msg.external_id, msg.text, tuple(msg.attachments)
-        )
-        try:
-            return await self.rt.claims.submit(claim)  # batched: one Redis round trip for many requests
-        except Exception as e:  # Redis down: better a rare duplicate than a lost message
-            log.warning("dedup unavailable", extra={"error": str(e)})
-            return None
 
     async def _write_status(
         self, status: StatusIn, channel: ChannelRec, clog: ChannelLogBuilder

@@ -59,10 +59,11 @@ class Runtime:
         self.spool = Spool(self.settings.spool_dir)
         self.redis = get_redis()
         self.queues = OutgoingQueues(self.redis)
-        self.msgs: Batcher[PendingMsg, dict[str, Any]] = Batcher(self._write_msgs)
+        # incoming messages go through one batcher for their three steps (dedup claims in Redis, rows in
+        # Postgres, the hand-over to mailroom in Redis): a request waits for one batch, not two
+        self.msgs: Batcher[tuple[Claim, PendingMsg], dict[str, Any]] = Batcher(self._receive_msgs)
         self.events: Batcher[PendingEvent, dict[str, Any]] = Batcher(self._write_events)
         self.statuses: Batcher[StatusUpdate, Any] = Batcher(self._write_statuses, max_batch=1000)
-        self.claims: Batcher[Claim, str | None] = Batcher(self._claim)
         self._tasks: list[asyncio.Task[Any]] = []
         self.sender: Any = None
 
@@ -91,7 +92,7 @@ class Runtime:
         self.channels = ChannelCache(self.pool)
         self.logs = ChannelLogWriter(self.pool, self.spool)
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200, ttl_dns_cache=300))
-        for batcher in (self.claims, self.msgs, self.events, self.statuses):
+        for batcher in (self.msgs, self.events, self.statuses):
             batcher.start()
         self.logs.start()
         self._tasks.append(asyncio.create_task(self.spool.run(self._replay, SPOOL_FLUSH_SECONDS)))
@@ -115,7 +116,7 @@ class Runtime:
     async def stop(self) -> None:
         if self.sender:
             await self.sender.stop()  # in-flight sends finish first, as the reference shuts down
-        for batcher in (self.claims, self.msgs, self.events, self.statuses):
+        for batcher in (self.msgs, self.events, self.statuses):
             await batcher.stop()
         await self.logs.stop()
         for task in self._tasks:
@@ -128,16 +129,31 @@ class Runtime:
         await dispose_engine()
         await close_redis()
 
-    async def _claim(self, batch: list[Claim]) -> list[str | None]:
-        return await claim_many(self.redis, batch)
+    async def _receive_msgs(self, batch: list[tuple[Claim, PendingMsg]]) -> list[dict[str, Any]]:
+        """Claim each message (one Redis script for the batch, in order, so the second of two identical
+        messages is the duplicate), then write the new ones; a duplicate's result is {"duplicate_of": uuid}."""
+        try:
+            duplicates: list[str | None] = await claim_many(self.redis, [claim for claim, _ in batch])
+        except Exception as e:  # Redis down: better a rare duplicate than a lost message
+            log.warning("dedup unavailable", extra={"error": str(e)})
+            duplicates = [None] * len(batch)
+        fresh = [msg for (_, msg), dup in zip(batch, duplicates, strict=True) if dup is None]
+        written = iter(await self._write_msgs(fresh) if fresh else [])
+        return [{"duplicate_of": dup} if dup else next(written) for dup in duplicates]
 
     # --- writes with spool fallback: a batch that fails is retried item by item; what still fails is spooled
 
     async def _write_msgs(self, batch: list[PendingMsg]) -> list[dict[str, Any]]:
-        return await self._with_spool("msgs", batch, write_msgs)
+        return await self._with_spool("msgs", batch, self._store_msgs)
 
     async def _write_events(self, batch: list[PendingEvent]) -> list[dict[str, Any]]:
-        return await self._with_spool("events", batch, write_events)
+        return await self._with_spool("events", batch, self._store_events)
+
+    async def _store_msgs(self, batch: list[PendingMsg]) -> list[dict[str, Any]]:
+        return await write_msgs(self.db, batch)
+
+    async def _store_events(self, batch: list[PendingEvent]) -> list[dict[str, Any]]:
+        return await write_events(self.db, batch)
 
     async def _write_statuses(self, batch: list[StatusUpdate]) -> list[Any]:
         assert self.pool is not None
@@ -171,10 +187,10 @@ class Runtime:
         return results
 
     async def _replay_msgs(self, items: list[dict[str, Any]]) -> None:
-        await write_msgs([pending_msg_from_json(i) for i in items])
+        await write_msgs(self.db, [pending_msg_from_json(i) for i in items])
 
     async def _replay_events(self, items: list[dict[str, Any]]) -> None:
-        await write_events([pending_event_from_json(i) for i in items])
+        await write_events(self.db, [pending_event_from_json(i) for i in items])
 
     async def _replay_statuses(self, items: list[dict[str, Any]]) -> None:
         assert self.pool is not None

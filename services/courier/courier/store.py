@@ -12,10 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from sqlalchemy import text
 
-from upesi.db.engine import transaction
-from upesi.db.ops.contacts import resolve_contacts
+from upesi.db.ops.contacts import ResolvedContact, resolve_contacts
 from upesi.queues.contacts import queue_contact_events
 from upesi.queues.redis import get_redis
 from upesi.urns import URN
@@ -102,78 +100,80 @@ def _identity(value: str) -> str:
     return value.partition("#")[0]
 
 
-async def write_msgs(batch: list[PendingMsg]) -> list[dict[str, Any]]:
-    """Store messages and their contacts in one transaction, then queue msg_received for each new row.
-    Returns, per message, {msg_id, contact_id, urn_id, new_contact, inserted}."""
+_INSERT_MSGS = """
+WITH auth AS (
+    UPDATE contact_urns u SET auth_tokens = u.auth_tokens || a.tokens::jsonb
+    FROM unnest($13::bigint[], $14::text[]) AS a(id, tokens)
+    WHERE u.id = a.id
+)
+INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, text, attachments, direction,
+                  status, msg_type, external_id, metadata, log_uuids, created_on, modified_on, sent_on)
+SELECT u::uuid, o, ch, c, cu, t, ARRAY(SELECT jsonb_array_elements_text(a::jsonb)), 'I', 'P', 'T',
+       NULLIF(e, ''), md::jsonb, ARRAY[l::uuid], $1, $1, COALESCE(r, $1)
+FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[],
+            $9::text[], $10::text[], $11::text[], $12::timestamptz[]) AS x(u, o, ch, c, cu, t, a, e, md, l, r)
+ON CONFLICT (uuid) DO NOTHING
+RETURNING id, uuid::text
+"""
+
+
+async def _resolve(
+    conn: asyncpg.Connection, items: list[PendingMsg] | list[PendingEvent]
+) -> dict[tuple[int, str], ResolvedContact]:
+    """The contact of each item's URN, per (workspace, channel): new URNs are stored with the channel."""
+    groups: dict[tuple[int, int], list[PendingMsg | PendingEvent]] = {}
+    for item in items:
+        groups.setdefault((item.org_id, item.channel_id), []).append(item)
+    resolved: dict[tuple[int, str], ResolvedContact] = {}
+    for (org_id, channel_id), group in groups.items():
+        names = {_identity(i.urn): i.contact_name for i in group if i.contact_name}
+        found = await resolve_contacts(conn, org_id, [_urn(i.urn) for i in group], channel_id, names)
+        for identity, rc in found.items():
+            resolved[(org_id, identity)] = rc
+    return resolved
+
+
+async def write_msgs(pool: asyncpg.Pool, batch: list[PendingMsg]) -> list[dict[str, Any]]:
+    """Store messages and their contacts, then queue msg_received for each new row. Three statements per
+    batch on courier's own pool, each committing by itself: what one of them leaves done is found again
+    when the batch is retried or replayed (messages are keyed by uuid). Returns, per message, {msg_id,
+    contact_id, urn_id, new_contact, inserted}."""
     results: dict[str, dict[str, Any]] = {}
-    async with transaction() as session:
-        groups: dict[tuple[int, int], list[PendingMsg]] = {}
-        for m in batch:
-            groups.setdefault((m.org_id, m.channel_id), []).append(m)
-        resolved: dict[tuple[int, str], Any] = {}
-        for (org_id, channel_id), msgs in groups.items():
-            names = {_identity(m.urn): m.contact_name for m in msgs if m.contact_name}
-            found = await resolve_contacts(session, org_id, [_urn(m.urn) for m in msgs], channel_id, names)
-            for identity, rc in found.items():
-                resolved[(org_id, identity)] = rc
+    async with pool.acquire() as conn:
+        resolved = await _resolve(conn, batch)
         now = datetime.now(UTC)
         rows = [
             (m, resolved[(m.org_id, _identity(m.urn))])
             for m in batch
             if (m.org_id, _identity(m.urn)) in resolved
         ]
-        inserted = await session.execute(
-            text(
-                """
-                INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, text, attachments, direction,
-                                  status, msg_type, external_id, metadata, log_uuids, created_on, modified_on, sent_on)
-                SELECT u::uuid, o, ch, c, cu, t, ARRAY(SELECT jsonb_array_elements_text(a::jsonb)), 'I', 'P', 'T',
-                       NULLIF(e, ''), md::jsonb, ARRAY[l::uuid], :now, :now, COALESCE(r, :now)
-                FROM unnest(CAST(:uuids AS text[]), CAST(:orgs AS bigint[]), CAST(:channels AS bigint[]),
-                            CAST(:contacts AS bigint[]), CAST(:urns AS bigint[]), CAST(:texts AS text[]),
-                            CAST(:atts AS text[]), CAST(:exts AS text[]), CAST(:mds AS text[]), CAST(:logs AS text[]),
-                            CAST(:received AS timestamptz[]))
-                     AS x(u, o, ch, c, cu, t, a, e, md, l, r)
-                ON CONFLICT (uuid) DO NOTHING
-                RETURNING id, uuid::text
-                """
-            ),
-            {
-                "now": now,
-                "uuids": [m.uuid for m, _ in rows],
-                "orgs": [m.org_id for m, _ in rows],
-                "channels": [m.channel_id for m, _ in rows],
-                "contacts": [rc.contact_id for _, rc in rows],
-                "urns": [rc.urn_id for _, rc in rows],
-                "texts": [m.text.replace("\x00", "") for m, _ in rows],
-                "atts": [json.dumps(m.attachments) for m, _ in rows],
-                "exts": [m.external_id or "" for m, _ in rows],
-                "mds": [json.dumps(m.metadata) for m, _ in rows],
-                "logs": [m.log_uuid for m, _ in rows],
-                "received": [_dt(m.received_on) for m, _ in rows],
-            },
+        auth = [(rc.urn_id, json.dumps(m.urn_auth_tokens)) for m, rc in rows if m.urn_auth_tokens]
+        inserted = await conn.fetch(
+            _INSERT_MSGS,
+            now,
+            [m.uuid for m, _ in rows],
+            [m.org_id for m, _ in rows],
+            [m.channel_id for m, _ in rows],
+            [rc.contact_id for _, rc in rows],
+            [rc.urn_id for _, rc in rows],
+            [m.text.replace("\x00", "") for m, _ in rows],
+            [json.dumps(m.attachments) for m, _ in rows],
+            [m.external_id or "" for m, _ in rows],
+            [json.dumps(m.metadata) for m, _ in rows],
+            [m.log_uuid for m, _ in rows],
+            [_dt(m.received_on) for m, _ in rows],
+            [urn_id for urn_id, _ in auth],
+            [tokens for _, tokens in auth],
         )
-        ids = {row.uuid: row.id for row in inserted}
-        auth = [(rc.urn_id, m.urn_auth_tokens) for m, rc in rows if m.urn_auth_tokens]
-        if auth:
-            await session.execute(
-                text(
-                    """
-                    UPDATE contact_urns u SET auth_tokens = u.auth_tokens || CAST(a.tokens AS jsonb)
-                    FROM unnest(CAST(:ids AS bigint[]), CAST(:tokens AS text[])) AS a(id, tokens)
-                    WHERE u.id = a.id
-                    """
-                ),
-                {"ids": [urn_id for urn_id, _ in auth], "tokens": [json.dumps(t) for _, t in auth]},
-            )
-        for m, rc in rows:
-            results[m.uuid] = {
-                "msg_id": ids.get(m.uuid),
-                "contact_id": rc.contact_id,
-                "urn_id": rc.urn_id,
-                "new_contact": rc.new_contact,
-                "inserted": m.uuid in ids,
-            }
+    ids = {row["uuid"]: row["id"] for row in inserted}
+    for m, rc in rows:
+        results[m.uuid] = {
+            "msg_id": ids.get(m.uuid),
+            "contact_id": rc.contact_id,
+            "urn_id": rc.urn_id,
+            "new_contact": rc.new_contact,
+            "inserted": m.uuid in ids,
+        }
     events = []
     for m in batch:
         r = results.get(m.uuid)
@@ -218,54 +218,45 @@ async def _push_events(events: list[tuple[int, int, str, dict[str, Any]]]) -> No
     await queue_contact_events(get_redis(), events)
 
 
-async def write_events(batch: list[PendingEvent]) -> list[dict[str, Any]]:
-    """Store channel events with their contacts, then queue event_received for each new row."""
+_INSERT_EVENTS = """
+INSERT INTO channel_events (uuid, org_id, channel_id, event_type, contact_id, contact_urn_id, extra,
+                            status, occurred_on, created_on)
+SELECT u::uuid, o, ch, t, c, cu, x::jsonb, 'P', oc, now()
+FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::text[],
+            $8::timestamptz[]) AS v(u, o, ch, t, c, cu, x, oc)
+ON CONFLICT (uuid) DO NOTHING
+RETURNING id, uuid::text
+"""
+
+
+async def write_events(pool: asyncpg.Pool, batch: list[PendingEvent]) -> list[dict[str, Any]]:
+    """Store channel events with their contacts, then queue event_received for each new row (as
+    write_msgs)."""
     results: dict[str, dict[str, Any]] = {}
-    async with transaction() as session:
-        groups: dict[tuple[int, int], list[PendingEvent]] = {}
-        for e in batch:
-            groups.setdefault((e.org_id, e.channel_id), []).append(e)
-        resolved: dict[tuple[int, str], Any] = {}
-        for (org_id, channel_id), events in groups.items():
-            names = {_identity(e.urn): e.contact_name for e in events if e.contact_name}
-            found = await resolve_contacts(session, org_id, [_urn(e.urn) for e in events], channel_id, names)
-            for identity, rc in found.items():
-                resolved[(org_id, identity)] = rc
+    async with pool.acquire() as conn:
+        resolved = await _resolve(conn, batch)
         rows = [
             (e, resolved[(e.org_id, _identity(e.urn))])
             for e in batch
             if (e.org_id, _identity(e.urn)) in resolved
         ]
-        inserted = await session.execute(
-            text(
-                """
-                INSERT INTO channel_events (uuid, org_id, channel_id, event_type, contact_id, contact_urn_id, extra,
-                                            status, occurred_on, created_on)
-                SELECT u::uuid, o, ch, t, c, cu, x::jsonb, 'P', oc, now()
-                FROM unnest(CAST(:uuids AS text[]), CAST(:orgs AS bigint[]), CAST(:channels AS bigint[]),
-                            CAST(:types AS text[]), CAST(:contacts AS bigint[]), CAST(:urns AS bigint[]),
-                            CAST(:extras AS text[]), CAST(:occurred AS timestamptz[])) AS v(u, o, ch, t, c, cu, x, oc)
-                ON CONFLICT (uuid) DO NOTHING
-                RETURNING id, uuid::text
-                """
-            ),
-            {
-                "uuids": [e.uuid for e, _ in rows],
-                "orgs": [e.org_id for e, _ in rows],
-                "channels": [e.channel_id for e, _ in rows],
-                "types": [e.event_type for e, _ in rows],
-                "contacts": [rc.contact_id for _, rc in rows],
-                "urns": [rc.urn_id for _, rc in rows],
-                "extras": [json.dumps(e.extra) for e, _ in rows],
-                "occurred": [_dt(e.occurred_on) for e, _ in rows],
-            },
+        inserted = await conn.fetch(
+            _INSERT_EVENTS,
+            [e.uuid for e, _ in rows],
+            [e.org_id for e, _ in rows],
+            [e.channel_id for e, _ in rows],
+            [e.event_type for e, _ in rows],
+            [rc.contact_id for _, rc in rows],
+            [rc.urn_id for _, rc in rows],
+            [json.dumps(e.extra) for e, _ in rows],
+            [_dt(e.occurred_on) for e, _ in rows],
         )
-        ids = {row.uuid: row.id for row in inserted}
-        for e, rc in rows:
-            results[e.uuid] = {
-                "event_id": ids.get(e.uuid), "contact_id": rc.contact_id, "urn_id": rc.urn_id,
-                "new_contact": rc.new_contact, "inserted": e.uuid in ids,
-            }  # fmt: skip
+    ids = {row["uuid"]: row["id"] for row in inserted}
+    for e, rc in rows:
+        results[e.uuid] = {
+            "event_id": ids.get(e.uuid), "contact_id": rc.contact_id, "urn_id": rc.urn_id,
+            "new_contact": rc.new_contact, "inserted": e.uuid in ids,
+        }  # fmt: skip
     queued = []
     for e in batch:
         r = results.get(e.uuid)
