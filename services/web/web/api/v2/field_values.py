@@ -105,5 +105,3 @@ def parse_value(value_type: str, raw: Any, org: Any | None = None) -> dict[str, 
     elif value_type in LOCATION_PARTS:
         stored[LOCATION_PARTS[value_type]] = text
     return stored
-
-
