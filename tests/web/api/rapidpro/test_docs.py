@@ -139,6 +139,15 @@ async def test_explorer(api: API) -> None:
             assert "All operations work against real data in the <b>Nyaruka</b> workspace." in resp.text
         else:
             assert resp.status_code == 302 and resp.headers["location"].startswith("/users/login/")
+    # a session signed out is no way in, even with its cookie kept (the API's session rule, not the cookie's)
+    async with httpx.AsyncClient(transport=api.client._transport, base_url="http://testserver") as client:
+        await sign_in(client, "admin@nyaruka.com", PASSWORD)
+        kept = dict(client.cookies)
+        await client.post("/users/logout/", data={"csrf_token": client.cookies["csrftoken"]})
+        client.cookies.clear()
+        client.cookies.update(kept)
+        resp = await client.get("/api/v2/explorer/")
+    assert resp.status_code == 302 and resp.headers["location"].startswith("/users/login/")
 
 
 async def test_workspace_header(api: API) -> None:

@@ -67,7 +67,7 @@ def _credentials(request: Request) -> tuple[str, str | None] | None:
 async def authenticate(request: Request) -> APIContext:
     creds = _credentials(request)
     if creds is None:
-        if "authorization" not in request.headers and (ctx := await _from_session(request)) is not None:
+        if "authorization" not in request.headers and (ctx := await session_context(request)) is not None:
             return ctx
         # DRF answers a missing token with 403 too (no WWW-Authenticate header), rapidpro-python reads 403
         raise detail(403, "Authentication credentials were not provided.")
@@ -95,7 +95,7 @@ async def authenticate(request: Request) -> APIContext:
     return APIContext(org=row.Org, user=row.User, role=row.role, token_id=token.id)
 
 
-async def _from_session(request: Request) -> APIContext | None:
+async def session_context(request: Request) -> APIContext | None:
     """The signed-in user of a live web session (the UI's rule: upesi.db.ops.signin.session_matches), in the
     session's workspace; None when there is none."""
     session = request.scope.get("session") or {}

@@ -11,11 +11,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
-from sqlalchemy import select
 
-from upesi.db.engine import transaction
-from upesi.db.models import Membership, Org, User
 from web.api.v2 import docs_html, objects
+from web.api.v2.auth import session_context
 from web.api.v2.errors import not_found
 from web.api.v2.routing import ENDPOINTS, Operation, router
 
@@ -255,21 +253,7 @@ async def explorer(request: Request, filename: str = "index.html") -> Response:
 
 
 async def _explorer_workspace(request: Request) -> str | None:
-    """The name of the session's workspace when its user may use the explorer there."""
-    session = request.scope.get("session") or {}
-    user_id, org_id = session.get("user_id"), session.get("org_id")
-    if not user_id or not org_id:
-        return None
-    async with transaction() as s:
-        name = (
-            await s.execute(
-                select(Org.name)
-                .join(Membership, Membership.org_id == Org.id)
-                .join(User, User.id == Membership.user_id)
-                .where(
-                    Org.id == org_id, Org.is_active, User.id == user_id, User.is_active,
-                    Membership.role.in_(EXPLORER_ROLES),
-                )
-            )
-        ).scalar_one_or_none()  # fmt: skip
-    return name
+    """The name of the session's workspace when its user may use the explorer there (the session as the API's
+    session authentication reads it: a live session, an active user and workspace)."""
+    ctx = await session_context(request)
+    return ctx.org.name if ctx is not None and ctx.role in EXPLORER_ROLES else None
