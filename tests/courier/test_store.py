@@ -2,10 +2,13 @@
 tokens some providers give (merged into what the URN already has), in a few statements."""
 
 import uuid
+from typing import Any
 
 import asyncpg
+import pytest
 from sqlalchemy import text
 
+from courier import store
 from courier.store import PendingMsg, write_msgs
 from upesi.config import get_settings
 from upesi.db.engine import transaction
@@ -49,3 +52,28 @@ async def test_batch_stores_messages_and_merges_urn_auth_tokens(db: None) -> Non
         "250788000003": {},
     }
     assert stored == 4
+
+
+async def test_a_message_without_a_resolved_contact_fails_the_batch(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """resolve_contacts giving no contact for a URN (contention outlasting its retries) fails the batch rather
+    than answering the message as stored while writing nothing (the caller then retries each item, then spools)."""
+    async with transaction() as s:
+        ws = await create_workspace(s, "Clinic", "c@example.com", "pw")
+        channel = await add_channel(s, ws.org.id, "WAC", "12345", {})
+    org, ch_id, ch_uuid = ws.org.id, channel.id, channel.uuid
+    real = store.resolve_contacts
+
+    async def losing_one(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        found = await real(*args, **kwargs)
+        found.pop("whatsapp:250788000002", None)
+        return found
+
+    monkeypatch.setattr(store, "resolve_contacts", losing_one)
+    batch = [pending(org, ch_id, ch_uuid, f"whatsapp:25078800000{n}", {}) for n in (1, 2)]
+    async with asyncpg.create_pool(get_settings().asyncpg_dsn, min_size=1, max_size=2) as pool:
+        with pytest.raises(store.UnresolvedContacts, match="whatsapp:250788000002"):
+            await write_msgs(pool, batch)
+    async with transaction() as s:
+        assert (await s.execute(text("SELECT count(*) FROM msgs"))).scalar_one() == 0  # nothing half-written

@@ -130,7 +130,15 @@ async def _resolve(
         found = await resolve_contacts(conn, org_id, [_urn(i.urn) for i in group], channel_id, names)
         for identity, rc in found.items():
             resolved[(org_id, identity)] = rc
+    # every item needs its contact: one left without would be answered as stored and never written, so the
+    # batch fails instead (the caller retries each item, then spools what still fails)
+    if missing := sorted({_identity(i.urn) for i in items if (i.org_id, _identity(i.urn)) not in resolved}):
+        raise UnresolvedContacts(f"no contact resolved for {', '.join(missing)}")
     return resolved
+
+
+class UnresolvedContacts(Exception):
+    """resolve_contacts gave no contact for some URNs (each retried under contention, still owned by none)."""
 
 
 async def write_msgs(pool: asyncpg.Pool, batch: list[PendingMsg]) -> list[dict[str, Any]]:
@@ -142,11 +150,7 @@ async def write_msgs(pool: asyncpg.Pool, batch: list[PendingMsg]) -> list[dict[s
     async with pool.acquire() as conn:
         resolved = await _resolve(conn, batch)
         now = datetime.now(UTC)
-        rows = [
-            (m, resolved[(m.org_id, _identity(m.urn))])
-            for m in batch
-            if (m.org_id, _identity(m.urn)) in resolved
-        ]
+        rows = [(m, resolved[(m.org_id, _identity(m.urn))]) for m in batch]
         auth = [(rc.urn_id, json.dumps(m.urn_auth_tokens)) for m, rc in rows if m.urn_auth_tokens]
         inserted = await conn.fetch(
             _INSERT_MSGS,
@@ -235,11 +239,7 @@ async def write_events(pool: asyncpg.Pool, batch: list[PendingEvent]) -> list[di
     results: dict[str, dict[str, Any]] = {}
     async with pool.acquire() as conn:
         resolved = await _resolve(conn, batch)
-        rows = [
-            (e, resolved[(e.org_id, _identity(e.urn))])
-            for e in batch
-            if (e.org_id, _identity(e.urn)) in resolved
-        ]
+        rows = [(e, resolved[(e.org_id, _identity(e.urn))]) for e in batch]
         inserted = await conn.fetch(
             _INSERT_EVENTS,
             [e.uuid for e, _ in rows],
