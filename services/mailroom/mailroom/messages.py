@@ -118,7 +118,7 @@ async def insert_msgs(
     db: AsyncSession, org_id: int, msgs: list[NewMsg], dests: dict[int, Destination],
     broadcast_id: int | None = None, origin: str = "broadcast",
 ) -> list[Outgoing]:  # fmt: skip
-    """Insert the messages (one statement) as I, or F when the contact has nowhere to send to, and return
+    """Insert the messages (one statement) as Q, or F when the contact has nowhere to send to, and return
     them grouped for courier. Queue them with outbox.queue_outgoing once the transaction has committed."""
     if not msgs:
         return []
@@ -136,7 +136,7 @@ async def insert_msgs(
             "attachments": m.attachments,
             "quick_replies": m.quick_replies,
             "locale": m.locale,
-            "status": "I" if sendable else "F",
+            "status": "Q" if sendable else "F",  # Q at creation; I only if the push fails (outbox)
             "failed_reason": None if sendable else "N",
         }
         rows.append(row)

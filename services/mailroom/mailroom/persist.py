@@ -370,8 +370,8 @@ async def _message_rows(
             "attachments": attachments,
             "quick_replies": quick_replies,
             "locale": msg.get("locale"),
-            # I until handed to courier (see outbox.queue_outgoing), so a crash in between leaves it findable
-            "status": "I" if sendable else "F",
+            # Q at creation; I only if the push to courier fails (see outbox)
+            "status": "Q" if sendable else "F",
             "failed_reason": None if sendable else "N",
             "high_priority": high_priority,
             "created_on": e.get("created_on"),
