@@ -1,21 +1,34 @@
 """Outgoing messages that mailroom writes itself (broadcasts, campaign messages): where each contact is
 sent to, translation by language, template evaluation, and the one-statement insert of a batch."""
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mailroom.persist import Outgoing
+from mailroom.persist import Outgoing, msg_columns
 from mailroom.runner import now_iso
+from upesi.db.raw import asyncpg_of
 from upesi.excellent import Environment, evaluate_template
 from upesi.excellent.types.values import XObject
 from upesi.flows.assets import Assets
 from upesi.flows.clock import uuid7
 from upesi.flows.context import contact_context, fields_context, urns_context
 from upesi.quick_replies import for_courier
+
+# one statement for a batch, sent straight to asyncpg with a typed array per column (persist.msg_columns)
+_INSERT_MSGS = """
+INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, broadcast_id, flow_id, text, attachments,
+                  quick_replies, locale, direction, status, failed_reason, high_priority, created_on, modified_on)
+SELECT r.uuid, $1, r.channel_id, r.contact_id, r.urn_id, $2, r.flow_id, r.text, r.attachments::text[],
+       r.quick_replies::text[], r.locale, 'O', r.status, r.failed_reason, false, r.created_on::timestamptz, now()
+FROM unnest($3::uuid[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[],
+            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+     AS r(uuid, channel_id, contact_id, urn_id, flow_id, text, attachments, quick_replies, locale, status, failed_reason,
+          created_on)
+RETURNING uuid::text, id
+"""
 
 
 @dataclass
@@ -138,6 +151,8 @@ async def insert_msgs(
             "locale": m.locale,
             "status": "Q" if sendable else "F",  # Q at creation; I only if the push fails (outbox)
             "failed_reason": None if sendable else "N",
+            "flow_id": None,
+            "created_on": created_on,
         }
         rows.append(row)
         if sendable:
@@ -167,24 +182,9 @@ async def insert_msgs(
                     ],
                 )
             )
-    ids = await db.execute(
-        text(
-            """
-            INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, broadcast_id, text, attachments,
-                              quick_replies, locale, direction, status, failed_reason, high_priority, created_on,
-                              modified_on)
-            SELECT CAST(r->>'uuid' AS uuid), :org, (r->>'channel_id')::bigint, (r->>'contact_id')::bigint,
-                   (r->>'urn_id')::bigint, :bcast, r->>'text',
-                   ARRAY(SELECT jsonb_array_elements_text(r->'attachments')),
-                   ARRAY(SELECT jsonb_array_elements_text(r->'quick_replies')), r->>'locale', 'O', r->>'status',
-                   r->>'failed_reason', false, CAST(CAST(:created AS text) AS timestamptz), now()
-            FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
-            RETURNING uuid::text, id
-            """
-        ),
-        {"org": org_id, "bcast": broadcast_id, "rows": json.dumps(rows), "created": created_on},
-    )
-    id_by_uuid: dict[str, int] = {u: i for u, i in ids.all()}
+    pg = await asyncpg_of(db)
+    ids = await pg.fetch(_INSERT_MSGS, org_id, broadcast_id, *msg_columns(rows))
+    id_by_uuid: dict[str, int] = {r["uuid"]: r["id"] for r in ids}
     for batch in outgoing:
         for msg in batch.msgs:
             msg["id"] = id_by_uuid.get(msg["uuid"])
