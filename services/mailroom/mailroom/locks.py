@@ -10,19 +10,21 @@ import redis.asyncio as aioredis
 from upesi.queues.contacts import LOCK_EXPIRY_MS, lock_key
 from upesi.queues.redis import script
 
-# SET NX PX for each key with its token; returns 1/0 per key
+# SET NX PX for each key with the call's token; returns the (1-based) positions of the keys already held, so
+# the reply is empty when every lock was had: one token for all the keys and no per-key reply keep the
+# client's work (redis-py packs and parses each argument in Python) from growing with the keys' number
 _LOCK = """
-local got = {}
+local missed = {}
 for i, key in ipairs(KEYS) do
-  got[i] = redis.call('SET', key, ARGV[i + 1], 'NX', 'PX', ARGV[1]) and 1 or 0
+  if not redis.call('SET', key, ARGV[2], 'NX', 'PX', ARGV[1]) then missed[#missed + 1] = i end
 end
-return got
+return missed
 """
 
-# the compare-and-delete of upesi.queues.contacts.release_lock, for each key with its token
+# the compare-and-delete of upesi.queues.contacts.release_lock, for each key with the call's token
 _RELEASE = """
 for i, key in ipairs(KEYS) do
-  if redis.call('GET', key) == ARGV[i] then redis.call('DEL', key) end
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
 end
 return 1
 """
@@ -38,18 +40,16 @@ async def lock_contacts(
     remaining = list(contact_ids)
     deadline = time.monotonic() + wait_seconds
     lock = script(redis, _LOCK)
+    token = secrets.token_hex(10)  # one for all of this call's locks: unique to this holder all the same
     while remaining:
-        tokens = {cid: secrets.token_hex(10) for cid in remaining}
-        results = await lock(
-            keys=[lock_key(org_id, cid) for cid in remaining],
-            args=[LOCK_EXPIRY_MS, *(tokens[cid] for cid in remaining)],
-        )
+        missed = await lock(keys=[lock_key(org_id, cid) for cid in remaining], args=[LOCK_EXPIRY_MS, token])
+        skipped = {int(i) - 1 for i in missed}
         still = []
-        for cid, ok in zip(remaining, results, strict=True):
-            if ok:
-                locked[cid] = tokens[cid]
-            else:
+        for i, cid in enumerate(remaining):
+            if i in skipped:
                 still.append(cid)
+            else:
+                locked[cid] = token
         remaining = still
         if not remaining or time.monotonic() >= deadline:
             break
@@ -58,7 +58,11 @@ async def lock_contacts(
 
 
 async def unlock_contacts(redis: aioredis.Redis, org_id: int, tokens: dict[int, str]) -> None:
-    """Release the locks still holding our tokens (as release_lock does), in one script call."""
-    if not tokens:
-        return
-    await script(redis, _RELEASE)(keys=[lock_key(org_id, cid) for cid in tokens], args=list(tokens.values()))
+    """Release the locks still holding our tokens (as release_lock does), one script call per token (one for
+    what a lock_contacts call took)."""
+    by_token: dict[str, list[int]] = {}
+    for cid, token in tokens.items():
+        by_token.setdefault(token, []).append(cid)
+    release = script(redis, _RELEASE)
+    for token, cids in by_token.items():
+        await release(keys=[lock_key(org_id, cid) for cid in cids], args=[token])
