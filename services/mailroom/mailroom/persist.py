@@ -4,7 +4,6 @@ every flow start, and a round trip costs more client CPU than most of what it ca
 the transaction; outgoing messages are returned to be queued to courier only after it commits. Flow, channel and field ids come from the workspace's scene."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -56,10 +55,6 @@ class Outgoing:
 def _json(value: Any) -> str:
     """Rows as JSON text for the jsonb parameter; orjson, since whole sessions go through here."""
     return orjson.dumps(value, default=str).decode()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def commit_sprints(
