@@ -7,7 +7,8 @@ import time
 
 import redis.asyncio as aioredis
 
-from upesi.queues.contacts import LOCK_EXPIRY_MS, lock_key
+from upesi.config import get_settings
+from upesi.queues.contacts import lock_key
 from upesi.queues.redis import script
 
 # SET NX PX for each key with the call's token; returns the (1-based) positions of the keys already held, so
@@ -35,14 +36,16 @@ RETRY_SLEEP = 0.05
 async def lock_contacts(
     redis: aioredis.Redis, org_id: int, contact_ids: list[int], wait_seconds: float
 ) -> tuple[dict[int, str], list[int]]:
-    """({contact id: lock token} for the locked, [contact ids skipped])."""
+    """({contact id: lock token} for the locked, [contact ids skipped]). The locks last CONTACT_LOCK_SECONDS, as
+    handle_contact_event's do: that is how long a killed worker's contacts wait before a redone batch has them."""
     locked: dict[int, str] = {}
     remaining = list(contact_ids)
     deadline = time.monotonic() + wait_seconds
     lock = script(redis, _LOCK)
+    expiry_ms = int(get_settings().contact_lock_seconds * 1000)
     token = secrets.token_hex(10)  # one for all of this call's locks: unique to this holder all the same
     while remaining:
-        missed = await lock(keys=[lock_key(org_id, cid) for cid in remaining], args=[LOCK_EXPIRY_MS, token])
+        missed = await lock(keys=[lock_key(org_id, cid) for cid in remaining], args=[expiry_ms, token])
         skipped = {int(i) - 1 for i in missed}
         still = []
         for i, cid in enumerate(remaining):
