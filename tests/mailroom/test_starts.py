@@ -146,7 +146,9 @@ async def test_urns_and_query_recipients_and_locked_contacts_started_once_their_
     assert retries[0] >= 1
 
 
-async def test_a_killed_batch_leaves_its_contacts_for_contact_lock_seconds_only(db: None, monkeypatch) -> None:
+async def test_a_killed_batch_leaves_its_contacts_for_contact_lock_seconds_only(
+    db: None, monkeypatch
+) -> None:
     """The fault-injection flow start lost two batches (200 of 1,500 contacts) this way: a worker killed mid-batch
     leaves the bulk locks it took, and those lasted a fixed 5 minutes whatever CONTACT_LOCK_SECONDS said, so the
     redone batch found its contacts locked for longer than anything waited. Now they last CONTACT_LOCK_SECONDS."""
@@ -161,12 +163,16 @@ async def test_a_killed_batch_leaves_its_contacts_for_contact_lock_seconds_only(
 
     await run_tasks(max_tasks=3)  # the redelivered batch (and at most two retries of it)
 
-    started = await scalars("SELECT contact_id FROM flow_runs WHERE start_id = :s ORDER BY contact_id", s=start_id)
+    started = await scalars(
+        "SELECT contact_id FROM flow_runs WHERE start_id = :s ORDER BY contact_id", s=start_id
+    )
     assert started == ws["contact_ids"]
     assert len(await sent_msgs()) == 3
     start = await one("SELECT status, contacts_done FROM flow_starts WHERE id = :i", i=start_id)
     assert (start.status, start.contacts_done) == ("C", 3)
-    batches = await scalars("SELECT count(*) FROM task_batches WHERE kind = 'start' AND parent_id = :s", s=start_id)
+    batches = await scalars(
+        "SELECT count(*) FROM task_batches WHERE kind = 'start' AND parent_id = :s", s=start_id
+    )
     assert batches == [1]  # started within the wait: no batch of still-locked contacts was needed
 
 
