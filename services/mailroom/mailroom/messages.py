@@ -4,7 +4,6 @@ sent to, translation by language, template evaluation, and the one-statement ins
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailroom.persist import Outgoing, msg_columns
@@ -50,31 +49,32 @@ class NewMsg:
     locale: str | None = None
 
 
+# each contact's best URN and channel: the highest-priority URN that some sending channel can reach,
+# preferring the URN's own channel affinity, else the workspace's first channel for its scheme. The ids are
+# this workspace's contacts (resolved recipients): an org_id match on the URNs as well could send a planner
+# without statistics through the workspace's whole URN index.
+_DESTINATIONS = """
+SELECT DISTINCT ON (u.contact_id) u.contact_id, u.id AS urn_id, u.identity, ch.id AS channel_id,
+       ch.uuid::text AS channel_uuid, ch.tps
+FROM contact_urns u
+LEFT JOIN LATERAL (
+    SELECT c.id, c.uuid, c.tps FROM channels c
+    WHERE c.org_id = $1 AND c.is_active AND c.role LIKE '%S%'
+      AND (c.id = u.channel_id OR u.scheme = ANY(c.schemes))
+    ORDER BY (c.id = u.channel_id) DESC, c.id LIMIT 1
+) ch ON true
+WHERE u.contact_id = ANY($2::bigint[])
+ORDER BY u.contact_id, (ch.id IS NULL), u.priority DESC, u.id
+"""
+
+
 async def destinations(db: AsyncSession, org_id: int, contact_ids: list[int]) -> dict[int, Destination]:
-    """Each contact's best URN and channel in one query: the highest-priority URN that some sending channel
-    can reach, preferring the URN's own channel affinity, else the workspace's first channel for its scheme.
-    The ids are this workspace's contacts (resolved recipients): an org_id match on the URNs as well could
-    send a planner without statistics through the workspace's whole URN index."""
-    rows = await db.execute(
-        text(
-            """
-            SELECT DISTINCT ON (u.contact_id) u.contact_id, u.id AS urn_id, u.identity, ch.id AS channel_id,
-                   ch.uuid::text AS channel_uuid, ch.tps
-            FROM contact_urns u
-            LEFT JOIN LATERAL (
-                SELECT c.id, c.uuid, c.tps FROM channels c
-                WHERE c.org_id = :org AND c.is_active AND c.role LIKE '%S%'
-                  AND (c.id = u.channel_id OR u.scheme = ANY(c.schemes))
-                ORDER BY (c.id = u.channel_id) DESC, c.id LIMIT 1
-            ) ch ON true
-            WHERE u.contact_id = ANY(:ids)
-            ORDER BY u.contact_id, (ch.id IS NULL), u.priority DESC, u.id
-            """
-        ),
-        {"org": org_id, "ids": contact_ids},
-    )
+    """Each contact's best URN and channel, in one statement (sent straight to asyncpg: a batch's hot path)."""
+    rows = await (await asyncpg_of(db)).fetch(_DESTINATIONS, org_id, contact_ids)
     return {
-        r.contact_id: Destination(r.urn_id, r.identity, r.channel_id, r.channel_uuid, r.tps or 10)
+        r["contact_id"]: Destination(
+            r["urn_id"], r["identity"], r["channel_id"], r["channel_uuid"], r["tps"] or 10
+        )
         for r in rows
     }
 
