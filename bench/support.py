@@ -85,6 +85,23 @@ async def group_of_contacts(session: Any, org_id: int, size: int) -> int:
     return int(group_id)
 
 
+async def pushed_once() -> int:
+    """Messages in courier's queues (messages are written Q before their push, so the rows alone do not say they
+    were pushed); raises if one was pushed twice. Read only once a job says it is complete."""
+    import orjson
+
+    from upesi.queues.redis import get_redis
+
+    redis = get_redis()
+    uuids: list[str] = []
+    async for key in redis.scan_iter(match="msgs:*/[01]", count=1000):
+        for item in await redis.zrange(key, 0, -1):
+            uuids += [m["uuid"] for m in orjson.loads(item)]
+    if len(set(uuids)) != len(uuids):
+        raise AssertionError(f"{len(uuids) - len(set(uuids))} messages pushed more than once")
+    return len(uuids)
+
+
 async def job_progress(table: str, job_id: int) -> tuple[str, int]:
     """A bulk job's status (flow_starts or broadcasts), and the messages queued once it is complete:
     counting them on every poll would load the Postgres being measured."""
@@ -138,7 +155,7 @@ async def run_bulk_job(
         await queue_task(get_redis(), org_id, task)
         while True:
             status, queued = await progress()
-            if status == "C" and queued >= contacts:
+            if status == "C" and queued >= contacts and await pushed_once() >= contacts:
                 elapsed = time.perf_counter() - begin
                 mailroom, postgres = (
                     after - before for after, before in zip(await cpu_seconds(pids), cpu_before, strict=True)

@@ -67,6 +67,26 @@ async def test_batch_run_twice_sends_once(db: None) -> None:
     assert len(await scalars("SELECT id FROM msgs WHERE broadcast_id = :b", b=bcast)) == 3
 
 
+async def test_a_contact_already_sent_the_broadcast_is_not_sent_it_again(db: None) -> None:
+    ws = await workspace(3)
+    c = ws["contact_ids"]
+    bcast = await insert_broadcast(ws["org_id"], TRANSLATIONS, contact_ids=c)
+    await broadcasts.split_broadcast(ws["org_id"], bcast)
+    # c1 has it already (another batch of a split made before, say): the batch sends the other two only
+    await execute(
+        "INSERT INTO msgs (uuid, org_id, contact_id, broadcast_id, text, direction, status, created_on, modified_on)"
+        " VALUES (gen_random_uuid(), :o, :c, :b, 'Hi C1', 'O', 'W', now(), now())",
+        o=ws["org_id"], c=c[1], b=bcast,
+    )  # fmt: skip
+    await run_tasks()
+    assert sorted(m["contact"]["id"] for m in await sent_msgs()) == [c[0], c[2]]
+    per_contact = await scalars(
+        "SELECT count(*) FROM msgs WHERE broadcast_id = :b GROUP BY contact_id ORDER BY contact_id", b=bcast
+    )
+    assert per_contact == [1, 1, 1]
+    assert (await one("SELECT status FROM broadcasts WHERE id = :b", b=bcast)).status == "C"
+
+
 async def test_broadcast_to_urns_and_a_contact_with_no_channel(db: None) -> None:
     ws = await workspace(1)
     bcast = await insert_broadcast(

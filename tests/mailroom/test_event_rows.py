@@ -130,5 +130,5 @@ async def test_a_message_to_a_urn_added_in_the_same_sprint_is_sent_on_it(api: AP
         "SELECT id FROM contact_urns WHERE identity = 'tel:+250788999000' AND contact_id = :c", c=contact.id
     )
     [msg] = await rows("SELECT contact_urn_id, status FROM msgs WHERE text = 'Hello'")
-    assert (msg.contact_urn_id, msg.status) == (urn.id, "I")  # I: handed to courier after the commit
+    assert (msg.contact_urn_id, msg.status) == (urn.id, "Q")  # Q at creation, pushed after the commit
     assert out.msgs[0]["urn_id"] == urn.id

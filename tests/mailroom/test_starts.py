@@ -1,6 +1,7 @@
 """Flow starts: start_flow resolves recipients into batches, start_flow_batch starts them."""
 
 from mailroom import starts
+from mailroom.locks import lock_contacts
 from mailroom.tasks import start_flow_batch
 from tests.mailroom.test_support_batch import (
     insert_start,
@@ -11,6 +12,7 @@ from tests.mailroom.test_support_batch import (
     sent_msgs,
     workspace,
 )
+from upesi.config import get_settings
 from upesi.queues.contacts import acquire_lock
 from upesi.queues.fair import QUEUE_REALTIME, QUEUE_THROTTLED, FairQueue
 from upesi.queues.redis import get_redis
@@ -142,6 +144,36 @@ async def test_urns_and_query_recipients_and_locked_contacts_started_once_their_
         s=start_id, c=c[1],
     )  # fmt: skip
     assert retries[0] >= 1
+
+
+async def test_a_killed_batch_leaves_its_contacts_for_contact_lock_seconds_only(
+    db: None, monkeypatch
+) -> None:
+    """The fault-injection flow start lost two batches (200 of 1,500 contacts) this way: a worker killed mid-batch
+    leaves the bulk locks it took, and those lasted a fixed 5 minutes whatever CONTACT_LOCK_SECONDS said, so the
+    redone batch found its contacts locked for longer than anything waited. Now they last CONTACT_LOCK_SECONDS."""
+    monkeypatch.setattr(get_settings(), "contact_lock_seconds", 0.5)
+    monkeypatch.setattr(starts, "LOCK_WAIT_SECONDS", 3.0)
+    ws = await workspace(3)
+    start_id = await insert_start(ws["org_id"], ws["hello_id"], contact_ids=ws["contact_ids"])
+    await starts.split_start(ws["org_id"], start_id)
+    # the first delivery's worker took the batch's locks, as start_batch does, and was killed before releasing them
+    held, _ = await lock_contacts(get_redis(), ws["org_id"], ws["contact_ids"], wait_seconds=0)
+    assert sorted(held) == ws["contact_ids"]
+
+    await run_tasks(max_tasks=3)  # the redelivered batch (and at most two retries of it)
+
+    started = await scalars(
+        "SELECT contact_id FROM flow_runs WHERE start_id = :s ORDER BY contact_id", s=start_id
+    )
+    assert started == ws["contact_ids"]
+    assert len(await sent_msgs()) == 3
+    start = await one("SELECT status, contacts_done FROM flow_starts WHERE id = :i", i=start_id)
+    assert (start.status, start.contacts_done) == ("C", 3)
+    batches = await scalars(
+        "SELECT count(*) FROM task_batches WHERE kind = 'start' AND parent_id = :s", s=start_id
+    )
+    assert batches == [1]  # started within the wait: no batch of still-locked contacts was needed
 
 
 async def test_lost_batches_are_queued_again_and_done_ones_not_redone(db: None, monkeypatch) -> None:

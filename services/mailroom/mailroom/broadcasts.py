@@ -17,6 +17,7 @@ from mailroom.persist import Outgoing
 from mailroom.recipients import Exclusions, Recipients, resolve
 from mailroom.scene import load_org_scene
 from upesi.db.engine import transaction
+from upesi.db.raw import asyncpg_of
 from upesi.queues.tasks import SendBroadcastBatch
 from upesi.quick_replies import encode
 
@@ -68,49 +69,52 @@ async def split_broadcast(org_id: int, broadcast_id: int) -> None:
     )
 
 
+# What a batch needs of its broadcast (not the recipient arrays load_broadcast reads: a broadcast to 100,000
+# contacts named one by one would have each of its 1,000 batches read all 100,000 of them).
+_BATCH_BROADCAST = (
+    "SELECT id, status, translations, base_language FROM broadcasts WHERE id = $1 AND org_id = $2"
+)
+
+# Contacts of the batch already sent this broadcast (a contact gets a broadcast once), one index probe each
+# (a LATERAL with LIMIT stays a probe per contact; an EXISTS could become a join over the broadcast's messages):
+# as `broadcast_id = $1 AND contact_id = ANY($2)`, the plan made while the broadcast's messages were few (the
+# prepared statement's generic plan, kept as they grow) read every message of the broadcast so far in each
+# batch, 10,000 index entries a batch at 20,000 contacts: quadratic in the broadcast's size.
+_SENT = """
+SELECT c.id FROM unnest($2::bigint[]) AS c(id),
+    LATERAL (SELECT 1 FROM msgs m WHERE m.broadcast_id = $1 AND m.contact_id = c.id LIMIT 1) AS sent
+"""
+
+# The broadcast is complete when no batch is left undone; run after its row lock is held (see send_batch)
+_FINISH = """
+UPDATE broadcasts SET modified_on = now(),
+    status = CASE WHEN EXISTS (SELECT 1 FROM task_batches WHERE kind = $2 AND parent_id = $1 AND done_on IS NULL)
+                  THEN 'S' ELSE 'C' END
+WHERE id = $1 AND status IN ('Q', 'S')
+"""
+
+
 async def send_batch(org_id: int, broadcast_id: int, index: int, contact_ids: list[int]) -> None:
     outgoing: list[Outgoing] = []
     async with transaction() as db:
         if not await batches.claim(db, batches.BROADCAST, broadcast_id, index):
             return  # redelivered: this batch already committed
-        bcast = await load_broadcast(db, org_id, broadcast_id)
-        if bcast is None or bcast.status in ("F", "I"):
+        pg = await asyncpg_of(db)  # the batch's statements straight to asyncpg, in the session's transaction
+        bcast = await pg.fetchrow(_BATCH_BROADCAST, broadcast_id, org_id)
+        if bcast is None or bcast["status"] in ("F", "I"):
             return
-        ids = await _not_sent(db, broadcast_id, contact_ids)
+        sent = {r["id"] for r in await pg.fetch(_SENT, broadcast_id, contact_ids)}
+        ids = [c for c in contact_ids if c not in sent]
         if ids:
             outgoing = await _send(db, org_id, bcast, ids)
         # this batch's done mark is not yet committed, nor maybe another's: the broadcast's row lock, taken
-        # before counting, makes the later of two finishing batches count after the earlier committed (each
-        # statement reads a new snapshot). Counting without it, both can see the other pending, and the
-        # broadcast never completes. NO KEY: the messages' foreign key holds KEY SHARE on the same row.
-        await db.execute(
-            text("SELECT 1 FROM broadcasts WHERE id = :id FOR NO KEY UPDATE"), {"id": broadcast_id}
-        )
-        remaining = (
-            await db.execute(
-                text(
-                    "SELECT count(*) FROM task_batches WHERE kind = :k AND parent_id = :p AND done_on IS NULL"
-                ),
-                {"k": batches.BROADCAST, "p": broadcast_id},
-            )
-        ).scalar_one()
-        await db.execute(
-            text(
-                "UPDATE broadcasts SET status = :s, modified_on = now() WHERE id = :id AND status IN ('Q', 'S')"
-            ),
-            {"s": "S" if remaining else "C", "id": broadcast_id},
-        )
+        # before looking for undone batches, makes the later of two finishing batches look after the earlier
+        # committed (each statement reads a new snapshot, so the lock and the look are two statements).
+        # Looking without it, both can see the other pending, and the broadcast never completes. NO KEY: the
+        # messages' foreign key holds KEY SHARE on the same row.
+        await pg.execute("SELECT 1 FROM broadcasts WHERE id = $1 FOR NO KEY UPDATE", broadcast_id)
+        await pg.execute(_FINISH, broadcast_id, batches.BROADCAST)
     await queue_outgoing(outgoing)
-
-
-async def _not_sent(db: AsyncSession, broadcast_id: int, contact_ids: list[int]) -> list[int]:
-    """Contacts not yet sent this broadcast (a contact gets a broadcast once)."""
-    sent = await db.execute(
-        text("SELECT contact_id FROM msgs WHERE broadcast_id = :b AND contact_id = ANY(:ids)"),
-        {"b": broadcast_id, "ids": contact_ids},
-    )
-    done = set(sent.scalars())
-    return [c for c in contact_ids if c not in done]
 
 
 async def _send(db: AsyncSession, org_id: int, bcast: Any, contact_ids: list[int]) -> list[Outgoing]:
@@ -119,11 +123,11 @@ async def _send(db: AsyncSession, org_id: int, bcast: Any, contact_ids: list[int
     dests = await destinations(db, org_id, contact_ids)
     templates = Templates(scene.assets, scene.environment)
     msgs = [
-        compose(templates, bcast.translations, bcast.base_language, contacts[cid])
+        compose(templates, bcast["translations"], bcast["base_language"], contacts[cid])
         for cid in contact_ids
         if cid in contacts
     ]
-    return await insert_msgs(db, org_id, msgs, dests, broadcast_id=bcast.id)
+    return await insert_msgs(db, org_id, msgs, dests, broadcast_id=bcast["id"])
 
 
 def compose(

@@ -1,21 +1,33 @@
 """Outgoing messages that mailroom writes itself (broadcasts, campaign messages): where each contact is
 sent to, translation by language, template evaluation, and the one-statement insert of a batch."""
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mailroom.persist import Outgoing
+from mailroom.persist import Outgoing, msg_columns
 from mailroom.runner import now_iso
+from upesi.db.raw import asyncpg_of
 from upesi.excellent import Environment, evaluate_template
 from upesi.excellent.types.values import XObject
 from upesi.flows.assets import Assets
 from upesi.flows.clock import uuid7
 from upesi.flows.context import contact_context, fields_context, urns_context
 from upesi.quick_replies import for_courier
+
+# one statement for a batch, sent straight to asyncpg with a typed array per column (persist.msg_columns)
+_INSERT_MSGS = """
+INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, broadcast_id, flow_id, text, attachments,
+                  quick_replies, locale, direction, status, failed_reason, high_priority, created_on, modified_on)
+SELECT r.uuid, $1, r.channel_id, r.contact_id, r.urn_id, $2, r.flow_id, r.text, r.attachments::text[],
+       r.quick_replies::text[], r.locale, 'O', r.status, r.failed_reason, false, r.created_on::timestamptz, now()
+FROM unnest($3::uuid[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[],
+            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+     AS r(uuid, channel_id, contact_id, urn_id, flow_id, text, attachments, quick_replies, locale, status, failed_reason,
+          created_on)
+RETURNING uuid::text, id
+"""
 
 
 @dataclass
@@ -37,31 +49,32 @@ class NewMsg:
     locale: str | None = None
 
 
+# each contact's best URN and channel: the highest-priority URN that some sending channel can reach,
+# preferring the URN's own channel affinity, else the workspace's first channel for its scheme. The ids are
+# this workspace's contacts (resolved recipients): an org_id match on the URNs as well could send a planner
+# without statistics through the workspace's whole URN index.
+_DESTINATIONS = """
+SELECT DISTINCT ON (u.contact_id) u.contact_id, u.id AS urn_id, u.identity, ch.id AS channel_id,
+       ch.uuid::text AS channel_uuid, ch.tps
+FROM contact_urns u
+LEFT JOIN LATERAL (
+    SELECT c.id, c.uuid, c.tps FROM channels c
+    WHERE c.org_id = $1 AND c.is_active AND c.role LIKE '%S%'
+      AND (c.id = u.channel_id OR u.scheme = ANY(c.schemes))
+    ORDER BY (c.id = u.channel_id) DESC, c.id LIMIT 1
+) ch ON true
+WHERE u.contact_id = ANY($2::bigint[])
+ORDER BY u.contact_id, (ch.id IS NULL), u.priority DESC, u.id
+"""
+
+
 async def destinations(db: AsyncSession, org_id: int, contact_ids: list[int]) -> dict[int, Destination]:
-    """Each contact's best URN and channel in one query: the highest-priority URN that some sending channel
-    can reach, preferring the URN's own channel affinity, else the workspace's first channel for its scheme.
-    The ids are this workspace's contacts (resolved recipients): an org_id match on the URNs as well could
-    send a planner without statistics through the workspace's whole URN index."""
-    rows = await db.execute(
-        text(
-            """
-            SELECT DISTINCT ON (u.contact_id) u.contact_id, u.id AS urn_id, u.identity, ch.id AS channel_id,
-                   ch.uuid::text AS channel_uuid, ch.tps
-            FROM contact_urns u
-            LEFT JOIN LATERAL (
-                SELECT c.id, c.uuid, c.tps FROM channels c
-                WHERE c.org_id = :org AND c.is_active AND c.role LIKE '%S%'
-                  AND (c.id = u.channel_id OR u.scheme = ANY(c.schemes))
-                ORDER BY (c.id = u.channel_id) DESC, c.id LIMIT 1
-            ) ch ON true
-            WHERE u.contact_id = ANY(:ids)
-            ORDER BY u.contact_id, (ch.id IS NULL), u.priority DESC, u.id
-            """
-        ),
-        {"org": org_id, "ids": contact_ids},
-    )
+    """Each contact's best URN and channel, in one statement (sent straight to asyncpg: a batch's hot path)."""
+    rows = await (await asyncpg_of(db)).fetch(_DESTINATIONS, org_id, contact_ids)
     return {
-        r.contact_id: Destination(r.urn_id, r.identity, r.channel_id, r.channel_uuid, r.tps or 10)
+        r["contact_id"]: Destination(
+            r["urn_id"], r["identity"], r["channel_id"], r["channel_uuid"], r["tps"] or 10
+        )
         for r in rows
     }
 
@@ -118,7 +131,7 @@ async def insert_msgs(
     db: AsyncSession, org_id: int, msgs: list[NewMsg], dests: dict[int, Destination],
     broadcast_id: int | None = None, origin: str = "broadcast",
 ) -> list[Outgoing]:  # fmt: skip
-    """Insert the messages (one statement) as I, or F when the contact has nowhere to send to, and return
+    """Insert the messages (one statement) as Q, or F when the contact has nowhere to send to, and return
     them grouped for courier. Queue them with outbox.queue_outgoing once the transaction has committed."""
     if not msgs:
         return []
@@ -136,8 +149,10 @@ async def insert_msgs(
             "attachments": m.attachments,
             "quick_replies": m.quick_replies,
             "locale": m.locale,
-            "status": "I" if sendable else "F",
+            "status": "Q" if sendable else "F",  # Q at creation; I only if the push fails (outbox)
             "failed_reason": None if sendable else "N",
+            "flow_id": None,
+            "created_on": created_on,
         }
         rows.append(row)
         if sendable:
@@ -167,24 +182,9 @@ async def insert_msgs(
                     ],
                 )
             )
-    ids = await db.execute(
-        text(
-            """
-            INSERT INTO msgs (uuid, org_id, channel_id, contact_id, contact_urn_id, broadcast_id, text, attachments,
-                              quick_replies, locale, direction, status, failed_reason, high_priority, created_on,
-                              modified_on)
-            SELECT CAST(r->>'uuid' AS uuid), :org, (r->>'channel_id')::bigint, (r->>'contact_id')::bigint,
-                   (r->>'urn_id')::bigint, :bcast, r->>'text',
-                   ARRAY(SELECT jsonb_array_elements_text(r->'attachments')),
-                   ARRAY(SELECT jsonb_array_elements_text(r->'quick_replies')), r->>'locale', 'O', r->>'status',
-                   r->>'failed_reason', false, CAST(CAST(:created AS text) AS timestamptz), now()
-            FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
-            RETURNING uuid::text, id
-            """
-        ),
-        {"org": org_id, "bcast": broadcast_id, "rows": json.dumps(rows), "created": created_on},
-    )
-    id_by_uuid: dict[str, int] = {u: i for u, i in ids.all()}
+    pg = await asyncpg_of(db)
+    ids = await pg.fetch(_INSERT_MSGS, org_id, broadcast_id, *msg_columns(rows))
+    id_by_uuid: dict[str, int] = {r["uuid"]: r["id"] for r in ids}
     for batch in outgoing:
         for msg in batch.msgs:
             msg["id"] = id_by_uuid.get(msg["uuid"])

@@ -1,9 +1,14 @@
-"""Handing committed outgoing messages to courier's per-channel queues. Messages are written as I
-(initializing) and become Q once queued; a crash between the two leaves them I, and the requeue cron
-hands them over again (courier's double-send guard makes a repeat harmless)."""
+"""Handing committed outgoing messages to courier's per-channel queues.
 
-import asyncio
-import weakref
+Messages are written as Q (queued) when they are created, as RapidPro's mailroom does ("they are queued(Q)
+at creation to save an update in the common case", core/msgio/send.go): a second write of every message
+would touch all of its indexes again (status is in partial indexes' predicates, so it is never a HOT
+update). When the push to courier fails they are marked I (initializing), and the requeue cron
+(crons.retry_msgs.requeue_stuck) hands them over a minute later. A crash between the commit and the push
+leaves them Q without being in courier's queue: sweep_queued finds Q messages untouched for
+QUEUED_MSG_SECONDS and queues them again (courier's double-send guard makes a repeat harmless)."""
+
+import logging
 
 from mailroom.persist import Outgoing
 from upesi.db.engine import transaction
@@ -11,68 +16,39 @@ from upesi.db.raw import asyncpg_of
 from upesi.queues.outgoing import OutgoingQueues
 from upesi.queues.redis import get_redis
 
+log = logging.getLogger(__name__)
+
 
 async def queue_outgoing(batches: list[Outgoing]) -> None:
+    """Push messages already stored as Q. If the push fails they become I for the requeue cron, and the
+    error is raised: the caller's task fails visibly (what it wrote is committed and is not lost)."""
     if not batches:
         return
-    await OutgoingQueues(get_redis()).push_many(
-        [(batch.channel_uuid, batch.tps, batch.msgs, batch.high_priority) for batch in batches]
-    )
-    await _marker().mark([m["uuid"] for batch in batches for m in batch.msgs])
-
-
-class _QueuedMarker:
-    """Marks messages Q in group commits: every caller waits for the statement that covers its messages,
-    and all callers that arrive while one statement runs share the next, so at a few hundred replies a
-    second this is a handful of statements, not one transaction per reply."""
-
-    def __init__(self) -> None:
-        self._waiting: list[tuple[list[str], asyncio.Future[None]]] = []
-        self._flushing = False
-        self._task: asyncio.Task[None] | None = None  # held, or the loop could collect it mid-flush
-
-    async def mark(self, uuids: list[str]) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((uuids, done))
-        if not self._flushing:
-            self._flushing = True
-            self._task = asyncio.create_task(self._flush())
-        await done
-
-    async def _flush(self) -> None:
-        try:
-            while self._waiting:
-                group, self._waiting = self._waiting, []
-                try:
-                    await _mark_queued([u for uuids, _ in group for u in uuids])
-                except Exception as e:
-                    for _, done in group:
-                        done.set_exception(e)
-                else:
-                    for _, done in group:
-                        done.set_result(None)
-        finally:
-            self._flushing = False
-
-
-async def _mark_queued(uuids: list[str]) -> None:
-    async with transaction() as db:
-        pg = await asyncpg_of(db)
-        # a lost marker only means the requeue cron hands the message over again, so this commit need
-        # not wait for fsync (set_config in the statement itself saves the round trip of a SET LOCAL)
-        await pg.execute(
-            "UPDATE msgs SET status = 'Q', modified_on = now() WHERE uuid = ANY($1::uuid[]) AND status = 'I'"
-            " AND set_config('synchronous_commit', 'off', true) = 'off'",
-            uuids,
+    try:
+        await OutgoingQueues(get_redis()).push_many(
+            [(batch.channel_uuid, batch.tps, batch.msgs, batch.high_priority) for batch in batches]
         )
+    except Exception:
+        uuids = [m["uuid"] for batch in batches for m in batch.msgs]
+        log.exception(
+            "queueing to courier failed: messages left for the requeue cron", extra={"count": len(uuids)}
+        )
+        await mark_initializing(uuids)
+        raise
 
 
-_markers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _QueuedMarker]" = weakref.WeakKeyDictionary()
-
-
-def _marker() -> _QueuedMarker:
-    loop = asyncio.get_running_loop()
-    marker = _markers.get(loop)
-    if marker is None:
-        marker = _markers[loop] = _QueuedMarker()
-    return marker
+async def mark_initializing(uuids: list[str]) -> None:
+    """Q back to I, so requeue_stuck hands them over again. If this fails too (Postgres is down as well)
+    they stay Q, and sweep_queued queues them again after QUEUED_MSG_SECONDS."""
+    try:
+        async with transaction() as db:
+            pg = await asyncpg_of(db)
+            await pg.execute(
+                "UPDATE msgs SET status = 'I', modified_on = now() WHERE uuid = ANY($1::uuid[]) AND status = 'Q'",
+                uuids,
+            )
+    except Exception:
+        log.exception(
+            "messages not marked for the requeue cron: sweep_queued will find them",
+            extra={"count": len(uuids)},
+        )

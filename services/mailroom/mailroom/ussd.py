@@ -226,7 +226,7 @@ async def hand_over(pending: Pending) -> None:
             await pg.execute(
                 """UPDATE msgs SET status = $2::text, failed_reason = $3::text, modified_on = now(),
                           sent_on = CASE WHEN $2::text = 'W' THEN now() ELSE sent_on END
-                   WHERE uuid = ANY($1::uuid[]) AND status = 'I'""",
+                   WHERE uuid = ANY($1::uuid[]) AND status = 'Q'""",
                 pending.answer_uuids, "W" if delivered else "F", None if delivered else "E",
             )  # fmt: skip
         if not delivered:

@@ -1,7 +1,7 @@
 """Crons that make sure handed-over work is not lost:
 
-- requeue_stuck: outgoing messages left in I (written, but the writer died before queueing them to
-  courier) for more than a minute are queued again.
+- requeue_stuck: outgoing messages left in I (the push to courier failed: outbox.queue_outgoing marks
+  them so) for more than a minute are queued again.
 - retry_errored: errored messages (E) whose next_attempt has come are queued again.
 - queue_pending: flow starts and broadcasts still pending (P) get their task pushed: those created by a
   flow's actions at once (new rows; for broadcasts that includes the API's, which it pushes itself: the
@@ -10,7 +10,10 @@
 - sweep_queued: outgoing messages still queued (Q) 15 minutes after they were queued: if courier marked one
   as being sent (it died mid-send, so the provider may have it) it is failed, visibly, rather than sent twice;
   otherwise it was lost from courier's queue (popped by a courier that died first, or a Redis restart) and is
-  queued again (courier's double-send guard skips a copy that was sent after all).
+  queued again (courier's double-send guard skips a copy that was sent after all). Messages are written as
+  Q (outbox), so this is also what finds those whose writer died between its commit and the push.
+Each claims its messages as Q before pushing them, as RapidPro's PrepareMessagesForRetry does: a failed push
+marks them I again (outbox.queue_outgoing).
 - retry_incoming: incoming messages still pending (P) five minutes after courier stored them (or after the
   last retry) get their msg_received event queued again, as the reference's retry_msgs cron does: courier
   could not queue it (Redis down) or died before it did. msg_received skips a message already handled.
@@ -58,14 +61,15 @@ def interval() -> float:
 
 
 async def _claim_outgoing(db: AsyncSession, status: str, older_than: float) -> list[Any]:
-    """Outgoing messages in `status` untouched for `older_than` seconds, up to LIMIT, touched so the
-    next sweep skips them, and locked against a concurrent sweep; their rows as _SELECT reads them."""
+    """Outgoing messages in `status` untouched for `older_than` seconds, up to LIMIT, made Q (about to be
+    pushed) and touched so the next sweep skips them, and locked against a concurrent sweep; their rows as
+    _SELECT reads them."""
     ids = (
         (
             await db.execute(
                 text(
                     f"""
-                UPDATE msgs SET modified_on = now() WHERE id IN (
+                UPDATE msgs SET status = 'Q', modified_on = now() WHERE id IN (
                     SELECT id FROM msgs WHERE direction = 'O' AND status = :status
                       AND modified_on < now() - make_interval(secs => :older_than) ORDER BY id LIMIT {LIMIT}
                     FOR UPDATE SKIP LOCKED)
@@ -92,14 +96,14 @@ async def requeue_stuck() -> int:
 
 
 async def retry_errored() -> int:
-    """Errored messages due a retry become I (claimed) and are queued; returns how many."""
+    """Errored messages due a retry become Q (claimed) and are queued; returns how many."""
     async with transaction() as db:
         ids = (
             (
                 await db.execute(
                     text(
                         f"""
-                    UPDATE msgs SET status = 'I', next_attempt = NULL, modified_on = now() WHERE id IN (
+                    UPDATE msgs SET status = 'Q', next_attempt = NULL, modified_on = now() WHERE id IN (
                         SELECT id FROM msgs WHERE status = 'E' AND direction = 'O' AND next_attempt <= now()
                         ORDER BY next_attempt LIMIT {LIMIT} FOR UPDATE SKIP LOCKED)
                     RETURNING id

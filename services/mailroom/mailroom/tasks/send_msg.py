@@ -35,10 +35,15 @@ async def handle(org_id: int, body: dict[str, Any]) -> None:
                 {"id": msg_id, "org": org_id},
             )
         ).first()
-    # only a message not yet handed to courier (or handed over but not yet picked up: courier's
-    # double-send guard makes a repeat harmless) is queued; anything later has already gone
-    if row is None or row.status not in ("I", "Q"):
-        return
+        # only a message not yet handed to courier (or handed over but not yet picked up: courier's
+        # double-send guard makes a repeat harmless) is queued; anything later has already gone
+        if row is None or row.status not in ("I", "Q"):
+            return
+        if row.status == "I":  # Q before the push, as everything mailroom queues (outbox)
+            await db.execute(
+                text("UPDATE msgs SET status = 'Q', modified_on = now() WHERE id = :id AND status = 'I'"),
+                {"id": msg_id},
+            )
     msg = {
         "id": row.id,
         "uuid": row.uuid,
