@@ -6,7 +6,7 @@ round trips a reply makes to Postgres and to Redis (writes on their sockets, cou
     .venv/bin/python bench/profile_replies.py                    (BENCH_CONTACTS, BENCH_MAILROOM_WORKERS)
     py-spy record -o /tmp/replies.svg -- .venv/bin/python bench/profile_replies.py   (the profile as well)
 
-PROFILE_ONLY_DRAIN=1 holds the measured drain until /tmp/replies.ready is removed,
+PROFILE_SQL runs a statement before the measured drain (a schema change to measure); PROFILE_ONLY_DRAIN=1 holds the measured drain until /tmp/replies.ready is removed,
 so that py-spy can be attached (py-spy record --pid) to the drain alone."""
 
 import asyncio
@@ -150,6 +150,8 @@ async def main() -> None:
         while os.path.exists(READY):
             await asyncio.sleep(0.2)
     n = len(contacts) - 100
+    if sql := os.environ.get("PROFILE_SQL"):  # e.g. a schema change to measure, made before the drain
+        await conn.execute(sql)
     gc_before = [s["collections"] for s in gc.get_stats()]
     if os.environ.get("PROFILE_STATEMENTS"):
         measure_statements()
