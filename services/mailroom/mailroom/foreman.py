@@ -42,13 +42,17 @@ class Foreman:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _work(self, queue: FairQueue, index: int) -> None:
+        # the task this worker finished, released by its next pop in the same round trip (or by done() when
+        # the worker stops); kept across a failed pop, and a release made twice is harmless
+        finished: tuple[str, str] | None = None
         while not self._stopping.is_set():
             try:
-                popped = await queue.pop()
+                popped = await queue.pop(done=finished)
             except Exception:
                 log.exception("unable to pop from queue", extra={"queue": self.queue_name})
                 await asyncio.sleep(1)
                 continue
+            finished = None
             if popped is None:
                 try:
                     await asyncio.wait_for(self._wakeups.get(), IDLE_WAIT)
@@ -61,7 +65,9 @@ class Foreman:
                 await self._perform(owner, payload)
             finally:
                 self._in_hand.discard(payload)
-                await queue.done(owner, payload)
+                finished = (owner, payload)
+        if finished is not None:
+            await queue.done(*finished)
 
     async def _listen(self, queue: FairQueue) -> None:
         """Turn pushes into wakeups for idle workers: polling instead would add up to a poll interval to

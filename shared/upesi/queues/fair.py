@@ -44,10 +44,28 @@ redis.call('LTRIM', base .. ':signal', -1000, -1)
 return n
 """
 
-# Chooses the least-busy unpaused owner under the limit, takes its oldest high-priority task (else
-# low), counts it active and recomputes the owner's queued count from the lists (self-correcting).
-_POP = """
+# Releases a task's lease and its owner's active slot, once: a task whose lease already ran out was requeued
+# and its slot given back by the reaper. An empty id releases the slot alone.
+_RELEASE = """
+local function release(base, owner, id)
+  if id ~= '' then
+    redis.call('ZREM', base .. ':leases', id)
+    if redis.call('HDEL', base .. ':inflight', id) == 0 then return -1 end
+  end
+  local active = tonumber(redis.call('ZINCRBY', base .. ':active', -1, owner))
+  if active <= 0 then redis.call('ZREM', base .. ':active', owner) end
+  return active
+end
+"""
+
+# Releases the task the worker just finished, if any (ARGV[3], ARGV[4]: its owner and payload), then chooses
+# the least-busy unpaused owner under the limit, takes its oldest high-priority task (else low), counts it
+# active and recomputes the owner's queued count from the lists (self-correcting).
+_POP = (
+    _RELEASE
+    + """
 local base, limit, lease_until = KEYS[1], tonumber(ARGV[1]), ARGV[2]
+if ARGV[3] then release(base, ARGV[3], ARGV[4]) end
 local owners = redis.call('ZRANGE', base .. ':queued', 0, -1)
 local best, best_active = nil, nil
 for _, owner in ipairs(owners) do
@@ -70,19 +88,9 @@ redis.call('HSET', base .. ':inflight', id, best .. '\\n' .. payload)
 redis.call('ZADD', base .. ':leases', lease_until, id)
 return {best, payload}
 """
+)
 
-# Releases the lease and the owner's active slot, once: a task whose lease already ran out was requeued
-# and its slot given back by the reaper.
-_DONE = """
-local base, owner, id = KEYS[1], ARGV[1], ARGV[2]
-if id ~= '' then
-  redis.call('ZREM', base .. ':leases', id)
-  if redis.call('HDEL', base .. ':inflight', id) == 0 then return -1 end
-end
-local active = tonumber(redis.call('ZINCRBY', base .. ':active', -1, owner))
-if active <= 0 then redis.call('ZREM', base .. ':active', owner) end
-return active
-"""
+_DONE = _RELEASE + "return release(KEYS[1], ARGV[1], ARGV[2])"
 
 _EXTEND = """
 local base, until_ = KEYS[1], ARGV[1]
@@ -198,11 +206,16 @@ class FairQueue:
     async def push_raw(self, owner: int | str, payload: str, priority: bool = False) -> None:
         await self._push(keys=[self.base], args=[str(owner), "1" if priority else "0", payload])
 
-    async def pop(self) -> tuple[str, str] | None:
+    async def pop(self, done: tuple[str, str] | None = None) -> tuple[str, str] | None:
         """(owner, raw payload) of the next task, or None if nothing can be taken now. The caller must
-        call done(owner, payload) when finished, whether the payload decoded or not."""
+        call done(owner, payload) when finished, whether the payload decoded or not, or pass that
+        (owner, payload) as `done` to its next pop, which releases it first in the same round trip (a
+        worker's loop: one call per task instead of two)."""
         lease_until = time.time() + self.lease_seconds
-        result = await self._pop(keys=[self.base], args=[self.max_active_per_owner, f"{lease_until:.3f}"])
+        args: list[str | int] = [self.max_active_per_owner, f"{lease_until:.3f}"]
+        if done is not None:
+            args += [done[0], done[1]]
+        result = await self._pop(keys=[self.base], args=args)
         if not result:
             return None
         return result[0], result[1]
@@ -224,11 +237,8 @@ class FairQueue:
         """Block until something is pushed (or timeout seconds pass); returns how many pushes were
         signalled, up to `most`. Each signal is taken by one waiter, so a push wakes one idle worker
         rather than every worker of every process."""
-        first = await self.redis.blpop([f"{self.base}:signal"], timeout=timeout)
-        if first is None:
-            return 0
-        more = await self.redis.lpop(f"{self.base}:signal", most - 1) if most > 1 else None
-        return 1 + len(more or [])
+        popped = await self.redis.blmpop(timeout, 1, f"{self.base}:signal", direction="LEFT", count=most)
+        return len(popped[1]) if popped else 0
 
     async def pause(self, owner: int | str) -> None:
         await self.redis.sadd(f"{self.base}:paused", str(owner))

@@ -335,10 +335,8 @@ class OutgoingQueues:
         """Block until something is pushed (or timeout seconds pass); returns how many pushes were
         signalled, up to `most` (a process's idle senders): each signal is taken by one process, so a
         push wakes one courier rather than every courier."""
-        if await self.redis.blpop([SIGNAL], timeout=timeout) is None:
-            return 0
-        more = await self.redis.lpop(SIGNAL, most - 1) if most > 1 else None
-        return 1 + len(more or [])
+        popped = await self.redis.blmpop(timeout, 1, SIGNAL, direction="LEFT", count=most)
+        return len(popped[1]) if popped else 0
 
     async def dethrottle(self) -> None:
         await self._dethrottle(keys=[], args=[f"{time.time():.6f}"])

@@ -90,3 +90,31 @@ async def test_extend_keeps_a_working_task(db: None) -> None:
         await asyncio.sleep(0.15)
         await q.extend([payload])
     assert await q.reap() == 0
+
+
+async def test_pop_releases_the_finished_task_first_in_the_same_call(db: None) -> None:
+    redis = get_redis()
+    q = FairQueue(redis, QUEUE_BATCH, max_active_per_owner=1)
+    await q.push(1, "first", {})
+    await q.push(1, "second", {})
+    first = await q.pop()
+    assert first is not None and await q.pop() is None  # owner 1 is at its limit
+    # the finished task's lease and slot go before the pop chooses, so owner 1's next task can be taken
+    second = await q.pop(done=first)
+    assert second is not None and Task.decode(*second).type == "second"
+    assert await redis.hkeys("{tasks:batch}:inflight") == [second[1]]
+    assert await redis.zrange("{tasks:batch}:leases", 0, -1) == [second[1]]
+    assert await q.pop(done=first) is None  # a release made twice changes nothing: owner 1 still at its limit
+    assert await q.pop(done=second) is None  # nothing left
+    assert await redis.zscore("{tasks:batch}:active", "1") is None
+    assert await redis.hlen("{tasks:batch}:inflight") == 0
+
+
+async def test_wait_for_pushes_counts_pushes_up_to_most(db: None) -> None:
+    q = FairQueue(get_redis(), QUEUE_BATCH)
+    assert await q.wait_for_pushes(timeout=0.1, most=4) == 0
+    for i in range(5):
+        await q.push(1, "t", {"n": i})
+    assert await q.wait_for_pushes(timeout=1, most=4) == 4  # one wake covers up to `most` pushes
+    assert await q.wait_for_pushes(timeout=1, most=4) == 1
+    assert await q.wait_for_pushes(timeout=0.1, most=4) == 0

@@ -12,45 +12,57 @@ from typing import Any
 import asyncpg
 
 from mailroom import runner, triggers, ussd
-from mailroom.contacts import load_contacts
+from mailroom.contacts import contact_columns, contact_json
 from mailroom.outbox import queue_outgoing
 from mailroom.persist import commit_sprints
 from mailroom.scene import load_org_scene
 from upesi.db.engine import transaction
+from upesi.db.models.contacts import CONTACT_STATUSES
 from upesi.db.raw import asyncpg_of
 
 log = logging.getLogger(__name__)
 
 
-# the contact, the channel, whether this message was already handled, the contact's groups, its waiting
-# session (with whether its flow ignores keyword triggers) and the workspace's asset version, in one trip. The same statement marks the
-# contact seen now and makes the URN the message came on its preferred one, with affinity to the channel;
-# a redelivered message does that again, which changes nothing that matters (last_seen_on moves on).
-_STATE = """
+# The contact (as the engine sees it, see mailroom.contacts), the channel, whether this message was already
+# handled, the contact's groups, its waiting session (with whether its flow ignores keyword triggers) and the
+# workspace's asset version, in one trip. The same statement marks the contact seen now and makes the URN
+# the message came on its preferred one, with affinity to the channel; a redelivered message does that
+# again, which changes nothing that matters (last_seen_on moves on). The contact is read from the seen
+# update's RETURNING and its URNs through the URN update's (the statement's other reads see the rows as
+# they were before it), so the engine gets the contact as these updates leave it; a missing, deleted or
+# other workspace's contact gives no row.
+_URNS_AFTER_UPDATE = """ARRAY(
+    SELECT u.identity || '?id=' || u.id || COALESCE('&channel=' || ch.uuid::text, '')
+    FROM contact_urns u LEFT JOIN urn n ON n.id = u.id
+    LEFT JOIN channels ch ON ch.id = CASE WHEN n.id IS NULL THEN u.channel_id ELSE n.channel_id END
+    WHERE u.contact_id = c.id ORDER BY COALESCE(n.priority, u.priority) DESC, u.id)"""
+
+_STATE = f"""
     WITH seen AS (
         UPDATE contacts SET last_seen_on = now() WHERE id = $1 AND is_active
             AND org_id + 0 = $2  -- not an index condition: by id, whatever the planner's statistics
-        RETURNING id
+        RETURNING id, org_id, uuid, name, language, timezone, status, created_on, last_seen_on, fields, is_active
     ), urn AS (
         UPDATE contact_urns u SET channel_id = COALESCE(
                 (SELECT id FROM channels WHERE id = $3 AND org_id = $2), u.channel_id),
             priority = CASE WHEN u.priority < m.top THEN m.top + 1 ELSE u.priority END
         FROM (SELECT MAX(priority) AS top FROM contact_urns WHERE contact_id = $1) m
         WHERE u.id = $5 AND u.contact_id = (SELECT id FROM seen)
+        RETURNING u.id, u.priority, u.channel_id
     )
-    SELECT c.status, c.is_active, ch.id AS channel_id, ch.uuid::text AS channel_uuid, ch.name AS channel_name,
+    SELECT {contact_columns(_URNS_AFTER_UPDATE)}, c.is_active,
+           ch.id AS channel_id, ch.uuid::text AS channel_uuid, ch.name AS channel_name,
            ch.is_active AS channel_active, (SELECT status FROM msgs WHERE uuid = $4::uuid) AS msg_status,
            ARRAY(SELECT group_id FROM contact_group_contacts WHERE contact_id = c.id) AS group_ids,
            s.id AS session_id, s.output, s.session_type, f.ignore_triggers, f.is_active AS flow_active,
            COALESCE((SELECT version FROM org_asset_versions WHERE org_id = $2), 0) AS assets_version
-    FROM contacts c
+    FROM seen c
     LEFT JOIN channels ch ON ch.id = $3 AND ch.org_id = $2
     LEFT JOIN LATERAL (
         SELECT id, output, session_type, current_flow_id FROM flow_sessions
         WHERE contact_id = c.id AND status = 'W' ORDER BY id DESC LIMIT 1
     ) s ON true
     LEFT JOIN flows f ON f.id = s.current_flow_id
-    WHERE c.id = $1 AND c.org_id = $2
 """
 
 
@@ -69,7 +81,8 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
             return
         if row["msg_status"] == "H":
             return  # redelivered after a crash: already done, in the same transaction as its effects
-        if row["status"] == "S":  # a stopped contact who writes again is active again
+        stopped = row["status"] == "S"
+        if stopped:  # a stopped contact who writes again is active again
             await pg.execute("UPDATE contacts SET status = 'A' WHERE id = $1", contact_id)
         if row["status"] == "B" or row["channel_id"] is None or not row["channel_active"]:
             await _mark_handled(pg, task, flow_id=None)
@@ -105,7 +118,9 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
         elif waiting is None:
             trigger = triggers.match_type(org_triggers, "C", row["channel_id"], groups)
 
-        contacts = await load_contacts(db, org_id, [contact_id], scene.field_keys)
+        contact = contact_json(row, scene.field_keys)
+        if stopped:
+            contact["status"] = CONTACT_STATUSES["A"]  # as the update above left it
         sprints = []
         if trigger is not None:
             flow_ref = {"uuid": trigger.flow_uuid, "name": trigger.flow_name}
@@ -113,10 +128,10 @@ async def handle(org_id: int, contact_id: int, task: dict[str, Any]) -> None:
                 flow_ref, msg, keyword[1] if keyword and trigger is keyword[0] else None, trigger.match_type
             )
             sprints = await runner.start_sessions(
-                scene.engine_assets, scene.environment, [(contact_id, contacts[contact_id], engine_trigger)]
+                scene.engine_assets, scene.environment, [(contact_id, contact, engine_trigger)]
             )
         elif waiting is not None:
-            session_json = dict(waiting["output"], contact=contacts[contact_id])
+            session_json = dict(waiting["output"], contact=contact)
             sprints = [
                 await runner.resume_session(
                     scene.engine_assets, scene.environment, contact_id, session_json, runner.msg_resume(msg)
