@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from web.api.v2.field_values import format_number, key_for_name, parse_value, serialize_value
+from upesi.domain.contact_fields import make_key
+from web.api.v2.field_values import format_number, parse_value, serialize_value
 from web.api.v2.runs import result_time
 from web.api.v2.values import fmt_dt, parse_bool, parse_dt
 
@@ -86,8 +87,8 @@ def test_location_paths_show_their_name() -> None:
     ("name", "key"),
     [("Date Of Birth", "date_of_birth"), ("  CHT url ", "cht_url"), ("Age (years)", "age_years")],
 )
-def test_key_for_name(name: str, key: str) -> None:
-    assert key_for_name(name) == key
+def test_make_key(name: str, key: str) -> None:
+    assert make_key(name) == key
 
 
 def test_format_number_of_whole_numbers_is_what_decimal_gave() -> None:
