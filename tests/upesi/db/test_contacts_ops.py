@@ -1,6 +1,8 @@
 import asyncio
+import json
 
 import asyncpg
+import pytest
 from sqlalchemy import func, select
 
 from upesi.config import get_settings
@@ -78,3 +80,35 @@ async def test_resolve_on_a_bare_connection_meets_a_concurrent_insert_and_an_own
     assert found["tel:+250788000002"].new_contact and found["tel:+250788000009"].new_contact
     assert len({r.contact_id for r in found.values()}) == 3
     assert contacts == 3  # the other's and two new ones: nothing left over from the failed attempt
+
+
+@pytest.mark.parametrize("codec", [False, True], ids=["plain", "jsonb codec"])
+async def test_new_contacts_take_their_names_on_a_connection_with_a_jsonb_codec(
+    db: None, codec: bool
+) -> None:
+    """Courier's pool encodes jsonb parameters with json.dumps: the names must still reach the new contacts,
+    on both of resolve_contacts' paths (one statement, and the two after a URN without a contact)."""
+    async with transaction() as s:
+        ws = await create_workspace(s, "Test", "a@example.com", "pw")
+    org = ws.org.id
+    conn = await asyncpg.connect(get_settings().asyncpg_dsn)
+    try:
+        if codec:
+            await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+        await conn.execute(
+            "INSERT INTO contact_urns (org_id, scheme, path, identity, priority, auth_tokens)"
+            " VALUES ($1, 'tel', '+250788000009', 'tel:+250788000009', 1000, '{}')",
+            org,
+        )
+        await resolve_contacts(
+            conn, org, [parse_urn("tel:+250788000001")], None, {"tel:+250788000001": "Ann"}
+        )
+        await resolve_contacts(conn, org, [parse_urn("tel:+250788000009")], None, {"tel:+250788000009": "Bo"})
+        names = await conn.fetch(
+            "SELECT u.identity, c.name FROM contact_urns u JOIN contacts c ON c.id = u.contact_id"
+            " WHERE u.org_id = $1 ORDER BY u.identity",
+            org,
+        )
+    finally:
+        await conn.close()
+    assert [tuple(r) for r in names] == [("tel:+250788000001", "Ann"), ("tel:+250788000009", "Bo")]

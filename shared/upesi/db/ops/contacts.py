@@ -34,7 +34,7 @@ WITH orphans AS (
     FOR UPDATE
 ), new_contacts AS (
     INSERT INTO contacts (uuid, org_id, name, status, fields, is_active)
-    SELECT gen_random_uuid(), $1, NULLIF(($3::jsonb ->> o.identity), ''), 'A', '{}'::jsonb, true
+    SELECT gen_random_uuid(), $1, NULLIF(($3::text::jsonb ->> o.identity), ''), 'A', '{}'::jsonb, true
     FROM orphans o
     RETURNING id, uuid
 ), numbered_contacts AS (
@@ -67,7 +67,7 @@ WITH known AS (
     WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.identity = t.i)
 ), new_contacts AS (
     INSERT INTO contacts (uuid, org_id, name, status, fields, is_active)
-    SELECT gen_random_uuid(), $1, NULLIF(($5::jsonb ->> m.identity), ''), 'A', '{}'::jsonb, true
+    SELECT gen_random_uuid(), $1, NULLIF(($5::text::jsonb ->> m.identity), ''), 'A', '{}'::jsonb, true
     FROM missing m ORDER BY m.n
     RETURNING id, uuid
 ), numbered AS (
@@ -83,6 +83,10 @@ SELECT u.identity, u.id, u.contact_id, c.uuid::text, true FROM new_urns u JOIN n
 UNION ALL
 SELECT k.identity, k.id, c.id, c.uuid::text, false FROM known k JOIN contacts c ON c.id = k.contact_id
 """
+
+# Names come as JSON text and are cast in SQL ($n::text::jsonb): a connection with a jsonb codec of its own
+# (courier's pool encodes jsonb parameters with json.dumps) would otherwise encode the text once more, and every
+# new contact would lose its name.
 
 # a session (its transaction), or an asyncpg connection (each statement commits by itself)
 Db: TypeAlias = AsyncSession | asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
