@@ -178,9 +178,9 @@ async def test_session(stack: dict[str, Any], steps: list[tuple[list[str], str]]
     assert [r.text for r in incoming] == [i[-1] if i else "" for i in distinct]
     assert {r.status for r in incoming} == {"H"}
     assert incoming[0].metadata["payload"]["ussd"]["session_id"] == "ATUid_1"
-    # each answer handed over in-request (marked once courier has taken it)
+    # each answer handed over in-request (written Q at creation, W once courier has taken it)
     await _eventually(
-        lambda: rows("SELECT id FROM msgs WHERE direction = 'O' AND status = 'I'"), want_none=True
+        lambda: rows("SELECT id FROM msgs WHERE direction = 'O' AND status IN ('I', 'Q')"), want_none=True
     )
     outgoing = await rows("SELECT status FROM msgs WHERE direction = 'O'")
     assert {r.status for r in outgoing} == {"W"}
