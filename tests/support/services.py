@@ -73,6 +73,9 @@ def claim_redis_db() -> int:
         holder = claims.get(key)
         if holder is not None and holder.isdigit() and not _alive(int(holder)):
             claims.set(key, os.getpid(), ex=6 * 3600)
+            # a killed session leaves its keys (queues, leases, locks), and maybe its services still running on
+            # them: start from an empty index, so nothing of the dead session's is taken for this one's
+            redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=index).flushdb()
             return index
     raise RuntimeError("no free Redis database index for tests (1-15 are all claimed)")
 

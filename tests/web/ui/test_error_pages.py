@@ -37,31 +37,28 @@ async def test_not_found_and_forbidden_keep_the_menu(site: Site, admin: httpx.As
     assert "You do not have permission to do that." in forbidden.text
 
 
-async def test_a_crash_is_a_page_in_the_layout(site: Site) -> None:
-    app = site.transport.app
+async def _crashing(site: Site, path: str, signed_in: bool = False) -> httpx.Response:
+    """GET a route added to the app at `path` that raises, through a client that sees the 500 the app sends."""
 
     async def boom() -> None:
         raise RuntimeError("the database fell over")
 
-    app.add_api_route("/flow/boom/", boom, methods=["GET"])
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    site.transport.app.add_api_route(path, boom, methods=["GET"])
+    transport = httpx.ASGITransport(app=site.transport.app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        await sign_in(client, site.emails["administrator"])
-        response = await client.get("/flow/boom/", headers=HTML)
+        if signed_in:
+            await sign_in(client, site.emails["administrator"])
+        return await client.get(path, headers=HTML)
+
+
+async def test_a_crash_is_a_page_in_the_layout(site: Site) -> None:
+    response = await _crashing(site, "/flow/boom/", signed_in=True)
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.text and 'class="nav"' in response.text
     assert "the database fell over" not in response.text and "Internal Server Error" not in response.text
 
 
 async def test_a_crash_on_the_api_answers_rapidpros_words(site: Site) -> None:
-    app = site.transport.app
-
-    async def boom() -> None:
-        raise RuntimeError("the database fell over")
-
-    app.add_api_route("/api/v2/boom.json", boom, methods=["GET"])
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        response = await client.get("/api/v2/boom.json")
+    response = await _crashing(site, "/api/v2/boom.json")
     assert response.status_code == 500
     assert response.json() == {"detail": "Server Error. Site administrators have been notified."}
